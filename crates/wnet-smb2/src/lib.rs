@@ -1,0 +1,7 @@
+//! wnet's own SMB2/3 client engine.
+//!
+//! # Layout
+//! - [`msg`]: the wire codec: the SMB2 header and one module per command's request/response.
+#![deny(missing_docs)]
+
+pub mod msg;
