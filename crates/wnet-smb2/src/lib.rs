@@ -2,6 +2,8 @@
 //!
 //! # Layout
 //! - [`msg`]: the wire codec: the SMB2 header and one module per command's request/response.
+//! - [`status`]: NT status codes.
 #![deny(missing_docs)]
 
 pub mod msg;
+pub mod status;
