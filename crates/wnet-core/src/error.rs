@@ -1,0 +1,354 @@
+//! The core error type: a kind, a permanent/temporary status, context and a source.
+//!
+//! Errors from providers and the profile are expressed as an [`ErrorKind`]; the one mapping to
+//! a Win32 code is [`ErrorKind::win_error`]. Context is added once, by the router.
+
+use std::fmt;
+
+use crate::WinError;
+
+/// What went wrong, in WNet terms. Each kind maps to exactly one Win32 code
+/// ([`ErrorKind::win_error`]), except [`ErrorKind::Code`], which carries one as is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The caller may not do this (5).
+    AccessDenied,
+    /// A handle (enumeration) is not valid (6).
+    InvalidHandle,
+    /// Out of memory (8).
+    OutOfMemory,
+    /// The operation is not supported by the provider (50).
+    NotSupported,
+    /// The network path (server) was not found (53).
+    BadNetPath,
+    /// An unexpected network error occurred (59).
+    NetError,
+    /// The resource type is wrong for this request (66).
+    BadDevType,
+    /// The network name (share) cannot be found, or the name is malformed (67).
+    BadNetName,
+    /// The local device is already redirected (85).
+    AlreadyAssigned,
+    /// The password is not correct (86).
+    InvalidPassword,
+    /// A parameter is not valid (87).
+    InvalidParameter,
+    /// The information level is not valid (124).
+    InvalidLevel,
+    /// The resource is busy (170).
+    Busy,
+    /// The caller's buffer is too small (234).
+    MoreData,
+    /// An enumeration has no more items (259).
+    NoMoreItems,
+    /// A pointer argument is not valid (487).
+    InvalidAddress,
+    /// The local device name is not valid (1200).
+    BadDevice,
+    /// The device is remembered but not connected (1201).
+    ConnectionUnavailable,
+    /// The device is remembered for another remote resource (1202).
+    DeviceAlreadyRemembered,
+    /// No provider accepted the path (1203).
+    NoNetOrBadPath,
+    /// The provider name is unknown (1204).
+    BadProvider,
+    /// The profile cannot be opened (1205).
+    CannotOpenProfile,
+    /// The profile is damaged (1206).
+    BadProfile,
+    /// The resource is not a container (1207).
+    NotContainer,
+    /// An extended error is available through `WNetGetLastError` (1208).
+    ExtendedError,
+    /// Another user name is already connected to this server (1219).
+    SessionCredentialConflict,
+    /// No network / no provider is available (1222).
+    NoNetwork,
+    /// The operation was cancelled (1223).
+    Cancelled,
+    /// The operation should be retried (1237).
+    Retry,
+    /// The user name or password is incorrect (1326).
+    LogonFailure,
+    /// The user name is not valid (2202).
+    BadUsername,
+    /// The device or remote name is not connected (2250).
+    NotConnected,
+    /// The connection has open files (2401).
+    OpenFiles,
+    /// A process uses the device (2404).
+    DeviceInUse,
+    /// Any other Win32 code, carried as is.
+    Code(WinError),
+}
+
+impl ErrorKind {
+    /// The one mapping from core errors to Win32 codes.
+    pub fn win_error(self) -> WinError {
+        use ErrorKind::*;
+        match self {
+            AccessDenied => WinError::ERROR_ACCESS_DENIED,
+            InvalidHandle => WinError::ERROR_INVALID_HANDLE,
+            OutOfMemory => WinError::ERROR_NOT_ENOUGH_MEMORY,
+            NotSupported => WinError::ERROR_NOT_SUPPORTED,
+            BadNetPath => WinError::ERROR_BAD_NETPATH,
+            NetError => WinError::ERROR_UNEXP_NET_ERR,
+            BadDevType => WinError::ERROR_BAD_DEV_TYPE,
+            BadNetName => WinError::ERROR_BAD_NET_NAME,
+            AlreadyAssigned => WinError::ERROR_ALREADY_ASSIGNED,
+            InvalidPassword => WinError::ERROR_INVALID_PASSWORD,
+            InvalidParameter => WinError::ERROR_INVALID_PARAMETER,
+            InvalidLevel => WinError::ERROR_INVALID_LEVEL,
+            Busy => WinError::ERROR_BUSY,
+            MoreData => WinError::ERROR_MORE_DATA,
+            NoMoreItems => WinError::ERROR_NO_MORE_ITEMS,
+            InvalidAddress => WinError::ERROR_INVALID_ADDRESS,
+            BadDevice => WinError::ERROR_BAD_DEVICE,
+            ConnectionUnavailable => WinError::ERROR_CONNECTION_UNAVAIL,
+            DeviceAlreadyRemembered => WinError::ERROR_DEVICE_ALREADY_REMEMBERED,
+            NoNetOrBadPath => WinError::ERROR_NO_NET_OR_BAD_PATH,
+            BadProvider => WinError::ERROR_BAD_PROVIDER,
+            CannotOpenProfile => WinError::ERROR_CANNOT_OPEN_PROFILE,
+            BadProfile => WinError::ERROR_BAD_PROFILE,
+            NotContainer => WinError::ERROR_NOT_CONTAINER,
+            ExtendedError => WinError::ERROR_EXTENDED_ERROR,
+            SessionCredentialConflict => WinError::ERROR_SESSION_CREDENTIAL_CONFLICT,
+            NoNetwork => WinError::ERROR_NO_NETWORK,
+            Cancelled => WinError::ERROR_CANCELLED,
+            Retry => WinError::ERROR_RETRY,
+            LogonFailure => WinError::ERROR_LOGON_FAILURE,
+            BadUsername => WinError::ERROR_BAD_USERNAME,
+            NotConnected => WinError::ERROR_NOT_CONNECTED,
+            OpenFiles => WinError::ERROR_OPEN_FILES,
+            DeviceInUse => WinError::ERROR_DEVICE_IN_USE,
+            Code(code) => code,
+        }
+    }
+
+    /// The kind for a Win32 code: the named kind where there is one, else [`ErrorKind::Code`].
+    pub fn from_win_error(code: WinError) -> ErrorKind {
+        use ErrorKind::*;
+        const NAMED: &[ErrorKind] = &[
+            AccessDenied,
+            InvalidHandle,
+            OutOfMemory,
+            NotSupported,
+            BadNetPath,
+            NetError,
+            BadDevType,
+            BadNetName,
+            AlreadyAssigned,
+            InvalidPassword,
+            InvalidParameter,
+            InvalidLevel,
+            Busy,
+            MoreData,
+            NoMoreItems,
+            InvalidAddress,
+            BadDevice,
+            ConnectionUnavailable,
+            DeviceAlreadyRemembered,
+            NoNetOrBadPath,
+            BadProvider,
+            CannotOpenProfile,
+            BadProfile,
+            NotContainer,
+            ExtendedError,
+            SessionCredentialConflict,
+            NoNetwork,
+            Cancelled,
+            Retry,
+            LogonFailure,
+            BadUsername,
+            NotConnected,
+            OpenFiles,
+            DeviceInUse,
+        ];
+        NAMED
+            .iter()
+            .copied()
+            .find(|k| k.win_error() == code)
+            .unwrap_or(Code(code))
+    }
+}
+
+/// Whether retrying the same operation later may succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorStatus {
+    /// Retrying will not help (bad name, access denied, ...).
+    Permanent,
+    /// The condition may pass (server unreachable, connection dropped, busy).
+    Temporary,
+}
+
+/// The error of every core operation.
+pub struct Error {
+    kind: ErrorKind,
+    status: ErrorStatus,
+    message: String,
+    context: Vec<(&'static str, String)>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// The result of every core operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A permanent error of this kind with a message saying what failed.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            status: ErrorStatus::Permanent,
+            message: message.into(),
+            context: Vec::new(),
+            source: None,
+        }
+    }
+
+    /// A permanent error of this kind with the kind's Windows text as its message.
+    pub fn from_kind(kind: ErrorKind) -> Self {
+        Error::new(kind, kind.win_error().message())
+    }
+
+    /// Marks the error temporary: a later retry may succeed.
+    pub fn temporary(mut self) -> Self {
+        self.status = ErrorStatus::Temporary;
+        self
+    }
+
+    /// Adds a key/value of context (the router adds the operation and the provider).
+    pub fn with_context(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.context.push((key, value.into()));
+        self
+    }
+
+    /// Sets the underlying cause.
+    pub fn set_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// The kind of error.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Permanent or temporary.
+    pub fn status(&self) -> ErrorStatus {
+        self.status
+    }
+
+    /// `true` if a later retry may succeed.
+    pub fn is_temporary(&self) -> bool {
+        self.status == ErrorStatus::Temporary
+    }
+
+    /// The Win32 code of this error.
+    pub fn win_error(&self) -> WinError {
+        self.kind.win_error()
+    }
+
+    /// The message saying what failed (without context).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The context entries, in the order they were added.
+    pub fn context(&self) -> &[(&'static str, String)] {
+        &self.context
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::from_kind(kind)
+    }
+}
+
+impl From<WinError> for Error {
+    fn from(code: WinError) -> Self {
+        Error::from_kind(ErrorKind::from_win_error(code))
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind)
+            .field("code", &self.win_error().0)
+            .field("status", &self.status)
+            .field("message", &self.message);
+        if !self.context.is_empty() {
+            d.field("context", &self.context);
+        }
+        if let Some(source) = &self.source {
+            d.field("source", source);
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (error {}", self.message, self.win_error().0)?;
+        if self.is_temporary() {
+            f.write_str(", temporary")?;
+        }
+        f.write_str(")")?;
+        for (key, value) in &self.context {
+            write!(f, ", {key}: {value}")?;
+        }
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|s| s.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_maps_to_code_and_back() {
+        for code in [5, 53, 67, 85, 87, 1200, 1206, 2250, 2401, 2404] {
+            let kind = ErrorKind::from_win_error(WinError(code));
+            assert!(
+                !matches!(kind, ErrorKind::Code(_)),
+                "{code} has a named kind"
+            );
+            assert_eq!(kind.win_error(), WinError(code));
+        }
+        assert_eq!(
+            ErrorKind::from_win_error(WinError(4242)),
+            ErrorKind::Code(WinError(4242))
+        );
+    }
+
+    #[test]
+    fn display_carries_context_status_and_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let e = Error::new(ErrorKind::BadNetPath, "server did not answer")
+            .temporary()
+            .with_context("operation", "add_connection")
+            .with_context("provider", "SMB")
+            .set_source(io);
+        assert_eq!(
+            e.to_string(),
+            "server did not answer (error 53, temporary), operation: add_connection, provider: SMB: refused"
+        );
+        assert!(e.is_temporary());
+        assert_eq!(e.win_error(), WinError::ERROR_BAD_NETPATH);
+        assert!(std::error::Error::source(&e).is_some());
+    }
+}

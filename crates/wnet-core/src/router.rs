@@ -1,0 +1,648 @@
+//! `Router`: the multiple provider router (MPR) over the configured network providers.
+//!
+//! Rules (WNET-SPEC.md §4):
+//! - No providers at all → `ERROR_NO_NETWORK` (1222).
+//! - `lpProvider` given → only that provider (names compare case-insensitively); an unknown name
+//!   → `ERROR_BAD_PROVIDER` (1204); its answer is returned as is.
+//! - Otherwise the providers are asked in configured order until one accepts. "Not mine" answers
+//!   (53, 67, 87, 124, and 2250 for operations on an existing connection) are passed over; the
+//!   **first significant error** is remembered and returned if nobody accepts; if every answer
+//!   was "not mine", `ERROR_NO_NET_OR_BAD_PATH` (1203) for paths, `ERROR_NOT_CONNECTED` (2250)
+//!   for connection names.
+//! - A provider without the capability an operation needs is never called; if no provider has
+//!   it (or the named one lacks it) the router answers `ERROR_NOT_SUPPORTED` (50) itself.
+//! - Context (operation, provider) is added to errors here, once.
+
+use std::sync::Arc;
+
+use crate::{
+    AddConnection, Capability, Connection, ConnectionName, Error, ErrorKind, LocalName,
+    NetResource, NetworkProvider, ProviderInfo, ResourceType, Result, Scope, UniversalName, Usage,
+    WinError,
+};
+
+/// The "not mine" answers for operations on a path.
+const NOT_MINE_PATH: &[WinError] = &[
+    WinError::ERROR_BAD_NETPATH,
+    WinError::ERROR_BAD_NET_NAME,
+    WinError::ERROR_INVALID_PARAMETER,
+    WinError::ERROR_INVALID_LEVEL,
+];
+
+/// The "not mine" answers for operations on an existing connection.
+const NOT_MINE_CONNECTION: &[WinError] = &[
+    WinError::ERROR_BAD_NETPATH,
+    WinError::ERROR_BAD_NET_NAME,
+    WinError::ERROR_INVALID_PARAMETER,
+    WinError::ERROR_INVALID_LEVEL,
+    WinError::ERROR_NOT_CONNECTED,
+];
+
+/// How one operation is routed.
+struct Route {
+    operation: &'static str,
+    capability: Capability,
+    not_mine: &'static [WinError],
+    nobody: ErrorKind,
+}
+
+const ADD: Route = Route {
+    operation: "add_connection",
+    capability: Capability::AddConnection,
+    not_mine: NOT_MINE_PATH,
+    nobody: ErrorKind::NoNetOrBadPath,
+};
+const CANCEL: Route = Route {
+    operation: "cancel_connection",
+    capability: Capability::CancelConnection,
+    not_mine: NOT_MINE_CONNECTION,
+    nobody: ErrorKind::NotConnected,
+};
+const GET_CONNECTION: Route = Route {
+    operation: "get_connection",
+    capability: Capability::GetConnections,
+    not_mine: NOT_MINE_CONNECTION,
+    nobody: ErrorKind::NotConnected,
+};
+const UNIVERSAL_NAME: Route = Route {
+    operation: "get_universal_name",
+    capability: Capability::GetConnections,
+    not_mine: NOT_MINE_CONNECTION,
+    nobody: ErrorKind::NotConnected,
+};
+const GET_USER: Route = Route {
+    operation: "get_user",
+    capability: Capability::GetUser,
+    not_mine: NOT_MINE_CONNECTION,
+    nobody: ErrorKind::NotConnected,
+};
+const RESOURCE_INFORMATION: Route = Route {
+    operation: "get_resource_information",
+    capability: Capability::ResourceInformation,
+    not_mine: NOT_MINE_PATH,
+    nobody: ErrorKind::NoNetOrBadPath,
+};
+const RESOURCE_PARENT: Route = Route {
+    operation: "get_resource_parent",
+    capability: Capability::ResourceParent,
+    not_mine: NOT_MINE_PATH,
+    nobody: ErrorKind::NoNetOrBadPath,
+};
+const ENUM_GLOBAL: Route = Route {
+    operation: "open_enum",
+    capability: Capability::EnumGlobal,
+    not_mine: NOT_MINE_PATH,
+    nobody: ErrorKind::NoNetOrBadPath,
+};
+
+/// The router over providers in their configured order.
+#[derive(Clone, Default)]
+pub struct Router {
+    providers: Vec<Arc<dyn NetworkProvider>>,
+}
+
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.providers.iter().map(|p| &p.info().name))
+            .finish()
+    }
+}
+
+impl Router {
+    /// A router over `providers`, asked in this order (`ProviderOrder`).
+    pub fn new(providers: Vec<Arc<dyn NetworkProvider>>) -> Self {
+        Router { providers }
+    }
+
+    /// The providers' names and types, in order.
+    pub fn providers(&self) -> Vec<ProviderInfo> {
+        self.providers.iter().map(|p| p.info().clone()).collect()
+    }
+
+    /// The provider of that name (case-insensitive): 1222 with no providers, 1204 if unknown.
+    pub fn provider(&self, name: &str) -> Result<&Arc<dyn NetworkProvider>> {
+        if self.providers.is_empty() {
+            return Err(Error::from_kind(ErrorKind::NoNetwork));
+        }
+        self.providers
+            .iter()
+            .find(|p| p.info().name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::BadProvider,
+                    format!("no network provider named {name:?}"),
+                )
+            })
+    }
+
+    /// The first provider whose net type has the same high word as `net_type`
+    /// (`WNetGetProviderName`): 1222 with no providers, 1204 if none matches.
+    pub fn provider_by_net_type(&self, net_type: u32) -> Result<&ProviderInfo> {
+        if self.providers.is_empty() {
+            return Err(Error::from_kind(ErrorKind::NoNetwork));
+        }
+        self.providers
+            .iter()
+            .map(|p| p.info())
+            .find(|info| info.net_type >> 16 == net_type >> 16)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::BadProvider,
+                    format!("no provider of net type {net_type:#x}"),
+                )
+            })
+    }
+
+    fn route<T>(
+        &self,
+        route: &Route,
+        provider: Option<&str>,
+        mut call: impl FnMut(&dyn NetworkProvider) -> Result<T>,
+    ) -> Result<T> {
+        let tag = |e: Error, p: &dyn NetworkProvider| {
+            e.with_context("operation", route.operation)
+                .with_context("provider", p.info().name.clone())
+        };
+        if let Some(name) = provider {
+            let p = self
+                .provider(name)
+                .map_err(|e| e.with_context("operation", route.operation))?;
+            if !p.capabilities().has(route.capability) {
+                return Err(tag(not_supported(route), p.as_ref()));
+            }
+            return call(p.as_ref()).map_err(|e| tag(e, p.as_ref()));
+        }
+        if self.providers.is_empty() {
+            return Err(
+                Error::from_kind(ErrorKind::NoNetwork).with_context("operation", route.operation)
+            );
+        }
+        let mut capable = self
+            .providers
+            .iter()
+            .filter(|p| p.capabilities().has(route.capability))
+            .peekable();
+        if capable.peek().is_none() {
+            return Err(not_supported(route).with_context("operation", route.operation));
+        }
+        let mut first_significant: Option<Error> = None;
+        for p in capable {
+            match call(p.as_ref()) {
+                Ok(value) => return Ok(value),
+                Err(e) if route.not_mine.contains(&e.win_error()) => {}
+                Err(e) => {
+                    if first_significant.is_none() {
+                        first_significant = Some(tag(e, p.as_ref()));
+                    }
+                }
+            }
+        }
+        Err(first_significant.unwrap_or_else(|| {
+            Error::from_kind(route.nobody).with_context("operation", route.operation)
+        }))
+    }
+
+    /// Routes `NPAddConnection3`: the first provider that accepts makes the connection.
+    pub fn add_connection(
+        &self,
+        provider: Option<&str>,
+        request: &AddConnection,
+    ) -> Result<Connection> {
+        self.route(&ADD, provider, |p| p.add_connection(request))
+    }
+
+    /// Routes `NPCancelConnection`.
+    pub fn cancel_connection(&self, name: &ConnectionName, force: bool) -> Result<()> {
+        self.route(&CANCEL, None, |p| p.cancel_connection(name, force))
+    }
+
+    /// Routes `NPGetConnection`.
+    pub fn get_connection(&self, local: LocalName) -> Result<Connection> {
+        self.route(&GET_CONNECTION, None, |p| p.get_connection(local))
+    }
+
+    /// Routes `NPGetUniversalName`.
+    pub fn get_universal_name(&self, local: LocalName, rest: &str) -> Result<UniversalName> {
+        self.route(&UNIVERSAL_NAME, None, |p| p.get_universal_name(local, rest))
+    }
+
+    /// Routes `NPGetUser`: a connection's user, or (`None`) the first provider's default user.
+    pub fn get_user(&self, name: Option<&ConnectionName>) -> Result<String> {
+        self.route(&GET_USER, None, |p| p.get_user(name))
+    }
+
+    /// Routes `NPGetResourceInformation`.
+    pub fn get_resource_information(
+        &self,
+        provider: Option<&str>,
+        resource: &NetResource,
+    ) -> Result<(NetResource, String)> {
+        self.route(&RESOURCE_INFORMATION, provider, |p| {
+            p.get_resource_information(resource)
+        })
+    }
+
+    /// Routes `NPGetResourceParent`; the provider name is required (1204 if unknown).
+    pub fn get_resource_parent(
+        &self,
+        provider: &str,
+        resource: &NetResource,
+    ) -> Result<Option<NetResource>> {
+        self.route(&RESOURCE_PARENT, Some(provider), |p| {
+            p.get_resource_parent(resource)
+        })
+    }
+
+    /// Every live connection of every provider that can list them, in provider order
+    /// (`RESOURCE_CONNECTED`). 1222 with no providers.
+    pub fn connections(&self) -> Result<Vec<Connection>> {
+        if self.providers.is_empty() {
+            return Err(Error::from_kind(ErrorKind::NoNetwork));
+        }
+        let mut all = Vec::new();
+        for p in self
+            .providers
+            .iter()
+            .filter(|p| p.capabilities().has(Capability::EnumLocal))
+        {
+            all.extend(p.connections().map_err(|e| {
+                e.with_context("operation", "connections")
+                    .with_context("provider", p.info().name.clone())
+            })?);
+        }
+        Ok(all)
+    }
+
+    /// `RESOURCE_GLOBALNET` enumeration. Without a container: one `RESOURCEDISPLAYTYPE_NETWORK`
+    /// container per provider that can enumerate. With a container: its provider (by
+    /// `lpProvider`, else routed by name) lists it.
+    pub fn enumerate_global(
+        &self,
+        resource_type: ResourceType,
+        usage: Usage,
+        container: Option<&NetResource>,
+    ) -> Result<Vec<NetResource>> {
+        if self.providers.is_empty() {
+            return Err(Error::from_kind(ErrorKind::NoNetwork));
+        }
+        let Some(container) = container else {
+            return Ok(self
+                .providers
+                .iter()
+                .filter(|p| p.capabilities().has(Capability::EnumGlobal))
+                .map(|p| NetResource {
+                    scope: Scope::GlobalNet,
+                    resource_type: ResourceType::Any,
+                    display_type: crate::DisplayType::Network,
+                    usage: Usage::CONTAINER,
+                    local_name: None,
+                    remote_name: Some(p.info().name.clone()),
+                    comment: None,
+                    provider: Some(p.info().name.clone()),
+                })
+                .collect());
+        };
+        self.route(&ENUM_GLOBAL, container.provider.as_deref(), |p| {
+            p.open_enum(Scope::GlobalNet, resource_type, usage, Some(container))
+        })
+    }
+}
+
+fn not_supported(route: &Route) -> Error {
+    Error::new(
+        ErrorKind::NotSupported,
+        format!("no network provider supports {}", route.operation),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::{Capabilities, ConnectFlags, ConnectionStatus, UncPath};
+
+    /// A provider that answers every call with a fixed code (0 = success) and records calls.
+    struct Fixed {
+        info: ProviderInfo,
+        caps: Capabilities,
+        answer: u32,
+        calls: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Fixed {
+        fn capable(
+            name: &str,
+            answer: u32,
+            calls: &Arc<Mutex<Vec<String>>>,
+        ) -> Arc<dyn NetworkProvider> {
+            let caps = Capabilities::none()
+                .with(Capability::AddConnection)
+                .with(Capability::CancelConnection)
+                .with(Capability::GetConnections)
+                .with(Capability::EnumLocal);
+            Self::with_caps(name, answer, caps, calls)
+        }
+
+        fn with_caps(
+            name: &str,
+            answer: u32,
+            caps: Capabilities,
+            calls: &Arc<Mutex<Vec<String>>>,
+        ) -> Arc<dyn NetworkProvider> {
+            Arc::new(Fixed {
+                info: ProviderInfo {
+                    name: name.into(),
+                    net_type: 0x20000,
+                },
+                caps,
+                answer,
+                calls: calls.clone(),
+            })
+        }
+
+        fn answer(&self) -> Result<()> {
+            self.calls.lock().unwrap().push(self.info.name.clone());
+            match self.answer {
+                0 => Ok(()),
+                code => Err(Error::from(WinError(code))),
+            }
+        }
+
+        fn connection(&self) -> Connection {
+            Connection {
+                local: None,
+                remote: UncPath::parse(r"\\s\x").unwrap(),
+                user: "u".into(),
+                provider: self.info.name.clone(),
+                status: ConnectionStatus::Ok,
+            }
+        }
+    }
+
+    impl NetworkProvider for Fixed {
+        fn info(&self) -> &ProviderInfo {
+            &self.info
+        }
+        fn capabilities(&self) -> Capabilities {
+            self.caps
+        }
+        fn add_connection(&self, _: &AddConnection) -> Result<Connection> {
+            self.answer().map(|()| self.connection())
+        }
+        fn cancel_connection(&self, _: &ConnectionName, _: bool) -> Result<()> {
+            self.answer()
+        }
+        fn get_connection(&self, _: LocalName) -> Result<Connection> {
+            self.answer().map(|()| self.connection())
+        }
+        fn connections(&self) -> Result<Vec<Connection>> {
+            self.answer().map(|()| vec![self.connection()])
+        }
+    }
+
+    fn request() -> AddConnection {
+        AddConnection {
+            resource_type: ResourceType::Disk,
+            local: Some(LocalName::Drive(b'Z')),
+            remote: UncPath::parse(r"\\s\x").unwrap(),
+            user: None,
+            password: None,
+            flags: ConnectFlags::empty(),
+        }
+    }
+
+    fn router(answers: &[(&str, u32)]) -> (Router, Arc<Mutex<Vec<String>>>) {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let providers = answers
+            .iter()
+            .map(|(n, a)| Fixed::capable(n, *a, &calls))
+            .collect();
+        (Router::new(providers), calls)
+    }
+
+    fn add_code(r: &Router, provider: Option<&str>) -> u32 {
+        match r.add_connection(provider, &request()) {
+            Ok(c) => {
+                assert!(!c.provider.is_empty());
+                0
+            }
+            Err(e) => e.win_error().0,
+        }
+    }
+
+    fn permutations(items: &[u32]) -> Vec<Vec<u32>> {
+        if items.len() <= 1 {
+            return vec![items.to_vec()];
+        }
+        let mut out = Vec::new();
+        for i in 0..items.len() {
+            let mut rest = items.to_vec();
+            let head = rest.remove(i);
+            for mut tail in permutations(&rest) {
+                tail.insert(0, head);
+                out.push(tail);
+            }
+        }
+        out
+    }
+
+    /// What MPR must answer for providers answering `codes` in order.
+    fn expected(codes: &[u32], not_mine: &[u32], nobody: u32) -> u32 {
+        if codes.contains(&0) {
+            return 0;
+        }
+        codes
+            .iter()
+            .copied()
+            .find(|c| !not_mine.contains(c))
+            .unwrap_or(nobody)
+    }
+
+    #[test]
+    fn first_significant_error_in_every_order_of_three_providers() {
+        let sets: &[&[u32]] = &[
+            &[67, 86, 1326],
+            &[53, 5, 86],
+            &[67, 53, 87],
+            &[124, 87, 0],
+            &[86, 67, 0],
+            &[1219, 1326, 67],
+        ];
+        for set in sets {
+            for order in permutations(set) {
+                let named: Vec<(String, u32)> = order
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (format!("P{i}"), *c))
+                    .collect();
+                let answers: Vec<(&str, u32)> =
+                    named.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+                let (r, _) = router(&answers);
+                assert_eq!(
+                    add_code(&r, None),
+                    expected(&order, &[53, 67, 87, 124], 1203),
+                    "{order:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_significant_error_names_its_provider() {
+        let (r, _) = router(&[("A", 67), ("B", 86), ("C", 1326)]);
+        let e = r.add_connection(None, &request()).unwrap_err();
+        assert_eq!(e.win_error().0, 86);
+        assert!(e.context().contains(&("provider", "B".to_string())), "{e}");
+        assert!(
+            e.context()
+                .contains(&("operation", "add_connection".to_string())),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_first_provider_that_accepts_wins_and_later_ones_are_not_asked() {
+        let (r, calls) = router(&[("A", 67), ("B", 0), ("C", 0)]);
+        let c = r.add_connection(None, &request()).unwrap();
+        assert_eq!(c.provider, "B");
+        assert_eq!(*calls.lock().unwrap(), ["A", "B"]);
+    }
+
+    #[test]
+    fn no_providers_is_1222() {
+        let r = Router::new(Vec::new());
+        assert_eq!(add_code(&r, None), 1222);
+        assert_eq!(add_code(&r, Some("A")), 1222);
+        assert_eq!(
+            r.cancel_connection(&ConnectionName::parse("Z:").unwrap(), false)
+                .unwrap_err()
+                .win_error()
+                .0,
+            1222
+        );
+        assert_eq!(r.connections().unwrap_err().win_error().0, 1222);
+        assert_eq!(
+            r.provider_by_net_type(0x20000).unwrap_err().win_error().0,
+            1222
+        );
+    }
+
+    #[test]
+    fn a_named_provider_is_the_only_one_asked() {
+        let (r, calls) = router(&[("A", 0), ("B", 67)]);
+        assert_eq!(add_code(&r, Some("b")), 67, "its answer is returned as is");
+        assert_eq!(*calls.lock().unwrap(), ["B"]);
+        assert_eq!(add_code(&r, Some("nope")), 1204);
+        assert_eq!(
+            calls.lock().unwrap().len(),
+            1,
+            "an unknown provider asks nobody"
+        );
+    }
+
+    #[test]
+    fn a_missing_capability_is_answered_by_the_router() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let no_add = Capabilities::none().with(Capability::CancelConnection);
+        let r = Router::new(vec![Fixed::with_caps("A", 0, no_add, &calls)]);
+        assert_eq!(add_code(&r, None), 50);
+        assert_eq!(add_code(&r, Some("A")), 50);
+        assert_eq!(r.get_user(None).unwrap_err().win_error().0, 50);
+        assert!(
+            calls.lock().unwrap().is_empty(),
+            "a provider is never called without the capability"
+        );
+        // A capable provider later in the order is still found.
+        let r = Router::new(vec![
+            Fixed::with_caps("A", 0, no_add, &calls),
+            Fixed::capable("B", 0, &calls),
+        ]);
+        assert_eq!(add_code(&r, None), 0);
+        assert_eq!(*calls.lock().unwrap(), ["B"]);
+    }
+
+    #[test]
+    fn cancel_treats_not_connected_as_not_mine() {
+        let name = ConnectionName::parse("Z:").unwrap();
+        for order in permutations(&[2250, 2401, 67]) {
+            let named: Vec<(String, u32)> = order
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("P{i}"), *c))
+                .collect();
+            let answers: Vec<(&str, u32)> = named.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+            let (r, _) = router(&answers);
+            assert_eq!(
+                r.cancel_connection(&name, false).unwrap_err().win_error().0,
+                2401,
+                "{order:?}"
+            );
+        }
+        let (r, _) = router(&[("A", 2250), ("B", 67)]);
+        assert_eq!(
+            r.cancel_connection(&name, false).unwrap_err().win_error().0,
+            2250
+        );
+        let (r, _) = router(&[("A", 2250), ("B", 0)]);
+        assert!(r.cancel_connection(&name, true).is_ok());
+        let (r, _) = router(&[("A", 2250), ("B", 2250)]);
+        assert_eq!(
+            r.get_connection(LocalName::Drive(b'Q'))
+                .unwrap_err()
+                .win_error()
+                .0,
+            2250
+        );
+    }
+
+    #[test]
+    fn providers_by_name_and_type() {
+        let (r, _) = router(&[("Microsoft Windows Network", 0)]);
+        assert_eq!(
+            r.provider("microsoft windows network").unwrap().info().name,
+            "Microsoft Windows Network"
+        );
+        assert_eq!(
+            r.provider_by_net_type(0x0002_0001).unwrap().name,
+            "Microsoft Windows Network"
+        );
+        assert_eq!(
+            r.provider_by_net_type(0x002E_0000)
+                .unwrap_err()
+                .win_error()
+                .0,
+            1204
+        );
+        assert_eq!(r.providers().len(), 1);
+    }
+
+    #[test]
+    fn connections_are_merged_in_provider_order() {
+        let (r, _) = router(&[("A", 0), ("B", 0)]);
+        let names: Vec<String> = r
+            .connections()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.provider)
+            .collect();
+        assert_eq!(names, ["A", "B"]);
+    }
+
+    #[test]
+    fn global_enumeration_root_lists_capable_providers() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let enum_caps = Capabilities::none().with(Capability::EnumGlobal);
+        let r = Router::new(vec![
+            Fixed::with_caps("A", 0, enum_caps, &calls),
+            Fixed::capable("B", 0, &calls),
+        ]);
+        let root = r
+            .enumerate_global(ResourceType::Any, Usage::ALL, None)
+            .unwrap();
+        assert_eq!(root.len(), 1);
+        assert_eq!(root[0].provider.as_deref(), Some("A"));
+        assert_eq!(root[0].display_type, crate::DisplayType::Network);
+    }
+}
