@@ -1,0 +1,788 @@
+//! One TCP connection to a server: many concurrent requests, matched to responses by MessageId.
+//!
+//! Invariants:
+//! - `credits` is the number of MessageIds we may still use. A request of charge `c` takes `c`
+//!   credits and `c` consecutive MessageIds; every response (interim ones too) gives back its
+//!   grant, **whether or not anyone still waits for it**, so a timeout never leaks credits.
+//! - An interim `STATUS_PENDING` response (async form) only adds its credits and records the
+//!   AsyncId; the waiter keeps waiting for the final response.
+//! - When the connection dies every waiter is released at once with [`Error::Disconnected`],
+//!   and every later call fails the same way without touching the socket.
+//! - Every call has a deadline; a credit wait counts against it too.
+
+use crate::error::{Error, Result};
+use crate::msg::Header;
+use crate::msg::header::{HEADER_LEN, HeaderFlags, SIGNATURE_RANGE};
+use crate::status::NtStatus;
+use crate::transport::{FrameReader, FrameWriter};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+use tokio::sync::{Notify, oneshot};
+use tokio::time::Instant;
+
+/// Bytes of payload one credit pays for (MS-SMB2 §3.1.5.2).
+pub const CREDIT_UNIT: usize = 65536;
+/// First byte of an SMB2 TRANSFORM_HEADER (encrypted message).
+pub const TRANSFORM_PROTOCOL_ID: [u8; 4] = [0xFD, b'S', b'M', b'B'];
+
+/// Signs outgoing and verifies incoming messages of one session.
+pub trait Signer: Send + Sync {
+    /// Writes the signature into `msg[48..64]` (the SIGNED flag is already set).
+    fn sign(&self, msg: &mut [u8]);
+    /// Checks the signature of `msg` (may zero and restore the signature field).
+    fn verify(&self, msg: &mut [u8]) -> bool;
+}
+
+/// Encrypts and decrypts whole frames of one session (transform header, MS-SMB2 §2.2.41).
+pub trait Cipher: Send + Sync {
+    /// Wraps a plaintext frame (one message or a compound chain) for `session_id`.
+    fn encrypt(&self, session_id: u64, plain: &[u8]) -> Result<Vec<u8>>;
+    /// Unwraps a transform frame into its plaintext.
+    fn decrypt(&self, frame: &[u8]) -> Result<Vec<u8>>;
+}
+
+/// What the connection does for messages of one session.
+#[derive(Clone, Default)]
+pub struct SessionSecurity {
+    /// Signs and verifies; `None` before the session key exists.
+    pub signer: Option<Arc<dyn Signer>>,
+    /// Encrypts; `None` unless encryption is on.
+    pub cipher: Option<Arc<dyn Cipher>>,
+    /// Encrypt every request of this session (the server demands it).
+    pub encrypt_all: bool,
+}
+
+/// Options of one call.
+#[derive(Debug, Clone, Copy)]
+pub struct CallOptions {
+    /// Deadline for credits + send + response.
+    pub timeout: Duration,
+    /// Encrypt this request (the share requires it) even if the session doesn't.
+    pub encrypt: bool,
+}
+
+/// Connection tuning.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnConfig {
+    /// Credits we try to hold; each request asks for more while below this.
+    pub credit_target: u32,
+}
+
+impl Default for ConnConfig {
+    fn default() -> Self {
+        // 8 × 1 MiB in flight needs 128; keep headroom for metadata in parallel.
+        ConnConfig { credit_target: 512 }
+    }
+}
+
+/// A snapshot of the credit state (for tests and diagnostics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreditStats {
+    /// Credits available now.
+    pub available: u32,
+    /// Requests sent and not yet answered (waiters).
+    pub waiters: usize,
+    /// Next MessageId.
+    pub next_message_id: u64,
+}
+
+type Reply = Result<Vec<u8>>;
+
+struct Pending {
+    tx: oneshot::Sender<Reply>,
+    async_id: Option<u64>,
+    session_id: u64,
+}
+
+/// The dispatch state; separate from the socket so tests can feed it bytes.
+struct State {
+    next_mid: u64,
+    credits: u32,
+    pending: HashMap<u64, Pending>,
+    dead: bool,
+    sessions: HashMap<u64, SessionSecurity>,
+}
+
+impl State {
+    fn new() -> Self {
+        State {
+            next_mid: 0,
+            credits: 1,
+            pending: HashMap::new(),
+            dead: false,
+            sessions: HashMap::new(),
+        }
+    }
+
+    /// Handles one plaintext frame (possibly a compound chain). Returns the completions to
+    /// deliver outside the lock. `encrypted` says the frame arrived in a transform header.
+    fn on_frame(&mut self, frame: &[u8], encrypted: bool) -> Vec<(oneshot::Sender<Reply>, Reply)> {
+        let mut out = Vec::new();
+        let mut off = 0usize;
+        loop {
+            let rest = &frame[off..];
+            let h = match Header::decode(rest) {
+                Ok(h) => h,
+                Err(e) => {
+                    tracing::warn!("dropping undecodable response: {e}");
+                    return out;
+                }
+            };
+            let len = match h.next_command as usize {
+                0 => rest.len(),
+                n if n >= HEADER_LEN && n <= rest.len() => n,
+                _ => {
+                    tracing::warn!("bad NextCommand in response chain");
+                    rest.len()
+                }
+            };
+            let mut msg = rest[..len].to_vec();
+            self.credits = self.credits.saturating_add(h.credits as u32);
+            let interim = h.status == NtStatus::PENDING && h.is_async();
+            if interim {
+                if let Some(p) = self.pending.get_mut(&h.message_id) {
+                    p.async_id = Some(h.async_id);
+                }
+            } else if let Some(p) = self.pending.remove(&h.message_id) {
+                let reply = self
+                    .check_signature(&h, &mut msg, encrypted, p.session_id)
+                    .map(|()| msg);
+                out.push((p.tx, reply));
+            } else if h.message_id != crate::msg::header::NOTIFICATION_MESSAGE_ID {
+                tracing::debug!(mid = h.message_id, "response nobody waits for (timed out?)");
+            }
+            if h.next_command == 0 || len == rest.len() {
+                return out;
+            }
+            off += len;
+        }
+    }
+
+    fn check_signature(
+        &self,
+        h: &Header,
+        msg: &mut [u8],
+        encrypted: bool,
+        session_id: u64,
+    ) -> Result<()> {
+        if encrypted {
+            return Ok(());
+        }
+        let Some(signer) = self
+            .sessions
+            .get(&session_id)
+            .and_then(|s| s.signer.clone())
+        else {
+            return Ok(());
+        };
+        if !h.flags.has(HeaderFlags::SIGNED) {
+            return Err(Error::BadSignature);
+        }
+        if signer.verify(msg) {
+            Ok(())
+        } else {
+            Err(Error::BadSignature)
+        }
+    }
+
+    fn fail_all(&mut self) -> Vec<(oneshot::Sender<Reply>, Reply)> {
+        self.dead = true;
+        self.pending
+            .drain()
+            .map(|(_, p)| (p.tx, Err(Error::Disconnected)))
+            .collect()
+    }
+}
+
+struct Inner {
+    state: Mutex<State>,
+    writer: tokio::sync::Mutex<FrameWriter>,
+    credits_changed: Notify,
+    multi_credit: AtomicBool,
+    config: ConnConfig,
+    reader: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(h) = self.reader.get_mut().ok().and_then(Option::take) {
+            h.abort();
+        }
+    }
+}
+
+/// A multiplexed SMB2 connection. Cheap to clone; the socket closes when the last clone drops.
+#[derive(Clone)]
+pub struct Connection {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("credits", &self.credit_stats())
+            .finish()
+    }
+}
+
+fn deliver(done: Vec<(oneshot::Sender<Reply>, Reply)>) {
+    for (tx, r) in done {
+        let _ = tx.send(r);
+    }
+}
+
+fn lock(m: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    // A panic while holding the lock cannot leave State half-updated in a way that matters
+    // more than losing the connection, so poisoning is ignored.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Connection {
+    /// Wraps the two halves of a transport and starts the reader task (needs a tokio runtime).
+    pub fn new(reader: FrameReader, writer: FrameWriter, config: ConnConfig) -> Self {
+        let inner = Arc::new(Inner {
+            state: Mutex::new(State::new()),
+            writer: tokio::sync::Mutex::new(writer),
+            credits_changed: Notify::new(),
+            multi_credit: AtomicBool::new(false),
+            config,
+            reader: Mutex::new(None),
+        });
+        let task = tokio::spawn(reader_loop(Arc::downgrade(&inner), reader));
+        *inner.reader.lock().unwrap_or_else(|e| e.into_inner()) = Some(task.abort_handle());
+        Connection { inner }
+    }
+
+    /// Turns multi-credit requests on (dialect 2.1+ with LARGE_MTU).
+    pub fn set_multi_credit(&self, on: bool) {
+        self.inner.multi_credit.store(on, Ordering::Relaxed);
+    }
+
+    /// Registers signing/encryption for a session id (replaces any earlier entry).
+    pub fn set_session_security(&self, session_id: u64, sec: SessionSecurity) {
+        lock(&self.inner.state).sessions.insert(session_id, sec);
+    }
+
+    /// Forgets a session's keys.
+    pub fn remove_session(&self, session_id: u64) {
+        lock(&self.inner.state).sessions.remove(&session_id);
+    }
+
+    /// Whether the connection has died.
+    pub fn is_dead(&self) -> bool {
+        lock(&self.inner.state).dead
+    }
+
+    /// Credits and waiters now.
+    pub fn credit_stats(&self) -> CreditStats {
+        let s = lock(&self.inner.state);
+        CreditStats {
+            available: s.credits,
+            waiters: s.pending.len(),
+            next_message_id: s.next_mid,
+        }
+    }
+
+    /// The credit charge of a request moving `payload` bytes.
+    pub fn charge_for(&self, payload: usize) -> u16 {
+        if self.inner.multi_credit.load(Ordering::Relaxed) {
+            payload.div_ceil(CREDIT_UNIT).clamp(1, u16::MAX as usize) as u16
+        } else {
+            1
+        }
+    }
+
+    /// Sends one request (a whole message, header included) and waits for its final response.
+    /// `payload` is the larger of the bytes sent and asked for (for the credit charge).
+    /// The response is returned whatever its status; callers turn error statuses into errors.
+    pub async fn call(&self, msg: Vec<u8>, payload: usize, opts: CallOptions) -> Result<Vec<u8>> {
+        let mut r = self.compound(vec![(msg, payload)], opts).await?;
+        r.pop().ok_or(Error::Disconnected)?
+    }
+
+    /// Sends several requests in one frame (a compound chain; the caller sets
+    /// `RELATED_OPERATIONS` where wanted) and waits for all their responses.
+    pub async fn compound(
+        &self,
+        msgs: Vec<(Vec<u8>, usize)>,
+        opts: CallOptions,
+    ) -> Result<Vec<Reply>> {
+        let deadline = Instant::now() + opts.timeout;
+        let charges: Vec<u16> = msgs.iter().map(|(_, p)| self.charge_for(*p)).collect();
+        let total: u32 = charges.iter().map(|c| *c as u32).sum();
+        let (mids, rxs, sec, ask_extra) =
+            self.reserve(&msgs, &charges, total, deadline, opts).await?;
+
+        // Patch headers, pad, sign.
+        let n = msgs.len();
+        let mut frame: Vec<u8> = Vec::new();
+        let mut parts: Vec<Vec<u8>> = Vec::with_capacity(n);
+        for (i, ((mut m, _), charge)) in msgs.into_iter().zip(charges.iter()).enumerate() {
+            if m.len() < HEADER_LEN {
+                return Err(Error::InvalidInput("message shorter than a header"));
+            }
+            let ask = *charge + if i == 0 { ask_extra } else { 0 };
+            m[6..8].copy_from_slice(&charge.to_le_bytes());
+            m[14..16].copy_from_slice(&ask.to_le_bytes());
+            m[24..32].copy_from_slice(&mids[i].to_le_bytes());
+            if i + 1 < n {
+                while m.len() % 8 != 0 {
+                    m.push(0);
+                }
+                let l = m.len() as u32;
+                m[20..24].copy_from_slice(&l.to_le_bytes());
+            }
+            let encrypt = opts.encrypt
+                || sec
+                    .as_ref()
+                    .is_some_and(|s| s.encrypt_all && s.cipher.is_some());
+            if !encrypt && let Some(signer) = sec.as_ref().and_then(|s| s.signer.as_ref()) {
+                let mut f = u32::from_le_bytes([m[16], m[17], m[18], m[19]]);
+                f |= HeaderFlags::SIGNED;
+                m[16..20].copy_from_slice(&f.to_le_bytes());
+                m[SIGNATURE_RANGE].fill(0);
+                signer.sign(&mut m);
+            }
+            parts.push(m);
+        }
+        let cipher = sec
+            .as_ref()
+            .filter(|s| opts.encrypt || s.encrypt_all)
+            .and_then(|s| s.cipher.clone());
+        let session_id = u64::from_le_bytes(parts[0][40..48].try_into().unwrap_or([0; 8]));
+        let wire: Vec<Vec<u8>> = match cipher {
+            Some(c) => {
+                for p in &parts {
+                    frame.extend_from_slice(p);
+                }
+                vec![c.encrypt(session_id, &frame)?]
+            }
+            None if opts.encrypt => {
+                return Err(Error::InvalidInput("encryption required but no key"));
+            }
+            None => parts,
+        };
+
+        // One frame, one (vectored) write.
+        let sent = {
+            let slices: Vec<&[u8]> = wire.iter().map(Vec::as_slice).collect();
+            let mut w = match tokio::time::timeout_at(deadline, self.inner.writer.lock()).await {
+                Ok(w) => w,
+                Err(_) => {
+                    self.forget(&mids);
+                    return Err(Error::Timeout {
+                        what: "send",
+                        after: opts.timeout,
+                    });
+                }
+            };
+            tokio::time::timeout_at(deadline, w.send(&slices)).await
+        };
+        match sent {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                self.kill();
+                return Err(Error::from(e));
+            }
+            Err(_) => {
+                // A half-written frame desynchronises the stream: the connection is unusable.
+                self.kill();
+                return Err(Error::Timeout {
+                    what: "send",
+                    after: opts.timeout,
+                });
+            }
+        }
+
+        let mut out = Vec::with_capacity(rxs.len());
+        for rx in rxs {
+            match tokio::time::timeout_at(deadline, rx).await {
+                Ok(Ok(r)) => out.push(r),
+                Ok(Err(_)) => out.push(Err(Error::Disconnected)),
+                Err(_) => {
+                    self.forget(&mids);
+                    return Err(Error::Timeout {
+                        what: "response",
+                        after: opts.timeout,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Waits for `total` credits, then takes MessageIds and registers the waiters.
+    #[allow(clippy::type_complexity)]
+    async fn reserve(
+        &self,
+        msgs: &[(Vec<u8>, usize)],
+        charges: &[u16],
+        total: u32,
+        deadline: Instant,
+        opts: CallOptions,
+    ) -> Result<(
+        Vec<u64>,
+        Vec<oneshot::Receiver<Reply>>,
+        Option<SessionSecurity>,
+        u16,
+    )> {
+        loop {
+            let notified = self.inner.credits_changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut s = lock(&self.inner.state);
+                if s.dead {
+                    return Err(Error::Disconnected);
+                }
+                if s.credits >= total {
+                    s.credits -= total;
+                    let mut mids = Vec::with_capacity(msgs.len());
+                    let mut rxs = Vec::with_capacity(msgs.len());
+                    let session_id = msgs
+                        .first()
+                        .and_then(|(m, _)| m.get(40..48))
+                        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+                        .unwrap_or(0);
+                    for c in charges {
+                        let mid = s.next_mid;
+                        s.next_mid += *c as u64;
+                        let (tx, rx) = oneshot::channel();
+                        s.pending.insert(
+                            mid,
+                            Pending {
+                                tx,
+                                async_id: None,
+                                session_id,
+                            },
+                        );
+                        mids.push(mid);
+                        rxs.push(rx);
+                    }
+                    let in_flight: u32 = s.pending.len() as u32;
+                    let held = s.credits + in_flight;
+                    let extra = self
+                        .inner
+                        .config
+                        .credit_target
+                        .saturating_sub(held)
+                        .min(256) as u16;
+                    let sec = s.sessions.get(&session_id).cloned();
+                    return Ok((mids, rxs, sec, extra));
+                }
+                if s.pending.is_empty() {
+                    // Nothing in flight can grant more: waiting would never end.
+                    return Err(Error::InvalidInput(
+                        "request needs more credits than the server granted",
+                    ));
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Err(Error::Timeout {
+                    what: "credits",
+                    after: opts.timeout,
+                });
+            }
+        }
+    }
+
+    /// Drops the waiters of timed-out requests; their credits still come back when (if) the
+    /// responses arrive.
+    fn forget(&self, mids: &[u64]) {
+        let mut s = lock(&self.inner.state);
+        for m in mids {
+            s.pending.remove(m);
+        }
+    }
+
+    /// Marks the connection dead and releases every waiter.
+    pub fn kill(&self) {
+        let done = lock(&self.inner.state).fail_all();
+        deliver(done);
+        self.inner.credits_changed.notify_waiters();
+        if let Some(h) = self
+            .inner
+            .reader
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            h.abort();
+        }
+    }
+
+    fn on_frame(inner: &Inner, frame: Vec<u8>) {
+        let (plain, encrypted) = if frame.starts_with(&TRANSFORM_PROTOCOL_ID) {
+            // Transform header: SessionId at 44..52.
+            let sid = frame
+                .get(44..52)
+                .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
+            let cipher = sid.and_then(|sid| {
+                lock(&inner.state)
+                    .sessions
+                    .get(&sid)
+                    .and_then(|s| s.cipher.clone())
+            });
+            match cipher.map(|c| c.decrypt(&frame)) {
+                Some(Ok(p)) => (p, true),
+                _ => {
+                    tracing::warn!("dropping an encrypted frame that does not decrypt");
+                    return;
+                }
+            }
+        } else {
+            (frame, false)
+        };
+        let done = lock(&inner.state).on_frame(&plain, encrypted);
+        inner.credits_changed.notify_waiters();
+        deliver(done);
+    }
+}
+
+async fn reader_loop(inner: Weak<Inner>, mut reader: FrameReader) {
+    loop {
+        let r = reader.recv().await;
+        let Some(inner) = inner.upgrade() else { return };
+        match r {
+            Ok(frame) => Connection::on_frame(&inner, frame),
+            Err(e) => {
+                tracing::debug!("connection reader stops: {e}");
+                let done = lock(&inner.state).fail_all();
+                deliver(done);
+                inner.credits_changed.notify_waiters();
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msg::{Command, Header};
+
+    fn response(mid: u64, credits: u16, status: NtStatus, async_id: Option<u64>) -> Vec<u8> {
+        let mut h = Header::request(Command::Write);
+        h.flags.0 = HeaderFlags::SERVER_TO_REDIR;
+        h.message_id = mid;
+        h.credits = credits;
+        h.status = status;
+        if let Some(a) = async_id {
+            h.flags.0 |= HeaderFlags::ASYNC_COMMAND;
+            h.async_id = a;
+        }
+        let mut m = Vec::new();
+        h.encode(&mut m);
+        m.extend_from_slice(&[17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        m
+    }
+
+    fn waiter(s: &mut State, mid: u64) -> oneshot::Receiver<Reply> {
+        let (tx, rx) = oneshot::channel();
+        s.pending.insert(
+            mid,
+            Pending {
+                tx,
+                async_id: None,
+                session_id: 0,
+            },
+        );
+        rx
+    }
+
+    #[test]
+    fn interim_grant_is_counted_and_waiter_keeps_waiting() {
+        let mut s = State::new();
+        s.credits = 0; // a 16-credit write in flight took everything
+        let mut rx = waiter(&mut s, 10);
+        let done = s.on_frame(&response(10, 16, NtStatus::PENDING, Some(77)), false);
+        assert!(done.is_empty());
+        assert_eq!(
+            s.credits, 16,
+            "the interim response's grant is usable at once"
+        );
+        assert_eq!(s.pending[&10].async_id, Some(77));
+        assert!(rx.try_recv().is_err());
+        let done = s.on_frame(&response(10, 0, NtStatus::SUCCESS, Some(77)), false);
+        assert_eq!(done.len(), 1);
+        deliver(done);
+        assert!(rx.try_recv().unwrap().is_ok());
+        assert_eq!(s.credits, 16);
+        assert!(s.pending.is_empty());
+    }
+
+    #[test]
+    fn late_response_after_timeout_still_returns_credits() {
+        let mut s = State::new();
+        s.credits = 0;
+        let rx = waiter(&mut s, 3);
+        drop(rx);
+        s.pending.remove(&3); // the caller timed out
+        assert!(
+            s.on_frame(&response(3, 5, NtStatus::SUCCESS, None), false)
+                .is_empty()
+        );
+        assert_eq!(s.credits, 5);
+    }
+
+    #[test]
+    fn compound_response_chain_is_split() {
+        let mut s = State::new();
+        let mut a = response(1, 1, NtStatus::SUCCESS, None);
+        let b = response(2, 2, NtStatus::OBJECT_NAME_NOT_FOUND, None);
+        a.resize(88, 0);
+        a[20..24].copy_from_slice(&88u32.to_le_bytes());
+        let mut frame = a.clone();
+        frame.extend_from_slice(&b);
+        let mut r1 = waiter(&mut s, 1);
+        let mut r2 = waiter(&mut s, 2);
+        deliver(s.on_frame(&frame, false));
+        assert_eq!(r1.try_recv().unwrap().unwrap().len(), 88);
+        let m2 = r2.try_recv().unwrap().unwrap();
+        assert_eq!(
+            Header::decode(&m2).unwrap().status,
+            NtStatus::OBJECT_NAME_NOT_FOUND
+        );
+        assert_eq!(s.credits, 1 + 3);
+    }
+
+    #[test]
+    fn garbage_frames_do_not_panic() {
+        let mut s = State::new();
+        let _rx = waiter(&mut s, 1);
+        let good = response(1, 1, NtStatus::SUCCESS, None);
+        for n in 0..good.len() {
+            let _ = s.on_frame(&good[..n], false);
+        }
+        let mut bad = good.clone();
+        bad[20..24].copy_from_slice(&70u32.to_le_bytes());
+        let _ = s.on_frame(&bad, false);
+    }
+
+    #[test]
+    fn death_releases_everyone() {
+        let mut s = State::new();
+        let mut a = waiter(&mut s, 1);
+        let mut b = waiter(&mut s, 2);
+        deliver(s.fail_all());
+        assert!(matches!(a.try_recv().unwrap(), Err(Error::Disconnected)));
+        assert!(matches!(b.try_recv().unwrap(), Err(Error::Disconnected)));
+        assert!(s.dead);
+    }
+
+    /// A fake server over a real socket: answers the first request with an interim response
+    /// then the final one, and checks that a second call can use the interim grant.
+    #[tokio::test]
+    async fn interim_then_final_over_socket() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let read_msg = async |s: &mut tokio::net::TcpStream| {
+                let mut hdr = [0u8; 4];
+                s.read_exact(&mut hdr).await.unwrap();
+                let mut m = vec![0u8; u32::from_be_bytes(hdr) as usize];
+                s.read_exact(&mut m).await.unwrap();
+                Header::decode(&m).unwrap()
+            };
+            let send = |m: Vec<u8>| {
+                let mut f = (m.len() as u32).to_be_bytes().to_vec();
+                f.extend_from_slice(&m);
+                f
+            };
+            let h = read_msg(&mut s).await;
+            s.write_all(&send(response(h.message_id, 4, NtStatus::PENDING, Some(9))))
+                .await
+                .unwrap();
+            // The client now has 4 credits: a second request arrives before we finish the first.
+            let h2 = read_msg(&mut s).await;
+            s.write_all(&send(response(h2.message_id, 1, NtStatus::SUCCESS, None)))
+                .await
+                .unwrap();
+            s.write_all(&send(response(h.message_id, 0, NtStatus::SUCCESS, Some(9))))
+                .await
+                .unwrap();
+            s
+        });
+        let (r, w) = crate::transport::connect("127.0.0.1", port, Duration::from_secs(2))
+            .await
+            .unwrap();
+        let c = Connection::new(r, w, ConnConfig::default());
+        let opts = CallOptions {
+            timeout: Duration::from_secs(5),
+            encrypt: false,
+        };
+        let mut m = Vec::new();
+        Header::request(Command::Echo).encode(&mut m);
+        let first = tokio::spawn({
+            let c = c.clone();
+            let m = m.clone();
+            async move { c.call(m, 0, opts).await }
+        });
+        // Only 1 credit at start: this call can go out only thanks to the interim grant.
+        let second = c.call(m, 0, opts).await.unwrap();
+        assert_eq!(Header::decode(&second).unwrap().status, NtStatus::SUCCESS);
+        first.await.unwrap().unwrap();
+        let st = c.credit_stats();
+        assert_eq!(st.available, 1 + 4 + 1 - 2);
+        assert_eq!(st.waiters, 0);
+        let _s = server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn deadline_and_disconnect() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = tokio::spawn(async move { l.accept().await.unwrap().0 });
+        let (r, w) = crate::transport::connect("127.0.0.1", port, Duration::from_secs(2))
+            .await
+            .unwrap();
+        let c = Connection::new(r, w, ConnConfig::default());
+        let sock = server.await.unwrap();
+        let mut m = Vec::new();
+        Header::request(Command::Echo).encode(&mut m);
+        let t = std::time::Instant::now();
+        let e = c
+            .call(
+                m.clone(),
+                0,
+                CallOptions {
+                    timeout: Duration::from_millis(100),
+                    encrypt: false,
+                },
+            )
+            .await;
+        assert!(matches!(e, Err(Error::Timeout { .. })), "{e:?}");
+        assert!(t.elapsed() < Duration::from_secs(1));
+        // The timed-out request took the only credit and the server never answered: a new call
+        // must not hang on credits; it fails at once.
+        let e = c
+            .call(
+                m.clone(),
+                0,
+                CallOptions {
+                    timeout: Duration::from_secs(5),
+                    encrypt: false,
+                },
+            )
+            .await;
+        assert!(e.is_err());
+        drop(sock);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(c.is_dead());
+        let e = c
+            .call(
+                m,
+                0,
+                CallOptions {
+                    timeout: Duration::from_secs(5),
+                    encrypt: false,
+                },
+            )
+            .await;
+        assert!(matches!(e, Err(Error::Disconnected)), "{e:?}");
+    }
+}

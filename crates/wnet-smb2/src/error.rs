@@ -1,0 +1,127 @@
+//! The engine's error: the NT status is kept, and every error says whether retrying (after a
+//! reconnect) may help.
+
+use crate::msg::{Command, DecodeError};
+use crate::status::NtStatus;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An engine error.
+#[derive(Debug, Clone)]
+pub enum Error {
+    /// The server answered a request with an error status.
+    Status {
+        /// The status.
+        status: NtStatus,
+        /// The command that failed.
+        command: Command,
+    },
+    /// The transport failed (connect, read, write).
+    Io(Arc<std::io::Error>),
+    /// No answer within the deadline.
+    Timeout {
+        /// What was waited for.
+        what: &'static str,
+        /// The deadline.
+        after: Duration,
+    },
+    /// The connection is gone; the request may or may not have reached the server.
+    Disconnected,
+    /// The server sent something malformed.
+    Protocol(DecodeError),
+    /// Authentication could not be carried out (bad token, unsupported mechanism).
+    Auth(String),
+    /// A response failed signature verification, or was unsigned where signing is required.
+    BadSignature,
+    /// The caller asked for something impossible (bad path, too-large request).
+    InvalidInput(&'static str),
+}
+
+/// The engine's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The NT status if the server gave one.
+    pub fn status(&self) -> Option<NtStatus> {
+        match self {
+            Error::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether a retry after reconnecting may succeed (transport trouble, timeouts, expired
+    /// sessions). Permanent errors (access denied, not found, logon failure) say no.
+    pub fn is_temporary(&self) -> bool {
+        match self {
+            Error::Status { status, .. } => status.is_temporary(),
+            Error::Io(_) | Error::Timeout { .. } | Error::Disconnected => true,
+            Error::Protocol(_) | Error::Auth(_) | Error::BadSignature | Error::InvalidInput(_) => {
+                false
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Status { status, command } => write!(f, "{command:?} failed: {status}"),
+            Error::Io(e) => write!(f, "transport error: {e}"),
+            Error::Timeout { what, after } => write!(f, "{what}: no answer within {after:?}"),
+            Error::Disconnected => write!(f, "connection lost"),
+            Error::Protocol(e) => write!(f, "{e}"),
+            Error::Auth(m) => write!(f, "authentication failed: {m}"),
+            Error::BadSignature => write!(f, "response signature missing or invalid"),
+            Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(e.as_ref()),
+            Error::Protocol(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(Arc::new(e))
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Protocol(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_vs_permanent() {
+        let s = |status| Error::Status {
+            status,
+            command: Command::Create,
+        };
+        assert!(!s(NtStatus::LOGON_FAILURE).is_temporary());
+        assert!(!s(NtStatus::ACCESS_DENIED).is_temporary());
+        assert!(s(NtStatus::NETWORK_NAME_DELETED).is_temporary());
+        assert!(s(NtStatus::USER_SESSION_DELETED).is_temporary());
+        assert!(Error::Disconnected.is_temporary());
+        assert!(!Error::BadSignature.is_temporary());
+        assert_eq!(
+            s(NtStatus::ACCESS_DENIED).status(),
+            Some(NtStatus::ACCESS_DENIED)
+        );
+        assert_eq!(
+            s(NtStatus::BAD_NETWORK_NAME).to_string(),
+            "Create failed: STATUS_BAD_NETWORK_NAME (0xC00000CC)"
+        );
+    }
+}
