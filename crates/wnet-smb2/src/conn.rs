@@ -178,6 +178,10 @@ impl State {
             return Ok(());
         };
         if !h.flags.has(HeaderFlags::SIGNED) {
+            // An unsigned error carries no data to forge; Samba signs them anyway.
+            if h.status.is_error() {
+                return Ok(());
+            }
             return Err(Error::BadSignature);
         }
         if signer.verify(msg) {
@@ -309,6 +313,30 @@ impl Connection {
         msgs: Vec<(Vec<u8>, usize)>,
         opts: CallOptions,
     ) -> Result<Vec<Reply>> {
+        Ok(self.compound_inner(msgs, opts, false).await?.1)
+    }
+
+    /// [`Connection::call`] that also returns the request exactly as sent (header fields
+    /// filled in, signed): the pre-authentication hash is computed over those bytes.
+    pub async fn call_keep_sent(
+        &self,
+        msg: Vec<u8>,
+        payload: usize,
+        opts: CallOptions,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
+        let (mut sent, mut r) = self
+            .compound_inner(vec![(msg, payload)], opts, true)
+            .await?;
+        let resp = r.pop().ok_or(Error::Disconnected)??;
+        Ok((sent.pop().unwrap_or_default(), resp))
+    }
+
+    async fn compound_inner(
+        &self,
+        msgs: Vec<(Vec<u8>, usize)>,
+        opts: CallOptions,
+        keep_sent: bool,
+    ) -> Result<(Vec<Vec<u8>>, Vec<Reply>)> {
         let deadline = Instant::now() + opts.timeout;
         let charges: Vec<u16> = msgs.iter().map(|(_, p)| self.charge_for(*p)).collect();
         let total: u32 = charges.iter().map(|c| *c as u32).sum();
@@ -352,6 +380,7 @@ impl Connection {
             .filter(|s| opts.encrypt || s.encrypt_all)
             .and_then(|s| s.cipher.clone());
         let session_id = u64::from_le_bytes(parts[0][40..48].try_into().unwrap_or([0; 8]));
+        let kept = if keep_sent { parts.clone() } else { Vec::new() };
         let wire: Vec<Vec<u8>> = match cipher {
             Some(c) => {
                 for p in &parts {
@@ -410,7 +439,7 @@ impl Connection {
                 }
             }
         }
-        Ok(out)
+        Ok((kept, out))
     }
 
     /// Waits for `total` credits, then takes MessageIds and registers the waiters.

@@ -7,14 +7,28 @@
 //! - [`transport`]: direct TCP framing, `TCP_NODELAY`, one vectored write per message.
 //! - [`crypto`]: key derivation, preauth hash, signing, encryption.
 //! - [`conn`]: the multiplexed connection: MessageIds, credits, deadlines, signing hooks.
+//! - [`security`]: the session keys as the connection's signer and cipher.
+//! - [`client`]: what a caller gives to connect ([`ClientConfig`], [`Timeouts`]).
+//! - [`session`]: negotiate, SESSION_SETUP, keys; [`Session`].
+//! - [`tree`]: a share and its path operations (stat, list, rename, delete, mkdir); [`Tree`].
+//! - [`file`]: an open handle (read, write, flush, info, lock, close, pipelined I/O); [`File`].
 #![deny(missing_docs)]
 
+pub mod client;
 pub mod conn;
 pub mod crypto;
 pub mod error;
+pub mod file;
 pub mod msg;
+pub mod security;
+pub mod session;
 pub mod status;
 pub mod transport;
+pub mod tree;
 
+pub use client::{ClientConfig, Timeouts};
 pub use error::{Error, Result};
+pub use file::File;
+pub use session::{Authenticator, Session};
 pub use status::NtStatus;
+pub use tree::{CreateOptions, Tree};

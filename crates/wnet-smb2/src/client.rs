@@ -1,0 +1,72 @@
+//! What a caller gives to connect: server, credentials, security demands, deadlines.
+
+use crate::crypto::Secret;
+use std::time::Duration;
+
+/// Deadlines of the engine; every network wait is bounded by one of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// TCP connect.
+    pub connect: Duration,
+    /// Negotiate, session setup, tree connect, create, close, query, set, directory.
+    pub metadata: Duration,
+    /// Read, write, flush.
+    pub data: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            metadata: Duration::from_secs(10),
+            data: Duration::from_secs(30),
+        }
+    }
+}
+
+/// How to reach and authenticate to a server.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port (445 by default).
+    pub port: u16,
+    /// User name (empty: anonymous).
+    pub user: String,
+    /// Domain (empty: the server's).
+    pub domain: String,
+    /// Password.
+    pub password: Secret<String>,
+    /// Refuse a session that is not signed (`CONNECT_REQUIRE_INTEGRITY`).
+    pub require_signing: bool,
+    /// Encrypt every request of the session (`CONNECT_REQUIRE_PRIVACY`).
+    pub require_encryption: bool,
+    /// Deadlines.
+    pub timeouts: Timeouts,
+}
+
+impl ClientConfig {
+    /// A config with defaults: port 445, signing required, no encryption demanded.
+    pub fn new(
+        host: impl Into<String>,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        ClientConfig {
+            host: host.into(),
+            port: 445,
+            user: user.into(),
+            domain: String::new(),
+            password: Secret::new(password.into()),
+            require_signing: true,
+            require_encryption: false,
+            timeouts: Timeouts::default(),
+        }
+    }
+
+    /// Sets the port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+}
