@@ -526,6 +526,38 @@ impl Connection {
         }
     }
 
+    /// Starts a background ECHO every `interval`; an echo unanswered within `timeout` kills
+    /// the connection, releasing every waiter with [`Error::Disconnected`]. So a dead server is
+    /// noticed even while no request is pending. Stops when the connection dies or is dropped.
+    pub fn start_keepalive(&self, interval: Duration, timeout: Duration) {
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else { return };
+                let conn = Connection { inner };
+                if conn.is_dead() {
+                    return;
+                }
+                let mut m = Vec::with_capacity(68);
+                Header::request(crate::msg::Command::Echo).encode(&mut m);
+                m.extend_from_slice(&[4, 0, 0, 0]);
+                match conn.call(m, 0, CallOptions { timeout, encrypt: false }).await {
+                    Ok(_) => {}
+                    Err(Error::Timeout { .. }) => {
+                        tracing::warn!("keep-alive echo unanswered: dropping the connection");
+                        conn.kill();
+                        return;
+                    }
+                    Err(_) => return,
+                }
+            }
+        });
+    }
+
     /// Marks the connection dead and releases every waiter.
     pub fn kill(&self) {
         let done = lock(&self.inner.state).fail_all();
