@@ -1,1 +1,51 @@
-//! placeholder
+//! Test support for wnet: a real Samba on a free loopback port.
+//!
+//! Every protocol test of the project runs against `smbd` from the distribution's `samba` package,
+//! never a mock. This crate starts one private `smbd` per test (its own `smb.conf`, state, users
+//! and share directories in a temporary directory, its own loopback port), tells the test where it
+//! is, lets the test break it on purpose (drop every client connection, restart the server) and
+//! tears it down when dropped. Instances share nothing but the system users they log in as, so any
+//! number of tests can run in parallel.
+//!
+//! The kit runs as root (it starts `smbd`, adds system users and switches users), which is how the
+//! test suite and `.ci/run` run.
+//!
+//! ```no_run
+//! use wnet_testkit::Samba;
+//!
+//! let samba = Samba::start_default();
+//! let out = samba.smbclient("ro", "ls");
+//! assert!(String::from_utf8_lossy(&out.stdout).contains("hello.txt"));
+//! println!("connect to {} as {:?}", samba.unc("rw"), samba.user());
+//! ```
+//!
+//! # Layout
+//!
+//! * `samba.rs`: [`Samba`], a running `smbd` and what tests ask of it (where, who, break it).
+//! * `builder.rs`: [`SambaBuilder`], users, shares and `[global]` options, then `start`.
+//! * `share.rs`: [`Share`], one share: name, read-only or not, options, seeded files.
+//! * `config.rs`: the private `smb.conf`, its defaults and why each is there.
+//! * `users.rs`: the kit's users, [`ensure_system_user`] and [`as_user`].
+//! * `port.rs`: [`free_port`], a free loopback TCP port.
+//! * `process.rs`: processes by identity (pid and start time): trees, signals, bounded waits.
+//! * `workdir.rs`: the instance's temporary directory, its liveness lock, the sweep of stale ones.
+//! * `socket.rs`: the kernel's TCP socket table (`/proc/net/tcp*`): who listens, who is connected.
+#![deny(missing_docs)]
+
+mod builder;
+mod config;
+mod port;
+mod process;
+mod samba;
+mod share;
+mod socket;
+mod users;
+mod workdir;
+
+pub use builder::SambaBuilder;
+pub use port::free_port;
+pub use samba::Samba;
+pub use share::Share;
+pub use users::{
+    DEFAULT_PASSWORD, DEFAULT_USER, TEST_PASSWORD2, TEST_USER2, as_user, ensure_system_user,
+};
