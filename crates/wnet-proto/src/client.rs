@@ -43,6 +43,18 @@ impl Client {
         if let Ok(c) = Client::connect_to(&paths.socket, client_name) {
             return Ok(c);
         }
+        Client::connect_with(&paths, &find_wnetd()?, client_name)
+    }
+
+    /// Connects to the daemon of `paths`, starting `wnetd` (with the environment that gives it
+    /// those paths) if its socket is absent or stale.
+    ///
+    /// # Errors
+    /// 1222 `ERROR_NO_NETWORK` if the daemon cannot be reached or started.
+    pub fn connect_with(paths: &Paths, wnetd: &Path, client_name: &str) -> Result<Client, Error> {
+        if let Ok(c) = Client::connect_to(&paths.socket, client_name) {
+            return Ok(c);
+        }
         paths.ensure_runtime_dir().map_err(|e| {
             no_daemon(format!("cannot use {}", paths.runtime_dir.display())).set_source(e)
         })?;
@@ -51,7 +63,7 @@ impl Client {
         if let Ok(c) = Client::connect_to(&paths.socket, client_name) {
             return Ok(c);
         }
-        start_daemon(&find_wnetd()?)?;
+        start_daemon(wnetd, &paths.env())?;
         Client::connect_to(&paths.socket, client_name)
     }
 

@@ -103,14 +103,15 @@ fn start_error(msg: &str) -> Error {
     )
 }
 
-/// Runs `wnetd --detach` and waits until it reports that it serves its socket (it exits 0 then;
+/// Runs `wnetd --detach` (with `env` added to ours) and waits until it reports that it serves its socket (it exits 0 then;
 /// the daemon itself runs on in a new session). Its error output becomes the error's message.
 ///
 /// The child gets no descriptor of ours but a pipe for its error output: every descriptor ≥ 3
 /// is marked close-on-exec before `exec`, so a caller's open file on a drive is never held by
 /// the daemon.
-pub fn start_daemon(wnetd: &Path) -> Result<(), Error> {
+pub fn start_daemon(wnetd: &Path, env: &[(&str, PathBuf)]) -> Result<(), Error> {
     let mut cmd = Command::new(wnetd);
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd.arg("--detach")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

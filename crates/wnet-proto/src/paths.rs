@@ -81,6 +81,41 @@ impl Paths {
         })
     }
 
+    /// The environment that makes [`Paths::from_env`] give these paths, for starting the daemon.
+    pub fn env(&self) -> Vec<(&'static str, PathBuf)> {
+        let parent = |p: &Path, levels: usize| {
+            let mut p = p.to_path_buf();
+            for _ in 0..levels {
+                p.pop();
+            }
+            p
+        };
+        let mut env = vec![
+            ("XDG_STATE_HOME", parent(&self.state_dir, 1)),
+            ("XDG_CONFIG_HOME", parent(&self.profile, 2)),
+            ("WNET_DRIVE_ROOT", self.drive_root.clone()),
+        ];
+        if self.runtime_dir.file_name().is_some_and(|n| n == "wnet") {
+            env.push(("XDG_RUNTIME_DIR", parent(&self.runtime_dir, 1)));
+        }
+        env
+    }
+
+    /// All places under one directory (for tests and containers): `run/`, `state/`, `config/`,
+    /// `drives/`.
+    pub fn under(base: &Path) -> Paths {
+        let runtime_dir = base.join("run/wnet");
+        let state_dir = base.join("state/wnet");
+        Paths {
+            socket: runtime_dir.join("wnetd.sock"),
+            runtime_dir,
+            log_file: state_dir.join("wnetd.log"),
+            state_dir,
+            profile: base.join("config/wnet/profile.toml"),
+            drive_root: base.join("drives"),
+        }
+    }
+
     /// Creates the runtime directory (0700) if needed and checks that it is a directory owned by
     /// this user and closed to others, so nobody else can plant a socket there.
     pub fn ensure_runtime_dir(&self) -> io::Result<()> {

@@ -1,0 +1,718 @@
+//! `Daemon`: the WNet semantics the daemon serves, over the router and the profile.
+//!
+//! Each [`Request`] is answered by one method here. Everything is synchronous: the server runs
+//! each request on a blocking thread, because providers make blocking network calls.
+//!
+//! The rules that are the daemon's (not a provider's) live here:
+//! - the profile: `CONNECT_UPDATE_PROFILE` remembers successful *device* connections; a device
+//!   remembered for another remote gives 1202; cancel with the flag forgets the entry, also for
+//!   a remembered-but-unconnected device (success), while flags 0 on such a device give 2250
+//!   and keep it; cancelling by remote name never touches the profile.
+//! - the choice of a free drive (`CONNECT_REDIRECT` without a device): Z: downwards, skipping
+//!   live and remembered devices.
+//! - 1201 for a remembered-but-unconnected device in name queries.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use wnet_core::{
+    AddConnection, ConnectFlags, Connection, ConnectionName, ConnectionStatus, Error, ErrorKind,
+    LocalName, NetResource, ProfileStore, RememberedConnection, ResourceType, Result, Router,
+    Scope, UncPath, Usage, WinError,
+};
+use wnet_proto::{
+    AddConnectionArgs, ConnectionInfo, DaemonStatus, NetworkInfo, Paths, Reply, Request, Response,
+    WireError,
+};
+
+use crate::enumeration::EnumTable;
+
+/// The daemon's state: the router over the providers, the profile, open enumerations.
+pub struct Daemon {
+    router: Router,
+    profile: ProfileStore,
+    paths: Paths,
+    enums: Mutex<EnumTable>,
+    started: Instant,
+}
+
+impl std::fmt::Debug for Daemon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Daemon")
+            .field("router", &self.router)
+            .field("paths", &self.paths)
+            .finish()
+    }
+}
+
+/// `true` for the answers that mean "this provider has no such connection".
+fn not_connected(e: &Error) -> bool {
+    matches!(
+        e.win_error(),
+        WinError::ERROR_NOT_CONNECTED | WinError::ERROR_NO_NETWORK
+    )
+}
+
+impl Daemon {
+    /// A daemon over `router`, with the places of `paths`.
+    pub fn new(paths: Paths, router: Router) -> Self {
+        Daemon {
+            profile: ProfileStore::new(paths.profile.clone()),
+            router,
+            paths,
+            enums: Mutex::new(EnumTable::default()),
+            started: Instant::now(),
+        }
+    }
+
+    /// The places this daemon uses.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    /// How long the daemon has run.
+    pub fn uptime(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
+
+    /// Answers one request.
+    pub fn handle(&self, request: Request) -> Response {
+        let result = match request {
+            Request::Ping => Ok(Reply::Pong),
+            Request::AddConnection(args) => self.add_connection(args).map(Reply::Connection),
+            Request::CancelConnection { name, flags, force } => self
+                .cancel_connection(&name, flags, force)
+                .map(|()| Reply::Done),
+            Request::GetConnection { local } => self.get_connection(&local).map(Reply::Connection),
+            Request::GetUniversalName { local_path } => self
+                .get_universal_name(&local_path)
+                .map(Reply::UniversalName),
+            Request::GetUser { name } => self
+                .get_user(name.as_deref())
+                .map(|user| Reply::User { user }),
+            Request::OpenEnum {
+                scope,
+                resource_type,
+                usage,
+                container,
+            } => self
+                .open_enum(scope, resource_type, usage, container.as_ref())
+                .map(|handle| Reply::EnumOpened { handle }),
+            Request::EnumNext { handle, max } => self
+                .enums()
+                .next(handle, max)
+                .map(|items| Reply::Resources { items }),
+            Request::CloseEnum { handle } => self.enums().close(handle).map(|()| Reply::Done),
+            Request::GetResourceInformation { resource } => self
+                .router
+                .get_resource_information(resource.provider.as_deref(), &resource)
+                .map(|(resource, system)| Reply::ResourceInformation { resource, system }),
+            Request::GetResourceParent { resource } => self.get_resource_parent(&resource),
+            Request::GetProviderName { net_type } => self
+                .router
+                .provider_by_net_type(net_type)
+                .map(|info| Reply::ProviderName {
+                    name: info.name.clone(),
+                }),
+            Request::GetNetworkInformation { provider } => self
+                .network_information(&provider)
+                .map(Reply::NetworkInformation),
+            Request::Restore { local } => self.restore(local.as_deref()),
+            Request::SetPersistent { local, persistent } => self
+                .set_persistent(&local, persistent)
+                .map(|()| Reply::Done),
+            Request::List => self
+                .list()
+                .map(|(save_connections, connections)| Reply::Listing {
+                    save_connections,
+                    connections,
+                }),
+            Request::SetSaveConnections { yes } => self
+                .profile
+                .update(|p| {
+                    p.settings.save_connections = yes;
+                    Ok(())
+                })
+                .map(|()| Reply::Done),
+            Request::Status => self.status().map(Reply::Status),
+        };
+        result.map_err(|e| WireError::from(&e))
+    }
+
+    fn enums(&self) -> std::sync::MutexGuard<'_, EnumTable> {
+        // A panic while holding the lock leaves the table consistent (each call is one step).
+        self.enums.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Live connections of every provider; none at all when there is no network.
+    fn live(&self) -> Result<Vec<Connection>> {
+        match self.router.connections() {
+            Err(e) if e.win_error() == WinError::ERROR_NO_NETWORK => Ok(Vec::new()),
+            other => other,
+        }
+    }
+
+    fn add_connection(&self, args: AddConnectionArgs) -> Result<ConnectionInfo> {
+        let flags = ConnectFlags::from_bits(args.flags)?;
+        let resource_type = ResourceType::from_u32(args.resource_type)?;
+        let remote = UncPath::parse(&args.remote)?;
+        let requested = match args.local.as_deref().filter(|l| !l.is_empty()) {
+            Some(l) => Some(LocalName::parse(l)?),
+            None => None,
+        };
+        match (requested, resource_type) {
+            (Some(l), ResourceType::Disk) if !l.is_disk() => {
+                return Err(bad_dev_type(l, resource_type));
+            }
+            (Some(l), ResourceType::Print) if l.is_disk() => {
+                return Err(bad_dev_type(l, resource_type));
+            }
+            (Some(_), ResourceType::Disk | ResourceType::Print) | (None, _) => {}
+            (Some(l), other) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidParameter,
+                    format!("a connection of {l} needs type DISK or PRINT, not {other:?}"),
+                ));
+            }
+        }
+        if !matches!(
+            resource_type,
+            ResourceType::Any | ResourceType::Disk | ResourceType::Print
+        ) {
+            return Err(Error::new(
+                ErrorKind::InvalidParameter,
+                format!("{resource_type:?} cannot be connected"),
+            ));
+        }
+        let live = self.live()?;
+        let profile = self.profile.load()?;
+        let local = match requested {
+            Some(l) => Some(l),
+            None if flags.contains(ConnectFlags::REDIRECT) => {
+                if resource_type != ResourceType::Disk {
+                    return Err(Error::new(
+                        ErrorKind::InvalidParameter,
+                        "choosing a device needs RESOURCETYPE_DISK",
+                    ));
+                }
+                let used = |d: &LocalName| {
+                    live.iter().any(|c| c.local.as_ref() == Some(d))
+                        || profile.devices.contains_key(d)
+                };
+                Some(
+                    LocalName::drives_descending()
+                        .find(|d| !used(d))
+                        .ok_or_else(|| {
+                            Error::new(ErrorKind::NoMoreItems, "no drive letter is free")
+                        })?,
+                )
+            }
+            None => None,
+        };
+        if let Some(l) = local {
+            if live.iter().any(|c| c.local == Some(l)) {
+                return Err(Error::new(
+                    ErrorKind::AlreadyAssigned,
+                    format!("{l} is already redirected"),
+                ));
+            }
+            if let Some(entry) = profile.devices.get(&l) {
+                if !entry.remote_path.same_share(&remote.share_root()) {
+                    return Err(Error::new(
+                        ErrorKind::DeviceAlreadyRemembered,
+                        format!("{l} is remembered for {}", entry.remote_path),
+                    ));
+                }
+            }
+        }
+        let request = AddConnection {
+            resource_type,
+            local,
+            remote: remote.clone(),
+            user: args.user.clone().filter(|u| !u.is_empty()),
+            password: args.password,
+            flags,
+        };
+        let connection = self
+            .router
+            .add_connection(args.provider.as_deref(), &request)?;
+        let remember = flags.contains(ConnectFlags::UPDATE_PROFILE)
+            && !flags.contains(ConnectFlags::TEMPORARY);
+        let mut persistent = local.is_some_and(|l| profile.devices.contains_key(&l));
+        if let (true, Some(l)) = (remember, local) {
+            let entry = self.remembered_entry(&connection, &request, resource_type);
+            if let Err(e) = self.profile.remember(l, entry) {
+                // Not remembered means not made: undo the connection, report the profile error.
+                let _ = self
+                    .router
+                    .cancel_connection(&ConnectionName::Local(l), true);
+                return Err(e);
+            }
+            persistent = true;
+        }
+        Ok(self.info(connection, persistent))
+    }
+
+    fn remembered_entry(
+        &self,
+        connection: &Connection,
+        request: &AddConnection,
+        resource_type: ResourceType,
+    ) -> RememberedConnection {
+        let provider_type = self
+            .router
+            .provider(&connection.provider)
+            .map(|p| p.info().net_type)
+            .unwrap_or(wnet_core::WNNC_NET_LANMAN);
+        let extras = ConnectFlags::REQUIRE_INTEGRITY
+            | ConnectFlags::REQUIRE_PRIVACY
+            | ConnectFlags::WRITE_THROUGH_SEMANTICS;
+        RememberedConnection {
+            remote_path: request.remote.clone(),
+            user_name: request.user.clone().unwrap_or_default(),
+            provider_name: connection.provider.clone(),
+            provider_type,
+            connection_type: if resource_type == ResourceType::Print {
+                2
+            } else {
+                1
+            },
+            defer_flags: if request.user.is_some() { 1 } else { 4 },
+            connect_flags: request.flags.bits() & extras.bits(),
+        }
+    }
+
+    fn info(&self, c: Connection, persistent: bool) -> ConnectionInfo {
+        let path = match c.local {
+            Some(l) => l
+                .drive_letter()
+                .map(|d| self.paths.drive_root.join(d.to_string())),
+            None => Some(
+                self.paths
+                    .drive_root
+                    .join("UNC")
+                    .join(c.remote.server())
+                    .join(c.remote.share()),
+            ),
+        };
+        ConnectionInfo {
+            status: c.status,
+            local: c.local,
+            remote: c.remote,
+            provider: c.provider,
+            user: c.user,
+            persistent,
+            path: path.map(|p| p.display().to_string()),
+            opens: 0,
+        }
+    }
+
+    fn cancel_connection(&self, name: &str, flags: u32, force: bool) -> Result<()> {
+        let flags = ConnectFlags::from_bits(flags)?;
+        let name = ConnectionName::parse(name).map_err(|e| {
+            Error::new(
+                ErrorKind::NotConnected,
+                format!("{name:?} is not a redirected device or connection: {e}"),
+            )
+        })?;
+        let update_profile = flags.contains(ConnectFlags::UPDATE_PROFILE);
+        match (&name, self.router.cancel_connection(&name, force)) {
+            (ConnectionName::Local(l), Ok(())) => {
+                if update_profile {
+                    self.profile.forget(*l)?;
+                }
+                Ok(())
+            }
+            (ConnectionName::Local(l), Err(e)) if not_connected(&e) => {
+                if self.profile.get(*l)?.is_none() {
+                    return Err(Error::new(
+                        ErrorKind::NotConnected,
+                        format!("{l} is not connected"),
+                    ));
+                }
+                if !update_profile {
+                    return Err(Error::new(
+                        ErrorKind::NotConnected,
+                        format!(
+                            "{l} is remembered but not connected; CONNECT_UPDATE_PROFILE forgets it"
+                        ),
+                    ));
+                }
+                self.profile.forget(*l)?;
+                Ok(())
+            }
+            (ConnectionName::Remote(r), Err(e)) if not_connected(&e) => Err(Error::new(
+                ErrorKind::NotConnected,
+                format!("no deviceless connection to {r}"),
+            )),
+            (_, result) => result,
+        }
+    }
+
+    fn get_connection(&self, local: &str) -> Result<ConnectionInfo> {
+        let l = LocalName::parse(local)?;
+        match self.router.get_connection(l) {
+            Ok(c) => {
+                let persistent = self.profile.get(l)?.is_some();
+                Ok(self.info(c, persistent))
+            }
+            Err(e) if not_connected(&e) => match self.profile.get(l)? {
+                Some(_) => Err(Error::new(
+                    ErrorKind::ConnectionUnavailable,
+                    format!("{l} is remembered but not connected"),
+                )),
+                None => Err(Error::new(
+                    ErrorKind::NotConnected,
+                    format!("{l} is not connected"),
+                )),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    fn get_universal_name(&self, local_path: &str) -> Result<wnet_core::UniversalName> {
+        let (device, rest) = split_local_path(local_path)?;
+        match self.router.get_universal_name(device, rest) {
+            Err(e) if not_connected(&e) && self.profile.get(device)?.is_some() => Err(Error::new(
+                ErrorKind::ConnectionUnavailable,
+                format!("{device} is remembered but not connected"),
+            )),
+            Err(e) if not_connected(&e) => Err(Error::new(
+                ErrorKind::NotConnected,
+                format!("{device} is not connected"),
+            )),
+            other => other,
+        }
+    }
+
+    fn get_user(&self, name: Option<&str>) -> Result<String> {
+        let name = match name.filter(|n| !n.is_empty()) {
+            None => {
+                return match self.router.get_user(None) {
+                    Ok(user) => Ok(user),
+                    Err(_) => Ok(current_user_name()),
+                };
+            }
+            Some(n) => ConnectionName::parse(n).map_err(|_| {
+                Error::new(
+                    ErrorKind::NotConnected,
+                    format!("{n:?} is not a connection"),
+                )
+            })?,
+        };
+        match self.router.get_user(Some(&name)) {
+            Err(e) if not_connected(&e) => {
+                if let ConnectionName::Local(l) = &name {
+                    if let Some(entry) = self.profile.get(*l)? {
+                        return Ok(if entry.user_name.is_empty() {
+                            current_user_name()
+                        } else {
+                            entry.user_name
+                        });
+                    }
+                }
+                Err(Error::new(
+                    ErrorKind::NotConnected,
+                    format!("{name} is not connected"),
+                ))
+            }
+            other => other,
+        }
+    }
+
+    fn open_enum(
+        &self,
+        scope: u32,
+        resource_type: u32,
+        usage: u32,
+        container: Option<&NetResource>,
+    ) -> Result<u64> {
+        let scope = Scope::from_u32(scope)?;
+        let resource_type = ResourceType::from_u32(resource_type)?;
+        let usage = Usage::from_bits(usage)?;
+        let wanted = |t: ResourceType| resource_type == ResourceType::Any || t == resource_type;
+        let items = match scope {
+            Scope::Connected => self
+                .live()?
+                .into_iter()
+                .map(|c| {
+                    NetResource::disk_share(
+                        Scope::Connected,
+                        c.local,
+                        &c.remote.to_string(),
+                        &c.provider,
+                    )
+                })
+                .filter(|r| wanted(r.resource_type))
+                .collect(),
+            Scope::Remembered => self
+                .profile
+                .load()?
+                .devices
+                .into_iter()
+                .map(|(l, e)| {
+                    let mut r = NetResource::disk_share(
+                        Scope::Remembered,
+                        Some(l),
+                        &e.remote_path.to_string(),
+                        &e.provider_name,
+                    );
+                    r.resource_type = e.resource_type();
+                    r
+                })
+                .filter(|r| wanted(r.resource_type))
+                .collect(),
+            Scope::GlobalNet | Scope::Context => {
+                let container = if scope == Scope::GlobalNet {
+                    container
+                } else {
+                    None
+                };
+                self.router
+                    .enumerate_global(resource_type, usage, container)?
+            }
+            Scope::Recent => Vec::new(),
+        };
+        Ok(self.enums().open(items))
+    }
+
+    fn get_resource_parent(&self, resource: &NetResource) -> Result<Reply> {
+        let provider = resource.provider.as_deref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::BadProvider,
+                "WNetGetResourceParent needs lpProvider",
+            )
+        })?;
+        if resource.remote_name.is_none() {
+            return Ok(Reply::ResourceParent { resource: None });
+        }
+        self.router
+            .get_resource_parent(provider, resource)
+            .map(|resource| Reply::ResourceParent { resource })
+    }
+
+    fn network_information(&self, provider: &str) -> Result<NetworkInfo> {
+        let p = self.router.provider(provider)?;
+        let name = p.info().name.clone();
+        let index = self
+            .router
+            .providers()
+            .iter()
+            .position(|i| i.name == name)
+            .unwrap_or(0) as u64;
+        let mut drives = 0u32;
+        let mut printers = 0u32;
+        for c in self.live()?.into_iter().filter(|c| c.provider == name) {
+            match c.local {
+                Some(LocalName::Drive(d)) => drives |= 1 << (d - b'A'),
+                Some(LocalName::Lpt(n)) => printers |= 1 << (n - 1),
+                None => {}
+            }
+        }
+        Ok(NetworkInfo {
+            provider_version: 0x0005_0001,
+            status: 0,
+            characteristics: 0x4, // NETINFO_DISKRED
+            handle: index,
+            net_type: (p.info().net_type >> 16) as u16,
+            printers,
+            drives,
+        })
+    }
+
+    /// Restores one remembered device, or all of them, each without a password (saved
+    /// credentials are the provider's business). Failures are reported, the entries stay.
+    pub fn restore(&self, local: Option<&str>) -> Result<Reply> {
+        let profile = self.profile.load()?;
+        let live = self.live()?;
+        let wanted: Vec<(LocalName, RememberedConnection)> = match local.filter(|l| !l.is_empty()) {
+            Some(l) => {
+                let l = LocalName::parse(l)?;
+                let entry = profile.devices.get(&l).cloned().ok_or_else(|| {
+                    Error::new(ErrorKind::NotConnected, format!("{l} is not remembered"))
+                })?;
+                vec![(l, entry)]
+            }
+            None => profile.devices.into_iter().collect(),
+        };
+        let todo: Vec<_> = wanted
+            .into_iter()
+            .filter(|(l, _)| !live.iter().any(|c| c.local == Some(*l)))
+            .collect();
+        // Each device on its own thread: one unreachable server delays no other.
+        let failures = std::thread::scope(|s| {
+            let handles: Vec<_> = todo
+                .iter()
+                .map(|(l, entry)| (l, s.spawn(move || self.restore_one(*l, entry))))
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|(l, h)| match h.join() {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some((l.to_string(), e.win_error().0)),
+                    Err(_) => Some((l.to_string(), WinError::ERROR_GEN_FAILURE.0)),
+                })
+                .collect()
+        });
+        Ok(Reply::Restored { failures })
+    }
+
+    fn restore_one(&self, local: LocalName, entry: &RememberedConnection) -> Result<()> {
+        let request = AddConnection {
+            resource_type: entry.resource_type(),
+            local: Some(local),
+            remote: entry.remote_path.clone(),
+            user: Some(entry.user_name.clone()).filter(|u| !u.is_empty()),
+            password: None,
+            flags: ConnectFlags::from_bits(entry.connect_flags).unwrap_or_default(),
+        };
+        let result = self
+            .router
+            .add_connection(Some(&entry.provider_name), &request)
+            .map(|_| ());
+        if let Err(e) = &result {
+            tracing::warn!(device = %local, remote = %entry.remote_path, error = %e, "restore failed; stays remembered");
+        }
+        result
+    }
+
+    fn set_persistent(&self, local: &str, persistent: bool) -> Result<()> {
+        let l = LocalName::parse(local)?;
+        let c = self.router.get_connection(l).map_err(|e| {
+            if not_connected(&e) {
+                Error::new(ErrorKind::NotConnected, format!("{l} is not connected"))
+            } else {
+                e
+            }
+        })?;
+        if persistent {
+            let request = AddConnection {
+                resource_type: if l.is_disk() {
+                    ResourceType::Disk
+                } else {
+                    ResourceType::Print
+                },
+                local: Some(l),
+                remote: c.remote.clone(),
+                user: Some(c.user.clone()).filter(|u| !u.is_empty()),
+                password: None,
+                flags: ConnectFlags::empty(),
+            };
+            let entry = self.remembered_entry(&c, &request, request.resource_type);
+            self.profile.remember(l, entry)
+        } else {
+            self.profile.forget(l).map(|_| ())
+        }
+    }
+
+    /// The `net use` listing: live connections (devices in letter order, then deviceless), and
+    /// remembered devices that are not live as `Unavailable`.
+    pub fn list(&self) -> Result<(bool, Vec<ConnectionInfo>)> {
+        let profile = self.profile.load()?;
+        let mut rows: Vec<ConnectionInfo> = self
+            .live()?
+            .into_iter()
+            .map(|c| {
+                let persistent = c.local.is_some_and(|l| {
+                    profile
+                        .devices
+                        .get(&l)
+                        .is_some_and(|e| e.remote_path.same_share(&c.remote))
+                });
+                self.info(c, persistent)
+            })
+            .collect();
+        for (l, e) in &profile.devices {
+            if !rows.iter().any(|r| r.local == Some(*l)) {
+                rows.push(ConnectionInfo {
+                    status: ConnectionStatus::Unavailable,
+                    local: Some(*l),
+                    remote: e.remote_path.clone(),
+                    provider: e.provider_name.clone(),
+                    user: e.user_name.clone(),
+                    persistent: true,
+                    path: None,
+                    opens: 0,
+                });
+            }
+        }
+        rows.sort_by(|a, b| match (a.local, b.local) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.remote.to_string().cmp(&b.remote.to_string()),
+        });
+        Ok((profile.settings.save_connections, rows))
+    }
+
+    fn status(&self) -> Result<DaemonStatus> {
+        Ok(DaemonStatus {
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            socket: self.paths.socket.display().to_string(),
+            drive_root: self.paths.drive_root.display().to_string(),
+            providers: self
+                .router
+                .providers()
+                .into_iter()
+                .map(|p| p.name)
+                .collect(),
+            connections: self.list()?.1,
+        })
+    }
+}
+
+fn bad_dev_type(l: LocalName, t: ResourceType) -> Error {
+    Error::new(
+        ErrorKind::BadDevType,
+        format!("{l} cannot carry a connection of type {t:?}"),
+    )
+}
+
+/// Splits `Z:\dir\file` (or `Z:`, `z:/dir`) into the device and the rest (`\dir\file`).
+fn split_local_path(path: &str) -> Result<(LocalName, &str)> {
+    let cut = path.char_indices().nth(2).map_or(path.len(), |(i, _)| i);
+    let (device, rest) = path.split_at(cut);
+    let device = LocalName::parse(device)?;
+    if !rest.is_empty() && !rest.starts_with(['\\', '/']) {
+        return Err(Error::new(
+            ErrorKind::BadDevice,
+            format!("{path:?} is not a path on a device"),
+        ));
+    }
+    Ok((device, rest))
+}
+
+/// The calling user's login name (`WNetGetUser` with no connection).
+pub fn current_user_name() -> String {
+    // SAFETY: getpwuid_r with a buffer we own; the result points into that buffer.
+    unsafe {
+        let uid = libc::getuid();
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut buf = vec![0 as libc::c_char; 4096];
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        if libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) == 0
+            && !result.is_null()
+        {
+            return std::ffi::CStr::from_ptr(pwd.pw_name)
+                .to_string_lossy()
+                .into_owned();
+        }
+        uid.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_paths_split() {
+        let (d, rest) = split_local_path(r"z:\dir\file").unwrap();
+        assert_eq!((d.to_string().as_str(), rest), ("Z:", r"\dir\file"));
+        assert_eq!(split_local_path("Q:").unwrap().1, "");
+        assert_eq!(split_local_path("Q:x").unwrap_err().win_error().0, 1200);
+        assert_eq!(split_local_path(r"\\s\x").unwrap_err().win_error().0, 1200);
+        assert_eq!(split_local_path("").unwrap_err().win_error().0, 1200);
+    }
+}

@@ -1,0 +1,19 @@
+//! `wnetd`, the per-user daemon: it owns the live connections (the Windows workstation
+//! service's job), serves the WNet requests of `wnet` and `libwnet.so` over
+//! `$XDG_RUNTIME_DIR/wnet/wnetd.sock`, and answers only its own user.
+//!
+//! # Layout
+//! - [`server`]: the socket server (`Listener`/`Handler`, connection limit, shutdown, peer uid).
+//! - [`daemon`]: `Daemon`, the WNet semantics over the router and the profile.
+//! - [`enumeration`]: open enumeration handles.
+//! - [`socket`]: the daemon lock and the socket, stale ones cleaned.
+#![deny(missing_docs)]
+
+pub mod daemon;
+pub mod enumeration;
+pub mod server;
+pub mod socket;
+
+pub use daemon::Daemon;
+pub use server::run;
+pub use socket::{Bound, bind};

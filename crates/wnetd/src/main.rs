@@ -1,0 +1,208 @@
+//! `wnetd`: the per-user wnet daemon. Normally started by `wnet` or `libwnet.so` on demand
+//! (`wnetd --detach`), or by the systemd user unit (`wnetd`).
+
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use wnet_core::Router;
+use wnet_proto::Paths;
+
+const USAGE: &str = "\
+wnetd - the per-user wnet daemon (the Windows workstation service of wnet)
+
+Usage: wnetd [--detach]
+
+Serves the WNet requests of `wnet` and libwnet.so on $XDG_RUNTIME_DIR/wnet/wnetd.sock for
+the calling user only. Nobody needs to start it by hand: clients start it when needed.
+
+Options:
+  --detach    start in the background (new session, log to $XDG_STATE_HOME/wnet/wnetd.log)
+              and exit once the daemon serves its socket
+  -h, --help  this help
+  --version   the version
+
+Environment: XDG_RUNTIME_DIR, XDG_STATE_HOME, XDG_CONFIG_HOME, WNET_DRIVE_ROOT, RUST_LOG.
+";
+
+fn main() -> ExitCode {
+    let mut detach = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--detach" => detach = true,
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            "--version" => {
+                println!("wnetd {}", env!("CARGO_PKG_VERSION"));
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("wnetd: unknown argument {other:?}\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let paths = match Paths::from_env() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("wnetd: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ready = if detach {
+        match detach_process(&paths) {
+            Ok(pipe) => Some(pipe),
+            Err(e) => {
+                eprintln!("wnetd: cannot detach: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    init_logging();
+    match serve(&paths, ready) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("wnetd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // SAFETY: isatty on fd 2.
+    let ansi = unsafe { libc::isatty(2) } == 1;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Binds the socket, reports readiness through `ready` (the `--detach` pipe), serves until
+/// SIGTERM/SIGINT.
+fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<(), String> {
+    let report = |mut pipe: std::fs::File, msg: &str| {
+        let _ = pipe.write_all(msg.as_bytes());
+    };
+    let bound = match wnetd::bind(paths) {
+        Ok(Some(bound)) => bound,
+        Ok(None) => {
+            tracing::info!("another wnetd serves {}; exiting", paths.socket.display());
+            if let Some(pipe) = ready {
+                report(pipe, "ready\n");
+            }
+            return Ok(());
+        }
+        Err(e) => {
+            let msg = format!("cannot serve {}: {e}", paths.socket.display());
+            if let Some(pipe) = ready {
+                report(pipe, &msg);
+            }
+            return Err(msg);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let daemon = Arc::new(wnetd::Daemon::new(paths.clone(), Router::new(Vec::new())));
+    tracing::info!(socket = %paths.socket.display(), pid = std::process::id(), "wnetd serving");
+    if let Some(pipe) = ready {
+        report(pipe, "ready\n");
+    }
+    let socket = paths.socket.clone();
+    let std_listener = bound.listener.try_clone().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        std_listener
+            .set_nonblocking(true)
+            .map_err(|e| e.to_string())?;
+        let listener =
+            tokio::net::UnixListener::from_std(std_listener).map_err(|e| e.to_string())?;
+        wnetd::run(listener, daemon, shutdown_signal()).await;
+        Ok::<(), String>(())
+    })?;
+    let _ = std::fs::remove_file(&socket);
+    drop(bound);
+    tracing::info!("wnetd stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+/// Forks. The parent waits until the child reports on a pipe ("ready" or an error), prints the
+/// error, and exits; it never returns. The child starts a new session, points stdin/stdout at
+/// /dev/null and stderr at the log file, and returns the pipe's write end.
+fn detach_process(paths: &Paths) -> std::io::Result<std::fs::File> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two descriptors we then own.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: the process is single-threaded here (no runtime, no logging threads yet).
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if pid > 0 {
+        // SAFETY: we own both ends; close the write end so EOF arrives if the child dies.
+        unsafe { libc::close(fds[1]) };
+        let mut reader = unsafe { std::fs::File::from_raw_fd(fds[0]) };
+        let mut msg = String::new();
+        let _ = reader.read_to_string(&mut msg);
+        if msg.trim() == "ready" {
+            std::process::exit(0);
+        }
+        let msg = msg.trim();
+        eprintln!(
+            "wnetd: {}",
+            if msg.is_empty() {
+                "the daemon exited before it was ready"
+            } else {
+                msg
+            }
+        );
+        std::process::exit(1);
+    }
+    // Child.
+    // SAFETY: plain descriptor and session calls on our own process.
+    unsafe {
+        libc::close(fds[0]);
+        libc::setsid();
+    }
+    std::fs::create_dir_all(&paths.state_dir)?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&paths.log_file)?;
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
+    // SAFETY: dup2 onto the standard descriptors.
+    unsafe {
+        libc::dup2(null.as_raw_fd(), 0);
+        libc::dup2(null.as_raw_fd(), 1);
+        libc::dup2(log.as_raw_fd(), 2);
+    }
+    // SAFETY: fds[1] is ours.
+    Ok(unsafe { std::fs::File::from_raw_fd(fds[1]) })
+}

@@ -1,0 +1,6 @@
+//! wnetd over its real socket: one module per capability.
+
+mod fixture;
+mod handshake;
+mod profile_semantics;
+mod start;
