@@ -110,7 +110,8 @@ pub fn authenticate_message(
 /// one-byte LM response, the ANONYMOUS flag, no KEY_EXCH and no MIC.
 ///
 /// # Errors
-/// [`AuthError::Unsupported`] if the server did not negotiate NTLM at all.
+/// [`AuthError::Unsupported`] if the server did not negotiate NTLM at all, or
+/// if a field would exceed the 64 KiB a field descriptor can express.
 pub fn authenticate_message_with(
     challenge: &ChallengeMessage,
     creds: &NtlmCredentials,
@@ -128,7 +129,7 @@ pub fn authenticate_message_with(
 
     if creds.is_anonymous() {
         flags = (flags & !NegotiateFlags::KEY_EXCH) | NegotiateFlags::ANONYMOUS;
-        let message = build(flags, &[0], &[], "", "", &[]);
+        let message = build(flags, &[0], &[], "", "", &[])?;
         return Ok(NtlmAuthenticate {
             message,
             session_key: Secret::new([0; 16]),
@@ -181,7 +182,7 @@ pub fn authenticate_message_with(
         &creds.domain,
         &creds.user,
         &encrypted_key,
-    );
+    )?;
     if mic_present {
         let mic = hmac_md5(&exported, &[negotiate, challenge.as_bytes(), &message]);
         message[MIC_OFFSET..MIC_OFFSET + 16].copy_from_slice(&mic);
@@ -204,7 +205,7 @@ fn build(
     domain: &str,
     user: &str,
     encrypted_key: &[u8],
-) -> Vec<u8> {
+) -> Result<Vec<u8>, AuthError> {
     let domain = utf16le(domain);
     let user = utf16le(user);
     let payloads: [&[u8]; 6] = [lm, nt, &domain, &user, &[], encrypted_key];
@@ -220,12 +221,15 @@ fn build(
     m.extend_from_slice(SIGNATURE);
     m.extend_from_slice(&3u32.to_le_bytes());
     for (p, off) in payloads.iter().zip(offsets) {
-        // Payload sizes are bounded by the caller's inputs; names and
-        // responses longer than 64 KiB would not be valid NTLM anyway.
-        let len = u16::try_from(p.len()).unwrap_or(u16::MAX);
+        // A field descriptor holds a 16-bit length: a server's oversized
+        // TargetInfo or an absurd user name cannot be encoded.
+        let len = u16::try_from(p.len())
+            .map_err(|_| AuthError::Unsupported("an AUTHENTICATE field over 64 KiB"))?;
+        let off = u32::try_from(off)
+            .map_err(|_| AuthError::Unsupported("an AUTHENTICATE message over 4 GiB"))?;
         m.extend_from_slice(&len.to_le_bytes());
         m.extend_from_slice(&len.to_le_bytes());
-        m.extend_from_slice(&u32::try_from(off).unwrap_or(u32::MAX).to_le_bytes());
+        m.extend_from_slice(&off.to_le_bytes());
     }
     m.extend_from_slice(&flags.bits().to_le_bytes());
     if flags.contains(NegotiateFlags::VERSION) {
@@ -237,7 +241,7 @@ fn build(
     for &i in &order {
         m.extend_from_slice(payloads[i]);
     }
-    m
+    Ok(m)
 }
 
 /// The current time as a FILETIME (100 ns ticks since 1601-01-01 UTC).
@@ -396,6 +400,21 @@ mod tests {
         assert!(out.flags.contains(NegotiateFlags::ANONYMOUS));
         assert!(!out.flags.contains(NegotiateFlags::KEY_EXCH));
         assert_eq!(*out.session_key.expose(), [0; 16]);
+    }
+
+    #[test]
+    fn oversized_target_info_is_an_error_not_a_corrupt_message() {
+        let mut challenge = ChallengeMessage::parse(&hex(SPEC_CHALLENGE)).unwrap();
+        challenge
+            .target_info
+            .set(crate::auth::ntlm::MSV_AV_TARGET_NAME, vec![0x41; 65_530]);
+        let r = authenticate_message_with(
+            &challenge,
+            &spec_creds(),
+            &negotiate_message(),
+            &spec_params(),
+        );
+        assert!(matches!(r, Err(AuthError::Unsupported(_))));
     }
 
     #[test]
