@@ -1,0 +1,125 @@
+//! The positional arguments of `wnet use`: `dev | *`, `\\computer\share[\path]` and
+//! `password | *`.
+//!
+//! A token is a device when it has a device's shape (`X:` any case, `LPTn:`) or is `*`; a
+//! remote name when it starts with two separators (`\\`, `//`, or a mix). Validity is decided
+//! after the shape: a device-shaped token that is no device is `ERROR_BAD_DEVICE` (1200), a
+//! malformed remote name `ERROR_BAD_NET_NAME` (67) — net.exe reports those as errors, not as
+//! usage.
+
+use wnet_core::{Error, LocalName, Secret, UncPath};
+
+/// The device of `wnet use`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    /// A drive or port (`Z:`, `LPT1:`).
+    Letter(LocalName),
+    /// `*`: the next free drive letter from `Z:` down (for `/DELETE`: every connection).
+    Next,
+    /// No device: a deviceless connection.
+    None,
+}
+
+/// The password argument of a connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordArg {
+    /// None given: the default credentials.
+    None,
+    /// Given on the command line.
+    Given(Secret),
+    /// `*`: ask for it, without echo.
+    Prompt,
+}
+
+/// `true` for `*` and device-shaped tokens.
+pub fn is_device(token: &str) -> bool {
+    token == "*" || LocalName::looks_like_device(token)
+}
+
+/// `true` for tokens that start with two separators (`\\`, `//`, `\/`, `/\`).
+pub fn is_remote(token: &str) -> bool {
+    let mut chars = token.chars();
+    matches!(
+        (chars.next(), chars.next()),
+        (Some('\\' | '/'), Some('\\' | '/'))
+    )
+}
+
+/// Parses a device token (see [`is_device`]).
+pub fn device(token: &str) -> Result<Device, Error> {
+    if token == "*" {
+        return Ok(Device::Next);
+    }
+    LocalName::parse(token).map(Device::Letter)
+}
+
+/// Parses a remote name; `port` (from `/TCPPORT`) is set on it. A name that carries another
+/// port than `/TCPPORT` gives `ERROR_INVALID_PARAMETER` (87).
+pub fn remote(token: &str, port: Option<u16>) -> Result<UncPath, Error> {
+    let unc = UncPath::parse(token)?;
+    match (unc.port(), port) {
+        (Some(a), Some(b)) if a != b => Err(Error::new(
+            wnet_core::ErrorKind::InvalidParameter,
+            format!("{token} names port {a} but /TCPPORT says {b}"),
+        )),
+        (_, Some(p)) => Ok(unc.with_port(Some(p))),
+        _ => Ok(unc),
+    }
+}
+
+/// The password token: `*` prompts.
+pub fn password(token: &str) -> PasswordArg {
+    if token == "*" {
+        PasswordArg::Prompt
+    } else {
+        PasswordArg::Given(Secret::new(token))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices() {
+        assert_eq!(device("*").unwrap(), Device::Next);
+        assert_eq!(
+            device("z:").unwrap(),
+            Device::Letter(LocalName::Drive(b'Z'))
+        );
+        assert_eq!(device("LPT1:").unwrap(), Device::Letter(LocalName::Lpt(1)));
+        assert_eq!(device("1:").unwrap_err().win_error().0, 1200);
+        assert!(is_device("*") && is_device("q:") && is_device("1:"));
+        assert!(!is_device(r"\\s\x") && !is_device("pw") && !is_device("**"));
+    }
+
+    #[test]
+    fn remotes() {
+        for t in [r"\\s\x", "//s/x", r"\/s\x", r"/\s\x", r"\\s\x\dir"] {
+            assert!(is_remote(t), "{t}");
+            assert!(remote(t, None).is_ok(), "{t}");
+        }
+        assert!(!is_remote(r"\s\x") && !is_remote("/D") && !is_remote("x"));
+        assert_eq!(remote(r"\\s", None).unwrap_err().win_error().0, 67);
+        assert_eq!(
+            remote(r"\\s\x", Some(4455)).unwrap().to_string(),
+            r"\\s@4455\x"
+        );
+        assert_eq!(
+            remote(r"\\s@4455\x", Some(4455)).unwrap().port(),
+            Some(4455)
+        );
+        assert_eq!(remote(r"\\s@4455\x", None).unwrap().port(), Some(4455));
+        assert_eq!(
+            remote(r"\\s@445\x", Some(4455)).unwrap_err().win_error().0,
+            87
+        );
+    }
+
+    #[test]
+    fn passwords() {
+        assert_eq!(password("*"), PasswordArg::Prompt);
+        assert_eq!(password("pw"), PasswordArg::Given(Secret::new("pw")));
+        assert_eq!(password(""), PasswordArg::Given(Secret::new("")));
+    }
+}

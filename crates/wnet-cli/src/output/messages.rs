@@ -1,0 +1,39 @@
+//! One-line results, prompts and errors.
+
+use wnet_core::{ConnectionName, Error, LocalName, UncPath};
+
+use super::COMPLETED;
+
+/// A connect with `*`: `Drive Z: is now connected to \\server\share.` and the completion line.
+pub fn connected_to(local: LocalName, remote: &UncPath) -> String {
+    format!("Drive {local} is now connected to {remote}.\n\n{COMPLETED}")
+}
+
+/// A delete: `Z: was deleted successfully.` (or the remote name).
+pub fn deleted(name: &ConnectionName) -> String {
+    format!("{name} was deleted successfully.\n\n")
+}
+
+/// The notice before the open-files question.
+pub fn open_files_notice(name: &ConnectionName) -> String {
+    format!(
+        "There are open files and/or incomplete directory searches pending on the connection to {name}.\n\n"
+    )
+}
+
+/// The open-files question (no newline: the answer follows on the line).
+pub const FORCE_QUESTION: &str =
+    "Is it OK to continue disconnecting and force them closed? (Y/N) [N]: ";
+
+/// The question of `* /DELETE` (no newline).
+pub const CONTINUE_QUESTION: &str = "Do you want to continue this operation? (Y/N) [N]: ";
+
+/// The password prompt of `password *` (no newline).
+pub fn password_prompt(remote: &UncPath) -> String {
+    format!("Type the password for {remote}:")
+}
+
+/// An error as net.exe reports it on stderr (see [`wnet_core::WinError::net_report`]).
+pub fn error_report(error: &Error) -> String {
+    error.win_error().net_report()
+}
