@@ -6,9 +6,11 @@
 //!   → `ERROR_BAD_PROVIDER` (1204); its answer is returned as is.
 //! - Otherwise the providers are asked in configured order until one accepts. "Not mine" answers
 //!   (53, 67, 87, 124, and 2250 for operations on an existing connection) are passed over; the
-//!   **first significant error** is remembered and returned if nobody accepts; if every answer
-//!   was "not mine", `ERROR_NO_NET_OR_BAD_PATH` (1203) for paths, `ERROR_NOT_CONNECTED` (2250)
-//!   for connection names.
+//!   **first significant error** is remembered and returned if nobody accepts. If every answer
+//!   was "not mine": the same code from every provider is returned as is (so the one SMB
+//!   provider's 53 "network path not found" or 67 "network name cannot be found" reaches the
+//!   user, as on Windows); different codes give `ERROR_NO_NET_OR_BAD_PATH` (1203) for paths,
+//!   `ERROR_NOT_CONNECTED` (2250) for connection names.
 //! - A provider without the capability an operation needs is never called; if no provider has
 //!   it (or the named one lacks it) the router answers `ERROR_NOT_SUPPORTED` (50) itself.
 //! - Context (operation, provider) is added to errors here, once.
@@ -187,10 +189,14 @@ impl Router {
             return Err(not_supported(route).with_context("operation", route.operation));
         }
         let mut first_significant: Option<Error> = None;
+        // "Not mine" answers; if every provider gave the same one, that one is the answer.
+        let mut not_mine: Vec<Error> = Vec::new();
         for p in capable {
             match call(p.as_ref()) {
                 Ok(value) => return Ok(value),
-                Err(e) if route.not_mine.contains(&e.win_error()) => {}
+                Err(e) if route.not_mine.contains(&e.win_error()) => {
+                    not_mine.push(tag(e, p.as_ref()))
+                }
                 Err(e) => {
                     if first_significant.is_none() {
                         first_significant = Some(tag(e, p.as_ref()));
@@ -198,9 +204,16 @@ impl Router {
                 }
             }
         }
-        Err(first_significant.unwrap_or_else(|| {
-            Error::from_kind(route.nobody).with_context("operation", route.operation)
-        }))
+        if let Some(e) = first_significant {
+            return Err(e);
+        }
+        let unanimous = not_mine
+            .windows(2)
+            .all(|w| w[0].win_error() == w[1].win_error());
+        match not_mine.into_iter().next() {
+            Some(e) if unanimous => Err(e),
+            _ => Err(Error::from_kind(route.nobody).with_context("operation", route.operation)),
+        }
     }
 
     /// Routes `NPAddConnection3`: the first provider that accepts makes the connection.
@@ -453,11 +466,14 @@ mod tests {
         if codes.contains(&0) {
             return 0;
         }
-        codes
-            .iter()
-            .copied()
-            .find(|c| !not_mine.contains(c))
-            .unwrap_or(nobody)
+        if let Some(significant) = codes.iter().copied().find(|c| !not_mine.contains(c)) {
+            return significant;
+        }
+        if codes.iter().all(|c| *c == codes[0]) {
+            codes[0]
+        } else {
+            nobody
+        }
     }
 
     #[test]
@@ -469,6 +485,9 @@ mod tests {
             &[124, 87, 0],
             &[86, 67, 0],
             &[1219, 1326, 67],
+            &[67, 67, 67],
+            &[53, 53, 53],
+            &[53, 53, 67],
         ];
         for set in sets {
             for order in permutations(set) {
