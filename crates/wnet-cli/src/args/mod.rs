@@ -229,7 +229,7 @@ fn parse_use(args: &[String]) -> Result<Command, ArgsError> {
                 LongOption::Json => json = true,
                 LongOption::Help => return Ok(Command::Help(Topic::Use)),
             }
-        } else if token == "/?" {
+        } else if token == "/?" || token.eq_ignore_ascii_case("/HELP") {
             return Ok(Command::Help(Topic::Use));
         } else if switch::is_switch(token) {
             let arg = switch::match_switch(token, USE_SWITCHES).map_err(|_| usage())?;
@@ -531,6 +531,7 @@ mod tests {
         assert_eq!(parse_line("--help").unwrap(), Command::Help(Topic::Wnet));
         assert_eq!(parse_line("use --help").unwrap(), Command::Help(Topic::Use));
         assert_eq!(parse_line("use Z: /?").unwrap(), Command::Help(Topic::Use));
+        assert_eq!(parse_line("use /help").unwrap(), Command::Help(Topic::Use));
         assert_eq!(parse_line("--version").unwrap(), Command::Version);
         assert_eq!(
             parse_line("status --json").unwrap(),

@@ -12,3 +12,4 @@ mod json;
 mod list;
 mod show_connect;
 mod usage;
+mod view_status;
