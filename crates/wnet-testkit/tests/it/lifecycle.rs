@@ -1,14 +1,13 @@
 //! Start, restart, drop: the server's life and what it leaves behind.
 
 use std::fs;
-use std::path::Path;
 use std::time::Instant;
 
 use wnet_testkit::{Samba, free_port};
 
 use crate::show;
 
-/// True while some process runs with `needle` in its command line.
+/// Pids of the live processes with `needle` in their command line.
 fn any_process_mentions(needle: &str) -> Vec<u32> {
     let mut found = Vec::new();
     for entry in fs::read_dir("/proc").unwrap().flatten() {
@@ -37,12 +36,9 @@ fn restart_keeps_port_and_files_and_serves_again() {
 
     assert_eq!(samba.port(), port);
     assert_ne!(samba.pid(), old_pid);
-    assert!(
-        !Path::new(&format!("/proc/{old_pid}")).exists() || {
-            let s = fs::read_to_string(format!("/proc/{old_pid}/stat")).unwrap_or_default();
-            !s.contains("smbd")
-        }
-    );
+    let running = any_process_mentions(&samba.conf().to_string_lossy());
+    assert!(running.contains(&samba.pid()), "{running:?}");
+    assert!(!running.contains(&old_pid), "{running:?}");
     let out = samba.smbclient("rw", "ls kept.txt");
     assert!(out.status.success(), "{}", show(&out));
     assert_eq!(
