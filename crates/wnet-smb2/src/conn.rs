@@ -118,11 +118,15 @@ impl State {
 
     /// Handles one plaintext frame (possibly a compound chain). Returns the completions to
     /// deliver outside the lock. `encrypted` says the frame arrived in a transform header.
-    fn on_frame(&mut self, frame: &[u8], encrypted: bool) -> Vec<(oneshot::Sender<Reply>, Reply)> {
+    fn on_frame(&mut self, frame: Vec<u8>, encrypted: bool) -> Vec<Done> {
         let mut out = Vec::new();
         let mut off = 0usize;
+        let mut frame = Some(frame);
         loop {
-            let rest = &frame[off..];
+            let Some(whole) = frame.as_ref() else {
+                return out;
+            };
+            let rest = &whole[off..];
             let h = match Header::decode(rest) {
                 Ok(h) => h,
                 Err(e) => {
@@ -138,7 +142,7 @@ impl State {
                     rest.len()
                 }
             };
-            let mut msg = rest[..len].to_vec();
+            let last = h.next_command == 0 || len == rest.len();
             self.credits = self.credits.saturating_add(h.credits as u32);
             let interim = h.status == NtStatus::PENDING && h.is_async();
             if interim {
@@ -146,56 +150,67 @@ impl State {
                     p.async_id = Some(h.async_id);
                 }
             } else if let Some(p) = self.pending.remove(&h.message_id) {
-                let reply = self
-                    .check_signature(&h, &mut msg, encrypted, p.session_id)
-                    .map(|()| msg);
-                out.push((p.tx, reply));
+                // A lone message is moved, not copied (1 MiB READ responses).
+                let msg = if off == 0 && last {
+                    frame.take().unwrap_or_default()
+                } else {
+                    rest[..len].to_vec()
+                };
+                let (reply, verify) = match self.signature_policy(&h, encrypted, p.session_id) {
+                    Ok(v) => (Ok(msg), v),
+                    Err(e) => (Err(e), None),
+                };
+                out.push(Done {
+                    tx: p.tx,
+                    reply,
+                    verify,
+                });
             } else if h.message_id != crate::msg::header::NOTIFICATION_MESSAGE_ID {
                 tracing::debug!(mid = h.message_id, "response nobody waits for (timed out?)");
             }
-            if h.next_command == 0 || len == rest.len() {
+            if last {
                 return out;
             }
             off += len;
         }
     }
 
-    fn check_signature(
+    /// Which signer must check this response, or an error if it must be signed and is not.
+    fn signature_policy(
         &self,
         h: &Header,
-        msg: &mut [u8],
         encrypted: bool,
         session_id: u64,
-    ) -> Result<()> {
+    ) -> Result<Option<Arc<dyn Signer>>> {
         if encrypted {
-            return Ok(());
+            return Ok(None);
         }
         let Some(signer) = self
             .sessions
             .get(&session_id)
             .and_then(|s| s.signer.clone())
         else {
-            return Ok(());
+            return Ok(None);
         };
         if !h.flags.has(HeaderFlags::SIGNED) {
             // An unsigned error carries no data to forge; Samba signs them anyway.
             if h.status.is_error() {
-                return Ok(());
+                return Ok(None);
             }
             return Err(Error::BadSignature);
         }
-        if signer.verify(msg) {
-            Ok(())
-        } else {
-            Err(Error::BadSignature)
-        }
+        Ok(Some(signer))
     }
 
-    fn fail_all(&mut self) -> Vec<(oneshot::Sender<Reply>, Reply)> {
+    fn fail_all(&mut self) -> Vec<Done> {
         self.dead = true;
         self.pending
             .drain()
-            .map(|(_, p)| (p.tx, Err(Error::Disconnected)))
+            .map(|(_, p)| Done {
+                tx: p.tx,
+                reply: Err(Error::Disconnected),
+                verify: None,
+            })
             .collect()
     }
 }
@@ -231,9 +246,40 @@ impl std::fmt::Debug for Connection {
     }
 }
 
-fn deliver(done: Vec<(oneshot::Sender<Reply>, Reply)>) {
-    for (tx, r) in done {
-        let _ = tx.send(r);
+/// A response matched to its waiter, with the signature check still to do (outside the lock).
+struct Done {
+    tx: oneshot::Sender<Reply>,
+    reply: Reply,
+    verify: Option<Arc<dyn Signer>>,
+}
+
+/// Messages above this size are verified on another worker so that the reader keeps reading.
+const VERIFY_OFFLOAD: usize = 128 * 1024;
+
+fn deliver(done: Vec<Done>) {
+    for d in done {
+        match (d.reply, d.verify) {
+            (Ok(mut msg), Some(signer)) => {
+                let big = msg.len() > VERIFY_OFFLOAD;
+                let check = move || {
+                    let ok = signer.verify(&mut msg);
+                    let _ = d.tx.send(if ok {
+                        Ok(msg)
+                    } else {
+                        Err(Error::BadSignature)
+                    });
+                };
+                match tokio::runtime::Handle::try_current() {
+                    Ok(rt) if big => {
+                        rt.spawn(async move { check() });
+                    }
+                    _ => check(),
+                }
+            }
+            (reply, _) => {
+                let _ = d.tx.send(reply);
+            }
+        }
     }
 }
 
@@ -545,7 +591,17 @@ impl Connection {
                 let mut m = Vec::with_capacity(68);
                 Header::request(crate::msg::Command::Echo).encode(&mut m);
                 m.extend_from_slice(&[4, 0, 0, 0]);
-                match conn.call(m, 0, CallOptions { timeout, encrypt: false }).await {
+                match conn
+                    .call(
+                        m,
+                        0,
+                        CallOptions {
+                            timeout,
+                            encrypt: false,
+                        },
+                    )
+                    .await
+                {
                     Ok(_) => {}
                     Err(Error::Timeout { .. }) => {
                         tracing::warn!("keep-alive echo unanswered: dropping the connection");
@@ -596,7 +652,7 @@ impl Connection {
         } else {
             (frame, false)
         };
-        let done = lock(&inner.state).on_frame(&plain, encrypted);
+        let done = lock(&inner.state).on_frame(plain, encrypted);
         inner.credits_changed.notify_waiters();
         deliver(done);
     }
@@ -658,7 +714,7 @@ mod tests {
         let mut s = State::new();
         s.credits = 0; // a 16-credit write in flight took everything
         let mut rx = waiter(&mut s, 10);
-        let done = s.on_frame(&response(10, 16, NtStatus::PENDING, Some(77)), false);
+        let done = s.on_frame(response(10, 16, NtStatus::PENDING, Some(77)), false);
         assert!(done.is_empty());
         assert_eq!(
             s.credits, 16,
@@ -666,7 +722,7 @@ mod tests {
         );
         assert_eq!(s.pending[&10].async_id, Some(77));
         assert!(rx.try_recv().is_err());
-        let done = s.on_frame(&response(10, 0, NtStatus::SUCCESS, Some(77)), false);
+        let done = s.on_frame(response(10, 0, NtStatus::SUCCESS, Some(77)), false);
         assert_eq!(done.len(), 1);
         deliver(done);
         assert!(rx.try_recv().unwrap().is_ok());
@@ -682,7 +738,7 @@ mod tests {
         drop(rx);
         s.pending.remove(&3); // the caller timed out
         assert!(
-            s.on_frame(&response(3, 5, NtStatus::SUCCESS, None), false)
+            s.on_frame(response(3, 5, NtStatus::SUCCESS, None), false)
                 .is_empty()
         );
         assert_eq!(s.credits, 5);
@@ -699,7 +755,7 @@ mod tests {
         frame.extend_from_slice(&b);
         let mut r1 = waiter(&mut s, 1);
         let mut r2 = waiter(&mut s, 2);
-        deliver(s.on_frame(&frame, false));
+        deliver(s.on_frame(frame, false));
         assert_eq!(r1.try_recv().unwrap().unwrap().len(), 88);
         let m2 = r2.try_recv().unwrap().unwrap();
         assert_eq!(
@@ -715,11 +771,11 @@ mod tests {
         let _rx = waiter(&mut s, 1);
         let good = response(1, 1, NtStatus::SUCCESS, None);
         for n in 0..good.len() {
-            let _ = s.on_frame(&good[..n], false);
+            let _ = s.on_frame(good[..n].to_vec(), false);
         }
         let mut bad = good.clone();
         bad[20..24].copy_from_slice(&70u32.to_le_bytes());
-        let _ = s.on_frame(&bad, false);
+        let _ = s.on_frame(bad, false);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! - [`status`]: NT status codes.
 //! - [`error`]: the engine's error (NT status kept; temporary or permanent).
 //! - [`transport`]: direct TCP framing, `TCP_NODELAY`, one vectored write per message.
+//! - [`auth`]: NTLMv2 inside SPNEGO for SESSION_SETUP.
 //! - [`crypto`]: key derivation, preauth hash, signing, encryption.
 //! - [`conn`]: the multiplexed connection: MessageIds, credits, deadlines, signing hooks.
 //! - [`security`]: the session keys as the connection's signer and cipher.
@@ -14,6 +15,7 @@
 //! - [`file`]: an open handle (read, write, flush, info, lock, close, pipelined I/O); [`File`].
 #![deny(missing_docs)]
 
+pub mod auth;
 pub mod client;
 pub mod conn;
 pub mod crypto;

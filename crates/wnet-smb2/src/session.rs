@@ -206,7 +206,38 @@ async fn negotiate(
     Ok((n, hash, r.security_buffer))
 }
 
+impl Authenticator for crate::auth::NtlmAuthenticator {
+    fn step(&mut self, server_token: &[u8]) -> Result<Vec<u8>> {
+        crate::auth::NtlmAuthenticator::step(self, server_token)
+            .map_err(|e| Error::Auth(e.to_string()))
+    }
+
+    fn session_key(&self) -> Option<Vec<u8>> {
+        crate::auth::NtlmAuthenticator::session_key(self).map(|k| k.expose().to_vec())
+    }
+
+    fn finish(&mut self, server_token: &[u8]) -> Result<()> {
+        crate::auth::NtlmAuthenticator::finish(self, server_token)
+            .map_err(|e| Error::Auth(e.to_string()))
+    }
+}
+
 impl Session {
+    /// Connects, negotiates and authenticates with NTLMv2 (in SPNEGO) as `cfg.user`
+    /// (anonymous when user and password are empty).
+    ///
+    /// Errors: transport errors and [`Error::Timeout`] (temporary); a rejected password is
+    /// [`Error::Status`] with [`NtStatus::LOGON_FAILURE`].
+    pub async fn connect(cfg: ClientConfig) -> Result<Session> {
+        let creds = crate::auth::ntlm::NtlmCredentials::new(
+            cfg.user.clone(),
+            cfg.domain.clone(),
+            cfg.password.expose().clone(),
+        );
+        let auth = crate::auth::NtlmAuthenticator::new(creds);
+        Session::connect_with(cfg, Box::new(auth)).await
+    }
+
     /// Connects, negotiates and authenticates with `auth`.
     ///
     /// Errors: transport errors and [`Error::Timeout`] (temporary); a rejected password is

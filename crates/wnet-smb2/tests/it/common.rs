@@ -1,0 +1,67 @@
+//! Shared helpers: a Samba per test binary, configs, connected sessions.
+
+use std::sync::Arc;
+use wnet_smb2::crypto::Secret;
+use wnet_smb2::{ClientConfig, Session, Timeouts, Tree};
+use wnet_testkit::Samba;
+
+/// A config for `samba` as `user`/`password`.
+pub fn config(samba: &Samba, user: &str, password: &str) -> ClientConfig {
+    ClientConfig {
+        host: samba.host().to_string(),
+        port: samba.port(),
+        user: user.to_string(),
+        domain: String::new(),
+        password: Secret::new(password.to_string()),
+        require_signing: true,
+        require_encryption: false,
+        timeouts: Timeouts::default(),
+    }
+}
+
+/// The default Samba, shared by the tests of one binary run.
+pub fn samba() -> Arc<Samba> {
+    static S: std::sync::OnceLock<Arc<Samba>> = std::sync::OnceLock::new();
+    S.get_or_init(|| Arc::new(Samba::start_default())).clone()
+}
+
+/// A session as the default user.
+pub async fn session(s: &Samba) -> Session {
+    let (u, p) = s.user();
+    Session::connect(config(s, u, p))
+        .await
+        .expect("session setup")
+}
+
+/// The "rw" share, connected.
+pub async fn rw(s: &Samba) -> Tree {
+    session(s)
+        .await
+        .tree_connect("rw")
+        .await
+        .expect("tree connect rw")
+}
+
+/// A name unique within this test run.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Deterministic bytes of length `n` (a pattern that catches misplaced chunks).
+pub fn pattern(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}

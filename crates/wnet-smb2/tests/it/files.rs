@@ -1,0 +1,135 @@
+//! File operations, checked against the share's directory on disk.
+
+use crate::common::*;
+use wnet_smb2::CreateOptions;
+use wnet_smb2::file::{PIPELINE_CHUNK, PIPELINE_DEPTH};
+
+#[tokio::test]
+async fn write_read_roundtrip_matches_disk() {
+    let s = samba();
+    let t = rw(&s).await;
+    let name = unique("rt");
+    let data = pattern(300_000, 7);
+    let f = t.create(&name, &CreateOptions::create_new()).await.unwrap();
+    assert_eq!(f.write_at(0, &data).await.unwrap(), data.len() as u64);
+    f.flush().await.unwrap();
+    assert_eq!(f.read_at(0, data.len()).await.unwrap(), data);
+    assert_eq!(f.read_at(data.len() as u64, 10).await.unwrap(), b"");
+    assert_eq!(f.read_at(299_990, 100).await.unwrap(), &data[299_990..]);
+    let info = f.close().await.unwrap();
+    assert_eq!(info.end_of_file, data.len() as u64);
+    assert_eq!(std::fs::read(s.share_dir("rw").join(&name)).unwrap(), data);
+}
+
+#[tokio::test]
+async fn stat_and_small_read_in_one_round_trip() {
+    let s = samba();
+    let sess = session(&s).await;
+    let t = sess.tree_connect("ro").await.unwrap();
+    let on_disk = std::fs::read(s.share_dir("ro").join("hello.txt")).unwrap();
+    let st = t.stat("hello.txt").await.unwrap();
+    assert_eq!(st.end_of_file, on_disk.len() as u64);
+    assert!(!st.is_directory());
+    assert!(t.stat("").await.unwrap().is_directory());
+    assert_eq!(
+        t.read_file_small("hello.txt", 1 << 20).await.unwrap(),
+        on_disk
+    );
+}
+
+#[tokio::test]
+async fn list_directory() {
+    let s = samba();
+    let t = rw(&s).await;
+    let d = unique("dir");
+    t.mkdir(&d).await.unwrap();
+    for i in 0..50 {
+        let f = t
+            .create(
+                &format!("{d}/file-{i:03}.txt"),
+                &CreateOptions::create_new(),
+            )
+            .await
+            .unwrap();
+        f.write_at(0, &vec![b'x'; i]).await.unwrap();
+        f.close().await.unwrap();
+    }
+    t.mkdir(&format!("{d}/sub")).await.unwrap();
+    let mut l = t.list(&d).await.unwrap();
+    l.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(l.len(), 51);
+    assert_eq!(l[7].name, "file-007.txt");
+    assert_eq!(l[7].end_of_file, 7);
+    assert!(l[50].is_directory());
+    assert_eq!(l[50].name, "sub");
+}
+
+#[tokio::test]
+async fn rename_delete_mkdir_rmdir() {
+    let s = samba();
+    let t = rw(&s).await;
+    let root = s.share_dir("rw");
+    let d = unique("ops");
+    t.mkdir(&d).await.unwrap();
+    assert!(root.join(&d).is_dir());
+    let a = format!("{d}/a.txt");
+    let b = format!("{d}/b.txt");
+    let f = t.create(&a, &CreateOptions::create_new()).await.unwrap();
+    f.write_at(0, b"abc").await.unwrap();
+    f.close().await.unwrap();
+    t.rename(&a, &b, false).await.unwrap();
+    assert!(!root.join(&a).exists());
+    assert_eq!(std::fs::read(root.join(&b)).unwrap(), b"abc");
+    t.delete(&b).await.unwrap();
+    assert!(!root.join(&b).exists());
+    t.rmdir(&d).await.unwrap();
+    assert!(!root.join(&d).exists());
+}
+
+#[tokio::test]
+async fn set_len_and_fs_info() {
+    let s = samba();
+    let t = rw(&s).await;
+    let name = unique("len");
+    let f = t.create(&name, &CreateOptions::create_new()).await.unwrap();
+    f.set_len(12345).await.unwrap();
+    assert_eq!(f.query_info().await.unwrap().end_of_file, 12345);
+    f.close().await.unwrap();
+    assert_eq!(
+        std::fs::metadata(s.share_dir("rw").join(&name))
+            .unwrap()
+            .len(),
+        12345
+    );
+    let fs = t.fs_info().await.unwrap();
+    assert!(fs.total_bytes() > 0);
+    assert!(fs.free_bytes() <= fs.total_bytes());
+}
+
+#[tokio::test]
+async fn pipelined_64mib_write_then_read() {
+    let s = samba();
+    let t = rw(&s).await;
+    let name = unique("big");
+    let data = pattern(64 << 20, 99);
+    let f = t.create(&name, &CreateOptions::create_new()).await.unwrap();
+    let n = f
+        .write_pipelined(0, &data, PIPELINE_CHUNK, PIPELINE_DEPTH)
+        .await
+        .unwrap();
+    assert_eq!(n, data.len() as u64);
+    let back = f
+        .read_pipelined(0, data.len() as u64, PIPELINE_CHUNK, PIPELINE_DEPTH)
+        .await
+        .unwrap();
+    assert!(back == data, "read back differs");
+    f.close().await.unwrap();
+    assert!(
+        std::fs::read(s.share_dir("rw").join(&name)).unwrap() == data,
+        "disk differs"
+    );
+    let st = t.session().connection().credit_stats();
+    assert_eq!(st.waiters, 0);
+    assert!(st.available >= 128, "credits leaked: {st:?}");
+    std::fs::remove_file(s.share_dir("rw").join(&name)).unwrap();
+}

@@ -1,0 +1,10 @@
+//! Integration tests of the engine against a real Samba (from `wnet-testkit`).
+//!
+//! One module per capability; `perf` holds the ignored measurements
+//! (`cargo test -p wnet-smb2 --release --test it -- --ignored --nocapture perf`).
+
+mod common;
+mod connect;
+mod errors;
+mod files;
+mod perf;
