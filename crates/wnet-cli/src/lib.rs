@@ -7,6 +7,7 @@
 //! # Layout
 //! - [`args`]: the command line: net.exe's `/SWITCH[:value]` syntax, one file per switch.
 //! - [`backend`]: the [`Backend`] trait and the types it answers with; [`NoNetwork`].
+//! - [`daemon_backend`]: [`DaemonBackend`], the backend over the daemon's socket.
 //! - [`cmd`]: the logic of each command (list, show, connect, delete, set persistent, view,
 //!   status).
 //! - [`output`]: everything printed, as net.exe prints it, and `--json`.
@@ -53,6 +54,7 @@
 pub mod args;
 pub mod backend;
 pub mod cmd;
+pub mod daemon_backend;
 pub mod output;
 pub mod prompt;
 
@@ -63,6 +65,7 @@ pub use backend::{
     Backend, ConnectOutcome, ConnectRequest, ConnectionDetail, ConnectionEntry, Listing, NoNetwork,
     ServerName, ServerShares, ShareInfo, ShareType, StatusReport,
 };
+pub use daemon_backend::DaemonBackend;
 
 use args::{ArgsError, Command, Topic, UseCommand};
 use cmd::{Console, EXIT_ERROR, EXIT_OK};

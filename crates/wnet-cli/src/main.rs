@@ -1,8 +1,6 @@
 //! The `wnet` binary: the console, the backend, [`wnet::run`].
 //!
-//! Until the daemon client exists the backend is [`wnet::NoNetwork`]: every command that
-//! needs the connection service reports `System error 1222` (the network is not present or
-//! not started).
+//! The backend is [`wnet::DaemonBackend`]: the user's `wnetd`, started on demand.
 
 use std::io::IsTerminal;
 
@@ -10,7 +8,7 @@ fn main() {
     let args = std::env::args_os().skip(1).collect();
     let stdin = std::io::stdin();
     let is_tty = stdin.is_terminal();
-    let mut backend = wnet::NoNetwork;
+    let mut backend = wnet::DaemonBackend::new();
     let code = wnet::run(
         args,
         &mut backend,

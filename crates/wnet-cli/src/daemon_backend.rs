@@ -1,0 +1,151 @@
+//! `DaemonBackend`: the [`Backend`] over `wnet-proto`'s client, talking to the user's `wnetd`
+//! (started on demand). The connection is opened at the first request, so `wnet --help` starts
+//! nothing.
+
+use wnet_core::{ConnectFlags, ConnectionName, Error, ErrorKind, LocalName, WinError};
+use wnet_proto::{AddConnectionArgs, Client, ConnectionInfo, Reply, Request};
+
+use crate::backend::{
+    Backend, ConnectOutcome, ConnectRequest, ConnectionDetail, ConnectionEntry, Listing,
+    StatusReport,
+};
+
+/// The client name the daemon logs.
+const CLIENT_NAME: &str = concat!("wnet ", env!("CARGO_PKG_VERSION"));
+
+/// The backend of the `wnet` binary.
+#[derive(Debug, Default)]
+pub struct DaemonBackend {
+    client: Option<Client>,
+}
+
+impl DaemonBackend {
+    /// A backend that connects on first use.
+    pub fn new() -> Self {
+        DaemonBackend { client: None }
+    }
+
+    fn call(&mut self, request: Request) -> Result<Reply, Error> {
+        if self.client.is_none() {
+            self.client = Some(Client::connect(CLIENT_NAME)?);
+        }
+        let client = self.client.as_mut().expect("connected above");
+        client.call(&request)
+    }
+}
+
+fn unexpected(reply: Reply) -> Error {
+    Error::new(
+        ErrorKind::Code(WinError::ERROR_GEN_FAILURE),
+        format!("unexpected answer from wnetd: {reply:?}"),
+    )
+}
+
+fn entry(info: ConnectionInfo) -> ConnectionEntry {
+    ConnectionEntry {
+        status: info.status,
+        local: info.local,
+        remote: info.remote,
+        provider: info.provider,
+        user: info.user,
+        persistent: info.persistent,
+        path: info.path,
+        opens: info.opens,
+    }
+}
+
+impl Backend for DaemonBackend {
+    fn list(&mut self) -> Result<Listing, Error> {
+        match self.call(Request::List)? {
+            Reply::Listing {
+                save_connections,
+                connections,
+            } => Ok(Listing {
+                remembered: save_connections,
+                entries: connections.into_iter().map(entry).collect(),
+            }),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn connect(&mut self, request: &ConnectRequest) -> Result<ConnectOutcome, Error> {
+        let args = AddConnectionArgs {
+            resource_type: wnet_core::ResourceType::Disk.to_u32(),
+            local: request.local.map(|l| l.to_string()),
+            remote: request.remote.to_string(),
+            provider: None,
+            user: request.user.clone(),
+            password: request.password.clone(),
+            flags: request.flags.bits(),
+            save_credentials: request.flags.contains(ConnectFlags::CMD_SAVECRED),
+        };
+        match self.call(Request::AddConnection(args))? {
+            Reply::Connection(info) => Ok(ConnectOutcome {
+                local: info.local,
+                remote: info.remote,
+            }),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn cancel(
+        &mut self,
+        name: &ConnectionName,
+        update_profile: bool,
+        force: bool,
+    ) -> Result<(), Error> {
+        let flags = if update_profile {
+            ConnectFlags::UPDATE_PROFILE.bits()
+        } else {
+            0
+        };
+        match self.call(Request::CancelConnection {
+            name: name.to_string(),
+            flags,
+            force,
+        })? {
+            Reply::Done => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn show(&mut self, local: LocalName) -> Result<ConnectionDetail, Error> {
+        let listing = self.list()?;
+        let entry = listing
+            .entries
+            .into_iter()
+            .find(|e| e.local == Some(local))
+            .ok_or_else(|| {
+                Error::new(ErrorKind::NotConnected, format!("{local} is not connected"))
+            })?;
+        Ok(ConnectionDetail {
+            entry,
+            connections: 1,
+        })
+    }
+
+    fn set_persistent(&mut self, yes: bool) -> Result<(), Error> {
+        match self.call(Request::SetSaveConnections { yes })? {
+            Reply::Done => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn persistent_default(&mut self) -> Result<bool, Error> {
+        Ok(self.list()?.remembered)
+    }
+
+    fn status(&mut self) -> Result<StatusReport, Error> {
+        match self.call(Request::Status)? {
+            Reply::Status(s) => Ok(StatusReport {
+                pid: s.pid,
+                version: s.version,
+                socket: s.socket,
+                drive_root: s.drive_root,
+                providers: s.providers,
+                connections: s.connections.into_iter().map(entry).collect(),
+            }),
+            other => Err(unexpected(other)),
+        }
+    }
+}
