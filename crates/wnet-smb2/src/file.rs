@@ -167,8 +167,14 @@ impl File {
         depth: usize,
     ) -> Result<u64> {
         let chunk = chunk.clamp(1, self.max_write().max(1));
-        stream::iter(data.chunks(chunk).enumerate())
+        // Futures built up front (they do nothing until polled): a closure over borrowed
+        // chunks would make the future not `Send` (higher-ranked lifetime inference).
+        let futs: Vec<_> = data
+            .chunks(chunk)
+            .enumerate()
             .map(|(i, c)| self.write_one(offset + (i * chunk) as u64, c))
+            .collect();
+        stream::iter(futs)
             .buffer_unordered(depth.max(1))
             .try_fold(0u64, |acc, n| async move { Ok(acc + n as u64) })
             .await

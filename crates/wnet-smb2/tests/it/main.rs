@@ -7,4 +7,7 @@ mod common;
 mod connect;
 mod errors;
 mod files;
+mod liveness;
 mod perf;
+mod security;
+mod stress;

@@ -1,0 +1,93 @@
+//! A lost or silent server never leaves a caller waiting.
+
+use crate::common::*;
+use std::time::{Duration, Instant};
+use wnet_smb2::{CreateOptions, Error};
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, SambaBuilder, Share};
+
+fn private_samba() -> wnet_testkit::Samba {
+    SambaBuilder::new()
+        .user(DEFAULT_USER, DEFAULT_PASSWORD)
+        .share(Share::new("rw").read_only(false))
+        .start()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn dropped_connection_releases_waiters_at_once() {
+    let s = private_samba();
+    let t = rw(&s).await;
+    let f = t
+        .create("big.bin", &CreateOptions::create_new())
+        .await
+        .unwrap();
+    let data = pattern(256 << 20, 1);
+    let writer = async { f.write_pipelined(0, &data, 1 << 20, 8).await };
+    let killer = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        s.kill_clients();
+        Instant::now()
+    };
+    let (r, killed_at) = tokio::join!(writer, killer);
+    let e = r.unwrap_err();
+    assert!(e.is_temporary(), "{e:?}");
+    assert!(
+        killed_at.elapsed() < Duration::from_secs(2),
+        "waiters were released late"
+    );
+    let conn = t.session().connection();
+    assert!(conn.is_dead());
+    assert_eq!(conn.credit_stats().waiters, 0);
+    assert!(matches!(t.stat("").await, Err(Error::Disconnected)));
+}
+
+#[tokio::test]
+async fn keepalive_notices_a_silent_server() {
+    let s = private_samba();
+    let t = rw(&s).await;
+    let conn = t.session().connection().clone();
+    conn.start_keepalive(Duration::from_millis(200), Duration::from_millis(300));
+    let pids = s.client_pids();
+    assert!(!pids.is_empty());
+    for p in &pids {
+        // SAFETY: plain syscall on a pid the test kit reported as this server's child.
+        unsafe { libc::kill(*p as i32, libc::SIGSTOP) };
+    }
+    let t0 = Instant::now();
+    while !conn.is_dead() && t0.elapsed() < Duration::from_secs(3) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for p in &pids {
+        // SAFETY: as above.
+        unsafe { libc::kill(*p as i32, libc::SIGCONT) };
+    }
+    assert!(
+        conn.is_dead(),
+        "keep-alive did not notice the stopped server"
+    );
+    assert!(matches!(t.stat("").await, Err(Error::Disconnected)));
+}
+
+#[tokio::test]
+async fn request_deadline_on_a_silent_server() {
+    let s = private_samba();
+    let (u, p) = s.user();
+    let mut cfg = config(&s, u, p);
+    cfg.timeouts.metadata = Duration::from_millis(300);
+    let sess = wnet_smb2::Session::connect(cfg).await.unwrap();
+    let t = sess.tree_connect("rw").await.unwrap();
+    let pids = s.client_pids();
+    for p in &pids {
+        // SAFETY: plain syscall on a pid the test kit reported as this server's child.
+        unsafe { libc::kill(*p as i32, libc::SIGSTOP) };
+    }
+    let t0 = Instant::now();
+    let r = t.stat("").await;
+    let took = t0.elapsed();
+    for p in &pids {
+        // SAFETY: as above.
+        unsafe { libc::kill(*p as i32, libc::SIGCONT) };
+    }
+    assert!(matches!(r, Err(Error::Timeout { .. })), "{r:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
