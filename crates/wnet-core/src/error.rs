@@ -7,171 +7,108 @@ use std::fmt;
 
 use crate::WinError;
 
-/// What went wrong, in WNet terms. Each kind maps to exactly one Win32 code
-/// ([`ErrorKind::win_error`]), except [`ErrorKind::Code`], which carries one as is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The caller may not do this (5).
-    AccessDenied,
-    /// A handle (enumeration) is not valid (6).
-    InvalidHandle,
-    /// Out of memory (8).
-    OutOfMemory,
-    /// The operation is not supported by the provider (50).
-    NotSupported,
-    /// The network path (server) was not found (53).
-    BadNetPath,
-    /// An unexpected network error occurred (59).
-    NetError,
-    /// The resource type is wrong for this request (66).
-    BadDevType,
-    /// The network name (share) cannot be found, or the name is malformed (67).
-    BadNetName,
-    /// The local device is already redirected (85).
-    AlreadyAssigned,
-    /// The password is not correct (86).
-    InvalidPassword,
-    /// A parameter is not valid (87).
-    InvalidParameter,
-    /// The information level is not valid (124).
-    InvalidLevel,
-    /// The resource is busy (170).
-    Busy,
-    /// The caller's buffer is too small (234).
-    MoreData,
-    /// An enumeration has no more items (259).
-    NoMoreItems,
-    /// A pointer argument is not valid (487).
-    InvalidAddress,
-    /// The local device name is not valid (1200).
-    BadDevice,
-    /// The device is remembered but not connected (1201).
-    ConnectionUnavailable,
-    /// The device is remembered for another remote resource (1202).
-    DeviceAlreadyRemembered,
-    /// No provider accepted the path (1203).
-    NoNetOrBadPath,
-    /// The provider name is unknown (1204).
-    BadProvider,
-    /// The profile cannot be opened (1205).
-    CannotOpenProfile,
-    /// The profile is damaged (1206).
-    BadProfile,
-    /// The resource is not a container (1207).
-    NotContainer,
-    /// An extended error is available through `WNetGetLastError` (1208).
-    ExtendedError,
-    /// Another user name is already connected to this server (1219).
-    SessionCredentialConflict,
-    /// No network / no provider is available (1222).
-    NoNetwork,
-    /// The operation was cancelled (1223).
-    Cancelled,
-    /// The operation should be retried (1237).
-    Retry,
-    /// The user name or password is incorrect (1326).
-    LogonFailure,
-    /// The user name is not valid (2202).
-    BadUsername,
-    /// The device or remote name is not connected (2250).
-    NotConnected,
-    /// The connection has open files (2401).
-    OpenFiles,
-    /// A process uses the device (2404).
-    DeviceInUse,
-    /// Any other Win32 code, carried as is.
-    Code(WinError),
+macro_rules! error_kinds {
+    ($( $(#[$doc:meta])* $kind:ident => $code:ident, )*) => {
+        /// What went wrong, in WNet terms. Each kind maps to exactly one Win32 code
+        /// ([`ErrorKind::win_error`]), except [`ErrorKind::Code`], which carries one as is.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $( $(#[$doc])* $kind, )*
+            /// Any other Win32 code, carried as is.
+            Code(WinError),
+        }
+
+        impl ErrorKind {
+            /// The one mapping from core errors to Win32 codes.
+            pub fn win_error(self) -> WinError {
+                match self {
+                    $( ErrorKind::$kind => WinError::$code, )*
+                    ErrorKind::Code(code) => code,
+                }
+            }
+
+            /// The kind for a Win32 code: the named kind where there is one, else
+            /// [`ErrorKind::Code`].
+            pub fn from_win_error(code: WinError) -> ErrorKind {
+                $( if code == WinError::$code {
+                    return ErrorKind::$kind;
+                } )*
+                ErrorKind::Code(code)
+            }
+        }
+    };
 }
 
-impl ErrorKind {
-    /// The one mapping from core errors to Win32 codes.
-    pub fn win_error(self) -> WinError {
-        use ErrorKind::*;
-        match self {
-            AccessDenied => WinError::ERROR_ACCESS_DENIED,
-            InvalidHandle => WinError::ERROR_INVALID_HANDLE,
-            OutOfMemory => WinError::ERROR_NOT_ENOUGH_MEMORY,
-            NotSupported => WinError::ERROR_NOT_SUPPORTED,
-            BadNetPath => WinError::ERROR_BAD_NETPATH,
-            NetError => WinError::ERROR_UNEXP_NET_ERR,
-            BadDevType => WinError::ERROR_BAD_DEV_TYPE,
-            BadNetName => WinError::ERROR_BAD_NET_NAME,
-            AlreadyAssigned => WinError::ERROR_ALREADY_ASSIGNED,
-            InvalidPassword => WinError::ERROR_INVALID_PASSWORD,
-            InvalidParameter => WinError::ERROR_INVALID_PARAMETER,
-            InvalidLevel => WinError::ERROR_INVALID_LEVEL,
-            Busy => WinError::ERROR_BUSY,
-            MoreData => WinError::ERROR_MORE_DATA,
-            NoMoreItems => WinError::ERROR_NO_MORE_ITEMS,
-            InvalidAddress => WinError::ERROR_INVALID_ADDRESS,
-            BadDevice => WinError::ERROR_BAD_DEVICE,
-            ConnectionUnavailable => WinError::ERROR_CONNECTION_UNAVAIL,
-            DeviceAlreadyRemembered => WinError::ERROR_DEVICE_ALREADY_REMEMBERED,
-            NoNetOrBadPath => WinError::ERROR_NO_NET_OR_BAD_PATH,
-            BadProvider => WinError::ERROR_BAD_PROVIDER,
-            CannotOpenProfile => WinError::ERROR_CANNOT_OPEN_PROFILE,
-            BadProfile => WinError::ERROR_BAD_PROFILE,
-            NotContainer => WinError::ERROR_NOT_CONTAINER,
-            ExtendedError => WinError::ERROR_EXTENDED_ERROR,
-            SessionCredentialConflict => WinError::ERROR_SESSION_CREDENTIAL_CONFLICT,
-            NoNetwork => WinError::ERROR_NO_NETWORK,
-            Cancelled => WinError::ERROR_CANCELLED,
-            Retry => WinError::ERROR_RETRY,
-            LogonFailure => WinError::ERROR_LOGON_FAILURE,
-            BadUsername => WinError::ERROR_BAD_USERNAME,
-            NotConnected => WinError::ERROR_NOT_CONNECTED,
-            OpenFiles => WinError::ERROR_OPEN_FILES,
-            DeviceInUse => WinError::ERROR_DEVICE_IN_USE,
-            Code(code) => code,
-        }
-    }
-
-    /// The kind for a Win32 code: the named kind where there is one, else [`ErrorKind::Code`].
-    pub fn from_win_error(code: WinError) -> ErrorKind {
-        use ErrorKind::*;
-        const NAMED: &[ErrorKind] = &[
-            AccessDenied,
-            InvalidHandle,
-            OutOfMemory,
-            NotSupported,
-            BadNetPath,
-            NetError,
-            BadDevType,
-            BadNetName,
-            AlreadyAssigned,
-            InvalidPassword,
-            InvalidParameter,
-            InvalidLevel,
-            Busy,
-            MoreData,
-            NoMoreItems,
-            InvalidAddress,
-            BadDevice,
-            ConnectionUnavailable,
-            DeviceAlreadyRemembered,
-            NoNetOrBadPath,
-            BadProvider,
-            CannotOpenProfile,
-            BadProfile,
-            NotContainer,
-            ExtendedError,
-            SessionCredentialConflict,
-            NoNetwork,
-            Cancelled,
-            Retry,
-            LogonFailure,
-            BadUsername,
-            NotConnected,
-            OpenFiles,
-            DeviceInUse,
-        ];
-        NAMED
-            .iter()
-            .copied()
-            .find(|k| k.win_error() == code)
-            .unwrap_or(Code(code))
-    }
+error_kinds! {
+    /// The caller may not do this (5).
+    AccessDenied => ERROR_ACCESS_DENIED,
+    /// A handle (enumeration) is not valid (6).
+    InvalidHandle => ERROR_INVALID_HANDLE,
+    /// Out of memory (8).
+    OutOfMemory => ERROR_NOT_ENOUGH_MEMORY,
+    /// The operation is not supported by the provider (50).
+    NotSupported => ERROR_NOT_SUPPORTED,
+    /// The network path (server) was not found (53).
+    BadNetPath => ERROR_BAD_NETPATH,
+    /// An unexpected network error occurred (59).
+    NetError => ERROR_UNEXP_NET_ERR,
+    /// The resource type is wrong for this request (66).
+    BadDevType => ERROR_BAD_DEV_TYPE,
+    /// The network name (share) cannot be found, or the name is malformed (67).
+    BadNetName => ERROR_BAD_NET_NAME,
+    /// The local device is already redirected (85).
+    AlreadyAssigned => ERROR_ALREADY_ASSIGNED,
+    /// The password is not correct (86).
+    InvalidPassword => ERROR_INVALID_PASSWORD,
+    /// A parameter is not valid (87).
+    InvalidParameter => ERROR_INVALID_PARAMETER,
+    /// The information level is not valid (124).
+    InvalidLevel => ERROR_INVALID_LEVEL,
+    /// The resource is busy (170).
+    Busy => ERROR_BUSY,
+    /// The caller's buffer is too small (234).
+    MoreData => ERROR_MORE_DATA,
+    /// An enumeration has no more items (259).
+    NoMoreItems => ERROR_NO_MORE_ITEMS,
+    /// A pointer argument is not valid (487).
+    InvalidAddress => ERROR_INVALID_ADDRESS,
+    /// The local device name is not valid (1200).
+    BadDevice => ERROR_BAD_DEVICE,
+    /// The device is remembered but not connected (1201).
+    ConnectionUnavailable => ERROR_CONNECTION_UNAVAIL,
+    /// The device is remembered for another remote resource (1202).
+    DeviceAlreadyRemembered => ERROR_DEVICE_ALREADY_REMEMBERED,
+    /// No provider accepted the path (1203).
+    NoNetOrBadPath => ERROR_NO_NET_OR_BAD_PATH,
+    /// The provider name is unknown (1204).
+    BadProvider => ERROR_BAD_PROVIDER,
+    /// The profile cannot be opened (1205).
+    CannotOpenProfile => ERROR_CANNOT_OPEN_PROFILE,
+    /// The profile is damaged (1206).
+    BadProfile => ERROR_BAD_PROFILE,
+    /// The resource is not a container (1207).
+    NotContainer => ERROR_NOT_CONTAINER,
+    /// An extended error is available through `WNetGetLastError` (1208).
+    ExtendedError => ERROR_EXTENDED_ERROR,
+    /// Another user name is already connected to this server (1219).
+    SessionCredentialConflict => ERROR_SESSION_CREDENTIAL_CONFLICT,
+    /// No network / no provider is available (1222).
+    NoNetwork => ERROR_NO_NETWORK,
+    /// The operation was cancelled (1223).
+    Cancelled => ERROR_CANCELLED,
+    /// The operation should be retried (1237).
+    Retry => ERROR_RETRY,
+    /// The user name or password is incorrect (1326).
+    LogonFailure => ERROR_LOGON_FAILURE,
+    /// The user name is not valid (2202).
+    BadUsername => ERROR_BAD_USERNAME,
+    /// The device or remote name is not connected (2250).
+    NotConnected => ERROR_NOT_CONNECTED,
+    /// The connection has open files (2401).
+    OpenFiles => ERROR_OPEN_FILES,
+    /// A process uses the device (2404).
+    DeviceInUse => ERROR_DEVICE_IN_USE,
 }
 
 /// Whether retrying the same operation later may succeed.
