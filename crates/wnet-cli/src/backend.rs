@@ -8,30 +8,12 @@
 use std::fmt;
 
 use wnet_core::{
-    ConnectFlags, ConnectionName, ConnectionStatus, Error, ErrorKind, LocalName, Secret, UncPath,
-    WinError,
+    ConnectFlags, ConnectionName, Error, ErrorKind, LocalName, Secret, UncPath, WinError,
 };
 
-/// One connection as `wnet use` lists it: live, disconnected, or remembered only.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectionEntry {
-    /// `OK`, `Disconnected` or `Unavailable`.
-    pub status: ConnectionStatus,
-    /// The device, `None` for a deviceless connection.
-    pub local: Option<LocalName>,
-    /// `\\server[@port]\share[\path]` as it was given when connecting.
-    pub remote: UncPath,
-    /// The provider's name (the listing's `Network` column).
-    pub provider: String,
-    /// The user the session runs as; empty for the default credentials.
-    pub user: String,
-    /// Remembered in the profile (restored at login).
-    pub persistent: bool,
-    /// The connection's directory under the drive root (its mount point), when it has one.
-    pub path: Option<String>,
-    /// Open files and directories on the connection.
-    pub opens: u64,
-}
+/// One connection as `wnet use` lists it: live, disconnected, or remembered only. The daemon's
+/// own type, so the listing shows exactly what the daemon reports.
+pub use wnet_proto::ConnectionInfo as ConnectionEntry;
 
 /// What `wnet use` without arguments shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -159,22 +141,8 @@ pub struct ServerShares {
     pub shares: Vec<ShareInfo>,
 }
 
-/// What `wnet status` shows: the daemon and its connections.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusReport {
-    /// The daemon's pid.
-    pub pid: u32,
-    /// Its version.
-    pub version: String,
-    /// Its socket path.
-    pub socket: String,
-    /// Its drive root.
-    pub drive_root: String,
-    /// The providers in routing order.
-    pub providers: Vec<String>,
-    /// Every connection.
-    pub connections: Vec<ConnectionEntry>,
-}
+/// What `wnet status` shows: the daemon and its connections (the daemon's own type).
+pub use wnet_proto::DaemonStatus as StatusReport;
 
 /// The connection service `wnet` drives. Every method is one request; none prompts.
 pub trait Backend {

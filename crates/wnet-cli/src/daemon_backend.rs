@@ -3,11 +3,10 @@
 //! nothing.
 
 use wnet_core::{ConnectFlags, ConnectionName, Error, ErrorKind, LocalName, WinError};
-use wnet_proto::{AddConnectionArgs, Client, ConnectionInfo, Reply, Request};
+use wnet_proto::{AddConnectionArgs, Client, Reply, Request};
 
 use crate::backend::{
-    Backend, ConnectOutcome, ConnectRequest, ConnectionDetail, ConnectionEntry, Listing,
-    StatusReport,
+    Backend, ConnectOutcome, ConnectRequest, ConnectionDetail, Listing, StatusReport,
 };
 
 /// The client name the daemon logs.
@@ -41,19 +40,6 @@ fn unexpected(reply: Reply) -> Error {
     )
 }
 
-fn entry(info: ConnectionInfo) -> ConnectionEntry {
-    ConnectionEntry {
-        status: info.status,
-        local: info.local,
-        remote: info.remote,
-        provider: info.provider,
-        user: info.user,
-        persistent: info.persistent,
-        path: info.path,
-        opens: info.opens,
-    }
-}
-
 impl Backend for DaemonBackend {
     fn list(&mut self) -> Result<Listing, Error> {
         match self.call(Request::List)? {
@@ -62,7 +48,7 @@ impl Backend for DaemonBackend {
                 connections,
             } => Ok(Listing {
                 remembered: save_connections,
-                entries: connections.into_iter().map(entry).collect(),
+                entries: connections,
             }),
             other => Err(unexpected(other)),
         }
@@ -137,14 +123,7 @@ impl Backend for DaemonBackend {
 
     fn status(&mut self) -> Result<StatusReport, Error> {
         match self.call(Request::Status)? {
-            Reply::Status(s) => Ok(StatusReport {
-                pid: s.pid,
-                version: s.version,
-                socket: s.socket,
-                drive_root: s.drive_root,
-                providers: s.providers,
-                connections: s.connections.into_iter().map(entry).collect(),
-            }),
+            Reply::Status(s) => Ok(s),
             other => Err(unexpected(other)),
         }
     }
