@@ -12,6 +12,8 @@ pub struct Timeouts {
     pub metadata: Duration,
     /// Read, write, flush.
     pub data: Duration,
+    /// How long a reconnect may keep retrying (with backoff) before giving up.
+    pub reconnect: Duration,
 }
 
 impl Default for Timeouts {
@@ -20,6 +22,7 @@ impl Default for Timeouts {
             connect: Duration::from_secs(5),
             metadata: Duration::from_secs(10),
             data: Duration::from_secs(30),
+            reconnect: Duration::from_secs(15),
         }
     }
 }
@@ -43,6 +46,11 @@ pub struct ClientConfig {
     pub require_encryption: bool,
     /// Deadlines.
     pub timeouts: Timeouts,
+    /// Reconnect (and reclaim durable handles) when the connection is lost.
+    pub reconnect: bool,
+    /// Send an ECHO this often; an unanswered one drops the connection (so a dead server is
+    /// noticed while idle). `None`: no keep-alive.
+    pub keepalive: Option<Duration>,
 }
 
 impl ClientConfig {
@@ -61,6 +69,8 @@ impl ClientConfig {
             require_signing: true,
             require_encryption: false,
             timeouts: Timeouts::default(),
+            reconnect: true,
+            keepalive: Some(Duration::from_secs(30)),
         }
     }
 

@@ -35,6 +35,9 @@ pub enum Error {
     BadSignature,
     /// The caller asked for something impossible (bad path, too-large request).
     InvalidInput(&'static str),
+    /// The open handle did not survive a reconnect (not durable, or the server forgot it,
+    /// e.g. after a restart). Writes through it may be lost: the caller must be told.
+    HandleLost,
 }
 
 /// The engine's result type.
@@ -55,9 +58,11 @@ impl Error {
         match self {
             Error::Status { status, .. } => status.is_temporary(),
             Error::Io(_) | Error::Timeout { .. } | Error::Disconnected => true,
-            Error::Protocol(_) | Error::Auth(_) | Error::BadSignature | Error::InvalidInput(_) => {
-                false
-            }
+            Error::Protocol(_)
+            | Error::Auth(_)
+            | Error::BadSignature
+            | Error::InvalidInput(_)
+            | Error::HandleLost => false,
         }
     }
 }
@@ -73,6 +78,7 @@ impl std::fmt::Display for Error {
             Error::Auth(m) => write!(f, "authentication failed: {m}"),
             Error::BadSignature => write!(f, "response signature missing or invalid"),
             Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
+            Error::HandleLost => write!(f, "the open handle was lost with the connection"),
         }
     }
 }

@@ -1,22 +1,26 @@
-//! An open handle: read, write, flush, query/set info, lock, close; and pipelined transfers
-//! that keep several large requests in flight.
+//! An open handle: read, write, flush, query/set info, lock, close; pipelined transfers that
+//! keep several large requests in flight; and durable reclaim after a reconnect.
 
 use crate::error::{Error, Result};
 use crate::msg::close::{CloseRequest, CloseResponse, POSTQUERY_ATTRIB};
-use crate::msg::create::CreateResponse;
+use crate::msg::create::{CreateContext, CreateRequest, CreateResponse, disposition};
 use crate::msg::flush::FlushRequest;
 use crate::msg::fscc::{
-    self, FileBasicInformation, FileNetworkOpenInformation, file_class, info_type,
+    self, DirEntry, FileBasicInformation, FileNetworkOpenInformation, file_class, info_type,
 };
 use crate::msg::lock::{LockElement, LockRequest, lock_flags};
+use crate::msg::query_directory::{
+    QueryDirectoryRequest, QueryDirectoryResponse, flags as qd_flags,
+};
 use crate::msg::query_info::{QueryInfoRequest, QueryInfoResponse};
 use crate::msg::read::{ReadRequest, ReadResponse};
 use crate::msg::set_info::SetInfoRequest;
 use crate::msg::write::{WriteRequest, WriteResponse};
 use crate::msg::{FileId, Header, Response};
 use crate::status::NtStatus;
-use crate::tree::Tree;
+use crate::tree::{Ctx, Tree};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Default size of one request in pipelined transfers.
@@ -24,39 +28,67 @@ pub const PIPELINE_CHUNK: usize = 1 << 20;
 /// Default number of requests in flight in pipelined transfers.
 pub const PIPELINE_DEPTH: usize = 8;
 
+/// The handle's id on one generation of the session.
+#[derive(Debug, Clone, Copy)]
+struct HandleState {
+    generation: u64,
+    id: FileId,
+}
+
 /// An open file or directory on a share. Close it with [`File::close`]; a handle dropped
 /// unclosed is closed in the background when a tokio runtime is at hand.
+///
+/// After a reconnect, a durable handle is reclaimed (DH2C) on first use; a handle that is not
+/// durable, or that the server no longer knows (e.g. after a server restart), fails every
+/// later operation with [`Error::HandleLost`].
 pub struct File {
     tree: Tree,
-    id: FileId,
+    state: Mutex<HandleState>,
+    reopening: tokio::sync::Mutex<()>,
     open: CreateResponse,
-    durable: bool,
+    /// The original CREATE (with DH2Q) when the server granted a durable handle.
+    durable: Option<CreateRequest>,
+    lost: AtomicBool,
     closed: AtomicBool,
 }
 
 impl std::fmt::Debug for File {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("File")
-            .field("id", &self.id)
-            .field("durable", &self.durable)
+            .field("state", &self.handle())
+            .field("durable", &self.durable.is_some())
             .finish()
     }
 }
 
 impl File {
-    pub(crate) fn new(tree: Tree, open: CreateResponse, durable: bool) -> Self {
+    pub(crate) fn new(
+        tree: Tree,
+        generation: u64,
+        open: CreateResponse,
+        durable: Option<CreateRequest>,
+    ) -> Self {
         File {
             tree,
-            id: open.file_id,
+            state: Mutex::new(HandleState {
+                generation,
+                id: open.file_id,
+            }),
+            reopening: tokio::sync::Mutex::new(()),
             open,
             durable,
+            lost: AtomicBool::new(false),
             closed: AtomicBool::new(false),
         }
     }
 
-    /// The server handle.
+    fn handle(&self) -> HandleState {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The server handle (of the current generation).
     pub fn id(&self) -> FileId {
-        self.id
+        self.handle().id
     }
 
     /// The tree this file is on.
@@ -66,7 +98,7 @@ impl File {
 
     /// Whether the server granted a durable handle.
     pub fn is_durable(&self) -> bool {
-        self.durable
+        self.durable.is_some()
     }
 
     /// The size when opened.
@@ -87,42 +119,106 @@ impl File {
         self.tree.session().negotiated().max_write as usize
     }
 
+    /// The FileId valid on `ctx`'s generation, reclaiming the durable handle if needed.
+    async fn file_id(&self, ctx: &Ctx) -> Result<FileId> {
+        if self.lost.load(Ordering::Relaxed) {
+            return Err(Error::HandleLost);
+        }
+        let st = self.handle();
+        if st.generation == ctx.live.generation {
+            return Ok(st.id);
+        }
+        let _g = self.reopening.lock().await;
+        let st = self.handle();
+        if st.generation == ctx.live.generation {
+            return Ok(st.id);
+        }
+        let Some(orig) = &self.durable else {
+            self.lost.store(true, Ordering::Relaxed);
+            return Err(Error::HandleLost);
+        };
+        let mut req = orig.clone();
+        req.disposition = disposition::OPEN;
+        for c in &mut req.contexts {
+            if let CreateContext::DurableV2Request {
+                create_guid,
+                persistent,
+                ..
+            } = c
+            {
+                *c = CreateContext::DurableV2Reconnect {
+                    file_id: st.id,
+                    create_guid: *create_guid,
+                    persistent: *persistent,
+                };
+            }
+        }
+        match ctx.call(&req, 0, self.tree.meta_timeout()).await {
+            Ok(resp) => {
+                let r = CreateResponse::decode(&resp)?;
+                tracing::info!("durable handle reclaimed");
+                let new = HandleState {
+                    generation: ctx.live.generation,
+                    id: r.file_id,
+                };
+                *self.state.lock().unwrap_or_else(|e| e.into_inner()) = new;
+                Ok(new.id)
+            }
+            Err(e) if crate::session::is_connection_lost(&e) => Err(e),
+            Err(e) => {
+                tracing::warn!("durable handle not reclaimed: {e}");
+                self.lost.store(true, Ordering::Relaxed);
+                Err(Error::HandleLost)
+            }
+        }
+    }
+
+    /// Runs `op` with a context and the current FileId; reconnects and reclaims as needed.
+    async fn exec<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: Fn(Ctx, FileId) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let op = &op;
+        self.tree
+            .exec(|ctx| async move {
+                let id = self.file_id(&ctx).await?;
+                op(ctx, id).await
+            })
+            .await
+    }
+
     /// Reads up to `len` bytes at `offset` (one request; `len` is capped at the server's
     /// MaxReadSize). Returns fewer bytes at end of file and an empty vector past it.
     pub async fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>> {
         let len = len.min(self.max_read());
-        let req = ReadRequest {
-            length: len as u32,
-            offset,
-            file_id: self.id,
-            minimum_count: 0,
-        };
-        let opts = self
-            .tree
-            .session()
-            .opts(self.tree.data_timeout(), self.tree.is_encrypted());
-        let resp = self
-            .tree
-            .session()
-            .connection()
-            .call(self.tree.msg(&req, false), len, opts)
-            .await?;
-        let h = Header::decode(&resp)?;
-        if h.status == NtStatus::END_OF_FILE {
-            return Ok(Vec::new());
-        }
-        if h.status.is_error() {
-            return Err(Error::Status {
-                status: h.status,
-                command: h.command,
-            });
-        }
-        let r = ReadResponse::decode(&resp)?;
-        let mut resp = resp;
-        // Reuse the response buffer: move the data to the front instead of copying it out.
-        resp.copy_within(r.data_offset..r.data_offset + r.data_length, 0);
-        resp.truncate(r.data_length);
-        Ok(resp)
+        let timeout = self.tree.data_timeout();
+        self.exec(|ctx, id| async move {
+            let req = ReadRequest {
+                length: len as u32,
+                offset,
+                file_id: id,
+                minimum_count: 0,
+            };
+            let resp = ctx.call_raw(&req, len, timeout).await?;
+            let h = Header::decode(&resp)?;
+            if h.status == NtStatus::END_OF_FILE {
+                return Ok(Vec::new());
+            }
+            if h.status.is_error() {
+                return Err(Error::Status {
+                    status: h.status,
+                    command: h.command,
+                });
+            }
+            let r = ReadResponse::decode(&resp)?;
+            let mut resp = resp;
+            // Reuse the response buffer: move the data to the front instead of copying it out.
+            resp.copy_within(r.data_offset..r.data_offset + r.data_length, 0);
+            resp.truncate(r.data_length);
+            Ok(resp)
+        })
+        .await
     }
 
     /// Writes `data` at `offset`, split into MaxWriteSize requests sent one after another.
@@ -136,24 +232,25 @@ impl File {
     }
 
     async fn write_one(&self, offset: u64, chunk: &[u8]) -> Result<u32> {
-        let req = WriteRequest {
-            offset,
-            file_id: self.id,
-            data: chunk,
-            flags: 0,
-        };
-        let resp = self
-            .tree
-            .call(&req, chunk.len(), self.tree.data_timeout())
-            .await?;
-        let n = WriteResponse::decode(&resp)?.count;
-        if (n as usize) < chunk.len() {
-            return Err(Error::Status {
-                status: NtStatus::DISK_FULL,
-                command: crate::msg::Command::Write,
-            });
-        }
-        Ok(n)
+        let timeout = self.tree.data_timeout();
+        self.exec(|ctx, id| async move {
+            let req = WriteRequest {
+                offset,
+                file_id: id,
+                data: chunk,
+                flags: 0,
+            };
+            let resp = ctx.call(&req, chunk.len(), timeout).await?;
+            let n = WriteResponse::decode(&resp)?.count;
+            if (n as usize) < chunk.len() {
+                return Err(Error::Status {
+                    status: NtStatus::DISK_FULL,
+                    command: crate::msg::Command::Write,
+                });
+            }
+            Ok(n)
+        })
+        .await
     }
 
     /// Writes `data` at `offset` with up to `depth` requests of `chunk` bytes in flight.
@@ -192,13 +289,14 @@ impl File {
         let chunk = chunk.clamp(1, self.max_read().max(1));
         let n = len.div_ceil(chunk as u64);
         let mut out = Vec::with_capacity(len as usize);
-        let mut parts = stream::iter(0..n)
+        let futs: Vec<_> = (0..n)
             .map(|i| {
                 let off = offset + i * chunk as u64;
                 let want = (len - i * chunk as u64).min(chunk as u64) as usize;
                 async move { self.read_at(off, want).await.map(|d| (d, want)) }
             })
-            .buffered(depth.max(1));
+            .collect();
+        let mut parts = stream::iter(futs).buffered(depth.max(1));
         while let Some(r) = parts.next().await {
             let (d, want) = r?;
             let short = d.len() < want;
@@ -212,40 +310,48 @@ impl File {
 
     /// Flushes the server's caches to disk (Samba fsyncs with `strict sync`).
     pub async fn flush(&self) -> Result<()> {
-        self.tree
-            .call(
-                &FlushRequest { file_id: self.id },
-                0,
-                self.tree.data_timeout(),
-            )
-            .await?;
+        let timeout = self.tree.data_timeout();
+        self.exec(
+            |ctx, id| async move { ctx.call(&FlushRequest { file_id: id }, 0, timeout).await },
+        )
+        .await?;
         Ok(())
     }
 
     /// Times, size and attributes now.
     pub async fn query_info(&self) -> Result<FileNetworkOpenInformation> {
-        let req = QueryInfoRequest {
-            info_type: info_type::FILE,
-            class: file_class::NETWORK_OPEN,
-            output_buffer_length: 56,
-            additional_information: 0,
-            file_id: self.id,
-        };
-        let resp = self.tree.call(&req, 0, self.tree.meta_timeout()).await?;
+        let timeout = self.tree.meta_timeout();
+        let resp = self
+            .exec(|ctx, id| async move {
+                let req = QueryInfoRequest {
+                    info_type: info_type::FILE,
+                    class: file_class::NETWORK_OPEN,
+                    output_buffer_length: 56,
+                    additional_information: 0,
+                    file_id: id,
+                };
+                ctx.call(&req, 0, timeout).await
+            })
+            .await?;
         Ok(FileNetworkOpenInformation::decode(
             &QueryInfoResponse::decode(&resp)?.output,
         )?)
     }
 
     async fn set_info(&self, class: u8, data: Vec<u8>) -> Result<()> {
-        let req = SetInfoRequest {
-            info_type: info_type::FILE,
-            class,
-            additional_information: 0,
-            file_id: self.id,
-            data,
-        };
-        self.tree.call(&req, 0, self.tree.meta_timeout()).await?;
+        let timeout = self.tree.meta_timeout();
+        let data = &data;
+        self.exec(|ctx, id| async move {
+            let req = SetInfoRequest {
+                info_type: info_type::FILE,
+                class,
+                additional_information: 0,
+                file_id: id,
+                data: data.clone(),
+            };
+            ctx.call(&req, 0, timeout).await
+        })
+        .await?;
         Ok(())
     }
 
@@ -266,6 +372,23 @@ impl File {
             .await
     }
 
+    async fn lock_request(&self, lock: LockElement) -> Result<()> {
+        let timeout = self.tree.data_timeout();
+        self.exec(|ctx, id| async move {
+            ctx.call(
+                &LockRequest {
+                    file_id: id,
+                    locks: vec![lock],
+                },
+                0,
+                timeout,
+            )
+            .await
+        })
+        .await?;
+        Ok(())
+    }
+
     /// Locks a byte range; `wait` false fails at once with LOCK_NOT_GRANTED on conflict.
     pub async fn lock(&self, offset: u64, length: u64, exclusive: bool, wait: bool) -> Result<()> {
         let mut flags = if exclusive {
@@ -276,65 +399,118 @@ impl File {
         if !wait {
             flags |= lock_flags::FAIL_IMMEDIATELY;
         }
-        let req = LockRequest {
-            file_id: self.id,
-            locks: vec![LockElement {
-                offset,
-                length,
-                flags,
-            }],
-        };
-        self.tree.call(&req, 0, self.tree.data_timeout()).await?;
-        Ok(())
+        self.lock_request(LockElement {
+            offset,
+            length,
+            flags,
+        })
+        .await
     }
 
     /// Unlocks a byte range. Errors: RANGE_NOT_LOCKED.
     pub async fn unlock(&self, offset: u64, length: u64) -> Result<()> {
-        let req = LockRequest {
-            file_id: self.id,
-            locks: vec![LockElement {
-                offset,
-                length,
-                flags: lock_flags::UNLOCK,
-            }],
-        };
-        self.tree.call(&req, 0, self.tree.meta_timeout()).await?;
-        Ok(())
+        self.lock_request(LockElement {
+            offset,
+            length,
+            flags: lock_flags::UNLOCK,
+        })
+        .await
+    }
+
+    /// Lists the directory this handle is open on (without `.` and `..`).
+    pub async fn list_entries(&self) -> Result<Vec<DirEntry>> {
+        let timeout = self.tree.meta_timeout();
+        let max = self.tree.session().negotiated().max_transact.min(1 << 20);
+        self.exec(|ctx, id| async move {
+            let mut out = Vec::new();
+            let mut first = true;
+            loop {
+                let req = QueryDirectoryRequest {
+                    class: file_class::ID_BOTH_DIRECTORY,
+                    flags: if first { qd_flags::RESTART_SCANS } else { 0 },
+                    file_id: id,
+                    pattern: "*".into(),
+                    output_buffer_length: max,
+                };
+                first = false;
+                let resp = ctx.call_raw(&req, max as usize, timeout).await?;
+                let h = Header::decode(&resp)?;
+                if h.status == NtStatus::NO_MORE_FILES {
+                    return Ok(out);
+                }
+                crate::session::check_status(&resp)?;
+                let r = QueryDirectoryResponse::decode(&resp)?;
+                if r.output.is_empty() {
+                    return Ok(out);
+                }
+                out.extend(
+                    DirEntry::parse_list(&r.output, file_class::ID_BOTH_DIRECTORY)?
+                        .into_iter()
+                        .filter(|e| e.name != "." && e.name != ".."),
+                );
+            }
+        })
+        .await
     }
 
     /// Closes the handle and returns the final attributes.
     pub async fn close(self) -> Result<FileNetworkOpenInformation> {
         self.closed.store(true, Ordering::Relaxed);
-        let req = CloseRequest {
-            flags: POSTQUERY_ATTRIB,
-            file_id: self.id,
-        };
-        let resp = self.tree.call(&req, 0, self.tree.meta_timeout()).await?;
+        let timeout = self.tree.meta_timeout();
+        let resp = self
+            .exec(|ctx, id| async move {
+                ctx.call(
+                    &CloseRequest {
+                        flags: POSTQUERY_ATTRIB,
+                        file_id: id,
+                    },
+                    0,
+                    timeout,
+                )
+                .await
+            })
+            .await?;
         Ok(CloseResponse::decode(&resp)?.info)
     }
 }
 
 impl Drop for File {
     fn drop(&mut self) {
-        if self.closed.load(Ordering::Relaxed) {
+        if self.closed.load(Ordering::Relaxed) || self.lost.load(Ordering::Relaxed) {
             return;
         }
-        // Only inside a runtime: spawning outside one panics.
+        // Only inside a runtime: spawning outside one panics. Only on the handle's own
+        // generation: a stale handle is gone with its connection.
+        let st = self.handle();
+        let live = self.tree.session().live();
+        if st.generation != live.generation {
+            return;
+        }
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             let tree = self.tree.clone();
-            let id = self.id;
             rt.spawn(async move {
                 let _ = tree
-                    .call(
-                        &CloseRequest {
-                            flags: 0,
-                            file_id: id,
-                        },
-                        0,
-                        tree.meta_timeout(),
-                    )
+                    .exec(|ctx| async move {
+                        if ctx.live.generation != st.generation {
+                            return Ok(Vec::new());
+                        }
+                        ctx.call(
+                            &CloseRequest {
+                                flags: 0,
+                                file_id: st.id,
+                            },
+                            0,
+                            tree_timeout(&ctx),
+                        )
+                        .await
+                    })
                     .await;
             });
         }
     }
+}
+
+fn tree_timeout(ctx: &Ctx) -> std::time::Duration {
+    let _ = ctx;
+    std::time::Duration::from_secs(10)
 }

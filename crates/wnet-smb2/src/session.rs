@@ -57,17 +57,33 @@ pub struct Negotiated {
     pub server_guid: [u8; 16],
 }
 
-pub(crate) struct SessionInner {
+/// One established connection + session: replaced as a whole by a reconnect.
+pub(crate) struct Live {
     pub(crate) conn: Connection,
     pub(crate) id: u64,
     pub(crate) negotiated: Negotiated,
-    pub(crate) config: ClientConfig,
     pub(crate) encrypt: bool,
     pub(crate) guest: bool,
     pub(crate) application_key: Option<crate::crypto::Secret<[u8; 16]>>,
+    /// Counts reconnects: trees and handles compare it to know they must be re-established.
+    pub(crate) generation: u64,
 }
 
-/// An authenticated session. Cheap to clone; all clones share the connection.
+/// Makes a fresh authenticator for each (re)connect.
+pub type AuthFactory = Arc<dyn Fn() -> Box<dyn Authenticator> + Send + Sync>;
+
+pub(crate) struct SessionInner {
+    pub(crate) config: ClientConfig,
+    live: std::sync::RwLock<Arc<Live>>,
+    reconnecting: tokio::sync::Mutex<()>,
+    auth: AuthFactory,
+    /// Stable across reconnects: leases (and so durable handles) belong to a ClientGuid.
+    client_guid: [u8; 16],
+}
+
+/// An authenticated session. Cheap to clone; all clones share the connection. When the
+/// connection is lost, the next operation reconnects (with bounded backoff), authenticates
+/// again and re-establishes trees and durable handles on demand.
 #[derive(Clone)]
 pub struct Session {
     pub(crate) inner: Arc<SessionInner>,
@@ -75,11 +91,27 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let l = self.live();
         f.debug_struct("Session")
-            .field("id", &format_args!("{:#x}", self.inner.id))
-            .field("dialect", &self.inner.negotiated.dialect)
-            .field("encrypt", &self.inner.encrypt)
+            .field("id", &format_args!("{:#x}", l.id))
+            .field("dialect", &l.negotiated.dialect)
+            .field("encrypt", &l.encrypt)
+            .field("generation", &l.generation)
             .finish()
+    }
+}
+
+/// Whether `e` means the connection or session is gone, so a reconnect may help.
+pub(crate) fn is_connection_lost(e: &Error) -> bool {
+    match e {
+        Error::Disconnected | Error::Io(_) => true,
+        Error::Status { status, .. } => matches!(
+            *status,
+            NtStatus::USER_SESSION_DELETED
+                | NtStatus::NETWORK_SESSION_EXPIRED
+                | NtStatus::NETWORK_NAME_DELETED
+        ),
+        _ => false,
     }
 }
 
@@ -119,11 +151,12 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 async fn negotiate(
     conn: &Connection,
     cfg: &ClientConfig,
+    client_guid: [u8; 16],
 ) -> Result<(Negotiated, PreauthHash, Vec<u8>)> {
     let req = NegotiateRequest {
         security_mode: negotiate::SIGNING_ENABLED,
         capabilities: caps::LARGE_MTU | caps::LEASING | caps::ENCRYPTION,
-        client_guid: random_bytes(),
+        client_guid,
         dialects: vec![
             Dialect::SMB21,
             Dialect::SMB30,
@@ -222,6 +255,124 @@ impl Authenticator for crate::auth::NtlmAuthenticator {
     }
 }
 
+/// Connects, negotiates and authenticates: one [`Live`].
+async fn establish(
+    cfg: &ClientConfig,
+    mut auth: Box<dyn Authenticator>,
+    previous_session_id: u64,
+    generation: u64,
+    client_guid: [u8; 16],
+) -> Result<Live> {
+    let (r, w) = crate::transport::connect(&cfg.host, cfg.port, cfg.timeouts.connect).await?;
+    let conn = Connection::new(r, w, ConnConfig::default());
+    let (neg, conn_hash, init_token) = negotiate(&conn, cfg, client_guid).await?;
+    let opts = CallOptions {
+        timeout: cfg.timeouts.metadata,
+        encrypt: false,
+    };
+    let mut hash = conn_hash;
+    let mut session_id = 0u64;
+    let mut token = auth.step(&init_token)?;
+    let (final_msg, flags) = loop {
+        let req = SessionSetupRequest {
+            flags: 0,
+            security_mode: if cfg.require_signing { 2 } else { 1 },
+            capabilities: 0,
+            previous_session_id,
+            security_buffer: std::mem::take(&mut token),
+        };
+        let (sent, resp) = conn
+            .call_keep_sent(build(session_id, 0, &req, false), 0, opts)
+            .await?;
+        if neg.dialect == Dialect::SMB311 {
+            preauth::update(&mut hash, &sent);
+        }
+        let h = Header::decode(&resp)?;
+        match h.status {
+            NtStatus::MORE_PROCESSING_REQUIRED => {
+                if neg.dialect == Dialect::SMB311 {
+                    preauth::update(&mut hash, &resp);
+                }
+                session_id = h.session_id;
+                let r = SessionSetupResponse::decode(&resp)?;
+                token = auth.step(&r.security_buffer)?;
+            }
+            NtStatus::SUCCESS => {
+                session_id = h.session_id;
+                let r = SessionSetupResponse::decode(&resp)?;
+                auth.finish(&r.security_buffer)?;
+                break (resp, r.session_flags);
+            }
+            status => {
+                return Err(Error::Status {
+                    status,
+                    command: Command::SessionSetup,
+                });
+            }
+        }
+    };
+    let guest = flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
+    let mut security = SessionSecurity::default();
+    let mut application_key = None;
+    let mut encrypt = false;
+    if !guest {
+        let key = auth
+            .session_key()
+            .ok_or_else(|| Error::Auth("no session key".into()))?;
+        let schedule = match neg.dialect {
+            Dialect::SMB311 => KeySchedule::Smb311 {
+                preauth_hash: &hash,
+            },
+            d if d.is_smb3() => KeySchedule::Smb30,
+            _ => KeySchedule::Smb2,
+        };
+        let keys = kdf::derive_session_keys(schedule, &key, neg.cipher);
+        let signer = Arc::new(KeySigner::new(keys.signing.clone(), neg.signing));
+        // The final SESSION_SETUP response is signed with the new key: check it.
+        let mut fm = final_msg;
+        let fh = Header::decode(&fm)?;
+        if fh.flags.has(HeaderFlags::SIGNED) {
+            if !crate::conn::Signer::verify(signer.as_ref(), &mut fm) {
+                return Err(Error::BadSignature);
+            }
+        } else if cfg.require_signing {
+            return Err(Error::BadSignature);
+        }
+        encrypt = cfg.require_encryption || flags & session_flags::ENCRYPT_DATA != 0;
+        if let Some(c) = neg.cipher {
+            security.cipher = Some(Arc::new(KeyCipher::new(
+                c,
+                keys.encryption.clone(),
+                keys.decryption.clone(),
+            )));
+        } else if encrypt {
+            return Err(Error::Auth(
+                "encryption required but the server offers no cipher".into(),
+            ));
+        }
+        security.signer = Some(signer);
+        security.encrypt_all = encrypt;
+        application_key = Some(keys.application.clone());
+    } else if cfg.require_signing {
+        return Err(Error::Auth(
+            "server made us a guest; signing is impossible".into(),
+        ));
+    }
+    conn.set_session_security(session_id, security);
+    if let Some(every) = cfg.keepalive {
+        conn.start_keepalive(every, cfg.timeouts.metadata);
+    }
+    Ok(Live {
+        conn,
+        id: session_id,
+        negotiated: neg,
+        encrypt,
+        guest,
+        application_key,
+        generation,
+    })
+}
+
 impl Session {
     /// Connects, negotiates and authenticates with NTLMv2 (in SPNEGO) as `cfg.user`
     /// (anonymous when user and password are empty).
@@ -229,155 +380,115 @@ impl Session {
     /// Errors: transport errors and [`Error::Timeout`] (temporary); a rejected password is
     /// [`Error::Status`] with [`NtStatus::LOGON_FAILURE`].
     pub async fn connect(cfg: ClientConfig) -> Result<Session> {
-        let creds = crate::auth::ntlm::NtlmCredentials::new(
-            cfg.user.clone(),
-            cfg.domain.clone(),
-            cfg.password.expose().clone(),
-        );
-        let auth = crate::auth::NtlmAuthenticator::new(creds);
-        Session::connect_with(cfg, Box::new(auth)).await
+        let (user, domain, password) = (cfg.user.clone(), cfg.domain.clone(), cfg.password.clone());
+        let factory: AuthFactory = Arc::new(move || {
+            let creds = crate::auth::ntlm::NtlmCredentials::new(
+                user.clone(),
+                domain.clone(),
+                password.expose().clone(),
+            );
+            Box::new(crate::auth::NtlmAuthenticator::new(creds))
+        });
+        Session::connect_with(cfg, factory).await
     }
 
-    /// Connects, negotiates and authenticates with `auth`.
+    /// Connects, negotiates and authenticates with authenticators from `auth`.
     ///
-    /// Errors: transport errors and [`Error::Timeout`] (temporary); a rejected password is
-    /// [`Error::Status`] with [`NtStatus::LOGON_FAILURE`].
-    pub async fn connect_with(
-        cfg: ClientConfig,
-        mut auth: Box<dyn Authenticator>,
-    ) -> Result<Session> {
-        let (r, w) = crate::transport::connect(&cfg.host, cfg.port, cfg.timeouts.connect).await?;
-        let conn = Connection::new(r, w, ConnConfig::default());
-        let (neg, conn_hash, init_token) = negotiate(&conn, &cfg).await?;
-        let opts = CallOptions {
-            timeout: cfg.timeouts.metadata,
-            encrypt: false,
-        };
-        let mut hash = conn_hash;
-        let mut session_id = 0u64;
-        let mut token = auth.step(&init_token)?;
-        let (final_msg, flags) = loop {
-            let req = SessionSetupRequest {
-                flags: 0,
-                security_mode: if cfg.require_signing { 2 } else { 1 },
-                capabilities: 0,
-                previous_session_id: 0,
-                security_buffer: std::mem::take(&mut token),
-            };
-            let (sent, resp) = conn
-                .call_keep_sent(build(session_id, 0, &req, false), 0, opts)
-                .await?;
-            if neg.dialect == Dialect::SMB311 {
-                preauth::update(&mut hash, &sent);
-            }
-            let h = Header::decode(&resp)?;
-            match h.status {
-                NtStatus::MORE_PROCESSING_REQUIRED => {
-                    if neg.dialect == Dialect::SMB311 {
-                        preauth::update(&mut hash, &resp);
-                    }
-                    session_id = h.session_id;
-                    let r = SessionSetupResponse::decode(&resp)?;
-                    token = auth.step(&r.security_buffer)?;
-                }
-                NtStatus::SUCCESS => {
-                    session_id = h.session_id;
-                    let r = SessionSetupResponse::decode(&resp)?;
-                    auth.finish(&r.security_buffer)?;
-                    break (resp, r.session_flags);
-                }
-                status => {
-                    return Err(Error::Status {
-                        status,
-                        command: Command::SessionSetup,
-                    });
-                }
-            }
-        };
-        let guest = flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
-        let mut security = SessionSecurity::default();
-        let mut application_key = None;
-        let mut encrypt = false;
-        if !guest {
-            let key = auth
-                .session_key()
-                .ok_or_else(|| Error::Auth("no session key".into()))?;
-            let schedule = match neg.dialect {
-                Dialect::SMB311 => KeySchedule::Smb311 {
-                    preauth_hash: &hash,
-                },
-                d if d.is_smb3() => KeySchedule::Smb30,
-                _ => KeySchedule::Smb2,
-            };
-            let keys = kdf::derive_session_keys(schedule, &key, neg.cipher);
-            let signer = Arc::new(KeySigner::new(keys.signing.clone(), neg.signing));
-            // The final SESSION_SETUP response is signed with the new key: check it.
-            let mut fm = final_msg;
-            let fh = Header::decode(&fm)?;
-            if fh.flags.has(HeaderFlags::SIGNED) {
-                if !crate::conn::Signer::verify(signer.as_ref(), &mut fm) {
-                    return Err(Error::BadSignature);
-                }
-            } else if cfg.require_signing {
-                return Err(Error::BadSignature);
-            }
-            encrypt = cfg.require_encryption || flags & session_flags::ENCRYPT_DATA != 0;
-            if let Some(c) = neg.cipher {
-                security.cipher = Some(Arc::new(KeyCipher::new(
-                    c,
-                    keys.encryption.clone(),
-                    keys.decryption.clone(),
-                )));
-            } else if encrypt {
-                return Err(Error::Auth(
-                    "encryption required but the server offers no cipher".into(),
-                ));
-            }
-            security.signer = Some(signer);
-            security.encrypt_all = encrypt;
-            application_key = Some(keys.application.clone());
-        } else if cfg.require_signing {
-            return Err(Error::Auth(
-                "server made us a guest; signing is impossible".into(),
-            ));
-        }
-        conn.set_session_security(session_id, security);
+    /// Errors: as [`Session::connect`].
+    pub async fn connect_with(cfg: ClientConfig, auth: AuthFactory) -> Result<Session> {
+        let client_guid = random_bytes();
+        let live = establish(&cfg, auth(), 0, 0, client_guid).await?;
         Ok(Session {
             inner: Arc::new(SessionInner {
-                conn,
-                id: session_id,
-                negotiated: neg,
                 config: cfg,
-                encrypt,
-                guest,
-                application_key,
+                live: std::sync::RwLock::new(Arc::new(live)),
+                reconnecting: tokio::sync::Mutex::new(()),
+                auth,
+                client_guid,
             }),
         })
     }
 
-    /// The SessionId.
+    /// The current connection + session.
+    pub(crate) fn live(&self) -> Arc<Live> {
+        self.inner
+            .live
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// How many times this session has been re-established.
+    pub fn generation(&self) -> u64 {
+        self.live().generation
+    }
+
+    /// Re-establishes the connection and session if generation `failed` is still the current
+    /// one (concurrent callers share one reconnect). Tries with backoff for about
+    /// `timeouts.reconnect`; permanent errors (logon failure) end it at once.
+    pub async fn reconnect_from(&self, failed: u64) -> Result<()> {
+        let _guard = self.inner.reconnecting.lock().await;
+        let old = self.live();
+        if old.generation != failed {
+            return Ok(());
+        }
+        old.conn.kill();
+        let cfg = &self.inner.config;
+        let deadline = tokio::time::Instant::now() + cfg.timeouts.reconnect;
+        let mut delay = std::time::Duration::from_millis(50);
+        loop {
+            match establish(
+                cfg,
+                (self.inner.auth)(),
+                old.id,
+                old.generation + 1,
+                self.inner.client_guid,
+            )
+            .await
+            {
+                Ok(live) => {
+                    tracing::info!(generation = live.generation, "session re-established");
+                    *self.inner.live.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(live);
+                    return Ok(());
+                }
+                Err(e) if e.is_temporary() && tokio::time::Instant::now() + delay < deadline => {
+                    tracing::debug!("reconnect attempt failed: {e}");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_secs(1));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Forces a reconnect now.
+    pub async fn reconnect(&self) -> Result<()> {
+        self.reconnect_from(self.generation()).await
+    }
+
+    /// The SessionId (of the current generation).
     pub fn id(&self) -> u64 {
-        self.inner.id
+        self.live().id
     }
 
     /// What NEGOTIATE settled.
-    pub fn negotiated(&self) -> &Negotiated {
-        &self.inner.negotiated
+    pub fn negotiated(&self) -> Negotiated {
+        self.live().negotiated.clone()
     }
 
     /// Whether every request of this session is encrypted.
     pub fn is_encrypted(&self) -> bool {
-        self.inner.encrypt
+        self.live().encrypt
     }
 
     /// Whether the server made this a guest/anonymous session.
     pub fn is_guest(&self) -> bool {
-        self.inner.guest
+        self.live().guest
     }
 
-    /// The connection (credit stats, liveness).
-    pub fn connection(&self) -> &Connection {
-        &self.inner.conn
+    /// The current connection (credit stats, liveness).
+    pub fn connection(&self) -> Connection {
+        self.live().conn.clone()
     }
 
     /// The configuration this session was made with.
@@ -386,14 +497,28 @@ impl Session {
     }
 
     /// The application key (for DCE/RPC over named pipes).
-    pub fn application_key(&self) -> Option<&[u8; 16]> {
-        self.inner.application_key.as_ref().map(|k| k.expose())
+    pub fn application_key(&self) -> Option<[u8; 16]> {
+        self.live().application_key.as_ref().map(|k| *k.expose())
     }
 
-    pub(crate) fn opts(&self, timeout: Duration, encrypt: bool) -> CallOptions {
-        CallOptions {
-            timeout,
-            encrypt: encrypt || self.inner.encrypt,
+    /// Runs `op` on the current generation; if the connection turns out lost, reconnects
+    /// (when `config.reconnect` allows) and runs it again, at most twice more.
+    pub(crate) async fn with_retry<T, F, Fut>(&self, mut op: F) -> Result<T>
+    where
+        F: FnMut(Arc<Live>) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let mut tries = 0;
+        loop {
+            let live = self.live();
+            let generation = live.generation;
+            match op(live).await {
+                Err(e) if is_connection_lost(&e) && self.inner.config.reconnect && tries < 2 => {
+                    tries += 1;
+                    self.reconnect_from(generation).await?;
+                }
+                r => return r,
+            }
         }
     }
 
@@ -401,70 +526,72 @@ impl Session {
     ///
     /// Errors: [`NtStatus::BAD_NETWORK_NAME`] for a missing share, [`NtStatus::ACCESS_DENIED`].
     pub async fn tree_connect(&self, share: &str) -> Result<Tree> {
-        let path = if share.starts_with("\\\\") {
-            share.to_string()
-        } else {
-            format!("\\\\{}\\{}", self.inner.config.host, share)
-        };
-        let req = TreeConnectRequest { path };
-        let msg = build(self.inner.id, 0, &req, false);
-        let resp = self
-            .inner
-            .conn
-            .call(
-                msg,
-                0,
-                self.opts(self.inner.config.timeouts.metadata, false),
-            )
+        let (live, id, r, encrypt) = self
+            .with_retry(|live| self.tree_connect_on(live, share))
             .await?;
-        let h = check_status(&resp)?;
-        let r = TreeConnectResponse::decode(&resp)?;
-        let encrypt = r.share_flags & SHARE_FLAG_ENCRYPT_DATA != 0;
-        if encrypt && self.inner.negotiated.cipher.is_none() {
-            return Err(Error::Auth(
-                "share requires encryption; no cipher negotiated".into(),
-            ));
-        }
         Ok(Tree::new(
             self.clone(),
-            h.tree_id,
             share.to_string(),
+            live.generation,
+            id,
             r,
             encrypt,
         ))
     }
 
-    /// Sends an ECHO (keep-alive) and waits for the answer.
+    /// One TREE_CONNECT on `live`.
+    pub(crate) async fn tree_connect_on(
+        &self,
+        live: Arc<Live>,
+        share: &str,
+    ) -> Result<(Arc<Live>, u32, TreeConnectResponse, bool)> {
+        let path = if share.starts_with("\\\\") {
+            share.to_string()
+        } else {
+            format!("\\\\{}\\{}", self.inner.config.host, share)
+        };
+        let msg = build(live.id, 0, &TreeConnectRequest { path }, false);
+        let opts = CallOptions {
+            timeout: self.inner.config.timeouts.metadata,
+            encrypt: live.encrypt,
+        };
+        let resp = live.conn.call(msg, 0, opts).await?;
+        let h = check_status(&resp)?;
+        let r = TreeConnectResponse::decode(&resp)?;
+        let encrypt = r.share_flags & SHARE_FLAG_ENCRYPT_DATA != 0;
+        if encrypt && live.negotiated.cipher.is_none() {
+            return Err(Error::Auth(
+                "share requires encryption; no cipher negotiated".into(),
+            ));
+        }
+        Ok((live, h.tree_id, r, encrypt))
+    }
+
+    /// Sends an ECHO and waits for the answer; returns the round-trip time.
     pub async fn echo(&self) -> Result<Duration> {
+        let live = self.live();
         let t = std::time::Instant::now();
-        let msg = build(self.inner.id, 0, &crate::msg::echo::EchoRequest, false);
-        let resp = self
-            .inner
-            .conn
-            .call(
-                msg,
-                0,
-                self.opts(self.inner.config.timeouts.metadata, false),
-            )
-            .await?;
+        let msg = build(live.id, 0, &crate::msg::echo::EchoRequest, false);
+        let opts = CallOptions {
+            timeout: self.inner.config.timeouts.metadata,
+            encrypt: live.encrypt,
+        };
+        let resp = live.conn.call(msg, 0, opts).await?;
         check_status(&resp)?;
         Ok(t.elapsed())
     }
 
-    /// Logs off (the connection closes when the last clone of this session drops).
+    /// Logs off; the connection closes when the last clone of this session drops.
     pub async fn logoff(&self) -> Result<()> {
-        let msg = build(self.inner.id, 0, &crate::msg::logoff::LogoffRequest, false);
-        let resp = self
-            .inner
-            .conn
-            .call(
-                msg,
-                0,
-                self.opts(self.inner.config.timeouts.metadata, false),
-            )
-            .await?;
+        let live = self.live();
+        let msg = build(live.id, 0, &crate::msg::logoff::LogoffRequest, false);
+        let opts = CallOptions {
+            timeout: self.inner.config.timeouts.metadata,
+            encrypt: live.encrypt,
+        };
+        let resp = live.conn.call(msg, 0, opts).await?;
         check_status(&resp)?;
-        self.inner.conn.remove_session(self.inner.id);
+        live.conn.remove_session(live.id);
         Ok(())
     }
 }

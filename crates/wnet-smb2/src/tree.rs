@@ -2,6 +2,7 @@
 //! into one round trip (create + query + close for `stat`, create + read + close for small
 //! files, create + set-info + close for rename and delete).
 
+use crate::conn::CallOptions;
 use crate::error::{Error, Result};
 use crate::file::File;
 use crate::msg::close::{CloseRequest, CloseResponse};
@@ -12,15 +13,12 @@ use crate::msg::fscc::{
     self, DirEntry, FileNetworkOpenInformation, FsAttributeInformation, FsSizeInformation, access,
     attr, file_class, fs_class, info_type,
 };
-use crate::msg::query_directory::{
-    QueryDirectoryRequest, QueryDirectoryResponse, flags as qd_flags,
-};
 use crate::msg::query_info::{QueryInfoRequest, QueryInfoResponse};
 use crate::msg::read::{ReadRequest, ReadResponse};
 use crate::msg::set_info::SetInfoRequest;
 use crate::msg::tree_connect::TreeConnectResponse;
 use crate::msg::{FileId, Request, Response};
-use crate::session::{Session, build, check_status};
+use crate::session::{Live, Session, build, check_status};
 use crate::status::NtStatus;
 use std::sync::Arc;
 use std::time::Duration;
@@ -187,16 +185,25 @@ impl FsInfo {
     }
 }
 
-pub(crate) struct TreeInner {
-    pub(crate) session: Session,
-    pub(crate) id: u32,
-    pub(crate) share: String,
-    pub(crate) encrypt: bool,
-    pub(crate) share_type: u8,
-    pub(crate) maximal_access: u32,
+/// The tree's id on one generation of the session.
+#[derive(Debug, Clone, Copy)]
+struct TreeState {
+    generation: u64,
+    id: u32,
+    encrypt: bool,
+    share_type: u8,
+    maximal_access: u32,
 }
 
-/// A connected share. Cheap to clone.
+pub(crate) struct TreeInner {
+    pub(crate) session: Session,
+    pub(crate) share: String,
+    state: std::sync::Mutex<TreeState>,
+    reconnecting: tokio::sync::Mutex<()>,
+}
+
+/// A connected share. Cheap to clone. After a reconnect of its session the tree connects
+/// again on first use.
 #[derive(Clone)]
 pub struct Tree {
     pub(crate) inner: Arc<TreeInner>,
@@ -206,8 +213,74 @@ impl std::fmt::Debug for Tree {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tree")
             .field("share", &self.inner.share)
-            .field("id", &self.inner.id)
+            .field("state", &self.state())
             .finish()
+    }
+}
+
+/// Everything one request on a tree needs: the live session, TreeId, encryption.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub(crate) live: Arc<Live>,
+    pub(crate) tree_id: u32,
+    pub(crate) encrypt: bool,
+}
+
+impl Ctx {
+    pub(crate) fn msg<R: Request>(&self, req: &R, related: bool) -> Vec<u8> {
+        build(self.live.id, self.tree_id, req, related)
+    }
+
+    pub(crate) fn opts(&self, timeout: Duration) -> CallOptions {
+        CallOptions {
+            timeout,
+            encrypt: self.encrypt || self.live.encrypt,
+        }
+    }
+
+    /// One request; an error status becomes an error.
+    pub(crate) async fn call<R: Request>(
+        &self,
+        req: &R,
+        payload: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>> {
+        let resp = self
+            .live
+            .conn
+            .call(self.msg(req, false), payload, self.opts(timeout))
+            .await?;
+        check_status(&resp)?;
+        Ok(resp)
+    }
+
+    /// One request, the response returned whatever its status.
+    pub(crate) async fn call_raw<R: Request>(
+        &self,
+        req: &R,
+        payload: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>> {
+        self.live
+            .conn
+            .call(self.msg(req, false), payload, self.opts(timeout))
+            .await
+    }
+
+    /// A compound chain; the first error status (the create's, usually) is the result.
+    pub(crate) async fn chain(
+        &self,
+        msgs: Vec<(Vec<u8>, usize)>,
+        timeout: Duration,
+    ) -> Result<Vec<Vec<u8>>> {
+        let replies = self.live.conn.compound(msgs, self.opts(timeout)).await?;
+        let mut out = Vec::with_capacity(replies.len());
+        for r in replies {
+            let m = r?;
+            check_status(&m)?;
+            out.push(m);
+        }
+        Ok(out)
     }
 }
 
@@ -216,26 +289,36 @@ const STAT_LEN: u32 = 56;
 impl Tree {
     pub(crate) fn new(
         session: Session,
-        id: u32,
         share: String,
+        generation: u64,
+        id: u32,
         r: TreeConnectResponse,
         encrypt: bool,
     ) -> Self {
+        let state = TreeState {
+            generation,
+            id,
+            encrypt,
+            share_type: r.share_type,
+            maximal_access: r.maximal_access,
+        };
         Tree {
             inner: Arc::new(TreeInner {
                 session,
-                id,
                 share,
-                encrypt,
-                share_type: r.share_type,
-                maximal_access: r.maximal_access,
+                state: std::sync::Mutex::new(state),
+                reconnecting: tokio::sync::Mutex::new(()),
             }),
         }
     }
 
-    /// The TreeId.
+    fn state(&self) -> TreeState {
+        *self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The TreeId (of the current generation).
     pub fn id(&self) -> u32 {
-        self.inner.id
+        self.state().id
     }
 
     /// The share name as given to `tree_connect`.
@@ -250,21 +333,17 @@ impl Tree {
 
     /// Whether requests on this tree are encrypted.
     pub fn is_encrypted(&self) -> bool {
-        self.inner.encrypt || self.inner.session.is_encrypted()
+        self.state().encrypt || self.inner.session.is_encrypted()
     }
 
     /// ShareType (`tree_connect::share_type`).
     pub fn share_type(&self) -> u8 {
-        self.inner.share_type
+        self.state().share_type
     }
 
     /// The maximal access the server grants on the share.
     pub fn maximal_access(&self) -> u32 {
-        self.inner.maximal_access
-    }
-
-    pub(crate) fn msg<R: Request>(&self, req: &R, related: bool) -> Vec<u8> {
-        build(self.inner.session.inner.id, self.inner.id, req, related)
+        self.state().maximal_access
     }
 
     pub(crate) fn meta_timeout(&self) -> Duration {
@@ -275,36 +354,59 @@ impl Tree {
         self.inner.session.inner.config.timeouts.data
     }
 
-    /// One request, its response checked for an error status.
-    pub(crate) async fn call<R: Request>(
-        &self,
-        req: &R,
-        payload: usize,
-        timeout: Duration,
-    ) -> Result<Vec<u8>> {
-        let opts = self.inner.session.opts(timeout, self.inner.encrypt);
-        let resp = self
+    /// The request context on `live`, connecting the tree again if `live` is newer.
+    async fn ctx(&self, live: Arc<Live>) -> Result<Ctx> {
+        let st = self.state();
+        if st.generation == live.generation {
+            return Ok(Ctx {
+                live,
+                tree_id: st.id,
+                encrypt: st.encrypt,
+            });
+        }
+        let _g = self.inner.reconnecting.lock().await;
+        let st = self.state();
+        if st.generation == live.generation {
+            return Ok(Ctx {
+                live,
+                tree_id: st.id,
+                encrypt: st.encrypt,
+            });
+        }
+        let (live, id, r, encrypt) = self
             .inner
             .session
-            .inner
-            .conn
-            .call(self.msg(req, false), payload, opts)
+            .tree_connect_on(live, &self.inner.share)
             .await?;
-        check_status(&resp)?;
-        Ok(resp)
+        let st = TreeState {
+            generation: live.generation,
+            id,
+            encrypt,
+            share_type: r.share_type,
+            maximal_access: r.maximal_access,
+        };
+        *self.inner.state.lock().unwrap_or_else(|e| e.into_inner()) = st;
+        Ok(Ctx {
+            live,
+            tree_id: id,
+            encrypt,
+        })
     }
 
-    /// A compound chain; the first error status (the create's, usually) is the result.
-    async fn chain(&self, msgs: Vec<(Vec<u8>, usize)>, timeout: Duration) -> Result<Vec<Vec<u8>>> {
-        let opts = self.inner.session.opts(timeout, self.inner.encrypt);
-        let replies = self.inner.session.inner.conn.compound(msgs, opts).await?;
-        let mut out = Vec::with_capacity(replies.len());
-        for r in replies {
-            let m = r?;
-            check_status(&m)?;
-            out.push(m);
-        }
-        Ok(out)
+    /// Runs `op` with a request context, reconnecting and retrying when the connection is lost.
+    pub(crate) async fn exec<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: Fn(Ctx) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let op = &op;
+        self.inner
+            .session
+            .with_retry(|live| async move {
+                let ctx = self.ctx(live).await?;
+                op(ctx).await
+            })
+            .await
     }
 
     /// Opens or creates `path`.
@@ -313,17 +415,29 @@ impl Tree {
     /// ACCESS_DENIED, SHARING_VIOLATION, FILE_IS_A_DIRECTORY, NOT_A_DIRECTORY.
     pub async fn create(&self, path: &str, opts: &CreateOptions) -> Result<File> {
         let req = opts.request(&smb_path(path)?);
-        let resp = self.call(&req, 0, self.meta_timeout()).await?;
+        let (generation, resp) = self
+            .exec(|ctx| {
+                let req = &req;
+                async move {
+                    let resp = ctx.call(req, 0, self.meta_timeout()).await?;
+                    Ok((ctx.live.generation, resp))
+                }
+            })
+            .await?;
         let r = CreateResponse::decode(&resp)?;
-        let create_guid = req.contexts.iter().find_map(|c| match c {
-            CreateContext::DurableV2Request { create_guid, .. } => Some(*create_guid),
-            _ => None,
-        });
-        let durable = create_guid.is_some()
+        let durable = req
+            .contexts
+            .iter()
+            .any(|c| matches!(c, CreateContext::DurableV2Request { .. }))
             && r.contexts
                 .iter()
                 .any(|c| matches!(c, CreateContext::Raw { name, .. } if name == b"DH2Q"));
-        Ok(File::new(self.clone(), r, durable))
+        Ok(File::new(
+            self.clone(),
+            generation,
+            r,
+            durable.then_some(req),
+        ))
     }
 
     /// Attributes, times and size of `path`, in one round trip (create + query + close).
@@ -349,15 +463,19 @@ impl Tree {
             flags: 0,
             file_id: FileId::RELATED,
         };
+        let (create, query, close) = (&create, &query, &close);
         let r = self
-            .chain(
-                vec![
-                    (self.msg(&create, false), 0),
-                    (self.msg(&query, true), 0),
-                    (self.msg(&close, true), 0),
-                ],
-                self.meta_timeout(),
-            )
+            .exec(|ctx| async move {
+                ctx.chain(
+                    vec![
+                        (ctx.msg(create, false), 0),
+                        (ctx.msg(query, true), 0),
+                        (ctx.msg(close, true), 0),
+                    ],
+                    self.meta_timeout(),
+                )
+                .await
+            })
             .await?;
         let q = QueryInfoResponse::decode(&r[1])?;
         Ok(FileNetworkOpenInformation::decode(&q.output)?)
@@ -377,85 +495,43 @@ impl Tree {
             flags: 0,
             file_id: FileId::RELATED,
         };
-        let opts = self
-            .inner
-            .session
-            .opts(self.data_timeout(), self.inner.encrypt);
-        let replies = self
-            .inner
-            .session
-            .inner
-            .conn
-            .compound(
-                vec![
-                    (self.msg(&create, false), 0),
-                    (self.msg(&read, true), max as usize),
-                    (self.msg(&close, true), 0),
-                ],
-                opts,
-            )
-            .await?;
-        let mut it = replies.into_iter();
-        let c = it.next().ok_or(Error::Disconnected)??;
-        check_status(&c)?;
-        let rd = it.next().ok_or(Error::Disconnected)??;
-        let h = crate::msg::Header::decode(&rd)?;
-        if h.status == NtStatus::END_OF_FILE {
-            return Ok(Vec::new());
-        }
-        check_status(&rd)?;
-        let r = ReadResponse::decode(&rd)?;
-        Ok(r.data(&rd).to_vec())
+        let (create, read, close) = (&create, &read, &close);
+        self.exec(|ctx| async move {
+            let replies = ctx
+                .live
+                .conn
+                .compound(
+                    vec![
+                        (ctx.msg(create, false), 0),
+                        (ctx.msg(read, true), max as usize),
+                        (ctx.msg(close, true), 0),
+                    ],
+                    ctx.opts(self.data_timeout()),
+                )
+                .await?;
+            let mut it = replies.into_iter();
+            let c = it.next().ok_or(Error::Disconnected)??;
+            check_status(&c)?;
+            let rd = it.next().ok_or(Error::Disconnected)??;
+            let h = crate::msg::Header::decode(&rd)?;
+            if h.status == NtStatus::END_OF_FILE {
+                return Ok(Vec::new());
+            }
+            check_status(&rd)?;
+            let r = ReadResponse::decode(&rd)?;
+            Ok(r.data(&rd).to_vec())
+        })
+        .await
     }
 
     /// Lists a directory (without `.` and `..`).
     pub async fn list(&self, dir: &str) -> Result<Vec<DirEntry>> {
         let d = self.create(dir, &CreateOptions::directory()).await?;
-        let res = self.list_handle(d.id()).await;
+        let res = d.list_entries().await;
         let closed = d.close().await;
         let v = res?;
         closed?;
         Ok(v)
-    }
-
-    async fn list_handle(&self, id: FileId) -> Result<Vec<DirEntry>> {
-        let mut out = Vec::new();
-        let mut first = true;
-        loop {
-            let req = QueryDirectoryRequest {
-                class: file_class::ID_BOTH_DIRECTORY,
-                flags: if first { qd_flags::RESTART_SCANS } else { 0 },
-                file_id: id,
-                pattern: "*".into(),
-                output_buffer_length: self.inner.session.negotiated().max_transact.min(1 << 20),
-            };
-            first = false;
-            let opts = self
-                .inner
-                .session
-                .opts(self.meta_timeout(), self.inner.encrypt);
-            let resp = self
-                .inner
-                .session
-                .inner
-                .conn
-                .call(self.msg(&req, false), 1 << 20, opts)
-                .await?;
-            let h = crate::msg::Header::decode(&resp)?;
-            if h.status == NtStatus::NO_MORE_FILES {
-                return Ok(out);
-            }
-            check_status(&resp)?;
-            let r = QueryDirectoryResponse::decode(&resp)?;
-            if r.output.is_empty() {
-                return Ok(out);
-            }
-            out.extend(
-                DirEntry::parse_list(&r.output, file_class::ID_BOTH_DIRECTORY)?
-                    .into_iter()
-                    .filter(|e| e.name != "." && e.name != ".."),
-            );
-        }
     }
 
     /// Opens `path` with `access`, applies one SET_INFO, closes: one round trip.
@@ -487,14 +563,18 @@ impl Tree {
             flags: 0,
             file_id: FileId::RELATED,
         };
-        self.chain(
-            vec![
-                (self.msg(&create, false), 0),
-                (self.msg(&set, true), 0),
-                (self.msg(&close, true), 0),
-            ],
-            self.meta_timeout(),
-        )
+        let (create, set, close) = (&create, &set, &close);
+        self.exec(|ctx| async move {
+            ctx.chain(
+                vec![
+                    (ctx.msg(create, false), 0),
+                    (ctx.msg(set, true), 0),
+                    (ctx.msg(close, true), 0),
+                ],
+                self.meta_timeout(),
+            )
+            .await
+        })
         .await?;
         Ok(())
     }
@@ -547,10 +627,14 @@ impl Tree {
             flags: 0,
             file_id: FileId::RELATED,
         };
-        self.chain(
-            vec![(self.msg(&create, false), 0), (self.msg(&close, true), 0)],
-            self.meta_timeout(),
-        )
+        let (create, close) = (&create, &close);
+        self.exec(|ctx| async move {
+            ctx.chain(
+                vec![(ctx.msg(create, false), 0), (ctx.msg(close, true), 0)],
+                self.meta_timeout(),
+            )
+            .await
+        })
         .await?;
         Ok(())
     }
@@ -574,20 +658,25 @@ impl Tree {
             additional_information: 0,
             file_id: FileId::RELATED,
         };
+        let (qs, qa) = (q(fs_class::FULL_SIZE), q(fs_class::ATTRIBUTE));
         let close = CloseRequest {
             flags: 0,
             file_id: FileId::RELATED,
         };
+        let (create, qs, qa, close) = (&create, &qs, &qa, &close);
         let r = self
-            .chain(
-                vec![
-                    (self.msg(&create, false), 0),
-                    (self.msg(&q(fs_class::FULL_SIZE), true), 0),
-                    (self.msg(&q(fs_class::ATTRIBUTE), true), 0),
-                    (self.msg(&close, true), 0),
-                ],
-                self.meta_timeout(),
-            )
+            .exec(|ctx| async move {
+                ctx.chain(
+                    vec![
+                        (ctx.msg(create, false), 0),
+                        (ctx.msg(qs, true), 0),
+                        (ctx.msg(qa, true), 0),
+                        (ctx.msg(close, true), 0),
+                    ],
+                    self.meta_timeout(),
+                )
+                .await
+            })
             .await?;
         let size = FsSizeInformation::decode(&QueryInfoResponse::decode(&r[1])?.output)?;
         let attributes = FsAttributeInformation::decode(&QueryInfoResponse::decode(&r[2])?.output)?;
@@ -595,9 +684,19 @@ impl Tree {
         Ok(FsInfo { size, attributes })
     }
 
-    /// Disconnects the tree.
+    /// Disconnects the tree (on the current generation; nothing to do if it is stale).
     pub async fn disconnect(&self) -> Result<()> {
-        self.call(
+        let live = self.inner.session.live();
+        let st = self.state();
+        if st.generation != live.generation {
+            return Ok(());
+        }
+        let ctx = Ctx {
+            live,
+            tree_id: st.id,
+            encrypt: st.encrypt,
+        };
+        ctx.call(
             &crate::msg::tree_disconnect::TreeDisconnectRequest,
             0,
             self.meta_timeout(),

@@ -1,22 +1,12 @@
 //! Shared helpers: a Samba per test binary, configs, connected sessions.
 
 use std::sync::Arc;
-use wnet_smb2::crypto::Secret;
-use wnet_smb2::{ClientConfig, Session, Timeouts, Tree};
+use wnet_smb2::{ClientConfig, Session, Tree};
 use wnet_testkit::Samba;
 
 /// A config for `samba` as `user`/`password`.
 pub fn config(samba: &Samba, user: &str, password: &str) -> ClientConfig {
-    ClientConfig {
-        host: samba.host().to_string(),
-        port: samba.port(),
-        user: user.to_string(),
-        domain: String::new(),
-        password: Secret::new(password.to_string()),
-        require_signing: true,
-        require_encryption: false,
-        timeouts: Timeouts::default(),
-    }
+    ClientConfig::new(samba.host(), user, password).port(samba.port())
 }
 
 /// The default Samba, shared by the tests of one binary run.

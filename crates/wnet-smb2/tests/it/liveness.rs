@@ -16,7 +16,15 @@ fn private_samba() -> wnet_testkit::Samba {
 #[tokio::test]
 async fn dropped_connection_releases_waiters_at_once() {
     let s = private_samba();
-    let t = rw(&s).await;
+    let (u, p) = s.user();
+    let mut cfg = config(&s, u, p);
+    cfg.reconnect = false;
+    let t = wnet_smb2::Session::connect(cfg)
+        .await
+        .unwrap()
+        .tree_connect("rw")
+        .await
+        .unwrap();
     let f = t
         .create("big.bin", &CreateOptions::create_new())
         .await
@@ -39,6 +47,29 @@ async fn dropped_connection_releases_waiters_at_once() {
     assert!(conn.is_dead());
     assert_eq!(conn.credit_stats().waiters, 0);
     assert!(matches!(t.stat("").await, Err(Error::Disconnected)));
+}
+
+#[tokio::test]
+async fn non_durable_handle_is_lost_loudly_and_session_recovers() {
+    let s = private_samba();
+    let t = rw(&s).await;
+    let f = t
+        .create("plain.bin", &CreateOptions::create_new())
+        .await
+        .unwrap();
+    assert!(!f.is_durable());
+    let data = pattern(256 << 20, 2);
+    let writer = async { f.write_pipelined(0, &data, 1 << 20, 8).await };
+    let killer = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        s.kill_clients();
+    };
+    let (r, ()) = tokio::join!(writer, killer);
+    assert!(matches!(r, Err(Error::HandleLost)), "{r:?}");
+    assert!(matches!(f.flush().await, Err(Error::HandleLost)));
+    // The session and tree came back: new operations work.
+    assert_eq!(t.session().generation(), 1);
+    assert!(t.stat("plain.bin").await.is_ok());
 }
 
 #[tokio::test]
@@ -65,7 +96,9 @@ async fn keepalive_notices_a_silent_server() {
         conn.is_dead(),
         "keep-alive did not notice the stopped server"
     );
-    assert!(matches!(t.stat("").await, Err(Error::Disconnected)));
+    // The next operation reconnects.
+    t.stat("").await.unwrap();
+    assert_eq!(t.session().generation(), 1);
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 
 mod common;
 mod connect;
+mod durable;
 mod errors;
 mod files;
 mod liveness;

@@ -1,0 +1,104 @@
+//! Durable handles across a dropped connection and a server restart.
+
+use crate::common::*;
+use std::time::Duration;
+use wnet_smb2::{CreateOptions, Error};
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, SambaBuilder, Share};
+
+fn durable_samba() -> wnet_testkit::Samba {
+    SambaBuilder::new()
+        .user(DEFAULT_USER, DEFAULT_PASSWORD)
+        .share(
+            Share::new("rw")
+                .read_only(false)
+                .option("posix locking", "no")
+                .option("kernel share modes", "no")
+                .option("kernel oplocks", "no"),
+        )
+        .start()
+        .unwrap()
+}
+
+/// Drops every client connection the way a network failure does: the smbd child notices
+/// and exits through its normal path, which keeps durable opens (marks them disconnected).
+/// (`Samba::kill_clients` uses SIGKILL: Samba 4.17 then sees a crashed process and frees
+/// the opens: `smbXsrv_open_global_verify_record: server_id ... does not exist` with
+/// `disconnect_time 0` -> `is_free`, and DH2C gets OBJECT_NAME_NOT_FOUND.)
+fn drop_connections(s: &wnet_testkit::Samba) {
+    let pids = s.client_pids();
+    assert!(!pids.is_empty());
+    for p in &pids {
+        // SAFETY: plain syscall on a pid the test kit reported as this server's child.
+        unsafe { libc::kill(*p as i32, libc::SIGTERM) };
+    }
+    let t0 = std::time::Instant::now();
+    while !s.client_pids().iter().all(|p| !pids.contains(p))
+        && t0.elapsed() < Duration::from_secs(5)
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_survives_a_dropped_connection() {
+    let s = durable_samba();
+    let t = rw(&s).await;
+    let f = t
+        .create("durable.bin", &CreateOptions::create_new().durable(true))
+        .await
+        .unwrap();
+    assert!(f.is_durable(), "server did not grant a durable handle");
+    let data = pattern(256 << 20, 11);
+    let writer = async { f.write_pipelined(0, &data, 1 << 20, 8).await };
+    let killer = async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        drop_connections(&s);
+    };
+    let (r, ()) = tokio::join!(writer, killer);
+    assert_eq!(r.unwrap(), data.len() as u64);
+    assert_eq!(
+        t.session().generation(),
+        1,
+        "the connection was not dropped mid-write"
+    );
+    f.flush().await.unwrap();
+    f.close().await.unwrap();
+    assert!(
+        std::fs::read(s.share_dir("rw").join("durable.bin")).unwrap() == data,
+        "server file differs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_restart_fails_the_write_loudly_then_recovers() {
+    let mut s = durable_samba();
+    let t = rw(&s).await;
+    let f = t
+        .create("restart.bin", &CreateOptions::create_new().durable(true))
+        .await
+        .unwrap();
+    assert!(f.is_durable());
+    let data = pattern(256 << 20, 12);
+    let before = pattern(1 << 20, 13);
+    f.write_at(0, &before).await.unwrap();
+    let writer = async { f.write_pipelined(1 << 20, &data, 1 << 20, 8).await };
+    let restarter = async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        s.restart().unwrap();
+    };
+    let (r, ()) = tokio::join!(writer, restarter);
+    let e = r.unwrap_err();
+    assert!(matches!(e, Error::HandleLost), "{e:?}");
+    assert!(!e.is_temporary());
+    // What was acknowledged before the restart is on the server.
+    let disk = std::fs::read(s.share_dir("rw").join("restart.bin")).unwrap();
+    assert!(disk[..before.len()] == before[..]);
+    // New operations work again.
+    assert!(t.stat("restart.bin").await.is_ok());
+    let g = t
+        .create("after.bin", &CreateOptions::create_new())
+        .await
+        .unwrap();
+    g.write_at(0, b"ok").await.unwrap();
+    g.close().await.unwrap();
+}
