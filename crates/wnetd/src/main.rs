@@ -6,7 +6,8 @@ use std::os::fd::{AsRawFd, FromRawFd};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use wnet_core::Router;
+use wnet_core::{NetworkProvider, Router};
+use wnet_smb::{SmbProvider, SmbProviderConfig};
 use wnet_proto::Paths;
 
 const USAGE: &str = "\
@@ -114,10 +115,37 @@ fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let daemon = Arc::new(wnetd::Daemon::new(paths.clone(), Router::new(Vec::new())));
+    let smb = match SmbProvider::new(SmbProviderConfig {
+        drive_root: paths.drive_root.clone(),
+        timeouts: wnet_smb::Timeouts::default(),
+        default_user: wnetd::daemon::current_user_name(),
+    }) {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
+            let msg = format!("cannot start the SMB provider: {e}");
+            if let Some(pipe) = ready {
+                report(pipe, &msg);
+            }
+            return Err(msg);
+        }
+    };
+    let providers: Vec<Arc<dyn NetworkProvider>> = vec![smb.clone()];
+    let daemon = Arc::new(wnetd::Daemon::new(paths.clone(), Router::new(providers)));
     tracing::info!(socket = %paths.socket.display(), pid = std::process::id(), "wnetd serving");
     if let Some(pipe) = ready {
         report(pipe, "ready\n");
+    }
+    // Restore the remembered connections in the background: each on its own thread, bounded by
+    // the engine's deadlines, so one unreachable server delays nothing.
+    {
+        let daemon = daemon.clone();
+        std::thread::spawn(move || match daemon.restore(None) {
+            Ok(wnet_proto::Reply::Restored { failures }) if !failures.is_empty() => {
+                tracing::warn!(?failures, "some remembered connections were not restored");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "restoring remembered connections failed"),
+        });
     }
     let socket = paths.socket.clone();
     let std_listener = bound.listener.try_clone().map_err(|e| e.to_string())?;
@@ -130,6 +158,8 @@ fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<(), String> {
         wnetd::run(listener, daemon, shutdown_signal()).await;
         Ok::<(), String>(())
     })?;
+    // Unmount every drive (flushing what applications wrote) before the socket goes.
+    smb.shutdown();
     let _ = std::fs::remove_file(&socket);
     drop(bound);
     tracing::info!("wnetd stopped");

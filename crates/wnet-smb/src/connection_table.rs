@@ -1,0 +1,120 @@
+//! `ConnectionTable`: the only owner of live connections (their tree, session share and drive).
+
+use std::collections::{HashMap, HashSet};
+
+use wnet_core::{Connection, ConnectionStatus, Error, ErrorKind, LocalName, UncPath};
+use wnet_smb2::Tree;
+
+use crate::drive::{Drive, DriveState};
+use crate::session_pool::ServerKey;
+
+/// How a connection is named: by its device, or (deviceless) by its share.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ConnKey {
+    /// A redirected device.
+    Device(LocalName),
+    /// A deviceless connection to `\\server\share` (compared case-insensitively).
+    Deviceless(UncPath),
+}
+
+impl ConnKey {
+    /// The key of a connection of `local` (or deviceless) to `remote`.
+    pub fn new(local: Option<LocalName>, remote: &UncPath) -> ConnKey {
+        match local {
+            Some(l) => ConnKey::Device(l),
+            None => ConnKey::Deviceless(remote.share_root()),
+        }
+    }
+}
+
+/// One live connection.
+pub struct LiveConnection {
+    /// The device, `None` when deviceless.
+    pub local: Option<LocalName>,
+    /// `\\server[@port]\share` as the caller wrote it.
+    pub remote: UncPath,
+    /// The user of its session.
+    pub user: String,
+    /// Its server (the session it uses).
+    pub server: ServerKey,
+    /// The tree connect.
+    pub tree: Tree,
+    /// The mounted drive.
+    pub drive: Drive,
+}
+
+impl LiveConnection {
+    /// The connection as a provider reports it.
+    pub fn describe(&self, provider: &str) -> Connection {
+        Connection {
+            local: self.local,
+            remote: self.remote.clone(),
+            user: self.user.clone(),
+            provider: provider.to_owned(),
+            status: match self.drive.state() {
+                DriveState::Connected => ConnectionStatus::Ok,
+                _ => ConnectionStatus::Disconnected,
+            },
+        }
+    }
+}
+
+/// Live connections by key, plus keys being connected right now (so two requests for one
+/// device never both mount).
+#[derive(Default)]
+pub struct ConnectionTable {
+    live: HashMap<ConnKey, LiveConnection>,
+    pending: HashSet<ConnKey>,
+}
+
+impl ConnectionTable {
+    /// Reserves `key` for a connection being made.
+    ///
+    /// # Errors
+    /// 85 if the key is live or being connected.
+    pub fn reserve(&mut self, key: &ConnKey) -> Result<(), Error> {
+        if self.live.contains_key(key) || self.pending.contains(key) {
+            let what = match key {
+                ConnKey::Device(l) => format!("{l} is already redirected"),
+                ConnKey::Deviceless(r) => format!("{r} is already connected"),
+            };
+            return Err(Error::new(ErrorKind::AlreadyAssigned, what));
+        }
+        self.pending.insert(key.clone());
+        Ok(())
+    }
+
+    /// Drops a reservation whose connection failed.
+    pub fn unreserve(&mut self, key: &ConnKey) {
+        self.pending.remove(key);
+    }
+
+    /// Stores a made connection under its reserved key.
+    pub fn insert(&mut self, key: ConnKey, conn: LiveConnection) {
+        self.pending.remove(&key);
+        self.live.insert(key, conn);
+    }
+
+    /// Takes a connection out (to cancel it); put it back with [`ConnectionTable::insert`] if
+    /// the cancel is refused.
+    pub fn take(&mut self, key: &ConnKey) -> Option<LiveConnection> {
+        let conn = self.live.remove(key)?;
+        self.pending.insert(key.clone());
+        Some(conn)
+    }
+
+    /// The live connection of `key`.
+    pub fn get(&self, key: &ConnKey) -> Option<&LiveConnection> {
+        self.live.get(key)
+    }
+
+    /// Every live connection.
+    pub fn iter(&self) -> impl Iterator<Item = &LiveConnection> {
+        self.live.values()
+    }
+
+    /// Takes every connection out (shutdown).
+    pub fn take_all(&mut self) -> Vec<LiveConnection> {
+        self.live.drain().map(|(_, c)| c).collect()
+    }
+}

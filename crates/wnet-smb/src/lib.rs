@@ -1,0 +1,23 @@
+//! The SMB network provider of wnet: sessions and tree connects over our own SMB2/3 engine
+//! (`wnet-smb2`), and the redirected drive that exposes a connected share as a FUSE mount.
+//!
+//! # Layout
+//!
+//! - [`provider`]: `SmbProvider`, the NP* functions over the engine.
+//! - [`session_pool`]: one authenticated session per server, shared by its tree connects.
+//! - [`connection_table`]: the only owner of live connections (tree, drive).
+//! - [`errors`]: the one mapping from engine errors to core (WNet) errors.
+//! - [`stale`]: detaching mounts a dead daemon left behind.
+//! - [`drive`]: the redirected drive: a share as a real FUSE mount (inodes, handle table,
+//!   caches, read-ahead, write buffering, the `fuser` adapter, the one errno mapping).
+#![deny(missing_docs)]
+
+pub mod connection_table;
+pub mod drive;
+pub mod errors;
+pub mod provider;
+pub mod session_pool;
+pub mod stale;
+
+pub use provider::{PROVIDER_NAME, SmbProvider, SmbProviderConfig};
+pub use wnet_smb2::Timeouts;

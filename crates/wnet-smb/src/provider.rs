@@ -1,0 +1,549 @@
+//! `SmbProvider`: the SMB network provider ("Microsoft Windows Network", `WNNC_NET_LANMAN`).
+//!
+//! It owns a tokio runtime for the engine and the drives, the [`SessionPool`] (one session per
+//! server) and the [`ConnectionTable`] (the only owner of live connections). Its NP* methods
+//! are blocking, as the [`NetworkProvider`] contract says; each network step is bounded by the
+//! engine's deadlines.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use wnet_core::{
+    AddConnection, Capabilities, Capability, ConnectFlags, Connection, ConnectionName, Error,
+    ErrorKind, LocalName, NetResource, NetworkProvider, ProviderInfo, ResourceType, Result, Secret,
+    ServerAddr, UncPath, UniversalName, WNNC_NET_LANMAN,
+};
+use wnet_smb2::Timeouts;
+
+use crate::connection_table::{ConnKey, ConnectionTable, LiveConnection};
+use crate::drive::{Drive, DriveConfig, DriveError, DriveTimeouts};
+use crate::errors::core_error;
+use crate::session_pool::{Credentials, ServerKey, SessionPool};
+
+/// The provider name, as Windows' LanmanWorkstation provider calls itself.
+pub const PROVIDER_NAME: &str = "Microsoft Windows Network";
+
+/// How long a non-forced cancel waits for FUSE releases still in flight after `close()`.
+pub const SETTLE_BOUND: Duration = Duration::from_millis(200);
+
+/// The provider's settings.
+#[derive(Debug, Clone)]
+pub struct SmbProviderConfig {
+    /// Drives mount at `<root>/Z`, deviceless connections at `<root>/UNC/server/share`.
+    pub drive_root: PathBuf,
+    /// The engine's deadlines.
+    pub timeouts: Timeouts,
+    /// The user name for connections that name none (the login name).
+    pub default_user: String,
+}
+
+/// The SMB provider.
+pub struct SmbProvider {
+    info: ProviderInfo,
+    cfg: SmbProviderConfig,
+    rt: Option<tokio::runtime::Runtime>,
+    table: Mutex<ConnectionTable>,
+    pool: tokio::sync::Mutex<SessionPool>,
+}
+
+impl std::fmt::Debug for SmbProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmbProvider")
+            .field("cfg", &self.cfg)
+            .finish()
+    }
+}
+
+impl SmbProvider {
+    /// A provider with its own runtime. Stale mounts a dead daemon left under the drive root
+    /// are detached first, so no "Transport endpoint is not connected" stays behind.
+    pub fn new(cfg: SmbProviderConfig) -> std::io::Result<Self> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("wnet-smb")
+            .enable_all()
+            .build()?;
+        crate::stale::detach_stale_mounts(&cfg.drive_root);
+        Ok(SmbProvider {
+            info: ProviderInfo {
+                name: PROVIDER_NAME.into(),
+                net_type: WNNC_NET_LANMAN,
+            },
+            cfg,
+            rt: Some(rt),
+            table: Mutex::new(ConnectionTable::default()),
+            pool: tokio::sync::Mutex::new(SessionPool::default()),
+        })
+    }
+
+    fn rt(&self) -> &tokio::runtime::Runtime {
+        self.rt.as_ref().expect("the runtime lives until drop")
+    }
+
+    fn table(&self) -> std::sync::MutexGuard<'_, ConnectionTable> {
+        self.table.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Where the connection of `local` (or deviceless `remote`) is mounted.
+    pub fn mountpoint(&self, local: Option<LocalName>, remote: &UncPath) -> PathBuf {
+        match local {
+            Some(l) => self.cfg.drive_root.join(l.profile_key()),
+            None => {
+                let server = match remote.port() {
+                    Some(p) => format!("{}@{p}", remote.server().to_lowercase()),
+                    None => remote.server().to_lowercase(),
+                };
+                self.cfg
+                    .drive_root
+                    .join("UNC")
+                    .join(server)
+                    .join(remote.share().to_lowercase())
+            }
+        }
+    }
+
+    /// Open files and directories on a live connection.
+    pub fn open_count(&self, local: Option<LocalName>, remote: &UncPath) -> Option<usize> {
+        self.table()
+            .get(&ConnKey::new(local, remote))
+            .map(|c| c.drive.handles().open_count())
+    }
+
+    /// Flushes and unmounts every drive and logs off every session (daemon shutdown).
+    pub fn shutdown(&self) {
+        let all = self.table().take_all();
+        for conn in all {
+            let mountpoint = conn.drive.mountpoint().to_path_buf();
+            if let Err(e) = conn.drive.force_unmount() {
+                tracing::warn!(mountpoint = %mountpoint.display(), error = %e, "unmount at shutdown failed");
+            }
+            remove_mountpoint(&mountpoint);
+            let tree = conn.tree;
+            let _ = self.rt().block_on(async move { tree.disconnect().await });
+        }
+        self.rt()
+            .block_on(async { self.pool.lock().await.clear().await });
+    }
+
+    async fn connect(&self, request: &AddConnection, key: &ConnKey) -> Result<LiveConnection> {
+        let remote = request.remote.share_root();
+        let host = match remote.server_addr() {
+            ServerAddr::Ip(ip) => ip.to_string(),
+            ServerAddr::Host(h) => h,
+        };
+        let server = ServerKey {
+            host: host.to_lowercase(),
+            port: remote.port().unwrap_or(445),
+        };
+        let user = request
+            .user
+            .clone()
+            .unwrap_or_else(|| self.cfg.default_user.clone());
+        let creds = Credentials {
+            user: user.clone(),
+            password: request.password.clone().unwrap_or_else(|| Secret::new("")),
+            require_signing: request.flags.contains(ConnectFlags::REQUIRE_INTEGRITY),
+            require_encryption: request.flags.contains(ConnectFlags::REQUIRE_PRIVACY),
+        };
+        let session = self
+            .pool
+            .lock()
+            .await
+            .acquire(&server, &creds, self.cfg.timeouts)
+            .await?;
+        let tree = match session.tree_connect(remote.share()).await {
+            Ok(t) => t,
+            Err(e) => {
+                self.pool.lock().await.release(&server).await;
+                return Err(core_error(&e, &format!("connecting to {remote}")));
+            }
+        };
+        let local = match key {
+            ConnKey::Device(l) => Some(*l),
+            ConnKey::Deviceless(_) => None,
+        };
+        let mountpoint = self.mountpoint(local, &remote);
+        let fsname = format!("//{}/{}", remote.server(), remote.share());
+        let drive_cfg = DriveConfig {
+            mountpoint: mountpoint.clone(),
+            fsname,
+            timeouts: DriveTimeouts::default(),
+            read_only: false,
+        };
+        let handle = self.rt().handle().clone();
+        let mounted = {
+            let tree = tree.clone();
+            tokio::task::spawn_blocking(move || Drive::mount(tree, handle, drive_cfg)).await
+        };
+        let drive = match mounted {
+            Ok(Ok(drive)) => drive,
+            other => {
+                let why = match other {
+                    Ok(Err(e)) => e.to_string(),
+                    Err(e) => e.to_string(),
+                    Ok(Ok(_)) => unreachable!(),
+                };
+                let _ = tree.disconnect().await;
+                self.pool.lock().await.release(&server).await;
+                return Err(Error::new(
+                    ErrorKind::Code(wnet_core::WinError::ERROR_GEN_FAILURE),
+                    format!("cannot mount {remote} at {}: {why}", mountpoint.display()),
+                ));
+            }
+        };
+        Ok(LiveConnection {
+            local,
+            remote: request.remote.share_root(),
+            user,
+            server,
+            tree,
+            drive,
+        })
+    }
+
+    /// Ends a connection taken out of the table: refuses (and hands it back) when files are
+    /// open or the device is in use and `force` is false.
+    fn end(
+        &self,
+        conn: LiveConnection,
+        force: bool,
+    ) -> std::result::Result<(), (Box<LiveConnection>, Error)> {
+        let name = match conn.local {
+            Some(l) => l.to_string(),
+            None => conn.remote.to_string(),
+        };
+        let mountpoint = conn.drive.mountpoint().to_path_buf();
+        let LiveConnection {
+            local,
+            remote,
+            user,
+            server,
+            tree,
+            drive,
+        } = conn;
+        if force {
+            if let Err(e) = drive.force_unmount() {
+                tracing::warn!(connection = %name, error = %e, "forced unmount reported an error");
+            }
+        } else {
+            let open = drive.settle(SETTLE_BOUND);
+            if open > 0 {
+                let holders: Vec<String> = drive
+                    .handles()
+                    .holders()
+                    .iter()
+                    .map(|h| format!("pid {} ({})", h.pid, h.path))
+                    .collect();
+                let e = Error::new(
+                    ErrorKind::OpenFiles,
+                    format!("{name} has {open} open file(s): {}", holders.join(", ")),
+                );
+                return Err((
+                    Box::new(LiveConnection {
+                        local,
+                        remote,
+                        user,
+                        server,
+                        tree,
+                        drive,
+                    }),
+                    e,
+                ));
+            }
+            match drive.unmount() {
+                Ok(()) => {}
+                Err((drive, DriveError::Busy)) => {
+                    let e = Error::new(
+                        ErrorKind::DeviceInUse,
+                        format!(
+                            "{name} is in use by an active process (its working directory is on it)"
+                        ),
+                    );
+                    return Err((
+                        Box::new(LiveConnection {
+                            local,
+                            remote,
+                            user,
+                            server,
+                            tree,
+                            drive,
+                        }),
+                        e,
+                    ));
+                }
+                Err((drive, other)) => {
+                    let e = Error::new(
+                        ErrorKind::Code(wnet_core::WinError::ERROR_GEN_FAILURE),
+                        format!("cannot unmount {name}: {other}"),
+                    );
+                    return Err((
+                        Box::new(LiveConnection {
+                            local,
+                            remote,
+                            user,
+                            server,
+                            tree,
+                            drive,
+                        }),
+                        e,
+                    ));
+                }
+            }
+        }
+        remove_mountpoint(&mountpoint);
+        self.rt().block_on(async {
+            let _ = tree.disconnect().await;
+            self.pool.lock().await.release(&server).await;
+        });
+        Ok(())
+    }
+}
+
+fn remove_mountpoint(path: &Path) {
+    // Only empty directories go: a mount point that is still mounted or holds files stays.
+    let _ = std::fs::remove_dir(path);
+}
+
+impl Drop for SmbProvider {
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+fn capabilities() -> Capabilities {
+    Capabilities::none()
+        .with(Capability::AddConnection)
+        .with(Capability::CancelConnection)
+        .with(Capability::GetConnections)
+        .with(Capability::GetUser)
+        .with(Capability::EnumLocal)
+        .with(Capability::ResourceInformation)
+        .with(Capability::ResourceParent)
+}
+
+fn not_connected(name: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::NotConnected, format!("{name} is not connected"))
+}
+
+impl NetworkProvider for SmbProvider {
+    fn info(&self) -> &ProviderInfo {
+        &self.info
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        capabilities()
+    }
+
+    fn add_connection(&self, request: &AddConnection) -> Result<Connection> {
+        if request.resource_type == ResourceType::Print {
+            return Err(Error::new(
+                ErrorKind::BadDevType,
+                "the SMB provider serves disk shares only",
+            ));
+        }
+        if !request.remote.is_share_root() {
+            return Err(Error::new(
+                ErrorKind::BadNetName,
+                format!(
+                    "{}: connecting to a folder below a share is not supported; connect to {}",
+                    request.remote,
+                    request.remote.share_root()
+                ),
+            ));
+        }
+        let key = ConnKey::new(request.local, &request.remote);
+        self.table().reserve(&key)?;
+        match self.rt().block_on(self.connect(request, &key)) {
+            Ok(conn) => {
+                let description = conn.describe(PROVIDER_NAME);
+                tracing::info!(connection = %key_name(&key), user = %conn.user, mountpoint = %conn.drive.mountpoint().display(), "connected");
+                self.table().insert(key, conn);
+                Ok(description)
+            }
+            Err(e) => {
+                self.table().unreserve(&key);
+                Err(e)
+            }
+        }
+    }
+
+    fn cancel_connection(&self, name: &ConnectionName, force: bool) -> Result<()> {
+        let key = match name {
+            ConnectionName::Local(l) => ConnKey::Device(*l),
+            ConnectionName::Remote(r) => ConnKey::Deviceless(r.share_root()),
+        };
+        let conn = self.table().take(&key).ok_or_else(|| not_connected(name))?;
+        match self.end(conn, force) {
+            Ok(()) => {
+                self.table().unreserve(&key);
+                tracing::info!(connection = %name, force, "cancelled");
+                Ok(())
+            }
+            Err((conn, e)) => {
+                self.table().insert(key, *conn);
+                Err(e)
+            }
+        }
+    }
+
+    fn get_connection(&self, local: LocalName) -> Result<Connection> {
+        self.table()
+            .get(&ConnKey::Device(local))
+            .map(|c| c.describe(PROVIDER_NAME))
+            .ok_or_else(|| not_connected(local))
+    }
+
+    fn connections(&self) -> Result<Vec<Connection>> {
+        Ok(self
+            .table()
+            .iter()
+            .map(|c| c.describe(PROVIDER_NAME))
+            .collect())
+    }
+
+    fn get_universal_name(&self, local: LocalName, rest: &str) -> Result<UniversalName> {
+        let remote = self.get_connection(local)?.remote;
+        let rest: String = rest
+            .chars()
+            .map(|c| if c == '/' { '\\' } else { c })
+            .collect();
+        let rest = rest.trim_end_matches('\\');
+        let connection_name = remote.to_string();
+        Ok(UniversalName {
+            universal_name: format!("{connection_name}{rest}"),
+            connection_name,
+            remaining_path: rest.to_owned(),
+        })
+    }
+
+    fn get_user(&self, name: Option<&ConnectionName>) -> Result<String> {
+        let Some(name) = name else {
+            return Ok(self.cfg.default_user.clone());
+        };
+        let key = match name {
+            ConnectionName::Local(l) => ConnKey::Device(*l),
+            ConnectionName::Remote(r) => ConnKey::Deviceless(r.share_root()),
+        };
+        let table = self.table();
+        if let Some(c) = table.get(&key) {
+            return Ok(c.user.clone());
+        }
+        if let ConnectionName::Remote(r) = name {
+            // A remote name also answers for a device connected to it.
+            if let Some(c) = table.iter().find(|c| c.remote.same_share(r)) {
+                return Ok(c.user.clone());
+            }
+        }
+        Err(not_connected(name))
+    }
+
+    fn get_resource_information(&self, resource: &NetResource) -> Result<(NetResource, String)> {
+        let remote = resource
+            .remote_name
+            .as_deref()
+            .ok_or_else(|| Error::new(ErrorKind::InvalidParameter, "lpRemoteName is required"))?;
+        let unc = UncPath::parse(remote)?;
+        if !matches!(
+            resource.resource_type,
+            ResourceType::Any | ResourceType::Disk
+        ) {
+            return Err(Error::new(
+                ErrorKind::BadDevType,
+                "the SMB provider serves disk shares only",
+            ));
+        }
+        let share = NetResource::disk_share(
+            wnet_core::Scope::GlobalNet,
+            None,
+            &unc.share_root().to_string(),
+            PROVIDER_NAME,
+        );
+        Ok((share, unc.remaining_path()))
+    }
+
+    fn get_resource_parent(&self, resource: &NetResource) -> Result<Option<NetResource>> {
+        let remote = resource.remote_name.as_deref().unwrap_or("");
+        let parent = parent_of(remote)?;
+        Ok(parent.map(|(name, display)| NetResource {
+            scope: wnet_core::Scope::GlobalNet,
+            resource_type: ResourceType::Disk,
+            display_type: display,
+            usage: wnet_core::Usage::CONTAINER,
+            local_name: None,
+            remote_name: Some(name),
+            comment: None,
+            provider: Some(PROVIDER_NAME.into()),
+        }))
+    }
+}
+
+/// The syntactic parent of a remote name: `\\s\x\d` → `\\s\x`, `\\s\x` → `\\s`, `\\s` → none.
+fn parent_of(remote: &str) -> Result<Option<(String, wnet_core::DisplayType)>> {
+    use wnet_core::DisplayType;
+    let normal: String = remote
+        .chars()
+        .map(|c| if c == '/' { '\\' } else { c })
+        .collect();
+    let Some(body) = normal.strip_prefix("\\\\") else {
+        return Err(Error::new(
+            ErrorKind::BadNetName,
+            format!("{remote:?} is not a remote name"),
+        ));
+    };
+    let body = body.trim_end_matches('\\');
+    if body.is_empty() {
+        return Err(Error::new(
+            ErrorKind::BadNetName,
+            format!("{remote:?} names no server"),
+        ));
+    }
+    if !body.contains('\\') {
+        return Ok(None);
+    }
+    let unc = UncPath::parse(&normal)?;
+    if unc.is_share_root() {
+        let server = match unc.port() {
+            Some(p) => format!("\\\\{}@{p}", unc.server()),
+            None => format!("\\\\{}", unc.server()),
+        };
+        return Ok(Some((server, DisplayType::Server)));
+    }
+    let mut parent = unc.share_root();
+    let comps = unc.components();
+    for c in &comps[..comps.len() - 1] {
+        parent = parent.join(c)?;
+    }
+    let display = if parent.is_share_root() {
+        DisplayType::Share
+    } else {
+        DisplayType::Directory
+    };
+    Ok(Some((parent.to_string(), display)))
+}
+
+fn key_name(key: &ConnKey) -> String {
+    match key {
+        ConnKey::Device(l) => l.to_string(),
+        ConnKey::Deviceless(r) => r.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parents() {
+        let p = |s: &str| parent_of(s).unwrap().map(|(n, _)| n);
+        assert_eq!(p(r"\\s\x\a\b"), Some(r"\\s\x\a".into()));
+        assert_eq!(p(r"\\s\x\a"), Some(r"\\s\x".into()));
+        assert_eq!(p(r"\\s@99\x"), Some(r"\\s@99".into()));
+        assert_eq!(p(r"\\s"), None);
+        assert_eq!(p(r"\\s\"), None);
+        assert_eq!(parent_of("nope").unwrap_err().win_error().0, 67);
+        assert_eq!(parent_of(r"\\").unwrap_err().win_error().0, 67);
+    }
+}

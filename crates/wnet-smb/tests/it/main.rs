@@ -1,0 +1,4 @@
+//! The SMB provider and its drives against a real Samba.
+
+mod drive;
+mod provider;
