@@ -103,6 +103,8 @@ struct State {
     pending: HashMap<u64, Pending>,
     dead: bool,
     sessions: HashMap<u64, SessionSecurity>,
+    /// Where unsolicited messages (oplock/lease breaks) go.
+    notifications: Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
 }
 
 impl State {
@@ -113,6 +115,7 @@ impl State {
             pending: HashMap::new(),
             dead: false,
             sessions: HashMap::new(),
+            notifications: None,
         }
     }
 
@@ -165,7 +168,14 @@ impl State {
                     reply,
                     verify,
                 });
-            } else if h.message_id != crate::msg::header::NOTIFICATION_MESSAGE_ID {
+            } else if h.message_id == crate::msg::header::NOTIFICATION_MESSAGE_ID {
+                match &self.notifications {
+                    Some(tx) => {
+                        let _ = tx.send(rest[..len].to_vec());
+                    }
+                    None => tracing::debug!("unsolicited notification dropped"),
+                }
+            } else {
                 tracing::debug!(mid = h.message_id, "response nobody waits for (timed out?)");
             }
             if last {
@@ -256,6 +266,19 @@ struct Done {
 /// Messages above this size are verified on another worker so that the reader keeps reading.
 const VERIFY_OFFLOAD: usize = 128 * 1024;
 
+/// A [`Connection`] that does not keep it open (for background tasks).
+#[derive(Clone)]
+pub struct WeakConnection {
+    inner: Weak<Inner>,
+}
+
+impl WeakConnection {
+    /// The connection, if it still exists.
+    pub fn upgrade(&self) -> Option<Connection> {
+        self.inner.upgrade().map(|inner| Connection { inner })
+    }
+}
+
 fn deliver(done: Vec<Done>) {
     for d in done {
         match (d.reply, d.verify) {
@@ -313,6 +336,18 @@ impl Connection {
     /// Registers signing/encryption for a session id (replaces any earlier entry).
     pub fn set_session_security(&self, session_id: u64, sec: SessionSecurity) {
         lock(&self.inner.state).sessions.insert(session_id, sec);
+    }
+
+    /// Sends unsolicited messages (oplock/lease break notifications, whole messages) to `tx`.
+    pub fn set_notification_sink(&self, tx: tokio::sync::mpsc::UnboundedSender<Vec<u8>>) {
+        lock(&self.inner.state).notifications = Some(tx);
+    }
+
+    /// A handle that does not keep the connection open.
+    pub fn downgrade(&self) -> WeakConnection {
+        WeakConnection {
+            inner: Arc::downgrade(&self.inner),
+        }
     }
 
     /// Forgets a session's keys.

@@ -67,6 +67,8 @@ pub(crate) struct Live {
     pub(crate) application_key: Option<crate::crypto::Secret<[u8; 16]>>,
     /// Counts reconnects: trees and handles compare it to know they must be re-established.
     pub(crate) generation: u64,
+    /// Some TreeId connected on this session (break acknowledgments need one).
+    pub(crate) any_tree: Arc<std::sync::atomic::AtomicU32>,
 }
 
 /// Makes a fresh authenticator for each (re)connect.
@@ -255,6 +257,69 @@ impl Authenticator for crate::auth::NtlmAuthenticator {
     }
 }
 
+/// Acknowledges oplock and lease breaks on `conn` so the server never waits for us (without
+/// an ack, a conflicting open by another client stalls for the server's break timeout).
+/// Holds the connection weakly: it ends when the connection goes.
+fn spawn_break_handler(
+    conn: &Connection,
+    session_id: u64,
+    tree_id: Arc<std::sync::atomic::AtomicU32>,
+    encrypt: bool,
+    timeout: Duration,
+) {
+    use crate::msg::oplock_break::{
+        BreakNotification, LEASE_BREAK_ACK_REQUIRED, LeaseBreakAck, OplockBreakAck,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    conn.set_notification_sink(tx);
+    let weak = conn.downgrade();
+    // Samba wants a valid TreeId on the acknowledgment; any tree of the session will do.
+    let tree = move || tree_id.load(std::sync::atomic::Ordering::Relaxed);
+    tokio::spawn(async move {
+        while let Some(msg) = rx.recv().await {
+            let Some(conn) = weak.upgrade() else { return };
+            let opts = CallOptions { timeout, encrypt };
+            let ack = match BreakNotification::decode(&msg) {
+                Ok(BreakNotification::Lease {
+                    flags,
+                    key,
+                    new_state,
+                    ..
+                }) => {
+                    if flags & LEASE_BREAK_ACK_REQUIRED == 0 {
+                        continue;
+                    }
+                    build(
+                        session_id,
+                        tree(),
+                        &LeaseBreakAck {
+                            key,
+                            state: new_state,
+                        },
+                        false,
+                    )
+                }
+                Ok(BreakNotification::Oplock { level, file_id }) => build(
+                    session_id,
+                    tree(),
+                    &OplockBreakAck { level, file_id },
+                    false,
+                ),
+                Err(e) => {
+                    tracing::debug!("ignoring notification: {e}");
+                    continue;
+                }
+            };
+            // Concurrently: a slow ack must not hold up the next break.
+            tokio::spawn(async move {
+                if let Err(e) = conn.call(ack, 0, opts).await {
+                    tracing::debug!("break acknowledgment failed: {e}");
+                }
+            });
+        }
+    });
+}
+
 /// Connects, negotiates and authenticates: one [`Live`].
 async fn establish(
     cfg: &ClientConfig,
@@ -359,10 +424,19 @@ async fn establish(
         ));
     }
     conn.set_session_security(session_id, security);
+    let any_tree = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    spawn_break_handler(
+        &conn,
+        session_id,
+        any_tree.clone(),
+        encrypt,
+        cfg.timeouts.metadata,
+    );
     if let Some(every) = cfg.keepalive {
         conn.start_keepalive(every, cfg.timeouts.metadata);
     }
     Ok(Live {
+        any_tree,
         conn,
         id: session_id,
         negotiated: neg,
@@ -558,6 +632,8 @@ impl Session {
         let resp = live.conn.call(msg, 0, opts).await?;
         let h = check_status(&resp)?;
         let r = TreeConnectResponse::decode(&resp)?;
+        live.any_tree
+            .store(h.tree_id, std::sync::atomic::Ordering::Relaxed);
         let encrypt = r.share_flags & SHARE_FLAG_ENCRYPT_DATA != 0;
         if encrypt && live.negotiated.cipher.is_none() {
             return Err(Error::Auth(

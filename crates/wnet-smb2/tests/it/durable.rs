@@ -102,3 +102,35 @@ async fn server_restart_fails_the_write_loudly_then_recovers() {
     g.write_at(0, b"ok").await.unwrap();
     g.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_break_is_acknowledged_so_other_clients_do_not_stall() {
+    use wnet_smb2::msg::create::lease;
+    let s = durable_samba();
+    let a = rw(&s).await;
+    let mut opts = CreateOptions::read_write();
+    opts.lease = Some(lease::READ | lease::WRITE | lease::HANDLE);
+    let fa = a.create("leased.bin", &opts).await.unwrap();
+    fa.write_at(0, b"from a").await.unwrap();
+    // A second client (own connection) opening the file breaks A's lease; the server waits
+    // for A's acknowledgment before answering B.
+    let b = rw(&s).await;
+    let t0 = std::time::Instant::now();
+    let fb = b
+        .create("leased.bin", &CreateOptions::read_write())
+        .await
+        .unwrap();
+    let took = t0.elapsed();
+    assert!(
+        took < Duration::from_secs(2),
+        "B waited {took:?}: the lease break was not acknowledged"
+    );
+    assert_eq!(fb.read_at(0, 100).await.unwrap(), b"from a");
+    fb.close().await.unwrap();
+    fa.write_at(6, b"!").await.unwrap();
+    fa.close().await.unwrap();
+    assert_eq!(
+        std::fs::read(s.share_dir("rw").join("leased.bin")).unwrap(),
+        b"from a!"
+    );
+}
