@@ -3,17 +3,20 @@
 //! `$XDG_RUNTIME_DIR/wnet/wnetd.sock`, and answers only its own user.
 //!
 //! # Layout
+//! - [`background`]: a daemon on a thread of the calling process (tests, embedders).
 //! - [`server`]: the socket server (`Listener`/`Handler`, connection limit, shutdown, peer uid).
 //! - [`daemon`]: `Daemon`, the WNet semantics over the router and the profile.
 //! - [`enumeration`]: open enumeration handles.
 //! - [`socket`]: the daemon lock and the socket, stale ones cleaned.
 #![deny(missing_docs)]
 
+pub mod background;
 pub mod daemon;
 pub mod enumeration;
 pub mod server;
 pub mod socket;
 
+pub use background::{BackgroundDaemon, smb_router};
 pub use daemon::Daemon;
 pub use server::run;
 pub use socket::{Bound, bind};

@@ -6,8 +6,6 @@ use std::os::fd::{AsRawFd, FromRawFd};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use wnet_core::{NetworkProvider, Router};
-use wnet_smb::{SmbProvider, SmbProviderConfig};
 use wnet_proto::Paths;
 
 const USAGE: &str = "\
@@ -115,12 +113,8 @@ fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let smb = match SmbProvider::new(SmbProviderConfig {
-        drive_root: paths.drive_root.clone(),
-        timeouts: wnet_smb::Timeouts::default(),
-        default_user: wnetd::daemon::current_user_name(),
-    }) {
-        Ok(p) => Arc::new(p),
+    let (router, smb) = match wnetd::smb_router(paths) {
+        Ok(r) => r,
         Err(e) => {
             let msg = format!("cannot start the SMB provider: {e}");
             if let Some(pipe) = ready {
@@ -129,8 +123,7 @@ fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<(), String> {
             return Err(msg);
         }
     };
-    let providers: Vec<Arc<dyn NetworkProvider>> = vec![smb.clone()];
-    let daemon = Arc::new(wnetd::Daemon::new(paths.clone(), Router::new(providers)));
+    let daemon = Arc::new(wnetd::Daemon::new(paths.clone(), router));
     tracing::info!(socket = %paths.socket.display(), pid = std::process::id(), "wnetd serving");
     if let Some(pipe) = ready {
         report(pipe, "ready\n");

@@ -1,0 +1,327 @@
+//! `wnet` end to end: the real binary, the real daemon over its socket (served in this test
+//! process), a real Samba, real FUSE drives. Outputs are compared byte for byte.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use wnet_proto::Paths;
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
+use wnetd::BackgroundDaemon;
+
+struct World {
+    samba: Samba,
+    daemon: BackgroundDaemon,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> World {
+        let samba = Samba::start_default();
+        let dir = tempfile::tempdir().unwrap();
+        let daemon = BackgroundDaemon::start(Paths::under(dir.path())).unwrap();
+        World { samba, daemon, dir }
+    }
+
+    fn paths(&self) -> &Paths {
+        self.daemon.paths()
+    }
+
+    fn wnet(&self, args: &[&str]) -> Output {
+        self.wnet_with_stdin(args, None)
+    }
+
+    fn wnet_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wnet"));
+        cmd.args(args)
+            .envs(self.paths().env())
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"));
+        cmd.env("WNETD", "/nonexistent/the-daemon-is-already-running");
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        match stdin {
+            Some(text) => {
+                use std::io::Write;
+                cmd.stdin(Stdio::piped());
+                let mut child = cmd.spawn().unwrap();
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(text.as_bytes())
+                    .unwrap();
+                child.wait_with_output().unwrap()
+            }
+            None => cmd.stdin(Stdio::null()).output().unwrap(),
+        }
+    }
+
+    /// `\\127.0.0.1@PORT\share`.
+    fn unc(&self, share: &str) -> String {
+        self.samba.unc(share)
+    }
+
+    fn connect(&self, device: &str, share: &str) -> Output {
+        self.wnet(&[
+            "use",
+            device,
+            &self.unc(share),
+            DEFAULT_PASSWORD,
+            &format!("/USER:{DEFAULT_USER}"),
+        ])
+    }
+
+    fn drive(&self, letter: &str) -> std::path::PathBuf {
+        self.paths().drive_root.join(letter)
+    }
+}
+
+#[track_caller]
+fn expect(out: &Output, stdout: &str, stderr: &str, code: i32) {
+    let got_out = String::from_utf8_lossy(&out.stdout);
+    let got_err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        (got_out.as_ref(), got_err.as_ref(), out.status.code()),
+        (stdout, stderr, Some(code)),
+        "\n--- stdout\n{got_out}--- stderr\n{got_err}---"
+    );
+}
+
+fn listing_row(status: &str, local: &str, remote: &str) -> String {
+    let network = "Microsoft Windows Network";
+    if remote.len() <= 25 {
+        format!("{status:<13}{local:<10}{remote:<26}{network}\n")
+    } else {
+        format!("{status:<13}{local:<10}{remote}\n{:48}{network}\n", "")
+    }
+}
+
+fn listing(rows: &[String]) -> String {
+    let mut s = String::from(
+        "New connections will be remembered.\n\n\nStatus       Local     Remote                    Network\n\n",
+    );
+    s.push_str(&"-".repeat(79));
+    s.push('\n');
+    for r in rows {
+        s.push_str(r);
+    }
+    s.push_str("The command completed successfully.\n\n");
+    s
+}
+
+fn mounted(path: &Path) -> bool {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .any(|l| l.split(' ').nth(4) == Some(path.to_str().unwrap()))
+}
+
+#[test]
+fn connect_list_use_delete() {
+    let w = World::new();
+    expect(
+        &w.connect("z:", "rw"),
+        "The command completed successfully.\n\n",
+        "",
+        0,
+    );
+    expect(
+        &w.wnet(&["use"]),
+        &listing(&[listing_row("OK", "Z:", &w.unc("rw"))]),
+        "",
+        0,
+    );
+    std::fs::write(w.drive("Z").join("report.txt"), b"quarterly numbers\n").unwrap();
+    assert_eq!(
+        std::fs::read(w.samba.share_dir("rw").join("report.txt")).unwrap(),
+        b"quarterly numbers\n"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&w.wnet(&["use", "--json"]).stdout).unwrap();
+    let row = &json["connections"][0];
+    assert_eq!(row["status"], "OK");
+    assert_eq!(row["local"], "Z:");
+    assert_eq!(row["remote"], w.unc("rw"));
+    assert_eq!(row["persistent"], true);
+    assert_eq!(row["path"], w.drive("Z").display().to_string());
+    expect(
+        &w.wnet(&["use", "Z:", "/delete"]),
+        "Z: was deleted successfully.\n\n",
+        "",
+        0,
+    );
+    assert!(!mounted(&w.drive("Z")));
+    expect(
+        &w.wnet(&["use"]),
+        "New connections will be remembered.\n\nThere are no entries in the list.\n\n",
+        "",
+        0,
+    );
+    assert!(
+        w.daemon.daemon().list().unwrap().1.is_empty(),
+        "deleted from the profile too"
+    );
+}
+
+#[test]
+fn star_takes_the_next_free_letter_skipping_used_and_remembered_ones() {
+    let w = World::new();
+    w.connect("Z:", "rw");
+    let profile = wnet_core::ProfileStore::new(w.paths().profile.clone());
+    profile
+        .remember(
+            wnet_core::LocalName::parse("Y:").unwrap(),
+            wnet_core::RememberedConnection {
+                remote_path: wnet_core::UncPath::parse(r"\\elsewhere\share").unwrap(),
+                user_name: String::new(),
+                provider_name: "Microsoft Windows Network".into(),
+                provider_type: 0x20000,
+                connection_type: 1,
+                defer_flags: 4,
+                connect_flags: 0,
+            },
+        )
+        .unwrap();
+    let out = w.wnet(&[
+        "use",
+        "*",
+        &w.unc("ro"),
+        DEFAULT_PASSWORD,
+        &format!("/USER:{DEFAULT_USER}"),
+    ]);
+    expect(
+        &out,
+        &format!(
+            "Drive X: is now connected to {}.\n\nThe command completed successfully.\n\n",
+            w.unc("ro")
+        ),
+        "",
+        0,
+    );
+    assert_eq!(
+        std::fs::read_to_string(w.drive("X").join("hello.txt")).unwrap(),
+        "hello from samba\n"
+    );
+}
+
+#[test]
+fn errors_as_net_exe_prints_them() {
+    let w = World::new();
+    w.connect("Z:", "rw");
+    expect(
+        &w.connect("Z:", "ro"),
+        "",
+        "System error 85 has occurred.\n\nThe local device name is already in use.\n",
+        2,
+    );
+    let wrong = w.wnet(&[
+        "use",
+        "Q:",
+        &w.unc("rw"),
+        "not-the-password",
+        &format!("/USER:{DEFAULT_USER}"),
+    ]);
+    expect(
+        &wrong,
+        "",
+        "System error 1326 has occurred.\n\nThe user name or password is incorrect.\n",
+        2,
+    );
+    expect(
+        &w.connect("Q:", "no-such-share"),
+        "",
+        "System error 67 has occurred.\n\nThe network name cannot be found.\n",
+        2,
+    );
+    let closed = format!(r"\\127.0.0.1@{}\rw", wnet_testkit::free_port());
+    let started = Instant::now();
+    let out = w.wnet(&[
+        "use",
+        "Q:",
+        &closed,
+        DEFAULT_PASSWORD,
+        &format!("/USER:{DEFAULT_USER}"),
+    ]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "an unreachable server answered in {:?}",
+        started.elapsed()
+    );
+    expect(
+        &out,
+        "",
+        "System error 53 has occurred.\n\nThe network path was not found.\n",
+        2,
+    );
+    expect(
+        &w.wnet(&["use", "Q:", "/delete"]),
+        "",
+        "The network connection could not be found.\n\nMore help is available by typing NET HELPMSG 2250.\n",
+        2,
+    );
+    expect(
+        &w.wnet(&["use", "Z:", r"\\elsewhere\share", "/PERSISTENT:YES"]),
+        "",
+        "System error 85 has occurred.\n\nThe local device name is already in use.\n",
+        2,
+    );
+}
+
+#[test]
+fn a_device_remembered_for_another_remote_is_1202() {
+    let w = World::new();
+    w.connect("Z:", "rw");
+    // Z: is remembered for rw; after a non-profile cancel it stays remembered.
+    w.daemon
+        .daemon()
+        .handle(wnet_proto::Request::CancelConnection {
+            name: "Z:".into(),
+            flags: 0,
+            force: false,
+        })
+        .unwrap();
+    expect(
+        &w.connect("Z:", "ro"),
+        "",
+        "System error 1202 has occurred.\n\nThe local device name has a remembered connection to another network resource.\n",
+        2,
+    );
+    expect(
+        &w.wnet(&["use"]),
+        &listing(&[listing_row("Unavailable", "Z:", &w.unc("rw"))]),
+        "",
+        0,
+    );
+}
+
+#[test]
+fn open_files_prompt_and_no_answer_keeps_the_drive() {
+    let w = World::new();
+    w.connect("Z:", "rw");
+    let file = std::fs::File::create(w.drive("Z").join("busy.txt")).unwrap();
+    let notice = "There are open files and/or incomplete directory searches pending on the connection to Z:.\n\n\
+                  Is it OK to continue disconnecting and force them closed? (Y/N) [N]: ";
+    let out = w.wnet(&["use", "Z:", "/delete"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with(notice),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        mounted(&w.drive("Z")),
+        "no answer (EOF) is N: the drive stays"
+    );
+    let out = w.wnet_with_stdin(&["use", "Z:", "/delete"], Some("n\n"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(mounted(&w.drive("Z")));
+    let out = w.wnet(&["use", "Z:", "/delete", "/y"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("Z: was deleted successfully.\n\n"));
+    assert!(!mounted(&w.drive("Z")));
+    drop(file);
+}
