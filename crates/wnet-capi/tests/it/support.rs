@@ -1,0 +1,283 @@
+//! Building and running C programs against `include/winnetwk.h` and `libwnet.so`, each with a
+//! private wnet environment (runtime, config, state, drive root under a temp dir) served by a
+//! daemon in this process or by the real `wnetd`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
+
+use tempfile::TempDir;
+use wnet_core::{LocalName, ProfileStore, RememberedConnection, Router, UncPath};
+use wnet_proto::Paths;
+
+/// `target/debug` (or the profile dir the tests were built in).
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/it-<hash>
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The built `libwnet.so`.
+pub fn libwnet() -> PathBuf {
+    let p = target_dir().join("libwnet.so");
+    assert!(p.is_file(), "{} is not built", p.display());
+    p
+}
+
+/// The C sources of the tests.
+pub fn c_source(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/c")
+        .join(name)
+}
+
+/// C or C++.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    C,
+    Cxx,
+}
+
+static OUT: OnceLock<TempDir> = OnceLock::new();
+
+/// Compiles `source` (in `tests/c`) warning-free (`-Wall -Wextra -Werror`) as C or C++, with
+/// extra flags, into a fresh executable; panics with the compiler's output on failure.
+pub fn compile(source: &str, lang: Lang, extra: &[&str]) -> PathBuf {
+    // Tests run in parallel: each program is built once, and nobody runs it half-written.
+    static BUILT: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
+    let key = format!("{source}|{lang:?}|{}", extra.join(" "));
+    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(exe) = built.get(&key) {
+        return exe.clone();
+    }
+    let exe = build(source, lang, extra);
+    built.insert(key, exe.clone());
+    exe
+}
+
+fn build(source: &str, lang: Lang, extra: &[&str]) -> PathBuf {
+    let out_dir = OUT.get_or_init(|| tempfile::tempdir().unwrap());
+    let tag = extra.join("").replace(['-', '=', '/'], "_");
+    let exe = out_dir
+        .path()
+        .join(format!("{source}-{lang:?}{tag}").replace('.', "_"));
+    let lib_dir = libwnet().parent().unwrap().to_path_buf();
+    let mut cmd = match lang {
+        Lang::C => {
+            let mut c = Command::new("cc");
+            c.arg("-std=c11");
+            c
+        }
+        Lang::Cxx => {
+            let mut c = Command::new("c++");
+            c.args(["-x", "c++", "-std=c++17"]);
+            c
+        }
+    };
+    cmd.args(["-Wall", "-Wextra", "-Werror", "-g", "-pthread"])
+        .arg("-I")
+        .arg(workspace().join("include"))
+        .args(extra)
+        .arg(c_source(source))
+        .arg("-o")
+        .arg(&exe);
+    if lang == Lang::Cxx {
+        // Stop treating the following objects as C++.
+        cmd.args(["-x", "none"]);
+    }
+    cmd.arg("-L")
+        .arg(&lib_dir)
+        .arg("-lwnet")
+        .arg(format!("-Wl,-rpath,{}", lib_dir.display()));
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "compiling {source} as {lang:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// What a program printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl Run {
+    /// `label=value` lines as a map (other lines ignored).
+    pub fn values(&self) -> BTreeMap<String, String> {
+        self.stdout
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+}
+
+/// A private wnet environment: a temp dir laid out as [`Paths::under`], optionally with a
+/// daemon (no network providers) served in this process.
+pub struct Env {
+    pub paths: Paths,
+    pub dir: TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Env {
+    /// An environment without a daemon: the first call of a program starts the real `wnetd`.
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        Env {
+            paths,
+            dir,
+            stop: None,
+            thread: None,
+        }
+    }
+
+    /// An environment with a daemon (no network providers) served by this test process.
+    pub fn with_daemon() -> Env {
+        let mut env = Env::new();
+        let paths = env.paths.clone();
+        let bound = wnetd::bind(&paths).unwrap().expect("no other daemon");
+        let daemon = Arc::new(wnetd::Daemon::new(paths, Router::new(Vec::new())));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        env.thread = Some(std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                bound.listener.set_nonblocking(true).unwrap();
+                let listener =
+                    tokio::net::UnixListener::from_std(bound.listener.try_clone().unwrap())
+                        .unwrap();
+                wnetd::run(listener, daemon, stopped).await;
+                drop(bound);
+            });
+        }));
+        env.stop = Some(stop);
+        env
+    }
+
+    pub fn profile(&self) -> ProfileStore {
+        ProfileStore::new(self.paths.profile.clone())
+    }
+
+    /// Remembers `device` for `remote` as `net use /PERSISTENT:YES` would.
+    pub fn remember(&self, device: &str, remote: &str) {
+        self.profile()
+            .remember(
+                LocalName::parse(device).unwrap(),
+                RememberedConnection {
+                    remote_path: UncPath::parse(remote).unwrap(),
+                    user_name: String::new(),
+                    provider_name: "Microsoft Windows Network".into(),
+                    provider_type: 0x20000,
+                    connection_type: 1,
+                    defer_flags: 4,
+                    connect_flags: 0,
+                },
+            )
+            .unwrap();
+    }
+
+    pub fn remembered(&self, device: &str) -> bool {
+        self.profile()
+            .get(LocalName::parse(device).unwrap())
+            .unwrap()
+            .is_some()
+    }
+
+    /// The environment a program runs with: only the wnet places, `PATH`, `HOME`, and `WNETD`.
+    pub fn command(&self, exe: &Path) -> Command {
+        let mut cmd = Command::new(exe);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("WNETD", wnetd_binary());
+        for (k, v) in self.paths.env() {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs a program to its end.
+    pub fn run(&self, exe: &Path, args: &[&str]) -> Run {
+        let out = self.command(exe).args(args).output().unwrap();
+        Run {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+        }
+    }
+
+    /// Stops a real daemon this environment's programs started (by its pid), if any.
+    pub fn stop_started_daemon(&self) {
+        if self.thread.is_some() {
+            return;
+        }
+        let Ok(client) = wnet_proto::Client::connect_to(&self.paths.socket, "wnet-capi-tests")
+        else {
+            return;
+        };
+        let pid = client.daemon_pid();
+        drop(client);
+        // SAFETY: signalling the daemon this test's program started.
+        unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while Path::new(&format!("/proc/{pid}")).exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        self.stop_started_daemon();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The real daemon: `target/<profile>/wnetd`, built by `cargo test --workspace` (and by
+/// `cargo build`). `cargo test -p wnet-capi` builds only wnetd's library, so a missing or
+/// stale binary is built here first.
+pub fn wnetd_binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let path = target_dir().join("wnetd");
+            if !path.is_file() {
+                let status = Command::new(env!("CARGO"))
+                    .args(["build", "-q", "-p", "wnetd", "--bin", "wnetd"])
+                    .current_dir(workspace())
+                    .status()
+                    .unwrap();
+                assert!(status.success(), "cargo build -p wnetd failed");
+            }
+            path
+        })
+        .clone()
+}
