@@ -2,3 +2,4 @@
 
 mod drive;
 mod provider;
+mod drive_unmount;

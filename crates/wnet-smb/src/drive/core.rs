@@ -1,0 +1,685 @@
+//! The redirector filesystem, independent of FUSE: what each file-system operation does on the
+//! share, with the inode table, handle table and caches. Every operation returns an
+//! [`Errno`] on failure, mapped in [`super::errno`] only.
+//!
+//! Connection state: every request runs under one deadline ([`Core::guard`]). When a request
+//! times out, or the engine reports the connection lost, the drive turns Disconnected: from
+//! then on requests fail at once with `EIO` (no second wait), while a background probe asks
+//! the server once a second and turns the drive Connected again when it answers.
+
+use super::cache::{Attr, Cache, Listed};
+use super::errno::{self, Errno};
+use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile};
+use super::inode::{InodeNo, InodeTable};
+use super::names;
+use std::ffi::OsStr;
+use std::future::Future;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, SystemTime};
+use tokio::runtime::Handle;
+use wnet_smb2::msg::create::{disposition, options, share};
+use wnet_smb2::msg::fscc::{
+    FileBasicInformation, FileNetworkOpenInformation, FileTime, access, attr,
+};
+use wnet_smb2::tree::FsInfo;
+use wnet_smb2::{CreateOptions, Tree};
+
+const CONNECTED: u8 = 0;
+const DISCONNECTED: u8 = 1;
+const DETACHED: u8 = 2;
+
+/// How often a disconnected drive asks the server whether it is back.
+const PROBE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A time change asked by setattr.
+#[derive(Debug, Clone, Copy)]
+pub enum SetTime {
+    /// This time.
+    At(SystemTime),
+    /// The current time.
+    Now,
+}
+
+/// What setattr asks to change.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SetAttr {
+    /// New size.
+    pub size: Option<u64>,
+    /// New access time.
+    pub atime: Option<SetTime>,
+    /// New modification time.
+    pub mtime: Option<SetTime>,
+    /// New mode (only the write bits mean anything: the read-only attribute).
+    pub mode: Option<u32>,
+    /// New owner (only "unchanged" is possible).
+    pub uid: Option<u32>,
+    /// New group (only "unchanged" is possible).
+    pub gid: Option<u32>,
+}
+
+/// The redirector filesystem of one drive.
+pub struct Core {
+    pub(crate) tree: Tree,
+    pub(crate) rt: Handle,
+    pub(crate) deadline: Duration,
+    /// Mounted read-only.
+    pub(crate) read_only: bool,
+    /// The share grants no write access (ACCESS_DENIED means EROFS).
+    pub(crate) share_ro: bool,
+    pub(crate) inodes: Mutex<InodeTable>,
+    pub(crate) handles: HandleTable,
+    pub(crate) cache: Cache,
+    state: AtomicU8,
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+    me: Weak<Core>,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("tree", &self.tree)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+fn attr_from_info(i: &FileNetworkOpenInformation) -> Attr {
+    Attr {
+        size: i.end_of_file,
+        allocated: i.allocation_size,
+        atime: i.last_access_time.to_system_time(),
+        mtime: i.last_write_time.to_system_time(),
+        ctime: i.change_time.to_system_time(),
+        crtime: i.creation_time.to_system_time(),
+        is_dir: i.attributes & attr::DIRECTORY != 0,
+        attributes: i.attributes,
+    }
+}
+
+fn attr_from_open(f: &wnet_smb2::File) -> Attr {
+    let o = f.open_info();
+    Attr {
+        size: o.end_of_file,
+        allocated: o.allocation_size,
+        atime: o.last_access_time.to_system_time(),
+        mtime: o.last_write_time.to_system_time(),
+        ctime: o.change_time.to_system_time(),
+        crtime: o.creation_time.to_system_time(),
+        is_dir: o.file_attributes & attr::DIRECTORY != 0,
+        attributes: o.file_attributes,
+    }
+}
+
+impl Core {
+    /// A core over `tree`; `deadline` bounds every request.
+    pub fn new(tree: Tree, rt: Handle, deadline: Duration, read_only: bool) -> Arc<Core> {
+        let writable = access::WRITE_DATA
+            | access::APPEND_DATA
+            | access::GENERIC_WRITE
+            | access::GENERIC_ALL
+            | access::MAXIMUM_ALLOWED;
+        let share_ro = tree.maximal_access() & writable == 0;
+        // SAFETY: geteuid/getegid cannot fail and touch no memory.
+        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        Arc::new_cyclic(|me| Core {
+            tree,
+            rt,
+            deadline,
+            read_only,
+            share_ro: share_ro || read_only,
+            inodes: Mutex::new(InodeTable::new()),
+            handles: HandleTable::default(),
+            cache: Cache::default(),
+            state: AtomicU8::new(CONNECTED),
+            uid,
+            gid,
+            me: me.clone(),
+        })
+    }
+
+    /// Whether requests are being served (not Disconnected, not detached).
+    pub fn is_connected(&self) -> bool {
+        self.state.load(Ordering::Acquire) == CONNECTED
+    }
+
+    /// The drive was detached (forced unmount): every later request fails with `EIO`.
+    pub fn detach(&self) {
+        self.state.store(DETACHED, Ordering::Release);
+    }
+
+    /// Runs one request under the deadline. Disconnected or detached: `EIO` at once.
+    /// Timeout: the drive turns Disconnected and the request fails with `ETIMEDOUT`.
+    pub async fn guard<T>(&self, fut: impl Future<Output = Result<T, Errno>>) -> Result<T, Errno> {
+        if !self.is_connected() {
+            return Err(Errno::EIO);
+        }
+        match tokio::time::timeout(self.deadline, fut).await {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::warn!(deadline = ?self.deadline, share = self.tree.share(), "request timed out; drive disconnected");
+                self.mark_disconnected();
+                Err(Errno::ETIMEDOUT)
+            }
+        }
+    }
+
+    /// Maps an engine result; a lost connection turns the drive Disconnected.
+    fn smb<T>(&self, r: wnet_smb2::Result<T>) -> Result<T, Errno> {
+        r.map_err(|e| {
+            if errno::is_connection_loss(&e) {
+                tracing::warn!(error = %e, share = self.tree.share(), "connection lost; drive disconnected");
+                self.mark_disconnected();
+            }
+            errno::from_smb(&e, self.share_ro)
+        })
+    }
+
+    fn mark_disconnected(&self) {
+        if self
+            .state
+            .compare_exchange(CONNECTED, DISCONNECTED, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return;
+        }
+        let me = self.me.clone();
+        self.rt.spawn(async move {
+            loop {
+                tokio::time::sleep(PROBE_INTERVAL).await;
+                let Some(core) = me.upgrade() else { return };
+                if core.state.load(Ordering::Acquire) != DISCONNECTED {
+                    return;
+                }
+                let probe = tokio::time::timeout(core.deadline, core.tree.stat("")).await;
+                if let Ok(Ok(_)) = probe {
+                    tracing::info!(
+                        share = core.tree.share(),
+                        "server answers again; drive connected"
+                    );
+                    let _ = core.state.compare_exchange(
+                        DISCONNECTED,
+                        CONNECTED,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    );
+                    return;
+                }
+            }
+        });
+    }
+
+    fn path(&self, ino: InodeNo) -> Result<String, Errno> {
+        self.inodes
+            .lock()
+            .expect("inode lock")
+            .path(ino)
+            .ok_or(Errno::ENOENT)
+    }
+
+    fn child(&self, parent: InodeNo, name: &OsStr) -> Result<String, Errno> {
+        let name = names::check(name)?;
+        Ok(names::join(&self.path(parent)?, name))
+    }
+
+    fn writable_mount(&self) -> Result<(), Errno> {
+        if self.read_only {
+            Err(Errno::EROFS)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Attributes of `path` (cache, else one compound round trip).
+    async fn stat(&self, path: &str) -> Result<Attr, Errno> {
+        if let Some(a) = self.cache.attr(path) {
+            return Ok(a);
+        }
+        let info = self.smb(self.tree.stat(path).await)?;
+        let a = attr_from_info(&info);
+        self.cache.put_attr(path, a);
+        Ok(a)
+    }
+
+    /// Attributes of `ino` at `path`, with sizes our open handles have written but the
+    /// server may not have yet.
+    async fn attr_of(&self, ino: InodeNo, path: &str) -> Result<Attr, Errno> {
+        let mut a = self.stat(path).await?;
+        for f in self.handles.files_of(ino) {
+            a.size = a.size.max(f.writes.high_water());
+        }
+        Ok(a)
+    }
+
+    /// LOOKUP: counts a kernel lookup on success.
+    pub async fn lookup(&self, parent: InodeNo, name: &OsStr) -> Result<(InodeNo, Attr), Errno> {
+        let path = self.child(parent, name)?;
+        let a = self.stat(&path).await?;
+        let ino = self.inodes.lock().expect("inode lock").lookup(&path);
+        let a = self.attr_of(ino, &path).await.unwrap_or(a);
+        Ok((ino, a))
+    }
+
+    /// Counts a kernel lookup of `dir/name` that came with a listing (readdirplus).
+    pub fn lookup_listed(&self, dir: &str, name: &str) -> InodeNo {
+        self.inodes
+            .lock()
+            .expect("inode lock")
+            .lookup(&names::join(dir, name))
+    }
+
+    /// The inode of `dir/name` if known, without counting a lookup (plain readdir).
+    pub fn peek(&self, dir: &str, name: &str) -> Option<InodeNo> {
+        self.inodes
+            .lock()
+            .expect("inode lock")
+            .peek(&names::join(dir, name))
+    }
+
+    /// FORGET.
+    pub fn forget(&self, ino: InodeNo, n: u64) {
+        self.inodes.lock().expect("inode lock").forget(ino, n);
+    }
+
+    /// GETATTR.
+    pub async fn getattr(&self, ino: InodeNo) -> Result<Attr, Errno> {
+        let path = self.path(ino)?;
+        self.attr_of(ino, &path).await
+    }
+
+    /// Flushes the buffered writes of every handle on `ino` (before changing size or times,
+    /// which a later write would otherwise undo).
+    async fn flush_inode(&self, ino: InodeNo) -> Result<(), Errno> {
+        for f in self.handles.files_of(ino) {
+            let r = f.writes.flush().await;
+            self.smb(r)?;
+        }
+        Ok(())
+    }
+
+    /// SETATTR: size, times, the read-only attribute.
+    pub async fn setattr(&self, ino: InodeNo, fh: Option<u64>, s: SetAttr) -> Result<Attr, Errno> {
+        let path = self.path(ino)?;
+        if s.uid.is_some_and(|u| u != self.uid) || s.gid.is_some_and(|g| g != self.gid) {
+            return Err(Errno::EPERM);
+        }
+        let changes =
+            s.size.is_some() || s.atime.is_some() || s.mtime.is_some() || s.mode.is_some();
+        if !changes {
+            return self.attr_of(ino, &path).await;
+        }
+        self.writable_mount()?;
+        self.flush_inode(ino).await?;
+        let own = fh.and_then(|fh| match self.handles.get(fh) {
+            Some(Kind::File(f)) if f.writable => Some(f),
+            _ => None,
+        });
+        let mut basic = FileBasicInformation::default();
+        let ft = |t: SetTime| {
+            FileTime::from_system_time(match t {
+                SetTime::At(t) => t,
+                SetTime::Now => SystemTime::now(),
+            })
+        };
+        if let Some(t) = s.atime {
+            basic.last_access_time = ft(t);
+        }
+        if let Some(t) = s.mtime {
+            basic.last_write_time = ft(t);
+        }
+        if let Some(mode) = s.mode {
+            let info = self.smb(self.tree.stat(&path).await)?;
+            let mut bits = info.attributes & !attr::READONLY;
+            if mode & 0o222 == 0 {
+                bits |= attr::READONLY;
+            }
+            basic.attributes = if bits == 0 { attr::NORMAL } else { bits };
+        }
+        let set_basic = s.atime.is_some() || s.mtime.is_some() || s.mode.is_some();
+        match &own {
+            Some(f) => {
+                let g = f.file.read().await;
+                let file = g.as_ref().ok_or(Errno::EBADF)?;
+                if let Some(len) = s.size {
+                    self.smb(file.set_len(len).await)?;
+                }
+                if set_basic {
+                    self.smb(file.set_basic(&basic).await)?;
+                }
+            }
+            None => {
+                let mut acc = access::READ_ATTRIBUTES | access::SYNCHRONIZE;
+                if s.size.is_some() {
+                    acc |= access::WRITE_DATA;
+                }
+                if set_basic {
+                    acc |= access::WRITE_ATTRIBUTES;
+                }
+                let opts = CreateOptions {
+                    access: acc,
+                    disposition: disposition::OPEN,
+                    options: 0,
+                    share_access: share::ALL,
+                    attributes: 0,
+                    durable: false,
+                    lease: None,
+                };
+                let file = self.smb(self.tree.create(&path, &opts).await)?;
+                let mut r = Ok(());
+                if let Some(len) = s.size {
+                    r = file.set_len(len).await;
+                }
+                if r.is_ok() && set_basic {
+                    r = file.set_basic(&basic).await;
+                }
+                let closed = file.close().await.map(|_| ());
+                self.smb(r.and(closed))?;
+            }
+        }
+        if let Some(len) = s.size {
+            for f in self.handles.files_of(ino) {
+                f.writes.set_high_water(len);
+                f.reads.invalidate();
+            }
+        }
+        self.cache.invalidate(&path);
+        self.attr_of(ino, &path).await
+    }
+
+    /// OPENDIR: takes the listing (from the cache if fresh) and registers the handle.
+    pub async fn opendir(&self, ino: InodeNo, pid: u32) -> Result<u64, Errno> {
+        let path = self.path(ino)?;
+        let entries = match self.cache.dir(&path) {
+            Some(l) => l,
+            None => {
+                let list = self.smb(self.tree.list(&path).await)?;
+                let l: Arc<Vec<Listed>> = Arc::new(
+                    list.iter()
+                        .map(|e| Listed {
+                            name: e.name.clone(),
+                            attr: Attr {
+                                size: e.end_of_file,
+                                allocated: e.allocation_size,
+                                atime: e.last_access_time.to_system_time(),
+                                mtime: e.last_write_time.to_system_time(),
+                                ctime: e.change_time.to_system_time(),
+                                crtime: e.creation_time.to_system_time(),
+                                is_dir: e.is_directory(),
+                                attributes: e.attributes,
+                            },
+                        })
+                        .collect(),
+                );
+                self.cache.put_dir(&path, l.clone());
+                l
+            }
+        };
+        let holder = Holder {
+            pid,
+            path: path.clone(),
+            is_dir: true,
+        };
+        Ok(self
+            .handles
+            .insert(holder, ino, Kind::Dir(Arc::new(OpenDir { entries }))))
+    }
+
+    /// The listing of an open directory and the directory's path.
+    pub fn dir_entries(&self, ino: InodeNo, fh: u64) -> Result<(String, Arc<Vec<Listed>>), Errno> {
+        match self.handles.get(fh) {
+            Some(Kind::Dir(d)) => Ok((self.path(ino)?, d.entries.clone())),
+            _ => Err(Errno::EBADF),
+        }
+    }
+
+    /// The listing was read to its end: the directory is probably about to be closed.
+    pub fn dir_done(&self, fh: u64) {
+        self.handles.mark_closing(fh);
+    }
+
+    /// RELEASEDIR.
+    pub fn releasedir(&self, fh: u64) {
+        self.handles.remove(fh);
+    }
+
+    /// OPEN.
+    pub async fn open(&self, ino: InodeNo, flags: i32, pid: u32) -> Result<u64, Errno> {
+        let path = self.path(ino)?;
+        let writable = flags & libc::O_ACCMODE != libc::O_RDONLY;
+        if writable {
+            self.writable_mount()?;
+        }
+        let acc = match flags & libc::O_ACCMODE {
+            libc::O_RDONLY => access::GENERIC_READ,
+            libc::O_WRONLY => access::GENERIC_WRITE | access::READ_ATTRIBUTES,
+            _ => access::GENERIC_READ | access::GENERIC_WRITE,
+        };
+        let opts = CreateOptions {
+            access: acc,
+            disposition: disposition::OPEN,
+            options: options::NON_DIRECTORY_FILE,
+            share_access: share::ALL,
+            attributes: 0,
+            durable: false,
+            lease: None,
+        };
+        let file = self.smb(self.tree.create(&path, &opts).await)?;
+        self.cache.put_attr(&path, attr_from_open(&file));
+        let of = OpenFile::new(file, writable, &self.rt);
+        let holder = Holder {
+            pid,
+            path,
+            is_dir: false,
+        };
+        Ok(self.handles.insert(holder, ino, Kind::File(Arc::new(of))))
+    }
+
+    /// CREATE: creates (or opens, per `flags`) and opens `parent/name`; counts a lookup.
+    pub async fn create(
+        &self,
+        parent: InodeNo,
+        name: &OsStr,
+        flags: i32,
+        pid: u32,
+    ) -> Result<(InodeNo, Attr, u64), Errno> {
+        self.writable_mount()?;
+        let path = self.child(parent, name)?;
+        let disp = if flags & libc::O_EXCL != 0 {
+            disposition::CREATE
+        } else if flags & libc::O_TRUNC != 0 {
+            disposition::OVERWRITE_IF
+        } else {
+            disposition::OPEN_IF
+        };
+        let opts = CreateOptions {
+            access: access::GENERIC_READ | access::GENERIC_WRITE,
+            disposition: disp,
+            options: options::NON_DIRECTORY_FILE,
+            share_access: share::ALL,
+            attributes: 0,
+            durable: false,
+            lease: None,
+        };
+        let file = self.smb(self.tree.create(&path, &opts).await)?;
+        let a = attr_from_open(&file);
+        self.cache.invalidate(&path);
+        let ino = self.inodes.lock().expect("inode lock").lookup(&path);
+        let of = OpenFile::new(file, true, &self.rt);
+        let holder = Holder {
+            pid,
+            path,
+            is_dir: false,
+        };
+        let fh = self.handles.insert(holder, ino, Kind::File(Arc::new(of)));
+        Ok((ino, a, fh))
+    }
+
+    fn file(&self, fh: u64) -> Result<Arc<OpenFile>, Errno> {
+        match self.handles.get(fh) {
+            Some(Kind::File(f)) => Ok(f),
+            _ => Err(Errno::EBADF),
+        }
+    }
+
+    /// READ: our own buffered writes first, then read-ahead.
+    pub async fn read(&self, fh: u64, offset: u64, size: u32) -> Result<Vec<u8>, Errno> {
+        let f = self.file(fh)?;
+        if f.writable {
+            let r = f.writes.flush().await;
+            self.smb(r)?;
+        }
+        let hint = f.size_at_open.max(f.writes.high_water());
+        let r = f.reads.read(offset, size, hint).await;
+        self.smb(r)
+    }
+
+    /// WRITE: buffered; answered once the data is queued.
+    pub async fn write(&self, fh: u64, offset: u64, data: &[u8]) -> Result<u32, Errno> {
+        let f = self.file(fh)?;
+        if !f.writable {
+            return Err(Errno::EBADF);
+        }
+        f.reads.invalidate();
+        let r = f.writes.write(offset, data).await;
+        self.smb(r)?;
+        Ok(data.len() as u32)
+    }
+
+    /// FLUSH (each `close()` of a descriptor): everything written is acknowledged by the
+    /// server before this returns, or the write error is reported.
+    pub async fn flush(&self, fh: u64) -> Result<(), Errno> {
+        let f = match self.handles.get(fh) {
+            Some(Kind::File(f)) => f,
+            Some(Kind::Dir(_)) => return Ok(()),
+            None => return Err(Errno::EBADF),
+        };
+        let r = f.writes.flush().await;
+        self.handles.mark_closing(fh);
+        self.smb(r)
+    }
+
+    /// FSYNC: flush buffered writes, then SMB2 FLUSH, waited for.
+    pub async fn fsync(&self, fh: u64) -> Result<(), Errno> {
+        let f = self.file(fh)?;
+        let r = f.writes.flush().await;
+        self.smb(r)?;
+        f.writes.take_dirty();
+        let g = f.file.read().await;
+        let file = g.as_ref().ok_or(Errno::EBADF)?;
+        let r = file.flush().await;
+        self.smb(r)
+    }
+
+    /// RELEASE, first half (on the FUSE thread, before anything can wait): the handle leaves
+    /// the table at once. Returns the file whose server handle is to be closed.
+    pub fn release_begin(&self, fh: u64) -> Option<Arc<OpenFile>> {
+        match self.handles.remove(fh) {
+            Some(Kind::File(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// RELEASE, second half: flushes what is left and closes the server handle, bounded by
+    /// the deadline even when the drive is disconnected (the handle is gone from the table
+    /// either way; an unclosed server handle is closed by the engine when dropped).
+    pub async fn release_end(&self, f: Arc<OpenFile>) -> Result<(), Errno> {
+        match tokio::time::timeout(self.deadline, f.close()).await {
+            Ok(r) => self.smb(r),
+            Err(_) => Err(Errno::ETIMEDOUT),
+        }
+    }
+
+    /// MKDIR.
+    pub async fn mkdir(&self, parent: InodeNo, name: &OsStr) -> Result<(InodeNo, Attr), Errno> {
+        self.writable_mount()?;
+        let path = self.child(parent, name)?;
+        self.smb(self.tree.mkdir(&path).await)?;
+        self.cache.invalidate(&path);
+        let a = self.stat(&path).await?;
+        let ino = self.inodes.lock().expect("inode lock").lookup(&path);
+        Ok((ino, a))
+    }
+
+    /// UNLINK.
+    pub async fn unlink(&self, parent: InodeNo, name: &OsStr) -> Result<(), Errno> {
+        self.writable_mount()?;
+        let path = self.child(parent, name)?;
+        let r = self.tree.delete(&path).await;
+        self.cache.invalidate(&path);
+        self.smb(r)?;
+        self.inodes.lock().expect("inode lock").unlink(&path);
+        Ok(())
+    }
+
+    /// RMDIR.
+    pub async fn rmdir(&self, parent: InodeNo, name: &OsStr) -> Result<(), Errno> {
+        self.writable_mount()?;
+        let path = self.child(parent, name)?;
+        let r = self.tree.rmdir(&path).await;
+        self.cache.invalidate_tree(&path);
+        self.smb(r)?;
+        self.inodes.lock().expect("inode lock").unlink(&path);
+        Ok(())
+    }
+
+    /// RENAME; `replace` false is RENAME_NOREPLACE (an existing target gives `EEXIST`).
+    pub async fn rename(
+        &self,
+        parent: InodeNo,
+        name: &OsStr,
+        new_parent: InodeNo,
+        new_name: &OsStr,
+        replace: bool,
+    ) -> Result<(), Errno> {
+        self.writable_mount()?;
+        let from = self.child(parent, name)?;
+        let to = self.child(new_parent, new_name)?;
+        let r = self.tree.rename(&from, &to, replace).await;
+        self.cache.invalidate_tree(&from);
+        self.cache.invalidate_tree(&to);
+        self.smb(r)?;
+        self.inodes.lock().expect("inode lock").rename(&from, &to);
+        Ok(())
+    }
+
+    /// STATFS.
+    pub async fn statfs(&self) -> Result<FsInfo, Errno> {
+        let r = self.tree.fs_info().await;
+        self.smb(r)
+    }
+
+    /// Every buffered write of every open file, acknowledged; SMB2 FLUSH on each handle
+    /// written since its last one.
+    pub async fn flush_all(&self) -> Result<(), Errno> {
+        let mut first = Ok(());
+        for f in self.handles.files() {
+            let r = f.writes.flush().await;
+            let mut r = self.smb(r);
+            if r.is_ok() && f.writes.take_dirty() {
+                let g = f.file.read().await;
+                if let Some(file) = g.as_ref() {
+                    let x = file.flush().await;
+                    r = self.smb(x);
+                }
+            }
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
+    }
+
+    /// Flushes and closes every server handle (forced unmount); the table is empty after.
+    pub async fn close_all(&self) -> Result<(), Errno> {
+        let mut first = Ok(());
+        for f in self.handles.drain() {
+            let r = f.close().await;
+            let r = r.map_err(|e| errno::from_smb(&e, self.share_ro));
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
+    }
+}

@@ -1,0 +1,148 @@
+//! The one mapping from engine errors (NT status, transport, deadlines) to the errno a program
+//! sees through the drive. Nothing else in the drive picks an errno for a server failure.
+
+use wnet_smb2::{Error, NtStatus};
+
+/// A POSIX error number as the drive answers it (positive, e.g. `libc::ENOENT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    /// No such file or directory.
+    pub const ENOENT: Errno = Errno(libc::ENOENT);
+    /// Input/output error; also every request once the drive is disconnected or detached.
+    pub const EIO: Errno = Errno(libc::EIO);
+    /// Invalid argument (a name SMB cannot hold, an impossible request).
+    pub const EINVAL: Errno = Errno(libc::EINVAL);
+    /// Read-only file system.
+    pub const EROFS: Errno = Errno(libc::EROFS);
+    /// Not a directory.
+    pub const ENOTDIR: Errno = Errno(libc::ENOTDIR);
+    /// Bad file descriptor (an unknown or already closed handle).
+    pub const EBADF: Errno = Errno(libc::EBADF);
+    /// Operation not permitted.
+    pub const EPERM: Errno = Errno(libc::EPERM);
+    /// Timed out: the request's deadline passed.
+    pub const ETIMEDOUT: Errno = Errno(libc::ETIMEDOUT);
+    /// Not supported.
+    pub const ENOSYS: Errno = Errno(libc::ENOSYS);
+    /// Name too long.
+    pub const ENAMETOOLONG: Errno = Errno(libc::ENAMETOOLONG);
+    /// Would block (a conflicting byte-range lock).
+    pub const EAGAIN: Errno = Errno(libc::EAGAIN);
+}
+
+impl std::fmt::Display for Errno {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", std::io::Error::from_raw_os_error(self.0))
+    }
+}
+
+/// Maps an engine error to errno. `read_only_share`: the share grants no write access, so an
+/// ACCESS_DENIED is the share's read-only-ness (`EROFS`), not a missing permission (`EACCES`).
+pub fn from_smb(e: &Error, read_only_share: bool) -> Errno {
+    let n = match e {
+        Error::Status { status, .. } => return from_status(*status, read_only_share),
+        Error::Io(_) => libc::EIO,
+        Error::Disconnected => libc::ENOTCONN,
+        Error::Timeout { .. } => libc::ETIMEDOUT,
+        Error::InvalidInput(_) => libc::EINVAL,
+        // Protocol, authentication and signature failures, and a handle that did not
+        // survive a reconnect (writes through it may be lost): the program sees an I/O error.
+        _ => libc::EIO,
+    };
+    Errno(n)
+}
+
+/// Maps an NT status to errno.
+pub fn from_status(s: NtStatus, read_only_share: bool) -> Errno {
+    let n = match s {
+        NtStatus::OBJECT_NAME_NOT_FOUND
+        | NtStatus::OBJECT_PATH_NOT_FOUND
+        | NtStatus::NO_SUCH_FILE
+        | NtStatus::NOT_FOUND
+        | NtStatus::DELETE_PENDING => libc::ENOENT,
+        NtStatus::OBJECT_NAME_COLLISION | NtStatus::OBJECT_NAME_EXISTS => libc::EEXIST,
+        NtStatus::ACCESS_DENIED | NtStatus::PRIVILEGE_NOT_HELD if read_only_share => libc::EROFS,
+        NtStatus::ACCESS_DENIED | NtStatus::PRIVILEGE_NOT_HELD => libc::EACCES,
+        NtStatus::DIRECTORY_NOT_EMPTY => libc::ENOTEMPTY,
+        NtStatus::SHARING_VIOLATION => libc::EBUSY,
+        NtStatus::LOCK_NOT_GRANTED | NtStatus::FILE_LOCK_CONFLICT => libc::EAGAIN,
+        NtStatus::RANGE_NOT_LOCKED => libc::ENOLCK,
+        NtStatus::NOT_A_DIRECTORY => libc::ENOTDIR,
+        NtStatus::FILE_IS_A_DIRECTORY => libc::EISDIR,
+        NtStatus::OBJECT_NAME_INVALID | NtStatus::OBJECT_PATH_INVALID => libc::EINVAL,
+        NtStatus::INVALID_PARAMETER => libc::EINVAL,
+        NtStatus::DISK_FULL => libc::ENOSPC,
+        NtStatus::NOT_SUPPORTED | NtStatus::INVALID_DEVICE_REQUEST => libc::EOPNOTSUPP,
+        NtStatus::NETWORK_NAME_DELETED
+        | NtStatus::USER_SESSION_DELETED
+        | NtStatus::NETWORK_SESSION_EXPIRED => libc::ENOTCONN,
+        NtStatus::IO_TIMEOUT => libc::ETIMEDOUT,
+        NtStatus::FILE_CLOSED => libc::EBADF,
+        NtStatus::INSUFFICIENT_RESOURCES => libc::ENOMEM,
+        _ => libc::EIO,
+    };
+    Errno(n)
+}
+
+/// Whether `e` means the server is gone (the drive turns Disconnected), as opposed to an
+/// answer about one file.
+pub fn is_connection_loss(e: &Error) -> bool {
+    match e {
+        Error::Io(_) | Error::Disconnected | Error::Timeout { .. } => true,
+        Error::Status { status, .. } => matches!(
+            *status,
+            NtStatus::NETWORK_NAME_DELETED
+                | NtStatus::USER_SESSION_DELETED
+                | NtStatus::NETWORK_SESSION_EXPIRED
+        ),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wnet_smb2::msg::Command;
+
+    fn st(status: NtStatus) -> Error {
+        Error::Status {
+            status,
+            command: Command::Create,
+        }
+    }
+
+    #[test]
+    fn statuses_map_to_the_documented_errno() {
+        let m = |s| from_smb(&st(s), false).0;
+        assert_eq!(m(NtStatus::OBJECT_NAME_NOT_FOUND), libc::ENOENT);
+        assert_eq!(m(NtStatus::OBJECT_PATH_NOT_FOUND), libc::ENOENT);
+        assert_eq!(m(NtStatus::OBJECT_NAME_COLLISION), libc::EEXIST);
+        assert_eq!(m(NtStatus::ACCESS_DENIED), libc::EACCES);
+        assert_eq!(m(NtStatus::DIRECTORY_NOT_EMPTY), libc::ENOTEMPTY);
+        assert_eq!(m(NtStatus::SHARING_VIOLATION), libc::EBUSY);
+        assert_eq!(m(NtStatus::NOT_A_DIRECTORY), libc::ENOTDIR);
+        assert_eq!(m(NtStatus::FILE_IS_A_DIRECTORY), libc::EISDIR);
+        assert_eq!(m(NtStatus::NETWORK_NAME_DELETED), libc::ENOTCONN);
+        assert_eq!(m(NtStatus(0xC000_0001)), libc::EIO);
+    }
+
+    #[test]
+    fn access_denied_on_a_read_only_share_is_erofs() {
+        assert_eq!(from_smb(&st(NtStatus::ACCESS_DENIED), true), Errno::EROFS);
+    }
+
+    #[test]
+    fn transport_failures_are_connection_loss() {
+        assert_eq!(from_smb(&Error::Disconnected, false).0, libc::ENOTCONN);
+        let t = Error::Timeout {
+            what: "read",
+            after: std::time::Duration::from_secs(1),
+        };
+        assert_eq!(from_smb(&t, false), Errno::ETIMEDOUT);
+        assert!(is_connection_loss(&t));
+        assert!(is_connection_loss(&Error::Disconnected));
+        assert!(!is_connection_loss(&st(NtStatus::ACCESS_DENIED)));
+    }
+}

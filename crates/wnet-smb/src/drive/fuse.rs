@@ -1,0 +1,587 @@
+//! The `fuser` adapter: pure translation between FUSE requests and [`Core`]. Each request is
+//! answered from a task on the tokio runtime (replies are `Send`), so a slow server never
+//! blocks the FUSE loop; every task runs under the core's deadline. Operations not listed
+//! here answer `ENOSYS` (fuser's defaults).
+
+use super::cache::{Attr, KERNEL_TTL};
+use super::core::{Core, SetAttr, SetTime};
+use super::errno::Errno;
+use super::inode::InodeNo;
+use fuser::{
+    FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
+    KernelConfig, LockOwner, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData,
+    ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite,
+    Request, TimeOrNow, WriteFlags,
+};
+use std::ffi::{OsStr, OsString};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// The largest write the kernel may send us in one request.
+pub const MAX_WRITE: u32 = 1 << 20;
+/// `st_blksize`: programs size their buffers by it.
+const BLKSIZE: u32 = 1 << 20;
+
+/// The filesystem handed to `fuser`.
+pub struct FuseFs {
+    core: Arc<Core>,
+}
+
+fn fe(e: Errno) -> fuser::Errno {
+    fuser::Errno::from_i32(e.0)
+}
+
+fn ino(i: INodeNo) -> InodeNo {
+    InodeNo(i.0)
+}
+
+/// The process (thread-group) id of the thread `tid` that sent a request: FUSE gives the
+/// thread's id, and a holder is a process.
+fn process_of(tid: u32) -> u32 {
+    std::fs::read_to_string(format!("/proc/{tid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Tgid:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(tid)
+}
+
+impl FuseFs {
+    /// An adapter over `core`.
+    pub fn new(core: Arc<Core>) -> Self {
+        FuseFs { core }
+    }
+
+    /// Runs `fut` on the runtime under the deadline, then `done` with its result.
+    fn run<T, F, D>(&self, fut: F, done: D)
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, Errno>> + Send + 'static,
+        D: FnOnce(Result<T, Errno>) + Send + 'static,
+    {
+        let core = self.core.clone();
+        self.core.rt.spawn(async move {
+            let r = core.guard(fut).await;
+            done(r);
+        });
+    }
+
+    fn file_attr(&self, ino: InodeNo, a: &Attr) -> FileAttr {
+        file_attr(&self.core, ino, a)
+    }
+}
+
+fn file_attr(core: &Core, ino: InodeNo, a: &Attr) -> FileAttr {
+    let (kind, mut perm, nlink) = if a.is_dir {
+        (FileType::Directory, 0o755, 2)
+    } else {
+        (FileType::RegularFile, 0o644, 1)
+    };
+    if a.read_only() && !a.is_dir {
+        perm &= !0o222;
+    }
+    FileAttr {
+        ino: INodeNo(ino.0),
+        size: a.size,
+        blocks: a.allocated.div_ceil(512),
+        atime: a.atime,
+        mtime: a.mtime,
+        ctime: a.ctime,
+        crtime: a.crtime,
+        kind,
+        perm,
+        nlink,
+        uid: core.uid,
+        gid: core.gid,
+        rdev: 0,
+        blksize: BLKSIZE,
+        flags: 0,
+    }
+}
+
+fn set_time(t: Option<TimeOrNow>) -> Option<SetTime> {
+    t.map(|t| match t {
+        TimeOrNow::Now => SetTime::Now,
+        TimeOrNow::SpecificTime(t) => SetTime::At(t),
+    })
+}
+
+impl Filesystem for FuseFs {
+    fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> std::io::Result<()> {
+        if let Err(max) = config.set_max_write(MAX_WRITE) {
+            let _ = config.set_max_write(max);
+        }
+        if let Err(max) = config.set_max_readahead(MAX_WRITE) {
+            let _ = config.set_max_readahead(max);
+        }
+        let _ = config.set_max_background(64);
+        let _ = config.set_congestion_threshold(48);
+        if config
+            .add_capabilities(InitFlags::FUSE_DO_READDIRPLUS)
+            .is_err()
+        {
+            tracing::debug!("kernel without readdirplus");
+        }
+        Ok(())
+    }
+
+    fn destroy(&mut self) {
+        // Server handles are closed by the drive (unmount, force_unmount) on the runtime;
+        // nothing async may be dropped on this thread.
+    }
+
+    fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
+        let core = self.core.clone();
+        let name = name.to_os_string();
+        self.run(
+            async move {
+                let (i, a) = core.lookup(ino(parent), &name).await?;
+                Ok((file_attr(&core, i, &a), i))
+            },
+            move |r| match r {
+                Ok((fa, _)) => reply.entry(&KERNEL_TTL, &fa, Generation(0)),
+                Err(e) => reply.error(fe(e)),
+            },
+        );
+    }
+
+    fn forget(&self, _req: &Request, i: INodeNo, nlookup: u64) {
+        self.core.forget(ino(i), nlookup);
+    }
+
+    fn getattr(&self, _req: &Request, i: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
+        let core = self.core.clone();
+        self.run(
+            async move {
+                let a = core.getattr(ino(i)).await?;
+                Ok(file_attr(&core, ino(i), &a))
+            },
+            move |r| match r {
+                Ok(fa) => reply.attr(&KERNEL_TTL, &fa),
+                Err(e) => reply.error(fe(e)),
+            },
+        );
+    }
+
+    fn setattr(
+        &self,
+        _req: &Request,
+        i: INodeNo,
+        mode: Option<u32>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        size: Option<u64>,
+        atime: Option<TimeOrNow>,
+        mtime: Option<TimeOrNow>,
+        _ctime: Option<SystemTime>,
+        fh: Option<FileHandle>,
+        _crtime: Option<SystemTime>,
+        _chgtime: Option<SystemTime>,
+        _bkuptime: Option<SystemTime>,
+        _flags: Option<fuser::BsdFileFlags>,
+        reply: ReplyAttr,
+    ) {
+        let core = self.core.clone();
+        let s = SetAttr {
+            size,
+            atime: set_time(atime),
+            mtime: set_time(mtime),
+            mode,
+            uid,
+            gid,
+        };
+        self.run(
+            async move {
+                let a = core.setattr(ino(i), fh.map(|h| h.0), s).await?;
+                Ok(file_attr(&core, ino(i), &a))
+            },
+            move |r| match r {
+                Ok(fa) => reply.attr(&KERNEL_TTL, &fa),
+                Err(e) => reply.error(fe(e)),
+            },
+        );
+    }
+
+    fn mkdir(
+        &self,
+        _req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        _mode: u32,
+        _umask: u32,
+        reply: ReplyEntry,
+    ) {
+        let core = self.core.clone();
+        let name = name.to_os_string();
+        self.run(
+            async move {
+                let (i, a) = core.mkdir(ino(parent), &name).await?;
+                Ok(file_attr(&core, i, &a))
+            },
+            move |r| match r {
+                Ok(fa) => reply.entry(&KERNEL_TTL, &fa, Generation(0)),
+                Err(e) => reply.error(fe(e)),
+            },
+        );
+    }
+
+    fn unlink(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        let core = self.core.clone();
+        let name = name.to_os_string();
+        self.run(
+            async move { core.unlink(ino(parent), &name).await },
+            move |r| empty(reply, r),
+        );
+    }
+
+    fn rmdir(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        let core = self.core.clone();
+        let name = name.to_os_string();
+        self.run(
+            async move { core.rmdir(ino(parent), &name).await },
+            move |r| empty(reply, r),
+        );
+    }
+
+    fn rename(
+        &self,
+        _req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        newparent: INodeNo,
+        newname: &OsStr,
+        flags: RenameFlags,
+        reply: ReplyEmpty,
+    ) {
+        if flags.intersects(RenameFlags::RENAME_EXCHANGE | RenameFlags::RENAME_WHITEOUT) {
+            return reply.error(fuser::Errno::EINVAL);
+        }
+        let replace = !flags.contains(RenameFlags::RENAME_NOREPLACE);
+        let core = self.core.clone();
+        let (name, newname): (OsString, OsString) = (name.into(), newname.into());
+        self.run(
+            async move {
+                core.rename(ino(parent), &name, ino(newparent), &newname, replace)
+                    .await
+            },
+            move |r| empty(reply, r),
+        );
+    }
+
+    fn open(&self, req: &Request, i: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
+        let core = self.core.clone();
+        let pid = process_of(req.pid());
+        self.run(
+            async move { core.open(ino(i), flags.0, pid).await },
+            move |r| match r {
+                Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
+                Err(e) => reply.error(fe(e)),
+            },
+        );
+    }
+
+    fn create(
+        &self,
+        req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        _mode: u32,
+        _umask: u32,
+        flags: i32,
+        reply: ReplyCreate,
+    ) {
+        let core = self.core.clone();
+        let name = name.to_os_string();
+        let pid = process_of(req.pid());
+        self.run(
+            async move {
+                let (i, a, fh) = core.create(ino(parent), &name, flags, pid).await?;
+                Ok((file_attr(&core, i, &a), fh))
+            },
+            move |r| match r {
+                Ok((fa, fh)) => reply.created(
+                    &KERNEL_TTL,
+                    &fa,
+                    Generation(0),
+                    FileHandle(fh),
+                    FopenFlags::empty(),
+                ),
+                Err(e) => reply.error(fe(e)),
+            },
+        );
+    }
+
+    fn read(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        size: u32,
+        _flags: OpenFlags,
+        _lock_owner: Option<LockOwner>,
+        reply: ReplyData,
+    ) {
+        let core = self.core.clone();
+        self.run(
+            async move { core.read(fh.0, offset, size).await },
+            move |r| match r {
+                Ok(d) => reply.data(&d),
+                Err(e) => reply.error(fe(e)),
+            },
+        );
+    }
+
+    fn write(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        data: &[u8],
+        _write_flags: WriteFlags,
+        _flags: OpenFlags,
+        _lock_owner: Option<LockOwner>,
+        reply: ReplyWrite,
+    ) {
+        let core = self.core.clone();
+        let data = data.to_vec();
+        self.run(
+            async move { core.write(fh.0, offset, &data).await },
+            move |r| match r {
+                Ok(n) => reply.written(n),
+                Err(e) => reply.error(fe(e)),
+            },
+        );
+    }
+
+    fn flush(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        _lock_owner: LockOwner,
+        reply: ReplyEmpty,
+    ) {
+        let core = self.core.clone();
+        self.run(async move { core.flush(fh.0).await }, move |r| {
+            empty(reply, r)
+        });
+    }
+
+    fn release(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        _flags: OpenFlags,
+        _lock_owner: Option<LockOwner>,
+        _flush: bool,
+        reply: ReplyEmpty,
+    ) {
+        // Out of the table now, on this thread: a close() that returned never counts as open
+        // once its RELEASE is here.
+        let Some(f) = self.core.release_begin(fh.0) else {
+            return reply.ok();
+        };
+        let core = self.core.clone();
+        self.core.rt.spawn(async move {
+            if let Err(e) = core.release_end(f).await {
+                tracing::warn!(error = %e, "closing a server handle at release failed");
+            }
+            reply.ok();
+        });
+    }
+
+    fn fsync(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        _datasync: bool,
+        reply: ReplyEmpty,
+    ) {
+        let core = self.core.clone();
+        self.run(async move { core.fsync(fh.0).await }, move |r| {
+            empty(reply, r)
+        });
+    }
+
+    fn opendir(&self, req: &Request, i: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
+        let core = self.core.clone();
+        let pid = process_of(req.pid());
+        self.run(
+            async move { core.opendir(ino(i), pid).await },
+            move |r| match r {
+                Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
+                Err(e) => reply.error(fe(e)),
+            },
+        );
+    }
+
+    fn readdir(
+        &self,
+        _req: &Request,
+        i: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        mut reply: ReplyDirectory,
+    ) {
+        let (dir, entries) = match self.core.dir_entries(ino(i), fh.0) {
+            Ok(x) => x,
+            Err(e) => return reply.error(fe(e)),
+        };
+        let dots = [(i, "."), (i, "..")];
+        let total = 2 + entries.len() as u64;
+        let mut next = offset;
+        while next < total {
+            let full = if next < 2 {
+                let (di, name) = dots[next as usize];
+                reply.add(di, next + 1, FileType::Directory, name)
+            } else {
+                let e = &entries[(next - 2) as usize];
+                // d_ino is informational; an inode not looked up yet gets a stable stand-in.
+                let di = self
+                    .core
+                    .peek(&dir, &e.name)
+                    .map(|x| INodeNo(x.0))
+                    .unwrap_or(INodeNo(u64::MAX - next));
+                let kind = if e.attr.is_dir {
+                    FileType::Directory
+                } else {
+                    FileType::RegularFile
+                };
+                reply.add(di, next + 1, kind, &e.name)
+            };
+            if full {
+                break;
+            }
+            next += 1;
+        }
+        if next >= total {
+            self.core.dir_done(fh.0);
+        }
+        reply.ok();
+    }
+
+    fn readdirplus(
+        &self,
+        _req: &Request,
+        i: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        mut reply: ReplyDirectoryPlus,
+    ) {
+        let (dir, entries) = match self.core.dir_entries(ino(i), fh.0) {
+            Ok(x) => x,
+            Err(e) => return reply.error(fe(e)),
+        };
+        let total = 2 + entries.len() as u64;
+        let mut next = offset;
+        let dir_attr = self.core.cache.attr(&dir);
+        while next < total {
+            let full = if next < 2 {
+                // The kernel takes no lookup for "." and ".."; their attributes are not used.
+                let name = if next == 0 { "." } else { ".." };
+                let a = dir_attr.unwrap_or(Attr {
+                    size: 0,
+                    allocated: 0,
+                    atime: SystemTime::UNIX_EPOCH,
+                    mtime: SystemTime::UNIX_EPOCH,
+                    ctime: SystemTime::UNIX_EPOCH,
+                    crtime: SystemTime::UNIX_EPOCH,
+                    is_dir: true,
+                    attributes: 0,
+                });
+                let fa = self.file_attr(ino(i), &a);
+                reply.add(i, next + 1, name, &KERNEL_TTL, &fa, Generation(0))
+            } else {
+                let e = &entries[(next - 2) as usize];
+                let ci = self.core.lookup_listed(&dir, &e.name);
+                let mut a = e.attr;
+                for f in self.core.handles.files_of(ci) {
+                    a.size = a.size.max(f.writes.high_water());
+                }
+                let fa = self.file_attr(ci, &a);
+                let full = reply.add(
+                    INodeNo(ci.0),
+                    next + 1,
+                    &e.name,
+                    &KERNEL_TTL,
+                    &fa,
+                    Generation(0),
+                );
+                if full {
+                    // Not sent: the kernel will not count this lookup.
+                    self.core.forget(ci, 1);
+                }
+                full
+            };
+            if full {
+                break;
+            }
+            next += 1;
+        }
+        if next >= total {
+            self.core.dir_done(fh.0);
+        }
+        reply.ok();
+    }
+
+    fn releasedir(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        _flags: OpenFlags,
+        reply: ReplyEmpty,
+    ) {
+        self.core.releasedir(fh.0);
+        reply.ok();
+    }
+
+    fn fsyncdir(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _fh: FileHandle,
+        _datasync: bool,
+        reply: ReplyEmpty,
+    ) {
+        reply.ok();
+    }
+
+    fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
+        let core = self.core.clone();
+        self.run(async move { core.statfs().await }, move |r| match r {
+            Ok(fs) => {
+                let unit = fs.size.unit_size().clamp(512, u64::from(u32::MAX)) as u32;
+                let namelen = match fs.attributes.max_component_name_length {
+                    0 => 255,
+                    n => n,
+                };
+                reply.statfs(
+                    fs.size.total_units,
+                    fs.size.actual_available_units,
+                    fs.size.caller_available_units,
+                    0,
+                    0,
+                    unit,
+                    namelen,
+                    unit,
+                )
+            }
+            Err(e) => reply.error(fe(e)),
+        });
+    }
+}
+
+fn empty(reply: ReplyEmpty, r: Result<(), Errno>) {
+    match r {
+        Ok(()) => reply.ok(),
+        Err(e) => reply.error(fe(e)),
+    }
+}

@@ -1,0 +1,275 @@
+//! The handle table: every file and directory open through the drive, with the pid that opened
+//! it. The open count is one atomic load (the cancel path asks it while holding nothing);
+//! [`HandleTable::holders`] names who holds the drive.
+//!
+//! A handle enters the table when OPEN/OPENDIR/CREATE is answered and leaves it the moment
+//! RELEASE/RELEASEDIR arrives (before its server handle is closed), so a `close()` that has
+//! returned stops counting as soon as the kernel's release reaches us.
+
+use super::inode::InodeNo;
+use super::readahead::ReadAhead;
+use super::write_buffer::WriteBuffer;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::runtime::Handle;
+use tokio::sync::RwLock;
+
+/// A server handle shared by the I/O of one open file. `None` once closed; closing takes the
+/// write lock, so it waits for every read or write in flight on it.
+pub type ServerFile = Arc<RwLock<Option<wnet_smb2::File>>>;
+
+/// Who holds one open handle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// The process that opened it.
+    pub pid: u32,
+    /// Its path inside the share (`/`-separated, no leading slash).
+    pub path: String,
+    /// A directory (opendir) rather than a file.
+    pub is_dir: bool,
+}
+
+/// One open file.
+#[derive(Debug)]
+pub struct OpenFile {
+    /// The server handle.
+    pub file: ServerFile,
+    /// Buffered writes.
+    pub writes: WriteBuffer,
+    /// Read-ahead.
+    pub reads: ReadAhead,
+    /// Opened for writing.
+    pub writable: bool,
+    /// Size when opened (read-ahead's bound until writes say more).
+    pub size_at_open: u64,
+}
+
+impl OpenFile {
+    /// Wraps a freshly opened server handle.
+    pub fn new(file: wnet_smb2::File, writable: bool, rt: &Handle) -> Self {
+        let size_at_open = file.size_at_open();
+        let file: ServerFile = Arc::new(RwLock::new(Some(file)));
+        OpenFile {
+            writes: WriteBuffer::new(file.clone(), rt.clone()),
+            reads: ReadAhead::new(file.clone(), rt.clone()),
+            file,
+            writable,
+            size_at_open,
+        }
+    }
+
+    /// Flushes buffered writes and closes the server handle (idempotent).
+    pub async fn close(&self) -> Result<(), wnet_smb2::Error> {
+        let flushed = self.writes.flush().await;
+        let mut g = self.file.write().await;
+        let closed = match g.take() {
+            Some(f) => f.close().await.map(|_| ()),
+            None => Ok(()),
+        };
+        flushed.and(closed)
+    }
+}
+
+/// One open directory: the listing taken at opendir, served to readdir.
+#[derive(Debug)]
+pub struct OpenDir {
+    /// Entries (without `.` and `..`).
+    pub entries: Arc<Vec<super::cache::Listed>>,
+}
+
+/// What a handle is.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// A file.
+    File(Arc<OpenFile>),
+    /// A directory.
+    Dir(Arc<OpenDir>),
+}
+
+#[derive(Debug)]
+struct Slot {
+    holder: Holder,
+    ino: InodeNo,
+    kind: Kind,
+    /// The application probably closed it: FLUSH arrived (files) or the listing was read to
+    /// its end (directories), and no I/O followed. [`HandleTable::settle`] waits for these.
+    closing: Arc<AtomicBool>,
+}
+
+/// Every open handle of one drive.
+#[derive(Debug, Default)]
+pub struct HandleTable {
+    next: AtomicU64,
+    count: AtomicUsize,
+    slots: Mutex<HashMap<u64, Slot>>,
+}
+
+impl HandleTable {
+    /// Handles open now (files and directories). O(1).
+    pub fn open_count(&self) -> usize {
+        self.count.load(Ordering::Acquire)
+    }
+
+    /// Who holds what, sorted by pid then path.
+    pub fn holders(&self) -> Vec<Holder> {
+        let mut v: Vec<Holder> = self
+            .slots
+            .lock()
+            .expect("handle lock")
+            .values()
+            .map(|s| s.holder.clone())
+            .collect();
+        v.sort_by(|a, b| (a.pid, &a.path).cmp(&(b.pid, &b.path)));
+        v
+    }
+
+    /// Registers a handle; returns its number (never 0).
+    pub(crate) fn insert(&self, holder: Holder, ino: InodeNo, kind: Kind) -> u64 {
+        let fh = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut m = self.slots.lock().expect("handle lock");
+        m.insert(
+            fh,
+            Slot {
+                holder,
+                ino,
+                kind,
+                closing: Arc::new(AtomicBool::new(false)),
+            },
+        );
+        self.count.store(m.len(), Ordering::Release);
+        fh
+    }
+
+    /// The handle `fh`, marking it busy again (not closing).
+    pub(crate) fn get(&self, fh: u64) -> Option<Kind> {
+        let m = self.slots.lock().expect("handle lock");
+        m.get(&fh).map(|s| {
+            s.closing.store(false, Ordering::Release);
+            s.kind.clone()
+        })
+    }
+
+    /// Notes that `fh` is probably being closed (see [`HandleTable::settle`]).
+    pub(crate) fn mark_closing(&self, fh: u64) {
+        if let Some(s) = self.slots.lock().expect("handle lock").get(&fh) {
+            s.closing.store(true, Ordering::Release);
+        }
+    }
+
+    /// Removes `fh` (RELEASE); returns what it was.
+    pub(crate) fn remove(&self, fh: u64) -> Option<Kind> {
+        let mut m = self.slots.lock().expect("handle lock");
+        let s = m.remove(&fh);
+        self.count.store(m.len(), Ordering::Release);
+        s.map(|s| s.kind)
+    }
+
+    /// Removes every handle (forced unmount); returns the files.
+    pub(crate) fn drain(&self) -> Vec<Arc<OpenFile>> {
+        let mut m = self.slots.lock().expect("handle lock");
+        let files = m
+            .drain()
+            .filter_map(|(_, s)| match s.kind {
+                Kind::File(f) => Some(f),
+                Kind::Dir(_) => None,
+            })
+            .collect();
+        self.count.store(0, Ordering::Release);
+        files
+    }
+
+    /// The open files (for flush-all).
+    pub(crate) fn files(&self) -> Vec<Arc<OpenFile>> {
+        self.slots
+            .lock()
+            .expect("handle lock")
+            .values()
+            .filter_map(|s| match &s.kind {
+                Kind::File(f) => Some(f.clone()),
+                Kind::Dir(_) => None,
+            })
+            .collect()
+    }
+
+    /// The open files of inode `ino`.
+    pub(crate) fn files_of(&self, ino: InodeNo) -> Vec<Arc<OpenFile>> {
+        self.slots
+            .lock()
+            .expect("handle lock")
+            .values()
+            .filter(|s| s.ino == ino)
+            .filter_map(|s| match &s.kind {
+                Kind::File(f) => Some(f.clone()),
+                Kind::Dir(_) => None,
+            })
+            .collect()
+    }
+
+    /// Waits, at most `bound`, while a handle looks closed by its application but its RELEASE
+    /// has not arrived yet; returns the open count then.
+    pub fn settle(&self, bound: std::time::Duration) -> usize {
+        let until = std::time::Instant::now() + bound;
+        loop {
+            let closing = self
+                .slots
+                .lock()
+                .expect("handle lock")
+                .values()
+                .any(|s| s.closing.load(Ordering::Acquire));
+            if !closing || std::time::Instant::now() >= until {
+                return self.open_count();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> Kind {
+        Kind::Dir(Arc::new(OpenDir {
+            entries: Arc::new(Vec::new()),
+        }))
+    }
+
+    fn holder(pid: u32, path: &str) -> Holder {
+        Holder {
+            pid,
+            path: path.into(),
+            is_dir: true,
+        }
+    }
+
+    #[test]
+    fn count_follows_insert_and_remove() {
+        let t = HandleTable::default();
+        let a = t.insert(holder(7, "b"), InodeNo(2), dir());
+        let b = t.insert(holder(5, "a"), InodeNo(3), dir());
+        assert_ne!(a, 0);
+        assert_eq!(t.open_count(), 2);
+        assert_eq!(t.holders()[0].pid, 5);
+        assert!(t.remove(a).is_some());
+        assert!(t.remove(a).is_none());
+        assert_eq!(t.open_count(), 1);
+        t.remove(b);
+        assert_eq!(t.open_count(), 0);
+    }
+
+    #[test]
+    fn settle_returns_at_once_when_nothing_is_closing_and_waits_when_something_is() {
+        let t = HandleTable::default();
+        let a = t.insert(holder(1, "x"), InodeNo(2), dir());
+        let start = std::time::Instant::now();
+        assert_eq!(t.settle(std::time::Duration::from_secs(5)), 1);
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        t.mark_closing(a);
+        let start = std::time::Instant::now();
+        assert_eq!(t.settle(std::time::Duration::from_millis(50)), 1);
+        assert!(start.elapsed() >= std::time::Duration::from_millis(50));
+        t.get(a);
+        assert_eq!(t.settle(std::time::Duration::from_secs(5)), 1);
+    }
+}

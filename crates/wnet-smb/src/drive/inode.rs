@@ -1,0 +1,212 @@
+//! The inode table: which path each inode number stands for, and how many kernel lookups
+//! reference it (an inode lives until the kernel forgets every lookup).
+//!
+//! Shares are case-insensitive: the table is keyed by the lower-cased path, so `Foo` and
+//! `foo` are one inode (the first spelling seen is the one kept).
+
+use std::collections::HashMap;
+
+/// An inode number as the kernel sees it. [`InodeNo::ROOT`] is the share's root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InodeNo(pub u64);
+
+impl InodeNo {
+    /// The root directory (FUSE's fixed root id).
+    pub const ROOT: InodeNo = InodeNo(1);
+}
+
+#[derive(Debug)]
+struct Node {
+    /// `/`-separated, no leading slash; `""` is the root.
+    path: String,
+    /// Kernel lookups not yet forgotten.
+    lookups: u64,
+    /// The name was unlinked or replaced: the inode only serves handles still open on it.
+    detached: bool,
+}
+
+/// Path ↔ inode, with lookup counting.
+#[derive(Debug)]
+pub struct InodeTable {
+    nodes: HashMap<InodeNo, Node>,
+    by_key: HashMap<String, InodeNo>,
+    next: u64,
+}
+
+/// The case-folded key of a path.
+pub fn key(path: &str) -> String {
+    path.to_lowercase()
+}
+
+impl Default for InodeTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InodeTable {
+    /// A table holding only the root.
+    pub fn new() -> Self {
+        let mut t = InodeTable {
+            nodes: HashMap::new(),
+            by_key: HashMap::new(),
+            next: 2,
+        };
+        t.nodes.insert(
+            InodeNo::ROOT,
+            Node {
+                path: String::new(),
+                lookups: 1,
+                detached: false,
+            },
+        );
+        t.by_key.insert(String::new(), InodeNo::ROOT);
+        t
+    }
+
+    /// The path of `ino`, if the inode is known and its name still exists.
+    pub fn path(&self, ino: InodeNo) -> Option<String> {
+        self.nodes
+            .get(&ino)
+            .filter(|n| !n.detached)
+            .map(|n| n.path.clone())
+    }
+
+    /// The inode of `path` without counting a lookup.
+    pub fn peek(&self, path: &str) -> Option<InodeNo> {
+        self.by_key.get(&key(path)).copied()
+    }
+
+    /// Counts one kernel lookup of `path` and returns its inode (a new one if unknown).
+    pub fn lookup(&mut self, path: &str) -> InodeNo {
+        let k = key(path);
+        if let Some(&ino) = self.by_key.get(&k) {
+            if let Some(n) = self.nodes.get_mut(&ino) {
+                n.lookups += 1;
+                return ino;
+            }
+        }
+        let ino = InodeNo(self.next);
+        self.next += 1;
+        self.nodes.insert(
+            ino,
+            Node {
+                path: path.to_string(),
+                lookups: 1,
+                detached: false,
+            },
+        );
+        self.by_key.insert(k, ino);
+        ino
+    }
+
+    /// The kernel forgets `n` lookups of `ino`; at zero the inode is gone (the root never is).
+    pub fn forget(&mut self, ino: InodeNo, n: u64) {
+        if ino == InodeNo::ROOT {
+            return;
+        }
+        let Some(node) = self.nodes.get_mut(&ino) else {
+            return;
+        };
+        node.lookups = node.lookups.saturating_sub(n);
+        if node.lookups == 0 {
+            let node = self.nodes.remove(&ino).expect("present");
+            let k = key(&node.path);
+            if self.by_key.get(&k) == Some(&ino) {
+                self.by_key.remove(&k);
+            }
+        }
+    }
+
+    /// The name `path` no longer exists (unlinked or replaced by a rename).
+    pub fn unlink(&mut self, path: &str) {
+        if let Some(ino) = self.by_key.remove(&key(path)) {
+            if let Some(n) = self.nodes.get_mut(&ino) {
+                n.detached = true;
+            }
+        }
+    }
+
+    /// `from` (and everything below it) is now `to`; an inode that `to` named is detached.
+    pub fn rename(&mut self, from: &str, to: &str) {
+        let (kf, kt) = (key(from), key(to));
+        if kf != kt {
+            self.unlink(to);
+        }
+        let prefix = format!("{kf}/");
+        let moved: Vec<(String, InodeNo)> = self
+            .by_key
+            .iter()
+            .filter(|(k, _)| **k == kf || k.starts_with(&prefix))
+            .map(|(k, i)| (k.clone(), *i))
+            .collect();
+        for (k, ino) in moved {
+            self.by_key.remove(&k);
+            if let Some(n) = self.nodes.get_mut(&ino) {
+                // Byte offsets agree between a path and its lower-cased key only for ASCII;
+                // count characters instead.
+                let rest: String = n.path.chars().skip(from.chars().count()).collect();
+                n.path = format!("{to}{rest}");
+                self.by_key.insert(key(&n.path), ino);
+            }
+        }
+    }
+
+    /// Inodes known (the root included).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Never: the root is always there.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_are_counted_and_forgotten() {
+        let mut t = InodeTable::new();
+        let a = t.lookup("a");
+        assert_eq!(t.lookup("a"), a);
+        t.forget(a, 1);
+        assert_eq!(t.path(a).as_deref(), Some("a"));
+        t.forget(a, 1);
+        assert_eq!(t.path(a), None);
+        assert_eq!(t.len(), 1);
+        let b = t.lookup("a");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn names_differing_in_case_are_one_inode() {
+        let mut t = InodeTable::new();
+        let a = t.lookup("Dir/File.txt");
+        assert_eq!(t.lookup("dir/file.TXT"), a);
+        assert_eq!(t.path(a).as_deref(), Some("Dir/File.txt"));
+    }
+
+    #[test]
+    fn rename_moves_the_subtree_and_detaches_the_target() {
+        let mut t = InodeTable::new();
+        let d = t.lookup("d");
+        let f = t.lookup("d/f");
+        let victim = t.lookup("e");
+        t.rename("d", "e");
+        assert_eq!(t.path(d).as_deref(), Some("e"));
+        assert_eq!(t.path(f).as_deref(), Some("e/f"));
+        assert_eq!(t.path(victim), None);
+        assert_eq!(t.peek("E/F"), Some(f));
+        assert_eq!(t.peek("d/f"), None);
+    }
+
+    #[test]
+    fn root_is_never_forgotten() {
+        let mut t = InodeTable::new();
+        t.forget(InodeNo::ROOT, 100);
+        assert_eq!(t.path(InodeNo::ROOT).as_deref(), Some(""));
+    }
+}

@@ -1,0 +1,478 @@
+//! The redirected drive through a real FUSE mount against a real Samba: files, directories,
+//! names, attributes, errors. Helpers shared by the other `drive_*` modules live here too.
+
+use std::fs;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wnet_smb::drive::{Drive, DriveConfig, DriveTimeouts};
+use wnet_smb2::{ClientConfig, Session};
+use wnet_testkit::Samba;
+
+/// The default Samba, shared by the drive tests of one run.
+pub fn samba() -> Arc<Samba> {
+    static S: std::sync::OnceLock<Arc<Samba>> = std::sync::OnceLock::new();
+    S.get_or_init(|| Arc::new(Samba::start_default())).clone()
+}
+
+/// A name unique within this run.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Deterministic bytes (a pattern that catches misplaced chunks).
+pub fn pattern(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// A mounted share, its runtime and mount directory. Dropping it unmounts (forced, lazy) even
+/// when the test failed, so no dead mount stays behind.
+pub struct Mounted {
+    pub drive: Option<Drive>,
+    pub mnt: PathBuf,
+    pub share_dir: PathBuf,
+    /// The runtime serving the drive; dropped after it (field order).
+    pub _rt: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl Mounted {
+    pub fn drive(&self) -> &Drive {
+        self.drive.as_ref().expect("mounted")
+    }
+
+    /// `mnt/rel`.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.mnt.join(rel)
+    }
+
+    /// `share_dir/rel` (the server's disk).
+    pub fn disk(&self, rel: &str) -> PathBuf {
+        self.share_dir.join(rel)
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        if let Some(d) = self.drive.take() {
+            let _ = d.force_unmount();
+        }
+    }
+}
+
+/// Mounts `share` of `samba` with `timeouts`.
+pub fn mount_with(samba: &Samba, share: &str, read_only: bool, timeouts: DriveTimeouts) -> Mounted {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (user, pw) = samba.user();
+    let cfg = ClientConfig::new(samba.host(), user, pw).port(samba.port());
+    let tree = rt
+        .block_on(async {
+            let s = Session::connect(cfg).await?;
+            s.tree_connect(share).await
+        })
+        .expect("tree connect");
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("Z");
+    let drive = Drive::mount(
+        tree,
+        rt.handle().clone(),
+        DriveConfig {
+            mountpoint: mnt.clone(),
+            fsname: format!("//{}/{share}", samba.host()),
+            timeouts,
+            read_only,
+        },
+    )
+    .expect("mount");
+    Mounted {
+        drive: Some(drive),
+        mnt,
+        share_dir: samba.share_dir(share),
+        _rt: rt,
+        _dir: dir,
+    }
+}
+
+/// Mounts `share` of the shared Samba with default timeouts.
+pub fn mount(share: &str) -> Mounted {
+    mount_with(&samba(), share, false, DriveTimeouts::default())
+}
+
+/// Runs a shell command; panics with its output unless it succeeds.
+pub fn sh(script: &str) -> String {
+    let out = Command::new("sh").arg("-c").arg(script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{script}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn errno_of(e: &std::io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(0)
+}
+
+#[test]
+fn mount_shows_fsname_and_serves_the_root() {
+    let m = mount("ro");
+    let out = sh(&format!("findmnt -n -o SOURCE,FSTYPE {}", m.mnt.display()));
+    assert!(out.contains(&format!("//{}/ro", samba().host())), "{out}");
+    assert!(
+        out.split_whitespace()
+            .nth(1)
+            .is_some_and(|t| t.starts_with("fuse")),
+        "{out}"
+    );
+    let names: Vec<String> = fs::read_dir(&m.mnt)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, vec!["hello.txt".to_string()]);
+    assert_eq!(
+        fs::read(m.path("hello.txt")).unwrap(),
+        b"hello from samba\n"
+    );
+    let md = fs::metadata(m.path("hello.txt")).unwrap();
+    assert_eq!(md.len(), 17);
+    assert!(md.is_file());
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(md.uid(), unsafe { libc::geteuid() });
+}
+
+#[test]
+fn files_at_block_edges_are_byte_identical_both_ways() {
+    let m = mount("rw");
+    let d = unique("edges");
+    fs::create_dir(m.path(&d)).unwrap();
+    let sizes = [
+        0usize,
+        1,
+        4095,
+        4096,
+        4097,
+        128 * 1024 - 1,
+        128 * 1024,
+        128 * 1024 + 1,
+        (1 << 20) - 1,
+        1 << 20,
+        (1 << 20) + 1,
+        3 * (1 << 20) + 12345,
+    ];
+    for (i, &n) in sizes.iter().enumerate() {
+        let data = pattern(n, i as u64 + 1);
+        // Through the mount, checked on the server's disk.
+        let rel = format!("{d}/w{n}");
+        fs::write(m.path(&rel), &data).unwrap();
+        assert_eq!(fs::metadata(m.path(&rel)).unwrap().len(), n as u64);
+        assert!(
+            fs::read(m.disk(&rel)).unwrap() == data,
+            "write of {n} bytes differs"
+        );
+        // On the server's disk, read through the mount.
+        let rel = format!("{d}/r{n}");
+        fs::write(m.disk(&rel), &data).unwrap();
+        assert!(
+            fs::read(m.path(&rel)).unwrap() == data,
+            "read of {n} bytes differs"
+        );
+    }
+}
+
+#[test]
+fn shell_tools_cp_cat_mv_rm_dd_truncate() {
+    let m = mount("rw");
+    let d = unique("tools");
+    let src = tempfile::NamedTempFile::new().unwrap();
+    let data = pattern(700_001, 9);
+    fs::write(src.path(), &data).unwrap();
+    let mnt = m.mnt.display();
+    sh(&format!(
+        "mkdir {mnt}/{d} && cp {} {mnt}/{d}/a",
+        src.path().display()
+    ));
+    assert!(fs::read(m.disk(&format!("{d}/a"))).unwrap() == data);
+    let cat = Command::new("cat")
+        .arg(m.path(&format!("{d}/a")))
+        .output()
+        .unwrap();
+    assert!(cat.stdout == data);
+    sh(&format!("mv {mnt}/{d}/a {mnt}/{d}/b"));
+    assert!(!m.disk(&format!("{d}/a")).exists());
+    assert!(fs::read(m.disk(&format!("{d}/b"))).unwrap() == data);
+    sh(&format!(
+        "dd if=/dev/zero of={mnt}/{d}/b bs=1000 seek=10 count=1 conv=notrunc status=none"
+    ));
+    let mut want = data.clone();
+    want[10_000..11_000].fill(0);
+    assert!(fs::read(m.disk(&format!("{d}/b"))).unwrap() == want);
+    sh(&format!("truncate -s 5000 {mnt}/{d}/b"));
+    assert_eq!(fs::read(m.disk(&format!("{d}/b"))).unwrap(), want[..5000]);
+    sh(&format!("truncate -s 9000 {mnt}/{d}/b"));
+    let got = fs::read(m.disk(&format!("{d}/b"))).unwrap();
+    assert_eq!(got.len(), 9000);
+    assert!(got[5000..].iter().all(|&b| b == 0));
+    let ls = sh(&format!("ls {mnt}/{d}"));
+    assert_eq!(ls, "b\n");
+    sh(&format!("rm {mnt}/{d}/b && rmdir {mnt}/{d}"));
+    assert!(!m.disk(&d).exists());
+}
+
+#[test]
+fn append_overwrite_and_truncate_through_one_handle() {
+    let m = mount("rw");
+    let rel = unique("append");
+    fs::write(m.path(&rel), b"hello").unwrap();
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(m.path(&rel))
+        .unwrap();
+    f.write_all(b" world").unwrap();
+    drop(f);
+    assert_eq!(fs::read(m.disk(&rel)).unwrap(), b"hello world");
+    let mut f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(m.path(&rel))
+        .unwrap();
+    f.seek(SeekFrom::Start(6)).unwrap();
+    f.write_all(b"WORLD!").unwrap();
+    // Reading back through the same handle sees the buffered write.
+    let mut s = String::new();
+    f.seek(SeekFrom::Start(0)).unwrap();
+    f.read_to_string(&mut s).unwrap();
+    assert_eq!(s, "hello WORLD!");
+    f.set_len(5).unwrap();
+    drop(f);
+    assert_eq!(fs::read(m.disk(&rel)).unwrap(), b"hello");
+    // O_TRUNC.
+    fs::write(m.path(&rel), b"x").unwrap();
+    assert_eq!(fs::read(m.disk(&rel)).unwrap(), b"x");
+}
+
+#[test]
+fn mkdir_rename_rmdir_unlink_and_their_errors() {
+    let m = mount("rw");
+    let d = unique("tree");
+    fs::create_dir(m.path(&d)).unwrap();
+    fs::create_dir(m.path(&format!("{d}/sub"))).unwrap();
+    fs::write(m.path(&format!("{d}/sub/f")), b"1").unwrap();
+    assert!(m.disk(&format!("{d}/sub/f")).is_file());
+    let e = fs::create_dir(m.path(&d)).unwrap_err();
+    assert_eq!(errno_of(&e), libc::EEXIST);
+    let e = fs::remove_dir(m.path(&format!("{d}/sub"))).unwrap_err();
+    assert_eq!(errno_of(&e), libc::ENOTEMPTY);
+    fs::rename(m.path(&format!("{d}/sub")), m.path(&format!("{d}/moved"))).unwrap();
+    assert_eq!(fs::read(m.path(&format!("{d}/moved/f"))).unwrap(), b"1");
+    assert!(m.disk(&format!("{d}/moved/f")).is_file());
+    let e = fs::read(m.path(&format!("{d}/sub/f"))).unwrap_err();
+    assert_eq!(errno_of(&e), libc::ENOENT);
+    fs::remove_file(m.path(&format!("{d}/moved/f"))).unwrap();
+    fs::remove_dir(m.path(&format!("{d}/moved"))).unwrap();
+    fs::remove_dir(m.path(&d)).unwrap();
+    assert!(!m.disk(&d).exists());
+    let e = fs::remove_file(m.path(&d)).unwrap_err();
+    assert_eq!(errno_of(&e), libc::ENOENT);
+}
+
+#[test]
+fn rename_noreplace_gives_eexist_and_plain_rename_replaces() {
+    let m = mount("rw");
+    let (a, b) = (unique("nr-a"), unique("nr-b"));
+    fs::write(m.path(&a), b"A").unwrap();
+    fs::write(m.path(&b), b"B").unwrap();
+    let ca = std::ffi::CString::new(m.path(&a).as_os_str().as_encoded_bytes()).unwrap();
+    let cb = std::ffi::CString::new(m.path(&b).as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: both are valid NUL-terminated paths.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    assert_eq!(rc, -1);
+    assert_eq!(errno_of(&std::io::Error::last_os_error()), libc::EEXIST);
+    assert_eq!(fs::read(m.disk(&b)).unwrap(), b"B");
+    fs::rename(m.path(&a), m.path(&b)).unwrap();
+    assert_eq!(fs::read(m.disk(&b)).unwrap(), b"A");
+    assert!(!m.disk(&a).exists());
+}
+
+#[test]
+fn names_smb_cannot_hold_are_einval_and_case_is_ignored() {
+    let m = mount("rw");
+    let d = unique("names");
+    fs::create_dir(m.path(&d)).unwrap();
+    for bad in [
+        "a:b",
+        "q?",
+        "star*",
+        "pipe|",
+        "lt<",
+        "gt>",
+        "quote\"",
+        "back\\slash",
+        "dot.",
+        "space ",
+    ] {
+        let e = fs::write(m.path(&format!("{d}/{bad}")), b"x").unwrap_err();
+        assert_eq!(errno_of(&e), libc::EINVAL, "{bad:?}");
+    }
+    fs::write(m.path(&format!("{d}/MixedCase.txt")), b"one").unwrap();
+    assert_eq!(
+        fs::read(m.path(&format!("{d}/mixedcase.TXT"))).unwrap(),
+        b"one"
+    );
+    let a = fs::metadata(m.path(&format!("{d}/MixedCase.txt"))).unwrap();
+    let b = fs::metadata(m.path(&format!("{d}/MIXEDCASE.TXT"))).unwrap();
+    assert_eq!(a.ino(), b.ino());
+    // Creating the other spelling exclusively: it exists.
+    let e = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(m.path(&format!("{d}/mixedCASE.txt")))
+        .unwrap_err();
+    assert_eq!(errno_of(&e), libc::EEXIST);
+}
+
+#[test]
+fn read_only_share_refuses_writes_with_erofs_or_eacces() {
+    let m = mount("ro");
+    for e in [
+        fs::write(m.path("new.txt"), b"x").unwrap_err(),
+        fs::OpenOptions::new()
+            .write(true)
+            .open(m.path("hello.txt"))
+            .unwrap_err(),
+        fs::create_dir(m.path("d")).unwrap_err(),
+        fs::remove_file(m.path("hello.txt")).unwrap_err(),
+    ] {
+        assert!([libc::EROFS, libc::EACCES].contains(&errno_of(&e)), "{e:?}");
+    }
+    assert_eq!(
+        fs::read(m.path("hello.txt")).unwrap(),
+        b"hello from samba\n"
+    );
+}
+
+#[test]
+fn read_only_mount_is_erofs() {
+    let m = mount_with(&samba(), "rw", true, DriveTimeouts::default());
+    let e = fs::write(m.path(&unique("x")), b"x").unwrap_err();
+    assert_eq!(errno_of(&e), libc::EROFS);
+}
+
+#[test]
+fn statfs_reports_the_share_size() {
+    let m = mount("rw");
+    let out = sh(&format!("stat -f -c '%b %a %S %l' {}", m.mnt.display()));
+    let v: Vec<u64> = out.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    assert!(v[0] > 0 && v[1] > 0 && v[1] <= v[0], "{out}");
+    assert!(v[2] >= 512, "{out}");
+    assert_eq!(v[3], 255);
+    // Same disk as the share directory: within 10% of its size.
+    let local = sh(&format!("stat -f -c '%b %S' {}", m.share_dir.display()));
+    let l: Vec<u64> = local
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let (ours, theirs) = (v[0] * v[2], l[0] * l[1]);
+    assert!(ours.abs_diff(theirs) < theirs / 10, "{ours} vs {theirs}");
+}
+
+#[test]
+fn touch_d_reaches_the_server_and_chmod_maps_to_read_only() {
+    let m = mount("rw");
+    let rel = unique("touch");
+    fs::write(m.path(&rel), b"t").unwrap();
+    sh(&format!(
+        "touch -d '2001-02-03 04:05:06 UTC' {}",
+        m.path(&rel).display()
+    ));
+    let md = fs::metadata(m.disk(&rel)).unwrap();
+    assert_eq!(md.mtime(), 981_173_106);
+    let md = fs::metadata(m.path(&rel)).unwrap();
+    assert_eq!(md.mtime(), 981_173_106);
+    fs::set_permissions(m.path(&rel), fs::Permissions::from_mode(0o444)).unwrap();
+    let mode = fs::metadata(m.path(&rel)).unwrap().permissions().mode();
+    assert_eq!(mode & 0o222, 0, "{mode:o}");
+    fs::set_permissions(m.path(&rel), fs::Permissions::from_mode(0o644)).unwrap();
+    let mode = fs::metadata(m.path(&rel)).unwrap().permissions().mode();
+    assert_eq!(mode & 0o200, 0o200, "{mode:o}");
+}
+
+#[test]
+fn changes_made_on_the_server_show_within_one_second() {
+    let m = mount("rw");
+    let d = unique("fresh");
+    fs::create_dir(m.path(&d)).unwrap();
+    // Prime the caches.
+    assert_eq!(fs::read_dir(m.path(&d)).unwrap().count(), 0);
+    assert!(fs::metadata(m.path(&format!("{d}/n"))).is_err());
+    fs::write(m.path(&format!("{d}/f")), b"old").unwrap();
+    assert_eq!(fs::metadata(m.path(&format!("{d}/f"))).unwrap().len(), 3);
+    // Someone else changes the share.
+    fs::write(m.disk(&format!("{d}/n")), b"new file").unwrap();
+    fs::write(m.disk(&format!("{d}/f")), b"changed!").unwrap();
+    let start = Instant::now();
+    let seen = |m: &Mounted| {
+        fs::metadata(m.path(&format!("{d}/n"))).is_ok()
+            && fs::metadata(m.path(&format!("{d}/f")))
+                .map(|x| x.len())
+                .ok()
+                == Some(8)
+            && fs::read_dir(m.path(&d)).unwrap().count() == 2
+    };
+    while !seen(&m) {
+        assert!(
+            start.elapsed() < Duration::from_millis(1100),
+            "not visible after {:?}",
+            start.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(fs::read(m.path(&format!("{d}/f"))).unwrap(), b"changed!");
+}
+
+#[test]
+fn ls_l_of_a_directory_lists_sizes_from_the_listing() {
+    let m = mount("rw");
+    let d = unique("lsl");
+    fs::create_dir(m.disk(&d)).unwrap();
+    for i in 0..50 {
+        fs::write(m.disk(&format!("{d}/f{i:02}")), vec![b'x'; i]).unwrap();
+    }
+    let out = sh(&format!("ls -l {}", m.path(&d).display()));
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains(" f")).collect();
+    assert_eq!(lines.len(), 50, "{out}");
+    assert!(
+        lines[7].split_whitespace().nth(4) == Some("7"),
+        "{}",
+        lines[7]
+    );
+}
