@@ -43,11 +43,17 @@ impl Fail {
             .iter()
             .find(|(k, _)| *k == "provider")
             .map(|(_, v)| v.clone())
-            .or_else(|| provider_in(&e.to_string()))
+            .or_else(|| provider_in(e.message()))
             .unwrap_or_else(|| LIBRARY_NAME.into());
+        // The daemon's message already carries its code and context.
+        let text = if e.context().is_empty() {
+            e.message().to_owned()
+        } else {
+            e.to_string()
+        };
         Fail {
             code: e.win_error().0,
-            text: e.to_string(),
+            text,
             provider,
         }
     }
@@ -63,7 +69,7 @@ impl From<wnet_core::Error> for Fail {
 fn provider_in(message: &str) -> Option<String> {
     let at = message.find("provider: ")? + "provider: ".len();
     let rest = &message[at..];
-    let end = rest.find([',', ':']).unwrap_or(rest.len());
+    let end = rest.find([',', ':', '(', ';']).unwrap_or(rest.len());
     Some(rest[..end].trim().to_owned()).filter(|p| !p.is_empty())
 }
 
@@ -121,6 +127,10 @@ mod tests {
         assert_eq!(
             provider_in("x (error 86), operation: add, provider: Microsoft Windows Network")
                 .as_deref(),
+            Some("Microsoft Windows Network")
+        );
+        assert_eq!(
+            provider_in("x, provider: Microsoft Windows Network (error 2401)").as_deref(),
             Some("Microsoft Windows Network")
         );
         assert_eq!(provider_in("plain"), None);

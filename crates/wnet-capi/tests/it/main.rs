@@ -2,5 +2,6 @@
 //! `include/winnetwk.h` and the built library, run against a daemon.
 
 mod every_export;
+mod samba;
 mod seed;
 mod support;

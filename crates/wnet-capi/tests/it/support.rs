@@ -29,11 +29,34 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// The built `libwnet.so`.
+/// The built `libwnet.so`, copied once per test run into a private directory that the programs
+/// link against and load from. Cargo builds the cdylib into `deps/` and does not always
+/// refresh the copy in `target/<profile>/` (e.g. for `--test it`), so the newer of the two is
+/// taken; the private copy keeps a concurrent rebuild from changing it under a running test.
 pub fn libwnet() -> PathBuf {
-    let p = target_dir().join("libwnet.so");
-    assert!(p.is_file(), "{} is not built", p.display());
-    p
+    static COPY: OnceLock<PathBuf> = OnceLock::new();
+    COPY.get_or_init(|| {
+        let candidates = [
+            target_dir().join("libwnet.so"),
+            target_dir().join("deps/libwnet.so"),
+        ];
+        let newest = candidates
+            .iter()
+            .filter_map(|p| Some((std::fs::metadata(p).ok()?.modified().ok()?, p)))
+            .max()
+            .map(|(_, p)| p.clone())
+            .expect("libwnet.so is not built");
+        let dir = out_dir().join("lib");
+        std::fs::create_dir_all(&dir).unwrap();
+        let copy = dir.join("libwnet.so");
+        std::fs::copy(&newest, &copy).unwrap();
+        copy
+    })
+    .clone()
+}
+
+fn out_dir() -> &'static Path {
+    OUT.get_or_init(|| tempfile::tempdir().unwrap()).path()
 }
 
 /// The C sources of the tests.
@@ -68,11 +91,8 @@ pub fn compile(source: &str, lang: Lang, extra: &[&str]) -> PathBuf {
 }
 
 fn build(source: &str, lang: Lang, extra: &[&str]) -> PathBuf {
-    let out_dir = OUT.get_or_init(|| tempfile::tempdir().unwrap());
     let tag = extra.join("").replace(['-', '=', '/'], "_");
-    let exe = out_dir
-        .path()
-        .join(format!("{source}-{lang:?}{tag}").replace('.', "_"));
+    let exe = out_dir().join(format!("{source}-{lang:?}{tag}").replace('.', "_"));
     let lib_dir = libwnet().parent().unwrap().to_path_buf();
     let mut cmd = match lang {
         Lang::C => {
@@ -261,22 +281,25 @@ impl Drop for Env {
     }
 }
 
-/// The real daemon: `target/<profile>/wnetd`, built by `cargo test --workspace` (and by
-/// `cargo build`). `cargo test -p wnet-capi` builds only wnetd's library, so a missing or
-/// stale binary is built here first.
+/// The real daemon: `target/<profile>/wnetd`. `cargo test -p wnet-capi` builds only wnetd's
+/// library (a dev-dependency), so the binary is brought up to date here, once per test run
+/// (a no-op when `cargo test --workspace` just built it).
 pub fn wnetd_binary() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
         .get_or_init(|| {
             let path = target_dir().join("wnetd");
-            if !path.is_file() {
-                let status = Command::new(env!("CARGO"))
-                    .args(["build", "-q", "-p", "wnetd", "--bin", "wnetd"])
-                    .current_dir(workspace())
-                    .status()
-                    .unwrap();
-                assert!(status.success(), "cargo build -p wnetd failed");
+            let profile = target_dir();
+            let release = profile.file_name().is_some_and(|n| n == "release");
+            let mut cmd = Command::new(env!("CARGO"));
+            cmd.args(["build", "-q", "-p", "wnetd", "--bin", "wnetd"])
+                .current_dir(workspace());
+            if release {
+                cmd.arg("--release");
             }
+            let status = cmd.status().unwrap();
+            assert!(status.success(), "cargo build -p wnetd failed");
+            assert!(path.is_file(), "{} is not built", path.display());
             path
         })
         .clone()
