@@ -453,6 +453,30 @@ impl File {
         .await
     }
 
+    /// Writes `input` to a named pipe and reads the answer in one IOCTL
+    /// (FSCTL_PIPE_TRANSCEIVE). An answer longer than `max_output` comes back truncated
+    /// (STATUS_BUFFER_OVERFLOW); read the rest with [`File::read_at`].
+    pub async fn transceive(&self, input: &[u8], max_output: u32) -> Result<Vec<u8>> {
+        use crate::msg::ioctl::{
+            FSCTL_PIPE_TRANSCEIVE, IOCTL_IS_FSCTL, IoctlRequest, IoctlResponse,
+        };
+        let timeout = self.tree.meta_timeout();
+        let resp = self
+            .exec(|ctx, id| async move {
+                let req = IoctlRequest {
+                    ctl_code: FSCTL_PIPE_TRANSCEIVE,
+                    file_id: id,
+                    input: input.to_vec(),
+                    max_output_response: max_output,
+                    flags: IOCTL_IS_FSCTL,
+                };
+                ctx.call(&req, input.len().max(max_output as usize), timeout)
+                    .await
+            })
+            .await?;
+        Ok(IoctlResponse::decode(&resp)?.output)
+    }
+
     /// Closes the handle and returns the final attributes.
     pub async fn close(self) -> Result<FileNetworkOpenInformation> {
         self.closed.store(true, Ordering::Relaxed);

@@ -12,6 +12,7 @@
 //! - [`client`]: what a caller gives to connect ([`ClientConfig`], [`Timeouts`]).
 //! - [`session`]: negotiate, SESSION_SETUP, keys; [`Session`].
 //! - [`tree`]: a share and its path operations (stat, list, rename, delete, mkdir); [`Tree`].
+//! - [`rpc`]: minimal DCE/RPC over named pipes: `srvsvc` share listing.
 //! - [`file`]: an open handle (read, write, flush, info, lock, close, pipelined I/O); [`File`].
 #![deny(missing_docs)]
 
@@ -22,6 +23,7 @@ pub mod crypto;
 pub mod error;
 pub mod file;
 pub mod msg;
+pub mod rpc;
 pub mod security;
 pub mod session;
 pub mod status;

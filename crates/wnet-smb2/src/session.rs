@@ -103,6 +103,20 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// Whether a failed reconnect attempt should be tried again: everything but a definite
+/// refusal of the credentials (a restarting server may answer oddly for a moment).
+fn worth_retrying(e: &Error) -> bool {
+    !matches!(
+        e.status(),
+        Some(
+            NtStatus::LOGON_FAILURE
+                | NtStatus::ACCOUNT_DISABLED
+                | NtStatus::ACCOUNT_RESTRICTION
+                | NtStatus::PASSWORD_EXPIRED
+        )
+    ) && !matches!(e, Error::Auth(_) | Error::BadSignature)
+}
+
 /// Whether `e` means the connection or session is gone, so a reconnect may help.
 pub(crate) fn is_connection_lost(e: &Error) -> bool {
     match e {
@@ -525,7 +539,7 @@ impl Session {
                     *self.inner.live.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(live);
                     return Ok(());
                 }
-                Err(e) if e.is_temporary() && tokio::time::Instant::now() + delay < deadline => {
+                Err(e) if worth_retrying(&e) && tokio::time::Instant::now() + delay < deadline => {
                     tracing::debug!("reconnect attempt failed: {e}");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(std::time::Duration::from_secs(1));
@@ -641,6 +655,11 @@ impl Session {
             ));
         }
         Ok((live, h.tree_id, r, encrypt))
+    }
+
+    /// Lists the server's shares (IPC$, srvsvc NetrShareEnum level 1).
+    pub async fn list_shares(&self) -> Result<Vec<crate::rpc::ShareInfo>> {
+        crate::rpc::list_shares(self).await
     }
 
     /// Sends an ECHO and waits for the answer; returns the round-trip time.

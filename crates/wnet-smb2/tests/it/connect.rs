@@ -61,3 +61,16 @@ async fn encryption_on_request() {
         std::fs::read(s.share_dir("ro").join("hello.txt")).unwrap()
     );
 }
+
+#[tokio::test]
+async fn lists_shares_over_srvsvc() {
+    let s = samba();
+    let sess = session(&s).await;
+    let shares = sess.list_shares().await.unwrap();
+    let names: Vec<&str> = shares.iter().map(|s| s.name.as_str()).collect();
+    assert!(names.contains(&"rw"), "{names:?}");
+    assert!(names.contains(&"ro"), "{names:?}");
+    assert!(names.contains(&"IPC$"), "{names:?}");
+    assert!(shares.iter().find(|s| s.name == "rw").unwrap().is_disk());
+    assert!(!shares.iter().find(|s| s.name == "IPC$").unwrap().is_disk());
+}

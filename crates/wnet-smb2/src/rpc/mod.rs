@@ -1,0 +1,94 @@
+//! Minimal DCE/RPC over SMB named pipes (MS-RPCE, C706): enough to call `srvsvc`
+//! NetrShareEnum and list a server's shares.
+//!
+//! # Layout
+//! - [`pdu`]: connection-oriented PDUs (bind, bind_ack, request, response, fault).
+//! - [`ndr`]: the little NDR reader/writer the calls need.
+//! - [`srvsvc`]: NetrShareEnum (opnum 15), level 1.
+
+pub mod ndr;
+pub mod pdu;
+pub mod srvsvc;
+
+use crate::error::{Error, Result};
+use crate::file::File;
+use crate::msg::create::{disposition, share};
+use crate::msg::fscc::access;
+use crate::session::Session;
+use crate::tree::CreateOptions;
+pub use srvsvc::ShareInfo;
+
+/// Largest pipe read/transceive output we ask for.
+const PIPE_OUT: u32 = 65536;
+
+/// Sends one PDU and collects the fragments of the answer (until the last-fragment flag).
+async fn call(pipe: &File, pdu_bytes: &[u8]) -> Result<Vec<pdu::Fragment>> {
+    let mut buf = pipe.transceive(pdu_bytes, PIPE_OUT).await?;
+    let mut frags = Vec::new();
+    loop {
+        while let Some((f, n)) = pdu::parse(&buf)? {
+            buf.drain(..n);
+            let last = f.last || f.ptype != pdu::RESPONSE;
+            frags.push(f);
+            if last {
+                return Ok(frags);
+            }
+        }
+        let more = pipe.read_at(0, PIPE_OUT as usize).await?;
+        if more.is_empty() {
+            return Err(Error::Protocol(crate::msg::DecodeError(
+                "rpc: pipe ended mid-response",
+            )));
+        }
+        buf.extend_from_slice(&more);
+    }
+}
+
+/// Lists the shares of the session's server over `IPC$` / `srvsvc`.
+///
+/// Errors: any SMB error of the tree connect or pipe open (e.g. ACCESS_DENIED); a DCE/RPC
+/// fault or WERROR becomes [`Error::Protocol`] / [`Error::Status`] with the code.
+pub async fn list_shares(session: &Session) -> Result<Vec<ShareInfo>> {
+    let ipc = session.tree_connect("IPC$").await?;
+    let opts = CreateOptions {
+        access: access::READ_DATA
+            | access::WRITE_DATA
+            | access::READ_EA
+            | access::WRITE_EA
+            | access::READ_ATTRIBUTES
+            | access::WRITE_ATTRIBUTES
+            | access::READ_CONTROL
+            | access::SYNCHRONIZE,
+        disposition: disposition::OPEN,
+        options: 0,
+        share_access: share::READ | share::WRITE,
+        attributes: 0,
+        durable: false,
+        lease: None,
+    };
+    let pipe = ipc.create("srvsvc", &opts).await?;
+    let result = async {
+        let ack = call(&pipe, &pdu::bind(1, srvsvc::INTERFACE, srvsvc::VERSION)).await?;
+        if ack.first().map(|f| f.ptype) != Some(pdu::BIND_ACK) {
+            return Err(Error::Protocol(crate::msg::DecodeError(
+                "rpc: bind refused",
+            )));
+        }
+        let stub = srvsvc::share_enum_request(&session.config().host);
+        let frags = call(&pipe, &pdu::request(2, srvsvc::OPNUM_SHARE_ENUM, &stub)).await?;
+        if let Some(f) = frags.iter().find(|f| f.ptype == pdu::FAULT) {
+            return Err(Error::Auth(format!("srvsvc fault 0x{:08x}", f.status)));
+        }
+        let stub: Vec<u8> = frags.into_iter().flat_map(|f| f.body).collect();
+        match srvsvc::share_enum_response(&stub)? {
+            Ok(l) => Ok(l),
+            Err(werror) => Err(Error::Auth(format!(
+                "NetrShareEnum failed: WERROR {werror}"
+            ))),
+        }
+    }
+    .await;
+    let _ = pipe.close().await;
+    let _ = ipc.disconnect().await;
+    result
+}
