@@ -44,7 +44,7 @@ pub struct SmbProvider {
     cfg: SmbProviderConfig,
     rt: Option<tokio::runtime::Runtime>,
     table: Mutex<ConnectionTable>,
-    pool: tokio::sync::Mutex<SessionPool>,
+    pool: SessionPool,
 }
 
 impl std::fmt::Debug for SmbProvider {
@@ -73,7 +73,7 @@ impl SmbProvider {
             cfg,
             rt: Some(rt),
             table: Mutex::new(ConnectionTable::default()),
-            pool: tokio::sync::Mutex::new(SessionPool::default()),
+            pool: SessionPool::default(),
         })
     }
 
@@ -122,8 +122,7 @@ impl SmbProvider {
             let tree = conn.tree;
             let _ = self.rt().block_on(async move { tree.disconnect().await });
         }
-        self.rt()
-            .block_on(async { self.pool.lock().await.clear().await });
+        self.rt().block_on(async { self.pool.clear().await });
     }
 
     async fn connect(&self, request: &AddConnection, key: &ConnKey) -> Result<LiveConnection> {
@@ -148,14 +147,12 @@ impl SmbProvider {
         };
         let session = self
             .pool
-            .lock()
-            .await
             .acquire(&server, &creds, self.cfg.timeouts)
             .await?;
         let tree = match session.tree_connect(remote.share()).await {
             Ok(t) => t,
             Err(e) => {
-                self.pool.lock().await.release(&server).await;
+                self.pool.release(&server).await;
                 return Err(core_error(&e, &format!("connecting to {remote}")));
             }
         };
@@ -185,7 +182,7 @@ impl SmbProvider {
                     Ok(Ok(_)) => unreachable!(),
                 };
                 let _ = tree.disconnect().await;
-                self.pool.lock().await.release(&server).await;
+                self.pool.release(&server).await;
                 return Err(Error::new(
                     ErrorKind::Code(wnet_core::WinError::ERROR_GEN_FAILURE),
                     format!("cannot mount {remote} at {}: {why}", mountpoint.display()),
@@ -294,7 +291,7 @@ impl SmbProvider {
         remove_mountpoint(&mountpoint);
         self.rt().block_on(async {
             let _ = tree.disconnect().await;
-            self.pool.lock().await.release(&server).await;
+            self.pool.release(&server).await;
         });
         Ok(())
     }

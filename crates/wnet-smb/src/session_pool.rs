@@ -50,81 +50,135 @@ struct Pooled {
     trees: usize,
 }
 
-/// Sessions by server. Owned by the connection table's owner (the provider).
+/// Sessions by server. Internally locked, and the lock is never held across a network wait,
+/// so one slow server delays no other connection (and no shutdown).
 #[derive(Default)]
 pub struct SessionPool {
-    sessions: HashMap<ServerKey, Pooled>,
+    sessions: std::sync::Mutex<HashMap<ServerKey, Pooled>>,
+}
+
+enum Plan {
+    Reuse,
+    ProveThenReuse,
+    Connect,
 }
 
 impl SessionPool {
-    /// The session for `server` as `creds`' user: the live one if there is one (the password
-    /// checked anew if it differs), else a new one. Counts one more tree on it.
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<ServerKey, Pooled>> {
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn plan(&self, server: &ServerKey, creds: &Credentials) -> Result<Plan, Error> {
+        let sessions = self.sessions();
+        let Some(p) = sessions.get(server) else {
+            return Ok(Plan::Connect);
+        };
+        if !p.user.eq_ignore_ascii_case(&creds.user) {
+            return Err(Error::new(
+                ErrorKind::SessionCredentialConflict,
+                format!(
+                    "{}:{} is connected as {:?}; a connection as {:?} needs that one closed first",
+                    server.host, server.port, p.user, creds.user
+                ),
+            ));
+        }
+        if p.password.expose() != creds.password.expose() {
+            return Ok(Plan::ProveThenReuse);
+        }
+        Ok(Plan::Reuse)
+    }
+
+    /// Counts one more tree on the live session of `server`, if it is `user`'s.
+    fn take_tree(&self, server: &ServerKey, user: &str) -> Option<Session> {
+        let mut sessions = self.sessions();
+        let p = sessions
+            .get_mut(server)
+            .filter(|p| p.user.eq_ignore_ascii_case(user))?;
+        p.trees += 1;
+        Some(p.session.clone())
+    }
+
+    /// The session for `server` as `creds`' user: the live one if there is one (a different
+    /// password is proven first on a SESSION_SETUP of its own), else a new one. Counts one
+    /// more tree on it.
     ///
     /// # Errors
     /// 1219 if another user name holds a session to this server; the mapped engine error if
     /// connecting or authenticating fails (the live session is left untouched).
     pub async fn acquire(
-        &mut self,
+        &self,
         server: &ServerKey,
         creds: &Credentials,
         timeouts: Timeouts,
     ) -> Result<Session, Error> {
-        if let Some(p) = self.sessions.get(server) {
-            if !p.user.eq_ignore_ascii_case(&creds.user) {
-                return Err(Error::new(
-                    ErrorKind::SessionCredentialConflict,
-                    format!(
-                        "{}:{} is connected as {:?}; a connection as {:?} needs that one closed first",
-                        server.host, server.port, p.user, creds.user
-                    ),
-                ));
-            }
-            if p.password.expose() != creds.password.expose() {
-                // A different password never rides on the live session: prove it first.
+        match self.plan(server, creds)? {
+            Plan::Reuse => {}
+            Plan::ProveThenReuse => {
                 let probe = connect(server, creds, timeouts).await?;
                 let _ = probe.logoff().await;
             }
-        } else {
-            let session = connect(server, creds, timeouts).await?;
-            self.sessions.insert(
-                server.clone(),
-                Pooled {
-                    session,
-                    user: creds.user.clone(),
-                    password: creds.password.clone(),
-                    trees: 0,
-                },
-            );
+            Plan::Connect => {
+                let session = connect(server, creds, timeouts).await?;
+                let spare = {
+                    let mut sessions = self.sessions();
+                    if sessions.contains_key(server) {
+                        // Another connection made one meanwhile: use that one (or refuse below).
+                        Some(session)
+                    } else {
+                        sessions.insert(
+                            server.clone(),
+                            Pooled {
+                                session,
+                                user: creds.user.clone(),
+                                password: creds.password.clone(),
+                                trees: 0,
+                            },
+                        );
+                        None
+                    }
+                };
+                if let Some(spare) = spare {
+                    let _ = spare.logoff().await;
+                    self.plan(server, creds)?;
+                }
+            }
         }
-        let p = self.sessions.get_mut(server).expect("inserted above");
-        p.trees += 1;
-        Ok(p.session.clone())
+        self.take_tree(server, &creds.user).ok_or_else(|| {
+            Error::new(
+                ErrorKind::SessionCredentialConflict,
+                format!("the session to {}:{} went away", server.host, server.port),
+            )
+            .temporary()
+        })
     }
 
     /// Counts one tree less on `server`'s session; logs the session off when none is left.
-    pub async fn release(&mut self, server: &ServerKey) {
-        let done = match self.sessions.get_mut(server) {
-            Some(p) => {
-                p.trees = p.trees.saturating_sub(1);
-                p.trees == 0
+    pub async fn release(&self, server: &ServerKey) {
+        let done = {
+            let mut sessions = self.sessions();
+            match sessions.get_mut(server) {
+                Some(p) if p.trees <= 1 => sessions.remove(server),
+                Some(p) => {
+                    p.trees -= 1;
+                    None
+                }
+                None => None,
             }
-            None => false,
         };
-        if done {
-            if let Some(p) = self.sessions.remove(server) {
-                let _ = p.session.logoff().await;
-            }
+        if let Some(p) = done {
+            let _ = p.session.logoff().await;
         }
     }
 
     /// The user of the live session to `server`, if any.
-    pub fn user(&self, server: &ServerKey) -> Option<&str> {
-        self.sessions.get(server).map(|p| p.user.as_str())
+    pub fn user(&self, server: &ServerKey) -> Option<String> {
+        self.sessions().get(server).map(|p| p.user.clone())
     }
 
     /// Logs off every session.
-    pub async fn clear(&mut self) {
-        for (_, p) in self.sessions.drain() {
+    pub async fn clear(&self) {
+        let all: Vec<Pooled> = self.sessions().drain().map(|(_, p)| p).collect();
+        for p in all {
             let _ = p.session.logoff().await;
         }
     }
@@ -140,7 +194,9 @@ async fn connect(
         ClientConfig::new(server.host.clone(), user, creds.password.expose()).port(server.port);
     cfg.domain = domain;
     cfg.require_encryption = creds.require_encryption;
-    cfg.require_signing = creds.require_signing || cfg.require_signing;
+    // Authenticated sessions are always signed; demanding it also refuses guest sessions (no key
+    // to sign with), so a guest share needs CONNECT_REQUIRE_INTEGRITY off, as on Windows.
+    cfg.require_signing = creds.require_signing;
     cfg.timeouts = timeouts;
     let what = format!("connecting to {}:{}", server.host, server.port);
     Session::connect(cfg)

@@ -257,3 +257,46 @@ fn shutdown_unmounts_every_drive() {
     assert!(!is_mounted(&f.root.join("Y")));
     assert!(f.provider.connections().unwrap().is_empty());
 }
+
+#[test]
+fn a_guest_share_needs_no_credentials_unless_integrity_is_required() {
+    let samba = wnet_testkit::SambaBuilder::new()
+        .user(DEFAULT_USER, DEFAULT_PASSWORD)
+        .global("map to guest", "Bad User")
+        .share(
+            wnet_testkit::Share::new("pub")
+                .option("guest ok", "yes")
+                .option("valid users", ""),
+        )
+        .start()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let provider = SmbProvider::new(SmbProviderConfig {
+        drive_root: dir.path().join("Network"),
+        timeouts: Timeouts::default(),
+        default_user: "nobody-in-particular".into(),
+    })
+    .unwrap();
+    let mut request = AddConnection {
+        resource_type: ResourceType::Disk,
+        local: Some(LocalName::Drive(b'G')),
+        remote: UncPath::parse(&samba.unc("pub")).unwrap(),
+        user: None,
+        password: None,
+        flags: ConnectFlags::REQUIRE_INTEGRITY,
+    };
+    let e = provider.add_connection(&request).unwrap_err();
+    assert_eq!(
+        e.win_error().0,
+        1326,
+        "a guest session cannot be signed: {e}"
+    );
+    request.flags = ConnectFlags::empty();
+    provider.add_connection(&request).unwrap();
+    std::fs::write(dir.path().join("Network/G/guest.txt"), b"as guest").unwrap();
+    assert_eq!(
+        std::fs::read(samba.share_dir("pub").join("guest.txt")).unwrap(),
+        b"as guest"
+    );
+    provider.shutdown();
+}

@@ -2,5 +2,6 @@
 
 mod fixture;
 mod handshake;
+mod lifecycle;
 mod profile_semantics;
 mod start;

@@ -1,0 +1,172 @@
+//! The real daemon binary's life with drives: SIGTERM unmounts every drive; after SIGKILL a new
+//! daemon detaches the dead mounts and restores the remembered connections; an unreachable
+//! remembered server shows as Unavailable without delaying anything.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use wnet_core::ConnectionStatus;
+use wnet_proto::{AddConnectionArgs, Client, Paths, Reply, Request};
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba, SambaBuilder, Share};
+
+fn wnetd() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_wnetd"))
+}
+
+fn mounted(path: &Path) -> bool {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .any(|l| l.split(' ').nth(4) == Some(path.to_str().unwrap()))
+}
+
+fn wait_for(what: &str, bound: Duration, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + bound;
+    while !ok() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn gone(pid: u32) -> bool {
+    !Path::new(&format!("/proc/{pid}")).exists()
+        || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
+}
+
+fn connect(c: &mut Client, device: &str, unc: &str, user: Option<&str>, password: Option<&str>) {
+    let reply = c
+        .call(&Request::AddConnection(AddConnectionArgs {
+            resource_type: 1,
+            local: Some(device.into()),
+            remote: unc.into(),
+            provider: None,
+            user: user.map(str::to_owned),
+            password: password.map(wnet_core::Secret::new),
+            flags: wnet_core::ConnectFlags::UPDATE_PROFILE.bits(),
+            save_credentials: false,
+        }))
+        .unwrap_or_else(|e| panic!("connecting {device} to {unc}: {e}"));
+    assert!(matches!(reply, Reply::Connection(_)), "{reply:?}");
+}
+
+fn listing(c: &mut Client) -> Vec<(String, ConnectionStatus)> {
+    match c.call(&Request::List).unwrap() {
+        Reply::Listing { connections, .. } => {
+            connections.into_iter().map(|r| (r.local.map(|l| l.to_string()).unwrap_or_default(), r.status)).collect()
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A Samba whose share `pub` needs no credentials (an unknown user becomes the guest).
+fn guest_samba() -> Samba {
+    SambaBuilder::new()
+        .user(DEFAULT_USER, DEFAULT_PASSWORD)
+        .global("map to guest", "Bad User")
+        .share(Share::new("pub").option("guest ok", "yes").option("valid users", ""))
+        .share(Share::new("rw"))
+        .start()
+        .unwrap()
+}
+
+#[test]
+fn sigterm_unmounts_every_drive_and_keeps_the_profile() {
+    let samba = Samba::start_default();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
+    let pid = c.daemon_pid();
+    connect(&mut c, "Z:", &samba.unc("rw"), Some(DEFAULT_USER), Some(DEFAULT_PASSWORD));
+    connect(&mut c, "Y:", &samba.unc("ro"), Some(DEFAULT_USER), Some(DEFAULT_PASSWORD));
+    let (z, y) = (paths.drive_root.join("Z"), paths.drive_root.join("Y"));
+    assert!(mounted(&z) && mounted(&y));
+    std::fs::write(z.join("last-words.txt"), b"written before SIGTERM").unwrap();
+    // SAFETY: signalling the daemon this test started.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    wait_for("the daemon to exit", Duration::from_secs(15), || gone(pid));
+    assert!(!mounted(&z) && !mounted(&y), "every drive is unmounted");
+    assert!(!paths.socket.exists());
+    assert_eq!(std::fs::read(samba.share_dir("rw").join("last-words.txt")).unwrap(), b"written before SIGTERM");
+    let profile = wnet_core::ProfileStore::new(paths.profile.clone()).load().unwrap();
+    assert_eq!(profile.devices.len(), 2, "the remembered connections stay remembered");
+}
+
+#[test]
+fn after_sigkill_a_new_daemon_cleans_up_and_restores() {
+    let samba = guest_samba();
+    let private = Samba::start_default();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
+    let pid = c.daemon_pid();
+    // Remembered with no credentials: restorable without a password.
+    connect(&mut c, "P:", &samba.unc("pub"), None, None);
+    // Remembered with credentials that are not saved: not restorable, must show Unavailable.
+    connect(&mut c, "R:", &private.unc("rw"), Some(DEFAULT_USER), Some(DEFAULT_PASSWORD));
+    let (p, r) = (paths.drive_root.join("P"), paths.drive_root.join("R"));
+    assert!(mounted(&p) && mounted(&r));
+    // SAFETY: signalling the daemon this test started.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    wait_for("the daemon to die", Duration::from_secs(10), || gone(pid));
+    assert!(mounted(&p), "a killed daemon leaves its mounts behind (dead)");
+    let started = Instant::now();
+    let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
+    assert_ne!(c.daemon_pid(), pid);
+    wait_for("P: to be restored", Duration::from_secs(15), || {
+        listing(&mut c).contains(&("P:".into(), ConnectionStatus::Ok))
+    });
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert!(mounted(&p));
+    assert_eq!(std::fs::read_dir(&p).unwrap().count(), 0, "the restored drive answers");
+    let rows = listing(&mut c);
+    assert!(rows.contains(&("R:".into(), ConnectionStatus::Unavailable)), "{rows:?}");
+    assert!(!mounted(&r), "no dead mount left where a drive was not restored");
+    let new_pid = c.daemon_pid();
+    // SAFETY: signalling the daemon this test started.
+    unsafe { libc::kill(new_pid as i32, libc::SIGTERM) };
+    wait_for("the daemon to exit", Duration::from_secs(15), || gone(new_pid));
+    assert!(!mounted(&p));
+}
+
+#[test]
+fn an_unreachable_remembered_server_delays_nothing() {
+    let samba = guest_samba();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    let store = wnet_core::ProfileStore::new(paths.profile.clone());
+    let remember = |device: &str, remote: &str| {
+        store
+            .remember(
+                wnet_core::LocalName::parse(device).unwrap(),
+                wnet_core::RememberedConnection {
+                    remote_path: wnet_core::UncPath::parse(remote).unwrap(),
+                    user_name: String::new(),
+                    provider_name: "Microsoft Windows Network".into(),
+                    provider_type: 0x20000,
+                    connection_type: 1,
+                    defer_flags: 4,
+                    connect_flags: 0,
+                },
+            )
+            .unwrap()
+    };
+    // A server that never answers: a loopback listener that never accepts, so the TCP
+    // connection is made and the SMB negotiate waits for its deadline.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    remember("U:", &format!(r"\\127.0.0.1@{silent_port}\gone"));
+    remember("P:", &samba.unc("pub"));
+    let started = Instant::now();
+    let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3), "the daemon serves at once: {:?}", started.elapsed());
+    wait_for("P: to be restored", Duration::from_secs(4), || {
+        listing(&mut c).contains(&("P:".into(), ConnectionStatus::Ok))
+    });
+    let rows = listing(&mut c);
+    assert!(rows.contains(&("U:".into(), ConnectionStatus::Unavailable)), "{rows:?}");
+    let pid = c.daemon_pid();
+    // SAFETY: signalling the daemon this test started.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    wait_for("the daemon to exit", Duration::from_secs(15), || gone(pid));
+    drop(silent);
+}
