@@ -1,5 +1,7 @@
 //! The SMB provider and its drives against a real Samba.
 
 mod drive;
-mod provider;
+mod drive_failure;
+mod drive_io;
 mod drive_unmount;
+mod provider;

@@ -1,0 +1,107 @@
+//! An unreachable server never hangs the drive: the first request fails within the deadline,
+//! the drive turns Disconnected, later requests fail at once, and it recovers when the server
+//! answers again.
+
+use crate::drive::{mount_with, unique};
+use std::fs;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use wnet_smb::drive::{DriveState, DriveTimeouts};
+use wnet_testkit::Samba;
+
+const DEADLINE: Duration = Duration::from_secs(2);
+
+/// `ls DIR`: whether it succeeded and how long it took.
+fn ls(dir: &std::path::Path) -> (bool, Duration) {
+    let t = Instant::now();
+    let ok = Command::new("ls")
+        .arg(dir)
+        .output()
+        .unwrap()
+        .status
+        .success();
+    (ok, t.elapsed())
+}
+
+/// Stops (SIGSTOP) smbd and its children; continues them when dropped.
+struct Stopped(Vec<u32>);
+
+impl Stopped {
+    fn signal(&self, sig: i32) {
+        for &p in &self.0 {
+            // SAFETY: plain kill(2) on pids of the test's own smbd.
+            unsafe { libc::kill(p as i32, sig) };
+        }
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        self.signal(libc::SIGCONT);
+    }
+}
+
+#[test]
+fn a_stopped_server_fails_ls_within_the_bound_then_at_once_and_recovers() {
+    let samba = Samba::start_default();
+    let timeouts = DriveTimeouts { request: DEADLINE };
+    let m = mount_with(&samba, "rw", false, timeouts);
+    let d = unique("dead");
+    fs::create_dir(m.path(&d)).unwrap();
+    fs::write(m.path(&format!("{d}/f")), b"x").unwrap();
+    assert!(ls(&m.path(&d)).0);
+    // Let every cache expire: the next ls must ask the server.
+    std::thread::sleep(Duration::from_millis(1100));
+
+    let mut pids = samba.client_pids();
+    pids.push(samba.pid());
+    let stopped = Stopped(pids);
+    stopped.signal(libc::SIGSTOP);
+
+    let (ok, took) = ls(&m.path(&d));
+    assert!(!ok, "ls succeeded against a stopped server");
+    assert!(
+        took < DEADLINE + Duration::from_millis(1500),
+        "first ls took {took:?}"
+    );
+    assert_eq!(m.drive().state(), DriveState::Disconnected);
+    let (ok, took) = ls(&m.path(&d));
+    assert!(!ok);
+    assert!(took < Duration::from_millis(500), "second ls took {took:?}");
+    let t = Instant::now();
+    assert!(fs::metadata(m.path(&format!("{d}/other"))).is_err());
+    assert!(t.elapsed() < Duration::from_millis(500));
+
+    drop(stopped);
+    let t = Instant::now();
+    while m.drive().state() != DriveState::Connected {
+        assert!(t.elapsed() < Duration::from_secs(15), "no recovery");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(ls(&m.path(&d)).0);
+    assert_eq!(fs::read(m.path(&format!("{d}/f"))).unwrap(), b"x");
+}
+
+#[test]
+fn a_server_that_is_gone_fails_ls_within_the_bound() {
+    let samba = Samba::start_default();
+    let timeouts = DriveTimeouts { request: DEADLINE };
+    let m = mount_with(&samba, "rw", false, timeouts);
+    let d = unique("gone");
+    fs::create_dir(m.path(&d)).unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    drop(samba);
+    let (ok, took) = ls(&m.path(&d));
+    assert!(!ok);
+    assert!(
+        took < DEADLINE + Duration::from_millis(1500),
+        "first ls took {took:?}"
+    );
+    let (ok, took) = ls(&m.path(&d));
+    assert!(!ok);
+    assert!(
+        took < DEADLINE + Duration::from_millis(500),
+        "second ls took {took:?}"
+    );
+    assert_eq!(m.drive().state(), DriveState::Disconnected);
+}

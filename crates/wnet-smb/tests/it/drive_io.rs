@@ -1,0 +1,153 @@
+//! Large transfers, fsync reaching the server's disk, and the throughput of the drive next to
+//! `smbclient` on the same Samba.
+
+use crate::drive::{mount_with, pattern, unique};
+use std::fs;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use wnet_smb::drive::DriveTimeouts;
+use wnet_testkit::Samba;
+
+fn mb_per_s(bytes: usize, d: Duration) -> f64 {
+    bytes as f64 / d.as_secs_f64() / 1e6
+}
+
+#[test]
+fn a_256_mib_file_both_ways_is_byte_identical_and_timed_against_smbclient() {
+    const N: usize = 256 << 20;
+    let samba = crate::drive::samba();
+    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    let local = tempfile::tempdir().unwrap();
+    let src = local.path().join("src.bin");
+    let data = pattern(N, 256);
+    fs::write(&src, &data).unwrap();
+    let name = unique("big");
+
+    // Into the mount: cp returns after close(), i.e. after the server acknowledged all.
+    let t = Instant::now();
+    let st = Command::new("cp")
+        .arg(&src)
+        .arg(m.path(&name))
+        .status()
+        .unwrap();
+    let put = t.elapsed();
+    assert!(st.success());
+    assert!(
+        fs::read(m.disk(&name)).unwrap() == data,
+        "written file differs"
+    );
+
+    // Out of the mount.
+    let t = Instant::now();
+    let out = Command::new("cat").arg(m.path(&name)).output().unwrap();
+    let get = t.elapsed();
+    assert!(out.status.success());
+    assert!(out.stdout == data, "read file differs");
+    drop(out);
+
+    // The same through smbclient.
+    let remote = unique("big-smbclient");
+    let t = Instant::now();
+    let o = samba.smbclient("rw", &format!("put {} {remote}", src.display()));
+    let sput = t.elapsed();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let t = Instant::now();
+    let o = samba.smbclient("rw", &format!("get {remote} /dev/null"));
+    let sget = t.elapsed();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(fs::read(m.disk(&remote)).unwrap() == data);
+
+    eprintln!(
+        "256 MiB: drive write {:.0} MB/s, read {:.0} MB/s; smbclient put {:.0} MB/s, get {:.0} MB/s",
+        mb_per_s(N, put),
+        mb_per_s(N, get),
+        mb_per_s(N, sput),
+        mb_per_s(N, sget)
+    );
+    fs::remove_file(m.disk(&name)).unwrap();
+    fs::remove_file(m.disk(&remote)).unwrap();
+}
+
+#[test]
+fn many_writers_and_random_reads_stay_consistent() {
+    let samba = crate::drive::samba();
+    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    let name = unique("random");
+    let data = pattern(5 << 20, 5);
+    fs::write(m.path(&name), &data).unwrap();
+    let f = fs::File::open(m.path(&name)).unwrap();
+    let mut x = 12345u64;
+    for _ in 0..300 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let off = (x >> 20) as usize % data.len();
+        let len = ((x >> 8) as usize % 70_000).min(data.len() - off);
+        let mut buf = vec![0u8; len];
+        std::os::unix::fs::FileExt::read_exact_at(&f, &mut buf, off as u64).unwrap();
+        assert!(buf == data[off..off + len], "read at {off}+{len} differs");
+    }
+    // Interleaved writes at scattered offsets through one handle, then read back.
+    let mut want = data.clone();
+    let w = fs::OpenOptions::new()
+        .write(true)
+        .open(m.path(&name))
+        .unwrap();
+    for i in 0..200u64 {
+        let off = ((i * 7919 * 4099) % (want.len() as u64 - 5000)) as usize;
+        let chunk = pattern(3000, i + 100);
+        std::os::unix::fs::FileExt::write_all_at(&w, &chunk, off as u64).unwrap();
+        want[off..off + 3000].copy_from_slice(&chunk);
+    }
+    drop(w);
+    assert!(fs::read(m.disk(&name)).unwrap() == want);
+    assert!(fs::read(m.path(&name)).unwrap() == want);
+}
+
+/// Lines of `strace` output naming fsync or fdatasync.
+fn fsyncs(out: &str) -> usize {
+    out.lines()
+        .filter(|l| l.contains("fsync(") || l.contains("fdatasync("))
+        .count()
+}
+
+#[test]
+fn fsync_sends_an_smb2_flush_that_reaches_the_servers_disk() {
+    // A server of our own: its only client is this drive.
+    let samba = Samba::start_default();
+    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    let name = unique("fsync");
+    let mut f = fs::File::create(m.path(&name)).unwrap();
+    let pids = samba.client_pids();
+    assert!(!pids.is_empty());
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut cmd = Command::new("strace");
+    cmd.arg("-f")
+        .arg("-e")
+        .arg("trace=fsync,fdatasync")
+        .arg("-o")
+        .arg(log.path());
+    for p in &pids {
+        cmd.arg("-p").arg(p.to_string());
+    }
+    let mut strace = cmd.stderr(Stdio::piped()).spawn().unwrap();
+    // strace reports each attach on stderr.
+    let mut err = std::io::BufReader::new(strace.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+    assert!(line.contains("attached"), "{line}");
+
+    f.write_all(&pattern(3 << 20, 3)).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let before = fsyncs(&fs::read_to_string(log.path()).unwrap());
+    f.sync_all().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let after = fsyncs(&fs::read_to_string(log.path()).unwrap());
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(strace.id() as i32, libc::SIGINT) };
+    let _ = strace.wait();
+    assert_eq!(before, 0, "writes alone must not fsync on the server");
+    assert!(after >= 1, "fsync did not reach smbd's disk");
+    assert!(fs::read(m.disk(&name)).unwrap() == pattern(3 << 20, 3));
+}
