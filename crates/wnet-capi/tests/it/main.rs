@@ -1,7 +1,13 @@
 //! libwnet.so from C: real C (and C++) programs compiled with `cc` against
-//! `include/winnetwk.h` and the built library, run against a daemon.
+//! `include/winnetwk.h` and the built library, run against the daemon (in this process, or the
+//! real `wnetd` started on demand) and, for connections, a real Samba.
 
+mod enumeration;
 mod every_export;
+mod header;
+mod names;
 mod samba;
 mod seed;
 mod support;
+mod threads;
+mod valgrind;
