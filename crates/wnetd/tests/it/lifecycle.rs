@@ -51,9 +51,10 @@ fn connect(c: &mut Client, device: &str, unc: &str, user: Option<&str>, password
 
 fn listing(c: &mut Client) -> Vec<(String, ConnectionStatus)> {
     match c.call(&Request::List).unwrap() {
-        Reply::Listing { connections, .. } => {
-            connections.into_iter().map(|r| (r.local.map(|l| l.to_string()).unwrap_or_default(), r.status)).collect()
-        }
+        Reply::Listing { connections, .. } => connections
+            .into_iter()
+            .map(|r| (r.local.map(|l| l.to_string()).unwrap_or_default(), r.status))
+            .collect(),
         other => panic!("{other:?}"),
     }
 }
@@ -63,7 +64,11 @@ fn guest_samba() -> Samba {
     SambaBuilder::new()
         .user(DEFAULT_USER, DEFAULT_PASSWORD)
         .global("map to guest", "Bad User")
-        .share(Share::new("pub").option("guest ok", "yes").option("valid users", ""))
+        .share(
+            Share::new("pub")
+                .option("guest ok", "yes")
+                .option("valid users", ""),
+        )
         .share(Share::new("rw"))
         .start()
         .unwrap()
@@ -76,8 +81,20 @@ fn sigterm_unmounts_every_drive_and_keeps_the_profile() {
     let paths = Paths::under(dir.path());
     let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
     let pid = c.daemon_pid();
-    connect(&mut c, "Z:", &samba.unc("rw"), Some(DEFAULT_USER), Some(DEFAULT_PASSWORD));
-    connect(&mut c, "Y:", &samba.unc("ro"), Some(DEFAULT_USER), Some(DEFAULT_PASSWORD));
+    connect(
+        &mut c,
+        "Z:",
+        &samba.unc("rw"),
+        Some(DEFAULT_USER),
+        Some(DEFAULT_PASSWORD),
+    );
+    connect(
+        &mut c,
+        "Y:",
+        &samba.unc("ro"),
+        Some(DEFAULT_USER),
+        Some(DEFAULT_PASSWORD),
+    );
     let (z, y) = (paths.drive_root.join("Z"), paths.drive_root.join("Y"));
     assert!(mounted(&z) && mounted(&y));
     std::fs::write(z.join("last-words.txt"), b"written before SIGTERM").unwrap();
@@ -86,9 +103,18 @@ fn sigterm_unmounts_every_drive_and_keeps_the_profile() {
     wait_for("the daemon to exit", Duration::from_secs(15), || gone(pid));
     assert!(!mounted(&z) && !mounted(&y), "every drive is unmounted");
     assert!(!paths.socket.exists());
-    assert_eq!(std::fs::read(samba.share_dir("rw").join("last-words.txt")).unwrap(), b"written before SIGTERM");
-    let profile = wnet_core::ProfileStore::new(paths.profile.clone()).load().unwrap();
-    assert_eq!(profile.devices.len(), 2, "the remembered connections stay remembered");
+    assert_eq!(
+        std::fs::read(samba.share_dir("rw").join("last-words.txt")).unwrap(),
+        b"written before SIGTERM"
+    );
+    let profile = wnet_core::ProfileStore::new(paths.profile.clone())
+        .load()
+        .unwrap();
+    assert_eq!(
+        profile.devices.len(),
+        2,
+        "the remembered connections stay remembered"
+    );
 }
 
 #[test]
@@ -102,13 +128,22 @@ fn after_sigkill_a_new_daemon_cleans_up_and_restores() {
     // Remembered with no credentials: restorable without a password.
     connect(&mut c, "P:", &samba.unc("pub"), None, None);
     // Remembered with credentials that are not saved: not restorable, must show Unavailable.
-    connect(&mut c, "R:", &private.unc("rw"), Some(DEFAULT_USER), Some(DEFAULT_PASSWORD));
+    connect(
+        &mut c,
+        "R:",
+        &private.unc("rw"),
+        Some(DEFAULT_USER),
+        Some(DEFAULT_PASSWORD),
+    );
     let (p, r) = (paths.drive_root.join("P"), paths.drive_root.join("R"));
     assert!(mounted(&p) && mounted(&r));
     // SAFETY: signalling the daemon this test started.
     unsafe { libc::kill(pid as i32, libc::SIGKILL) };
     wait_for("the daemon to die", Duration::from_secs(10), || gone(pid));
-    assert!(mounted(&p), "a killed daemon leaves its mounts behind (dead)");
+    assert!(
+        mounted(&p),
+        "a killed daemon leaves its mounts behind (dead)"
+    );
     let started = Instant::now();
     let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
     assert_ne!(c.daemon_pid(), pid);
@@ -117,14 +152,26 @@ fn after_sigkill_a_new_daemon_cleans_up_and_restores() {
     });
     assert!(started.elapsed() < Duration::from_secs(15));
     assert!(mounted(&p));
-    assert_eq!(std::fs::read_dir(&p).unwrap().count(), 0, "the restored drive answers");
+    assert_eq!(
+        std::fs::read_dir(&p).unwrap().count(),
+        0,
+        "the restored drive answers"
+    );
     let rows = listing(&mut c);
-    assert!(rows.contains(&("R:".into(), ConnectionStatus::Unavailable)), "{rows:?}");
-    assert!(!mounted(&r), "no dead mount left where a drive was not restored");
+    assert!(
+        rows.contains(&("R:".into(), ConnectionStatus::Unavailable)),
+        "{rows:?}"
+    );
+    assert!(
+        !mounted(&r),
+        "no dead mount left where a drive was not restored"
+    );
     let new_pid = c.daemon_pid();
     // SAFETY: signalling the daemon this test started.
     unsafe { libc::kill(new_pid as i32, libc::SIGTERM) };
-    wait_for("the daemon to exit", Duration::from_secs(15), || gone(new_pid));
+    wait_for("the daemon to exit", Duration::from_secs(15), || {
+        gone(new_pid)
+    });
     assert!(!mounted(&p));
 }
 
@@ -158,12 +205,19 @@ fn an_unreachable_remembered_server_delays_nothing() {
     remember("P:", &samba.unc("pub"));
     let started = Instant::now();
     let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
-    assert!(started.elapsed() < Duration::from_secs(3), "the daemon serves at once: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the daemon serves at once: {:?}",
+        started.elapsed()
+    );
     wait_for("P: to be restored", Duration::from_secs(4), || {
         listing(&mut c).contains(&("P:".into(), ConnectionStatus::Ok))
     });
     let rows = listing(&mut c);
-    assert!(rows.contains(&("U:".into(), ConnectionStatus::Unavailable)), "{rows:?}");
+    assert!(
+        rows.contains(&("U:".into(), ConnectionStatus::Unavailable)),
+        "{rows:?}"
+    );
     let pid = c.daemon_pid();
     // SAFETY: signalling the daemon this test started.
     unsafe { libc::kill(pid as i32, libc::SIGTERM) };
