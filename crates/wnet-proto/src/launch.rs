@@ -16,7 +16,8 @@ use wnet_core::{Error, ErrorKind};
 pub const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The daemon executable: `$WNETD`, else `wnetd` beside the calling executable, else beside the
-/// shared library this code is linked into (`libwnet.so`), else `wnetd` on `PATH`.
+/// shared library this code is linked into (`libwnet.so`) or in its `../bin`, else `wnetd` on
+/// `PATH`.
 pub fn find_wnetd() -> Result<PathBuf, Error> {
     if let Some(path) = std::env::var_os("WNETD").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(path));
@@ -30,6 +31,13 @@ pub fn find_wnetd() -> Result<PathBuf, Error> {
         return Ok(p);
     }
     if let Some(p) = this_object_path().and_then(beside) {
+        return Ok(p);
+    }
+    // An installed libwnet.so in PREFIX/lib finds PREFIX/bin/wnetd.
+    if let Some(p) = this_object_path()
+        .and_then(|lib| lib.parent()?.parent().map(|prefix| prefix.join("bin/wnetd")))
+        .filter(|p| p.is_file())
+    {
         return Ok(p);
     }
     // The release directory when run from a test binary in target/<profile>/deps.
