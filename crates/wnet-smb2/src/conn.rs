@@ -512,7 +512,8 @@ impl Connection {
                 Ok(Ok(r)) => out.push(r),
                 Ok(Err(_)) => out.push(Err(Error::Disconnected)),
                 Err(_) => {
-                    self.forget(&mids);
+                    let dropped = self.forget(&mids);
+                    self.cancel(dropped).await;
                     return Err(Error::Timeout {
                         what: "response",
                         after: opts.timeout,
@@ -599,11 +600,66 @@ impl Connection {
     }
 
     /// Drops the waiters of timed-out requests; their credits still come back when (if) the
-    /// responses arrive.
-    fn forget(&self, mids: &[u64]) {
+    /// responses arrive. Returns what was dropped, for [`Connection::cancel`].
+    fn forget(&self, mids: &[u64]) -> Vec<(u64, Option<u64>, u64)> {
         let mut s = lock(&self.inner.state);
-        for m in mids {
-            s.pending.remove(m);
+        mids.iter()
+            .filter_map(|m| s.pending.remove(m).map(|p| (*m, p.async_id, p.session_id)))
+            .collect()
+    }
+
+    /// Asks the server to cancel requests we stopped waiting for (a blocking lock or a
+    /// change notify would otherwise stay pending and take effect later). Fire and forget:
+    /// CANCEL has no response and takes no credit. It is on the wire before this returns,
+    /// so whatever the caller sends next reaches the server after it.
+    async fn cancel(&self, dropped: Vec<(u64, Option<u64>, u64)>) {
+        if dropped.is_empty() || self.is_dead() {
+            return;
+        }
+        let conn = self.clone();
+        let sending = async move {
+            for (mid, async_id, session_id) in dropped {
+                let mut h = Header::request(crate::msg::Command::Cancel);
+                h.message_id = mid;
+                h.session_id = session_id;
+                if let Some(a) = async_id {
+                    h.flags.0 |= HeaderFlags::ASYNC_COMMAND;
+                    h.async_id = a;
+                }
+                let mut m = Vec::with_capacity(68);
+                h.encode(&mut m);
+                m.extend_from_slice(&[4, 0, 0, 0]);
+                let sec = lock(&conn.inner.state).sessions.get(&session_id).cloned();
+                let wire = match sec {
+                    Some(SessionSecurity {
+                        cipher: Some(c),
+                        encrypt_all: true,
+                        ..
+                    }) => match c.encrypt(session_id, &m) {
+                        Ok(w) => w,
+                        Err(_) => continue,
+                    },
+                    Some(SessionSecurity {
+                        signer: Some(signer),
+                        ..
+                    }) => {
+                        signer.sign(&mut m);
+                        m
+                    }
+                    _ => m,
+                };
+                let mut w = conn.inner.writer.lock().await;
+                if w.send(&[&wire]).await.is_err() {
+                    return;
+                }
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(1), sending)
+            .await
+            .is_err()
+        {
+            // Possibly a half-written frame: the stream can no longer be trusted.
+            self.kill();
         }
     }
 

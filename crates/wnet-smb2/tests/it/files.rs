@@ -133,3 +133,40 @@ async fn pipelined_64mib_write_then_read() {
     assert!(st.available >= 128, "credits leaked: {st:?}");
     std::fs::remove_file(s.share_dir("rw").join(&name)).unwrap();
 }
+
+#[tokio::test]
+async fn byte_range_locks_and_cancelled_blocking_lock() {
+    use std::time::Duration;
+    use wnet_smb2::NtStatus;
+    let s = samba();
+    let (u, p) = s.user();
+    let mut cfg = config(&s, u, p);
+    cfg.timeouts.data = Duration::from_millis(500);
+    let t = wnet_smb2::Session::connect(cfg)
+        .await
+        .unwrap()
+        .tree_connect("rw")
+        .await
+        .unwrap();
+    let name = unique("lock");
+    let a = t.create(&name, &CreateOptions::create_new()).await.unwrap();
+    let b = t.create(&name, &CreateOptions::read_write()).await.unwrap();
+    a.lock(0, 10, true, false).await.unwrap();
+    let e = b.lock(0, 10, true, false).await.unwrap_err();
+    assert_eq!(e.status(), Some(NtStatus::LOCK_NOT_GRANTED));
+    // A blocking lock that times out is cancelled on the server...
+    let e = b.lock(0, 10, true, true).await.unwrap_err();
+    assert!(matches!(e, wnet_smb2::Error::Timeout { .. }), "{e:?}");
+    a.unlock(0, 10).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // ...so it was not granted behind our back when A unlocked: B can lock now, A cannot.
+    b.lock(0, 10, true, false).await.unwrap();
+    let e = a.lock(0, 10, true, false).await.unwrap_err();
+    assert_eq!(e.status(), Some(NtStatus::LOCK_NOT_GRANTED));
+    assert_eq!(
+        b.unlock(20, 5).await.unwrap_err().status(),
+        Some(NtStatus::RANGE_NOT_LOCKED)
+    );
+    b.close().await.unwrap();
+    a.close().await.unwrap();
+}
