@@ -6,6 +6,7 @@ mod enumeration;
 mod every_export;
 mod header;
 mod names;
+mod restart;
 mod samba;
 mod seed;
 mod support;

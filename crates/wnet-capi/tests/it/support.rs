@@ -249,17 +249,21 @@ impl Env {
         }
     }
 
+    /// The pid of the daemon serving this environment's socket, if one does.
+    pub fn daemon_pid(&self) -> Option<u32> {
+        wnet_proto::Client::connect_to(&self.paths.socket, "wnet-capi-tests")
+            .ok()
+            .map(|c| c.daemon_pid())
+    }
+
     /// Stops a real daemon this environment's programs started (by its pid), if any.
     pub fn stop_started_daemon(&self) {
         if self.thread.is_some() {
             return;
         }
-        let Ok(client) = wnet_proto::Client::connect_to(&self.paths.socket, "wnet-capi-tests")
-        else {
+        let Some(pid) = self.daemon_pid() else {
             return;
         };
-        let pid = client.daemon_pid();
-        drop(client);
         // SAFETY: signalling the daemon this test's program started.
         unsafe { libc::kill(pid as i32, libc::SIGTERM) };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
