@@ -3,5 +3,6 @@
 mod fixture;
 mod handshake;
 mod lifecycle;
+mod ordinary_user;
 mod profile_semantics;
 mod start;

@@ -1,0 +1,125 @@
+//! An ordinary (non-root) user: the client starts the user's own daemon, which mounts the drive
+//! through fusermount3; root cannot enter that drive (no allow_other).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use wnet_proto::{AddConnectionArgs, Client, Paths, Reply, Request};
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
+
+const CHILD: &str = "WNET_TEST_USER_FLOW_UNC";
+const CHILD_BASE: &str = "WNET_TEST_USER_FLOW_BASE";
+
+/// Connects Z: (starting the daemon), writes through the drive, cancels. Run directly it runs as
+/// whoever runs the tests against its own Samba; the ordinary-user test runs it as that user.
+#[test]
+fn user_flow() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_samba, unc, base) = match (std::env::var(CHILD), std::env::var(CHILD_BASE)) {
+        (Ok(unc), Ok(base)) => (None, unc, PathBuf::from(base)),
+        _ => {
+            let samba = Samba::start_default();
+            let unc = samba.unc("rw");
+            (Some(samba), unc, tmp.path().to_path_buf())
+        }
+    };
+    let paths = Paths::under(&base);
+    let mut c =
+        Client::connect_with(&paths, Path::new(env!("CARGO_BIN_EXE_wnetd")), "user-flow").unwrap();
+    let daemon_uid = std::fs::read_to_string(format!("/proc/{}/status", c.daemon_pid()))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+        .unwrap();
+    // SAFETY: getuid cannot fail.
+    assert_eq!(
+        daemon_uid,
+        unsafe { libc::getuid() }.to_string(),
+        "the daemon runs as its user"
+    );
+    let reply = c
+        .call(&Request::AddConnection(AddConnectionArgs {
+            resource_type: 1,
+            local: Some("Z:".into()),
+            remote: unc,
+            provider: None,
+            user: Some(DEFAULT_USER.into()),
+            password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
+            flags: 0,
+            save_credentials: false,
+        }))
+        .unwrap();
+    assert!(matches!(reply, Reply::Connection(_)));
+    let drive = paths.drive_root.join("Z");
+    std::fs::write(
+        drive.join("from-user.txt"),
+        b"written by an ordinary user\n",
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read(drive.join("from-user.txt")).unwrap(),
+        b"written by an ordinary user\n"
+    );
+    assert!(matches!(
+        c.call(&Request::CancelConnection {
+            name: "Z:".into(),
+            flags: 1,
+            force: false
+        })
+        .unwrap(),
+        Reply::Done
+    ));
+    let pid = c.daemon_pid();
+    // SAFETY: signalling the daemon this flow started.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    for _ in 0..500 {
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn an_ordinary_user_gets_a_daemon_and_a_drive() {
+    let samba = Samba::start_default();
+    wnet_testkit::ensure_system_user(DEFAULT_USER).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let base = dir.path().join("home");
+    std::fs::create_dir(&base).unwrap();
+    let chown = std::process::Command::new("chown")
+        .arg(DEFAULT_USER)
+        .arg(&base)
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    let out = wnet_testkit::as_user(
+        DEFAULT_USER,
+        std::env::current_exe().unwrap().to_str().unwrap(),
+    )
+    .args([
+        "--exact",
+        "ordinary_user::user_flow",
+        "--test-threads=1",
+        "--nocapture",
+    ])
+    .env(CHILD, samba.unc("rw"))
+    .env(CHILD_BASE, &base)
+    .env("HOME", &base)
+    .stdin(std::process::Stdio::null())
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "the flow as {DEFAULT_USER} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(samba.share_dir("rw").join("from-user.txt")).unwrap(),
+        b"written by an ordinary user\n"
+    );
+}
