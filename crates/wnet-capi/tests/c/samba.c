@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <winnetwk.h>
 
 static void r(const char *label, DWORD code) { printf("%s=%lu\n", label, (unsigned long)code); }
@@ -23,8 +24,8 @@ int main(int argc, char **argv)
     FILE *f;
     const char *root = getenv("WNET_DRIVE_ROOT");
 
-    if (argc != 4 || root == NULL) {
-        fprintf(stderr, "usage: samba UNC USER PASSWORD (with WNET_DRIVE_ROOT set)\n");
+    if (argc != 5 || root == NULL) {
+        fprintf(stderr, "usage: samba UNC USER PASSWORD DEVICELESS_DIR (with WNET_DRIVE_ROOT set)\n");
         return 2;
     }
     memset(&nr, 0, sizeof nr);
@@ -104,6 +105,12 @@ int main(int argc, char **argv)
     s("enum.remembered.local", big.nr.lpLocalName);
     WNetCloseEnum(h);
 
+    /* A working directory on the drive refuses the cancel (2404). */
+    snprintf(path, sizeof path, "%s/Z", root);
+    r("chdir", chdir(path) == 0);
+    r("cancel.cwd", WNetCancelConnection2A("z:", CONNECT_UPDATE_PROFILE, FALSE));
+    r("chdir.out", chdir("/") == 0);
+
     /* A file open on the drive refuses the cancel, and nothing changes. */
     snprintf(path, sizeof path, "%s/Z/open.txt", root);
     f = fopen(path, "w");
@@ -134,6 +141,47 @@ int main(int argc, char **argv)
     s("use.redirect.access", buf);
     r("use.redirect.result", result);
     r("use.cancel", WNetCancelConnection2A(buf, 0, FALSE));
+
+    /* W forms: a deviceless connection, found by its remote name, refused with an open file,
+     * then cancelled by force with what was written kept. */
+    {
+        WCHAR wremote[512], wuser[128], wpass[128], wb[256];
+        NETRESOURCEW nrw;
+        size_t i;
+        int same = 1;
+        for (i = 0; argv[1][i] && i < 511; i++) wremote[i] = (WCHAR)(unsigned char)argv[1][i];
+        wremote[i] = 0;
+        for (i = 0; argv[2][i] && i < 127; i++) wuser[i] = (WCHAR)(unsigned char)argv[2][i];
+        wuser[i] = 0;
+        for (i = 0; argv[3][i] && i < 127; i++) wpass[i] = (WCHAR)(unsigned char)argv[3][i];
+        wpass[i] = 0;
+        memset(&nrw, 0, sizeof nrw);
+        nrw.dwType = RESOURCETYPE_DISK;
+        nrw.lpRemoteName = wremote;
+        r("w.add_deviceless", WNetAddConnection2W(&nrw, wpass, wuser, 0));
+        len = 256;
+        r("w.getuser", WNetGetUserW(wremote, wb, &len));
+        for (i = 0; argv[2][i]; i++)
+            if (wb[i] != (WCHAR)(unsigned char)argv[2][i]) same = 0;
+        r("w.getuser.same", same && wb[i] == 0);
+        r("w.openenum", WNetOpenEnumW(RESOURCE_CONNECTED, RESOURCETYPE_ANY, 0, NULL, &h));
+        count = 0xFFFFFFFF;
+        len = sizeof big;
+        r("w.enum", WNetEnumResourceW(h, &count, big.bytes, &len));
+        r("w.enum.count", count);
+        r("w.enum.local_null", ((NETRESOURCEW *)big.bytes)->lpLocalName == NULL);
+        WNetCloseEnum(h);
+        snprintf(path, sizeof path, "%s/deviceless.txt", argv[4]);
+        f = fopen(path, "w");
+        r("w.fopen", f != NULL);
+        if (f == NULL) return 1;
+        fputs("kept by a forced cancel\n", f);
+        fflush(f);
+        r("w.cancel.open", WNetCancelConnection2W(wremote, 0, FALSE));
+        r("w.cancel.forced", WNetCancelConnection2W(wremote, 0, TRUE));
+        fclose(f);
+        r("w.cancel.gone", WNetCancelConnection2W(wremote, 0, FALSE));
+    }
     printf("done\n");
     return 0;
 }

@@ -11,7 +11,14 @@ fn a_samba_share_as_z_through_the_c_api() {
     let exe = compile("samba.c", Lang::C, &[]);
     let env = Env::new();
     let unc = samba.unc("rw");
-    let run = env.run(&exe, &[&unc, DEFAULT_USER, DEFAULT_PASSWORD]);
+    let deviceless = env
+        .paths
+        .drive_root
+        .join("UNC")
+        .join(format!("{}@{}", samba.host(), samba.port()))
+        .join("rw");
+    let deviceless = deviceless.display().to_string();
+    let run = env.run(&exe, &[&unc, DEFAULT_USER, DEFAULT_PASSWORD, &deviceless]);
     assert!(run.stdout.ends_with("done\n"), "{run:#?}");
     let v = run.values();
     let get = |k: &str| v.get(k).map(String::as_str).unwrap_or("(missing)");
@@ -53,6 +60,9 @@ fn a_samba_share_as_z_through_the_c_api() {
     expect("openenum.remembered", "0");
     expect("enum.remembered", "0");
     expect("enum.remembered.local", "Z:");
+    expect("chdir", "1");
+    expect("cancel.cwd", "2404");
+    expect("chdir.out", "1");
     expect("fopen", "1");
     expect("cancel.open", "2401");
     expect("cancel.open.lasterror", "2401");
