@@ -29,7 +29,11 @@ async fn perf_stat_and_throughput() {
         t0.elapsed().as_secs_f64() * 1e6 / n as f64
     );
 
-    let size = 256usize << 20;
+    let size_mb: usize = std::env::var("WNET_PERF_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let size = size_mb << 20;
     let data = pattern(size, 5);
     let name = unique("perf");
     let f = t.create(&name, &CreateOptions::create_new()).await.unwrap();
@@ -43,11 +47,11 @@ async fn perf_stat_and_throughput() {
     assert!(back == data);
     let mb = size as f64 / 1e6;
     println!(
-        "engine 256 MiB write 8x1MiB: {:.0} MB/s",
+        "engine {size_mb} MiB write 8x1MiB: {:.0} MB/s",
         mb / w.as_secs_f64()
     );
     println!(
-        "engine 256 MiB read  8x1MiB: {:.0} MB/s",
+        "engine {size_mb} MiB read  8x1MiB: {:.0} MB/s",
         mb / r.as_secs_f64()
     );
 
