@@ -54,6 +54,12 @@ fn lost(e: &Error) -> bool {
     e.win_error() == WinError::ERROR_NO_NETWORK && e.message().starts_with("lost the connection")
 }
 
+/// `true` when the daemon is certainly gone (not merely slow: a timed-out request may still be
+/// running, and sending it again could do it twice).
+fn gone(e: &Error) -> bool {
+    lost(e) && !e.is_temporary()
+}
+
 /// Sends one request to the user's daemon (starting it if needed) and returns its answer.
 ///
 /// # Errors
@@ -65,7 +71,7 @@ pub fn call(request: &Request) -> Result<Reply, Error> {
     };
     let result = client.call(request);
     match result {
-        Err(e) if lost(&e) && reused => {
+        Err(e) if gone(&e) && reused => {
             // The daemon went away since this connection was last used: once more, afresh.
             drop(client);
             let mut fresh = Client::connect(CLIENT_NAME)?;

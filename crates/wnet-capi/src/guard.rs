@@ -73,11 +73,17 @@ fn provider_in(message: &str) -> Option<String> {
     Some(rest[..end].trim().to_owned()).filter(|p| !p.is_empty())
 }
 
+/// The answers that are part of a buffer or enumeration protocol, not failures: they leave the
+/// thread's extended error alone.
+const PROTOCOL_ANSWERS: [u32; 2] = [234, 259];
+
 /// Runs an export's body: `Ok(code)` is returned as is, a failure is recorded for
-/// `WNetGetLastError` and its code returned, a panic becomes 31 `ERROR_GEN_FAILURE`.
+/// `WNetGetLastError` (except 234 `ERROR_MORE_DATA` and 259 `ERROR_NO_MORE_ITEMS`) and its code
+/// returned, a panic becomes 31 `ERROR_GEN_FAILURE`.
 pub fn run(body: impl FnOnce() -> Res<u32>) -> u32 {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(code)) => code,
+        Ok(Err(fail)) if PROTOCOL_ANSWERS.contains(&fail.code) => fail.code,
         Ok(Err(fail)) => {
             last_error::record(fail.code, &fail.text, &fail.provider);
             fail.code

@@ -312,6 +312,10 @@ int main(void)
         r("GetLastErrorA.after_set.code", code);
         s("GetLastErrorA.after_set.text", buf);
         s("GetLastErrorA.after_set.provider", name);
+        len = 0;
+        r("GetUserA.sizequery", WNetGetUserA(NULL, NULL, &len));
+        WNetGetLastErrorA(&code, buf, sizeof buf, name, sizeof name);
+        r("GetLastErrorA.kept_after_234", code);
         WNetSetLastErrorW(1208, u"wide text", NULL);
         r("GetLastErrorW.ok", WNetGetLastErrorW(&code, wbuf, 256, NULL, 0));
         r("GetLastErrorW.code", code);

@@ -163,6 +163,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("GetLastErrorA.after_set.code", "5"),
     ("GetLastErrorA.after_set.text", "my "),
     ("GetLastErrorA.after_set.provider", "my provider"),
+    ("GetUserA.sizequery", "234"),
+    // 234 and 259 are protocol answers: the extended error stays.
+    ("GetLastErrorA.kept_after_234", "5"),
     ("GetLastErrorW.ok", "0"),
     ("GetLastErrorW.code", "1208"),
     ("GetLastErrorW.text", "1"),
