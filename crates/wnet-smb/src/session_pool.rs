@@ -58,7 +58,8 @@ pub struct SessionPool {
 }
 
 enum Plan {
-    Reuse,
+    /// The live session, one more tree already counted on it.
+    Reuse(Session),
     ProveThenReuse,
     Connect,
 }
@@ -68,9 +69,11 @@ impl SessionPool {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn plan(&self, server: &ServerKey, creds: &Credentials) -> Result<Plan, Error> {
-        let sessions = self.sessions();
-        let Some(p) = sessions.get(server) else {
+    /// Decides under the lock; a reuse counts its tree in the same step, so a concurrent
+    /// release cannot log the session off in between.
+    fn plan(&self, server: &ServerKey, creds: &Credentials, proven: bool) -> Result<Plan, Error> {
+        let mut sessions = self.sessions();
+        let Some(p) = sessions.get_mut(server) else {
             return Ok(Plan::Connect);
         };
         if !p.user.eq_ignore_ascii_case(&creds.user) {
@@ -82,20 +85,11 @@ impl SessionPool {
                 ),
             ));
         }
-        if p.password.expose() != creds.password.expose() {
+        if !proven && p.password.expose() != creds.password.expose() {
             return Ok(Plan::ProveThenReuse);
         }
-        Ok(Plan::Reuse)
-    }
-
-    /// Counts one more tree on the live session of `server`, if it is `user`'s.
-    fn take_tree(&self, server: &ServerKey, user: &str) -> Option<Session> {
-        let mut sessions = self.sessions();
-        let p = sessions
-            .get_mut(server)
-            .filter(|p| p.user.eq_ignore_ascii_case(user))?;
         p.trees += 1;
-        Some(p.session.clone())
+        Ok(Plan::Reuse(p.session.clone()))
     }
 
     /// The session for `server` as `creds`' user: the live one if there is one (a different
@@ -111,45 +105,43 @@ impl SessionPool {
         creds: &Credentials,
         timeouts: Timeouts,
     ) -> Result<Session, Error> {
-        match self.plan(server, creds)? {
-            Plan::Reuse => {}
-            Plan::ProveThenReuse => {
-                let probe = connect(server, creds, timeouts).await?;
-                let _ = probe.logoff().await;
-            }
-            Plan::Connect => {
-                let session = connect(server, creds, timeouts).await?;
-                let spare = {
-                    let mut sessions = self.sessions();
-                    if sessions.contains_key(server) {
-                        // Another connection made one meanwhile: use that one (or refuse below).
-                        Some(session)
-                    } else {
-                        sessions.insert(
-                            server.clone(),
-                            Pooled {
-                                session,
-                                user: creds.user.clone(),
-                                password: creds.password.clone(),
-                                trees: 0,
-                            },
-                        );
-                        None
+        let mut proven = false;
+        loop {
+            match self.plan(server, creds, proven)? {
+                Plan::Reuse(session) => return Ok(session),
+                Plan::ProveThenReuse => {
+                    let probe = connect(server, creds, timeouts).await?;
+                    let _ = probe.logoff().await;
+                    proven = true;
+                }
+                Plan::Connect => {
+                    let session = connect(server, creds, timeouts).await?;
+                    let spare = {
+                        let mut sessions = self.sessions();
+                        if sessions.contains_key(server) {
+                            Some(session)
+                        } else {
+                            sessions.insert(
+                                server.clone(),
+                                Pooled {
+                                    session: session.clone(),
+                                    user: creds.user.clone(),
+                                    password: creds.password.clone(),
+                                    trees: 1,
+                                },
+                            );
+                            return Ok(session);
+                        }
+                    };
+                    // Another connection made a session meanwhile: ours was proof enough of
+                    // the password; use (or be refused by) theirs.
+                    if let Some(spare) = spare {
+                        let _ = spare.logoff().await;
                     }
-                };
-                if let Some(spare) = spare {
-                    let _ = spare.logoff().await;
-                    self.plan(server, creds)?;
+                    proven = true;
                 }
             }
         }
-        self.take_tree(server, &creds.user).ok_or_else(|| {
-            Error::new(
-                ErrorKind::SessionCredentialConflict,
-                format!("the session to {}:{} went away", server.host, server.port),
-            )
-            .temporary()
-        })
     }
 
     /// Counts one tree less on `server`'s session; logs the session off when none is left.

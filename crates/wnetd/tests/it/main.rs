@@ -6,3 +6,4 @@ mod lifecycle;
 mod ordinary_user;
 mod profile_semantics;
 mod start;
+mod stress;
