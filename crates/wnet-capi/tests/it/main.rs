@@ -4,6 +4,7 @@
 
 mod enumeration;
 mod every_export;
+mod exports;
 mod header;
 mod names;
 mod restart;
