@@ -66,3 +66,53 @@ fn seed_starts_the_real_daemon_on_demand() {
     assert!(!env.remembered("Z:"));
     // Env's drop stops the daemon the program started, by its pid.
 }
+
+#[test]
+fn seed_against_samba_refuses_while_a_file_is_open_then_cancels() {
+    use wnet_proto::{AddConnectionArgs, Client, Request};
+    use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
+
+    let samba = Samba::start_default();
+    let exe = compile("seed.c", Lang::C, &[]);
+    let env = Env::new();
+    let mut client =
+        Client::connect_with(&env.paths, &crate::support::wnetd_binary(), "seed-test").unwrap();
+    client
+        .call(&Request::AddConnection(AddConnectionArgs {
+            resource_type: 1,
+            local: Some("Z:".into()),
+            remote: samba.unc("rw"),
+            provider: None,
+            user: Some(DEFAULT_USER.into()),
+            password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
+            flags: 1, // CONNECT_UPDATE_PROFILE
+            save_credentials: false,
+        }))
+        .unwrap();
+    assert!(env.remembered("Z:"));
+    let file = env.paths.drive_root.join("Z").join("seed.txt");
+    let mut open = std::fs::File::create(&file).unwrap();
+    std::io::Write::write_all(&mut open, b"still open").unwrap();
+
+    let run = env.run(&exe, &[]);
+    assert_eq!(
+        run.stdout, "WNetCancelConnection2 failed.\nresult=2401\n",
+        "{run:?}"
+    );
+    assert_eq!(run.code, 2401 % 256);
+    assert!(env.remembered("Z:"), "a refused cancel changes nothing");
+    assert!(file.exists(), "the drive is still there");
+
+    drop(open);
+    let run = env.run(&exe, &[]);
+    assert_eq!(
+        run.stdout, "Connection closed for z: drive.\nresult=0\n",
+        "{run:?}"
+    );
+    assert!(!env.remembered("Z:"), "the profile entry is gone");
+    assert_eq!(
+        std::fs::read_to_string(samba.share_dir("rw").join("seed.txt")).unwrap(),
+        "still open",
+        "what was written is on the server"
+    );
+}
