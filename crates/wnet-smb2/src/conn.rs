@@ -539,6 +539,7 @@ impl Connection {
         Option<SessionSecurity>,
         u16,
     )> {
+        let (mut top_up, mut top_ups) = (false, 0);
         loop {
             let notified = self.inner.credits_changed.notified();
             tokio::pin!(notified);
@@ -584,11 +585,24 @@ impl Connection {
                     return Ok((mids, rxs, sec, extra));
                 }
                 if s.pending.is_empty() {
-                    // Nothing in flight can grant more: waiting would never end.
-                    return Err(Error::InvalidInput(
-                        "request needs more credits than the server granted",
-                    ));
+                    // Nothing in flight can grant more: waiting would never end. Ask for
+                    // credits with an ECHO (a few times), or give up.
+                    if s.credits == 0 || top_ups >= 4 {
+                        return Err(Error::InvalidInput(
+                            "request needs more credits than the server granted",
+                        ));
+                    }
+                    top_up = true;
                 }
+            }
+            if top_up {
+                top_up = false;
+                top_ups += 1;
+                let mut m = Vec::with_capacity(68);
+                Header::request(crate::msg::Command::Echo).encode(&mut m);
+                m.extend_from_slice(&[4, 0, 0, 0]);
+                Box::pin(self.call(m, 0, opts)).await?;
+                continue;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return Err(Error::Timeout {
@@ -867,6 +881,57 @@ mod tests {
         let mut bad = good.clone();
         bad[20..24].copy_from_slice(&70u32.to_le_bytes());
         let _ = s.on_frame(bad, false);
+    }
+
+    struct FakeSigner;
+    impl Signer for FakeSigner {
+        fn sign(&self, msg: &mut [u8]) {
+            msg[SIGNATURE_RANGE].fill(0xAB);
+        }
+        fn verify(&self, msg: &mut [u8]) -> bool {
+            msg[SIGNATURE_RANGE].iter().all(|b| *b == 0xAB)
+        }
+    }
+
+    fn signed_session(s: &mut State) {
+        s.sessions.insert(
+            0,
+            SessionSecurity {
+                signer: Some(Arc::new(FakeSigner)),
+                ..Default::default()
+            },
+        );
+    }
+
+    #[test]
+    fn unsigned_or_badly_signed_responses_are_refused() {
+        let mut s = State::new();
+        signed_session(&mut s);
+        // Unsigned success: refused.
+        let mut rx = waiter(&mut s, 1);
+        deliver(s.on_frame(response(1, 1, NtStatus::SUCCESS, None), false));
+        assert!(matches!(rx.try_recv().unwrap(), Err(Error::BadSignature)));
+        // Signed, wrong signature: refused.
+        let mut rx = waiter(&mut s, 2);
+        let mut m = response(2, 1, NtStatus::SUCCESS, None);
+        m[16] |= HeaderFlags::SIGNED as u8;
+        m[SIGNATURE_RANGE].fill(0x11);
+        deliver(s.on_frame(m, false));
+        assert!(matches!(rx.try_recv().unwrap(), Err(Error::BadSignature)));
+        // Signed correctly: accepted.
+        let mut rx = waiter(&mut s, 3);
+        let mut m = response(3, 1, NtStatus::SUCCESS, None);
+        m[16] |= HeaderFlags::SIGNED as u8;
+        FakeSigner.sign(&mut m);
+        deliver(s.on_frame(m, false));
+        assert!(rx.try_recv().unwrap().is_ok());
+        // An unsigned error status passes (nothing to forge), and so does an encrypted frame.
+        let mut rx = waiter(&mut s, 4);
+        deliver(s.on_frame(response(4, 1, NtStatus::ACCESS_DENIED, None), false));
+        assert!(rx.try_recv().unwrap().is_ok());
+        let mut rx = waiter(&mut s, 5);
+        deliver(s.on_frame(response(5, 1, NtStatus::SUCCESS, None), true));
+        assert!(rx.try_recv().unwrap().is_ok());
     }
 
     #[test]

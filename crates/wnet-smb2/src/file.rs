@@ -453,6 +453,37 @@ impl File {
         .await
     }
 
+    /// Waits (up to `timeout`) for changes in the directory this handle is open on and
+    /// returns them. An empty list means the server overflowed its buffer
+    /// (STATUS_NOTIFY_ENUM_DIR): list the directory again. A timeout cancels the watch.
+    pub async fn watch(
+        &self,
+        filter: u32,
+        recursive: bool,
+        timeout: std::time::Duration,
+    ) -> Result<Vec<fscc::FileNotifyInformation>> {
+        use crate::msg::change_notify::{ChangeNotifyRequest, ChangeNotifyResponse};
+        let resp = self
+            .exec(|ctx, id| async move {
+                let req = ChangeNotifyRequest {
+                    watch_tree: recursive,
+                    output_buffer_length: 65536,
+                    file_id: id,
+                    completion_filter: filter,
+                };
+                ctx.call_raw(&req, 65536, timeout).await
+            })
+            .await?;
+        let h = Header::decode(&resp)?;
+        if h.status == NtStatus::NOTIFY_ENUM_DIR {
+            return Ok(Vec::new());
+        }
+        crate::session::check_status(&resp)?;
+        Ok(fscc::FileNotifyInformation::parse_list(
+            &ChangeNotifyResponse::decode(&resp)?.output,
+        )?)
+    }
+
     /// Writes `input` to a named pipe and reads the answer in one IOCTL
     /// (FSCTL_PIPE_TRANSCEIVE). An answer longer than `max_output` comes back truncated
     /// (STATUS_BUFFER_OVERFLOW); read the rest with [`File::read_at`].

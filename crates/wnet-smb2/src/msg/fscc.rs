@@ -379,6 +379,68 @@ impl FsAttributeInformation {
     }
 }
 
+/// CompletionFilter bits of CHANGE_NOTIFY (MS-SMB2 §2.2.35).
+pub mod notify_filter {
+    /// A name changed (create, delete, rename) of a file.
+    pub const FILE_NAME: u32 = 0x001;
+    /// A name changed of a directory.
+    pub const DIR_NAME: u32 = 0x002;
+    /// Attributes changed.
+    pub const ATTRIBUTES: u32 = 0x004;
+    /// Size changed.
+    pub const SIZE: u32 = 0x008;
+    /// Last write time changed.
+    pub const LAST_WRITE: u32 = 0x010;
+}
+
+/// Action values of FILE_NOTIFY_INFORMATION.
+pub mod notify_action {
+    /// Added.
+    pub const ADDED: u32 = 1;
+    /// Removed.
+    pub const REMOVED: u32 = 2;
+    /// Modified.
+    pub const MODIFIED: u32 = 3;
+    /// Renamed: the old name.
+    pub const RENAMED_OLD_NAME: u32 = 4;
+    /// Renamed: the new name.
+    pub const RENAMED_NEW_NAME: u32 = 5;
+}
+
+/// One FILE_NOTIFY_INFORMATION record (MS-FSCC §2.7.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileNotifyInformation {
+    /// `notify_action`.
+    pub action: u32,
+    /// The name relative to the watched directory.
+    pub name: String,
+}
+
+impl FileNotifyInformation {
+    /// Parses a CHANGE_NOTIFY output buffer.
+    pub fn parse_list(b: &[u8]) -> Result<Vec<Self>, DecodeError> {
+        const W: &str = "FILE_NOTIFY_INFORMATION";
+        let mut out = Vec::new();
+        let mut off = 0usize;
+        if b.is_empty() {
+            return Ok(out);
+        }
+        loop {
+            let e = b.get(off..).ok_or(DecodeError(W))?;
+            let next = u32_at(e, 0, W)? as usize;
+            let len = u32_at(e, 8, W)? as usize;
+            out.push(FileNotifyInformation {
+                action: u32_at(e, 4, W)?,
+                name: utf16_at(e, 12, len, W)?,
+            });
+            if next == 0 {
+                return Ok(out);
+            }
+            off = off.checked_add(next).ok_or(DecodeError(W))?;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,6 +498,34 @@ mod tests {
         let mut bad = a.clone();
         bad.set_u32(0, u32::MAX);
         assert!(DirEntry::parse_list(&bad, file_class::ID_BOTH_DIRECTORY).is_err());
+    }
+
+    #[test]
+    fn notify_records() {
+        let mut b = Vec::new();
+        let n = utf16("a.txt");
+        b.put_u32(24);
+        b.put_u32(notify_action::ADDED);
+        b.put_u32(n.len() as u32);
+        b.extend_from_slice(&n);
+        b.resize(24, 0);
+        b.put_u32(0);
+        b.put_u32(notify_action::REMOVED);
+        b.put_u32(2);
+        b.extend_from_slice(&utf16("b"));
+        let l = FileNotifyInformation::parse_list(&b).unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!(
+            l[0],
+            FileNotifyInformation {
+                action: 1,
+                name: "a.txt".into()
+            }
+        );
+        assert_eq!(l[1].name, "b");
+        for k in 0..b.len() {
+            let _ = FileNotifyInformation::parse_list(&b[..k]);
+        }
     }
 
     #[test]

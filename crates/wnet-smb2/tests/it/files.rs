@@ -170,3 +170,39 @@ async fn byte_range_locks_and_cancelled_blocking_lock() {
     b.close().await.unwrap();
     a.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_notify_sees_a_new_file() {
+    use std::time::Duration;
+    use wnet_smb2::msg::fscc::{notify_action, notify_filter};
+    let s = samba();
+    let t = rw(&s).await;
+    let d = unique("watch");
+    t.mkdir(&d).await.unwrap();
+    let dir = t.create(&d, &CreateOptions::directory()).await.unwrap();
+    let watcher = dir.watch(notify_filter::FILE_NAME, false, Duration::from_secs(5));
+    let maker = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        t.create(&format!("{d}/new.txt"), &CreateOptions::create_new())
+            .await
+            .unwrap()
+            .close()
+            .await
+            .unwrap();
+    };
+    let (events, ()) = tokio::join!(watcher, maker);
+    let events = events.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == notify_action::ADDED && e.name == "new.txt"),
+        "{events:?}"
+    );
+    // A watch that sees nothing times out (and is cancelled on the server).
+    let e = dir
+        .watch(notify_filter::FILE_NAME, false, Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, wnet_smb2::Error::Timeout { .. }), "{e:?}");
+    dir.close().await.unwrap();
+}
