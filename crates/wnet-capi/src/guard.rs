@@ -45,12 +45,12 @@ impl Fail {
             .map(|(_, v)| v.clone())
             .or_else(|| provider_in(e.message()))
             .unwrap_or_else(|| LIBRARY_NAME.into());
-        // The daemon's message already carries its code and context.
-        let text = if e.context().is_empty() {
-            e.message().to_owned()
-        } else {
-            e.to_string()
-        };
+        // The daemon's message already carries its code and context; what the client adds
+        // (e.g. who holds files open on a drive) follows, one entry per line.
+        let mut text = e.message().to_owned();
+        for (key, value) in e.context() {
+            text.push_str(&format!("\n{key}: {value}"));
+        }
         Fail {
             code: e.win_error().0,
             text,
@@ -126,6 +126,16 @@ mod tests {
         let (code, text, _) = last_error::get();
         assert_eq!(code, 31);
         assert!(text.contains("boom"), "{text}");
+    }
+
+    #[test]
+    fn context_entries_follow_the_message() {
+        let e = wnet_core::Error::new(wnet_core::ErrorKind::OpenFiles, "Z: has open files")
+            .with_context("holder", "/n/Z/a.txt  (pid 7, vi)");
+        let f = Fail::from_error(&e);
+        assert_eq!(f.code, 2401);
+        assert_eq!(f.text, "Z: has open files\nholder: /n/Z/a.txt  (pid 7, vi)");
+        assert_eq!(f.provider, LIBRARY_NAME);
     }
 
     #[test]
