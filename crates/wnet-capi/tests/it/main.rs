@@ -7,6 +7,7 @@ mod every_export;
 mod exports;
 mod header;
 mod names;
+mod resources;
 mod restart;
 mod samba;
 mod seed;
