@@ -75,7 +75,7 @@ pub enum Lang {
 
 static OUT: OnceLock<TempDir> = OnceLock::new();
 
-/// Compiles `source` (in `tests/c`) warning-free (`-Wall -Wextra -Werror`) as C or C++, with
+/// Compiles `source` (in `tests/c`) warning-free (`-Wall -Wextra -Wpedantic -Werror`) as C or C++, with
 /// extra flags, into a fresh executable; panics with the compiler's output on failure.
 pub fn compile(source: &str, lang: Lang, extra: &[&str]) -> PathBuf {
     // Tests run in parallel: each program is built once, and nobody runs it half-written.
@@ -106,13 +106,20 @@ fn build(source: &str, lang: Lang, extra: &[&str]) -> PathBuf {
             c
         }
     };
-    cmd.args(["-Wall", "-Wextra", "-Werror", "-g", "-pthread"])
-        .arg("-I")
-        .arg(workspace().join("include"))
-        .args(extra)
-        .arg(c_source(source))
-        .arg("-o")
-        .arg(&exe);
+    cmd.args([
+        "-Wall",
+        "-Wextra",
+        "-Wpedantic",
+        "-Werror",
+        "-g",
+        "-pthread",
+    ])
+    .arg("-I")
+    .arg(workspace().join("include"))
+    .args(extra)
+    .arg(c_source(source))
+    .arg("-o")
+    .arg(&exe);
     if lang == Lang::Cxx {
         // Stop treating the following objects as C++.
         cmd.args(["-x", "none"]);
