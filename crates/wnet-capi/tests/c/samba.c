@@ -182,6 +182,31 @@ int main(int argc, char **argv)
         fclose(f);
         r("w.cancel.gone", WNetCancelConnection2W(wremote, 0, FALSE));
     }
+    /* WNetSetConnection toggles persistence; WNetClearConnections drops every live connection
+     * and leaves the profile alone. */
+    nr.lpLocalName = local;
+    r("set.add", WNetAddConnection2A(&nr, argv[3], argv[2], 0));
+    {
+        BOOL yes = TRUE, no = FALSE;
+        r("set.persistent", WNetSetConnectionA("z:", NETPROPERTY_PERSISTENT, &yes));
+        r("set.remembered", WNetOpenEnumA(RESOURCE_REMEMBERED, RESOURCETYPE_ANY, 0, NULL, &h));
+        count = 0xFFFFFFFF;
+        len = sizeof big;
+        r("set.remembered.enum", WNetEnumResourceA(h, &count, big.bytes, &len));
+        r("set.remembered.count", count);
+        WNetCloseEnum(h);
+        r("set.not_persistent", WNetSetConnectionA("z:", NETPROPERTY_PERSISTENT, &no));
+        r("set.forgotten", WNetOpenEnumA(RESOURCE_REMEMBERED, RESOURCETYPE_ANY, 0, NULL, &h));
+        count = 0xFFFFFFFF;
+        len = sizeof big;
+        r("set.forgotten.enum", WNetEnumResourceA(h, &count, big.bytes, &len));
+        WNetCloseEnum(h);
+        r("set.persistent.again", WNetSetConnectionA("z:", NETPROPERTY_PERSISTENT, &yes));
+    }
+    r("clear", WNetClearConnections(NULL));
+    len = sizeof buf;
+    r("clear.z_remembered_only", WNetGetConnectionA("z:", buf, &len));
+    r("clear.forget", WNetCancelConnection2A("z:", CONNECT_UPDATE_PROFILE, FALSE));
     printf("done\n");
     return 0;
 }
