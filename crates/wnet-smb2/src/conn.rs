@@ -418,6 +418,24 @@ impl Connection {
         opts: CallOptions,
         keep_sent: bool,
     ) -> Result<(Vec<Vec<u8>>, Vec<Reply>)> {
+        if msgs.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        // Validate before taking credits: an error after `reserve` would strand waiters.
+        if msgs.iter().any(|(m, _)| m.len() < HEADER_LEN) {
+            return Err(Error::InvalidInput("message shorter than a header"));
+        }
+        if opts.encrypt {
+            let sid = u64::from_le_bytes(msgs[0].0[40..48].try_into().unwrap_or([0; 8]));
+            if lock(&self.inner.state)
+                .sessions
+                .get(&sid)
+                .and_then(|s| s.cipher.as_ref())
+                .is_none()
+            {
+                return Err(Error::InvalidInput("encryption required but no key"));
+            }
+        }
         let deadline = Instant::now() + opts.timeout;
         let charges: Vec<u16> = msgs.iter().map(|(_, p)| self.charge_for(*p)).collect();
         let total: u32 = charges.iter().map(|c| *c as u32).sum();
@@ -429,9 +447,6 @@ impl Connection {
         let mut frame: Vec<u8> = Vec::new();
         let mut parts: Vec<Vec<u8>> = Vec::with_capacity(n);
         for (i, ((mut m, _), charge)) in msgs.into_iter().zip(charges.iter()).enumerate() {
-            if m.len() < HEADER_LEN {
-                return Err(Error::InvalidInput("message shorter than a header"));
-            }
             let ask = *charge + if i == 0 { ask_extra } else { 0 };
             m[6..8].copy_from_slice(&charge.to_le_bytes());
             m[14..16].copy_from_slice(&ask.to_le_bytes());
@@ -467,10 +482,15 @@ impl Connection {
                 for p in &parts {
                     frame.extend_from_slice(p);
                 }
-                vec![c.encrypt(session_id, &frame)?]
-            }
-            None if opts.encrypt => {
-                return Err(Error::InvalidInput("encryption required but no key"));
+                match c.encrypt(session_id, &frame) {
+                    Ok(w) => vec![w],
+                    Err(e) => {
+                        // The MessageIds are taken and cannot be returned: the connection's
+                        // window would never slide again. Give the connection up.
+                        self.kill();
+                        return Err(e);
+                    }
+                }
             }
             None => parts,
         };
@@ -481,7 +501,10 @@ impl Connection {
             let mut w = match tokio::time::timeout_at(deadline, self.inner.writer.lock()).await {
                 Ok(w) => w,
                 Err(_) => {
-                    self.forget(&mids);
+                    // Our MessageIds are taken and will never be sent: the server's sequence
+                    // window could not slide past them. A writer stuck this long means the
+                    // connection is stuck anyway: give it up (reconnect recovers).
+                    self.kill();
                     return Err(Error::Timeout {
                         what: "send",
                         after: opts.timeout,
