@@ -12,6 +12,7 @@ use super::errno::{self, Errno};
 use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile};
 use super::inode::{InodeNo, InodeTable};
 use super::names;
+use super::readahead::Plan;
 use std::ffi::OsStr;
 use std::future::Future;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -31,6 +32,16 @@ const DETACHED: u8 = 2;
 
 /// How often a disconnected drive asks the server whether it is back.
 const PROBE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How a read continues after [`Core::read_start`].
+pub enum ReadStart {
+    /// Answered already.
+    Ready(Vec<u8>),
+    /// Wait for read-ahead chunks in flight.
+    Wait(Arc<OpenFile>, Plan),
+    /// Do it all on the runtime ([`Core::read`]).
+    Slow,
+}
 
 /// A time change asked by setattr.
 #[derive(Debug, Clone, Copy)]
@@ -531,6 +542,29 @@ impl Core {
         }
         let hint = f.size_at_open.max(f.writes.high_water());
         let r = f.reads.read(offset, size, hint).await;
+        self.smb(r)
+    }
+
+    /// READ without waiting, on the caller's (FUSE) thread: the data if read-ahead already
+    /// holds it, else how to continue on the runtime.
+    pub fn read_start(&self, fh: u64, offset: u64, size: u32) -> Result<ReadStart, Errno> {
+        if !self.is_connected() {
+            return Ok(ReadStart::Slow);
+        }
+        let f = self.file(fh)?;
+        if f.writable {
+            return Ok(ReadStart::Slow);
+        }
+        let plan = f.reads.plan(offset, size, f.size_at_open);
+        match f.reads.ready(&plan) {
+            Some(r) => Ok(ReadStart::Ready(self.smb(r)?)),
+            None => Ok(ReadStart::Wait(f, plan)),
+        }
+    }
+
+    /// READ, continued from [`Core::read_start`].
+    pub async fn read_finish(&self, f: Arc<OpenFile>, plan: Plan) -> Result<Vec<u8>, Errno> {
+        let r = f.reads.complete(plan).await;
         self.smb(r)
     }
 

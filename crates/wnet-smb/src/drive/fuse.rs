@@ -4,7 +4,7 @@
 //! here answer `ENOSYS` (fuser's defaults).
 
 use super::cache::{Attr, KERNEL_TTL};
-use super::core::{Core, SetAttr, SetTime};
+use super::core::{Core, ReadStart, SetAttr, SetTime};
 use super::errno::Errno;
 use super::inode::InodeNo;
 use fuser::{
@@ -325,14 +325,26 @@ impl Filesystem for FuseFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
+        // Data that read-ahead already holds is answered here, without a task switch.
         let core = self.core.clone();
-        self.run(
-            async move { core.read(fh.0, offset, size).await },
-            move |r| match r {
-                Ok(d) => reply.data(&d),
-                Err(e) => reply.error(fe(e)),
-            },
-        );
+        match self.core.read_start(fh.0, offset, size) {
+            Ok(ReadStart::Ready(d)) => reply.data(&d),
+            Ok(ReadStart::Wait(f, plan)) => self.run(
+                async move { core.read_finish(f, plan).await },
+                move |r| match r {
+                    Ok(d) => reply.data(&d),
+                    Err(e) => reply.error(fe(e)),
+                },
+            ),
+            Ok(ReadStart::Slow) => self.run(
+                async move { core.read(fh.0, offset, size).await },
+                move |r| match r {
+                    Ok(d) => reply.data(&d),
+                    Err(e) => reply.error(fe(e)),
+                },
+            ),
+            Err(e) => reply.error(fe(e)),
+        }
     }
 
     fn write(

@@ -191,6 +191,8 @@ impl Drive {
         }
         let core = Core::new(tree, rt, cfg.timeouts.request, cfg.read_only);
         let mut config = fuser::Config::default();
+        // Two readers of /dev/fuse: answers served from read-ahead overlap.
+        config.n_threads = Some(2);
         config.mount_options = vec![
             fuser::MountOption::FSName(cfg.fsname.clone()),
             fuser::MountOption::Subtype("wnet".into()),

@@ -17,7 +17,8 @@ pub const CHUNK: u64 = 1 << 20;
 /// Chunks kept in flight ahead of the reader.
 pub const WINDOW: u64 = 8;
 
-type Fetched = Option<Result<Arc<Vec<u8>>, wnet_smb2::Error>>;
+/// A chunk's fetch: `None` while in flight.
+pub type Fetched = Option<Result<Arc<Vec<u8>>, wnet_smb2::Error>>;
 
 #[derive(Default)]
 struct State {
@@ -25,6 +26,44 @@ struct State {
     next: u64,
     /// Chunk index → its fetch (a watch that turns `Some` when the read is done).
     chunks: BTreeMap<u64, watch::Receiver<Fetched>>,
+}
+
+/// How one read is served.
+#[derive(Debug)]
+pub enum Plan {
+    /// Not sequential: one read of exactly what was asked.
+    Direct {
+        /// Where.
+        offset: u64,
+        /// How much.
+        size: u32,
+    },
+    /// From read-ahead chunks.
+    Chunks {
+        /// Where the read starts.
+        offset: u64,
+        /// Where it ends (exclusive).
+        end: u64,
+        /// The chunks covering it, in order.
+        wanted: Vec<(u64, watch::Receiver<Fetched>)>,
+    },
+}
+
+/// Cuts `[offset, end)` out of consecutive chunks; stops at a short chunk (end of file).
+fn assemble(offset: u64, end: u64, parts: &[(u64, Arc<Vec<u8>>)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity((end - offset) as usize);
+    for (i, data) in parts {
+        let base = i * CHUNK;
+        let from = offset.max(base) - base;
+        let to = (end.min(base + CHUNK) - base).min(data.len() as u64);
+        if from < to {
+            out.extend_from_slice(&data[from as usize..to as usize]);
+        }
+        if (data.len() as u64) < CHUNK {
+            break;
+        }
+    }
+    out
 }
 
 /// The read-ahead state of one handle.
@@ -63,66 +102,94 @@ impl ReadAhead {
         size: u32,
         size_hint: u64,
     ) -> Result<Vec<u8>, wnet_smb2::Error> {
+        let plan = self.plan(offset, size, size_hint);
+        match self.ready(&plan) {
+            Some(r) => r,
+            None => self.complete(plan).await,
+        }
+    }
+
+    /// Decides how to serve a read and starts the fetches it needs (the window included).
+    /// Call once per read: it advances the sequential detector.
+    pub fn plan(&self, offset: u64, size: u32, size_hint: u64) -> Plan {
         let end = offset + u64::from(size);
-        let wanted = {
-            let mut st = self.state.lock().expect("ra lock");
-            let sequential = offset == st.next || st.chunks.contains_key(&(offset / CHUNK));
-            st.next = end;
-            if !sequential || size == 0 {
-                st.chunks.clear();
-                None
-            } else {
-                let first = offset / CHUNK;
-                let last = (end - 1) / CHUNK;
-                // The chunks this read needs, then the window past them (within the size).
-                let ahead_limit = size_hint.div_ceil(CHUNK).max(last + 1);
-                let stop = (last + 1 + WINDOW).min(ahead_limit.max(last + 1));
-                st.chunks.retain(|&i, _| i >= first);
-                for i in first..stop.max(last + 1) {
-                    if let std::collections::btree_map::Entry::Vacant(v) = st.chunks.entry(i) {
-                        v.insert(self.fetch(i));
-                    }
-                }
-                Some(
-                    (first..=last)
-                        .map(|i| (i, st.chunks[&i].clone()))
-                        .collect::<Vec<_>>(),
-                )
-            }
-        };
-        let Some(wanted) = wanted else {
-            let guard = self.file.read().await;
-            let f = guard.as_ref().ok_or(wnet_smb2::Error::Disconnected)?;
-            return f.read_at(offset, size as usize).await;
-        };
-        let mut out = Vec::with_capacity(size as usize);
-        for (i, mut rx) in wanted {
-            let data = {
-                let r = rx
-                    .wait_for(Option::is_some)
-                    .await
-                    .map_err(|_| wnet_smb2::Error::Disconnected)?;
-                match r.as_ref().expect("some") {
-                    Ok(d) => d.clone(),
-                    Err(e) => {
-                        let e = e.clone();
-                        drop(r);
-                        self.state.lock().expect("ra lock").chunks.remove(&i);
-                        return Err(e);
-                    }
-                }
-            };
-            let base = i * CHUNK;
-            let from = offset.max(base) - base;
-            let to = (end.min(base + CHUNK) - base).min(data.len() as u64);
-            if from < to {
-                out.extend_from_slice(&data[from as usize..to as usize]);
-            }
-            if (data.len() as u64) < CHUNK {
-                break; // end of file
+        let mut st = self.state.lock().expect("ra lock");
+        let sequential = offset == st.next || st.chunks.contains_key(&(offset / CHUNK));
+        st.next = end;
+        if !sequential || size == 0 {
+            st.chunks.clear();
+            return Plan::Direct { offset, size };
+        }
+        let first = offset / CHUNK;
+        let last = (end - 1) / CHUNK;
+        // The chunks this read needs, then the window past them (within the known size).
+        let stop = (last + 1 + WINDOW).min(size_hint.div_ceil(CHUNK).max(last + 1));
+        st.chunks.retain(|&i, _| i >= first);
+        for i in first..stop {
+            if let std::collections::btree_map::Entry::Vacant(v) = st.chunks.entry(i) {
+                v.insert(self.fetch(i));
             }
         }
-        Ok(out)
+        Plan::Chunks {
+            offset,
+            end,
+            wanted: (first..=last).map(|i| (i, st.chunks[&i].clone())).collect(),
+        }
+    }
+
+    /// The answer now, if every chunk it needs has arrived (no waiting, no task switch).
+    pub fn ready(&self, plan: &Plan) -> Option<Result<Vec<u8>, wnet_smb2::Error>> {
+        let Plan::Chunks {
+            offset,
+            end,
+            wanted,
+        } = plan
+        else {
+            return None;
+        };
+        let mut parts = Vec::with_capacity(wanted.len());
+        for (i, rx) in wanted {
+            match &*rx.borrow() {
+                None => return None,
+                Some(Err(e)) => return Some(Err(e.clone())),
+                Some(Ok(d)) => parts.push((*i, d.clone())),
+            }
+        }
+        Some(Ok(assemble(*offset, *end, &parts)))
+    }
+
+    /// Waits for what `plan` needs.
+    pub async fn complete(&self, plan: Plan) -> Result<Vec<u8>, wnet_smb2::Error> {
+        let (offset, end, wanted) = match plan {
+            Plan::Direct { offset, size } => {
+                let guard = self.file.read().await;
+                let f = guard.as_ref().ok_or(wnet_smb2::Error::Disconnected)?;
+                return f.read_at(offset, size as usize).await;
+            }
+            Plan::Chunks {
+                offset,
+                end,
+                wanted,
+            } => (offset, end, wanted),
+        };
+        let mut parts = Vec::with_capacity(wanted.len());
+        for (i, mut rx) in wanted {
+            let r = rx
+                .wait_for(Option::is_some)
+                .await
+                .map_err(|_| wnet_smb2::Error::Disconnected)?;
+            let got = r.as_ref().expect("some").clone();
+            drop(r);
+            match got {
+                Ok(d) => parts.push((i, d)),
+                Err(e) => {
+                    // Not kept: the next read asks again.
+                    self.state.lock().expect("ra lock").chunks.remove(&i);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(assemble(offset, end, &parts))
     }
 
     fn fetch(&self, index: u64) -> watch::Receiver<Fetched> {
