@@ -5,6 +5,7 @@
 
 mod common;
 mod connect;
+mod dialects;
 mod durable;
 mod errors;
 mod files;
