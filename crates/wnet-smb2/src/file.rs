@@ -191,6 +191,16 @@ impl File {
     /// Reads up to `len` bytes at `offset` (one request; `len` is capped at the server's
     /// MaxReadSize). Returns fewer bytes at end of file and an empty vector past it.
     pub async fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>> {
+        let (mut resp, range) = self.read_raw(offset, len).await?;
+        // Reuse the response buffer: move the data to the front instead of copying it out.
+        let n = range.len();
+        resp.copy_within(range, 0);
+        resp.truncate(n);
+        Ok(resp)
+    }
+
+    /// One READ: the whole response message and where the data sits in it (empty at EOF).
+    async fn read_raw(&self, offset: u64, len: usize) -> Result<(Vec<u8>, std::ops::Range<usize>)> {
         let len = len.min(self.max_read());
         let timeout = self.tree.data_timeout();
         self.exec(|ctx, id| async move {
@@ -203,7 +213,7 @@ impl File {
             let resp = ctx.call_raw(&req, len, timeout).await?;
             let h = Header::decode(&resp)?;
             if h.status == NtStatus::END_OF_FILE {
-                return Ok(Vec::new());
+                return Ok((resp, 0..0));
             }
             if h.status.is_error() {
                 return Err(Error::Status {
@@ -212,11 +222,7 @@ impl File {
                 });
             }
             let r = ReadResponse::decode(&resp)?;
-            let mut resp = resp;
-            // Reuse the response buffer: move the data to the front instead of copying it out.
-            resp.copy_within(r.data_offset..r.data_offset + r.data_length, 0);
-            resp.truncate(r.data_length);
-            Ok(resp)
+            Ok((resp, r.data_offset..r.data_offset + r.data_length))
         })
         .await
     }
@@ -293,14 +299,14 @@ impl File {
             .map(|i| {
                 let off = offset + i * chunk as u64;
                 let want = (len - i * chunk as u64).min(chunk as u64) as usize;
-                async move { self.read_at(off, want).await.map(|d| (d, want)) }
+                async move { self.read_raw(off, want).await.map(|d| (d, want)) }
             })
             .collect();
         let mut parts = stream::iter(futs).buffered(depth.max(1));
         while let Some(r) = parts.next().await {
-            let (d, want) = r?;
-            let short = d.len() < want;
-            out.extend_from_slice(&d);
+            let ((msg, range), want) = r?;
+            let short = range.len() < want;
+            out.extend_from_slice(&msg[range]);
             if short {
                 break;
             }

@@ -48,8 +48,14 @@ impl FrameReader {
             ));
         }
         let len = u32::from_be_bytes(hdr) as usize;
-        let mut buf = vec![0u8; len];
-        self.inner.read_exact(&mut buf).await?;
+        // Filled by the kernel directly: no zeroing pass over (up to 16 MiB of) buffer.
+        let mut buf = Vec::with_capacity(len);
+        while buf.len() < len {
+            let want = (len - buf.len()) as u64;
+            if (&mut self.inner).take(want).read_buf(&mut buf).await? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
         Ok(buf)
     }
 }
