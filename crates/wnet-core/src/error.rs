@@ -111,6 +111,10 @@ error_kinds! {
     DeviceInUse => ERROR_DEVICE_IN_USE,
 }
 
+/// The context key under which a refusal (2401 open files, 2404 device in use) names who holds
+/// the drive: one entry per holder, `"<path>  (pid N, name)"`. See [`Error::holders`].
+pub const HOLDER: &str = "holder";
+
 /// Whether retrying the same operation later may succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorStatus {
@@ -192,6 +196,14 @@ impl Error {
         &self.message
     }
 
+    /// Who holds the drive, for a 2401/2404 refusal: the [`HOLDER`] context entries.
+    pub fn holders(&self) -> impl Iterator<Item = &str> {
+        self.context
+            .iter()
+            .filter(|(k, _)| *k == HOLDER)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The context entries, in the order they were added.
     pub fn context(&self) -> &[(&'static str, String)] {
         &self.context
@@ -234,7 +246,8 @@ impl fmt::Display for Error {
             f.write_str(", temporary")?;
         }
         f.write_str(")")?;
-        for (key, value) in &self.context {
+        // Holders are listed by whoever reports the error (`Error::holders`), not in the text.
+        for (key, value) in self.context.iter().filter(|(k, _)| *k != HOLDER) {
             write!(f, ", {key}: {value}")?;
         }
         if let Some(source) = &self.source {

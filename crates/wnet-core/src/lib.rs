@@ -27,7 +27,7 @@ pub mod secret;
 pub mod unc;
 pub mod win_error;
 
-pub use error::{Error, ErrorKind, ErrorStatus, Result};
+pub use error::{Error, ErrorKind, ErrorStatus, HOLDER, Result};
 pub use flags::ConnectFlags;
 pub use local_name::LocalName;
 pub use profile::{PROFILE_SCHEMA, Profile, ProfileStore, RememberedConnection, Settings};

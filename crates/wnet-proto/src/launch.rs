@@ -35,7 +35,11 @@ pub fn find_wnetd() -> Result<PathBuf, Error> {
     }
     // An installed libwnet.so in PREFIX/lib finds PREFIX/bin/wnetd.
     if let Some(p) = this_object_path()
-        .and_then(|lib| lib.parent()?.parent().map(|prefix| prefix.join("bin/wnetd")))
+        .and_then(|lib| {
+            lib.parent()?
+                .parent()
+                .map(|prefix| prefix.join("bin/wnetd"))
+        })
         .filter(|p| p.is_file())
     {
         return Ok(p);

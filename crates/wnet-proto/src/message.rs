@@ -310,6 +310,9 @@ pub struct WireError {
     /// A retry may succeed.
     #[serde(default)]
     pub temporary: bool,
+    /// For 2401/2404: who holds the drive, one `"<path>  (pid N, name)"` per holder.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holders: Vec<String>,
 }
 
 impl From<&Error> for WireError {
@@ -318,13 +321,17 @@ impl From<&Error> for WireError {
             code: e.win_error().0,
             message: e.to_string(),
             temporary: e.is_temporary(),
+            holders: e.holders().map(str::to_owned).collect(),
         }
     }
 }
 
 impl From<WireError> for Error {
     fn from(w: WireError) -> Self {
-        let e = Error::new(ErrorKind::from_win_error(WinError(w.code)), w.message);
+        let mut e = Error::new(ErrorKind::from_win_error(WinError(w.code)), w.message);
+        for holder in w.holders {
+            e = e.with_context(wnet_core::HOLDER, holder);
+        }
         if w.temporary { e.temporary() } else { e }
     }
 }
@@ -372,11 +379,18 @@ mod tests {
 
     #[test]
     fn errors_round_trip_their_code_and_status() {
-        let e = Error::from_kind(ErrorKind::OpenFiles).temporary();
+        let e = Error::from_kind(ErrorKind::OpenFiles)
+            .temporary()
+            .with_context(wnet_core::HOLDER, "/n/Z/a.txt  (pid 7, vi)");
         let w = WireError::from(&e);
         assert_eq!(w.code, 2401);
+        assert_eq!(w.holders, ["/n/Z/a.txt  (pid 7, vi)"]);
         let back = Error::from(w);
         assert_eq!(back.kind(), ErrorKind::OpenFiles);
         assert!(back.is_temporary());
+        assert_eq!(
+            back.holders().collect::<Vec<_>>(),
+            ["/n/Z/a.txt  (pid 7, vi)"]
+        );
     }
 }

@@ -224,18 +224,9 @@ impl SmbProvider {
                 tracing::warn!(connection = %name, error = %e, "forced unmount reported an error");
             }
         } else {
-            let open = drive.settle(SETTLE_BOUND);
+            let open = wait_for_releases(&drive);
             if open > 0 {
-                let holders: Vec<String> = drive
-                    .handles()
-                    .holders()
-                    .iter()
-                    .map(|h| format!("pid {} ({})", h.pid, h.path))
-                    .collect();
-                let e = Error::new(
-                    ErrorKind::OpenFiles,
-                    format!("{name} has {open} open file(s): {}", holders.join(", ")),
-                );
+                let e = open_files(&name, &mountpoint, &drive);
                 return Err((
                     Box::new(LiveConnection {
                         local,
@@ -251,12 +242,13 @@ impl SmbProvider {
             match drive.unmount() {
                 Ok(()) => {}
                 Err((drive, DriveError::Busy)) => {
-                    let e = Error::new(
-                        ErrorKind::DeviceInUse,
-                        format!(
-                            "{name} is in use by an active process (its working directory is on it)"
-                        ),
-                    );
+                    // An open that raced the check is counted as open files; otherwise a
+                    // process has its working directory or root on the drive.
+                    let e = if wait_for_releases(&drive) > 0 {
+                        open_files(&name, &mountpoint, &drive)
+                    } else {
+                        device_in_use(&name, &mountpoint)
+                    };
                     return Err((
                         Box::new(LiveConnection {
                             local,
@@ -295,6 +287,98 @@ impl SmbProvider {
         });
         Ok(())
     }
+}
+
+/// Open handles once the releases in flight have arrived, waiting at most [`SETTLE_BOUND`]:
+/// FUSE sends RELEASE after `close()` (or `munmap`) has returned, so a file its program has
+/// closed must not count as open.
+fn wait_for_releases(drive: &Drive) -> usize {
+    let until = std::time::Instant::now() + SETTLE_BOUND;
+    let mut open = drive.settle(SETTLE_BOUND);
+    while open > 0 && std::time::Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(2));
+        open = drive.handles().open_count();
+    }
+    open
+}
+
+/// 2401, naming every open file and its process.
+fn open_files(name: &str, mountpoint: &Path, drive: &Drive) -> Error {
+    let holders = drive.handles().holders();
+    let mut e = Error::new(
+        ErrorKind::OpenFiles,
+        format!("{name} has {} open file(s) or directories", holders.len()),
+    );
+    for h in holders {
+        e = e.with_context(
+            wnet_core::HOLDER,
+            format!(
+                "{}  (pid {}, {})",
+                mountpoint.join(&h.path).display(),
+                h.pid,
+                process_name(h.pid)
+            ),
+        );
+    }
+    e
+}
+
+/// 2404, naming the processes whose working directory or root is on the drive (a scan of this
+/// user's own processes, made only to explain a refusal the kernel already decided).
+fn device_in_use(name: &str, mountpoint: &Path) -> Error {
+    let mut e = Error::new(
+        ErrorKind::DeviceInUse,
+        format!("{name} is in use by an active process (its working directory is on the drive)"),
+    );
+    for (pid, dir, what) in processes_inside(mountpoint) {
+        e = e.with_context(
+            wnet_core::HOLDER,
+            format!(
+                "{}  (pid {pid}, {}, {what})",
+                dir.display(),
+                process_name(pid)
+            ),
+        );
+    }
+    e
+}
+
+/// This user's processes with their working directory or root under `mountpoint`.
+fn processes_inside(mountpoint: &Path) -> Vec<(u32, PathBuf, &'static str)> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: getuid cannot fail.
+    let me = unsafe { libc::getuid() };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if entry.metadata().map(|m| m.uid() != me).unwrap_or(true) {
+            continue;
+        }
+        for (link, what) in [("cwd", "working directory"), ("root", "root directory")] {
+            if let Ok(target) = std::fs::read_link(entry.path().join(link)) {
+                if target.starts_with(mountpoint) {
+                    found.push((pid, target, what));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// A process's command name (`/proc/PID/comm`), `?` when it is gone.
+fn process_name(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|s| s.trim_end().to_owned())
+        .unwrap_or_else(|_| "?".into())
 }
 
 fn remove_mountpoint(path: &Path) {

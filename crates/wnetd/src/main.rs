@@ -141,6 +141,7 @@ fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<(), String> {
         });
     }
     let socket = paths.socket.clone();
+    let socket_watch = socket.clone();
     let std_listener = bound.listener.try_clone().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         std_listener
@@ -148,7 +149,7 @@ fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         let listener =
             tokio::net::UnixListener::from_std(std_listener).map_err(|e| e.to_string())?;
-        wnetd::run(listener, daemon, shutdown_signal()).await;
+        wnetd::run(listener, daemon, shutdown_signal(socket_watch.clone())).await;
         Ok::<(), String>(())
     })?;
     // Unmount every drive (flushing what applications wrote) before the socket goes.
@@ -159,15 +160,31 @@ fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<(), String> {
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// SIGTERM, SIGINT, or the socket file removed (its directory deleted): nobody can reach this
+/// daemon any more, so it unmounts its drives and exits rather than linger.
+async fn shutdown_signal(socket: std::path::PathBuf) {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
+    let term = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    let orphaned = async {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            if !socket.exists() {
+                tracing::info!(socket = %socket.display(), "the socket is gone; exiting");
+                return;
+            }
+        }
     };
     tokio::select! {
-        _ = term.recv() => {}
+        _ = term => {}
         _ = tokio::signal::ctrl_c() => {}
+        _ = orphaned => {}
     }
 }
 

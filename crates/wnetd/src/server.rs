@@ -156,6 +156,7 @@ impl Handler {
                         code: wnet_core::WinError::ERROR_GEN_FAILURE.0,
                         message: format!("the daemon failed serving the request: {e}"),
                         temporary: false,
+                        holders: Vec::new(),
                     }),
                 };
             self.stream.write_all(&frame::encode(&response)).await?;

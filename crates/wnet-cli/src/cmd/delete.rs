@@ -42,7 +42,8 @@ fn cancel(
     match backend.cancel(name, true, false) {
         Ok(()) => Ok(true),
         Err(e) if e.win_error() == WinError::ERROR_OPEN_FILES => {
-            console.out(&messages::open_files_notice(name));
+            let holders: Vec<&str> = e.holders().collect();
+            console.out(&messages::open_files_notice(name, &holders));
             let force = match answer {
                 Some(yes) => yes,
                 None => console.ask(messages::FORCE_QUESTION),

@@ -15,10 +15,18 @@ pub fn deleted(name: &ConnectionName) -> String {
 }
 
 /// The notice before the open-files question.
-pub fn open_files_notice(name: &ConnectionName) -> String {
-    format!(
-        "There are open files and/or incomplete directory searches pending on the connection to {name}.\n\n"
-    )
+///
+/// Beyond net.exe, the files held open and their processes (from the refusal's holders) are
+/// listed under the notice, indented by two spaces.
+pub fn open_files_notice(name: &ConnectionName, holders: &[&str]) -> String {
+    let mut s = format!(
+        "There are open files and/or incomplete directory searches pending on the connection to {name}.\n"
+    );
+    for h in holders {
+        s.push_str(&format!("  {h}\n"));
+    }
+    s.push('\n');
+    s
 }
 
 /// The open-files question (no newline: the answer follows on the line).
@@ -33,7 +41,13 @@ pub fn password_prompt(remote: &UncPath) -> String {
     format!("Type the password for {remote}:")
 }
 
-/// An error as net.exe reports it on stderr (see [`wnet_core::WinError::net_report`]).
+/// An error as net.exe reports it on stderr (see [`wnet_core::WinError::net_report`]); beyond
+/// net.exe, a refusal that names who holds the drive (2401, 2404) lists them after it, one per
+/// line, indented by two spaces.
 pub fn error_report(error: &Error) -> String {
-    error.win_error().net_report()
+    let mut s = error.win_error().net_report();
+    for h in error.holders() {
+        s.push_str(&format!("  {h}\n"));
+    }
+    s
 }

@@ -298,11 +298,17 @@ fn open_files_prompt_and_no_answer_keeps_the_drive() {
     let w = World::new();
     w.connect("Z:", "rw");
     let file = std::fs::File::create(w.drive("Z").join("busy.txt")).unwrap();
-    let notice = "There are open files and/or incomplete directory searches pending on the connection to Z:.\n\n\
-                  Is it OK to continue disconnecting and force them closed? (Y/N) [N]: ";
+    let me = std::fs::read_to_string("/proc/self/comm").unwrap();
+    let notice = format!(
+        "There are open files and/or incomplete directory searches pending on the connection to Z:.\n  \
+         {}  (pid {}, {})\n\nIs it OK to continue disconnecting and force them closed? (Y/N) [N]: ",
+        w.drive("Z").join("busy.txt").display(),
+        std::process::id(),
+        me.trim_end()
+    );
     let out = w.wnet(&["use", "Z:", "/delete"]);
     assert!(
-        String::from_utf8_lossy(&out.stdout).starts_with(notice),
+        String::from_utf8_lossy(&out.stdout).starts_with(&notice),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );

@@ -1,5 +1,6 @@
 //! wnetd over its real socket: one module per capability.
 
+mod cancel;
 mod fixture;
 mod handshake;
 mod lifecycle;

@@ -125,3 +125,21 @@ fn a_daemon_that_cannot_start_says_why() {
     assert_eq!(e.win_error().0, 1222);
     assert!(e.to_string().contains("/nonexistent/wnetd"), "{e}");
 }
+
+#[test]
+fn a_daemon_whose_socket_is_gone_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    let pid = Client::connect_with(&paths, wnetd(), "orphan")
+        .unwrap()
+        .daemon_pid();
+    std::fs::remove_dir_all(&paths.runtime_dir).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Path::new(&format!("/proc/{pid}/exe")).exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !Path::new(&format!("/proc/{pid}/exe")).exists(),
+        "nobody can reach it: it exits"
+    );
+}
