@@ -1,6 +1,6 @@
-//! The `wnet` binary: the console, the backend, [`wnet::run`].
+//! The `wnet` binary: the console, the backend, [`wnet_cli::run`].
 //!
-//! The backend is [`wnet::DaemonBackend`]: the user's `wnetd`, started on demand.
+//! The backend is [`wnet_cli::DaemonBackend`]: the user's `wnetd`, started on demand.
 
 use std::io::IsTerminal;
 
@@ -8,8 +8,8 @@ fn main() {
     let args = std::env::args_os().skip(1).collect();
     let stdin = std::io::stdin();
     let is_tty = stdin.is_terminal();
-    let mut backend = wnet::DaemonBackend::new();
-    let code = wnet::run(
+    let mut backend = wnet_cli::DaemonBackend::new();
+    let code = wnet_cli::run(
         args,
         &mut backend,
         &mut stdin.lock(),

@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use wnet::Listing;
+use wnet_cli::Listing;
 use wnet_core::ConnectionStatus::Ok;
 
 use crate::fake::{Fake, entry};

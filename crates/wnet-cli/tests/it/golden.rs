@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use wnet::Backend;
+use wnet_cli::Backend;
 
 /// What one run printed and returned.
 #[derive(Debug)]
@@ -19,7 +19,7 @@ pub fn run(args: &[&str], backend: &mut dyn Backend, stdin: &str) -> Outcome {
     let args: Vec<OsString> = args.iter().map(OsString::from).collect();
     let mut input = stdin.as_bytes();
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = wnet::run(args, backend, &mut input, &mut out, &mut err, false);
+    let code = wnet_cli::run(args, backend, &mut input, &mut out, &mut err, false);
     Outcome {
         stdout: String::from_utf8(out).expect("stdout is UTF-8"),
         stderr: String::from_utf8(err).expect("stderr is UTF-8"),

@@ -1,7 +1,7 @@
 //! `--json` for the listing and the detail: parses back, has the documented fields.
 
 use serde_json::Value;
-use wnet::{ConnectionDetail, Listing};
+use wnet_cli::{ConnectionDetail, Listing};
 use wnet_core::ConnectionStatus::{Ok, Unavailable};
 
 use crate::fake::{Fake, entry};

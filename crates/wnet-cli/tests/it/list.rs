@@ -1,6 +1,6 @@
 //! `wnet use`: the listing.
 
-use wnet::Listing;
+use wnet_cli::Listing;
 use wnet_core::ConnectionStatus::{Disconnected, Ok, Unavailable};
 
 use crate::fake::{Fake, entry};
@@ -73,6 +73,6 @@ fn set_persistent_default() {
 
 #[test]
 fn without_service_every_command_reports_1222() {
-    let mut backend = wnet::NoNetwork;
+    let mut backend = wnet_cli::NoNetwork;
     check("use_no_network", &run(&["use"], &mut backend, ""));
 }

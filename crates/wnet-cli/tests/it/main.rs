@@ -1,4 +1,4 @@
-//! `wnet`'s integration tests: full [`wnet::run`] outputs (stdout, stderr, exit code)
+//! `wnet`'s integration tests: full [`wnet_cli::run`] outputs (stdout, stderr, exit code)
 //! compared byte for byte with golden files under `tests/golden/`, against a fake backend
 //! (this is the CLI's formatting and prompting logic; the daemon is tested elsewhere).
 //!

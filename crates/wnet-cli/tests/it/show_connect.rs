@@ -1,6 +1,6 @@
 //! `wnet use X:` (detail) and the connect forms.
 
-use wnet::ConnectionDetail;
+use wnet_cli::ConnectionDetail;
 use wnet_core::ConnectionStatus::{Ok, Unavailable};
 
 use crate::fake::{Fake, entry};

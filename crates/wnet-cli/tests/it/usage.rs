@@ -57,7 +57,7 @@ fn non_utf8_argument_is_a_usage_error() {
     use std::os::unix::ffi::OsStringExt;
     let args = vec!["use".into(), std::ffi::OsString::from_vec(vec![0xff, b':'])];
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = wnet::run(
+    let code = wnet_cli::run(
         args,
         &mut Fake::default(),
         &mut &b""[..],

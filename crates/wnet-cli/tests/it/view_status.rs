@@ -1,6 +1,6 @@
 //! `wnet view` and `wnet status`.
 
-use wnet::{
+use wnet_cli::{
     Backend, ConnectOutcome, ConnectRequest, ConnectionDetail, Listing, ServerName, ServerShares,
     ShareInfo, ShareType, StatusReport,
 };
@@ -85,7 +85,7 @@ fn status_text_and_json() {
 
 #[test]
 fn default_view_is_not_supported() {
-    let o = run(&["view", r"\\files"], &mut wnet::NoNetwork, "");
+    let o = run(&["view", r"\\files"], &mut wnet_cli::NoNetwork, "");
     assert_eq!(o.code, 2);
     let mut fake = crate::fake::Fake::default();
     let o = run(&["view", r"\\files"], &mut fake, "");
