@@ -2,11 +2,15 @@
 //! (started on demand). The connection is opened at the first request, so `wnet --help` starts
 //! nothing.
 
-use wnet_core::{ConnectFlags, ConnectionName, Error, ErrorKind, LocalName, WinError};
+use wnet_core::{
+    ConnectFlags, ConnectionName, DisplayType, Error, ErrorKind, LocalName, NetResource,
+    ResourceType, Scope, Usage, WinError,
+};
 use wnet_proto::{AddConnectionArgs, Client, Reply, Request};
 
 use crate::backend::{
-    Backend, ConnectOutcome, ConnectRequest, ConnectionDetail, Listing, StatusReport,
+    Backend, ConnectOutcome, ConnectRequest, ConnectionDetail, Listing, ServerName, ServerShares,
+    ShareInfo, ShareType, StatusReport,
 };
 
 /// The client name the daemon logs.
@@ -119,6 +123,68 @@ impl Backend for DaemonBackend {
 
     fn persistent_default(&mut self) -> Result<bool, Error> {
         Ok(self.list()?.remembered)
+    }
+
+    fn view(&mut self, server: &ServerName) -> Result<ServerShares, Error> {
+        let container = NetResource {
+            scope: Scope::GlobalNet,
+            resource_type: ResourceType::Any,
+            display_type: DisplayType::Server,
+            usage: Usage::CONTAINER,
+            local_name: None,
+            remote_name: Some(server.to_string()),
+            comment: None,
+            provider: None,
+        };
+        let handle = match self.call(Request::OpenEnum {
+            scope: Scope::GlobalNet.to_u32(),
+            resource_type: ResourceType::Any.to_u32(),
+            usage: 0,
+            container: Some(container),
+        })? {
+            Reply::EnumOpened { handle } => handle,
+            other => return Err(unexpected(other)),
+        };
+        let mut items = Vec::new();
+        loop {
+            match self.call(Request::EnumNext { handle, max: None }) {
+                Ok(Reply::Resources { items: more }) => items.extend(more),
+                Ok(other) => return Err(unexpected(other)),
+                Err(e) if e.win_error() == WinError::ERROR_NO_MORE_ITEMS => break,
+                Err(e) => return Err(e),
+            }
+        }
+        let _ = self.call(Request::CloseEnum { handle });
+        let used = self.list().map(|l| l.entries).unwrap_or_default();
+        // As net view: administrative and IPC shares ($) are not listed.
+        let shares = items
+            .into_iter()
+            .filter(|r| r.display_type == DisplayType::Share)
+            .filter_map(|r| {
+                let remote = r.remote_name?;
+                let name = remote.rsplit(['\\', '/']).next()?.to_owned();
+                let unc = wnet_core::UncPath::parse(&remote).ok();
+                let used_as = unc.and_then(|u| {
+                    used.iter()
+                        .find(|e| e.remote.same_share(&u) && e.local.is_some())
+                        .and_then(|e| e.local)
+                });
+                let kind = match r.resource_type {
+                    ResourceType::Print => ShareType::Print,
+                    _ => ShareType::Disk,
+                };
+                Some(ShareInfo {
+                    name,
+                    kind,
+                    used_as,
+                    comment: r.comment.unwrap_or_default(),
+                })
+            })
+            .collect();
+        Ok(ServerShares {
+            comment: None,
+            shares,
+        })
     }
 
     fn status(&mut self) -> Result<StatusReport, Error> {

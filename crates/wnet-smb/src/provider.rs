@@ -110,6 +110,30 @@ impl SmbProvider {
             .map(|c| c.drive.handles().open_count())
     }
 
+    /// The shares of `server` over srvsvc: through the live session to it if there is one,
+    /// else through an anonymous session made for the purpose.
+    async fn list_shares(&self, server: &ServerKey) -> Result<Vec<wnet_smb2::rpc::ShareInfo>> {
+        let what = format!("listing the shares of {}:{}", server.host, server.port);
+        if let Some(session) = self.pool.existing(server) {
+            return session
+                .list_shares()
+                .await
+                .map_err(|e| core_error(&e, &what));
+        }
+        let mut cfg = wnet_smb2::ClientConfig::new(server.host.clone(), "", "").port(server.port);
+        cfg.require_signing = false;
+        cfg.timeouts = self.cfg.timeouts;
+        let session = wnet_smb2::Session::connect(cfg)
+            .await
+            .map_err(|e| core_error(&e, &what))?;
+        let shares = session
+            .list_shares()
+            .await
+            .map_err(|e| core_error(&e, &what));
+        let _ = session.logoff().await;
+        shares
+    }
+
     /// Flushes and unmounts every drive and logs off every session (daemon shutdown).
     pub fn shutdown(&self) {
         let all = self.table().take_all();
@@ -401,6 +425,7 @@ fn capabilities() -> Capabilities {
         .with(Capability::GetConnections)
         .with(Capability::GetUser)
         .with(Capability::EnumLocal)
+        .with(Capability::EnumGlobal)
         .with(Capability::ResourceInformation)
         .with(Capability::ResourceParent)
 }
@@ -521,6 +546,76 @@ impl NetworkProvider for SmbProvider {
         Err(not_connected(name))
     }
 
+    fn open_enum(
+        &self,
+        scope: wnet_core::Scope,
+        resource_type: ResourceType,
+        _usage: wnet_core::Usage,
+        container: Option<&NetResource>,
+    ) -> Result<Vec<NetResource>> {
+        if scope != wnet_core::Scope::GlobalNet {
+            return Err(Error::new(
+                ErrorKind::NotSupported,
+                "the SMB provider enumerates RESOURCE_GLOBALNET",
+            ));
+        }
+        let name = container
+            .and_then(|c| c.remote_name.as_deref())
+            .unwrap_or(PROVIDER_NAME);
+        if name.eq_ignore_ascii_case(PROVIDER_NAME) {
+            // No network browsing (no NetBIOS): the network holds the servers we are connected to.
+            let mut servers: Vec<String> = self
+                .table()
+                .iter()
+                .map(|c| server_name(&c.remote))
+                .collect();
+            servers.sort_by_key(|s| s.to_lowercase());
+            servers.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+            return Ok(servers
+                .into_iter()
+                .map(|s| container_resource(s, wnet_core::DisplayType::Server))
+                .collect());
+        }
+        let server = parse_server(name)?;
+        let shares = self.rt().block_on(self.list_shares(&server))?;
+        let wanted = |t: ResourceType| resource_type == ResourceType::Any || t == resource_type;
+        Ok(shares
+            .into_iter()
+            .filter_map(|share| {
+                use wnet_smb2::rpc::srvsvc::share_type;
+                let kind = share.share_type & 0xF;
+                let t = match kind {
+                    share_type::DISK => ResourceType::Disk,
+                    share_type::PRINT => ResourceType::Print,
+                    _ => ResourceType::Any,
+                };
+                if !wanted(t) {
+                    return None;
+                }
+                let special =
+                    share.share_type & share_type::SPECIAL != 0 || kind == share_type::IPC;
+                Some(NetResource {
+                    scope: wnet_core::Scope::GlobalNet,
+                    resource_type: t,
+                    display_type: if special {
+                        wnet_core::DisplayType::ShareAdmin
+                    } else {
+                        wnet_core::DisplayType::Share
+                    },
+                    usage: wnet_core::Usage::CONNECTABLE,
+                    local_name: None,
+                    remote_name: Some(format!(
+                        "{}\\{}",
+                        name.trim_end_matches(['\\', '/']),
+                        share.name
+                    )),
+                    comment: Some(share.remark),
+                    provider: Some(PROVIDER_NAME.into()),
+                })
+            })
+            .collect())
+    }
+
     fn get_resource_information(&self, resource: &NetResource) -> Result<(NetResource, String)> {
         let remote = resource
             .remote_name
@@ -559,6 +654,49 @@ impl NetworkProvider for SmbProvider {
             provider: Some(PROVIDER_NAME.into()),
         }))
     }
+}
+
+/// `\\server[@port]` of a connection.
+fn server_name(remote: &UncPath) -> String {
+    match remote.port() {
+        Some(p) => format!("\\\\{}@{p}", remote.server()),
+        None => format!("\\\\{}", remote.server()),
+    }
+}
+
+/// A container resource (network or server).
+fn container_resource(name: String, display: wnet_core::DisplayType) -> NetResource {
+    NetResource {
+        scope: wnet_core::Scope::GlobalNet,
+        resource_type: ResourceType::Any,
+        display_type: display,
+        usage: wnet_core::Usage::CONTAINER,
+        local_name: None,
+        remote_name: Some(name),
+        comment: None,
+        provider: Some(PROVIDER_NAME.into()),
+    }
+}
+
+/// The server of `\\server[@port]` (a trailing separator allowed): 67 for anything else, 1207
+/// for a share (not a container).
+fn parse_server(name: &str) -> Result<ServerKey> {
+    let trimmed = name.trim_end_matches(['\\', '/']);
+    let unc = UncPath::parse(&format!("{trimmed}\\IPC$"))?;
+    if !unc.is_share_root() || unc.to_string().matches('\\').count() != 3 {
+        return Err(Error::new(
+            ErrorKind::NotContainer,
+            format!("{name} is not a container"),
+        ));
+    }
+    let host = match unc.server_addr() {
+        ServerAddr::Ip(ip) => ip.to_string(),
+        ServerAddr::Host(h) => h,
+    };
+    Ok(ServerKey {
+        host: host.to_lowercase(),
+        port: unc.port().unwrap_or(445),
+    })
 }
 
 /// The syntactic parent of a remote name: `\\s\x\d` → `\\s\x`, `\\s\x` → `\\s`, `\\s` → none.

@@ -162,6 +162,12 @@ impl SessionPool {
         }
     }
 
+    /// The live session to `server`, if any, without counting a tree on it (for a short
+    /// request such as a share listing).
+    pub fn existing(&self, server: &ServerKey) -> Option<Session> {
+        self.sessions().get(server).map(|p| p.session.clone())
+    }
+
     /// The user of the live session to `server`, if any.
     pub fn user(&self, server: &ServerKey) -> Option<String> {
         self.sessions().get(server).map(|p| p.user.clone())

@@ -331,3 +331,37 @@ fn open_files_prompt_and_no_answer_keeps_the_drive() {
     assert!(!mounted(&w.drive("Z")));
     drop(file);
 }
+
+#[test]
+fn view_lists_the_shares_of_a_server() {
+    let w = World::new();
+    w.connect("Z:", "rw");
+    let server = format!(r"\\127.0.0.1@{}", w.samba.port());
+    let out = w.wnet(&["view", &server]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row = |name: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .map(str::to_owned)
+    };
+    assert!(row("rw").unwrap().contains("Disk"), "{text}");
+    assert!(row("rw").unwrap().contains("Z:"), "used as Z: {text}");
+    assert!(row("ro").unwrap().contains("Disk"), "{text}");
+    assert!(
+        row("IPC$").is_none(),
+        "administrative shares are not listed: {text}"
+    );
+    let closed = format!(r"\\127.0.0.1@{}", wnet_testkit::free_port());
+    expect(
+        &w.wnet(&["view", &closed]),
+        "",
+        "System error 53 has occurred.\n\nThe network path was not found.\n",
+        2,
+    );
+}

@@ -2,7 +2,9 @@
 
 use std::collections::VecDeque;
 
-use wnet_cli::{Backend, ConnectOutcome, ConnectRequest, ConnectionDetail, ConnectionEntry, Listing};
+use wnet_cli::{
+    Backend, ConnectOutcome, ConnectRequest, ConnectionDetail, ConnectionEntry, Listing,
+};
 use wnet_core::{ConnectionName, ConnectionStatus, Error, LocalName, UncPath, WinError};
 
 /// A connection entry for listings.
