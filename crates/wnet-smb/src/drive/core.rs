@@ -683,6 +683,62 @@ impl Core {
         self.smb(r)
     }
 
+    /// FLOCK (whole-file lock of one open file description) as an SMB2 byte-range lock on
+    /// the whole file, so other SMB clients (Windows among them) see it. `kind` is
+    /// `F_RDLCK`, `F_WRLCK` or `F_UNLCK`. A conversion releases the old lock first (as Linux
+    /// `flock` does). With `wait`, a conflicting lock is retried until granted or the handle
+    /// is released; without, the conflict is `EAGAIN` (EWOULDBLOCK).
+    pub async fn flock(&self, fh: u64, kind: i32, wait: bool) -> Result<(), Errno> {
+        const WHOLE: (u64, u64) = (0, u64::MAX);
+        let f = self.file(fh)?;
+        let mut held = f.flock.lock().await;
+        let want = match kind {
+            libc::F_UNLCK => None,
+            libc::F_RDLCK => Some(false),
+            libc::F_WRLCK => Some(true),
+            _ => return Err(Errno::EINVAL),
+        };
+        if *held == want {
+            return Ok(());
+        }
+        if held.is_some() {
+            let g = f.file.read().await;
+            let file = g.as_ref().ok_or(Errno::EBADF)?;
+            let r = self
+                .guard(async { self.smb(file.unlock(WHOLE.0, WHOLE.1).await) })
+                .await;
+            match r {
+                Err(e) if e != Errno(libc::ENOLCK) => return Err(e),
+                _ => *held = None,
+            }
+        }
+        let Some(exclusive) = want else {
+            return Ok(());
+        };
+        loop {
+            let r = {
+                let g = f.file.read().await;
+                let file = g.as_ref().ok_or(Errno::EBADF)?;
+                self.guard(async { self.smb(file.lock(WHOLE.0, WHOLE.1, exclusive, false).await) })
+                    .await
+            };
+            match r {
+                Ok(()) => {
+                    *held = Some(exclusive);
+                    return Ok(());
+                }
+                Err(Errno::EAGAIN) if wait => {
+                    // Released meanwhile (the process gave up or died): stop.
+                    if self.handles.get(fh).is_none() {
+                        return Err(Errno(libc::EINTR));
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Every buffered write of every open file, acknowledged; SMB2 FLUSH on each handle
     /// written since its last one.
     pub async fn flush_all(&self) -> Result<(), Errno> {

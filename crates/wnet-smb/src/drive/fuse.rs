@@ -125,6 +125,15 @@ impl Filesystem for FuseFs {
         {
             tracing::debug!("kernel without readdirplus");
         }
+        // flock() comes to us (and becomes an SMB2 lock other clients see); POSIX fcntl
+        // locks stay with the kernel: their per-process, splittable ranges have no faithful
+        // SMB2 equivalent.
+        if config
+            .add_capabilities(InitFlags::FUSE_FLOCK_LOCKS)
+            .is_err()
+        {
+            tracing::debug!("kernel without flock forwarding");
+        }
         Ok(())
     }
 
@@ -419,6 +428,28 @@ impl Filesystem for FuseFs {
         let core = self.core.clone();
         self.run(async move { core.fsync(fh.0).await }, move |r| {
             empty(reply, r)
+        });
+    }
+
+    fn setlk(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        _lock_owner: LockOwner,
+        _start: u64,
+        _end: u64,
+        typ: i32,
+        _pid: u32,
+        sleep: bool,
+        reply: ReplyEmpty,
+    ) {
+        // Only flock() arrives here (FUSE_FLOCK_LOCKS without FUSE_POSIX_LOCKS): the whole
+        // file. A waiting lock has no deadline; each attempt has one.
+        let core = self.core.clone();
+        self.core.rt.spawn(async move {
+            let r = core.flock(fh.0, typ, sleep).await;
+            empty(reply, r);
         });
     }
 

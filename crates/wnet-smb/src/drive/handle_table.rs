@@ -43,6 +43,9 @@ pub struct OpenFile {
     pub writable: bool,
     /// Size when opened (read-ahead's bound until writes say more).
     pub size_at_open: u64,
+    /// The `flock` this open file description holds on the server: `Some(true)` exclusive,
+    /// `Some(false)` shared.
+    pub flock: tokio::sync::Mutex<Option<bool>>,
 }
 
 impl OpenFile {
@@ -56,6 +59,7 @@ impl OpenFile {
             file,
             writable,
             size_at_open,
+            flock: tokio::sync::Mutex::new(None),
         }
     }
 
