@@ -57,6 +57,9 @@ pub struct ConnectOutcome {
     pub local: Option<LocalName>,
     /// The remote share connected.
     pub remote: UncPath,
+    /// Something to tell the user beyond net.exe's lines (e.g. why `/SAVECRED` saved nothing);
+    /// printed on stderr.
+    pub notice: Option<String>,
 }
 
 /// The server `wnet view` lists: `\\server[@port]`.

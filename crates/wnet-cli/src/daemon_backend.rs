@@ -73,6 +73,7 @@ impl Backend for DaemonBackend {
             Reply::Connection(info) => Ok(ConnectOutcome {
                 local: info.local,
                 remote: info.remote,
+                notice: info.notice,
             }),
             other => Err(unexpected(other)),
         }

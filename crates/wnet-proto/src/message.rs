@@ -200,6 +200,10 @@ pub struct ConnectionInfo {
     pub path: Option<String>,
     /// Open files and directories on it.
     pub opens: u64,
+    /// Something the user should know about a connection just made (e.g. why its password
+    /// could not be saved); only in the answer to an add connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 /// `NETINFOSTRUCT`'s content.

@@ -236,6 +236,11 @@ impl Daemon {
         let connection = self
             .router
             .add_connection(args.provider.as_deref(), &request)?;
+        let notice = if args.save_credentials {
+            self.save_credentials(&request, &connection)
+        } else {
+            None
+        };
         let remember = flags.contains(ConnectFlags::UPDATE_PROFILE)
             && !flags.contains(ConnectFlags::TEMPORARY);
         let mut persistent = local.is_some_and(|l| profile.devices.contains_key(&l));
@@ -250,7 +255,22 @@ impl Daemon {
             }
             persistent = true;
         }
-        Ok(self.info(connection, persistent))
+        let mut info = self.info(connection, persistent);
+        info.notice = notice;
+        Ok(info)
+    }
+
+    /// Saves the password of a connection just made (`/SAVECRED`); a notice when it could not.
+    fn save_credentials(&self, request: &AddConnection, connection: &Connection) -> Option<String> {
+        let Some(password) = request.password.as_ref().filter(|p| !p.is_empty()) else {
+            return Some("No password was given, so none was saved.".into());
+        };
+        match crate::credentials::store(&request.remote, &connection.user, password) {
+            Ok(()) => None,
+            Err(why) => Some(format!(
+                "The password was not saved: {why}. The connection was made."
+            )),
+        }
     }
 
     fn remembered_entry(
@@ -304,6 +324,7 @@ impl Daemon {
             persistent,
             path: path.map(|p| p.display().to_string()),
             opens: 0,
+            notice: None,
         }
     }
 
@@ -558,12 +579,18 @@ impl Daemon {
     }
 
     fn restore_one(&self, local: LocalName, entry: &RememberedConnection) -> Result<()> {
+        let user = if entry.user_name.is_empty() {
+            current_user_name()
+        } else {
+            entry.user_name.clone()
+        };
         let request = AddConnection {
             resource_type: entry.resource_type(),
             local: Some(local),
             remote: entry.remote_path.clone(),
             user: Some(entry.user_name.clone()).filter(|u| !u.is_empty()),
-            password: None,
+            // A password saved with /SAVECRED, else none (a guest share needs none).
+            password: crate::credentials::lookup(&entry.remote_path, &user),
             flags: ConnectFlags::from_bits(entry.connect_flags).unwrap_or_default(),
         };
         let result = self
@@ -633,6 +660,7 @@ impl Daemon {
                     persistent: true,
                     path: None,
                     opens: 0,
+                    notice: None,
                 });
             }
         }

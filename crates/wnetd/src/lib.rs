@@ -5,12 +5,14 @@
 //! # Layout
 //! - [`background`]: a daemon on a thread of the calling process (tests, embedders).
 //! - [`server`]: the socket server (`Listener`/`Handler`, connection limit, shutdown, peer uid).
+//! - [`credentials`]: saved passwords in the Secret Service (`/SAVECRED`).
 //! - [`daemon`]: `Daemon`, the WNet semantics over the router and the profile.
 //! - [`enumeration`]: open enumeration handles.
 //! - [`socket`]: the daemon lock and the socket, stale ones cleaned.
 #![deny(missing_docs)]
 
 pub mod background;
+pub mod credentials;
 pub mod daemon;
 pub mod enumeration;
 pub mod server;

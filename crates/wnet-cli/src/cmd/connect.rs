@@ -81,5 +81,8 @@ pub fn run(backend: &mut dyn Backend, console: &mut Console<'_>, c: Connect) -> 
         }
         _ => console.out(COMPLETED),
     }
+    if let Some(notice) = &outcome.notice {
+        console.err(&format!("{notice}\n"));
+    }
     Ok(EXIT_OK)
 }

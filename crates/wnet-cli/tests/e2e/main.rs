@@ -365,3 +365,24 @@ fn view_lists_the_shares_of_a_server() {
         2,
     );
 }
+
+#[test]
+fn savecred_without_a_secret_service_connects_and_says_so() {
+    let w = World::new();
+    let out = w.wnet(&[
+        "use",
+        "S:",
+        &w.unc("rw"),
+        DEFAULT_PASSWORD,
+        &format!("/USER:{DEFAULT_USER}"),
+        "/SAVECRED",
+    ]);
+    expect(
+        &out,
+        "The command completed successfully.\n\n",
+        "The password was not saved: this session has no Secret Service (DBUS_SESSION_BUS_ADDRESS is not set). \
+         The connection was made.\n",
+        0,
+    );
+    assert!(mounted(&w.drive("S")));
+}

@@ -34,6 +34,7 @@ pub fn entry(
             }
         }),
         opens: 0,
+        notice: None,
     }
 }
 
@@ -84,6 +85,7 @@ impl Backend for Fake {
         Ok(ConnectOutcome {
             local,
             remote: r.remote.clone(),
+            notice: None,
         })
     }
 

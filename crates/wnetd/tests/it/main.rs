@@ -6,5 +6,6 @@ mod handshake;
 mod lifecycle;
 mod ordinary_user;
 mod profile_semantics;
+mod savecred;
 mod start;
 mod stress;

@@ -118,6 +118,10 @@ fn an_ordinary_user_gets_a_daemon_and_a_drive() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "the flow ran"
+    );
     assert_eq!(
         std::fs::read(samba.share_dir("rw").join("from-user.txt")).unwrap(),
         b"written by an ordinary user\n"
