@@ -41,6 +41,11 @@ async fn perf_stat_and_throughput() {
     f.write_pipelined(0, &data, 1 << 20, 8).await.unwrap();
     let w = t0.elapsed();
     let t0 = Instant::now();
+    f.flush().await.unwrap();
+    println!("flush (server fsync) after the write: {:?}", t0.elapsed());
+    f.close().await.unwrap();
+    let f = t.create(&name, &CreateOptions::read()).await.unwrap();
+    let t0 = Instant::now();
     let back = f.read_pipelined(0, size as u64, 1 << 20, 8).await.unwrap();
     let r = t0.elapsed();
     f.close().await.unwrap();
@@ -93,7 +98,11 @@ async fn perf_depth_sweep() {
     let s = samba();
     let t = rw(&s).await;
     let name = unique("diag");
-    let size = 64usize << 20;
+    let size = std::env::var("WNET_SWEEP_MB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(64)
+        << 20;
     let data = pattern(size, 5);
     let f = t.create(&name, &CreateOptions::create_new()).await.unwrap();
     f.write_pipelined(0, &data, 1 << 20, 8).await.unwrap();
