@@ -318,22 +318,37 @@ impl SmbProvider {
 /// closed must not count as open.
 fn wait_for_releases(drive: &Drive) -> usize {
     let until = std::time::Instant::now() + SETTLE_BOUND;
+    // Releases flagged by a FLUSH (a close) are waited for by `settle`; one that comes without
+    // (after `munmap`) shows only as a falling count, so wait while it still falls.
     let mut open = drive.settle(SETTLE_BOUND);
-    while open > 0 && std::time::Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(2));
-        open = drive.handles().open_count();
+    let mut last_change = std::time::Instant::now();
+    while open > 0 && std::time::Instant::now() < until && last_change.elapsed() < QUIET {
+        std::thread::sleep(Duration::from_millis(1));
+        let now = drive.handles().open_count();
+        if now != open {
+            open = now;
+            last_change = std::time::Instant::now();
+        }
     }
     open
 }
 
+/// How long the open count must stay still before a cancel believes it.
+const QUIET: Duration = Duration::from_millis(20);
+
+/// At most this many holders are named in a refusal; the rest are counted.
+const MAX_HOLDERS_NAMED: usize = 20;
+
 /// 2401, naming every open file and its process.
 fn open_files(name: &str, mountpoint: &Path, drive: &Drive) -> Error {
+    let open = drive.handles().open_count();
     let holders = drive.handles().holders();
     let mut e = Error::new(
         ErrorKind::OpenFiles,
-        format!("{name} has {} open file(s) or directories", holders.len()),
+        format!("{name} has {open} open file(s) or directories"),
     );
-    for h in holders {
+    let more = holders.len().saturating_sub(MAX_HOLDERS_NAMED);
+    for h in holders.into_iter().take(MAX_HOLDERS_NAMED) {
         e = e.with_context(
             wnet_core::HOLDER,
             format!(
@@ -343,6 +358,9 @@ fn open_files(name: &str, mountpoint: &Path, drive: &Drive) -> Error {
                 process_name(h.pid)
             ),
         );
+    }
+    if more > 0 {
+        e = e.with_context(wnet_core::HOLDER, format!("... and {more} more"));
     }
     e
 }
