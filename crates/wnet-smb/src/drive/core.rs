@@ -197,8 +197,12 @@ impl Core {
         }
         let me = self.me.clone();
         self.rt.spawn(async move {
+            // The first probe soon (a dropped connection the engine re-establishes at once
+            // should cost little), then one a second.
+            let mut pause = PROBE_INTERVAL / 10;
             loop {
-                tokio::time::sleep(PROBE_INTERVAL).await;
+                tokio::time::sleep(pause).await;
+                pause = PROBE_INTERVAL;
                 let Some(core) = me.upgrade() else { return };
                 if core.state.load(Ordering::Acquire) != DISCONNECTED {
                     return;
@@ -472,7 +476,9 @@ impl Core {
             options: options::NON_DIRECTORY_FILE,
             share_access: share::ALL,
             attributes: 0,
-            durable: false,
+            // A handle that writes asks to be durable: where the server grants it, the engine
+            // reclaims it after a dropped connection and no acknowledged write is lost.
+            durable: writable,
             lease: None,
         };
         let file = self.smb(self.tree.create(&path, &opts).await)?;
@@ -509,7 +515,7 @@ impl Core {
             options: options::NON_DIRECTORY_FILE,
             share_access: share::ALL,
             attributes: 0,
-            durable: false,
+            durable: true,
             lease: None,
         };
         let file = self.smb(self.tree.create(&path, &opts).await)?;

@@ -145,16 +145,17 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// Runs `fut` on `rt` and waits for it from this (non-async) thread.
+/// Runs `fut` on `rt` and waits for it from this (non-async) thread. `None` when the runtime
+/// is gone (shut down), so the task could not run.
 fn block_on<T: Send + 'static>(
     rt: &tokio::runtime::Handle,
     fut: impl Future<Output = T> + Send + 'static,
-) -> T {
+) -> Option<T> {
     let (tx, rx) = std::sync::mpsc::channel();
     rt.spawn(async move {
         let _ = tx.send(fut.await);
     });
-    let wait = move || rx.recv().expect("drive task ended without an answer");
+    let wait = move || rx.recv().ok();
     match tokio::runtime::Handle::try_current() {
         // Inside a multi-thread runtime's worker: tell it this thread blocks.
         Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
@@ -162,6 +163,10 @@ fn block_on<T: Send + 'static>(
         }
         _ => wait(),
     }
+}
+
+fn runtime_gone() -> errno::Errno {
+    errno::Errno(libc::ENOTCONN)
 }
 
 fn errno_error(e: errno::Errno) -> DriveError {
@@ -254,6 +259,7 @@ impl Drive {
                 Err(_) => Err(errno::Errno::ETIMEDOUT),
             }
         })
+        .unwrap_or(Err(runtime_gone()))
         .map_err(errno_error)
     }
 
@@ -286,14 +292,15 @@ impl Drive {
         let flushed = self.flush_all();
         let core = self.core.clone();
         let deadline = core.deadline;
+        // Detach first so that nothing new starts while the handles close.
+        core.detach();
         let closed = block_on(&self.core.rt, async move {
-            // Detach first so that nothing new starts while the handles close.
-            core.detach();
             match tokio::time::timeout(deadline, core.close_all()).await {
                 Ok(r) => r,
                 Err(_) => Err(errno::Errno::ETIMEDOUT),
             }
         })
+        .unwrap_or(Err(runtime_gone()))
         .map_err(errno_error);
         let detached = self.kernel_unmount(true);
         if detached.is_err() {

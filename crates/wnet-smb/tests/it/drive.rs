@@ -79,6 +79,11 @@ impl Drop for Mounted {
 
 /// Mounts `share` of `samba` with `timeouts`.
 pub fn mount_with(samba: &Samba, share: &str, read_only: bool, timeouts: DriveTimeouts) -> Mounted {
+    // RUST_LOG=wnet_smb=debug,wnet_smb2=info shows what the drive and the engine did.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -105,3 +105,48 @@ fn a_server_that_is_gone_fails_ls_within_the_bound() {
     );
     assert_eq!(m.drive().state(), DriveState::Disconnected);
 }
+
+#[test]
+fn a_dropped_connection_mid_write_loses_nothing_with_durable_handles() {
+    use std::io::Write;
+    use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, SambaBuilder, Share};
+    // Durable handles need these share settings on Samba.
+    let samba = SambaBuilder::new()
+        .user(DEFAULT_USER, DEFAULT_PASSWORD)
+        .share(
+            Share::new("rw")
+                .option("posix locking", "no")
+                .option("kernel share modes", "no")
+                .option("kernel oplocks", "no"),
+        )
+        .start()
+        .unwrap();
+    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    let name = unique("durable");
+    let data = crate::drive::pattern(32 << 20, 77);
+    let mut f = fs::File::create(m.path(&name)).unwrap();
+    let (a, b) = data.split_at(16 << 20);
+    f.write_all(a).unwrap();
+    // SIGTERM, as a network failure looks to smbd: it keeps durable opens for reclaim.
+    // (SIGKILL makes Samba 4.17 free them: DH2C then gets OBJECT_NAME_NOT_FOUND.)
+    let pids = samba.client_pids();
+    assert!(!pids.is_empty());
+    for p in &pids {
+        // SAFETY: plain kill(2) on this server's own children.
+        unsafe { libc::kill(*p as i32, libc::SIGTERM) };
+    }
+    let t = Instant::now();
+    while samba.client_pids().iter().any(|p| pids.contains(p)) {
+        assert!(t.elapsed() < Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    f.write_all(b).unwrap();
+    f.sync_all().unwrap();
+    drop(f);
+    assert!(
+        fs::read(m.disk(&name)).unwrap() == data,
+        "server file differs"
+    );
+    assert_eq!(m.drive().state(), DriveState::Connected);
+    assert!(fs::read(m.path(&name)).unwrap() == data);
+}
