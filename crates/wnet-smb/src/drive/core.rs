@@ -580,7 +580,16 @@ impl Core {
         if !f.writable {
             return Err(Errno::EBADF);
         }
-        f.reads.invalidate();
+        // Every handle on this file drops its read-ahead: a read through another descriptor
+        // must see this write (the kernel's page cache is shared; our chunks are not).
+        match self.handles.ino_of(fh) {
+            Some(ino) => self
+                .handles
+                .files_of(ino)
+                .iter()
+                .for_each(|s| s.reads.invalidate()),
+            None => f.reads.invalidate(),
+        }
         let r = f.writes.write(offset, data).await;
         self.smb(r)?;
         Ok(data.len() as u32)

@@ -106,7 +106,30 @@ struct Slot {
 pub struct HandleTable {
     next: AtomicU64,
     count: AtomicUsize,
-    slots: Mutex<HashMap<u64, Slot>>,
+    /// Handles whose `closing` flag is set: settle is O(1) however many are open.
+    closing: AtomicUsize,
+    slots: Mutex<Slots>,
+}
+
+#[derive(Debug, Default)]
+struct Slots {
+    by_fh: HashMap<u64, Slot>,
+    /// The handles open on each inode (siblings see each other's writes).
+    by_ino: HashMap<InodeNo, Vec<u64>>,
+}
+
+impl Slots {
+    fn files_of(&self, ino: InodeNo) -> Vec<Arc<OpenFile>> {
+        self.by_ino
+            .get(&ino)
+            .into_iter()
+            .flatten()
+            .filter_map(|fh| match &self.by_fh.get(fh)?.kind {
+                Kind::File(f) => Some(f.clone()),
+                Kind::Dir(_) => None,
+            })
+            .collect()
+    }
 }
 
 impl HandleTable {
@@ -121,6 +144,7 @@ impl HandleTable {
             .slots
             .lock()
             .expect("handle lock")
+            .by_fh
             .values()
             .map(|s| s.holder.clone())
             .collect();
@@ -132,7 +156,7 @@ impl HandleTable {
     pub(crate) fn insert(&self, holder: Holder, ino: InodeNo, kind: Kind) -> u64 {
         let fh = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let mut m = self.slots.lock().expect("handle lock");
-        m.insert(
+        m.by_fh.insert(
             fh,
             Slot {
                 holder,
@@ -141,38 +165,60 @@ impl HandleTable {
                 closing: Arc::new(AtomicBool::new(false)),
             },
         );
-        self.count.store(m.len(), Ordering::Release);
+        m.by_ino.entry(ino).or_default().push(fh);
+        self.count.store(m.by_fh.len(), Ordering::Release);
         fh
     }
 
     /// The handle `fh`, marking it busy again (not closing).
     pub(crate) fn get(&self, fh: u64) -> Option<Kind> {
         let m = self.slots.lock().expect("handle lock");
-        m.get(&fh).map(|s| {
-            s.closing.store(false, Ordering::Release);
+        m.by_fh.get(&fh).map(|s| {
+            if s.closing.swap(false, Ordering::AcqRel) {
+                self.closing.fetch_sub(1, Ordering::AcqRel);
+            }
             s.kind.clone()
         })
     }
 
+    /// The inode `fh` is open on.
+    pub(crate) fn ino_of(&self, fh: u64) -> Option<InodeNo> {
+        let m = self.slots.lock().expect("handle lock");
+        m.by_fh.get(&fh).map(|s| s.ino)
+    }
+
     /// Notes that `fh` is probably being closed (see [`HandleTable::settle`]).
     pub(crate) fn mark_closing(&self, fh: u64) {
-        if let Some(s) = self.slots.lock().expect("handle lock").get(&fh) {
-            s.closing.store(true, Ordering::Release);
+        if let Some(s) = self.slots.lock().expect("handle lock").by_fh.get(&fh) {
+            if !s.closing.swap(true, Ordering::AcqRel) {
+                self.closing.fetch_add(1, Ordering::AcqRel);
+            }
         }
     }
 
     /// Removes `fh` (RELEASE); returns what it was.
     pub(crate) fn remove(&self, fh: u64) -> Option<Kind> {
         let mut m = self.slots.lock().expect("handle lock");
-        let s = m.remove(&fh);
-        self.count.store(m.len(), Ordering::Release);
-        s.map(|s| s.kind)
+        let s = m.by_fh.remove(&fh)?;
+        if let Some(v) = m.by_ino.get_mut(&s.ino) {
+            v.retain(|&h| h != fh);
+            if v.is_empty() {
+                m.by_ino.remove(&s.ino);
+            }
+        }
+        if s.closing.load(Ordering::Acquire) {
+            self.closing.fetch_sub(1, Ordering::AcqRel);
+        }
+        self.count.store(m.by_fh.len(), Ordering::Release);
+        Some(s.kind)
     }
 
     /// Removes every handle (forced unmount); returns the files.
     pub(crate) fn drain(&self) -> Vec<Arc<OpenFile>> {
         let mut m = self.slots.lock().expect("handle lock");
+        m.by_ino.clear();
         let files = m
+            .by_fh
             .drain()
             .filter_map(|(_, s)| match s.kind {
                 Kind::File(f) => Some(f),
@@ -180,6 +226,7 @@ impl HandleTable {
             })
             .collect();
         self.count.store(0, Ordering::Release);
+        self.closing.store(0, Ordering::Release);
         files
     }
 
@@ -188,6 +235,7 @@ impl HandleTable {
         self.slots
             .lock()
             .expect("handle lock")
+            .by_fh
             .values()
             .filter_map(|s| match &s.kind {
                 Kind::File(f) => Some(f.clone()),
@@ -198,34 +246,17 @@ impl HandleTable {
 
     /// The open files of inode `ino`.
     pub(crate) fn files_of(&self, ino: InodeNo) -> Vec<Arc<OpenFile>> {
-        self.slots
-            .lock()
-            .expect("handle lock")
-            .values()
-            .filter(|s| s.ino == ino)
-            .filter_map(|s| match &s.kind {
-                Kind::File(f) => Some(f.clone()),
-                Kind::Dir(_) => None,
-            })
-            .collect()
+        self.slots.lock().expect("handle lock").files_of(ino)
     }
 
     /// Waits, at most `bound`, while a handle looks closed by its application but its RELEASE
     /// has not arrived yet; returns the open count then.
     pub fn settle(&self, bound: std::time::Duration) -> usize {
         let until = std::time::Instant::now() + bound;
-        loop {
-            let closing = self
-                .slots
-                .lock()
-                .expect("handle lock")
-                .values()
-                .any(|s| s.closing.load(Ordering::Acquire));
-            if !closing || std::time::Instant::now() >= until {
-                return self.open_count();
-            }
-            std::thread::sleep(std::time::Duration::from_millis(2));
+        while self.closing.load(Ordering::Acquire) > 0 && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(1));
         }
+        self.open_count()
     }
 }
 

@@ -151,3 +151,28 @@ fn fsync_sends_an_smb2_flush_that_reaches_the_servers_disk() {
     assert!(after >= 1, "fsync did not reach smbd's disk");
     assert!(fs::read(m.disk(&name)).unwrap() == pattern(3 << 20, 3));
 }
+
+#[test]
+fn a_write_through_one_descriptor_is_seen_by_read_ahead_of_another() {
+    use std::os::unix::fs::FileExt;
+    let samba = crate::drive::samba();
+    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    let name = unique("siblings");
+    let data = pattern(4 << 20, 11);
+    fs::write(m.disk(&name), &data).unwrap();
+    let r = fs::File::open(m.path(&name)).unwrap();
+    let mut head = vec![0u8; 128 << 10];
+    r.read_exact_at(&mut head, 0).unwrap();
+    assert!(head == data[..128 << 10]);
+    // Read-ahead now holds the next megabytes; a partial-page write elsewhere must win.
+    let w = fs::OpenOptions::new()
+        .write(true)
+        .open(m.path(&name))
+        .unwrap();
+    w.write_all_at(b"fresh bytes", (2 << 20) + 10).unwrap();
+    drop(w);
+    let mut page = vec![0u8; 4096];
+    r.read_exact_at(&mut page, 2 << 20).unwrap();
+    assert_eq!(&page[10..21], b"fresh bytes");
+    assert!(page[..10] == data[2 << 20..(2 << 20) + 10]);
+}
