@@ -178,6 +178,9 @@ pub struct Connection {
     pub provider: String,
     /// Its status.
     pub status: ConnectionStatus,
+    /// Files and directories open on it (its drive's handle table); 0 when unknown.
+    #[serde(default)]
+    pub open_handles: u64,
 }
 
 /// What `WNetCancelConnection2` names: a device or a remote name.

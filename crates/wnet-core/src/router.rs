@@ -390,6 +390,7 @@ mod tests {
                 user: "u".into(),
                 provider: self.info.name.clone(),
                 status: ConnectionStatus::Ok,
+                open_handles: 0,
             }
         }
     }

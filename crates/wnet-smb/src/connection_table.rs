@@ -55,6 +55,7 @@ impl LiveConnection {
                 DriveState::Connected => ConnectionStatus::Ok,
                 _ => ConnectionStatus::Disconnected,
             },
+            open_handles: self.drive.handles().open_count() as u64,
         }
     }
 }

@@ -303,6 +303,7 @@ impl Daemon {
     }
 
     fn info(&self, c: Connection, persistent: bool) -> ConnectionInfo {
+        let opens = c.open_handles;
         let path = match c.local {
             Some(l) => l
                 .drive_letter()
@@ -323,7 +324,7 @@ impl Daemon {
             user: c.user,
             persistent,
             path: path.map(|p| p.display().to_string()),
-            opens: 0,
+            opens,
             notice: None,
         }
     }

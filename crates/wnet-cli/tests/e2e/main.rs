@@ -386,3 +386,120 @@ fn savecred_without_a_secret_service_connects_and_says_so() {
     );
     assert!(mounted(&w.drive("S")));
 }
+
+#[test]
+fn show_deviceless_delete_by_remote_and_delete_all() {
+    let w = World::new();
+    w.connect("Z:", "rw");
+    let file = std::fs::File::create(w.drive("Z").join("open.txt")).unwrap();
+    let detail = format!(
+        "Local name        Z:\nRemote name       {}\nResource type     Disk\nStatus            OK\n\
+         # Opens           1\n# Connections     1\nThe command completed successfully.\n\n",
+        w.unc("rw")
+    );
+    expect(&w.wnet(&["use", "z:"]), &detail, "", 0);
+    drop(file);
+    // Deviceless: listed with an empty Local, deleted by its remote name only.
+    let ro = w.unc("ro");
+    expect(
+        &w.wnet(&[
+            "use",
+            &ro,
+            DEFAULT_PASSWORD,
+            &format!("/USER:{DEFAULT_USER}"),
+        ]),
+        "The command completed successfully.\n\n",
+        "",
+        0,
+    );
+    expect(
+        &w.wnet(&["use"]),
+        &listing(&[
+            listing_row("OK", "Z:", &w.unc("rw")),
+            listing_row("OK", "", &ro),
+        ]),
+        "",
+        0,
+    );
+    expect(
+        &w.wnet(&["use", &ro, "/delete"]),
+        &format!("{ro} was deleted successfully.\n\n"),
+        "",
+        0,
+    );
+    expect(
+        &w.wnet(&["use", &ro, "/delete"]),
+        "",
+        "The network connection could not be found.\n\nMore help is available by typing NET HELPMSG 2250.\n",
+        2,
+    );
+    // * /DELETE: lists, asks; no answer keeps everything, /Y deletes all.
+    let out = w.wnet(&["use", "*", "/delete"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with("You have these remote connections:\n\n    Z:")
+    );
+    assert!(mounted(&w.drive("Z")));
+    let out = w.wnet(&["use", "*", "/delete", "/y"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).ends_with("The command completed successfully.\n\n")
+    );
+    assert!(!mounted(&w.drive("Z")));
+}
+
+#[test]
+fn the_persistent_default_is_remembered_and_honoured() {
+    let w = World::new();
+    expect(
+        &w.wnet(&["use", "/persistent:no"]),
+        "The command completed successfully.\n\n",
+        "",
+        0,
+    );
+    w.connect("Z:", "rw");
+    let out = w.wnet(&["use"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with("New connections will not be remembered.\n")
+    );
+    assert!(
+        w.daemon
+            .daemon()
+            .list()
+            .unwrap()
+            .1
+            .iter()
+            .all(|r| !r.persistent),
+        "not remembered"
+    );
+    expect(
+        &w.wnet(&[
+            "use",
+            "Y:",
+            &w.unc("ro"),
+            DEFAULT_PASSWORD,
+            &format!("/USER:{DEFAULT_USER}"),
+            "/P:YES",
+        ]),
+        "The command completed successfully.\n\n",
+        "",
+        0,
+    );
+    let rows = w.daemon.daemon().list().unwrap().1;
+    assert!(
+        rows.iter()
+            .any(|r| r.local.map(|l| l.to_string()) == Some("Y:".into()) && r.persistent)
+    );
+    assert!(
+        String::from_utf8_lossy(&w.wnet(&["use"]).stdout)
+            .starts_with("New connections will be remembered.\n"),
+        "/P:YES is the new default"
+    );
+}
