@@ -689,6 +689,7 @@ impl Core {
         self.cache.invalidate_tree(&to);
         self.smb(r)?;
         self.inodes.lock().expect("inode lock").rename(&from, &to);
+        self.handles.renamed(&from, &to);
         Ok(())
     }
 

@@ -249,6 +249,19 @@ impl HandleTable {
         self.slots.lock().expect("handle lock").files_of(ino)
     }
 
+    /// A rename moved `from` (and everything below it) to `to`: holders name the new path.
+    pub(crate) fn renamed(&self, from: &str, to: &str) {
+        let (kf, n) = (super::inode::key(from), from.chars().count());
+        let mut m = self.slots.lock().expect("handle lock");
+        for s in m.by_fh.values_mut() {
+            let k = super::inode::key(&s.holder.path);
+            if k == kf || k.starts_with(&format!("{kf}/")) {
+                let rest: String = s.holder.path.chars().skip(n).collect();
+                s.holder.path = format!("{to}{rest}");
+            }
+        }
+    }
+
     /// Waits, at most `bound`, while a handle looks closed by its application but its RELEASE
     /// has not arrived yet; returns the open count then.
     pub fn settle(&self, bound: std::time::Duration) -> usize {
@@ -276,6 +289,16 @@ mod tests {
             path: path.into(),
             is_dir: true,
         }
+    }
+
+    #[test]
+    fn holders_follow_a_rename() {
+        let t = HandleTable::default();
+        t.insert(holder(1, "Dir/a.txt"), InodeNo(2), dir());
+        t.insert(holder(1, "dir2/b"), InodeNo(3), dir());
+        t.renamed("dir", "New");
+        let paths: Vec<String> = t.holders().into_iter().map(|h| h.path).collect();
+        assert_eq!(paths, vec!["New/a.txt".to_string(), "dir2/b".to_string()]);
     }
 
     #[test]

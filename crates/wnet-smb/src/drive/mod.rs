@@ -386,3 +386,20 @@ impl Drop for Drive {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drive_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Drive>();
+        check::<HandleTable>();
+    }
+
+    #[test]
+    fn default_deadline_is_ten_seconds() {
+        assert_eq!(DriveTimeouts::default().request, Duration::from_secs(10));
+    }
+}
