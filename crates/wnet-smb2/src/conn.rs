@@ -791,6 +791,13 @@ async fn reader_loop(inner: Weak<Inner>, mut reader: FrameReader) {
         let r = reader.recv().await;
         let Some(inner) = inner.upgrade() else { return };
         match r {
+            // Big encrypted frames are decrypted on another worker so that the reader keeps
+            // reading (responses are matched by MessageId: their order does not matter).
+            Ok(frame)
+                if frame.len() > VERIFY_OFFLOAD && frame.starts_with(&TRANSFORM_PROTOCOL_ID) =>
+            {
+                tokio::spawn(async move { Connection::on_frame(&inner, frame) });
+            }
             Ok(frame) => Connection::on_frame(&inner, frame),
             Err(e) => {
                 tracing::debug!("connection reader stops: {e}");

@@ -8,7 +8,17 @@ use wnet_smb2::CreateOptions;
 #[ignore]
 async fn perf_stat_and_throughput() {
     let s = samba();
-    let t = rw(&s).await;
+    // WNET_PERF_ENCRYPT=1 measures with every request encrypted (AES-128-GCM with Samba 4.17).
+    let (u, p) = s.user();
+    let mut cfg = config(&s, u, p);
+    cfg.require_encryption = std::env::var_os("WNET_PERF_ENCRYPT").is_some();
+    let t = wnet_smb2::Session::connect(cfg)
+        .await
+        .unwrap()
+        .tree_connect("rw")
+        .await
+        .unwrap();
+    println!("encrypted: {}", t.is_encrypted());
     let probe = unique("stat");
     t.create(&probe, &CreateOptions::create_new())
         .await
