@@ -704,7 +704,7 @@ impl Core {
     /// `F_RDLCK`, `F_WRLCK` or `F_UNLCK`. A conversion releases the old lock first (as Linux
     /// `flock` does). With `wait`, a conflicting lock is retried until granted or the handle
     /// is released; without, the conflict is `EAGAIN` (EWOULDBLOCK).
-    pub async fn flock(&self, fh: u64, kind: i32, wait: bool) -> Result<(), Errno> {
+    pub async fn flock(&self, fh: u64, kind: i32, wait: bool, waiter: u32) -> Result<(), Errno> {
         const WHOLE: (u64, u64) = (0, u64::MAX);
         let f = self.file(fh)?;
         let mut held = f.flock.lock().await;
@@ -744,8 +744,10 @@ impl Core {
                     return Ok(());
                 }
                 Err(Errno::EAGAIN) if wait => {
-                    // Released meanwhile (the process gave up or died): stop.
-                    if self.handles.get(fh).is_none() {
+                    // fuser does not deliver FUSE_INTERRUPT, and the kernel keeps a killed
+                    // waiter in D state until we answer: give up when the waiting thread has
+                    // a signal to take, is gone, or its handle was released.
+                    if self.handles.get(fh).is_none() || signal_pending(waiter) {
                         return Err(Errno(libc::EINTR));
                     }
                     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -788,4 +790,20 @@ impl Core {
         }
         first
     }
+}
+
+/// Whether thread `tid` has a signal pending that it neither blocks nor ignores (or is gone).
+fn signal_pending(tid: u32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{tid}/status")) else {
+        return true;
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+            .unwrap_or(0)
+    };
+    let pending = field("SigPnd:") | field("ShdPnd:");
+    pending & !field("SigBlk:") & !field("SigIgn:") != 0
 }

@@ -433,7 +433,7 @@ impl Filesystem for FuseFs {
 
     fn setlk(
         &self,
-        _req: &Request,
+        req: &Request,
         _ino: INodeNo,
         fh: FileHandle,
         _lock_owner: LockOwner,
@@ -447,8 +447,9 @@ impl Filesystem for FuseFs {
         // Only flock() arrives here (FUSE_FLOCK_LOCKS without FUSE_POSIX_LOCKS): the whole
         // file. A waiting lock has no deadline; each attempt has one.
         let core = self.core.clone();
+        let waiter = req.pid();
         self.core.rt.spawn(async move {
-            let r = core.flock(fh.0, typ, sleep).await;
+            let r = core.flock(fh.0, typ, sleep, waiter).await;
             empty(reply, r);
         });
     }

@@ -98,3 +98,43 @@ fn flock_is_an_smb2_lock_other_clients_see() {
     assert!(flock_now(&["-n", "-s"], &path));
     assert!(!flock_now(&["-n", "-x"], &path));
 }
+
+#[test]
+fn a_process_waiting_for_a_flock_can_be_killed() {
+    let m = mount("rw");
+    let name = unique("flockwait");
+    fs::write(m.path(&name), b"x").unwrap();
+    let path = m.path(&name);
+    let mut holder = Reaped(hold(&path, "-x"));
+    let mut line = String::new();
+    std::io::BufReader::new(holder.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "locked\n");
+    for sig in [libc::SIGTERM, libc::SIGKILL] {
+        let waiter = Command::new("flock")
+            .arg("-x")
+            .arg(&path)
+            .arg("true")
+            .spawn()
+            .unwrap();
+        let mut waiter = Reaped(waiter);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(waiter.0.try_wait().unwrap().is_none(), "not waiting");
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(waiter.0.id() as i32, sig) };
+        let t = std::time::Instant::now();
+        loop {
+            if waiter.0.try_wait().unwrap().is_some() {
+                break;
+            }
+            assert!(
+                t.elapsed() < std::time::Duration::from_secs(2),
+                "signal {sig}: waiter hangs"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+    // The holder still holds it.
+    assert!(!flock_now(&["-n", "-x"], &path));
+}
