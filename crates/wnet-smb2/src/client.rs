@@ -80,3 +80,17 @@ impl ClientConfig {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let c = ClientConfig::new("srv", "alice", "s3cr3t-pw").port(4455);
+        let shown = format!("{c:?}");
+        assert!(shown.contains("alice") && shown.contains("4455"));
+        assert!(!shown.contains("s3cr3t-pw"), "{shown}");
+        assert!(c.require_signing && c.reconnect);
+    }
+}
