@@ -361,6 +361,13 @@ impl File {
         Ok(())
     }
 
+    /// Renames the open file (needs DELETE access) to `new_path` (relative to the share).
+    pub async fn rename(&self, new_path: &str, replace: bool) -> Result<()> {
+        let name = crate::tree::smb_path(new_path)?;
+        self.set_info(file_class::RENAME, fscc::encode_rename(&name, replace))
+            .await
+    }
+
     /// Sets the size (truncate or extend).
     pub async fn set_len(&self, len: u64) -> Result<()> {
         self.set_info(file_class::END_OF_FILE, fscc::encode_end_of_file(len))

@@ -606,6 +606,28 @@ impl Tree {
         .await
     }
 
+    /// Sets times and attributes of `path` (zero fields stay unchanged), in one round trip.
+    pub async fn set_basic(&self, path: &str, info: &fscc::FileBasicInformation) -> Result<()> {
+        self.set_info_path(
+            path,
+            access::WRITE_ATTRIBUTES | access::SYNCHRONIZE,
+            file_class::BASIC,
+            info.encode(),
+        )
+        .await
+    }
+
+    /// Truncates or extends the file at `path`, in one round trip.
+    pub async fn set_len(&self, path: &str, len: u64) -> Result<()> {
+        self.set_info_path(
+            path,
+            access::WRITE_DATA | access::SYNCHRONIZE,
+            file_class::END_OF_FILE,
+            fscc::encode_end_of_file(len),
+        )
+        .await
+    }
+
     /// Removes an empty directory (same as [`Tree::delete`]).
     pub async fn rmdir(&self, path: &str) -> Result<()> {
         self.delete(path).await

@@ -206,3 +206,43 @@ async fn change_notify_sees_a_new_file() {
     assert!(matches!(e, wnet_smb2::Error::Timeout { .. }), "{e:?}");
     dir.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn set_times_truncate_and_rename_by_handle() {
+    use wnet_smb2::msg::create::disposition;
+    use wnet_smb2::msg::fscc::{FileBasicInformation, FileTime, access};
+    let s = samba();
+    let t = rw(&s).await;
+    let root = s.share_dir("rw");
+    let a = unique("h");
+    let f = t.create(&a, &CreateOptions::create_new()).await.unwrap();
+    f.write_at(0, b"0123456789").await.unwrap();
+    f.close().await.unwrap();
+    t.set_len(&a, 4).await.unwrap();
+    assert_eq!(std::fs::read(root.join(&a)).unwrap(), b"0123");
+    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    let info = FileBasicInformation {
+        last_write_time: FileTime::from_system_time(when),
+        ..Default::default()
+    };
+    t.set_basic(&a, &info).await.unwrap();
+    assert_eq!(
+        std::fs::metadata(root.join(&a))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        when
+    );
+    assert_eq!(
+        t.stat(&a).await.unwrap().last_write_time.to_system_time(),
+        when
+    );
+    let mut opts = CreateOptions::read_write().disposition(disposition::OPEN);
+    opts.access |= access::DELETE;
+    let f = t.create(&a, &opts).await.unwrap();
+    let b = unique("h-renamed");
+    f.rename(&b, false).await.unwrap();
+    f.close().await.unwrap();
+    assert!(!root.join(&a).exists());
+    assert_eq!(std::fs::read(root.join(&b)).unwrap(), b"0123");
+}
