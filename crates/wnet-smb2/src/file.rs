@@ -547,38 +547,30 @@ impl Drop for File {
         if self.closed.load(Ordering::Relaxed) || self.lost.load(Ordering::Relaxed) {
             return;
         }
-        // Only inside a runtime: spawning outside one panics. Only on the handle's own
-        // generation: a stale handle is gone with its connection.
+        // Only inside a runtime (spawning outside one panics), only on the handle's own
+        // generation and live connection (a stale handle is gone with its connection), and
+        // never with a retry: a drop must not set off a reconnect.
         let st = self.handle();
-        let live = self.tree.session().live();
-        if st.generation != live.generation {
+        let Some(ctx) = self.tree.current_ctx() else {
+            return;
+        };
+        if ctx.live.generation != st.generation || ctx.live.conn.is_dead() {
             return;
         }
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            let tree = self.tree.clone();
+            let timeout = self.tree.meta_timeout();
             rt.spawn(async move {
-                let _ = tree
-                    .exec(|ctx| async move {
-                        if ctx.live.generation != st.generation {
-                            return Ok(Vec::new());
-                        }
-                        ctx.call(
-                            &CloseRequest {
-                                flags: 0,
-                                file_id: st.id,
-                            },
-                            0,
-                            tree_timeout(&ctx),
-                        )
-                        .await
-                    })
+                let _ = ctx
+                    .call(
+                        &CloseRequest {
+                            flags: 0,
+                            file_id: st.id,
+                        },
+                        0,
+                        timeout,
+                    )
                     .await;
             });
         }
     }
-}
-
-fn tree_timeout(ctx: &Ctx) -> std::time::Duration {
-    let _ = ctx;
-    std::time::Duration::from_secs(10)
 }

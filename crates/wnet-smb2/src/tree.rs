@@ -393,6 +393,17 @@ impl Tree {
         })
     }
 
+    /// The request context of the current generation, if the tree is connected on it.
+    pub(crate) fn current_ctx(&self) -> Option<Ctx> {
+        let live = self.inner.session.live();
+        let st = self.state();
+        (st.generation == live.generation).then_some(Ctx {
+            live,
+            tree_id: st.id,
+            encrypt: st.encrypt,
+        })
+    }
+
     /// Runs `op` with a request context, reconnecting and retrying when the connection is lost.
     pub(crate) async fn exec<T, F, Fut>(&self, op: F) -> Result<T>
     where

@@ -246,3 +246,31 @@ async fn set_times_truncate_and_rename_by_handle() {
     assert!(!root.join(&a).exists());
     assert_eq!(std::fs::read(root.join(&b)).unwrap(), b"0123");
 }
+
+#[tokio::test]
+async fn dropped_handle_is_closed_in_the_background() {
+    use wnet_smb2::NtStatus;
+    let s = samba();
+    let t = rw(&s).await;
+    let name = unique("drop");
+    let mut excl = CreateOptions::create_new();
+    excl.share_access = 0; // exclusive: a second open fails while this one lives
+    let f = t.create(&name, &excl).await.unwrap();
+    let e = t.create(&name, &CreateOptions::read()).await.unwrap_err();
+    assert_eq!(e.status(), Some(NtStatus::SHARING_VIOLATION));
+    drop(f);
+    let t0 = std::time::Instant::now();
+    loop {
+        match t.create(&name, &CreateOptions::read()).await {
+            Ok(g) => {
+                g.close().await.unwrap();
+                break;
+            }
+            Err(e) if t0.elapsed() < std::time::Duration::from_secs(3) => {
+                assert_eq!(e.status(), Some(NtStatus::SHARING_VIOLATION));
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("the dropped handle was never closed: {e:?}"),
+        }
+    }
+}
