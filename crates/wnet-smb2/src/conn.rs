@@ -570,7 +570,7 @@ impl Connection {
             {
                 let mut s = lock(&self.inner.state);
                 if s.dead {
-                    return Err(Error::Disconnected);
+                    return Err(Error::NotSent);
                 }
                 if s.credits >= total {
                     s.credits -= total;
@@ -1086,6 +1086,6 @@ mod tests {
                 },
             )
             .await;
-        assert!(matches!(e, Err(Error::Disconnected)), "{e:?}");
+        assert!(matches!(e, Err(Error::NotSent)), "{e:?}");
     }
 }

@@ -27,6 +27,8 @@ pub enum Error {
     },
     /// The connection is gone; the request may or may not have reached the server.
     Disconnected,
+    /// The connection was already gone: the request was never sent (safe to retry).
+    NotSent,
     /// The server sent something malformed.
     Protocol(DecodeError),
     /// Authentication could not be carried out (bad token, unsupported mechanism).
@@ -57,7 +59,7 @@ impl Error {
     pub fn is_temporary(&self) -> bool {
         match self {
             Error::Status { status, .. } => status.is_temporary(),
-            Error::Io(_) | Error::Timeout { .. } | Error::Disconnected => true,
+            Error::Io(_) | Error::Timeout { .. } | Error::Disconnected | Error::NotSent => true,
             Error::Protocol(_)
             | Error::Auth(_)
             | Error::BadSignature
@@ -74,6 +76,7 @@ impl std::fmt::Display for Error {
             Error::Io(e) => write!(f, "transport error: {e}"),
             Error::Timeout { what, after } => write!(f, "{what}: no answer within {after:?}"),
             Error::Disconnected => write!(f, "connection lost"),
+            Error::NotSent => write!(f, "connection lost; the request was not sent"),
             Error::Protocol(e) => write!(f, "{e}"),
             Error::Auth(m) => write!(f, "authentication failed: {m}"),
             Error::BadSignature => write!(f, "response signature missing or invalid"),

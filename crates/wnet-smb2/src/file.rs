@@ -188,6 +188,21 @@ impl File {
             .await
     }
 
+    /// [`File::exec`] for an operation that must not run twice (lock, rename).
+    async fn exec_once<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: Fn(Ctx, FileId) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let op = &op;
+        self.tree
+            .exec_once(|ctx| async move {
+                let id = self.file_id(&ctx).await?;
+                op(ctx, id).await
+            })
+            .await
+    }
+
     /// Reads up to `len` bytes at `offset` (one request; `len` is capped at the server's
     /// MaxReadSize). Returns fewer bytes at end of file and an empty vector past it.
     pub async fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>> {
@@ -347,7 +362,8 @@ impl File {
     async fn set_info(&self, class: u8, data: Vec<u8>) -> Result<()> {
         let timeout = self.tree.meta_timeout();
         let data = &data;
-        self.exec(|ctx, id| async move {
+        // Renaming twice would fail against itself; the other classes are idempotent.
+        let op = |ctx: Ctx, id: FileId| async move {
             let req = SetInfoRequest {
                 info_type: info_type::FILE,
                 class,
@@ -356,8 +372,12 @@ impl File {
                 data: data.clone(),
             };
             ctx.call(&req, 0, timeout).await
-        })
-        .await?;
+        };
+        if class == file_class::RENAME {
+            self.exec_once(op).await?;
+        } else {
+            self.exec(op).await?;
+        }
         Ok(())
     }
 
@@ -387,7 +407,7 @@ impl File {
 
     async fn lock_request(&self, lock: LockElement) -> Result<()> {
         let timeout = self.tree.data_timeout();
-        self.exec(|ctx, id| async move {
+        self.exec_once(|ctx, id| async move {
             ctx.call(
                 &LockRequest {
                     file_id: id,

@@ -120,7 +120,7 @@ fn worth_retrying(e: &Error) -> bool {
 /// Whether `e` means the connection or session is gone, so a reconnect may help.
 pub(crate) fn is_connection_lost(e: &Error) -> bool {
     match e {
-        Error::Disconnected | Error::Io(_) => true,
+        Error::Disconnected | Error::NotSent | Error::Io(_) => true,
         Error::Status { status, .. } => matches!(
             *status,
             NtStatus::USER_SESSION_DELETED
@@ -590,8 +590,11 @@ impl Session {
     }
 
     /// Runs `op` on the current generation; if the connection turns out lost, reconnects
-    /// (when `config.reconnect` allows) and runs it again, at most twice more.
-    pub(crate) async fn with_retry<T, F, Fut>(&self, mut op: F) -> Result<T>
+    /// (when `config.reconnect` allows) and runs it again, at most twice more. An operation
+    /// that is not `idempotent` is re-run only if it was never sent; if it may have reached
+    /// the server, the session is re-established but the caller gets the error (it may or may
+    /// not have happened: e.g. a retried mkdir would report a collision with itself).
+    pub(crate) async fn with_retry<T, F, Fut>(&self, idempotent: bool, mut op: F) -> Result<T>
     where
         F: FnMut(Arc<Live>) -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
@@ -604,6 +607,9 @@ impl Session {
                 Err(e) if is_connection_lost(&e) && self.inner.config.reconnect && tries < 2 => {
                     tries += 1;
                     self.reconnect_from(generation).await?;
+                    if !idempotent && !matches!(e, Error::NotSent) {
+                        return Err(e);
+                    }
                 }
                 r => return r,
             }
@@ -615,7 +621,7 @@ impl Session {
     /// Errors: [`NtStatus::BAD_NETWORK_NAME`] for a missing share, [`NtStatus::ACCESS_DENIED`].
     pub async fn tree_connect(&self, share: &str) -> Result<Tree> {
         let (live, id, r, encrypt) = self
-            .with_retry(|live| self.tree_connect_on(live, share))
+            .with_retry(true, |live| self.tree_connect_on(live, share))
             .await?;
         Ok(Tree::new(
             self.clone(),

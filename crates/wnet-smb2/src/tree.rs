@@ -410,10 +410,27 @@ impl Tree {
         F: Fn(Ctx) -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
+        self.exec_with(true, op).await
+    }
+
+    /// [`Tree::exec`] for an operation that must not run twice (see `Session::with_retry`).
+    pub(crate) async fn exec_once<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: Fn(Ctx) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        self.exec_with(false, op).await
+    }
+
+    async fn exec_with<T, F, Fut>(&self, idempotent: bool, op: F) -> Result<T>
+    where
+        F: Fn(Ctx) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
         let op = &op;
         self.inner
             .session
-            .with_retry(|live| async move {
+            .with_retry(idempotent, |live| async move {
                 let ctx = self.ctx(live).await?;
                 op(ctx).await
             })
@@ -426,8 +443,10 @@ impl Tree {
     /// ACCESS_DENIED, SHARING_VIOLATION, FILE_IS_A_DIRECTORY, NOT_A_DIRECTORY.
     pub async fn create(&self, path: &str, opts: &CreateOptions) -> Result<File> {
         let req = opts.request(&smb_path(path)?);
+        // Exclusive creation must not be replayed blindly (it would collide with itself).
+        let idempotent = !matches!(opts.disposition, disposition::CREATE);
         let (generation, resp) = self
-            .exec(|ctx| {
+            .exec_with(idempotent, |ctx| {
                 let req = &req;
                 async move {
                     let resp = ctx.call(req, 0, self.meta_timeout()).await?;
@@ -552,6 +571,7 @@ impl Tree {
         access_mask: u32,
         class: u8,
         data: Vec<u8>,
+        idempotent: bool,
     ) -> Result<()> {
         let create = CreateRequest {
             oplock_level: oplock::NONE,
@@ -575,7 +595,7 @@ impl Tree {
             file_id: FileId::RELATED,
         };
         let (create, set, close) = (&create, &set, &close);
-        self.exec(|ctx| async move {
+        self.exec_with(idempotent, |ctx| async move {
             ctx.chain(
                 vec![
                     (ctx.msg(create, false), 0),
@@ -600,6 +620,7 @@ impl Tree {
             access::DELETE | access::SYNCHRONIZE,
             file_class::RENAME,
             data,
+            false,
         )
         .await
     }
@@ -613,6 +634,7 @@ impl Tree {
             access::DELETE,
             file_class::DISPOSITION,
             fscc::encode_disposition(true),
+            false,
         )
         .await
     }
@@ -624,6 +646,7 @@ impl Tree {
             access::WRITE_ATTRIBUTES | access::SYNCHRONIZE,
             file_class::BASIC,
             info.encode(),
+            true,
         )
         .await
     }
@@ -635,6 +658,7 @@ impl Tree {
             access::WRITE_DATA | access::SYNCHRONIZE,
             file_class::END_OF_FILE,
             fscc::encode_end_of_file(len),
+            true,
         )
         .await
     }
@@ -661,7 +685,7 @@ impl Tree {
             file_id: FileId::RELATED,
         };
         let (create, close) = (&create, &close);
-        self.exec(|ctx| async move {
+        self.exec_once(|ctx| async move {
             ctx.chain(
                 vec![(ctx.msg(create, false), 0), (ctx.msg(close, true), 0)],
                 self.meta_timeout(),

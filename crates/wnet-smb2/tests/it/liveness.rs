@@ -46,7 +46,7 @@ async fn dropped_connection_releases_waiters_at_once() {
     let conn = t.session().connection();
     assert!(conn.is_dead());
     assert_eq!(conn.credit_stats().waiters, 0);
-    assert!(matches!(t.stat("").await, Err(Error::Disconnected)));
+    assert!(matches!(t.stat("").await, Err(Error::NotSent)));
 }
 
 #[tokio::test]
@@ -123,4 +123,16 @@ async fn request_deadline_on_a_silent_server() {
     }
     assert!(matches!(r, Err(Error::Timeout { .. })), "{r:?}");
     assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[tokio::test]
+async fn unsent_requests_are_retried_after_reconnect_even_if_not_idempotent() {
+    let s = private_samba();
+    let t = rw(&s).await;
+    // The client notices a dead connection before sending: the mkdir never reached the
+    // server, so running it on the new connection is safe.
+    t.session().connection().kill();
+    t.mkdir("made-after-loss").await.unwrap();
+    assert_eq!(t.session().generation(), 1);
+    assert!(s.share_dir("rw").join("made-after-loss").is_dir());
 }
