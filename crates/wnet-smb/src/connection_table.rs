@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use wnet_core::{Connection, ConnectionStatus, Error, ErrorKind, LocalName, UncPath};
 use wnet_smb2::Tree;
 
-use crate::drive::{Drive, DriveState};
+use crate::drive::{Drive, DriveError, DriveState};
 use crate::session_pool::ServerKey;
 
 /// How a connection is named: by its device, or (deviceless) by its share.
@@ -44,6 +44,39 @@ pub struct LiveConnection {
 }
 
 impl LiveConnection {
+    /// Unmounts the drive, not lazily; refused (the connection handed back whole and usable)
+    /// when the kernel says the mount is busy. What remains to end: the tree and its server.
+    pub fn unmount(self) -> Result<(Tree, ServerKey), (Box<LiveConnection>, DriveError)> {
+        let LiveConnection {
+            local,
+            remote,
+            user,
+            server,
+            tree,
+            drive,
+        } = self;
+        match drive.unmount() {
+            Ok(()) => Ok((tree, server)),
+            Err((drive, e)) => Err((
+                Box::new(LiveConnection {
+                    local,
+                    remote,
+                    user,
+                    server,
+                    tree,
+                    drive,
+                }),
+                e,
+            )),
+        }
+    }
+
+    /// Flushes what applications wrote, closes every server handle and detaches the mount.
+    pub fn force_unmount(self) -> (Tree, ServerKey, Result<(), DriveError>) {
+        let result = self.drive.force_unmount();
+        (self.tree, self.server, result)
+    }
+
     /// The connection as a provider reports it.
     pub fn describe(&self, provider: &str) -> Connection {
         Connection {

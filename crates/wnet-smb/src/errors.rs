@@ -31,7 +31,8 @@ pub fn core_error(e: &wnet_smb2::Error, what: &str) -> Error {
         },
         wnet_smb2::Error::Io(_)
         | wnet_smb2::Error::Timeout { .. }
-        | wnet_smb2::Error::Disconnected => ErrorKind::BadNetPath,
+        | wnet_smb2::Error::Disconnected
+        | wnet_smb2::Error::NotSent => ErrorKind::BadNetPath,
         wnet_smb2::Error::Auth(_) => ErrorKind::LogonFailure,
         wnet_smb2::Error::InvalidInput(_) => ErrorKind::InvalidParameter,
         wnet_smb2::Error::Protocol(_)

@@ -235,75 +235,38 @@ impl SmbProvider {
             None => conn.remote.to_string(),
         };
         let mountpoint = conn.drive.mountpoint().to_path_buf();
-        let LiveConnection {
-            local,
-            remote,
-            user,
-            server,
-            tree,
-            drive,
-        } = conn;
-        if force {
-            if let Err(e) = drive.force_unmount() {
+        let (tree, server) = if force {
+            let (tree, server, result) = conn.force_unmount();
+            if let Err(e) = result {
                 tracing::warn!(connection = %name, error = %e, "forced unmount reported an error");
             }
+            (tree, server)
         } else {
-            let open = wait_for_releases(&drive);
-            if open > 0 {
-                let e = open_files(&name, &mountpoint, &drive);
-                return Err((
-                    Box::new(LiveConnection {
-                        local,
-                        remote,
-                        user,
-                        server,
-                        tree,
-                        drive,
-                    }),
-                    e,
-                ));
+            if wait_for_releases(&conn.drive) > 0 {
+                let e = open_files(&name, &mountpoint, &conn.drive);
+                return Err((Box::new(conn), e));
             }
-            match drive.unmount() {
-                Ok(()) => {}
-                Err((drive, DriveError::Busy)) => {
+            match conn.unmount() {
+                Ok(parts) => parts,
+                Err((conn, DriveError::Busy)) => {
                     // An open that raced the check is counted as open files; otherwise a
                     // process has its working directory or root on the drive.
-                    let e = if wait_for_releases(&drive) > 0 {
-                        open_files(&name, &mountpoint, &drive)
+                    let e = if wait_for_releases(&conn.drive) > 0 {
+                        open_files(&name, &mountpoint, &conn.drive)
                     } else {
                         device_in_use(&name, &mountpoint)
                     };
-                    return Err((
-                        Box::new(LiveConnection {
-                            local,
-                            remote,
-                            user,
-                            server,
-                            tree,
-                            drive,
-                        }),
-                        e,
-                    ));
+                    return Err((conn, e));
                 }
-                Err((drive, other)) => {
+                Err((conn, other)) => {
                     let e = Error::new(
                         ErrorKind::Code(wnet_core::WinError::ERROR_GEN_FAILURE),
                         format!("cannot unmount {name}: {other}"),
                     );
-                    return Err((
-                        Box::new(LiveConnection {
-                            local,
-                            remote,
-                            user,
-                            server,
-                            tree,
-                            drive,
-                        }),
-                        e,
-                    ));
+                    return Err((conn, e));
                 }
             }
-        }
+        };
         remove_mountpoint(&mountpoint);
         self.rt().block_on(async {
             let _ = tree.disconnect().await;
