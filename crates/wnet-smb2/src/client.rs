@@ -1,7 +1,19 @@
 //! What a caller gives to connect: server, credentials, security demands, deadlines.
 
 use crate::crypto::Secret;
+use crate::session::Session;
 use std::time::Duration;
+
+/// The entry point: `Client::connect(config)` gives an authenticated [`Session`].
+#[derive(Debug, Clone, Copy)]
+pub struct Client;
+
+impl Client {
+    /// Connects, negotiates and authenticates (NTLMv2 in SPNEGO); see [`Session::connect`].
+    pub async fn connect(config: ClientConfig) -> crate::Result<Session> {
+        Session::connect(config).await
+    }
+}
 
 /// Deadlines of the engine; every network wait is bounded by one of them.
 #[derive(Debug, Clone, Copy)]

@@ -2,8 +2,8 @@
 //!
 //! ```no_run
 //! # async fn demo() -> wnet_smb2::Result<()> {
-//! use wnet_smb2::{ClientConfig, CreateOptions, Session};
-//! let session = Session::connect(ClientConfig::new("fileserver", "alice", "pw").port(445)).await?;
+//! use wnet_smb2::{Client, ClientConfig, CreateOptions};
+//! let session = Client::connect(ClientConfig::new("fileserver", "alice", "pw").port(445)).await?;
 //! let tree = session.tree_connect("docs").await?;
 //! let info = tree.stat("report.txt").await?; // create+query+close: one round trip
 //! let f = tree.create("big.bin", &CreateOptions::overwrite().durable(true)).await?;
@@ -59,7 +59,7 @@ pub mod status;
 pub mod transport;
 pub mod tree;
 
-pub use client::{ClientConfig, Timeouts};
+pub use client::{Client, ClientConfig, Timeouts};
 pub use error::{Error, Result};
 pub use file::File;
 pub use session::{Authenticator, Session};
