@@ -63,6 +63,20 @@ pub struct RememberedConnection {
 }
 
 impl RememberedConnection {
+    /// A disk connection remembered for the logon user, with no extra flags: what
+    /// `net use X: \\server\share /PERSISTENT:YES` remembers.
+    pub fn disk(remote_path: UncPath, provider_name: &str, provider_type: u32) -> Self {
+        RememberedConnection {
+            remote_path,
+            user_name: String::new(),
+            provider_name: provider_name.to_owned(),
+            provider_type,
+            connection_type: 1,
+            defer_flags: 4,
+            connect_flags: 0,
+        }
+    }
+
     /// The resource type of `connection_type`.
     pub fn resource_type(&self) -> ResourceType {
         match self.connection_type {

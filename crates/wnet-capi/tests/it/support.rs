@@ -213,15 +213,11 @@ impl Env {
         self.profile()
             .remember(
                 LocalName::parse(device).unwrap(),
-                RememberedConnection {
-                    remote_path: UncPath::parse(remote).unwrap(),
-                    user_name: String::new(),
-                    provider_name: "Microsoft Windows Network".into(),
-                    provider_type: 0x20000,
-                    connection_type: 1,
-                    defer_flags: 4,
-                    connect_flags: 0,
-                },
+                RememberedConnection::disk(
+                    UncPath::parse(remote).unwrap(),
+                    "Microsoft Windows Network",
+                    0x20000,
+                ),
             )
             .unwrap();
     }

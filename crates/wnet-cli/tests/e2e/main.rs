@@ -170,15 +170,11 @@ fn star_takes_the_next_free_letter_skipping_used_and_remembered_ones() {
     profile
         .remember(
             wnet_core::LocalName::parse("Y:").unwrap(),
-            wnet_core::RememberedConnection {
-                remote_path: wnet_core::UncPath::parse(r"\\elsewhere\share").unwrap(),
-                user_name: String::new(),
-                provider_name: "Microsoft Windows Network".into(),
-                provider_type: 0x20000,
-                connection_type: 1,
-                defer_flags: 4,
-                connect_flags: 0,
-            },
+            wnet_core::RememberedConnection::disk(
+                wnet_core::UncPath::parse(r"\\elsewhere\share").unwrap(),
+                "Microsoft Windows Network",
+                0x20000,
+            ),
         )
         .unwrap();
     let out = w.wnet(&[

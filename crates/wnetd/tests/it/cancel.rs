@@ -187,15 +187,11 @@ fn p3_remembered_but_not_connected() {
     ProfileStore::new(w.daemon.paths().profile.clone())
         .remember(
             LocalName::parse("Z:").unwrap(),
-            wnet_core::RememberedConnection {
-                remote_path: wnet_core::UncPath::parse(&down).unwrap(),
-                user_name: String::new(),
-                provider_name: "Microsoft Windows Network".into(),
-                provider_type: 0x20000,
-                connection_type: 1,
-                defer_flags: 4,
-                connect_flags: 0,
-            },
+            wnet_core::RememberedConnection::disk(
+                wnet_core::UncPath::parse(&down).unwrap(),
+                "Microsoft Windows Network",
+                0x20000,
+            ),
         )
         .unwrap();
     match w.call(Request::Restore { local: None }).unwrap() {

@@ -185,15 +185,11 @@ fn an_unreachable_remembered_server_delays_nothing() {
         store
             .remember(
                 wnet_core::LocalName::parse(device).unwrap(),
-                wnet_core::RememberedConnection {
-                    remote_path: wnet_core::UncPath::parse(remote).unwrap(),
-                    user_name: String::new(),
-                    provider_name: "Microsoft Windows Network".into(),
-                    provider_type: 0x20000,
-                    connection_type: 1,
-                    defer_flags: 4,
-                    connect_flags: 0,
-                },
+                wnet_core::RememberedConnection::disk(
+                    wnet_core::UncPath::parse(remote).unwrap(),
+                    "Microsoft Windows Network",
+                    0x20000,
+                ),
             )
             .unwrap()
     };
