@@ -98,6 +98,37 @@ async fn perf_stat_and_throughput() {
         pw.as_secs_f64() / w.as_secs_f64(),
         pr.as_secs_f64() / r.as_secs_f64()
     );
+    // The same with signing forced on smbclient (the engine always signs).
+    let signed = |cmd: String| {
+        let (u, p) = s.user();
+        let t0 = Instant::now();
+        let out = std::process::Command::new("smbclient")
+            .arg("-p")
+            .arg(s.port().to_string())
+            .arg(format!("//{}/rw", s.host()))
+            .arg("-U")
+            .arg(format!("{u}%{p}"))
+            .arg("--option=client signing=required")
+            .arg("-c")
+            .arg(cmd)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t0.elapsed()
+    };
+    let spw = signed(format!("put {} {}", local.display(), remote));
+    let spr = signed(format!("get {} /dev/null", remote));
+    println!(
+        "smbclient signed put: {:.0} MB/s, get: {:.0} MB/s; ratio write {:.2}x, read {:.2}x",
+        mb / spw.as_secs_f64(),
+        mb / spr.as_secs_f64(),
+        spw.as_secs_f64() / w.as_secs_f64(),
+        spr.as_secs_f64() / r.as_secs_f64()
+    );
     let _ = std::fs::remove_file(&local);
     let _ = std::fs::remove_file(s.share_dir("rw").join(&name));
     let _ = std::fs::remove_file(s.share_dir("rw").join(&remote));
