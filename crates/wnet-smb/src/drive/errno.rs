@@ -47,6 +47,8 @@ pub fn from_smb(e: &Error, read_only_share: bool) -> Errno {
         Error::Disconnected => libc::ENOTCONN,
         Error::Timeout { .. } => libc::ETIMEDOUT,
         Error::InvalidInput(_) => libc::EINVAL,
+        // Any other transport trouble (e.g. a request never sent on a dead connection).
+        e if e.is_temporary() => libc::ENOTCONN,
         // Protocol, authentication and signature failures, and a handle that did not
         // survive a reconnect (writes through it may be lost): the program sees an I/O error.
         _ => libc::EIO,
@@ -90,14 +92,14 @@ pub fn from_status(s: NtStatus, read_only_share: bool) -> Errno {
 /// answer about one file.
 pub fn is_connection_loss(e: &Error) -> bool {
     match e {
-        Error::Io(_) | Error::Disconnected | Error::Timeout { .. } => true,
         Error::Status { status, .. } => matches!(
             *status,
             NtStatus::NETWORK_NAME_DELETED
                 | NtStatus::USER_SESSION_DELETED
                 | NtStatus::NETWORK_SESSION_EXPIRED
         ),
-        _ => false,
+        // Transport errors, deadlines, a dead connection (however the engine names it).
+        e => e.is_temporary(),
     }
 }
 
