@@ -274,3 +274,24 @@ async fn dropped_handle_is_closed_in_the_background() {
         }
     }
 }
+
+#[tokio::test]
+async fn list_a_directory_larger_than_one_response() {
+    let s = samba();
+    let t = rw(&s).await;
+    let d = unique("bigdir");
+    let on_disk = s.share_dir("rw").join(&d);
+    std::fs::create_dir(&on_disk).unwrap();
+    let n = 6000;
+    for i in 0..n {
+        // ~120 bytes of UTF-16 name per entry: 6000 entries need more than one 1 MiB answer.
+        std::fs::write(on_disk.join(format!("{i:06}-{}", "x".repeat(54))), b"").unwrap();
+    }
+    let l = t.list(&d).await.unwrap();
+    assert_eq!(l.len(), n);
+    let mut names: Vec<_> = l.iter().map(|e| e.name.clone()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), n);
+    std::fs::remove_dir_all(&on_disk).unwrap();
+}
