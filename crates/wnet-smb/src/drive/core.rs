@@ -515,7 +515,7 @@ impl Core {
             options: options::NON_DIRECTORY_FILE,
             share_access: share::ALL,
             attributes: 0,
-            durable: std::env::var_os("NODURABLE").is_none(),
+            durable: true,
             lease: None,
         };
         let file = self.smb(self.tree.create(&path, &opts).await)?;
