@@ -2,7 +2,10 @@
 //!
 //! # Layout
 //! - [`stats`]: percentiles of timings.
+//! - [`peers`]: arguments, cache dropping, test data, `smbclient` and `rclone mount` peers.
 #![deny(missing_docs)]
+
+pub mod peers;
 
 /// Percentiles of timings.
 pub mod stats {

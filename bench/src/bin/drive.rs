@@ -1,0 +1,685 @@
+//! `drive`: the wnet drive side by side with `rclone mount` (smb backend, default mode and
+//! `--vfs-cache-mode writes`), `smbclient` (bulk rows) and the engine alone (no FUSE: the
+//! ceiling), all against one private Samba in one run.
+//!
+//! Interleaved: for each round, for each workload, every side runs once, one after another;
+//! every reported time is the median over the rounds. Each workload works in its own fresh
+//! subdirectory per side and round. A write counts only once its data is on the server: after
+//! the timed part the benchmark polls the share's directory on the server until the file(s)
+//! have the full size (rclone `--vfs-cache-mode writes` acknowledges `close()` at once and
+//! uploads seconds later) or are gone (rename + delete), and the clock stops then.
+//!
+//! Cold reads (`seq read`, `read 2000`, `random reads`) start after `sync; echo 3 >
+//! /proc/sys/vm/drop_caches` (drops the server's page cache as well: same machine) and with a
+//! fresh open. The big file read by every side is written on the server before any mount.
+//!
+//! ```sh
+//! cargo run --release -p wnet-bench --bin drive -- [--size-mib N] [--rounds N]
+//! ```
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use wnet_bench::peers::{self, Args, RcloneMount, drop_caches, median, sync, wait_until};
+use wnet_proto::{AddConnectionArgs, Client, Paths, Reply, Request};
+use wnet_smb2::{ClientConfig, CreateOptions, Session, Tree};
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
+
+/// Files of the metadata workloads.
+const N: usize = 2000;
+/// Size of each small file.
+const SMALL: usize = 4096;
+/// Random 4 KiB reads.
+const RANDOM_READS: usize = 2000;
+/// The big file every side reads.
+const BIG: &str = "big.bin";
+/// How long the server may take to show a write (rclone's deferred uploads included).
+const SERVER_WAIT: Duration = Duration::from_secs(600);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Side {
+    Wnet,
+    Rclone,
+    RcloneWrites,
+    Smbclient,
+    Engine,
+}
+
+impl Side {
+    const ALL: [Side; 5] = [
+        Side::Wnet,
+        Side::Rclone,
+        Side::RcloneWrites,
+        Side::Smbclient,
+        Side::Engine,
+    ];
+
+    fn tag(self) -> &'static str {
+        match self {
+            Side::Wnet => "wnet",
+            Side::Rclone => "rclone",
+            Side::RcloneWrites => "rclone-wr",
+            Side::Smbclient => "smbclient",
+            Side::Engine => "engine",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Work {
+    SeqWrite,
+    SeqRead,
+    Create,
+    Stat,
+    Ls,
+    ReadSmall,
+    RenameDelete,
+    RandRead,
+}
+
+impl Work {
+    const ALL: [Work; 8] = [
+        Work::SeqWrite,
+        Work::SeqRead,
+        Work::Create,
+        Work::Stat,
+        Work::Ls,
+        Work::ReadSmall,
+        Work::RenameDelete,
+        Work::RandRead,
+    ];
+
+    fn label(self, mib: u64) -> String {
+        match self {
+            Work::SeqWrite => format!("seq write {mib} MiB + fsync"),
+            Work::SeqRead => format!("seq read {mib} MiB, cold"),
+            Work::Create => format!("create {N} x 4 KiB"),
+            Work::Stat => format!("stat {N} x 3"),
+            Work::Ls => format!("ls -l of {N} entries"),
+            Work::ReadSmall => format!("read {N} small, cold"),
+            Work::RenameDelete => format!("rename + delete {N}"),
+            Work::RandRead => format!("{RANDOM_READS} random 4 KiB reads"),
+        }
+    }
+
+    fn cold(self) -> bool {
+        matches!(self, Work::SeqRead | Work::ReadSmall | Work::RandRead)
+    }
+
+    fn bulk(self) -> bool {
+        matches!(self, Work::SeqWrite | Work::SeqRead)
+    }
+
+    fn sides(self) -> &'static [Side] {
+        if self.bulk() {
+            &Side::ALL
+        } else {
+            &[Side::Wnet, Side::Rclone, Side::RcloneWrites, Side::Engine]
+        }
+    }
+
+    /// Operations per run (for per-op latency).
+    fn ops(self) -> usize {
+        match self {
+            Work::Stat => 3 * N,
+            Work::RenameDelete => 2 * N,
+            Work::Ls => N,
+            _ => N,
+        }
+    }
+
+    /// The issue's target: the side compared with, the minimum speed ratio, its wording.
+    fn target(self) -> (Side, f64, &'static str) {
+        match self {
+            Work::SeqRead => (Side::Smbclient, 0.9, ">= 0.9x smbclient get"),
+            Work::SeqWrite => (Side::Smbclient, 1.0, ">= 1.0x smbclient put"),
+            Work::Create => (Side::Rclone, 3.0, ">= 3x rclone"),
+            Work::Stat => (Side::Rclone, 4.0, ">= 4x rclone"),
+            Work::Ls => (Side::Rclone, 4.0, "<= 1/4 rclone time"),
+            Work::ReadSmall => (Side::Rclone, 2.0, ">= 2x rclone"),
+            Work::RenameDelete => (Side::Rclone, 2.0, ">= 2x rclone"),
+            Work::RandRead => (Side::Rclone, 4.0, ">= 4x rclone"),
+        }
+    }
+}
+
+struct Bench {
+    args: Args,
+    samba: Samba,
+    /// The share's directory on the server.
+    share: PathBuf,
+    /// Local source of `smbclient put`.
+    src: PathBuf,
+    /// The engine's write data (the same bytes as `src`).
+    big: Vec<u8>,
+    block: Vec<u8>,
+    small: Vec<u8>,
+    mounts: HashMap<Side, PathBuf>,
+    rt: tokio::runtime::Runtime,
+    tree: Tree,
+    /// Random offsets (4 KiB aligned) per round.
+    offsets: Vec<Vec<u64>>,
+}
+
+/// One measurement: total time and, for seq writes, the fsync/flush part of it.
+#[derive(Clone, Copy, Default)]
+struct Took {
+    total: Duration,
+    sync: Option<Duration>,
+}
+
+fn seq_dir(side: Side, round: usize) -> String {
+    format!("{}-r{round}-seq", side.tag())
+}
+
+fn small_dir(side: Side, round: usize) -> String {
+    format!("{}-r{round}-small", side.tag())
+}
+
+fn f_name(i: usize) -> String {
+    format!("f{i:04}")
+}
+
+fn g_name(i: usize) -> String {
+    format!("g{i:04}")
+}
+
+impl Bench {
+    fn server_len(&self, rel: &str) -> Option<u64> {
+        fs::metadata(self.share.join(rel)).ok().map(|m| m.len())
+    }
+
+    fn wait_server(&self, what: &str, mut done: impl FnMut() -> bool) {
+        assert!(
+            wait_until(SERVER_WAIT, &mut done),
+            "the server never showed {what}"
+        );
+    }
+
+    /// Untimed preparation (directories through the side itself, so its caches know them).
+    fn prepare(&self, side: Side, work: Work, round: usize) {
+        let dir = match work {
+            Work::SeqWrite => seq_dir(side, round),
+            Work::Create => small_dir(side, round),
+            _ => return,
+        };
+        match side {
+            Side::Smbclient => {}
+            Side::Engine => self.rt.block_on(self.tree.mkdir(&dir)).unwrap(),
+            _ => fs::create_dir(self.mounts[&side].join(&dir)).unwrap(),
+        }
+    }
+
+    /// Untimed clean-up: the big written files go at once (disk space).
+    fn cleanup(&self, side: Side, work: Work, round: usize) {
+        if work == Work::SeqWrite {
+            let rel = match side {
+                Side::Smbclient => format!("smbclient-r{round}-big"),
+                _ => format!("{}/big", seq_dir(side, round)),
+            };
+            let _ = fs::remove_file(self.share.join(rel));
+        }
+    }
+
+    fn run(&self, side: Side, work: Work, round: usize) -> Took {
+        match side {
+            Side::Smbclient => self.run_smbclient(work, round),
+            Side::Engine => self.run_engine(work, round),
+            _ => self.run_fs(&self.mounts[&side], side, work, round),
+        }
+    }
+
+    fn run_smbclient(&self, work: Work, round: usize) -> Took {
+        let size = self.args.size();
+        match work {
+            Work::SeqWrite => {
+                let name = format!("smbclient-r{round}-big");
+                let t0 = Instant::now();
+                peers::smbclient(
+                    &self.samba,
+                    "rw",
+                    &format!("put {} {name}", self.src.display()),
+                );
+                self.wait_server("smbclient's put", || self.server_len(&name) == Some(size));
+                Took {
+                    total: t0.elapsed(),
+                    sync: None,
+                }
+            }
+            Work::SeqRead => Took {
+                total: peers::smbclient(&self.samba, "rw", &format!("get {BIG} /dev/null")),
+                sync: None,
+            },
+            _ => unreachable!("smbclient runs the bulk rows only"),
+        }
+    }
+
+    fn run_fs(&self, root: &Path, side: Side, work: Work, round: usize) -> Took {
+        let size = self.args.size();
+        let t0 = Instant::now();
+        let mut sync_part = None;
+        match work {
+            Work::SeqWrite => {
+                let rel = format!("{}/big", seq_dir(side, round));
+                let mut f = fs::File::create(root.join(&rel)).unwrap();
+                let mut left = size;
+                while left > 0 {
+                    let n = left.min(self.block.len() as u64) as usize;
+                    f.write_all(&self.block[..n]).unwrap();
+                    left -= n as u64;
+                }
+                let ts = Instant::now();
+                if let Err(e) = f.sync_all() {
+                    eprintln!("{}: fsync failed: {e}", side.tag());
+                }
+                sync_part = Some(ts.elapsed());
+                drop(f);
+                self.wait_server("the big file", || self.server_len(&rel) == Some(size));
+            }
+            Work::SeqRead => {
+                let mut f = fs::File::open(root.join(BIG)).unwrap();
+                let mut buf = vec![0u8; 1 << 20];
+                let mut total = 0u64;
+                loop {
+                    let n = f.read(&mut buf).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    total += n as u64;
+                }
+                assert_eq!(total, size, "{}: short read", side.tag());
+            }
+            Work::RandRead => {
+                let f = fs::File::open(root.join(BIG)).unwrap();
+                let mut buf = [0u8; SMALL];
+                for &off in &self.offsets[round] {
+                    f.read_exact_at(&mut buf, off).unwrap();
+                }
+            }
+            Work::Create => {
+                let dir = root.join(small_dir(side, round));
+                for i in 0..N {
+                    fs::write(dir.join(f_name(i)), &self.small).unwrap();
+                }
+                let rel = small_dir(side, round);
+                self.wait_server("the small files", || self.all_small(&rel));
+            }
+            Work::Stat => {
+                let dir = root.join(small_dir(side, round));
+                for _ in 0..3 {
+                    for i in 0..N {
+                        let m = fs::metadata(dir.join(f_name(i))).unwrap();
+                        assert_eq!(m.len(), SMALL as u64);
+                    }
+                }
+            }
+            Work::Ls => {
+                let ok = Command::new("ls")
+                    .arg("-l")
+                    .arg(root.join(small_dir(side, round)))
+                    .stdout(Stdio::null())
+                    .status()
+                    .unwrap();
+                assert!(ok.success(), "{}: ls -l failed", side.tag());
+            }
+            Work::ReadSmall => {
+                let dir = root.join(small_dir(side, round));
+                for i in 0..N {
+                    let d = fs::read(dir.join(f_name(i))).unwrap();
+                    assert_eq!(d.len(), SMALL);
+                }
+            }
+            Work::RenameDelete => {
+                let dir = root.join(small_dir(side, round));
+                for i in 0..N {
+                    fs::rename(dir.join(f_name(i)), dir.join(g_name(i))).unwrap();
+                }
+                for i in 0..N {
+                    fs::remove_file(dir.join(g_name(i))).unwrap();
+                }
+                let server = self.share.join(small_dir(side, round));
+                self.wait_server("an empty directory", || {
+                    fs::read_dir(&server).is_ok_and(|mut d| d.next().is_none())
+                });
+            }
+        }
+        Took {
+            total: t0.elapsed(),
+            sync: sync_part,
+        }
+    }
+
+    fn all_small(&self, rel: &str) -> bool {
+        let dir = self.share.join(rel);
+        (0..N).all(|i| fs::metadata(dir.join(f_name(i))).is_ok_and(|m| m.len() == SMALL as u64))
+    }
+
+    fn run_engine(&self, work: Work, round: usize) -> Took {
+        let size = self.args.size();
+        let t = &self.tree;
+        let dir = small_dir(Side::Engine, round);
+        let t0 = Instant::now();
+        let mut sync_part = None;
+        self.rt.block_on(async {
+            match work {
+                Work::SeqWrite => {
+                    let rel = format!("{}/big", seq_dir(Side::Engine, round));
+                    let f = t.create(&rel, &CreateOptions::overwrite()).await.unwrap();
+                    let n = f.write_pipelined(0, &self.big, 1 << 20, 8).await.unwrap();
+                    assert_eq!(n, size);
+                    let ts = Instant::now();
+                    f.flush().await.unwrap();
+                    sync_part = Some(ts.elapsed());
+                    f.close().await.unwrap();
+                }
+                Work::SeqRead => {
+                    let f = t.create(BIG, &CreateOptions::read()).await.unwrap();
+                    let d = f.read_pipelined(0, size, 1 << 20, 8).await.unwrap();
+                    assert_eq!(d.len() as u64, size);
+                    f.close().await.unwrap();
+                }
+                Work::RandRead => {
+                    let f = t.create(BIG, &CreateOptions::read()).await.unwrap();
+                    for &off in &self.offsets[round] {
+                        let d = f.read_at(off, SMALL).await.unwrap();
+                        assert_eq!(d.len(), SMALL);
+                    }
+                    f.close().await.unwrap();
+                }
+                Work::Create => {
+                    for i in 0..N {
+                        let p = format!("{dir}/{}", f_name(i));
+                        let f = t.create(&p, &CreateOptions::create_new()).await.unwrap();
+                        f.write_at(0, &self.small).await.unwrap();
+                        f.close().await.unwrap();
+                    }
+                }
+                Work::Stat => {
+                    for _ in 0..3 {
+                        for i in 0..N {
+                            let s = t.stat(&format!("{dir}/{}", f_name(i))).await.unwrap();
+                            assert_eq!(s.end_of_file, SMALL as u64);
+                        }
+                    }
+                }
+                Work::Ls => {
+                    let v = t.list(&dir).await.unwrap();
+                    assert_eq!(v.len(), N);
+                }
+                Work::ReadSmall => {
+                    for i in 0..N {
+                        let p = format!("{dir}/{}", f_name(i));
+                        let d = t.read_file_small(&p, 1 << 16).await.unwrap();
+                        assert_eq!(d.len(), SMALL);
+                    }
+                }
+                Work::RenameDelete => {
+                    for i in 0..N {
+                        let (f, g) = (
+                            format!("{dir}/{}", f_name(i)),
+                            format!("{dir}/{}", g_name(i)),
+                        );
+                        t.rename(&f, &g, false).await.unwrap();
+                    }
+                    for i in 0..N {
+                        t.delete(&format!("{dir}/{}", g_name(i))).await.unwrap();
+                    }
+                }
+            }
+        });
+        if work == Work::SeqWrite {
+            let rel = format!("{}/big", seq_dir(Side::Engine, round));
+            self.wait_server("the engine's big file", || {
+                self.server_len(&rel) == Some(size)
+            });
+        }
+        Took {
+            total: t0.elapsed(),
+            sync: sync_part,
+        }
+    }
+}
+
+fn add_z(c: &mut Client, unc: &str) {
+    let r = c.call(&Request::AddConnection(AddConnectionArgs {
+        resource_type: 1,
+        local: Some("Z:".into()),
+        remote: unc.into(),
+        provider: None,
+        user: Some(DEFAULT_USER.into()),
+        password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
+        flags: 0,
+        save_credentials: false,
+    }));
+    assert!(matches!(r, Ok(Reply::Connection(_))), "{r:?}");
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3}s", d.as_secs_f64())
+}
+
+fn main() {
+    let args = peers::args();
+    let size = args.size();
+    let samba = wnet_testkit::SambaBuilder::new()
+        .user(DEFAULT_USER, DEFAULT_PASSWORD)
+        .share(wnet_testkit::Share::new("rw"))
+        .start()
+        .expect("a Samba");
+    let share = samba.share_dir("rw");
+    let scratch = tempfile::tempdir().unwrap();
+    let src = scratch.path().join("src.bin");
+    peers::write_big_file(&src, size).unwrap();
+    fs::copy(&src, share.join(BIG)).unwrap();
+    fs::File::open(share.join(BIG)).unwrap().sync_all().unwrap();
+    let big = fs::read(&src).unwrap();
+    let block = peers::pattern(1 << 20, 7);
+    let small = peers::pattern(SMALL, 11);
+
+    // The wnet drive Z:.
+    let paths = Paths::under(&scratch.path().join("wnet"));
+    let daemon = wnetd::BackgroundDaemon::start(paths.clone()).expect("a daemon");
+    let mut c = Client::connect_to(&paths.socket, "bench").unwrap();
+    add_z(&mut c, &samba.unc("rw"));
+    let z = paths.drive_root.join("Z");
+    assert!(
+        fs::read_dir(&z).is_ok(),
+        "the drive is not mounted at {z:?}"
+    );
+
+    // rclone, default mode and --vfs-cache-mode writes.
+    let rc = |name: &str, extra: &[&str]| {
+        RcloneMount::start(
+            &samba,
+            "rw",
+            &scratch.path().join(name),
+            &scratch.path().join(format!("{name}-cache")),
+            &scratch.path().join(format!("{name}.log")),
+            extra,
+        )
+        .expect("an rclone mount")
+    };
+    let rclone = rc("rclone", &[]);
+    let rclone_wr = rc("rclone-wr", &["--vfs-cache-mode", "writes"]);
+
+    // The engine alone.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let tree = rt.block_on(async {
+        let s = Session::connect(
+            ClientConfig::new(samba.host(), DEFAULT_USER, DEFAULT_PASSWORD).port(samba.port()),
+        )
+        .await
+        .unwrap();
+        s.tree_connect("rw").await.unwrap()
+    });
+
+    let blocks = size / SMALL as u64;
+    let offsets = (0..args.rounds)
+        .map(|r| {
+            let mut x = 0x9e37_79b9_7f4a_7c15u64 ^ r as u64;
+            (0..RANDOM_READS)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((x >> 17) % blocks) * SMALL as u64
+                })
+                .collect()
+        })
+        .collect();
+
+    let mounts = HashMap::from([
+        (Side::Wnet, z.clone()),
+        (Side::Rclone, rclone.dir.clone()),
+        (Side::RcloneWrites, rclone_wr.dir.clone()),
+    ]);
+    let b = Bench {
+        args,
+        samba,
+        share,
+        src,
+        big,
+        block,
+        small,
+        mounts,
+        rt,
+        tree,
+        offsets,
+    };
+
+    println!(
+        "drive: {} MiB big file, {} rounds, interleaved (wnet, rclone, rclone-wr, smbclient, engine)",
+        args.size_mib, args.rounds
+    );
+    let mut results: HashMap<(Work, Side), Vec<Took>> = HashMap::new();
+    for round in 0..args.rounds {
+        for work in Work::ALL {
+            for &side in work.sides() {
+                b.prepare(side, work, round);
+                if work.cold() {
+                    drop_caches();
+                } else {
+                    sync();
+                }
+                let took = b.run(side, work, round);
+                b.cleanup(side, work, round);
+                eprintln!(
+                    "round {round} {:<28} {:<10} {}",
+                    work.label(args.size_mib),
+                    side.tag(),
+                    secs(took.total)
+                );
+                results.entry((work, side)).or_default().push(took);
+            }
+        }
+    }
+
+    let med = |w: Work, s: Side| -> Option<Duration> {
+        results
+            .get(&(w, s))
+            .map(|v| median(&v.iter().map(|t| t.total).collect::<Vec<_>>()))
+    };
+    println!();
+    println!(
+        "{:<28} {:>9} {:>9} {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:<20} met",
+        "workload (median)",
+        "wnet",
+        "rclone",
+        "rclone-wr",
+        "smbclient",
+        "engine",
+        "vs rcl",
+        "vs smbc",
+        "/engine",
+        "target"
+    );
+    for work in Work::ALL {
+        let cell = |s: Side| med(work, s).map_or("-".to_string(), secs);
+        let w = med(work, Side::Wnet).unwrap();
+        let ratio = |s: Side| med(work, s).map(|o| o.as_secs_f64() / w.as_secs_f64());
+        let show = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.2}x"));
+        let (ts, min, text) = work.target();
+        let met = ratio(ts).is_some_and(|r| r >= min);
+        println!(
+            "{:<28} {:>9} {:>9} {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:<20} {}",
+            work.label(args.size_mib),
+            cell(Side::Wnet),
+            cell(Side::Rclone),
+            cell(Side::RcloneWrites),
+            cell(Side::Smbclient),
+            cell(Side::Engine),
+            show(ratio(Side::Rclone)),
+            show(ratio(Side::Smbclient)),
+            show(ratio(Side::Engine)),
+            text,
+            if met { "yes" } else { "NO" }
+        );
+    }
+    println!();
+    println!(
+        "ratios: other side's time / wnet's time (>1: wnet faster); /engine: engine time / wnet time (the share of the no-FUSE ceiling the drive reaches)"
+    );
+    println!();
+    println!("throughput and per-op latency (medians):");
+    for work in Work::ALL {
+        let mut line = format!("  {:<28}", work.label(args.size_mib));
+        for s in work.sides() {
+            let Some(d) = med(work, *s) else { continue };
+            if work.bulk() {
+                let mbs = size as f64 / 1e6 / d.as_secs_f64();
+                line += &format!(" {}={mbs:.0} MB/s", s.tag());
+            } else {
+                let us = d.as_secs_f64() * 1e6 / work.ops() as f64;
+                line += &format!(" {}={us:.0}us/op", s.tag());
+            }
+        }
+        println!("{line}");
+    }
+    for s in [Side::Wnet, Side::Engine, Side::Rclone] {
+        if let Some(v) = results.get(&(Work::SeqWrite, s)) {
+            let syncs: Vec<Duration> = v.iter().filter_map(|t| t.sync).collect();
+            println!(
+                "  seq write: {} fsync/flush part (median) {}",
+                s.tag(),
+                secs(median(&syncs))
+            );
+        }
+    }
+    println!();
+    println!("all rounds (seconds):");
+    for work in Work::ALL {
+        for &s in work.sides() {
+            let v: Vec<String> = results[&(work, s)]
+                .iter()
+                .map(|t| format!("{:.3}", t.total.as_secs_f64()))
+                .collect();
+            println!(
+                "  {:<28} {:<10} {}",
+                work.label(args.size_mib),
+                s.tag(),
+                v.join(" ")
+            );
+        }
+    }
+
+    drop(rclone);
+    drop(rclone_wr);
+    let r = c.call(&Request::CancelConnection {
+        name: "Z:".into(),
+        flags: 0,
+        force: true,
+    });
+    if let Err(e) = r {
+        eprintln!("cancel Z: {e:?}");
+    }
+    drop(daemon);
+}

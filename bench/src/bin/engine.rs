@@ -1,0 +1,186 @@
+//! `engine`: sequential throughput of the SMB engine alone (no FUSE) against `smbclient
+//! put`/`get` on the same private Samba, interleaved, median of N rounds.
+//!
+//! - write: create (overwrite) + `write_pipelined` (1 MiB requests, 8 in flight) + FLUSH
+//!   (Samba fsyncs: `strict sync`) + close; the clock stops after the close. The time to the
+//!   last write's acknowledgement (before the FLUSH) is shown too. `smbclient put` sends no
+//!   FLUSH: its clock stops when the process exits (all writes acknowledged).
+//! - read, server cache warm: the big file (written before the rounds and read once) with
+//!   `read_pipelined` (1 MiB × 8) vs `smbclient get big /dev/null`.
+//! - read, cold: the same after `sync; echo 3 > /proc/sys/vm/drop_caches`.
+//!
+//! `smbclient` times include its process start and session setup (~tens of ms); the engine's
+//! session is set up once, before the rounds. Before each timed step: `sync`.
+//!
+//! ```sh
+//! cargo run --release -p wnet-bench --bin engine -- [--size-mib N] [--rounds N]
+//! ```
+
+use std::fs;
+use std::time::{Duration, Instant};
+
+use wnet_bench::peers::{self, drop_caches, median, sync};
+use wnet_smb2::{ClientConfig, CreateOptions, Session};
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER};
+
+const BIG: &str = "big.bin";
+
+fn main() {
+    let args = peers::args();
+    let size = args.size();
+    let samba = wnet_testkit::SambaBuilder::new()
+        .user(DEFAULT_USER, DEFAULT_PASSWORD)
+        .share(wnet_testkit::Share::new("rw"))
+        .start()
+        .expect("a Samba");
+    let share = samba.share_dir("rw");
+    let scratch = tempfile::tempdir().unwrap();
+    let src = scratch.path().join("src.bin");
+    peers::write_big_file(&src, size).unwrap();
+    fs::copy(&src, share.join(BIG)).unwrap();
+    fs::File::open(share.join(BIG)).unwrap().sync_all().unwrap();
+    let _ = fs::read(share.join(BIG)).unwrap();
+    let data = fs::read(&src).unwrap();
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let tree = rt.block_on(async {
+        let s = Session::connect(
+            ClientConfig::new(samba.host(), DEFAULT_USER, DEFAULT_PASSWORD).port(samba.port()),
+        )
+        .await
+        .unwrap();
+        s.tree_connect("rw").await.unwrap()
+    });
+    let credits_before = tree.session().connection().credit_stats();
+
+    println!(
+        "engine: {} MiB, {} rounds, interleaved (engine, smbclient)",
+        args.size_mib, args.rounds
+    );
+    let mut w_eng = Vec::new();
+    let mut w_ack = Vec::new();
+    let mut w_smb = Vec::new();
+    let mut rw_eng = Vec::new();
+    let mut rw_smb = Vec::new();
+    let mut rc_eng = Vec::new();
+    let mut rc_smb = Vec::new();
+    let read = |cold: bool| -> Duration {
+        if cold {
+            drop_caches();
+        } else {
+            sync();
+        }
+        rt.block_on(async {
+            let t0 = Instant::now();
+            let f = tree.create(BIG, &CreateOptions::read()).await.unwrap();
+            let d = f.read_pipelined(0, size, 1 << 20, 8).await.unwrap();
+            f.close().await.unwrap();
+            let took = t0.elapsed();
+            assert!(
+                d.len() as u64 == size && d[..] == data[..],
+                "read back differs"
+            );
+            took
+        })
+    };
+    let get = |cold: bool| -> Duration {
+        if cold {
+            drop_caches();
+        } else {
+            sync();
+        }
+        peers::smbclient(&samba, "rw", &format!("get {BIG} /dev/null"))
+    };
+    for round in 0..args.rounds {
+        let name = format!("engine-r{round}");
+        sync();
+        let (total, ack) = rt.block_on(async {
+            let t0 = Instant::now();
+            let f = tree
+                .create(&name, &CreateOptions::overwrite())
+                .await
+                .unwrap();
+            let n = f.write_pipelined(0, &data, 1 << 20, 8).await.unwrap();
+            let ack = t0.elapsed();
+            f.flush().await.unwrap();
+            f.close().await.unwrap();
+            assert_eq!(n, size);
+            (t0.elapsed(), ack)
+        });
+        assert_eq!(fs::metadata(share.join(&name)).unwrap().len(), size);
+        w_eng.push(total);
+        w_ack.push(ack);
+        let _ = fs::remove_file(share.join(&name));
+
+        let name = format!("smbclient-r{round}");
+        sync();
+        w_smb.push(peers::smbclient(
+            &samba,
+            "rw",
+            &format!("put {} {name}", src.display()),
+        ));
+        assert_eq!(fs::metadata(share.join(&name)).unwrap().len(), size);
+        let _ = fs::remove_file(share.join(&name));
+
+        rw_eng.push(read(false));
+        rw_smb.push(get(false));
+        rc_eng.push(read(true));
+        rc_smb.push(get(true));
+        eprintln!(
+            "round {round}: write {:.3}s (ack {:.3}s) put {:.3}s | read warm {:.3}s get {:.3}s | read cold {:.3}s get {:.3}s",
+            w_eng[round].as_secs_f64(),
+            w_ack[round].as_secs_f64(),
+            w_smb[round].as_secs_f64(),
+            rw_eng[round].as_secs_f64(),
+            rw_smb[round].as_secs_f64(),
+            rc_eng[round].as_secs_f64(),
+            rc_smb[round].as_secs_f64()
+        );
+    }
+
+    let mb = size as f64 / 1e6;
+    let row = |what: &str, e: &[Duration], s: &[Duration], target: bool| {
+        let (e, s) = (median(e), median(s));
+        let ratio = s.as_secs_f64() / e.as_secs_f64();
+        println!(
+            "{what:<36} {:>8.3}s {:>6.0} MB/s | {:>8.3}s {:>6.0} MB/s | {:>6.2}x | {}",
+            e.as_secs_f64(),
+            mb / e.as_secs_f64(),
+            s.as_secs_f64(),
+            mb / s.as_secs_f64(),
+            ratio,
+            if !target {
+                "(info)"
+            } else if ratio >= 1.0 {
+                ">= 1.0x: yes"
+            } else {
+                ">= 1.0x: NO"
+            }
+        );
+    };
+    println!();
+    println!(
+        "{:<36} {:>22} | {:>22} | {:>7} | target",
+        "median", "engine", "smbclient", "ratio"
+    );
+    row("write + FLUSH + close vs put", &w_eng, &w_smb, true);
+    row(
+        "write, to last ack (no FLUSH) vs put",
+        &w_ack,
+        &w_smb,
+        false,
+    );
+    row("read, server cache warm vs get", &rw_eng, &rw_smb, true);
+    row("read, cold (drop_caches) vs get", &rc_eng, &rc_smb, false);
+    println!();
+    println!("ratio: smbclient's time / the engine's (>1: the engine is faster)");
+    println!(
+        "credits before {credits_before:?}, after {:?}",
+        tree.session().connection().credit_stats()
+    );
+    let _ = fs::remove_file(share.join(BIG));
+}

@@ -1,0 +1,258 @@
+//! What the side-by-side benchmarks share: arguments, cache dropping, medians, test data,
+//! `smbclient` runs and `rclone mount` peers.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use wnet_testkit::Samba;
+
+/// Command-line knobs: `--size-mib N` (or env `WNET_BENCH_MIB`; default 1024) and
+/// `--rounds N` (default 3).
+#[derive(Debug, Clone, Copy)]
+pub struct Args {
+    /// Size of the big file in MiB.
+    pub size_mib: u64,
+    /// Rounds; every reported time is the median over them.
+    pub rounds: usize,
+}
+
+impl Args {
+    /// The big file's size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size_mib << 20
+    }
+}
+
+/// Parses `--size-mib N` and `--rounds N` (env `WNET_BENCH_MIB` is the size's default).
+///
+/// # Panics
+///
+/// On an unknown argument or a value that is not a positive number.
+pub fn args() -> Args {
+    let mut a = Args {
+        size_mib: std::env::var("WNET_BENCH_MIB")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1024),
+        rounds: 3,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let value = |it: &mut dyn Iterator<Item = String>| -> u64 {
+            it.next()
+                .and_then(|v| v.parse().ok())
+                .filter(|&v| v > 0)
+                .unwrap_or_else(|| panic!("{arg} wants a positive number"))
+        };
+        match arg.as_str() {
+            "--size-mib" => a.size_mib = value(&mut it),
+            "--rounds" => a.rounds = value(&mut it) as usize,
+            other => panic!("unknown argument {other:?} (know --size-mib N, --rounds N)"),
+        }
+    }
+    a
+}
+
+/// `sync`: dirty pages of earlier steps must not be written back during a timed one.
+pub fn sync() {
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
+}
+
+/// `sync; echo 3 > /proc/sys/vm/drop_caches`: page cache, dentries and inodes of every file
+/// system (the server's disk files and the FUSE mounts alike) are dropped.
+///
+/// # Panics
+///
+/// When not root.
+pub fn drop_caches() {
+    sync();
+    std::fs::write("/proc/sys/vm/drop_caches", b"3").expect("drop_caches (run as root)");
+}
+
+/// The median (upper middle for an even count).
+pub fn median(v: &[Duration]) -> Duration {
+    let mut v = v.to_vec();
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+/// Deterministic, non-compressible-looking bytes: `len` bytes of a 64-bit LCG stream.
+pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 8);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    while out.len() < len {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        out.extend_from_slice(&(x >> 11).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// Writes `size` bytes of [`pattern`] (1 MiB blocks, seeded per block) to `path` and fsyncs.
+///
+/// # Errors
+///
+/// I/O errors.
+pub fn write_big_file(path: &Path, size: u64) -> io::Result<()> {
+    let block = pattern(1 << 20, 7);
+    let mut f = std::fs::File::create(path)?;
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(block.len() as u64) as usize;
+        f.write_all(&block[..n])?;
+        left -= n as u64;
+    }
+    f.sync_all()
+}
+
+/// Runs `smbclient -c command` against `share` and returns how long the process took.
+///
+/// # Panics
+///
+/// When smbclient fails.
+pub fn smbclient(samba: &Samba, share: &str, command: &str) -> Duration {
+    let t0 = Instant::now();
+    let out = samba.smbclient(share, command);
+    let took = t0.elapsed();
+    assert!(
+        out.status.success(),
+        "smbclient {command:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    took
+}
+
+/// Polls `done` every 5 ms until it holds; returns false after `limit`.
+pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Whether a file system is mounted exactly at `dir` (per `/proc/self/mountinfo`).
+pub fn is_mounted(dir: &Path) -> bool {
+    let want = dir.to_string_lossy().into_owned();
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .map(|m| {
+            m.lines()
+                .any(|l| l.split(' ').nth(4).is_some_and(|p| p == want))
+        })
+        .unwrap_or(false)
+}
+
+/// An `rclone mount` (smb backend, `--config /dev/null`, on-the-fly remote) of one share, run
+/// in the foreground as our child. Dropping it unmounts (`fusermount3 -u`) and ends the child.
+#[derive(Debug)]
+pub struct RcloneMount {
+    child: Child,
+    /// The mount point.
+    pub dir: PathBuf,
+}
+
+impl RcloneMount {
+    /// Mounts `share` of `samba` at `dir` (created) with extra `rclone mount` flags (e.g.
+    /// `--vfs-cache-mode writes`), the VFS cache in `cache_dir`, the log in `log`, and waits
+    /// (at most 30 s) until the mount is live.
+    ///
+    /// # Errors
+    ///
+    /// When rclone cannot run, exits, or the mount does not appear.
+    pub fn start(
+        samba: &Samba,
+        share: &str,
+        dir: &Path,
+        cache_dir: &Path,
+        log: &Path,
+        extra: &[&str],
+    ) -> io::Result<RcloneMount> {
+        std::fs::create_dir_all(dir)?;
+        let (user, password) = samba.user();
+        let obscured = Command::new("rclone")
+            .arg("obscure")
+            .arg(password)
+            .output()?;
+        if !obscured.status.success() {
+            return Err(io::Error::other("rclone obscure failed"));
+        }
+        let pass = String::from_utf8_lossy(&obscured.stdout).trim().to_owned();
+        let remote = format!(
+            ":smb,host={},port={},user={user},pass={pass}:{share}",
+            samba.host(),
+            samba.port()
+        );
+        let child = Command::new("rclone")
+            .arg("mount")
+            .arg("--config")
+            .arg("/dev/null")
+            .arg(&remote)
+            .arg(dir)
+            .arg("--cache-dir")
+            .arg(cache_dir)
+            .arg("--log-file")
+            .arg(log)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut m = RcloneMount {
+            child,
+            dir: dir.to_owned(),
+        };
+        let live = wait_until(Duration::from_secs(30), || {
+            is_mounted(dir) && std::fs::read_dir(dir).is_ok()
+        });
+        if !live || m.child.try_wait()?.is_some() {
+            return Err(io::Error::other(format!(
+                "rclone mount at {} did not come up (log {})",
+                dir.display(),
+                log.display()
+            )));
+        }
+        Ok(m)
+    }
+
+    /// The rclone process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for RcloneMount {
+    fn drop(&mut self) {
+        let _ = Command::new("fusermount3")
+            .arg("-u")
+            .arg(&self.dir)
+            .stderr(Stdio::null())
+            .status();
+        let exited = wait_until(Duration::from_secs(10), || {
+            matches!(self.child.try_wait(), Ok(Some(_)))
+        });
+        if !exited {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        if is_mounted(&self.dir) {
+            let _ = Command::new("fusermount3")
+                .arg("-uz")
+                .arg(&self.dir)
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
