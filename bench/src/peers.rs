@@ -130,6 +130,39 @@ pub fn smbclient(samba: &Samba, share: &str, command: &str) -> Duration {
     took
 }
 
+/// [`smbclient`] with signing forced (`--option=client signing=required`): the engine always
+/// signs (AES-GMAC with Samba 4.17), plain smbclient does not.
+///
+/// # Panics
+///
+/// When smbclient fails.
+pub fn smbclient_signed(samba: &Samba, share: &str, command: &str) -> Duration {
+    let (user, password) = samba.user();
+    let t0 = Instant::now();
+    let out = Command::new("smbclient")
+        .arg("--configfile")
+        .arg(samba.conf())
+        .arg("-p")
+        .arg(samba.port().to_string())
+        .arg(format!("//{}/{share}", samba.host()))
+        .arg("-U")
+        .arg(format!("{user}%{password}"))
+        .arg("--option=client signing=required")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::null())
+        .output()
+        .expect("smbclient");
+    let took = t0.elapsed();
+    assert!(
+        out.status.success(),
+        "smbclient (signed) {command:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    took
+}
+
 /// Polls `done` every 5 ms until it holds; returns false after `limit`.
 pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;

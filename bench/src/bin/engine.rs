@@ -9,6 +9,9 @@
 //!   `read_pipelined` (1 MiB × 8) vs `smbclient get big /dev/null`.
 //! - read, cold: the same after `sync; echo 3 > /proc/sys/vm/drop_caches`.
 //!
+//! - info rows: the same against `smbclient --option='client signing=required'` (the engine
+//!   always signs; plain smbclient does not).
+//!
 //! `smbclient` times include its process start and session setup (~tens of ms); the engine's
 //! session is set up once, before the rounds. Before each timed step: `sync`.
 //!
@@ -68,6 +71,8 @@ fn main() {
     let mut rw_smb = Vec::new();
     let mut rc_eng = Vec::new();
     let mut rc_smb = Vec::new();
+    let mut w_sig = Vec::new();
+    let mut rw_sig = Vec::new();
     let read = |cold: bool| -> Duration {
         if cold {
             drop_caches();
@@ -126,17 +131,35 @@ fn main() {
         assert_eq!(fs::metadata(share.join(&name)).unwrap().len(), size);
         let _ = fs::remove_file(share.join(&name));
 
+        let name = format!("smbclient-signed-r{round}");
+        sync();
+        w_sig.push(peers::smbclient_signed(
+            &samba,
+            "rw",
+            &format!("put {} {name}", src.display()),
+        ));
+        assert_eq!(fs::metadata(share.join(&name)).unwrap().len(), size);
+        let _ = fs::remove_file(share.join(&name));
+
         rw_eng.push(read(false));
         rw_smb.push(get(false));
+        sync();
+        rw_sig.push(peers::smbclient_signed(
+            &samba,
+            "rw",
+            &format!("get {BIG} /dev/null"),
+        ));
         rc_eng.push(read(true));
         rc_smb.push(get(true));
         eprintln!(
-            "round {round}: write {:.3}s (ack {:.3}s) put {:.3}s | read warm {:.3}s get {:.3}s | read cold {:.3}s get {:.3}s",
+            "round {round}: write {:.3}s (ack {:.3}s) put {:.3}s signed {:.3}s | read warm {:.3}s get {:.3}s signed {:.3}s | read cold {:.3}s get {:.3}s",
             w_eng[round].as_secs_f64(),
             w_ack[round].as_secs_f64(),
             w_smb[round].as_secs_f64(),
+            w_sig[round].as_secs_f64(),
             rw_eng[round].as_secs_f64(),
             rw_smb[round].as_secs_f64(),
+            rw_sig[round].as_secs_f64(),
             rc_eng[round].as_secs_f64(),
             rc_smb[round].as_secs_f64()
         );
@@ -176,6 +199,8 @@ fn main() {
     );
     row("read, server cache warm vs get", &rw_eng, &rw_smb, true);
     row("read, cold (drop_caches) vs get", &rc_eng, &rc_smb, false);
+    row("write + FLUSH + close vs signed put", &w_eng, &w_sig, false);
+    row("read, warm vs signed get", &rw_eng, &rw_sig, false);
     println!();
     println!("ratio: smbclient's time / the engine's (>1: the engine is faster)");
     println!(
