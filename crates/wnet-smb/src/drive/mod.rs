@@ -353,7 +353,8 @@ impl Drive {
             });
         }
         let mut cmd = std::process::Command::new("fusermount3");
-        cmd.arg("-u").arg("-q");
+        // Not -q: the "Device or resource busy" text is how fusermount3 tells EBUSY.
+        cmd.arg("-u");
         if lazy {
             cmd.arg("-z");
         }
@@ -367,7 +368,7 @@ impl Drive {
             return Ok(());
         }
         let msg = String::from_utf8_lossy(&out.stderr).to_string();
-        if msg.contains("busy") {
+        if msg.to_lowercase().contains("busy") {
             Err(DriveError::Busy)
         } else {
             Err(DriveError::Unmount(std::io::Error::other(msg)))

@@ -4,5 +4,6 @@ mod drive;
 mod drive_failure;
 mod drive_io;
 mod drive_lock;
+mod drive_nonroot;
 mod drive_unmount;
 mod provider;
