@@ -33,6 +33,7 @@ pub struct Daemon {
     profile: ProfileStore,
     paths: Paths,
     enums: Mutex<EnumTable>,
+    device_locks: Mutex<std::collections::HashMap<LocalName, std::sync::Arc<Mutex<()>>>>,
     started: Instant,
 }
 
@@ -61,6 +62,7 @@ impl Daemon {
             router,
             paths,
             enums: Mutex::new(EnumTable::default()),
+            device_locks: Mutex::new(std::collections::HashMap::new()),
             started: Instant::now(),
         }
     }
@@ -184,10 +186,8 @@ impl Daemon {
                 format!("{resource_type:?} cannot be connected"),
             ));
         }
-        let live = self.live()?;
-        let profile = self.profile.load()?;
-        let local = match requested {
-            Some(l) => Some(l),
+        let candidates: Vec<Option<LocalName>> = match requested {
+            Some(l) => vec![Some(l)],
             None if flags.contains(ConnectFlags::REDIRECT) => {
                 if resource_type != ResourceType::Disk {
                     return Err(Error::new(
@@ -195,29 +195,94 @@ impl Daemon {
                         "choosing a device needs RESOURCETYPE_DISK",
                     ));
                 }
+                let live = self.live()?;
+                let profile = self.profile.load()?;
                 let used = |d: &LocalName| {
                     live.iter().any(|c| c.local.as_ref() == Some(d))
                         || profile.devices.contains_key(d)
                 };
-                Some(
-                    LocalName::drives_descending()
-                        .find(|d| !used(d))
-                        .ok_or_else(|| {
-                            Error::new(ErrorKind::NoMoreItems, "no drive letter is free")
-                        })?,
-                )
+                let free: Vec<Option<LocalName>> = LocalName::drives_descending()
+                    .filter(|d| !used(d))
+                    .map(Some)
+                    .collect();
+                if free.is_empty() {
+                    return Err(Error::new(
+                        ErrorKind::NoMoreItems,
+                        "no drive letter is free",
+                    ));
+                }
+                free
             }
-            None => None,
+            None => vec![None],
         };
+        let choosing =
+            candidates.len() > 1 || requested.is_none() && flags.contains(ConnectFlags::REDIRECT);
+        let mut password = args.password;
+        let last = candidates.len() - 1;
+        for (i, local) in candidates.into_iter().enumerate() {
+            let request = AddConnection {
+                resource_type,
+                local,
+                remote: remote.clone(),
+                user: args.user.clone().filter(|u| !u.is_empty()),
+                password: if i == last {
+                    password.take()
+                } else {
+                    password.clone()
+                },
+                flags,
+            };
+            match self.connect_one(request, args.provider.as_deref(), args.save_credentials) {
+                // Taken meanwhile by another request: `*` moves on to the next free letter.
+                Err(e)
+                    if choosing
+                        && i < last
+                        && e.win_error() == WinError::ERROR_ALREADY_ASSIGNED =>
+                {
+                    continue;
+                }
+                other => return other,
+            }
+        }
+        Err(Error::new(
+            ErrorKind::NoMoreItems,
+            "no drive letter is free",
+        ))
+    }
+
+    /// The lock of one device: a connect or cancel of a device and its profile update happen
+    /// as one step, so concurrent requests never leave the device live but forgotten, or
+    /// remembered but cancelled.
+    fn device_lock(&self, local: LocalName) -> std::sync::Arc<Mutex<()>> {
+        let mut locks = self.device_locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(local).or_default().clone()
+    }
+
+    /// Connects one candidate device (or deviceless) and updates the profile, under the
+    /// device's lock.
+    fn connect_one(
+        &self,
+        request: AddConnection,
+        provider: Option<&str>,
+        save_credentials: bool,
+    ) -> Result<ConnectionInfo> {
+        let lock = request.local.map(|l| self.device_lock(l));
+        let _held = lock
+            .as_ref()
+            .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
+        let flags = request.flags;
+        let resource_type = request.resource_type;
+        let local = request.local;
+        let profile = self.profile.load()?;
         if let Some(l) = local {
-            if live.iter().any(|c| c.local == Some(l)) {
+            if self.live()?.iter().any(|c| c.local == Some(l)) {
                 return Err(Error::new(
                     ErrorKind::AlreadyAssigned,
                     format!("{l} is already redirected"),
                 ));
             }
             if let Some(entry) = profile.devices.get(&l) {
-                if !entry.remote_path.same_share(&remote.share_root()) {
+                if !entry.remote_path.same_share(&request.remote.share_root()) {
                     return Err(Error::new(
                         ErrorKind::DeviceAlreadyRemembered,
                         format!("{l} is remembered for {}", entry.remote_path),
@@ -225,18 +290,8 @@ impl Daemon {
                 }
             }
         }
-        let request = AddConnection {
-            resource_type,
-            local,
-            remote: remote.clone(),
-            user: args.user.clone().filter(|u| !u.is_empty()),
-            password: args.password,
-            flags,
-        };
-        let connection = self
-            .router
-            .add_connection(args.provider.as_deref(), &request)?;
-        let notice = if args.save_credentials {
+        let connection = self.router.add_connection(provider, &request)?;
+        let notice = if save_credentials {
             self.save_credentials(&request, &connection)
         } else {
             None
@@ -338,6 +393,13 @@ impl Daemon {
             )
         })?;
         let update_profile = flags.contains(ConnectFlags::UPDATE_PROFILE);
+        let lock = match &name {
+            ConnectionName::Local(l) => Some(self.device_lock(*l)),
+            ConnectionName::Remote(_) => None,
+        };
+        let _held = lock
+            .as_ref()
+            .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
         match (&name, self.router.cancel_connection(&name, force)) {
             (ConnectionName::Local(l), Ok(())) => {
                 if update_profile {
@@ -580,6 +642,14 @@ impl Daemon {
     }
 
     fn restore_one(&self, local: LocalName, entry: &RememberedConnection) -> Result<()> {
+        let lock = self.device_lock(local);
+        let _held = lock.lock().unwrap_or_else(|p| p.into_inner());
+        // Connected or forgotten meanwhile: nothing to restore.
+        if self.live()?.iter().any(|c| c.local == Some(local))
+            || self.profile.get(local)?.as_ref() != Some(entry)
+        {
+            return Ok(());
+        }
         let user = if entry.user_name.is_empty() {
             current_user_name()
         } else {
@@ -606,6 +676,8 @@ impl Daemon {
 
     fn set_persistent(&self, local: &str, persistent: bool) -> Result<()> {
         let l = LocalName::parse(local)?;
+        let lock = self.device_lock(l);
+        let _held = lock.lock().unwrap_or_else(|p| p.into_inner());
         let c = self.router.get_connection(l).map_err(|e| {
             if not_connected(&e) {
                 Error::new(ErrorKind::NotConnected, format!("{l} is not connected"))

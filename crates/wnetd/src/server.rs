@@ -105,6 +105,13 @@ impl Listener {
 
 impl Handler {
     async fn run(&mut self) -> Result<(), FrameError> {
+        // The hello is read before anything is answered, so that every client, refused or
+        // not, can send it and then read why (a refusal sent first would break its write).
+        let hello: Hello =
+            match tokio::time::timeout(HELLO_TIMEOUT, read_frame(&mut self.stream)).await {
+                Ok(result) => result?,
+                Err(_) => return Err(FrameError::Io(std::io::ErrorKind::TimedOut.into())),
+            };
         if let Err(why) = self.check_peer() {
             warn!("{why}");
             let refusal = HelloReply::Refused {
@@ -114,11 +121,6 @@ impl Handler {
             let _ = self.stream.write_all(&frame::encode(&refusal)).await;
             return Ok(());
         }
-        let hello: Hello =
-            match tokio::time::timeout(HELLO_TIMEOUT, read_frame(&mut self.stream)).await {
-                Ok(result) => result?,
-                Err(_) => return Err(FrameError::Io(std::io::ErrorKind::TimedOut.into())),
-            };
         if hello.protocol != PROTOCOL_NAME || hello.version != PROTOCOL_VERSION {
             let message = format!(
                 "wnetd speaks {PROTOCOL_NAME} protocol version {PROTOCOL_VERSION}, the client ({}) \

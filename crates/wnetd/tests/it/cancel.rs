@@ -430,10 +430,12 @@ fn p9_cancel_racing_with_opens_leaks_nothing() {
         std::fs::write(z.join(format!("f{i}")), b"data").unwrap();
     }
     let stop_at = Instant::now() + Duration::from_secs(3);
+    let reads = std::sync::atomic::AtomicU32::new(0);
     let (opened, failed) = std::thread::scope(|s| {
         let openers: Vec<_> = (0..4)
             .map(|t| {
                 let z = z.clone();
+                let reads = &reads;
                 s.spawn(move || {
                     let (mut ok, mut err) = (0u32, 0u32);
                     while Instant::now() < stop_at {
@@ -444,6 +446,7 @@ fn p9_cancel_racing_with_opens_leaks_nothing() {
                                     "an open counted before the cancel reads its data"
                                 );
                                 ok += 1;
+                                reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             }
                             Err(e) => {
                                 // After the cancel decided: the drive is gone.
@@ -462,6 +465,10 @@ fn p9_cancel_racing_with_opens_leaks_nothing() {
                 })
             })
             .collect();
+        // The openers are at work before the first cancel.
+        while reads.load(std::sync::atomic::Ordering::Relaxed) < 4 && Instant::now() < stop_at {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         // Non-forced cancels race the openers: each is refused (2401/2404) or succeeds.
         let mut cancelled = false;
         while Instant::now() < stop_at && !cancelled {
