@@ -307,26 +307,49 @@ impl File {
         chunk: usize,
         depth: usize,
     ) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(len as usize);
+        self.read_pipelined_with(offset, len, chunk, depth, |_, data| {
+            out.extend_from_slice(data);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// Streams `len` bytes from `offset` to `sink(file_offset, data)`, in order, with up to
+    /// `depth` requests of `chunk` bytes in flight; nothing is buffered beyond what is in
+    /// flight. Stops early at end of file; returns the bytes delivered. An error from `sink`
+    /// ends the transfer.
+    pub async fn read_pipelined_with<F>(
+        &self,
+        offset: u64,
+        len: u64,
+        chunk: usize,
+        depth: usize,
+        mut sink: F,
+    ) -> Result<u64>
+    where
+        F: FnMut(u64, &[u8]) -> Result<()>,
+    {
         let chunk = chunk.clamp(1, self.max_read().max(1));
         let n = len.div_ceil(chunk as u64);
-        let mut out = Vec::with_capacity(len as usize);
-        let futs: Vec<_> = (0..n)
-            .map(|i| {
-                let off = offset + i * chunk as u64;
-                let want = (len - i * chunk as u64).min(chunk as u64) as usize;
-                async move { self.read_raw(off, want).await.map(|d| (d, want)) }
-            })
-            .collect();
+        let futs = (0..n).map(|i| {
+            let off = offset + i * chunk as u64;
+            let want = (len - i * chunk as u64).min(chunk as u64) as usize;
+            async move { self.read_raw(off, want).await.map(|d| (d, off, want)) }
+        });
         let mut parts = stream::iter(futs).buffered(depth.max(1));
+        let mut done = 0u64;
         while let Some(r) = parts.next().await {
-            let ((msg, range), want) = r?;
+            let ((msg, range), off, want) = r?;
             let short = range.len() < want;
-            out.extend_from_slice(&msg[range]);
+            done += range.len() as u64;
+            sink(off, &msg[range])?;
             if short {
                 break;
             }
         }
-        Ok(out)
+        Ok(done)
     }
 
     /// Flushes the server's caches to disk (Samba fsyncs with `strict sync`).
