@@ -484,6 +484,9 @@ impl Core {
         let file = self.smb(self.tree.create(&path, &opts).await)?;
         self.cache.put_attr(&path, attr_from_open(&file));
         let of = OpenFile::new(file, writable, &self.rt);
+        if !writable && of.size_at_open > 0 {
+            of.reads.prefetch_head();
+        }
         let holder = Holder {
             pid,
             path,

@@ -89,6 +89,15 @@ impl ReadAhead {
         }
     }
 
+    /// Starts fetching the file's first chunk right away (at open: the first read follows
+    /// within microseconds, and for a small file this is the whole file).
+    pub fn prefetch_head(&self) {
+        let mut st = self.state.lock().expect("ra lock");
+        if let std::collections::btree_map::Entry::Vacant(v) = st.chunks.entry(0) {
+            v.insert(self.fetch(0));
+        }
+    }
+
     /// Forgets every chunk (the file changed through this handle).
     pub fn invalidate(&self) {
         self.state.lock().expect("ra lock").chunks.clear();
