@@ -12,7 +12,7 @@ use super::errno::{self, Errno};
 use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile};
 use super::inode::{InodeNo, InodeTable};
 use super::names;
-use super::readahead::Plan;
+use super::readahead::{Plan, Served};
 use std::ffi::OsStr;
 use std::future::Future;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -36,7 +36,7 @@ const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 /// How a read continues after [`Core::read_start`].
 pub enum ReadStart {
     /// Answered already.
-    Ready(Vec<u8>),
+    Ready(Served),
     /// Wait for read-ahead chunks in flight.
     Wait(Arc<OpenFile>, Plan),
     /// Do it all on the runtime ([`Core::read`]).

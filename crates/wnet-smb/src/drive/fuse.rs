@@ -337,7 +337,7 @@ impl Filesystem for FuseFs {
         // Data that read-ahead already holds is answered here, without a task switch.
         let core = self.core.clone();
         match self.core.read_start(fh.0, offset, size) {
-            Ok(ReadStart::Ready(d)) => reply.data(&d),
+            Ok(ReadStart::Ready(d)) => reply.data(d.bytes()),
             Ok(ReadStart::Wait(f, plan)) => self.run(
                 async move { core.read_finish(f, plan).await },
                 move |r| match r {

@@ -49,6 +49,33 @@ pub enum Plan {
     },
 }
 
+/// The bytes of a read served from read-ahead.
+#[derive(Debug)]
+pub enum Served {
+    /// `data[from..to]` of one chunk.
+    Slice(Arc<Vec<u8>>, usize, usize),
+    /// Gathered from several chunks.
+    Owned(Vec<u8>),
+}
+
+impl Served {
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Served::Slice(d, from, to) => &d[*from..*to],
+            Served::Owned(v) => v,
+        }
+    }
+
+    /// The bytes, owned.
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Served::Slice(..) => self.bytes().to_vec(),
+            Served::Owned(v) => v,
+        }
+    }
+}
+
 /// Cuts `[offset, end)` out of consecutive chunks; stops at a short chunk (end of file).
 fn assemble(offset: u64, end: u64, parts: &[(u64, Arc<Vec<u8>>)]) -> Vec<u8> {
     let mut out = Vec::with_capacity((end - offset) as usize);
@@ -113,7 +140,7 @@ impl ReadAhead {
     ) -> Result<Vec<u8>, wnet_smb2::Error> {
         let plan = self.plan(offset, size, size_hint);
         match self.ready(&plan) {
-            Some(r) => r,
+            Some(r) => r.map(Served::into_vec),
             None => self.complete(plan).await,
         }
     }
@@ -147,7 +174,7 @@ impl ReadAhead {
     }
 
     /// The answer now, if every chunk it needs has arrived (no waiting, no task switch).
-    pub fn ready(&self, plan: &Plan) -> Option<Result<Vec<u8>, wnet_smb2::Error>> {
+    pub fn ready(&self, plan: &Plan) -> Option<Result<Served, wnet_smb2::Error>> {
         let Plan::Chunks {
             offset,
             end,
@@ -164,7 +191,15 @@ impl ReadAhead {
                 Some(Ok(d)) => parts.push((*i, d.clone())),
             }
         }
-        Some(Ok(assemble(*offset, *end, &parts)))
+        if let [(i, data)] = parts.as_slice() {
+            // Within one chunk (the usual case): hand out a view, copy nothing.
+            let base = i * CHUNK;
+            let len = data.len() as u64;
+            let from = ((*offset).max(base) - base).min(len) as usize;
+            let to = ((*end).min(base + CHUNK) - base).min(len) as usize;
+            return Some(Ok(Served::Slice(data.clone(), from, to.max(from))));
+        }
+        Some(Ok(Served::Owned(assemble(*offset, *end, &parts))))
     }
 
     /// Waits for what `plan` needs.
