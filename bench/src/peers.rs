@@ -10,12 +10,14 @@ use wnet_testkit::Samba;
 
 /// Command-line knobs: `--size-mib N` (or env `WNET_BENCH_MIB`; default 1024) and
 /// `--rounds N` (default 3).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Args {
     /// Size of the big file in MiB.
     pub size_mib: u64,
     /// Rounds; every reported time is the median over them.
     pub rounds: usize,
+    /// `--only a,b`: run only these sides (by their tags); empty: all.
+    pub only: Vec<String>,
 }
 
 impl Args {
@@ -25,7 +27,8 @@ impl Args {
     }
 }
 
-/// Parses `--size-mib N` and `--rounds N` (env `WNET_BENCH_MIB` is the size's default).
+/// Parses `--size-mib N`, `--rounds N` (env `WNET_BENCH_MIB` is the size's default) and
+/// `--only A,B` (sides to run, where a benchmark has several).
 ///
 /// # Panics
 ///
@@ -37,6 +40,7 @@ pub fn args() -> Args {
             .and_then(|v| v.parse().ok())
             .unwrap_or(1024),
         rounds: 3,
+        only: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -49,7 +53,13 @@ pub fn args() -> Args {
         match arg.as_str() {
             "--size-mib" => a.size_mib = value(&mut it),
             "--rounds" => a.rounds = value(&mut it) as usize,
-            other => panic!("unknown argument {other:?} (know --size-mib N, --rounds N)"),
+            "--only" => {
+                let v = it.next().expect("--only wants a comma-separated list");
+                a.only = v.split(',').map(str::to_owned).collect();
+            }
+            other => {
+                panic!("unknown argument {other:?} (know --size-mib N, --rounds N, --only A,B)")
+            }
         }
     }
     a

@@ -14,8 +14,12 @@
 //! fresh open. The big file read by every side is written on the server before any mount.
 //!
 //! ```sh
-//! cargo run --release -p wnet-bench --bin drive -- [--size-mib N] [--rounds N]
+//! cargo run --release -p wnet-bench --bin drive -- [--size-mib N] [--rounds N] [--only wnet,engine]
 //! ```
+//!
+//! With env `WNET_BENCH_OPS=1` Samba logs every SMB2 request (`log level = 1 smb2:10`; slows the
+//! server, so times are not comparable) and the benchmark prints, per workload and side, how
+//! many requests of each command the server received: the round trips behind each row.
 
 use std::collections::HashMap;
 use std::fs;
@@ -459,6 +463,31 @@ fn add_z(c: &mut Client, unc: &str) {
     assert!(matches!(r, Ok(Reply::Connection(_))), "{r:?}");
 }
 
+/// Counts the SMB2 requests Samba logged (`smbd_smb2_request_dispatch: opcode[SMB2_OP_X]`)
+/// after byte `from` of its log, by command.
+fn smb2_ops(log: &Path, from: u64) -> String {
+    let text = fs::read(log).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text[(from as usize).min(text.len())..]).into_owned();
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for l in text.lines() {
+        let Some(rest) = l.split("smbd_smb2_request_dispatch: opcode[").nth(1) else {
+            continue;
+        };
+        let op = rest
+            .split(']')
+            .next()
+            .unwrap_or("?")
+            .trim_start_matches("SMB2_OP_");
+        match counts.iter_mut().find(|(o, _)| o == op) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((op.to_owned(), 1)),
+        }
+    }
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    let parts: Vec<String> = counts.iter().map(|(o, n)| format!("{o}={n}")).collect();
+    format!("total={total} {}", parts.join(" "))
+}
+
 fn secs(d: Duration) -> String {
     format!("{:.3}s", d.as_secs_f64())
 }
@@ -466,12 +495,16 @@ fn secs(d: Duration) -> String {
 fn main() {
     let args = peers::args();
     let size = args.size();
-    let samba = wnet_testkit::SambaBuilder::new()
+    let count_ops = std::env::var_os("WNET_BENCH_OPS").is_some();
+    let mut builder = wnet_testkit::SambaBuilder::new()
         .user(DEFAULT_USER, DEFAULT_PASSWORD)
-        .share(wnet_testkit::Share::new("rw"))
-        .start()
-        .expect("a Samba");
+        .share(wnet_testkit::Share::new("rw"));
+    if count_ops {
+        builder = builder.global("log level", "1 smb2:10");
+    }
+    let samba = builder.start().expect("a Samba");
     let share = samba.share_dir("rw");
+    let smb_log = samba.log_dir().join("smbd.log");
     let scratch = tempfile::tempdir().unwrap();
     let src = scratch.path().join("src.bin");
     peers::write_big_file(&src, size).unwrap();
@@ -542,8 +575,9 @@ fn main() {
         (Side::Rclone, rclone.dir.clone()),
         (Side::RcloneWrites, rclone_wr.dir.clone()),
     ]);
+    let only = args.only.clone();
     let b = Bench {
-        args,
+        args: args.clone(),
         samba,
         share,
         src,
@@ -564,13 +598,26 @@ fn main() {
     for round in 0..args.rounds {
         for work in Work::ALL {
             for &side in work.sides() {
+                if !only.is_empty() && !only.iter().any(|o| o == side.tag()) {
+                    continue;
+                }
                 b.prepare(side, work, round);
                 if work.cold() {
                     drop_caches();
                 } else {
                     sync();
                 }
+                let log_at = fs::metadata(&smb_log).map_or(0, |m| m.len());
                 let took = b.run(side, work, round);
+                if count_ops {
+                    std::thread::sleep(Duration::from_millis(300));
+                    println!(
+                        "ops {:<28} {:<10} {}",
+                        work.label(args.size_mib),
+                        side.tag(),
+                        smb2_ops(&smb_log, log_at)
+                    );
+                }
                 b.cleanup(side, work, round);
                 eprintln!(
                     "round {round} {:<28} {:<10} {}",
@@ -604,7 +651,9 @@ fn main() {
     );
     for work in Work::ALL {
         let cell = |s: Side| med(work, s).map_or("-".to_string(), secs);
-        let w = med(work, Side::Wnet).unwrap();
+        let Some(w) = med(work, Side::Wnet) else {
+            continue;
+        };
         let ratio = |s: Side| med(work, s).map(|o| o.as_secs_f64() / w.as_secs_f64());
         let show = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.2}x"));
         let (ts, min, text) = work.target();
@@ -658,7 +707,10 @@ fn main() {
     println!("all rounds (seconds):");
     for work in Work::ALL {
         for &s in work.sides() {
-            let v: Vec<String> = results[&(work, s)]
+            let Some(v) = results.get(&(work, s)) else {
+                continue;
+            };
+            let v: Vec<String> = v
                 .iter()
                 .map(|t| format!("{:.3}", t.total.as_secs_f64()))
                 .collect();

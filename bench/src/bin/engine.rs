@@ -12,6 +12,10 @@
 //! - info rows: the same against `smbclient --option='client signing=required'` (the engine
 //!   always signs; plain smbclient does not).
 //!
+//! - with env `WNET_BENCH_SWEEP=1`, after the table: the engine's warm and cold reads and its
+//!   writes (to last ack) at several request sizes and depths (`smbclient` uses 8 MiB requests,
+//!   one or two in flight), interleaved with `smbclient get`, median of the rounds.
+//!
 //! `smbclient` times include its process start and session setup (~tens of ms); the engine's
 //! session is set up once, before the rounds. Before each timed step: `sync`.
 //!
@@ -207,5 +211,99 @@ fn main() {
         "credits before {credits_before:?}, after {:?}",
         tree.session().connection().credit_stats()
     );
+    if std::env::var_os("WNET_BENCH_SWEEP").is_some() {
+        sweep(&rt, &tree, &samba, &data, args.rounds);
+    }
     let _ = fs::remove_file(share.join(BIG));
+}
+
+/// Reads and writes at several request sizes and depths, against `smbclient get`.
+fn sweep(
+    rt: &tokio::runtime::Runtime,
+    tree: &wnet_smb2::Tree,
+    samba: &wnet_testkit::Samba,
+    data: &[u8],
+    rounds: usize,
+) {
+    let size = data.len() as u64;
+    let mb = size as f64 / 1e6;
+    let shapes = [
+        (1usize << 20, 8usize),
+        (1 << 20, 16),
+        (4 << 20, 2),
+        (4 << 20, 4),
+        (8 << 20, 1),
+        (8 << 20, 2),
+        (8 << 20, 4),
+    ];
+    println!();
+    println!(
+        "sweep (MB/s, median of {rounds}): chunk x depth: read warm, read cold, write to last ack"
+    );
+    let mut get_w = Vec::new();
+    let mut get_c = Vec::new();
+    let mut rows = vec![(Vec::new(), Vec::new(), Vec::new()); shapes.len()];
+    for _ in 0..rounds {
+        for (i, &(chunk, depth)) in shapes.iter().enumerate() {
+            for cold in [false, true] {
+                if cold {
+                    drop_caches();
+                } else {
+                    sync();
+                }
+                let took = rt.block_on(async {
+                    let t0 = Instant::now();
+                    let f = tree.create(BIG, &CreateOptions::read()).await.unwrap();
+                    let d = f.read_pipelined(0, size, chunk, depth).await.unwrap();
+                    f.close().await.unwrap();
+                    assert_eq!(d.len() as u64, size);
+                    t0.elapsed()
+                });
+                if cold {
+                    rows[i].1.push(took);
+                } else {
+                    rows[i].0.push(took);
+                }
+            }
+            sync();
+            let took = rt.block_on(async {
+                let t0 = Instant::now();
+                let f = tree
+                    .create("sweep.bin", &CreateOptions::overwrite())
+                    .await
+                    .unwrap();
+                f.write_pipelined(0, data, chunk, depth).await.unwrap();
+                let took = t0.elapsed();
+                f.close().await.unwrap();
+                took
+            });
+            rows[i].2.push(took);
+        }
+        sync();
+        get_w.push(peers::smbclient(
+            samba,
+            "rw",
+            &format!("get {BIG} /dev/null"),
+        ));
+        drop_caches();
+        get_c.push(peers::smbclient(
+            samba,
+            "rw",
+            &format!("get {BIG} /dev/null"),
+        ));
+    }
+    for (&(chunk, depth), (w, c, wr)) in shapes.iter().zip(&rows) {
+        println!(
+            "  {:>2} MiB x {depth:>2}: read warm {:>5.0}  cold {:>5.0}  write {:>5.0}",
+            chunk >> 20,
+            mb / median(w).as_secs_f64(),
+            mb / median(c).as_secs_f64(),
+            mb / median(wr).as_secs_f64()
+        );
+    }
+    println!(
+        "  smbclient get: warm {:.0}  cold {:.0}",
+        mb / median(&get_w).as_secs_f64(),
+        mb / median(&get_c).as_secs_f64()
+    );
 }
