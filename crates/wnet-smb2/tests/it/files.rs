@@ -141,7 +141,7 @@ async fn byte_range_locks_and_cancelled_blocking_lock() {
     let s = samba();
     let (u, p) = s.user();
     let mut cfg = config(&s, u, p);
-    cfg.timeouts.data = Duration::from_millis(500);
+    cfg.timeouts.data = Duration::from_millis(1500);
     let t = wnet_smb2::Session::connect(cfg)
         .await
         .unwrap()
