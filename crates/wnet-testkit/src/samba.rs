@@ -394,19 +394,39 @@ impl Server {
 
 /// Ends `samba-dcerpcd` and its workers, which smbd starts on demand (e.g. to list shares) and
 /// which detach from it; found through their pid file and checked to run on our `smb.conf`.
+///
+/// Helpers started in np-helper mode leave no pid file; those are found by their command line
+/// naming our own `smb.conf` (a path unique to this instance), never by program name.
 fn stop_rpc_helpers(paths: &Paths) {
-    let pid_file = paths.pid_dir().join("samba-dcerpcd.pid");
-    let Ok(text) = fs::read_to_string(&pid_file) else {
-        return;
-    };
-    let Some(helper) = text.trim().parse().ok().and_then(Proc::of) else {
-        return;
-    };
     let conf = paths.conf();
-    let ours = contains(&helper.cmdline(), conf.to_string_lossy().as_bytes());
-    if ours {
-        let mut procs = vec![helper];
+    let conf = conf.to_string_lossy();
+    let pid_file = paths.pid_dir().join("samba-dcerpcd.pid");
+    let mut procs: Vec<Proc> = Vec::new();
+    if let Some(helper) = fs::read_to_string(&pid_file)
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .and_then(Proc::of)
+        .filter(|p| contains(&p.cmdline(), conf.as_bytes()))
+    {
+        procs.push(helper);
         procs.extend(helper.descendants());
+    }
+    if let Ok(dir) = fs::read_dir("/proc") {
+        for entry in dir.flatten() {
+            let Some(p) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse().ok())
+                .and_then(Proc::of)
+            else {
+                continue;
+            };
+            if !procs.contains(&p) && contains(&p.cmdline(), conf.as_bytes()) {
+                procs.push(p);
+            }
+        }
+    }
+    if !procs.is_empty() {
         process::terminate(&procs, STOP_BOUND);
     }
     let _ = fs::remove_file(pid_file);
