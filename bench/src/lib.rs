@@ -2,9 +2,11 @@
 //!
 //! # Layout
 //! - [`stats`]: percentiles of timings.
+//! - [`clients`]: the wnet sides: a drive through the daemon, the engine alone.
 //! - [`peers`]: arguments, cache dropping, test data, `smbclient` and `rclone mount` peers.
 #![deny(missing_docs)]
 
+pub mod clients;
 pub mod peers;
 
 /// Percentiles of timings.

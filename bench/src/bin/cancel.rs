@@ -8,23 +8,10 @@
 
 use std::time::{Duration, Instant};
 
+use wnet_bench::clients::add_z;
 use wnet_bench::stats::{ms, percentile};
-use wnet_proto::{AddConnectionArgs, Client, Paths, Reply, Request};
+use wnet_proto::{Client, Paths, Request};
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER};
-
-fn add(c: &mut Client, unc: &str) {
-    let r = c.call(&Request::AddConnection(AddConnectionArgs {
-        resource_type: 1,
-        local: Some("Z:".into()),
-        remote: unc.into(),
-        provider: None,
-        user: Some(DEFAULT_USER.into()),
-        password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
-        flags: 0,
-        save_credentials: false,
-    }));
-    assert!(matches!(r, Ok(Reply::Connection(_))), "{r:?}");
-}
 
 fn cancel(c: &mut Client, force: bool) -> (Duration, u32) {
     let started = Instant::now();
@@ -72,7 +59,7 @@ fn main() {
         "handles", "answer", "p50", "max"
     );
     for n in [0usize, 100, 10_000] {
-        add(&mut c, &unc);
+        add_z(&mut c, &unc);
         std::fs::write(z.join("f"), b"x").unwrap();
         let files: Vec<std::fs::File> = (0..n)
             .map(|_| std::fs::File::open(z.join("f")).unwrap())
@@ -113,7 +100,7 @@ fn main() {
     let mut rounds = Vec::new();
     for _ in 0..200 {
         let started = Instant::now();
-        add(&mut c, &unc);
+        add_z(&mut c, &unc);
         assert_eq!(cancel(&mut c, false).1, 0);
         rounds.push(started.elapsed());
     }

@@ -29,9 +29,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use wnet_bench::clients::add_z;
 use wnet_bench::peers::{self, Args, RcloneMount, drop_caches, median, sync, wait_until};
-use wnet_proto::{AddConnectionArgs, Client, Paths, Reply, Request};
-use wnet_smb2::{ClientConfig, CreateOptions, Session, Tree};
+use wnet_proto::{Client, Paths, Request};
+use wnet_smb2::{CreateOptions, Tree};
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
 
 /// Files of the metadata workloads.
@@ -449,20 +450,6 @@ impl Bench {
     }
 }
 
-fn add_z(c: &mut Client, unc: &str) {
-    let r = c.call(&Request::AddConnection(AddConnectionArgs {
-        resource_type: 1,
-        local: Some("Z:".into()),
-        remote: unc.into(),
-        provider: None,
-        user: Some(DEFAULT_USER.into()),
-        password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
-        flags: 0,
-        save_credentials: false,
-    }));
-    assert!(matches!(r, Ok(Reply::Connection(_))), "{r:?}");
-}
-
 /// Counts the SMB2 requests Samba logged (`smbd_smb2_request_dispatch: opcode[SMB2_OP_X]`)
 /// after byte `from` of its log, by command.
 fn smb2_ops(log: &Path, from: u64) -> String {
@@ -541,19 +528,7 @@ fn main() {
     let rclone_wr = rc("rclone-wr", &["--vfs-cache-mode", "writes"]);
 
     // The engine alone.
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let tree = rt.block_on(async {
-        let s = Session::connect(
-            ClientConfig::new(samba.host(), DEFAULT_USER, DEFAULT_PASSWORD).port(samba.port()),
-        )
-        .await
-        .unwrap();
-        s.tree_connect("rw").await.unwrap()
-    });
+    let (rt, tree) = wnet_bench::clients::engine_tree(&samba, "rw");
 
     let blocks = size / SMALL as u64;
     let offsets = (0..args.rounds)

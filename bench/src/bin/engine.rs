@@ -27,7 +27,7 @@ use std::fs;
 use std::time::{Duration, Instant};
 
 use wnet_bench::peers::{self, drop_caches, median, sync};
-use wnet_smb2::{ClientConfig, CreateOptions, Session};
+use wnet_smb2::CreateOptions;
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER};
 
 const BIG: &str = "big.bin";
@@ -49,19 +49,7 @@ fn main() {
     let _ = fs::read(share.join(BIG)).unwrap();
     let data = fs::read(&src).unwrap();
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let tree = rt.block_on(async {
-        let s = Session::connect(
-            ClientConfig::new(samba.host(), DEFAULT_USER, DEFAULT_PASSWORD).port(samba.port()),
-        )
-        .await
-        .unwrap();
-        s.tree_connect("rw").await.unwrap()
-    });
+    let (rt, tree) = wnet_bench::clients::engine_tree(&samba, "rw");
     let credits_before = tree.session().connection().credit_stats();
 
     println!(
