@@ -10,6 +10,5 @@ mod durable;
 mod errors;
 mod files;
 mod liveness;
-mod perf;
 mod security;
 mod stress;
