@@ -1,12 +1,24 @@
-//! Attribute and directory caches with short lifetimes.
+//! Attribute and directory caches.
 //!
 //! Freshness contract: a change made on the server by someone else shows through the drive
-//! within 1 s. The kernel keeps what we answer for [`KERNEL_TTL`] and we keep it for
-//! [`CACHE_TTL`]; the two add up to at most 1 s. There is no negative cache. Our own changes
-//! invalidate the entries they touch at once.
+//! within 1 s. Two regimes keep it:
+//!
+//! * **Unwatched** directories: the kernel keeps what we answer for [`KERNEL_TTL`] and we keep
+//!   it for [`CACHE_TTL`]; the two add up to at most 1 s. No negative cache.
+//! * **Watched** directories (see [`super::watch`]): a CHANGE_NOTIFY is pending on the server
+//!   for the directory, and a listing taken after it was armed makes the directory
+//!   *complete*: its children are known exactly, a name not among them does not exist, and
+//!   what we answer may stay in the kernel for [`WATCHED_TTL`]. Every notification marks
+//!   names dirty; the watch lists the directory again within [`RELIST_DEBOUNCE`] and tells
+//!   the kernel to forget exactly the entries that differ. If the watch ends for any reason,
+//!   the kernel forgets every entry of the directory.
+//!
+//! Our own changes touch the entries they change at once (see [`Cache::own_start`] and
+//! [`Cache::own_done`]); a listing or a server answer that may predate one of our changes is
+//! never allowed to overwrite it (generation counters).
 
 use super::inode::key;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -14,6 +26,20 @@ use std::time::{Duration, Instant, SystemTime};
 pub const KERNEL_TTL: Duration = Duration::from_millis(500);
 /// How long we keep what the server told us.
 pub const CACHE_TTL: Duration = Duration::from_millis(500);
+/// How long the kernel may keep an entry of a watched, complete directory: the watch tells it
+/// to forget what changed long before that.
+pub const WATCHED_TTL: Duration = Duration::from_secs(60);
+/// How soon after a notification the watched directory is listed again.
+pub const RELIST_DEBOUNCE: Duration = Duration::from_millis(50);
+/// How soon, when every notified name is one we changed ourselves within [`OWN_WINDOW`]
+/// (most likely our own change coming back): fewer listings while we are busy in a
+/// directory, and still within [`DIRTY_BOUND`] should someone else have changed it too.
+pub const OWN_DEBOUNCE: Duration = Duration::from_millis(250);
+/// How long after an own change of a name its notifications count as probably ours.
+pub const OWN_WINDOW: Duration = Duration::from_secs(2);
+/// A notified name still unresolved after this long is forgotten by the kernel regardless
+/// (the listings keep failing or keep being overtaken by our own changes).
+pub const DIRTY_BOUND: Duration = Duration::from_millis(400);
 
 /// What the drive knows of one file or directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,11 +81,100 @@ pub struct Listed {
 /// A directory listing shared by the cache and open directory handles.
 pub type Listing = std::sync::Arc<Vec<Listed>>;
 
+/// What a complete watched directory says of one name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Known {
+    /// It exists, with these attributes.
+    Present(Attr),
+    /// It does not exist.
+    Absent,
+}
+
+/// The state of a directory a server request started under ([`Cache::stamp`]): its answer
+/// may be kept only if nothing happened in the directory meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp(Option<u64>);
+
+/// A listing about to be taken of a watched directory ([`Cache::relist_begin`]).
+#[derive(Debug)]
+pub struct Relist {
+    epoch: u64,
+    dirty: HashSet<String>,
+    all: bool,
+}
+
+/// An entry a listing found different from what we had answered the kernel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    /// The name (the server's spelling when it exists).
+    pub name: String,
+    /// It appeared, disappeared or changed kind: the kernel's name entry is stale too, not
+    /// only the attributes.
+    pub entry: bool,
+}
+
+/// One watched directory.
+#[derive(Debug)]
+struct Watched {
+    /// `None` until the first listing after the watch was armed; then every child, by key.
+    children: Option<HashMap<String, Listed>>,
+    /// Names an own change is in flight on, or whose outcome we don't know: ask the server.
+    unknown: HashSet<String>,
+    /// Bumped by every own change and every listing applied.
+    epoch: u64,
+    /// Name key → `epoch` of its last own change (listings older than that don't apply to it).
+    touched: HashMap<String, u64>,
+    /// Name key → when we last changed it.
+    recent: HashMap<String, Instant>,
+    /// Notified names not resolved by a listing yet.
+    dirty: HashSet<String>,
+    /// The server's notification buffer overflowed: every name is dirty.
+    all_dirty: bool,
+    /// When the oldest unresolved notification arrived.
+    dirty_since: Option<Instant>,
+    /// Last time an answer came from this directory.
+    last_used: Instant,
+}
+
+impl Watched {
+    fn touched_after(&self, k: &str, epoch: u64) -> bool {
+        self.touched.get(k).is_some_and(|g| *g > epoch)
+    }
+
+    fn touch(&mut self, k: &str) {
+        self.epoch += 1;
+        self.touched.insert(k.to_string(), self.epoch);
+        if self.recent.len() > 4096 {
+            self.recent.retain(|_, t| t.elapsed() < OWN_WINDOW);
+        }
+        self.recent.insert(k.to_string(), Instant::now());
+    }
+}
+
+/// Whether a listed entry differs from what we had (access times are not compared: reading
+/// a file is not a change worth a kernel invalidation).
+fn differs(a: &Listed, b: &Listed) -> bool {
+    let (x, y) = (&a.attr, &b.attr);
+    a.name != b.name
+        || x.size != y.size
+        || x.mtime != y.mtime
+        || x.ctime != y.ctime
+        || x.crtime != y.crtime
+        || x.is_dir != y.is_dir
+        || x.attributes != y.attributes
+}
+
+/// `(dir, name)` of a drive path.
+fn split(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap_or(("", path))
+}
+
 /// The attribute and directory caches (keys are case-folded paths).
 #[derive(Debug, Default)]
 pub struct Cache {
     attrs: Mutex<HashMap<String, (Attr, Instant)>>,
     dirs: Mutex<HashMap<String, (Listing, Instant)>>,
+    watched: Mutex<HashMap<String, Watched>>,
 }
 
 impl Cache {
@@ -100,16 +215,318 @@ impl Cache {
         m.insert(key(dir), (list, Instant::now()));
     }
 
-    /// Our own change to `path`: forget it and its parent's listing.
-    pub fn invalidate(&self, path: &str) {
+    /// An own change to `path` begins: forget its attributes and its parent's listing; in a
+    /// watched parent the name is unknown (asked of the server) until [`Cache::own_done`].
+    pub fn own_start(&self, path: &str) {
+        self.forget(path);
+        let (dir, name) = split(path);
+        if let Some(w) = self.watched.lock().expect("cache lock").get_mut(&key(dir)) {
+            let k = key(name);
+            w.touch(&k);
+            w.unknown.insert(k);
+        }
+    }
+
+    /// An own change to `path` ended; `outcome` is what the server says of it now, if known.
+    pub fn own_done(&self, path: &str, outcome: Option<Known>) {
+        self.forget(path);
+        let (dir, name) = split(path);
+        if let Some(w) = self.watched.lock().expect("cache lock").get_mut(&key(dir)) {
+            let k = key(name);
+            w.touch(&k);
+            match (outcome, w.children.as_mut()) {
+                (Some(Known::Present(attr)), Some(ch)) => {
+                    let name = name.to_string();
+                    ch.insert(k.clone(), Listed { name, attr });
+                    w.unknown.remove(&k);
+                }
+                (Some(Known::Absent), Some(ch)) => {
+                    ch.remove(&k);
+                    w.unknown.remove(&k);
+                }
+                _ => {
+                    w.unknown.insert(k);
+                }
+            }
+        }
+        if let Some(Known::Present(a)) = outcome {
+            self.put_attr(path, a);
+        }
+    }
+
+    fn forget(&self, path: &str) {
         self.attrs.lock().expect("cache lock").remove(&key(path));
-        let parent = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        self.dirs.lock().expect("cache lock").remove(&key(parent));
+        self.dirs
+            .lock()
+            .expect("cache lock")
+            .remove(&key(split(path).0));
+    }
+
+    /// What a complete watched directory says of `path`; `None`: ask the server.
+    pub fn known(&self, path: &str) -> Option<Known> {
+        let (dir, name) = split(path);
+        let mut m = self.watched.lock().expect("cache lock");
+        let w = m.get_mut(&key(dir))?;
+        w.last_used = Instant::now();
+        let ch = w.children.as_ref()?;
+        let k = key(name);
+        if w.unknown.contains(&k) {
+            return None;
+        }
+        Some(match ch.get(&k) {
+            Some(l) => Known::Present(l.attr),
+            None => Known::Absent,
+        })
+    }
+
+    /// Whether `dir` is watched and complete: what it says may stay in the kernel for
+    /// [`WATCHED_TTL`].
+    pub fn is_complete(&self, dir: &str) -> bool {
+        self.watched
+            .lock()
+            .expect("cache lock")
+            .get(&key(dir))
+            .is_some_and(|w| w.children.is_some())
+    }
+
+    /// Whether `dir` is watched (complete or not yet).
+    pub fn is_watched(&self, dir: &str) -> bool {
+        self.watched
+            .lock()
+            .expect("cache lock")
+            .contains_key(&key(dir))
+    }
+
+    /// The full listing of a complete watched directory with no name unknown.
+    pub fn watched_listing(&self, dir: &str) -> Option<Listing> {
+        let mut m = self.watched.lock().expect("cache lock");
+        let w = m.get_mut(&key(dir))?;
+        w.last_used = Instant::now();
+        if !w.unknown.is_empty() {
+            return None;
+        }
+        let ch = w.children.as_ref()?;
+        Some(std::sync::Arc::new(ch.values().cloned().collect()))
+    }
+
+    /// Taken before asking the server about `path`; pass it to [`Cache::put_server`].
+    pub fn stamp(&self, path: &str) -> Stamp {
+        let m = self.watched.lock().expect("cache lock");
+        Stamp(m.get(&key(split(path).0)).map(|w| w.epoch))
+    }
+
+    /// What the server answered about `path` (asked under `stamp`). Returns whether the
+    /// answer became part of a complete watched directory (and may stay in the kernel for
+    /// [`WATCHED_TTL`]).
+    pub fn put_server(&self, path: &str, answer: Known, stamp: Stamp) -> bool {
+        if let Known::Present(a) = answer {
+            self.put_attr(path, a);
+        }
+        let (dir, name) = split(path);
+        let mut m = self.watched.lock().expect("cache lock");
+        let Some(w) = m.get_mut(&key(dir)) else {
+            return false;
+        };
+        if stamp.0 != Some(w.epoch) {
+            return false;
+        }
+        let k = key(name);
+        let Some(ch) = w.children.as_mut() else {
+            return false;
+        };
+        match answer {
+            Known::Present(attr) => {
+                let name = name.to_string();
+                ch.insert(k.clone(), Listed { name, attr });
+            }
+            Known::Absent => {
+                ch.remove(&k);
+            }
+        }
+        w.unknown.remove(&k);
+        true
+    }
+
+    /// A watch on `dir` is being armed: the directory is watched, not complete yet.
+    pub fn watch_begin(&self, dir: &str) {
+        self.watched.lock().expect("cache lock").insert(
+            key(dir),
+            Watched {
+                children: None,
+                unknown: HashSet::new(),
+                epoch: 0,
+                touched: HashMap::new(),
+                recent: HashMap::new(),
+                dirty: HashSet::new(),
+                all_dirty: false,
+                dirty_since: None,
+                last_used: Instant::now(),
+            },
+        );
+    }
+
+    /// The watch on `dir` ended: returns every name the kernel may hold an entry of.
+    pub fn watch_end(&self, dir: &str) -> Vec<String> {
+        let w = self.watched.lock().expect("cache lock").remove(&key(dir));
+        w.and_then(|w| w.children)
+            .map(|ch| ch.into_values().map(|l| l.name).collect())
+            .unwrap_or_default()
+    }
+
+    /// How long since an answer last came from the watched `dir`.
+    pub fn idle(&self, dir: &str) -> Option<Duration> {
+        let m = self.watched.lock().expect("cache lock");
+        m.get(&key(dir)).map(|w| w.last_used.elapsed())
+    }
+
+    /// The server notified changes in `dir`: these names, or (`None`: its buffer overflowed)
+    /// every name. Returns how soon to list the directory again: [`OWN_DEBOUNCE`] when every
+    /// name is one we changed within [`OWN_WINDOW`], else [`RELIST_DEBOUNCE`].
+    pub fn notified(&self, dir: &str, names: Option<Vec<String>>) -> Duration {
+        let mut m = self.watched.lock().expect("cache lock");
+        let Some(w) = m.get_mut(&key(dir)) else {
+            return RELIST_DEBOUNCE;
+        };
+        w.dirty_since.get_or_insert_with(Instant::now);
+        let Some(names) = names else {
+            w.all_dirty = true;
+            return RELIST_DEBOUNCE;
+        };
+        let mut ours = true;
+        for n in names {
+            let k = key(&n);
+            ours &= w.recent.get(&k).is_some_and(|t| t.elapsed() < OWN_WINDOW);
+            w.dirty.insert(k);
+        }
+        if ours { OWN_DEBOUNCE } else { RELIST_DEBOUNCE }
+    }
+
+    /// Whether notified names of `dir` wait for a listing.
+    pub fn is_dirty(&self, dir: &str) -> bool {
+        let m = self.watched.lock().expect("cache lock");
+        m.get(&key(dir))
+            .is_some_and(|w| w.all_dirty || !w.dirty.is_empty())
+    }
+
+    /// A listing of watched `dir` is about to be asked of the server.
+    pub fn relist_begin(&self, dir: &str) -> Option<Relist> {
+        let mut m = self.watched.lock().expect("cache lock");
+        let w = m.get_mut(&key(dir))?;
+        Some(Relist {
+            epoch: w.epoch,
+            dirty: std::mem::take(&mut w.dirty),
+            all: std::mem::take(&mut w.all_dirty),
+        })
+    }
+
+    /// The listing failed: what it was to resolve is dirty again.
+    pub fn relist_abort(&self, dir: &str, r: Relist) {
+        let mut m = self.watched.lock().expect("cache lock");
+        if let Some(w) = m.get_mut(&key(dir)) {
+            w.dirty.extend(r.dirty);
+            w.all_dirty |= r.all;
+        }
+    }
+
+    /// Applies a listing of watched `dir` taken after [`Cache::relist_begin`]: the directory
+    /// is complete from now on. Returns the entries that differ from what we knew (nothing
+    /// the first time: the kernel holds no long-lived entry of an incomplete directory).
+    /// Names we changed ourselves since `r` keep what our change said.
+    pub fn relist_apply(&self, dir: &str, r: Relist, listing: &[Listed]) -> Vec<Changed> {
+        let mut m = self.watched.lock().expect("cache lock");
+        let Some(w) = m.get_mut(&key(dir)) else {
+            return Vec::new();
+        };
+        let first = w.children.is_none();
+        let mut old = w.children.take().unwrap_or_default();
+        let mut now: HashMap<String, Listed> = HashMap::with_capacity(listing.len());
+        let mut changed = Vec::new();
+        for l in listing {
+            let k = key(&l.name);
+            if w.touched_after(&k, r.epoch) {
+                if let Some(o) = old.remove(&k) {
+                    now.insert(k, o);
+                }
+                continue;
+            }
+            match old.remove(&k) {
+                None if !first => changed.push(Changed {
+                    name: l.name.clone(),
+                    entry: true,
+                }),
+                Some(o) if differs(&o, l) => changed.push(Changed {
+                    name: l.name.clone(),
+                    entry: o.attr.is_dir != l.attr.is_dir || o.name != l.name,
+                }),
+                _ => {}
+            }
+            now.insert(k, l.clone());
+        }
+        for (k, o) in old {
+            if w.touched_after(&k, r.epoch) {
+                now.insert(k, o);
+            } else {
+                changed.push(Changed {
+                    name: o.name,
+                    entry: true,
+                });
+            }
+        }
+        w.children = Some(now);
+        let epoch = r.epoch;
+        for k in r.dirty {
+            if w.touched.get(&k).is_some_and(|g| *g > epoch) {
+                w.dirty.insert(k);
+            }
+        }
+        let touched = std::mem::take(&mut w.touched);
+        w.unknown
+            .retain(|k| touched.get(k).is_some_and(|g| *g > epoch));
+        w.touched = touched.into_iter().filter(|(_, g)| *g > epoch).collect();
+        w.epoch += 1;
+        if w.dirty.is_empty() && !w.all_dirty {
+            w.dirty_since = None;
+        }
+        changed
+    }
+
+    /// Notified names of `dir` unresolved for longer than [`DIRTY_BOUND`]: they become
+    /// unknown (asked of the server) and are returned for the kernel to forget.
+    pub fn overdue(&self, dir: &str) -> Vec<String> {
+        let mut m = self.watched.lock().expect("cache lock");
+        let Some(w) = m.get_mut(&key(dir)) else {
+            return Vec::new();
+        };
+        if w.dirty_since.is_none_or(|t| t.elapsed() <= DIRTY_BOUND) {
+            return Vec::new();
+        }
+        w.dirty_since = Some(Instant::now());
+        let names: Vec<String> = match (&w.children, w.all_dirty) {
+            (Some(ch), true) => ch.values().map(|l| l.name.clone()).collect(),
+            (Some(ch), false) => w
+                .dirty
+                .iter()
+                .map(|k| {
+                    ch.get(k)
+                        .map(|l| l.name.clone())
+                        .unwrap_or_else(|| k.clone())
+                })
+                .collect(),
+            (None, _) => Vec::new(),
+        };
+        if w.all_dirty {
+            if let Some(ch) = &w.children {
+                w.unknown.extend(ch.keys().cloned());
+            }
+        }
+        let dirty: Vec<String> = w.dirty.iter().cloned().collect();
+        w.unknown.extend(dirty);
+        names
     }
 
     /// Our own change to `path` and everything below it (rename, rmdir).
     pub fn invalidate_tree(&self, path: &str) {
-        self.invalidate(path);
+        self.own_start(path);
         let prefix = format!("{}/", key(path));
         self.attrs
             .lock()
@@ -163,11 +580,113 @@ mod tests {
         }]);
         c.put_dir("d", l);
         assert!(c.attr("d/x").is_some());
-        c.invalidate("d/x");
+        c.own_start("d/x");
         assert!(c.attr("d/x").is_none());
         assert!(c.dir("d").is_none());
         c.put_attr("e/f/g", attr(1));
         c.invalidate_tree("E");
         assert!(c.attr("e/f/g").is_none());
+    }
+    fn listed(name: &str, size: u64) -> Listed {
+        Listed {
+            name: name.into(),
+            attr: attr(size),
+        }
+    }
+
+    #[test]
+    fn a_watched_directory_is_complete_after_its_first_listing() {
+        let c = Cache::default();
+        c.watch_begin("d");
+        assert_eq!(c.known("d/a"), None, "not complete before a listing");
+        let r = c.relist_begin("d").unwrap();
+        let changed = c.relist_apply("d", r, &[listed("A", 1)]);
+        assert!(changed.is_empty(), "the first listing reports nothing");
+        assert_eq!(c.known("d/a"), Some(Known::Present(attr(1))));
+        assert_eq!(c.known("d/missing"), Some(Known::Absent));
+        assert!(c.is_complete("d"));
+        assert_eq!(c.watched_listing("d").unwrap().len(), 1);
+        assert_eq!(c.watch_end("d"), vec!["A".to_string()]);
+        assert_eq!(c.known("d/missing"), None);
+    }
+
+    #[test]
+    fn a_listing_reports_what_differs_from_what_we_knew() {
+        let c = Cache::default();
+        c.watch_begin("d");
+        let r = c.relist_begin("d").unwrap();
+        c.relist_apply(
+            "d",
+            r,
+            &[listed("same", 1), listed("grows", 1), listed("goes", 1)],
+        );
+        c.notified("d", Some(vec!["grows".into(), "goes".into(), "new".into()]));
+        assert!(c.is_dirty("d"));
+        let r = c.relist_begin("d").unwrap();
+        let mut changed = c.relist_apply(
+            "d",
+            r,
+            &[listed("same", 1), listed("grows", 2), listed("new", 0)],
+        );
+        changed.sort_by(|a, b| a.name.cmp(&b.name));
+        let names: Vec<(&str, bool)> = changed.iter().map(|x| (x.name.as_str(), x.entry)).collect();
+        assert_eq!(names, [("goes", true), ("grows", false), ("new", true)]);
+        assert!(!c.is_dirty("d"));
+        assert_eq!(c.known("d/goes"), Some(Known::Absent));
+    }
+
+    #[test]
+    fn a_listing_older_than_an_own_change_does_not_undo_it() {
+        let c = Cache::default();
+        c.watch_begin("d");
+        let r = c.relist_begin("d").unwrap();
+        c.relist_apply("d", r, &[listed("old", 1)]);
+        // A listing starts; meanwhile we create "mine" and delete "old".
+        let r = c.relist_begin("d").unwrap();
+        c.own_start("d/mine");
+        assert_eq!(c.known("d/mine"), None, "in flight: ask the server");
+        c.own_done("d/mine", Some(Known::Present(attr(7))));
+        c.own_start("d/old");
+        c.own_done("d/old", Some(Known::Absent));
+        let changed = c.relist_apply("d", r, &[listed("old", 1)]);
+        assert!(changed.is_empty(), "{changed:?}");
+        assert_eq!(c.known("d/mine"), Some(Known::Present(attr(7))));
+        assert_eq!(c.known("d/old"), Some(Known::Absent));
+        // A server answer asked before an own change is not kept.
+        let stamp = c.stamp("d/x");
+        c.own_start("d/x");
+        c.own_done("d/x", None);
+        assert!(!c.put_server("d/x", Known::Present(attr(1)), stamp));
+        assert_eq!(c.known("d/x"), None);
+        let stamp = c.stamp("d/x");
+        assert!(c.put_server("d/x", Known::Present(attr(2)), stamp));
+        assert_eq!(c.known("d/x"), Some(Known::Present(attr(2))));
+    }
+
+    #[test]
+    fn our_own_names_come_back_slower_and_unresolved_names_become_unknown() {
+        let c = Cache::default();
+        c.watch_begin("d");
+        let r = c.relist_begin("d").unwrap();
+        c.relist_apply("d", r, &[listed("a", 1)]);
+        c.own_start("d/mine");
+        c.own_done("d/mine", None);
+        assert_eq!(c.notified("d", Some(vec!["mine".into()])), OWN_DEBOUNCE);
+        assert_eq!(c.notified("d", Some(vec!["a".into()])), RELIST_DEBOUNCE);
+        assert_eq!(c.notified("d", None), RELIST_DEBOUNCE);
+        assert!(c.overdue("d").is_empty(), "not overdue yet");
+        std::thread::sleep(DIRTY_BOUND + Duration::from_millis(20));
+        let late = c.overdue("d");
+        assert!(late.contains(&"a".to_string()), "{late:?}");
+        assert_eq!(c.known("d/a"), None, "unknown until a listing resolves it");
+    }
+
+    #[test]
+    fn the_root_is_never_a_child() {
+        let c = Cache::default();
+        c.watch_begin("");
+        let r = c.relist_begin("").unwrap();
+        c.relist_apply("", r, &[listed("x", 1)]);
+        assert_eq!(c.known("x"), Some(Known::Present(attr(1))));
     }
 }

@@ -7,16 +7,17 @@
 //! then on requests fail at once with `EIO` (no second wait), while a background probe asks
 //! the server once a second and turns the drive Connected again when it answers.
 
-use super::cache::{Attr, Cache, Listed};
+use super::cache::{Attr, Cache, KERNEL_TTL, Known, Listed, WATCHED_TTL};
 use super::errno::{self, Errno};
 use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile};
 use super::inode::{InodeNo, InodeTable};
 use super::names;
 use super::readahead::{Plan, Served};
+use super::watch::{Forget, Watches};
 use std::ffi::OsStr;
 use std::future::Future;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, SystemTime};
 use tokio::runtime::Handle;
 use wnet_smb2::msg::create::{disposition, options, share};
@@ -81,6 +82,9 @@ pub struct Core {
     pub(crate) inodes: Mutex<InodeTable>,
     pub(crate) handles: HandleTable,
     pub(crate) cache: Cache,
+    pub(crate) watches: Watches,
+    /// Where kernel invalidations go (set once mounted); without it nothing is watched.
+    kernel: OnceLock<std::sync::mpsc::Sender<Forget>>,
     state: AtomicU8,
     pub(crate) uid: u32,
     pub(crate) gid: u32,
@@ -106,6 +110,23 @@ fn attr_from_info(i: &FileNetworkOpenInformation) -> Attr {
         crtime: i.creation_time.to_system_time(),
         is_dir: i.attributes & attr::DIRECTORY != 0,
         attributes: i.attributes,
+    }
+}
+
+/// A listed entry as the cache keeps it.
+pub(crate) fn listed(e: &wnet_smb2::msg::fscc::DirEntry) -> Listed {
+    Listed {
+        name: e.name.clone(),
+        attr: Attr {
+            size: e.end_of_file,
+            allocated: e.allocation_size,
+            atime: e.last_access_time.to_system_time(),
+            mtime: e.last_write_time.to_system_time(),
+            ctime: e.change_time.to_system_time(),
+            crtime: e.creation_time.to_system_time(),
+            is_dir: e.is_directory(),
+            attributes: e.attributes,
+        },
     }
 }
 
@@ -143,11 +164,81 @@ impl Core {
             inodes: Mutex::new(InodeTable::new()),
             handles: HandleTable::default(),
             cache: Cache::default(),
+            watches: Watches::default(),
+            kernel: OnceLock::new(),
             state: AtomicU8::new(CONNECTED),
             uid,
             gid,
             me: me.clone(),
         })
+    }
+
+    /// Hands the core the kernel's invalidation channel (once mounted): from then on busy
+    /// directories are watched and their entries may stay in the kernel for [`WATCHED_TTL`].
+    /// Invalidations are written by a thread of their own: one may wait for a directory lock
+    /// that a FUSE request holds, and requests are answered elsewhere, so it never deadlocks.
+    pub fn attach_kernel(&self, notifier: fuser::Notifier) {
+        let (tx, rx) = std::sync::mpsc::channel::<Forget>();
+        let spawned = std::thread::Builder::new()
+            .name("wnet-inval".into())
+            .spawn(move || {
+                for f in rx {
+                    // ENOENT (nothing cached) is not an error; after unmount every write
+                    // fails, and the channel closes with the core.
+                    let _ = match f {
+                        Forget::Entry { parent, name } => {
+                            notifier.inval_entry(fuser::INodeNo(parent.0), OsStr::new(&name))
+                        }
+                        Forget::Inode(i) => notifier.inval_inode(fuser::INodeNo(i.0), 0, 0),
+                    };
+                }
+            });
+        match spawned {
+            Ok(_) => {
+                let _ = self.kernel.set(tx);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no invalidation thread; directories are not watched")
+            }
+        }
+    }
+
+    /// Whether kernel invalidations can be sent.
+    pub fn kernel_attached(&self) -> bool {
+        self.kernel.get().is_some()
+    }
+
+    /// Makes the kernel forget `names` of `dir`: always the child inode's attributes, and
+    /// the name entry itself when `true`.
+    pub(crate) fn kernel_forget(&self, dir: &str, names: impl IntoIterator<Item = (String, bool)>) {
+        let Some(tx) = self.kernel.get() else { return };
+        let inodes = self.inodes.lock().expect("inode lock");
+        let parent = inodes.peek(dir);
+        for (name, entry) in names {
+            if let Some(i) = inodes.peek(&names::join(dir, &name)) {
+                let _ = tx.send(Forget::Inode(i));
+            }
+            if let (true, Some(p)) = (entry, parent) {
+                let _ = tx.send(Forget::Entry { parent: p, name });
+            }
+        }
+    }
+
+    /// How long the kernel may keep `a`, answered for a name of `dir` from what a complete
+    /// watched directory knows. Directories' own attributes (their times change with their
+    /// contents, which their parent's watch does not report) stay short.
+    fn ttl(&self, a: &Attr) -> Duration {
+        if a.is_dir || !self.kernel_attached() {
+            KERNEL_TTL
+        } else {
+            WATCHED_TTL
+        }
+    }
+
+    fn watch(&self, dir: &str) {
+        if let Some(me) = self.me.upgrade() {
+            self.watches.ensure(&me, dir);
+        }
     }
 
     /// Whether requests are being served (not Disconnected, not detached).
@@ -246,34 +337,112 @@ impl Core {
         }
     }
 
-    /// Attributes of `path` (cache, else one compound round trip).
-    async fn stat(&self, path: &str) -> Result<Attr, Errno> {
-        if let Some(a) = self.cache.attr(path) {
-            return Ok(a);
+    /// Attributes of `path` from the caches, with how long the kernel may keep them; `Err`
+    /// when a complete watched directory knows the name does not exist; `Ok(None)`: ask the
+    /// server.
+    fn stat_cached(&self, path: &str) -> Result<Option<(Attr, Duration)>, Errno> {
+        if !path.is_empty() {
+            match self.cache.known(path) {
+                Some(Known::Present(a)) if !a.is_dir => return Ok(Some((a, self.ttl(&a)))),
+                Some(Known::Absent) => return Err(Errno::ENOENT),
+                _ => {}
+            }
         }
-        let info = self.smb(self.tree.stat(path).await)?;
-        let a = attr_from_info(&info);
-        self.cache.put_attr(path, a);
-        Ok(a)
+        Ok(self.cache.attr(path).map(|a| (a, KERNEL_TTL)))
     }
 
-    /// Attributes of `ino` at `path`, with sizes our open handles have written but the
-    /// server may not have yet.
-    async fn attr_of(&self, ino: InodeNo, path: &str) -> Result<Attr, Errno> {
-        let mut a = self.stat(path).await?;
+    /// Attributes of `path` (caches, else one compound round trip), with how long the
+    /// kernel may keep them.
+    async fn stat(&self, path: &str) -> Result<(Attr, Duration), Errno> {
+        if let Some(hit) = self.stat_cached(path)? {
+            return Ok(hit);
+        }
+        let stamp = self.cache.stamp(path);
+        match self.tree.stat(path).await {
+            Ok(info) => {
+                let a = attr_from_info(&info);
+                let kept = self.cache.put_server(path, Known::Present(a), stamp);
+                Ok((a, if kept { self.ttl(&a) } else { KERNEL_TTL }))
+            }
+            Err(e) => {
+                let e = self.smb::<()>(Err(e)).unwrap_err();
+                if e == Errno::ENOENT && !path.is_empty() {
+                    self.cache.put_server(path, Known::Absent, stamp);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// `a` with sizes our open handles on `ino` have written but the server may not have
+    /// yet; such a file's attributes stay short in the kernel.
+    fn with_open_writes(
+        &self,
+        ino: InodeNo,
+        (mut a, mut ttl): (Attr, Duration),
+    ) -> (Attr, Duration) {
         for f in self.handles.files_of(ino) {
             a.size = a.size.max(f.writes.high_water());
+            if f.writable {
+                ttl = KERNEL_TTL;
+            }
         }
-        Ok(a)
+        (a, ttl)
     }
 
-    /// LOOKUP: counts a kernel lookup on success.
-    pub async fn lookup(&self, parent: InodeNo, name: &OsStr) -> Result<(InodeNo, Attr), Errno> {
+    /// Attributes of `ino` at `path` (see [`Core::with_open_writes`]).
+    async fn attr_of(&self, ino: InodeNo, path: &str) -> Result<(Attr, Duration), Errno> {
+        let hit = self.stat(path).await?;
+        Ok(self.with_open_writes(ino, hit))
+    }
+
+    /// LOOKUP: counts a kernel lookup on success. The parent is watched from now on.
+    pub async fn lookup(
+        &self,
+        parent: InodeNo,
+        name: &OsStr,
+    ) -> Result<(InodeNo, Attr, Duration), Errno> {
         let path = self.child(parent, name)?;
-        let a = self.stat(&path).await?;
+        let dir = self.path(parent)?;
+        self.watch(&dir);
+        let hit = self.stat(&path).await?;
         let ino = self.inodes.lock().expect("inode lock").lookup(&path);
-        let a = self.attr_of(ino, &path).await.unwrap_or(a);
-        Ok((ino, a))
+        let (a, ttl) = self.with_open_writes(ino, hit);
+        Ok((ino, a, ttl))
+    }
+
+    /// LOOKUP answered from the caches without waiting (on the FUSE thread); `None`: ask
+    /// [`Core::lookup`].
+    pub fn lookup_cached(
+        &self,
+        parent: InodeNo,
+        name: &OsStr,
+    ) -> Option<Result<(InodeNo, Attr, Duration), Errno>> {
+        if !self.is_connected() {
+            return None;
+        }
+        let path = match self.child(parent, name) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        let hit = match self.stat_cached(&path) {
+            Ok(Some(hit)) => hit,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(e)),
+        };
+        let ino = self.inodes.lock().expect("inode lock").lookup(&path);
+        let (a, ttl) = self.with_open_writes(ino, hit);
+        Some(Ok((ino, a, ttl)))
+    }
+
+    /// GETATTR answered from the caches without waiting; `None`: ask [`Core::getattr`].
+    pub fn getattr_cached(&self, ino: InodeNo) -> Option<(Attr, Duration)> {
+        if !self.is_connected() {
+            return None;
+        }
+        let path = self.path(ino).ok()?;
+        let hit = self.stat_cached(&path).ok()??;
+        Some(self.with_open_writes(ino, hit))
     }
 
     /// Counts a kernel lookup of `dir/name` that came with a listing (readdirplus).
@@ -297,8 +466,8 @@ impl Core {
         self.inodes.lock().expect("inode lock").forget(ino, n);
     }
 
-    /// GETATTR.
-    pub async fn getattr(&self, ino: InodeNo) -> Result<Attr, Errno> {
+    /// GETATTR, with how long the kernel may keep the answer.
+    pub async fn getattr(&self, ino: InodeNo) -> Result<(Attr, Duration), Errno> {
         let path = self.path(ino)?;
         self.attr_of(ino, &path).await
     }
@@ -314,7 +483,12 @@ impl Core {
     }
 
     /// SETATTR: size, times, the read-only attribute.
-    pub async fn setattr(&self, ino: InodeNo, fh: Option<u64>, s: SetAttr) -> Result<Attr, Errno> {
+    pub async fn setattr(
+        &self,
+        ino: InodeNo,
+        fh: Option<u64>,
+        s: SetAttr,
+    ) -> Result<(Attr, Duration), Errno> {
         let path = self.path(ino)?;
         if s.uid.is_some_and(|u| u != self.uid) || s.gid.is_some_and(|g| g != self.gid) {
             return Err(Errno::EPERM);
@@ -326,6 +500,7 @@ impl Core {
         }
         self.writable_mount()?;
         self.flush_inode(ino).await?;
+        self.cache.own_start(&path);
         let own = fh.and_then(|fh| match self.handles.get(fh) {
             Some(Kind::File(f)) if f.writable => Some(f),
             _ => None,
@@ -398,34 +573,23 @@ impl Core {
                 f.reads.invalidate();
             }
         }
-        self.cache.invalidate(&path);
+        self.cache.own_done(&path, None);
         self.attr_of(ino, &path).await
     }
 
     /// OPENDIR: takes the listing (from the cache if fresh) and registers the handle.
     pub async fn opendir(&self, ino: InodeNo, pid: u32) -> Result<u64, Errno> {
         let path = self.path(ino)?;
-        let entries = match self.cache.dir(&path) {
+        self.watch(&path);
+        let cached = self
+            .cache
+            .watched_listing(&path)
+            .or_else(|| self.cache.dir(&path));
+        let entries = match cached {
             Some(l) => l,
             None => {
                 let list = self.smb(self.tree.list(&path).await)?;
-                let l: Arc<Vec<Listed>> = Arc::new(
-                    list.iter()
-                        .map(|e| Listed {
-                            name: e.name.clone(),
-                            attr: Attr {
-                                size: e.end_of_file,
-                                allocated: e.allocation_size,
-                                atime: e.last_access_time.to_system_time(),
-                                mtime: e.last_write_time.to_system_time(),
-                                ctime: e.change_time.to_system_time(),
-                                crtime: e.creation_time.to_system_time(),
-                                is_dir: e.is_directory(),
-                                attributes: e.attributes,
-                            },
-                        })
-                        .collect(),
-                );
+                let l: Arc<Vec<Listed>> = Arc::new(list.iter().map(listed).collect());
                 self.cache.put_dir(&path, l.clone());
                 l
             }
@@ -521,9 +685,17 @@ impl Core {
             durable: true,
             lease: None,
         };
-        let file = self.smb(self.tree.create(&path, &opts).await)?;
+        self.cache.own_start(&path);
+        let created = self.tree.create(&path, &opts).await;
+        let file = match created {
+            Ok(f) => f,
+            Err(e) => {
+                self.cache.own_done(&path, None);
+                return Err(self.smb::<()>(Err(e)).unwrap_err());
+            }
+        };
         let a = attr_from_open(&file);
-        self.cache.invalidate(&path);
+        self.cache.own_done(&path, Some(Known::Present(a)));
         let ino = self.inodes.lock().expect("inode lock").lookup(&path);
         let of = OpenFile::new(file, true, &self.rt);
         let holder = Holder {
@@ -608,6 +780,13 @@ impl Core {
         };
         let r = f.writes.flush().await;
         self.handles.mark_closing(fh);
+        if f.writable {
+            // What the cache knew of the file predates these writes.
+            let path = self.handles.ino_of(fh).and_then(|i| self.path(i).ok());
+            if let Some(path) = path {
+                self.cache.own_done(&path, None);
+            }
+        }
         self.smb(r)
     }
 
@@ -643,33 +822,45 @@ impl Core {
     }
 
     /// MKDIR.
-    pub async fn mkdir(&self, parent: InodeNo, name: &OsStr) -> Result<(InodeNo, Attr), Errno> {
+    pub async fn mkdir(
+        &self,
+        parent: InodeNo,
+        name: &OsStr,
+    ) -> Result<(InodeNo, Attr, Duration), Errno> {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
-        self.smb(self.tree.mkdir(&path).await)?;
-        self.cache.invalidate(&path);
-        let a = self.stat(&path).await?;
+        self.cache.own_start(&path);
+        let r = self.tree.mkdir(&path).await;
+        self.cache.own_done(&path, None);
+        self.smb(r)?;
+        let (a, ttl) = self.stat(&path).await?;
         let ino = self.inodes.lock().expect("inode lock").lookup(&path);
-        Ok((ino, a))
+        Ok((ino, a, ttl))
     }
 
     /// UNLINK.
     pub async fn unlink(&self, parent: InodeNo, name: &OsStr) -> Result<(), Errno> {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
+        self.cache.own_start(&path);
         let r = self.tree.delete(&path).await;
-        self.cache.invalidate(&path);
+        self.cache
+            .own_done(&path, r.is_ok().then_some(Known::Absent));
         self.smb(r)?;
         self.inodes.lock().expect("inode lock").unlink(&path);
         Ok(())
     }
 
-    /// RMDIR.
+    /// RMDIR. Watches on the directory and below end first: the server keeps a directory
+    /// with a handle open on it until the handle closes.
     pub async fn rmdir(&self, parent: InodeNo, name: &OsStr) -> Result<(), Errno> {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
-        let r = self.tree.rmdir(&path).await;
+        self.watches.stop_under(Some(&path), self.deadline).await;
         self.cache.invalidate_tree(&path);
+        let r = self.tree.rmdir(&path).await;
+        self.cache
+            .own_done(&path, r.is_ok().then_some(Known::Absent));
         self.smb(r)?;
         self.inodes.lock().expect("inode lock").unlink(&path);
         Ok(())
@@ -687,9 +878,15 @@ impl Core {
         self.writable_mount()?;
         let from = self.child(parent, name)?;
         let to = self.child(new_parent, new_name)?;
-        let r = self.tree.rename(&from, &to, replace).await;
+        // The server refuses to rename a directory with a handle open below it.
+        self.watches.stop_under(Some(&from), self.deadline).await;
+        self.watches.stop_under(Some(&to), self.deadline).await;
         self.cache.invalidate_tree(&from);
         self.cache.invalidate_tree(&to);
+        let r = self.tree.rename(&from, &to, replace).await;
+        self.cache
+            .own_done(&from, r.is_ok().then_some(Known::Absent));
+        self.cache.own_done(&to, None);
         self.smb(r)?;
         self.inodes.lock().expect("inode lock").rename(&from, &to);
         self.handles.renamed(&from, &to);

@@ -3,7 +3,7 @@
 //! blocks the FUSE loop; every task runs under the core's deadline. Operations not listed
 //! here answer `ENOSYS` (fuser's defaults).
 
-use super::cache::{Attr, KERNEL_TTL};
+use super::cache::{Attr, KERNEL_TTL, Known, WATCHED_TTL};
 use super::core::{Core, ReadStart, SetAttr, SetTime};
 use super::errno::Errno;
 use super::inode::InodeNo;
@@ -143,15 +143,22 @@ impl Filesystem for FuseFs {
     }
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
+        match self.core.lookup_cached(ino(parent), name) {
+            Some(Ok((i, a, ttl))) => {
+                return reply.entry(&ttl, &self.file_attr(i, &a), Generation(0));
+            }
+            Some(Err(e)) => return reply.error(fe(e)),
+            None => {}
+        }
         let core = self.core.clone();
         let name = name.to_os_string();
         self.run(
             async move {
-                let (i, a) = core.lookup(ino(parent), &name).await?;
-                Ok((file_attr(&core, i, &a), i))
+                let (i, a, ttl) = core.lookup(ino(parent), &name).await?;
+                Ok((file_attr(&core, i, &a), ttl))
             },
             move |r| match r {
-                Ok((fa, _)) => reply.entry(&KERNEL_TTL, &fa, Generation(0)),
+                Ok((fa, ttl)) => reply.entry(&ttl, &fa, Generation(0)),
                 Err(e) => reply.error(fe(e)),
             },
         );
@@ -162,14 +169,17 @@ impl Filesystem for FuseFs {
     }
 
     fn getattr(&self, _req: &Request, i: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
+        if let Some((a, ttl)) = self.core.getattr_cached(ino(i)) {
+            return reply.attr(&ttl, &self.file_attr(ino(i), &a));
+        }
         let core = self.core.clone();
         self.run(
             async move {
-                let a = core.getattr(ino(i)).await?;
-                Ok(file_attr(&core, ino(i), &a))
+                let (a, ttl) = core.getattr(ino(i)).await?;
+                Ok((file_attr(&core, ino(i), &a), ttl))
             },
             move |r| match r {
-                Ok(fa) => reply.attr(&KERNEL_TTL, &fa),
+                Ok((fa, ttl)) => reply.attr(&ttl, &fa),
                 Err(e) => reply.error(fe(e)),
             },
         );
@@ -204,11 +214,11 @@ impl Filesystem for FuseFs {
         };
         self.run(
             async move {
-                let a = core.setattr(ino(i), fh.map(|h| h.0), s).await?;
-                Ok(file_attr(&core, ino(i), &a))
+                let (a, ttl) = core.setattr(ino(i), fh.map(|h| h.0), s).await?;
+                Ok((file_attr(&core, ino(i), &a), ttl))
             },
             move |r| match r {
-                Ok(fa) => reply.attr(&KERNEL_TTL, &fa),
+                Ok((fa, ttl)) => reply.attr(&ttl, &fa),
                 Err(e) => reply.error(fe(e)),
             },
         );
@@ -227,11 +237,11 @@ impl Filesystem for FuseFs {
         let name = name.to_os_string();
         self.run(
             async move {
-                let (i, a) = core.mkdir(ino(parent), &name).await?;
-                Ok(file_attr(&core, i, &a))
+                let (i, a, ttl) = core.mkdir(ino(parent), &name).await?;
+                Ok((file_attr(&core, i, &a), ttl))
             },
             move |r| match r {
-                Ok(fa) => reply.entry(&KERNEL_TTL, &fa, Generation(0)),
+                Ok((fa, ttl)) => reply.entry(&ttl, &fa, Generation(0)),
                 Err(e) => reply.error(fe(e)),
             },
         );
@@ -546,18 +556,20 @@ impl Filesystem for FuseFs {
                 let e = &entries[(next - 2) as usize];
                 let ci = self.core.lookup_listed(&dir, &e.name);
                 let mut a = e.attr;
+                let mut ttl = KERNEL_TTL;
+                // Long-lived only if it is what the watch knows now (the listing may be older).
+                let path = super::names::join(&dir, &e.name);
+                if !a.is_dir && self.core.cache.known(&path) == Some(Known::Present(a)) {
+                    ttl = WATCHED_TTL;
+                }
                 for f in self.core.handles.files_of(ci) {
                     a.size = a.size.max(f.writes.high_water());
+                    if f.writable {
+                        ttl = KERNEL_TTL;
+                    }
                 }
                 let fa = self.file_attr(ci, &a);
-                let full = reply.add(
-                    INodeNo(ci.0),
-                    next + 1,
-                    &e.name,
-                    &KERNEL_TTL,
-                    &fa,
-                    Generation(0),
-                );
+                let full = reply.add(INodeNo(ci.0), next + 1, &e.name, &ttl, &fa, Generation(0));
                 if full {
                     // Not sent: the kernel will not count this lookup.
                     self.core.forget(ci, 1);

@@ -17,7 +17,8 @@
 //! - `fuse.rs`: the `fuser` adapter (pure translation; unimplemented ops answer `ENOSYS`).
 //! - `inode.rs`: [`InodeNo`] and the inode table with lookup/forget counting.
 //! - `handle_table.rs`: [`HandleTable`], every open handle with its pid.
-//! - `cache.rs`: attribute and directory caches (short TTLs, invalidated by our own writes).
+//! - `cache.rs`: attribute and directory caches: short TTLs, or exact for watched directories.
+//! - `watch.rs`: CHANGE_NOTIFY watches on busy directories, and what the kernel must forget.
 //! - `readahead.rs`: sequential detection, several 1 MiB reads in flight.
 //! - `write_buffer.rs`: buffered, pipelined writes; errors reported at flush/fsync.
 //! - `errno.rs`: the one mapping from engine errors to errno.
@@ -31,6 +32,7 @@ pub mod handle_table;
 pub mod inode;
 pub mod names;
 pub mod readahead;
+pub mod watch;
 pub mod write_buffer;
 
 pub use handle_table::{HandleTable, Holder};
@@ -234,6 +236,7 @@ impl Drive {
         ];
         let session = fuser::spawn_mount(fuse::FuseFs::new(core.clone()), mp, &config)
             .map_err(DriveError::Mount)?;
+        core.attach_kernel(session.notifier());
         raise_kernel_readahead(mp);
         tracing::info!(mountpoint = %mp.display(), fsname = cfg.fsname, "drive mounted");
         Ok(Drive {
@@ -257,6 +260,12 @@ impl Drive {
     /// (FUSE sends RELEASE after `close()` returns); returns the open count then.
     pub fn settle(&self, bound: Duration) -> usize {
         self.core.handles.settle(bound)
+    }
+
+    /// How many directories are watched (a CHANGE_NOTIFY pending on the server, the cache
+    /// exact): see [`watch`].
+    pub fn watched_dirs(&self) -> usize {
+        self.core.watches.len()
     }
 
     /// Connected or Disconnected.
@@ -293,6 +302,7 @@ impl Drive {
         if let Err(e) = self.kernel_unmount(false) {
             return Err((self, e));
         }
+        self.stop_watches();
         let session = self.session.take();
         self.finish(session);
         tracing::info!(mountpoint = %self.mountpoint.display(), "drive unmounted");
@@ -325,6 +335,7 @@ impl Drive {
         })
         .unwrap_or(Err(runtime_gone()))
         .map_err(errno_error);
+        self.stop_watches();
         let detached = self.kernel_unmount(true);
         if detached.is_err() {
             // Leave the session as it is (still mounted, answering EIO).
@@ -334,6 +345,15 @@ impl Drive {
         self.finish(Some(session));
         tracing::info!(mountpoint = %self.mountpoint.display(), "drive force-unmounted");
         flushed.and(closed)
+    }
+
+    /// Ends every directory watch and waits (bounded) until their server handles are closed.
+    fn stop_watches(&self) {
+        let core = self.core.clone();
+        let deadline = core.deadline;
+        let _ = block_on(&self.core.rt, async move {
+            core.watches.stop_under(None, deadline).await;
+        });
     }
 
     /// After the kernel let go of the mount: joins the FUSE thread when it has ended

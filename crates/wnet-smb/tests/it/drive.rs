@@ -127,6 +127,23 @@ pub fn mount(share: &str) -> Mounted {
     mount_with(&samba(), share, false, DriveTimeouts::default())
 }
 
+/// The first `Some` of `probe`, polled for at most the freshness bound (1 s, plus scheduling
+/// slack): what someone else does on the server shows within that.
+pub fn within_a_second<T>(mut probe: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_millis(1100),
+            "not visible after {:?}",
+            start.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Runs a shell command; panics with its output unless it succeeds.
 pub fn sh(script: &str) -> String {
     let out = Command::new("sh").arg("-c").arg(script).output().unwrap();
@@ -199,11 +216,12 @@ fn files_at_block_edges_are_byte_identical_both_ways() {
             fs::read(m.disk(&rel)).unwrap() == data,
             "write of {n} bytes differs"
         );
-        // On the server's disk, read through the mount.
+        // On the server's disk, read through the mount (a name someone else creates shows
+        // within the freshness bound, 1 s).
         let rel = format!("{d}/r{n}");
         fs::write(m.disk(&rel), &data).unwrap();
         assert!(
-            fs::read(m.path(&rel)).unwrap() == data,
+            within_a_second(|| fs::read(m.path(&rel)).ok()) == data,
             "read of {n} bytes differs"
         );
     }
@@ -465,6 +483,80 @@ fn changes_made_on_the_server_show_within_one_second() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(fs::read(m.path(&format!("{d}/f"))).unwrap(), b"changed!");
+}
+
+#[test]
+fn a_watched_directory_stays_exact_long_after_the_short_ttls() {
+    let m = mount("rw");
+    let d = unique("watched");
+    fs::create_dir(m.path(&d)).unwrap();
+    for n in ["keep", "grow", "gone", "moved"] {
+        fs::write(m.path(&format!("{d}/{n}")), b"v1").unwrap();
+    }
+    let size = |n: &str| fs::metadata(m.path(&format!("{d}/{n}"))).map(|x| x.len());
+    // Prime: the directory is watched and complete, its entries cached in the kernel.
+    assert_eq!(fs::read_dir(m.path(&d)).unwrap().count(), 4);
+    for n in ["keep", "grow", "gone", "moved"] {
+        assert_eq!(size(n).unwrap(), 2);
+    }
+    assert!(size("new").is_err());
+    assert!(m.drive().watched_dirs() >= 1, "the directory is watched");
+    // Past every short TTL: from here on only the watch keeps the drive fresh.
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(size("grow").unwrap(), 2);
+    // Someone else changes the directory on the server.
+    fs::write(m.disk(&format!("{d}/grow")), b"version 2").unwrap();
+    fs::remove_file(m.disk(&format!("{d}/gone"))).unwrap();
+    fs::write(m.disk(&format!("{d}/new")), b"n").unwrap();
+    fs::rename(
+        m.disk(&format!("{d}/moved")),
+        m.disk(&format!("{d}/moved2")),
+    )
+    .unwrap();
+    within_a_second(|| {
+        let mut names: Vec<String> = fs::read_dir(m.path(&d))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        let ok = size("grow").ok() == Some(9)
+            && size("gone").is_err()
+            && size("new").ok() == Some(1)
+            && size("moved").is_err()
+            && size("moved2").ok() == Some(2)
+            && names == ["grow", "keep", "moved2", "new"];
+        ok.then_some(())
+    });
+    assert_eq!(
+        fs::read(m.path(&format!("{d}/grow"))).unwrap(),
+        b"version 2"
+    );
+    assert_eq!(size("keep").unwrap(), 2);
+}
+
+#[test]
+fn watched_directories_can_be_renamed_and_removed_at_once() {
+    let m = mount("rw");
+    let d = unique("wdir");
+    fs::create_dir_all(m.path(&format!("{d}/a/b"))).unwrap();
+    fs::write(m.path(&format!("{d}/a/b/f")), b"x").unwrap();
+    // Watch all three levels.
+    for sub in ["", "/a", "/a/b"] {
+        fs::read_dir(m.path(&format!("{d}{sub}"))).unwrap().count();
+    }
+    // The server refuses to rename a directory with a handle open below it: the watches on
+    // a and a/b must be closed first.
+    fs::rename(m.path(&format!("{d}/a")), m.path(&format!("{d}/c"))).unwrap();
+    assert!(m.disk(&format!("{d}/c/b/f")).is_file());
+    assert!(!m.disk(&format!("{d}/a")).exists());
+    assert_eq!(fs::read(m.path(&format!("{d}/c/b/f"))).unwrap(), b"x");
+    fs::remove_file(m.path(&format!("{d}/c/b/f"))).unwrap();
+    fs::read_dir(m.path(&format!("{d}/c/b"))).unwrap().count();
+    fs::remove_dir(m.path(&format!("{d}/c/b"))).unwrap();
+    // Gone on the server at once (a handle left open would keep it until closed).
+    assert!(!m.disk(&format!("{d}/c/b")).exists());
+    fs::create_dir(m.path(&format!("{d}/c/b"))).unwrap();
+    assert!(m.disk(&format!("{d}/c/b")).is_dir());
 }
 
 #[test]

@@ -1,0 +1,312 @@
+//! Directory watches: a CHANGE_NOTIFY kept pending on the server for each directory the
+//! drive is busy in, so that its cache can be exact instead of short-lived (see
+//! [`super::cache`] for the two regimes).
+//!
+//! One task per watched directory owns the directory's server handle and its notify request.
+//! It arms the notify *before* it lists the directory (both go out on one connection in that
+//! order, and the server handles a connection's requests in order), so no change falls
+//! between the listing and the watch. Each notification marks names dirty; after
+//! [`RELIST_DEBOUNCE`] the task lists the directory again and makes the kernel forget exactly
+//! the entries that differ from what it was told. Our own changes therefore cost no kernel
+//! invalidation: the listing agrees with what our change already answered.
+//!
+//! A watch ends when the directory is idle for [`IDLE`], when more than [`MAX_WATCHES`] are
+//! wanted (the least recently used goes), before the drive renames or removes the directory
+//! or one above it (its handle must be closed first: the server refuses to rename a
+//! directory with a handle open below it), when the drive disconnects, or on any error. When
+//! it ends, the kernel forgets every entry of the directory, so nothing answered under the
+//! watch outlives it.
+
+use super::cache::{Listed, OWN_DEBOUNCE};
+use super::core::Core;
+use super::inode::{InodeNo, key};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+use wnet_smb2::CreateOptions;
+use wnet_smb2::msg::fscc::{FileNotifyInformation, notify_filter};
+
+/// Most directories watched at once per drive.
+pub const MAX_WATCHES: usize = 64;
+/// A watched directory nobody asked about for this long is no longer watched.
+pub const IDLE: Duration = Duration::from_secs(30);
+/// A directory with more entries than this is not watched (each notification lists it).
+pub const MAX_ENTRIES: usize = 20_000;
+/// How long one notify request waits before it is renewed.
+const NOTIFY_WAIT: Duration = Duration::from_secs(120);
+/// What the server is asked to report.
+const FILTER: u32 = notify_filter::FILE_NAME
+    | notify_filter::DIR_NAME
+    | notify_filter::ATTRIBUTES
+    | notify_filter::SIZE
+    | notify_filter::LAST_WRITE;
+/// How often a watch checks for idleness, overdue names and the drive's state.
+const TICK: Duration = Duration::from_millis(100);
+
+/// What the kernel is told to forget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Forget {
+    /// The name entry `name` in directory `parent`.
+    Entry {
+        /// The directory.
+        parent: InodeNo,
+        /// The name.
+        name: String,
+    },
+    /// The attributes and cached data of an inode.
+    Inode(InodeNo),
+}
+
+#[derive(Debug)]
+struct Running {
+    id: u64,
+    stop: Arc<Notify>,
+    done: watch::Receiver<bool>,
+}
+
+/// The watches of one drive, by directory key.
+#[derive(Debug, Default)]
+pub struct Watches {
+    running: Mutex<HashMap<String, Running>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl Watches {
+    /// How many directories are watched.
+    pub fn len(&self) -> usize {
+        self.running.lock().expect("watch lock").len()
+    }
+
+    /// Whether no directory is watched.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Starts watching `dir` unless it is watched already (or watching is off).
+    pub fn ensure(&self, core: &Arc<Core>, dir: &str) {
+        if !core.kernel_attached() || !core.is_connected() {
+            return;
+        }
+        let k = key(dir);
+        let mut m = self.running.lock().expect("watch lock");
+        if m.contains_key(&k) {
+            return;
+        }
+        if m.len() >= MAX_WATCHES {
+            let oldest = m
+                .keys()
+                .max_by_key(|d| core.cache.idle(d).unwrap_or(Duration::MAX))
+                .cloned();
+            if let Some(r) = oldest.and_then(|d| m.remove(&d)) {
+                r.stop.notify_one();
+            }
+        }
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let stop = Arc::new(Notify::new());
+        let (done_tx, done) = watch::channel(false);
+        m.insert(
+            k.clone(),
+            Running {
+                id,
+                stop: stop.clone(),
+                done,
+            },
+        );
+        drop(m);
+        core.cache.watch_begin(dir);
+        let weak = Arc::downgrade(core);
+        let dir = dir.to_string();
+        core.rt.spawn(async move {
+            run(weak.clone(), &dir, stop).await;
+            if let Some(c) = weak.upgrade() {
+                let mut m = c.watches.running.lock().expect("watch lock");
+                if m.get(&k).is_some_and(|r| r.id == id) {
+                    m.remove(&k);
+                }
+            }
+            let _ = done_tx.send(true);
+        });
+    }
+
+    /// Ends the watches of `dir` and every directory below it, and waits (at most `bound`)
+    /// until their server handles are closed. `None` ends every watch.
+    pub async fn stop_under(&self, dir: Option<&str>, bound: Duration) {
+        let mut waits = Vec::new();
+        {
+            let mut m = self.running.lock().expect("watch lock");
+            let hit: Vec<String> = match dir {
+                None => m.keys().cloned().collect(),
+                Some(d) => {
+                    let k = key(d);
+                    let prefix = format!("{k}/");
+                    m.keys()
+                        .filter(|x| k.is_empty() || **x == k || x.starts_with(&prefix))
+                        .cloned()
+                        .collect()
+                }
+            };
+            for d in hit {
+                if let Some(r) = m.remove(&d) {
+                    r.stop.notify_one();
+                    waits.push(r.done);
+                }
+            }
+        }
+        let all = async {
+            for mut w in waits {
+                let _ = w.wait_for(|d| *d).await;
+            }
+        };
+        let _ = tokio::time::timeout(bound, all).await;
+    }
+}
+
+type Pending<'a> =
+    Pin<Box<dyn Future<Output = wnet_smb2::Result<Vec<FileNotifyInformation>>> + Send + 'a>>;
+type Listing = Pin<Box<dyn Future<Output = Result<(), &'static str>> + Send>>;
+
+/// Why a watch goes on or ends.
+enum Step {
+    Go,
+    End(&'static str),
+}
+
+/// One notify result: marks names dirty and schedules a listing.
+fn on_notify(
+    c: &Core,
+    dir: &str,
+    r: wnet_smb2::Result<Vec<FileNotifyInformation>>,
+    relist_at: &mut Option<tokio::time::Instant>,
+) -> Step {
+    let soon = match r {
+        Ok(changes) => {
+            let names = (!changes.is_empty()).then(|| {
+                changes
+                    .into_iter()
+                    .map(|n| n.name.rsplit('\\').next().unwrap_or_default().to_string())
+                    .collect()
+            });
+            c.cache.notified(dir, names)
+        }
+        Err(wnet_smb2::Error::Timeout { .. }) => {
+            // The engine cancelled the request: whatever it held is lost, so list again.
+            c.cache.notified(dir, None)
+        }
+        Err(_) => return Step::End("notify failed"),
+    };
+    let at = tokio::time::Instant::now() + soon;
+    *relist_at = Some(relist_at.map_or(at, |t| t.min(at)));
+    Step::Go
+}
+
+/// The watch task. The notify request and a listing in progress are both futures polled by
+/// the one `select!`, never left unpolled while the task waits for something else (an
+/// engine request that is not polled may hold the connection's writer).
+async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
+    let Some(c) = core.upgrade() else { return };
+    let opened =
+        tokio::time::timeout(c.deadline, c.tree.create(dir, &CreateOptions::directory())).await;
+    let Ok(Ok(handle)) = opened else {
+        end(&c, dir, "open failed");
+        return;
+    };
+    drop(c);
+    let arm = || -> Pending<'_> { Box::pin(handle.watch(FILTER, false, NOTIFY_WAIT)) };
+    let mut pending = arm();
+    // The first listing starts after the notify request was polled (biased order below), so
+    // it goes on the wire after it.
+    let mut relist_at = Some(tokio::time::Instant::now());
+    let mut listing: Option<Listing> = None;
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let why = loop {
+        let timer = relist_at.unwrap_or_else(|| tokio::time::Instant::now() + IDLE);
+        tokio::select! {
+            biased;
+            _ = stop.notified() => break "stopped",
+            r = &mut pending => {
+                let Some(c) = core.upgrade() else { break "drive gone" };
+                if let Step::End(why) = on_notify(&c, dir, r, &mut relist_at) {
+                    break why;
+                }
+                pending = arm();
+            }
+            r = async { listing.as_mut().expect("guarded").await }, if listing.is_some() => {
+                listing = None;
+                if let Err(why) = r {
+                    break why;
+                }
+                let Some(c) = core.upgrade() else { break "drive gone" };
+                if c.cache.is_dirty(dir) {
+                    // Names notified while it ran, or changed by us meanwhile.
+                    relist_at.get_or_insert_with(|| tokio::time::Instant::now() + OWN_DEBOUNCE);
+                }
+            }
+            _ = tokio::time::sleep_until(timer), if relist_at.is_some() && listing.is_none() => {
+                relist_at = None;
+                let Some(c) = core.upgrade() else { break "drive gone" };
+                let d = dir.to_string();
+                listing = Some(Box::pin(async move { relist(&c, &d).await }));
+            }
+            _ = tick.tick() => {
+                let Some(c) = core.upgrade() else { break "drive gone" };
+                if !c.is_connected() {
+                    break "drive disconnected";
+                }
+                if c.cache.idle(dir).is_none_or(|t| t > IDLE) {
+                    break "idle";
+                }
+                let late = c.cache.overdue(dir);
+                if !late.is_empty() {
+                    c.kernel_forget(dir, late.into_iter().map(|n| (n, true)));
+                }
+            }
+        }
+    };
+    drop(listing);
+    drop(pending);
+    if let Some(c) = core.upgrade() {
+        // Closing answers the pending notify on the server (STATUS_NOTIFY_CLEANUP).
+        let _ = tokio::time::timeout(c.deadline, handle.close()).await;
+        end(&c, dir, why);
+    }
+}
+
+/// The watch is over: the directory is ordinary again and the kernel forgets its entries.
+fn end(c: &Core, dir: &str, why: &str) {
+    tracing::debug!(dir, why, "directory watch ended");
+    let names = c.cache.watch_end(dir);
+    c.kernel_forget(dir, names.into_iter().map(|n| (n, true)));
+}
+
+/// Lists `dir` and applies the listing; the kernel forgets what differs.
+async fn relist(c: &Core, dir: &str) -> Result<(), &'static str> {
+    let Some(r) = c.cache.relist_begin(dir) else {
+        return Err("no longer watched");
+    };
+    let listed = tokio::time::timeout(c.deadline, c.tree.list(dir)).await;
+    match listed {
+        Ok(Ok(list)) if list.len() <= MAX_ENTRIES => {
+            let l: Vec<Listed> = list.iter().map(super::core::listed).collect();
+            let changed = c.cache.relist_apply(dir, r, &l);
+            if !changed.is_empty() {
+                tracing::trace!(dir, changed = changed.len(), "watched directory changed");
+                c.kernel_forget(dir, changed.into_iter().map(|x| (x.name, x.entry)));
+            }
+            Ok(())
+        }
+        Ok(Ok(_)) => {
+            c.cache.relist_abort(dir, r);
+            Err("too many entries")
+        }
+        _ => {
+            c.cache.relist_abort(dir, r);
+            Err("listing failed")
+        }
+    }
+}
