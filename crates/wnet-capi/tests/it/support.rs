@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
+use std::sync::{Mutex, OnceLock};
 
 use tempfile::TempDir;
 use wnet_core::{LocalName, ProfileStore, RememberedConnection, Router, UncPath};
@@ -161,8 +160,8 @@ impl Run {
 pub struct Env {
     pub paths: Paths,
     pub dir: TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    /// The in-process daemon, if [`Env::with_daemon`] made one.
+    daemon: Option<wnetd::BackgroundDaemon>,
 }
 
 impl Env {
@@ -173,34 +172,16 @@ impl Env {
         Env {
             paths,
             dir,
-            stop: None,
-            thread: None,
+            daemon: None,
         }
     }
 
     /// An environment with a daemon (no network providers) served by this test process.
     pub fn with_daemon() -> Env {
         let mut env = Env::new();
-        let paths = env.paths.clone();
-        let bound = wnetd::bind(&paths).unwrap().expect("no other daemon");
-        let daemon = Arc::new(wnetd::Daemon::new(paths, Router::new(Vec::new())));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        env.thread = Some(std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                bound.listener.set_nonblocking(true).unwrap();
-                let listener =
-                    tokio::net::UnixListener::from_std(bound.listener.try_clone().unwrap())
-                        .unwrap();
-                wnetd::run(listener, daemon, stopped).await;
-                drop(bound);
-            });
-        }));
-        env.stop = Some(stop);
+        let daemon =
+            wnetd::BackgroundDaemon::with_router(env.paths.clone(), Router::new(Vec::new()));
+        env.daemon = Some(daemon.expect("no other daemon"));
         env
     }
 
@@ -261,7 +242,7 @@ impl Env {
 
     /// Stops a real daemon this environment's programs started (by its pid), if any.
     pub fn stop_started_daemon(&self) {
-        if self.thread.is_some() {
+        if self.daemon.is_some() {
             return;
         }
         let Some(pid) = self.daemon_pid() else {
@@ -279,12 +260,7 @@ impl Env {
 impl Drop for Env {
     fn drop(&mut self) {
         self.stop_started_daemon();
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.daemon.take();
     }
 }
 

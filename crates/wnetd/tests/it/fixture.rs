@@ -1,17 +1,14 @@
 //! A daemon served in-process on a socket in a temp dir, stopped on drop.
 
-use std::sync::Arc;
-use std::thread::JoinHandle;
-
 use tempfile::TempDir;
 use wnet_core::{LocalName, ProfileStore, RememberedConnection, Router, UncPath};
 use wnet_proto::{Client, Paths, Reply, Request};
 
 pub struct TestDaemon {
     pub paths: Paths,
+    /// Stopped on drop, before the directory goes.
+    _daemon: wnetd::BackgroundDaemon,
     pub dir: TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl TestDaemon {
@@ -19,29 +16,12 @@ impl TestDaemon {
     pub fn start() -> TestDaemon {
         let dir = tempfile::tempdir().unwrap();
         let paths = Paths::under(dir.path());
-        let bound = wnetd::bind(&paths).unwrap().expect("no other daemon");
-        let daemon = Arc::new(wnetd::Daemon::new(paths.clone(), Router::new(Vec::new())));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                bound.listener.set_nonblocking(true).unwrap();
-                let listener =
-                    tokio::net::UnixListener::from_std(bound.listener.try_clone().unwrap())
-                        .unwrap();
-                wnetd::run(listener, daemon, stopped).await;
-                drop(bound);
-            });
-        });
+        let daemon = wnetd::BackgroundDaemon::with_router(paths.clone(), Router::new(Vec::new()))
+            .expect("no other daemon");
         TestDaemon {
             paths,
+            _daemon: daemon,
             dir,
-            stop: Some(stop),
-            thread: Some(thread),
         }
     }
 
@@ -82,16 +62,5 @@ impl TestDaemon {
             .get(LocalName::parse(device).unwrap())
             .unwrap()
             .is_some()
-    }
-}
-
-impl Drop for TestDaemon {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
