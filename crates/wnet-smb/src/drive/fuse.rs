@@ -401,15 +401,13 @@ impl Filesystem for FuseFs {
         reply: ReplyEmpty,
     ) {
         let core = self.core.clone();
-        self.run(
-            async move {
-                let r = core.flush(fh.0).await;
-                // A close by a process releases all its POSIX locks on the file.
-                core.posix_unlock_owner(ino(i), lock_owner.0).await;
-                r
-            },
-            move |r| empty(reply, r),
-        );
+        self.core.rt.spawn(async move {
+            let r = core.guard(core.flush(fh.0)).await;
+            // A close by a process releases all its POSIX locks on the file; from the table
+            // even when the drive is disconnected (each server call has its own deadline).
+            core.posix_unlock_owner(ino(i), lock_owner.0).await;
+            empty(reply, r);
+        });
     }
 
     fn release(

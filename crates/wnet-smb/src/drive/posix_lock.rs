@@ -29,6 +29,24 @@
 //! RELEASE (the kernel names that owner there) rather than at each close. The one
 //! difference from local Linux: `flock` and `fcntl` locks of one file conflict with each
 //! other here, as they do on the server, which has only one kind of lock.
+//!
+//! What follows from SMB2 and is deliberately not hidden:
+//!
+//! - Server locks are *mandatory* (Windows semantics; cifs.ko has the same without
+//!   `nobrl`): a write lock keeps every other handle, this drive's included, from reading or
+//!   writing its range, and a read lock keeps everyone, its holder too, from writing it; such
+//!   I/O fails with `EAGAIN`. Reads go to the server by page and read-ahead chunk, so the
+//!   refusal covers the chunk around a lock. POSIX locks are advisory on a local disk.
+//! - A shrink, split or type change unlocks before it relocks: another client may take the
+//!   bytes in between, and the request then fails with `EAGAIN` after restoring what it can
+//!   (what cannot be restored is dropped from the table, which never claims more than the
+//!   server holds).
+//! - `F_GETLK` finds other clients' locks by taking and releasing a probe lock (briefly
+//!   visible to them); it reports the probed range with pid 0, and cannot probe the parts
+//!   the asking owner holds itself.
+//! - No deadlock detection (`EDEADLK`); waiting (`F_SETLKW`) polls.
+//! - Nothing replays locks after a lost connection: they last only as far as the server
+//!   keeps them with a reclaimed durable handle.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};

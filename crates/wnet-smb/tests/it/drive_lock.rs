@@ -547,3 +547,36 @@ fn flock_belongs_to_the_open_file_description_not_the_process() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn server_locks_are_mandatory_for_io_through_other_handles() {
+    // What SMB2 locks mean on the server (Windows semantics, as with cifs.ko without
+    // `nobrl`): a write lock keeps other handles from reading and writing its range, a read
+    // lock keeps everyone from writing it; the locking handle reads and writes its own
+    // write-locked range. Reads go to the server by page and read-ahead chunk, so a lock
+    // keeps other handles from reading the whole chunk around it.
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let m = mount("rw");
+    let name = unique("fcntlio");
+    let path = m.path(&name);
+    fs::write(&path, vec![0u8; 100]).unwrap();
+    let mut f = open_rw(&path);
+    fcntl_lock(&f, libc::F_SETLK, libc::F_WRLCK, 0, 10).unwrap();
+    f.write_all(b"abc").unwrap();
+    f.sync_all().unwrap();
+    let mut g = fs::File::open(&path).unwrap();
+    let mut buf = [0u8; 3];
+    let e = g.read_exact(&mut buf).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EAGAIN), "{e}");
+    // Unlocked: readable again, with the data written under the lock.
+    fcntl_lock(&f, libc::F_SETLK, libc::F_UNLCK, 0, 10).unwrap();
+    drop(g);
+    assert_eq!(&fs::read(&path).unwrap()[..3], b"abc");
+    // A read lock: nobody writes the range, not even its holder.
+    fcntl_lock(&f, libc::F_SETLK, libc::F_RDLCK, 0, 10).unwrap();
+    f.seek(SeekFrom::Start(0)).unwrap();
+    let r = f.write_all(b"def").and_then(|()| f.sync_all());
+    assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::EAGAIN));
+    drop(f);
+    assert_eq!(&fs::read(&path).unwrap()[..3], b"abc");
+}
