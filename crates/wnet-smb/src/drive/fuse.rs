@@ -403,8 +403,9 @@ impl Filesystem for FuseFs {
         let core = self.core.clone();
         self.core.rt.spawn(async move {
             let r = core.guard(core.flush(fh.0)).await;
-            // A close by a process releases all its POSIX locks on the file; from the table
-            // even when the drive is disconnected (each server call has its own deadline).
+            // A close by a process releases all its POSIX locks on the file (so every close
+            // must reach us: never answer an open with FOPEN_NOFLUSH); from the table even
+            // when the drive is disconnected (each server call has its own deadline).
             core.posix_unlock_owner(ino(i), lock_owner.0).await;
             empty(reply, r);
         });

@@ -339,8 +339,19 @@ fn fcntl_lock_is_an_smb2_lock_other_clients_see() {
     assert!(!other.can_lock((1 << 63) + 5, 1, false));
     assert!(other.can_lock(90, 10, true));
 
-    // Closing the file (any descriptor of it, in POSIX) drops the process's locks.
+    // The process's locks through another descriptor are its own too: adjacent ones merge,
+    // and one unlock through either descriptor releases both handles' server locks.
     let g = open_rw(&path);
+    fcntl_lock(&g, libc::F_SETLK, libc::F_WRLCK, 20, 10).unwrap();
+    assert!(!other.can_lock(25, 1, false));
+    let fl = fcntl_lock(&g, libc::F_GETLK, libc::F_WRLCK, 0, 0).unwrap();
+    assert_eq!(fl.l_type, libc::F_UNLCK as i16);
+    fcntl_lock(&f, libc::F_SETLK, libc::F_UNLCK, 10, 20).unwrap();
+    assert!(other.can_lock(10, 20, true));
+    assert!(!other.can_lock(1 << 40, 1, false));
+    // Closing the file (any descriptor of it, in POSIX) drops the process's locks.
+    fcntl_lock(&g, libc::F_SETLK, libc::F_WRLCK, 10, 10).unwrap();
+    assert!(!other.can_lock(15, 1, false));
     drop(g);
     assert!(other.can_lock(10, 10, true));
     assert!(other.can_lock(1 << 40, 1, true));
@@ -394,6 +405,22 @@ fn a_lock_of_another_smb_client_refuses_fcntl_and_getlk_reports_it() {
     assert_eq!(fl.l_type, libc::F_UNLCK as i16);
     // The probes left nothing behind.
     assert!(other.can_lock(200, 10, true));
+
+    // A conversion the other client refuses (read to write while it reads too) fails and
+    // leaves the read lock held, here and on the server.
+    fcntl_lock(&f, libc::F_SETLK, libc::F_RDLCK, 30, 10).unwrap();
+    assert!(other.lock(35, 1, false));
+    assert_eq!(
+        fcntl_lock(&f, libc::F_SETLK, libc::F_WRLCK, 30, 10).unwrap_err(),
+        libc::EAGAIN
+    );
+    assert!(!other.can_lock(31, 1, true));
+    assert!(other.can_lock(31, 1, false));
+    other.unlock(35, 1);
+    fcntl_lock(&f, libc::F_SETLK, libc::F_WRLCK, 30, 10).unwrap();
+    assert!(!other.can_lock(31, 1, false));
+    fcntl_lock(&f, libc::F_SETLK, libc::F_UNLCK, 30, 10).unwrap();
+    assert!(other.can_lock(30, 10, true));
 
     // SETLKW waits for the other client to let go.
     let waiter = std::thread::spawn(move || {
