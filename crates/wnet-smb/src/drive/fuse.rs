@@ -10,8 +10,8 @@ use super::inode::InodeNo;
 use fuser::{
     FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
     KernelConfig, LockOwner, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData,
-    ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite,
-    Request, TimeOrNow, WriteFlags,
+    ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyLock, ReplyOpen, ReplyStatfs,
+    ReplyWrite, Request, TimeOrNow, WriteFlags,
 };
 use std::ffi::{OsStr, OsString};
 use std::future::Future;
@@ -125,14 +125,17 @@ impl Filesystem for FuseFs {
         {
             tracing::debug!("kernel without readdirplus");
         }
-        // flock() comes to us (and becomes an SMB2 lock other clients see); POSIX fcntl
-        // locks stay with the kernel: their per-process, splittable ranges have no faithful
-        // SMB2 equivalent.
-        if config
-            .add_capabilities(InitFlags::FUSE_FLOCK_LOCKS)
-            .is_err()
-        {
-            tracing::debug!("kernel without flock forwarding");
+        // Locks come to us and become SMB2 byte-range locks other clients see: POSIX fcntl
+        // locks (kept per owner with POSIX semantics, see `posix_lock`) and flock() (which
+        // the kernel then sends as a whole-file lock owned by the open file description).
+        // Both capabilities are needed for the kernel to forward flock().
+        for (cap, name) in [
+            (InitFlags::FUSE_POSIX_LOCKS, "POSIX lock"),
+            (InitFlags::FUSE_FLOCK_LOCKS, "flock"),
+        ] {
+            if config.add_capabilities(cap).is_err() {
+                tracing::debug!("kernel without {name} forwarding");
+            }
         }
         Ok(())
     }
@@ -392,24 +395,29 @@ impl Filesystem for FuseFs {
     fn flush(
         &self,
         _req: &Request,
-        _ino: INodeNo,
+        i: INodeNo,
         fh: FileHandle,
-        _lock_owner: LockOwner,
+        lock_owner: LockOwner,
         reply: ReplyEmpty,
     ) {
         let core = self.core.clone();
-        self.run(async move { core.flush(fh.0).await }, move |r| {
-            empty(reply, r)
+        self.core.rt.spawn(async move {
+            let r = core.guard(core.flush(fh.0)).await;
+            // A close by a process releases all its POSIX locks on the file (so every close
+            // must reach us: never answer an open with FOPEN_NOFLUSH); from the table even
+            // when the drive is disconnected (each server call has its own deadline).
+            core.posix_unlock_owner(ino(i), lock_owner.0).await;
+            empty(reply, r);
         });
     }
 
     fn release(
         &self,
         _req: &Request,
-        _ino: INodeNo,
+        i: INodeNo,
         fh: FileHandle,
         _flags: OpenFlags,
-        _lock_owner: Option<LockOwner>,
+        lock_owner: Option<LockOwner>,
         _flush: bool,
         reply: ReplyEmpty,
     ) {
@@ -423,6 +431,9 @@ impl Filesystem for FuseFs {
             if let Err(e) = core.release_end(f).await {
                 tracing::warn!(error = %e, "closing a server handle at release failed");
             }
+            // Its server locks went with it; an flock() owner's locks end here.
+            core.posix_handle_closed(ino(i), fh.0, lock_owner.map(|o| o.0))
+                .await;
             reply.ok();
         });
     }
@@ -441,25 +452,63 @@ impl Filesystem for FuseFs {
         });
     }
 
+    fn getlk(
+        &self,
+        _req: &Request,
+        i: INodeNo,
+        fh: FileHandle,
+        lock_owner: LockOwner,
+        start: u64,
+        end: u64,
+        typ: i32,
+        _pid: u32,
+        reply: ReplyLock,
+    ) {
+        let core = self.core.clone();
+        self.run(
+            async move {
+                core.posix_getlk(ino(i), fh.0, lock_owner.0, start, end, typ)
+                    .await
+            },
+            move |r| match r {
+                Ok((start, end, typ, pid)) => reply.locked(start, end, typ, pid),
+                Err(e) => reply.error(fe(e)),
+            },
+        );
+    }
+
     fn setlk(
         &self,
         req: &Request,
-        _ino: INodeNo,
+        i: INodeNo,
         fh: FileHandle,
-        _lock_owner: LockOwner,
-        _start: u64,
-        _end: u64,
+        lock_owner: LockOwner,
+        start: u64,
+        end: u64,
         typ: i32,
-        _pid: u32,
+        pid: u32,
         sleep: bool,
         reply: ReplyEmpty,
     ) {
-        // Only flock() arrives here (FUSE_FLOCK_LOCKS without FUSE_POSIX_LOCKS): the whole
-        // file. A waiting lock has no deadline; each attempt has one.
+        // fcntl locks, and flock() (fuser 0.18 drops FUSE_LK_FLOCK, but a flock arrives as a
+        // whole-file lock owned by the open file description, which the owner table gives
+        // flock semantics). A waiting lock has no deadline; each server call has one.
         let core = self.core.clone();
         let waiter = req.pid();
         self.core.rt.spawn(async move {
-            let r = core.flock(fh.0, typ, sleep, waiter).await;
+            let r = core
+                .posix_lock(
+                    ino(i),
+                    fh.0,
+                    lock_owner.0,
+                    start,
+                    end,
+                    typ,
+                    pid,
+                    sleep,
+                    waiter,
+                )
+                .await;
             empty(reply, r);
         });
     }

@@ -43,9 +43,6 @@ pub struct OpenFile {
     pub writable: bool,
     /// Size when opened (read-ahead's bound until writes say more).
     pub size_at_open: u64,
-    /// The `flock` this open file description holds on the server: `Some(true)` exclusive,
-    /// `Some(false)` shared.
-    pub flock: tokio::sync::Mutex<Option<bool>>,
 }
 
 impl OpenFile {
@@ -59,7 +56,6 @@ impl OpenFile {
             file,
             writable,
             size_at_open,
-            flock: tokio::sync::Mutex::new(None),
         }
     }
 

@@ -31,6 +31,7 @@ mod fuse;
 pub mod handle_table;
 pub mod inode;
 pub mod names;
+pub mod posix_lock;
 pub mod readahead;
 pub mod watch;
 pub mod write_buffer;
