@@ -38,6 +38,11 @@ struct HandleState {
 /// An open file or directory on a share. Close it with [`File::close`]; a handle dropped
 /// unclosed is closed in the background when a tokio runtime is at hand.
 ///
+/// How long a refused durable reclaim is asked again (see [`File::file_id`]).
+const RECLAIM_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+/// The first pause between reclaim attempts (doubling).
+const RECLAIM_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// After a reconnect, a durable handle is reclaimed (DH2C) on first use; a handle that is not
 /// durable, or that the server no longer knows (e.g. after a server restart), fails every
 /// later operation with [`Error::HandleLost`].
@@ -153,7 +158,22 @@ impl File {
                 };
             }
         }
-        match ctx.call(&req, 0, self.tree.meta_timeout()).await {
+        // The server may not have noticed yet that the old connection is gone (its process
+        // for it still tearing down): the open then still counts as connected and the
+        // reclaim is refused. Ask again for a short while before giving the handle up.
+        let mut pause = RECLAIM_FIRST_PAUSE;
+        let give_up = tokio::time::Instant::now() + RECLAIM_PATIENCE;
+        let answer = loop {
+            match ctx.call(&req, 0, self.tree.meta_timeout()).await {
+                Err(Error::Status { status, .. }) if tokio::time::Instant::now() < give_up => {
+                    tracing::debug!(?status, "durable reclaim refused; asking again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(RECLAIM_PATIENCE / 4);
+                }
+                other => break other,
+            }
+        };
+        match answer {
             Ok(resp) => {
                 let r = CreateResponse::decode(&resp)?;
                 tracing::info!("durable handle reclaimed");
