@@ -394,6 +394,23 @@ impl Connection {
         }
     }
 
+    /// An empty buffer with room for a `len`-byte request: a pooled one for a large request
+    /// (a big WRITE then copies its data into memory that is already mapped). Sent requests
+    /// go back to the pool.
+    pub fn message_buffer(&self, len: usize) -> Vec<u8> {
+        let b = self
+            .inner
+            .buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take(len);
+        if b.capacity() >= len {
+            b
+        } else {
+            Vec::with_capacity(len.max(256))
+        }
+    }
+
     /// Gives back a response buffer that the caller is done with: a later large response is
     /// received into it. Optional (a dropped buffer is simply freed), worth it for bulk reads.
     pub fn recycle(&self, buf: Vec<u8>) {
@@ -568,7 +585,11 @@ impl Connection {
             tokio::time::timeout_at(deadline, w.send(&slices)).await
         };
         match sent {
-            Ok(Ok(())) => {}
+            Ok(Ok(())) => {
+                for b in wire {
+                    self.recycle(b);
+                }
+            }
             Ok(Err(e)) => {
                 self.kill();
                 return Err(Error::from(e));
