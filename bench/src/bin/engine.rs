@@ -224,7 +224,7 @@ async fn read_checked(f: &wnet_smb2::File, data: &[u8], chunk: usize, depth: usi
 }
 
 /// `WNET_BENCH_ONLY=read|write[:chunk_mib[:depth]]`: only the engine's warm reads or its
-/// writes (to last ack), `rounds` times, each printed: a quiet loop to profile
+/// writes (to last ack), `rounds` times, each after a `sync` and printed: a quiet loop to profile
 /// (`perf record -p`), no smbclient in between.
 fn only(
     rt: &tokio::runtime::Runtime,
@@ -239,6 +239,7 @@ fn only(
     let depth = it.next().and_then(|d| d.parse().ok()).unwrap_or(8);
     let size = data.len() as u64;
     for round in 0..rounds {
+        sync();
         let took = rt.block_on(async {
             let t0 = Instant::now();
             if kind == "write" {
