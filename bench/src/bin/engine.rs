@@ -17,6 +17,8 @@
 //! - with env `WNET_BENCH_SWEEP=1`, after the table: the engine's warm and cold reads and its
 //!   writes (to last ack) at several request sizes and depths (`smbclient` uses 8 MiB requests,
 //!   one or two in flight), interleaved with `smbclient get`, median of the rounds.
+//! - with env `WNET_BENCH_ONLY=read|write[:MiB[:depth]]`, instead of all that: only the engine's
+//!   warm read or write, `--rounds` times, each printed (a quiet loop for `perf record -p`).
 //!
 //! `smbclient` times include its process start and session setup (~tens of ms); the engine's
 //! session is set up once, before the rounds. Before each timed step: `sync`.
