@@ -6,7 +6,9 @@
 //!   last write's acknowledgement (before the FLUSH) is shown too. `smbclient put` sends no
 //!   FLUSH: its clock stops when the process exits (all writes acknowledged).
 //! - read, server cache warm: the big file (written before the rounds and read once) with
-//!   `read_pipelined` (1 MiB × 8) vs `smbclient get big /dev/null`.
+//!   `read_pipelined_with` (1 MiB × 8), each chunk compared with the source as it arrives
+//!   (inside the clock), vs `smbclient get big /dev/null`. Streaming, as a real consumer
+//!   does: collecting 1 GiB into one `Vec` would mostly time the kernel's page faults.
 //! - read, cold: the same after `sync; echo 3 > /proc/sys/vm/drop_caches`.
 //!
 //! - info rows: the same against `smbclient --option='client signing=required'` (the engine
@@ -15,6 +17,8 @@
 //! - with env `WNET_BENCH_SWEEP=1`, after the table: the engine's warm and cold reads and its
 //!   writes (to last ack) at several request sizes and depths (`smbclient` uses 8 MiB requests,
 //!   one or two in flight), interleaved with `smbclient get`, median of the rounds.
+//! - with env `WNET_BENCH_ONLY=read|write[:MiB[:depth]]`, instead of all that: only the engine's
+//!   warm read or write, `--rounds` times, each printed (a quiet loop for `perf record -p`).
 //!
 //! `smbclient` times include its process start and session setup (~tens of ms); the engine's
 //! session is set up once, before the rounds. Before each timed step: `sync`.
@@ -52,6 +56,11 @@ fn main() {
     let (rt, tree) = wnet_bench::clients::engine_tree(&samba, "rw");
     let credits_before = tree.session().connection().credit_stats();
 
+    if let Some(what) = std::env::var_os("WNET_BENCH_ONLY") {
+        only(&rt, &tree, &data, args.rounds, &what.to_string_lossy());
+        let _ = fs::remove_file(share.join(BIG));
+        return;
+    }
     println!(
         "engine: {} MiB, {} rounds, interleaved (engine, smbclient)",
         args.size_mib, args.rounds
@@ -74,14 +83,10 @@ fn main() {
         rt.block_on(async {
             let t0 = Instant::now();
             let f = tree.create(BIG, &CreateOptions::read()).await.unwrap();
-            let d = f.read_pipelined(0, size, 1 << 20, 8).await.unwrap();
+            let n = read_checked(&f, &data, 1 << 20, 8).await;
             f.close().await.unwrap();
-            let took = t0.elapsed();
-            assert!(
-                d.len() as u64 == size && d[..] == data[..],
-                "read back differs"
-            );
-            took
+            assert_eq!(n, size);
+            t0.elapsed()
         })
     };
     let get = |cold: bool| -> Duration {
@@ -205,6 +210,66 @@ fn main() {
     let _ = fs::remove_file(share.join(BIG));
 }
 
+/// Reads all of `f` (which must hold `data`) with `chunk` × `depth` pipelining, comparing each
+/// chunk as it arrives; returns the bytes read.
+async fn read_checked(f: &wnet_smb2::File, data: &[u8], chunk: usize, depth: usize) -> u64 {
+    f.read_pipelined_with(0, data.len() as u64, chunk, depth, |off, got| {
+        let off = off as usize;
+        assert!(
+            data[off..off + got.len()] == *got,
+            "read back differs at {off}"
+        );
+        Ok(())
+    })
+    .await
+    .unwrap()
+}
+
+/// `WNET_BENCH_ONLY=read|write[:chunk_mib[:depth]]`: only the engine's warm reads or its
+/// writes (to last ack), `rounds` times, each after a `sync` and printed: a quiet loop to profile
+/// (`perf record -p`), no smbclient in between.
+fn only(
+    rt: &tokio::runtime::Runtime,
+    tree: &wnet_smb2::Tree,
+    data: &[u8],
+    rounds: usize,
+    what: &str,
+) {
+    let mut it = what.split(':');
+    let kind = it.next().unwrap_or("read");
+    let chunk = it.next().and_then(|c| c.parse::<usize>().ok()).unwrap_or(1) << 20;
+    let depth = it.next().and_then(|d| d.parse().ok()).unwrap_or(8);
+    let size = data.len() as u64;
+    for round in 0..rounds {
+        sync();
+        let took = rt.block_on(async {
+            let t0 = Instant::now();
+            if kind == "write" {
+                let f = tree
+                    .create("only.bin", &CreateOptions::overwrite())
+                    .await
+                    .unwrap();
+                f.write_pipelined(0, data, chunk, depth).await.unwrap();
+                let took = t0.elapsed();
+                f.close().await.unwrap();
+                took
+            } else {
+                let f = tree.create(BIG, &CreateOptions::read()).await.unwrap();
+                let n = read_checked(&f, data, chunk, depth).await;
+                f.close().await.unwrap();
+                assert_eq!(n, size);
+                t0.elapsed()
+            }
+        });
+        println!(
+            "{kind} {} MiB x {depth} round {round}: {:.3}s {:.0} MB/s",
+            chunk >> 20,
+            took.as_secs_f64(),
+            size as f64 / 1e6 / took.as_secs_f64()
+        );
+    }
+}
+
 /// Reads and writes at several request sizes and depths, against `smbclient get`.
 fn sweep(
     rt: &tokio::runtime::Runtime,
@@ -242,9 +307,9 @@ fn sweep(
                 let took = rt.block_on(async {
                     let t0 = Instant::now();
                     let f = tree.create(BIG, &CreateOptions::read()).await.unwrap();
-                    let d = f.read_pipelined(0, size, chunk, depth).await.unwrap();
+                    let n = read_checked(&f, data, chunk, depth).await;
                     f.close().await.unwrap();
-                    assert_eq!(d.len() as u64, size);
+                    assert_eq!(n, size);
                     t0.elapsed()
                 });
                 if cold {

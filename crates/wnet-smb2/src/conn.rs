@@ -225,8 +225,51 @@ impl State {
     }
 }
 
+/// Large response buffers given back with [`Connection::recycle`], for later large
+/// responses: their memory is already mapped, so receiving into them takes no page faults
+/// (with fresh 1 MiB buffers, faulting and zeroing pages cost the reader as much as the
+/// kernel's copy).
+#[derive(Default)]
+struct BufferPool {
+    free: Vec<Vec<u8>>,
+    /// Sum of the capacities in `free`.
+    bytes: usize,
+}
+
+/// Smaller frames are allocated as needed.
+const POOL_MIN: usize = 64 * 1024;
+/// Most memory the pool keeps (e.g. 32 × 1 MiB: room for the responses in flight).
+const POOL_MAX_BYTES: usize = 32 << 20;
+
+impl BufferPool {
+    /// A buffer with room for `len` bytes if one is pooled, else an empty vector.
+    fn take(&mut self, len: usize) -> Vec<u8> {
+        if len < POOL_MIN || self.free.is_empty() {
+            return Vec::new();
+        }
+        // On a miss drop the oldest buffer, so that the pool follows the sizes in use.
+        let i = self
+            .free
+            .iter()
+            .position(|b| b.capacity() >= len)
+            .unwrap_or(0);
+        let b = self.free.swap_remove(i);
+        self.bytes -= b.capacity();
+        if b.capacity() >= len { b } else { Vec::new() }
+    }
+
+    fn put(&mut self, b: Vec<u8>) {
+        let cap = b.capacity();
+        if cap >= POOL_MIN && self.bytes + cap <= POOL_MAX_BYTES {
+            self.bytes += cap;
+            self.free.push(b);
+        }
+    }
+}
+
 struct Inner {
     state: Mutex<State>,
+    buffers: Mutex<BufferPool>,
     writer: tokio::sync::Mutex<FrameWriter>,
     credits_changed: Notify,
     multi_credit: AtomicBool,
@@ -317,6 +360,7 @@ impl Connection {
     pub fn new(reader: FrameReader, writer: FrameWriter, config: ConnConfig) -> Self {
         let inner = Arc::new(Inner {
             state: Mutex::new(State::new()),
+            buffers: Mutex::new(BufferPool::default()),
             writer: tokio::sync::Mutex::new(writer),
             credits_changed: Notify::new(),
             multi_credit: AtomicBool::new(false),
@@ -348,6 +392,33 @@ impl Connection {
         WeakConnection {
             inner: Arc::downgrade(&self.inner),
         }
+    }
+
+    /// An empty buffer with room for a `len`-byte request: a pooled one for a large request
+    /// (a big WRITE then copies its data into memory that is already mapped). Sent requests
+    /// go back to the pool.
+    pub fn message_buffer(&self, len: usize) -> Vec<u8> {
+        let b = self
+            .inner
+            .buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take(len);
+        if b.capacity() >= len {
+            b
+        } else {
+            Vec::with_capacity(len.max(256))
+        }
+    }
+
+    /// Gives back a response buffer that the caller is done with: a later large response is
+    /// received into it. Optional (a dropped buffer is simply freed), worth it for bulk reads.
+    pub fn recycle(&self, buf: Vec<u8>) {
+        self.inner
+            .buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(buf);
     }
 
     /// Forgets a session's keys.
@@ -514,7 +585,11 @@ impl Connection {
             tokio::time::timeout_at(deadline, w.send(&slices)).await
         };
         match sent {
-            Ok(Ok(())) => {}
+            Ok(Ok(())) => {
+                for b in wire {
+                    self.recycle(b);
+                }
+            }
             Ok(Err(e)) => {
                 self.kill();
                 return Err(Error::from(e));
@@ -788,7 +863,16 @@ impl Connection {
 
 async fn reader_loop(inner: Weak<Inner>, mut reader: FrameReader) {
     loop {
-        let r = reader.recv().await;
+        let r = reader
+            .recv_into(|len| match inner.upgrade() {
+                Some(i) => i
+                    .buffers
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take(len),
+                None => Vec::new(),
+            })
+            .await;
         let Some(inner) = inner.upgrade() else { return };
         match r {
             // Big encrypted frames are decrypted on another worker so that the reader keeps
@@ -962,6 +1046,32 @@ mod tests {
         let mut rx = waiter(&mut s, 5);
         deliver(s.on_frame(response(5, 1, NtStatus::SUCCESS, None), true));
         assert!(rx.try_recv().unwrap().is_ok());
+    }
+
+    #[test]
+    fn buffer_pool_reuses_big_buffers_within_its_bound() {
+        let mut p = BufferPool::default();
+        assert!(
+            p.take(1 << 20).capacity() == 0,
+            "empty pool: caller allocates"
+        );
+        p.put(Vec::with_capacity(1000)); // too small to keep
+        assert!(p.free.is_empty());
+        p.put(Vec::with_capacity(2 << 20));
+        assert!(
+            p.take(100).capacity() == 0,
+            "small frames don't take pooled buffers"
+        );
+        assert!(p.take(1 << 20).capacity() >= 1 << 20);
+        assert_eq!(p.bytes, 0);
+        for _ in 0..64 {
+            p.put(Vec::with_capacity(1 << 20));
+        }
+        assert!(p.bytes <= POOL_MAX_BYTES);
+        // A miss drops a buffer so that the pool adapts to larger frames.
+        let before = p.free.len();
+        assert!(p.take(4 << 20).capacity() == 0);
+        assert_eq!(p.free.len(), before - 1);
     }
 
     #[test]

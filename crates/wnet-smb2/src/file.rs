@@ -359,12 +359,14 @@ impl File {
             async move { self.read_raw(off, want).await.map(|d| (d, off, want)) }
         });
         let mut parts = stream::iter(futs).buffered(depth.max(1));
+        let conn = self.tree.session().connection();
         let mut done = 0u64;
         while let Some(r) = parts.next().await {
             let ((msg, range), off, want) = r?;
             let short = range.len() < want;
             done += range.len() as u64;
             sink(off, &msg[range])?;
+            conn.recycle(msg);
             if short {
                 break;
             }

@@ -145,16 +145,28 @@ pub(crate) fn check_status(msg: &[u8]) -> Result<Header> {
 
 /// Builds a whole request message for `session_id`/`tree_id`.
 pub(crate) fn build<R: Request>(session_id: u64, tree_id: u32, req: &R, related: bool) -> Vec<u8> {
+    build_in(Vec::with_capacity(256), session_id, tree_id, req, related)
+}
+
+/// [`build`] into `buf` (its contents are discarded; e.g. a reused buffer from
+/// [`Connection::message_buffer`]).
+pub(crate) fn build_in<R: Request>(
+    mut buf: Vec<u8>,
+    session_id: u64,
+    tree_id: u32,
+    req: &R,
+    related: bool,
+) -> Vec<u8> {
     let mut h = Header::request(R::COMMAND);
     h.session_id = session_id;
     h.tree_id = tree_id;
     if related {
         h.flags.0 |= HeaderFlags::RELATED_OPERATIONS;
     }
-    let mut m = Vec::with_capacity(256);
-    h.encode(&mut m);
-    req.encode_body(&mut m);
-    m
+    buf.clear();
+    h.encode(&mut buf);
+    req.encode_body(&mut buf);
+    buf
 }
 
 fn random_bytes<const N: usize>() -> [u8; N] {

@@ -4,12 +4,16 @@
 
 use std::io::IoSlice;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 /// Largest frame accepted or sent: the 24-bit length field's limit.
 pub const MAX_FRAME: usize = 0x00FF_FFFF;
+
+/// Bytes the reader asks the kernel for when it needs the next frame header: small responses
+/// arrive whole in one read, and at most this much of a large frame is copied twice.
+const STAGE: usize = 8 * 1024;
 
 /// Connects with a deadline and returns the two halves.
 pub async fn connect(
@@ -24,32 +28,59 @@ pub async fn connect(
     let (r, w) = stream.into_split();
     Ok((
         FrameReader {
-            inner: BufReader::with_capacity(256 * 1024, r),
+            inner: r,
+            stage: Vec::with_capacity(STAGE),
+            start: 0,
         },
         FrameWriter { inner: w },
     ))
 }
 
 /// The receiving half: whole frames.
+///
+/// A frame's body is read from the socket straight into its own exactly-sized buffer; only
+/// what one small read brought in past the previous frame (`stage`) is copied.
 #[derive(Debug)]
 pub struct FrameReader {
-    inner: BufReader<OwnedReadHalf>,
+    inner: OwnedReadHalf,
+    /// Bytes received and not yet handed out are `stage[start..]`.
+    stage: Vec<u8>,
+    start: usize,
 }
 
 impl FrameReader {
-    /// Reads one frame (without its 4-byte header).
+    /// Reads one frame (without its 4-byte header) into a new buffer.
     pub async fn recv(&mut self) -> std::io::Result<Vec<u8>> {
-        let mut hdr = [0u8; 4];
-        self.inner.read_exact(&mut hdr).await?;
+        self.recv_into(|_| Vec::new()).await
+    }
+
+    /// Reads one frame (without its 4-byte header) into the buffer that `buffer(len)` returns
+    /// (its contents are discarded; a buffer with room for `len` bytes is not reallocated).
+    pub async fn recv_into(
+        &mut self,
+        buffer: impl FnOnce(usize) -> Vec<u8>,
+    ) -> std::io::Result<Vec<u8>> {
+        while self.stage.len() - self.start < 4 {
+            self.fill_stage().await?;
+        }
+        let hdr: [u8; 4] = self.stage[self.start..self.start + 4]
+            .try_into()
+            .expect("four bytes");
         if hdr[0] != 0 {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
                 "bad direct-TCP frame header",
             ));
         }
+        self.start += 4;
         let len = u32::from_be_bytes(hdr) as usize;
-        // Filled by the kernel directly: no zeroing pass over (up to 16 MiB of) buffer.
-        let mut buf = Vec::with_capacity(len);
+        let mut buf = buffer(len);
+        buf.clear();
+        buf.reserve_exact(len);
+        let staged = (self.stage.len() - self.start).min(len);
+        buf.extend_from_slice(&self.stage[self.start..self.start + staged]);
+        self.start += staged;
+        // The rest goes from the kernel into `buf` directly (no zeroing pass either).
         while buf.len() < len {
             let want = (len - buf.len()) as u64;
             if (&mut self.inner).take(want).read_buf(&mut buf).await? == 0 {
@@ -57,6 +88,22 @@ impl FrameReader {
             }
         }
         Ok(buf)
+    }
+
+    /// One read of up to [`STAGE`] bytes after what is already staged.
+    async fn fill_stage(&mut self) -> std::io::Result<()> {
+        self.stage.drain(..self.start);
+        self.start = 0;
+        let room = (STAGE - self.stage.len()) as u64;
+        if (&mut self.inner)
+            .take(room)
+            .read_buf(&mut self.stage)
+            .await?
+            == 0
+        {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(())
     }
 }
 
@@ -137,6 +184,36 @@ mod tests {
         let f = r.recv().await.unwrap();
         assert_eq!(f.len(), 200_003);
         assert_eq!(&f[..3], b"abc");
+    }
+
+    /// Small frames arrive together in one read, a large one straddles the staging reads,
+    /// and a reused buffer gets exactly its frame.
+    #[tokio::test]
+    async fn back_to_back_frames_split_correctly() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let sizes = [1usize, 70, 3 * STAGE + 5, 0, 9, STAGE - 4, 300_000];
+        let server = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut all = Vec::new();
+            for (i, n) in sizes.iter().enumerate() {
+                all.extend_from_slice(&(*n as u32).to_be_bytes());
+                all.extend(std::iter::repeat_n(i as u8, *n));
+            }
+            s.write_all(&all).await.unwrap();
+            s
+        });
+        let (mut r, _w) = connect("127.0.0.1", port, Duration::from_secs(2))
+            .await
+            .unwrap();
+        let _s = server.await.unwrap();
+        let mut spare = vec![0xEE; 400_000];
+        for (i, n) in sizes.iter().enumerate() {
+            let f = r.recv_into(|_| std::mem::take(&mut spare)).await.unwrap();
+            assert_eq!(f.len(), *n, "frame {i}");
+            assert!(f.iter().all(|b| *b == i as u8), "frame {i}");
+            spare = f;
+        }
     }
 
     #[tokio::test]

@@ -18,7 +18,7 @@ use crate::msg::read::{ReadRequest, ReadResponse};
 use crate::msg::set_info::SetInfoRequest;
 use crate::msg::tree_connect::TreeConnectResponse;
 use crate::msg::{FileId, Request, Response};
-use crate::session::{Live, Session, build, check_status};
+use crate::session::{Live, Session, build_in, check_status};
 use crate::status::NtStatus;
 use std::sync::Arc;
 use std::time::Duration;
@@ -228,7 +228,9 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub(crate) fn msg<R: Request>(&self, req: &R, related: bool) -> Vec<u8> {
-        build(self.live.id, self.tree_id, req, related)
+        let len = crate::msg::header::HEADER_LEN + req.body_len_hint();
+        let buf = self.live.conn.message_buffer(len);
+        build_in(buf, self.live.id, self.tree_id, req, related)
     }
 
     pub(crate) fn opts(&self, timeout: Duration) -> CallOptions {

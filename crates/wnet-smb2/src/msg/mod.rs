@@ -54,6 +54,11 @@ pub trait Request {
     const COMMAND: Command;
     /// Appends the body (StructureSize onwards) to `buf`, which already holds the header.
     fn encode_body(&self, buf: &mut Vec<u8>);
+    /// About how many bytes [`Request::encode_body`] appends, when that is large (a WRITE's
+    /// data): the message is then built in a reused buffer of that size. 0 for small bodies.
+    fn body_len_hint(&self) -> usize {
+        0
+    }
 }
 
 /// A response body of one SMB2 command.

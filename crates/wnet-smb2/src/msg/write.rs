@@ -37,6 +37,9 @@ impl Request for WriteRequest<'_> {
             buf.push(0);
         }
     }
+    fn body_len_hint(&self) -> usize {
+        48 + self.data.len()
+    }
 }
 
 /// WRITE response.
