@@ -150,6 +150,10 @@ impl ReadAhead {
     pub fn plan(&self, offset: u64, size: u32, size_hint: u64) -> Plan {
         let end = offset + u64::from(size);
         let mut st = self.state.lock().expect("ra lock");
+        // A fetch that failed (a prefetch refused by another client's lock since released,
+        // say) is asked again by the read that needs it, not reported stale.
+        st.chunks
+            .retain(|_, rx| !matches!(&*rx.borrow(), Some(Err(_))));
         let sequential = offset == st.next || st.chunks.contains_key(&(offset / CHUNK));
         st.next = end;
         if !sequential || size == 0 {
