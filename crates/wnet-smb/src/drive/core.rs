@@ -624,10 +624,17 @@ impl Core {
     }
 
     /// RELEASE, first half (on the FUSE thread, before anything can wait): the handle leaves
-    /// the table at once. Returns the file whose server handle is to be closed.
-    pub fn release_begin(&self, fh: u64) -> Option<Arc<OpenFile>> {
-        match self.handles.remove(fh) {
-            Some(Kind::File(f)) => Some(f),
+    /// the table at once. Returns the file whose server handle is to be closed, and its path.
+    /// A file written through it drops what the cache knows of it: its size came from this
+    /// handle until now.
+    pub fn release_begin(&self, fh: u64) -> Option<(Arc<OpenFile>, String)> {
+        match self.handles.remove_held(fh) {
+            Some((Kind::File(f), path)) => {
+                if f.writes.written() {
+                    self.cache.invalidate(&path);
+                }
+                Some((f, path))
+            }
             _ => None,
         }
     }
@@ -635,11 +642,16 @@ impl Core {
     /// RELEASE, second half: flushes what is left and closes the server handle, bounded by
     /// the deadline even when the drive is disconnected (the handle is gone from the table
     /// either way; an unclosed server handle is closed by the engine when dropped).
-    pub async fn release_end(&self, f: Arc<OpenFile>) -> Result<(), Errno> {
-        match tokio::time::timeout(self.deadline, f.close()).await {
+    pub async fn release_end(&self, f: Arc<OpenFile>, path: &str) -> Result<(), Errno> {
+        let r = match tokio::time::timeout(self.deadline, f.close()).await {
             Ok(r) => self.smb(r),
             Err(_) => Err(Errno::ETIMEDOUT),
+        };
+        if f.writes.written() {
+            // Anything cached while the close was on its way may predate the last write.
+            self.cache.invalidate(path);
         }
+        r
     }
 
     /// MKDIR.

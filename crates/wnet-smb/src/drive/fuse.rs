@@ -405,12 +405,12 @@ impl Filesystem for FuseFs {
     ) {
         // Out of the table now, on this thread: a close() that returned never counts as open
         // once its RELEASE is here.
-        let Some(f) = self.core.release_begin(fh.0) else {
+        let Some((f, path)) = self.core.release_begin(fh.0) else {
             return reply.ok();
         };
         let core = self.core.clone();
         self.core.rt.spawn(async move {
-            if let Err(e) = core.release_end(f).await {
+            if let Err(e) = core.release_end(f, &path).await {
                 tracing::warn!(error = %e, "closing a server handle at release failed");
             }
             reply.ok();

@@ -198,6 +198,11 @@ impl HandleTable {
 
     /// Removes `fh` (RELEASE); returns what it was.
     pub(crate) fn remove(&self, fh: u64) -> Option<Kind> {
+        self.remove_held(fh).map(|(k, _)| k)
+    }
+
+    /// Removes `fh` (RELEASE); returns what it was and the path it was open on.
+    pub(crate) fn remove_held(&self, fh: u64) -> Option<(Kind, String)> {
         let mut m = self.slots.lock().expect("handle lock");
         let s = m.by_fh.remove(&fh)?;
         if let Some(v) = m.by_ino.get_mut(&s.ino) {
@@ -210,7 +215,7 @@ impl HandleTable {
             self.closing.fetch_sub(1, Ordering::AcqRel);
         }
         self.count.store(m.by_fh.len(), Ordering::Release);
-        Some(s.kind)
+        Some((s.kind, s.holder.path))
     }
 
     /// Removes every handle (forced unmount); returns the files.

@@ -42,6 +42,7 @@ pub struct WriteBuffer {
     error: Arc<StdMutex<Option<wnet_smb2::Error>>>,
     high_water: AtomicU64,
     dirty: AtomicBool,
+    written: AtomicBool,
 }
 
 impl std::fmt::Debug for WriteBuffer {
@@ -63,6 +64,7 @@ impl WriteBuffer {
             error: Arc::new(StdMutex::new(None)),
             high_water: AtomicU64::new(0),
             dirty: AtomicBool::new(false),
+            written: AtomicBool::new(false),
         }
     }
 
@@ -74,6 +76,11 @@ impl WriteBuffer {
     /// After a truncate: the file is now `len` long.
     pub fn set_high_water(&self, len: u64) {
         self.high_water.store(len, Ordering::Release);
+    }
+
+    /// Whether anything was ever written through this buffer.
+    pub fn written(&self) -> bool {
+        self.written.load(Ordering::Acquire)
     }
 
     /// Whether anything was written since the last [`WriteBuffer::take_dirty`].
@@ -93,6 +100,7 @@ impl WriteBuffer {
         let mut st = self.pending.lock().await;
         self.take_error()?;
         self.dirty.store(true, Ordering::Release);
+        self.written.store(true, Ordering::Release);
         self.high_water
             .fetch_max(offset + data.len() as u64, Ordering::AcqRel);
         if st.last_end != Some(offset) {
