@@ -46,6 +46,12 @@ pub struct OpenFile {
     /// The `flock` this open file description holds on the server: `Some(true)` exclusive,
     /// `Some(false)` shared.
     pub flock: tokio::sync::Mutex<Option<bool>>,
+    /// Opened without a server handle (a small file read whole at open, its reads served from
+    /// that snapshot): the server handle is opened when something needs one (a lock, a read
+    /// once the snapshot was dropped).
+    pub lazy: bool,
+    /// Released: no server handle may be opened for it any more.
+    closed: AtomicBool,
 }
 
 impl OpenFile {
@@ -60,6 +66,54 @@ impl OpenFile {
             writable,
             size_at_open,
             flock: tokio::sync::Mutex::new(None),
+            lazy: false,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// A read-only open file served from `data`, the whole file as read at open; no server
+    /// handle yet.
+    pub fn from_snapshot(data: Vec<u8>, rt: &Handle) -> Self {
+        let file: ServerFile = Arc::new(RwLock::new(None));
+        let reads = ReadAhead::new(file.clone(), rt.clone());
+        let size_at_open = data.len() as u64;
+        reads.set_snapshot(Arc::new(data));
+        OpenFile {
+            writes: WriteBuffer::new(file.clone(), rt.clone()),
+            reads,
+            file,
+            writable: false,
+            size_at_open,
+            flock: tokio::sync::Mutex::new(None),
+            lazy: true,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether a lazily opened file has no server handle yet.
+    pub fn needs_server_handle(&self) -> bool {
+        self.lazy && self.file.try_read().map_or(true, |g| g.is_none())
+    }
+
+    /// Gives a lazily opened file its server handle, opened by `open` unless it has one.
+    /// Fails with `None` (the caller's EBADF) once the file was released.
+    pub async fn ensure_server_handle<E, F>(&self, open: F) -> Option<Result<(), E>>
+    where
+        F: std::future::Future<Output = Result<wnet_smb2::File, E>>,
+    {
+        let mut g = self.file.write().await;
+        if g.is_some() {
+            return Some(Ok(()));
+        }
+        if self.closed.load(Ordering::Acquire) || !self.lazy {
+            return None;
+        }
+        match open.await {
+            Ok(f) => {
+                *g = Some(f);
+                Some(Ok(()))
+            }
+            Err(e) => Some(Err(e)),
         }
     }
 
@@ -67,6 +121,7 @@ impl OpenFile {
     pub async fn close(&self) -> Result<(), wnet_smb2::Error> {
         let flushed = self.writes.flush().await;
         let mut g = self.file.write().await;
+        self.closed.store(true, Ordering::Release);
         let closed = match g.take() {
             Some(f) => f.close().await.map(|_| ()),
             None => Ok(()),
@@ -185,6 +240,12 @@ impl HandleTable {
     pub(crate) fn ino_of(&self, fh: u64) -> Option<InodeNo> {
         let m = self.slots.lock().expect("handle lock");
         m.by_fh.get(&fh).map(|s| s.ino)
+    }
+
+    /// The path `fh` is open on now (renames followed).
+    pub(crate) fn path_of(&self, fh: u64) -> Option<String> {
+        let m = self.slots.lock().expect("handle lock");
+        m.by_fh.get(&fh).map(|s| s.holder.path.clone())
     }
 
     /// Notes that `fh` is probably being closed (see [`HandleTable::settle`]).
