@@ -123,7 +123,8 @@ impl OpenFile {
         let mut g = self.file.write().await;
         self.closed.store(true, Ordering::Release);
         let closed = match g.take() {
-            Some(f) => f.close().await.map(|_| ()),
+            // Nothing here uses the final attributes: the server need not fetch them.
+            Some(f) => f.close_quietly().await,
             None => Ok(()),
         };
         flushed.and(closed)
