@@ -685,6 +685,32 @@ impl Core {
         Ok(data.len() as u32)
     }
 
+    /// WRITE without waiting, on the caller's (FUSE) thread, when it only appends to the
+    /// handle's buffer; `None`: do it on the runtime ([`Core::write`]).
+    pub fn write_now(&self, fh: u64, offset: u64, data: &[u8]) -> Option<Result<u32, Errno>> {
+        if !self.is_connected() {
+            return None;
+        }
+        let f = match self.file(fh) {
+            Ok(f) => f,
+            Err(e) => return Some(Err(e)),
+        };
+        if !f.writable {
+            return Some(Err(Errno::EBADF));
+        }
+        let r = f.writes.try_write_now(offset, data)?;
+        // As in [`Core::write`]: every handle on this file drops its read-ahead.
+        match self.handles.ino_of(fh) {
+            Some(ino) => self
+                .handles
+                .files_of(ino)
+                .iter()
+                .for_each(|s| s.reads.invalidate()),
+            None => f.reads.invalidate(),
+        }
+        Some(self.smb(r).map(|()| data.len() as u32))
+    }
+
     /// FLUSH (each `close()` of a descriptor): everything written is acknowledged by the
     /// server before this returns, or the write error is reported.
     pub async fn flush(&self, fh: u64) -> Result<(), Errno> {

@@ -295,3 +295,30 @@ fn fsync_on_a_small_read_only_open_succeeds() {
     (&f).read_to_string(&mut s).unwrap();
     assert_eq!(s, "x");
 }
+
+#[test]
+fn a_small_write_the_server_refuses_fails_close() {
+    use std::os::unix::io::IntoRawFd;
+    let m = mount("rw");
+    let (rt, t) = other_client();
+    let name = unique("refused");
+    fs::write(m.disk(&name), b"original").unwrap();
+    let held = rt.block_on(async {
+        let f = t.create(&name, &CreateOptions::read()).await.unwrap();
+        f.lock(0, u64::MAX, true, false).await.unwrap();
+        f
+    });
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .open(m.path(&name))
+        .unwrap();
+    // Buffered: accepted at once.
+    f.write_all(b"changed").unwrap();
+    // close() is where the write reaches the server, and where its refusal is reported.
+    let fd = f.into_raw_fd();
+    // SAFETY: closing the descriptor we own, once.
+    let r = unsafe { libc::close(fd) };
+    assert_eq!(r, -1, "close() reported success for a refused write");
+    rt.block_on(held.close()).unwrap();
+    assert_eq!(fs::read(m.disk(&name)).unwrap(), b"original");
+}
