@@ -1,12 +1,13 @@
 //! The small-file paths: a read-only open of a small file reads it whole in one round trip
 //! (no server handle kept), and a small write is on the server when `close()` returns.
 
-use crate::drive::{mount, pattern, samba, unique};
+use crate::drive::{mount, mount_with, pattern, samba, unique};
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::time::{Duration, Instant};
+use wnet_smb::drive::DriveTimeouts;
 use wnet_smb::drive::readahead::CHUNK;
 use wnet_smb2::{ClientConfig, CreateOptions, NtStatus, Session, Tree};
 
@@ -321,4 +322,49 @@ fn a_small_write_the_server_refuses_fails_close() {
     assert_eq!(r, -1, "close() reported success for a refused write");
     rt.block_on(held.close()).unwrap();
     assert_eq!(fs::read(m.disk(&name)).unwrap(), b"original");
+}
+
+/// Frames (round trips) and requests the server received in `log` from byte `from` on, with
+/// `log level = 1 smb2:10`.
+fn server_traffic(log: &std::path::Path, from: usize) -> (usize, usize, usize) {
+    std::thread::sleep(Duration::from_millis(300));
+    let text = fs::read(log).unwrap();
+    let t = String::from_utf8_lossy(&text[from..]).into_owned();
+    let frames = t.matches("(smbd_smb2_io_handler)").count();
+    let requests = t.matches("smbd_smb2_request_dispatch: opcode[").count();
+    (frames, requests, text.len())
+}
+
+#[test]
+fn reading_a_small_file_costs_at_most_two_round_trips_and_writing_one_four() {
+    const N: usize = 20;
+    let samba = wnet_testkit::SambaBuilder::new()
+        .user(wnet_testkit::DEFAULT_USER, wnet_testkit::DEFAULT_PASSWORD)
+        .share(wnet_testkit::Share::new("rw"))
+        .global("log level", "1 smb2:10")
+        .start()
+        .unwrap();
+    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    fs::create_dir(m.path("d")).unwrap();
+    let data = pattern(4096, 1);
+    for i in 0..N {
+        fs::write(m.disk(&format!("d/r{i}")), &data).unwrap();
+    }
+    let log = samba.log_dir().join("smbd.log");
+    let (_, _, at) = server_traffic(&log, 0);
+    // Lookup (create+query+close), then open+read+close as one compound.
+    for i in 0..N {
+        assert!(fs::read(m.path(&format!("d/r{i}"))).unwrap() == data);
+    }
+    let (frames, requests, at) = server_traffic(&log, at);
+    // At most (a lookup cached elsewhere makes it fewer); a few more for revalidating "d".
+    assert!(frames > 0 && frames <= 2 * N + 5, "{frames} frames");
+    assert!(requests <= 6 * N + 15, "{requests} requests");
+    // Lookup of the new name, create, write (at close), close (at release).
+    for i in 0..N {
+        fs::write(m.path(&format!("d/w{i}")), &data).unwrap();
+    }
+    let (frames, requests, _) = server_traffic(&log, at);
+    assert!(frames > 0 && frames <= 4 * N + 5, "{frames} frames");
+    assert!(requests <= 6 * N + 15, "{requests} requests");
 }
