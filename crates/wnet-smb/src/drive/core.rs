@@ -711,6 +711,23 @@ impl Core {
         Some(self.smb(r).map(|()| data.len() as u32))
     }
 
+    /// FLUSH without waiting, on the caller's (FUSE) thread, for a handle that cannot have
+    /// written anything (read-only, or a directory); `None`: use [`Core::flush`].
+    pub fn flush_now(&self, fh: u64) -> Option<Result<(), Errno>> {
+        if !self.is_connected() {
+            return None;
+        }
+        match self.handles.get(fh) {
+            Some(Kind::File(f)) if !f.writable => {
+                self.handles.mark_closing(fh);
+                Some(Ok(()))
+            }
+            Some(Kind::File(_)) => None,
+            Some(Kind::Dir(_)) => Some(Ok(())),
+            None => Some(Err(Errno::EBADF)),
+        }
+    }
+
     /// FLUSH (each `close()` of a descriptor): everything written is acknowledged by the
     /// server before this returns, or the write error is reported.
     pub async fn flush(&self, fh: u64) -> Result<(), Errno> {

@@ -117,6 +117,21 @@ impl OpenFile {
         }
     }
 
+    /// At release: a lazily opened file that never got its server handle has nothing to
+    /// flush or close; marks it closed (no handle may be opened for it after) and says so.
+    pub fn release_idle(&self) -> bool {
+        if !self.lazy {
+            return false;
+        }
+        match self.file.try_write() {
+            Ok(g) if g.is_none() => {
+                self.closed.store(true, Ordering::Release);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Flushes buffered writes and closes the server handle (idempotent).
     pub async fn close(&self) -> Result<(), wnet_smb2::Error> {
         let flushed = self.writes.flush().await;
