@@ -588,22 +588,23 @@ impl File {
 
     /// Closes the handle and returns the final attributes.
     pub async fn close(self) -> Result<FileNetworkOpenInformation> {
+        let resp = self.close_with(POSTQUERY_ATTRIB).await?;
+        Ok(CloseResponse::decode(&resp)?.info)
+    }
+
+    /// Closes the handle without asking for the final attributes (the server skips a stat).
+    pub async fn close_quietly(self) -> Result<()> {
+        self.close_with(0).await.map(|_| ())
+    }
+
+    async fn close_with(self, flags: u16) -> Result<Vec<u8>> {
         self.closed.store(true, Ordering::Relaxed);
         let timeout = self.tree.meta_timeout();
-        let resp = self
-            .exec(|ctx, id| async move {
-                ctx.call(
-                    &CloseRequest {
-                        flags: POSTQUERY_ATTRIB,
-                        file_id: id,
-                    },
-                    0,
-                    timeout,
-                )
+        self.exec(|ctx, id| async move {
+            ctx.call(&CloseRequest { flags, file_id: id }, 0, timeout)
                 .await
-            })
-            .await?;
-        Ok(CloseResponse::decode(&resp)?.info)
+        })
+        .await
     }
 }
 

@@ -556,6 +556,62 @@ impl Tree {
         .await
     }
 
+    /// Opens `path` with `opts`, reads up to `len` bytes from its start and closes it, in one
+    /// round trip (create + read + close). Returns the CREATE response (size, times and
+    /// attributes when opened) and the read's outcome: a read that fails where the open
+    /// succeeded (another client's byte-range lock, say) is the inner error, so the caller can
+    /// tell it from a failed open (the outer error). The close runs either way.
+    pub async fn read_small_opened(
+        &self,
+        path: &str,
+        opts: &CreateOptions,
+        len: u32,
+    ) -> Result<(CreateResponse, Result<Vec<u8>>)> {
+        let len = len.min(self.inner.session.negotiated().max_read);
+        let create = opts.request(&smb_path(path)?);
+        let read = ReadRequest {
+            length: len,
+            offset: 0,
+            file_id: FileId::RELATED,
+            minimum_count: 0,
+        };
+        let close = CloseRequest {
+            flags: 0,
+            file_id: FileId::RELATED,
+        };
+        let (create, read, close) = (&create, &read, &close);
+        self.exec(|ctx| async move {
+            let replies = ctx
+                .live
+                .conn
+                .compound(
+                    vec![
+                        (ctx.msg(create, false), 0),
+                        (ctx.msg(read, true), len as usize),
+                        (ctx.msg(close, true), 0),
+                    ],
+                    ctx.opts(self.data_timeout()),
+                )
+                .await?;
+            let mut it = replies.into_iter();
+            let c = it.next().ok_or(Error::Disconnected)??;
+            check_status(&c)?;
+            let opened = CreateResponse::decode(&c)?;
+            let rd = it.next().ok_or(Error::Disconnected)??;
+            let h = crate::msg::Header::decode(&rd)?;
+            let data = if h.status == NtStatus::END_OF_FILE {
+                Ok(Vec::new())
+            } else {
+                check_status(&rd).and_then(|_| {
+                    let r = ReadResponse::decode(&rd)?;
+                    Ok(r.data(&rd).to_vec())
+                })
+            };
+            Ok((opened, data))
+        })
+        .await
+    }
+
     /// Lists a directory (without `.` and `..`).
     pub async fn list(&self, dir: &str) -> Result<Vec<DirEntry>> {
         let d = self.create(dir, &CreateOptions::directory()).await?;

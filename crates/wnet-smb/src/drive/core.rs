@@ -32,6 +32,23 @@ const CONNECTED: u8 = 0;
 const DISCONNECTED: u8 = 1;
 const DETACHED: u8 = 2;
 
+/// Files up to this size are read whole at a read-only open (one round trip for open, read
+/// and close). One read-ahead chunk: the snapshot is served like one.
+pub const SMALL_FILE: u64 = super::readahead::CHUNK;
+/// How much more than the size the lookup saw the small-file open asks for.
+const SMALL_SLACK: u64 = 64 << 10;
+
+/// A read-only open.
+const READ_ONLY: CreateOptions = CreateOptions {
+    access: access::GENERIC_READ,
+    disposition: disposition::OPEN,
+    options: options::NON_DIRECTORY_FILE,
+    share_access: share::ALL,
+    attributes: 0,
+    durable: false,
+    lease: None,
+};
+
 /// How often a disconnected drive asks the server whether it is back.
 const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -629,12 +646,21 @@ impl Core {
         self.handles.remove(fh);
     }
 
-    /// OPEN.
+    /// OPEN. A read-only open of a file known to be small reads it whole in the same round
+    /// trip (see [`Core::open_small`]).
     pub async fn open(&self, ino: InodeNo, flags: i32, pid: u32) -> Result<u64, Errno> {
         let path = self.path(ino)?;
         let writable = flags & libc::O_ACCMODE != libc::O_RDONLY;
         if writable {
             self.writable_mount()?;
+        } else if let Some(data) = self.open_small(&path).await? {
+            let holder = Holder {
+                pid,
+                path,
+                is_dir: false,
+            };
+            let of = OpenFile::from_snapshot(data, &self.rt);
+            return Ok(self.handles.insert(holder, ino, Kind::File(Arc::new(of))));
         }
         let acc = match flags & libc::O_ACCMODE {
             libc::O_RDONLY => access::GENERIC_READ,
@@ -664,6 +690,60 @@ impl Core {
             is_dir: false,
         };
         Ok(self.handles.insert(holder, ino, Kind::File(Arc::new(of))))
+    }
+
+    /// A read-only open of `path` as one compound (create + read + close) when the attributes
+    /// the kernel's lookup just fetched say the file is small: its contents as of the open,
+    /// or `None` to open it the usual way (size unknown or large, the file grew past what was
+    /// read, or the read failed where an open succeeds: another client's byte-range lock).
+    /// Like any read-only open without a lease, the reader sees the file as it was at open.
+    async fn open_small(&self, path: &str) -> Result<Option<Vec<u8>>, Errno> {
+        let Ok(Some((known, _))) = self.stat_cached(path) else {
+            return Ok(None);
+        };
+        let max = SMALL_FILE.min(u64::from(self.tree.session().negotiated().max_read));
+        if known.is_dir || known.size > max {
+            return Ok(None);
+        }
+        // Room to grow; a full answer is the whole file only if the open saw that size.
+        let want = (known.size + SMALL_SLACK).min(max);
+        let r = self
+            .tree
+            .read_small_opened(path, &READ_ONLY, want as u32)
+            .await;
+        let (opened, data) = self.smb(r)?;
+        let Ok(data) = data else {
+            return Ok(None);
+        };
+        let a = Attr {
+            size: opened.end_of_file,
+            allocated: opened.allocation_size,
+            atime: opened.last_access_time.to_system_time(),
+            mtime: opened.last_write_time.to_system_time(),
+            ctime: opened.change_time.to_system_time(),
+            crtime: opened.creation_time.to_system_time(),
+            is_dir: opened.file_attributes & attr::DIRECTORY != 0,
+            attributes: opened.file_attributes,
+        };
+        self.cache.put_attr(path, a);
+        let whole = (data.len() as u64) < want || data.len() as u64 == opened.end_of_file;
+        Ok(whole.then_some(data))
+    }
+
+    /// The server handle of a file opened lazily ([`Core::open_small`]), opened now if it has
+    /// none yet (a lock needs one, and so does a read once the snapshot is gone).
+    async fn server_handle(&self, fh: u64, f: &OpenFile) -> Result<(), Errno> {
+        if !f.needs_server_handle() {
+            return Ok(());
+        }
+        let path = self.handles.path_of(fh).ok_or(Errno::EBADF)?;
+        let r = f
+            .ensure_server_handle(self.guard(async {
+                let r = self.tree.create(&path, &READ_ONLY).await;
+                self.smb(r)
+            }))
+            .await;
+        r.unwrap_or(Err(Errno::EBADF))
     }
 
     /// CREATE: creates (or opens, per `flags`) and opens `parent/name`; counts a lookup.
@@ -724,6 +804,10 @@ impl Core {
     /// READ: our own buffered writes first, then read-ahead.
     pub async fn read(&self, fh: u64, offset: u64, size: u32) -> Result<Vec<u8>, Errno> {
         let f = self.file(fh)?;
+        if let Some(d) = f.reads.from_snapshot(offset, size) {
+            return Ok(d.into_vec());
+        }
+        self.server_handle(fh, &f).await?;
         if f.writable {
             let r = f.writes.flush().await;
             self.smb(r)?;
@@ -740,7 +824,10 @@ impl Core {
             return Ok(ReadStart::Slow);
         }
         let f = self.file(fh)?;
-        if f.writable {
+        if let Some(d) = f.reads.from_snapshot(offset, size) {
+            return Ok(ReadStart::Ready(d));
+        }
+        if f.writable || f.needs_server_handle() {
             return Ok(ReadStart::Slow);
         }
         let plan = f.reads.plan(offset, size, f.size_at_open);
@@ -777,6 +864,54 @@ impl Core {
         Ok(data.len() as u32)
     }
 
+    /// WRITE without waiting, on the caller's (FUSE) thread, when it only appends to the
+    /// handle's buffer; `None`: do it on the runtime ([`Core::write`]).
+    pub fn write_now(&self, fh: u64, offset: u64, data: &[u8]) -> Option<Result<u32, Errno>> {
+        if !self.is_connected() {
+            return None;
+        }
+        let f = match self.file(fh) {
+            Ok(f) => f,
+            Err(e) => return Some(Err(e)),
+        };
+        if !f.writable {
+            return Some(Err(Errno::EBADF));
+        }
+        let r = f.writes.try_write_now(offset, data)?;
+        // As in [`Core::write`]: every handle on this file drops its read-ahead.
+        match self.handles.ino_of(fh) {
+            Some(ino) => self
+                .handles
+                .files_of(ino)
+                .iter()
+                .for_each(|s| s.reads.invalidate()),
+            None => f.reads.invalidate(),
+        }
+        Some(self.smb(r).map(|()| data.len() as u32))
+    }
+
+    /// FLUSH without waiting, on the caller's (FUSE) thread, for a handle that cannot have
+    /// written anything (read-only, or a directory); `None`: use [`Core::flush`].
+    pub fn flush_now(&self, fh: u64) -> Option<Result<(), Errno>> {
+        if !self.is_connected() {
+            return None;
+        }
+        // POSIX locks on the file: this close must release the closer's (the async path).
+        let locked = self
+            .handles
+            .ino_of(fh)
+            .is_some_and(|i| self.posix.existing(i).is_some());
+        match self.handles.get(fh) {
+            Some(Kind::File(f)) if !f.writable && !locked => {
+                self.handles.mark_closing(fh);
+                Some(Ok(()))
+            }
+            Some(Kind::File(_)) => None,
+            Some(Kind::Dir(_)) => Some(Ok(())),
+            None => Some(Err(Errno::EBADF)),
+        }
+    }
+
     /// FLUSH (each `close()` of a descriptor): everything written is acknowledged by the
     /// server before this returns, or the write error is reported.
     pub async fn flush(&self, fh: u64) -> Result<(), Errno> {
@@ -803,6 +938,10 @@ impl Core {
         let r = f.writes.flush().await;
         self.smb(r)?;
         f.writes.take_dirty();
+        if f.lazy {
+            // Read-only and served from a snapshot: nothing of it to make durable.
+            return Ok(());
+        }
         let g = f.file.read().await;
         let file = g.as_ref().ok_or(Errno::EBADF)?;
         let r = file.flush().await;
@@ -810,10 +949,17 @@ impl Core {
     }
 
     /// RELEASE, first half (on the FUSE thread, before anything can wait): the handle leaves
-    /// the table at once. Returns the file whose server handle is to be closed.
-    pub fn release_begin(&self, fh: u64) -> Option<Arc<OpenFile>> {
-        match self.handles.remove(fh) {
-            Some(Kind::File(f)) => Some(f),
+    /// the table at once. Returns the file whose server handle is to be closed, and its path.
+    /// A file written through it drops what the cache knows of it: its size came from this
+    /// handle until now.
+    pub fn release_begin(&self, fh: u64) -> Option<(Arc<OpenFile>, String)> {
+        match self.handles.remove_held(fh) {
+            Some((Kind::File(f), path)) => {
+                if f.writes.written() {
+                    self.cache.own_done(&path, None);
+                }
+                Some((f, path))
+            }
             _ => None,
         }
     }
@@ -821,11 +967,16 @@ impl Core {
     /// RELEASE, second half: flushes what is left and closes the server handle, bounded by
     /// the deadline even when the drive is disconnected (the handle is gone from the table
     /// either way; an unclosed server handle is closed by the engine when dropped).
-    pub async fn release_end(&self, f: Arc<OpenFile>) -> Result<(), Errno> {
-        match tokio::time::timeout(self.deadline, f.close()).await {
+    pub async fn release_end(&self, f: Arc<OpenFile>, path: &str) -> Result<(), Errno> {
+        let r = match tokio::time::timeout(self.deadline, f.close()).await {
             Ok(r) => self.smb(r),
             Err(_) => Err(Errno::ETIMEDOUT),
+        };
+        if f.writes.written() {
+            // Anything cached while the close was on its way may predate the last write.
+            self.cache.own_done(path, None);
         }
+        r
     }
 
     /// MKDIR.
@@ -1048,6 +1199,8 @@ impl Core {
     async fn seg_lock(&self, s: &Seg) -> Result<(), Errno> {
         let f = self.file(s.fh)?;
         let (offset, length) = posix_lock::smb_range(s.range.start, s.range.end);
+        // The lock lives on a server handle: a file opened from a snapshot gets one now.
+        self.server_handle(s.fh, &f).await?;
         let g = f.file.read().await;
         let file = g.as_ref().ok_or(Errno::EBADF)?;
         let exclusive = s.range.kind.exclusive();

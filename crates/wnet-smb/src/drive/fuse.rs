@@ -381,6 +381,12 @@ impl Filesystem for FuseFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
+        // A write that only fills the buffer is answered here, without a task switch.
+        match self.core.write_now(fh.0, offset, data) {
+            Some(Ok(n)) => return reply.written(n),
+            Some(Err(e)) => return reply.error(fe(e)),
+            None => {}
+        }
         let core = self.core.clone();
         let data = data.to_vec();
         self.run(
@@ -400,6 +406,11 @@ impl Filesystem for FuseFs {
         lock_owner: LockOwner,
         reply: ReplyEmpty,
     ) {
+        // A handle that cannot have written anything is answered here: close() of a file
+        // only read waits for no task switch.
+        if let Some(r) = self.core.flush_now(fh.0) {
+            return empty(reply, r);
+        }
         let core = self.core.clone();
         self.core.rt.spawn(async move {
             let r = core.guard(core.flush(fh.0)).await;
@@ -423,12 +434,16 @@ impl Filesystem for FuseFs {
     ) {
         // Out of the table now, on this thread: a close() that returned never counts as open
         // once its RELEASE is here.
-        let Some(f) = self.core.release_begin(fh.0) else {
+        let Some((f, path)) = self.core.release_begin(fh.0) else {
             return reply.ok();
         };
+        if f.release_idle() {
+            // Read from a snapshot only: no server handle to close.
+            return reply.ok();
+        }
         let core = self.core.clone();
         self.core.rt.spawn(async move {
-            if let Err(e) = core.release_end(f).await {
+            if let Err(e) = core.release_end(f, &path).await {
                 tracing::warn!(error = %e, "closing a server handle at release failed");
             }
             // Its server locks went with it; an flock() owner's locks end here.

@@ -43,6 +43,12 @@ pub struct OpenFile {
     pub writable: bool,
     /// Size when opened (read-ahead's bound until writes say more).
     pub size_at_open: u64,
+    /// Opened without a server handle (a small file read whole at open, its reads served from
+    /// that snapshot): the server handle is opened when something needs one (a lock, a read
+    /// once the snapshot was dropped).
+    pub lazy: bool,
+    /// Released: no server handle may be opened for it any more.
+    closed: AtomicBool,
 }
 
 impl OpenFile {
@@ -56,6 +62,68 @@ impl OpenFile {
             file,
             writable,
             size_at_open,
+            lazy: false,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// A read-only open file served from `data`, the whole file as read at open; no server
+    /// handle yet.
+    pub fn from_snapshot(data: Vec<u8>, rt: &Handle) -> Self {
+        let file: ServerFile = Arc::new(RwLock::new(None));
+        let reads = ReadAhead::new(file.clone(), rt.clone());
+        let size_at_open = data.len() as u64;
+        reads.set_snapshot(Arc::new(data));
+        OpenFile {
+            writes: WriteBuffer::new(file.clone(), rt.clone()),
+            reads,
+            file,
+            writable: false,
+            size_at_open,
+            lazy: true,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether a lazily opened file has no server handle yet.
+    pub fn needs_server_handle(&self) -> bool {
+        self.lazy && self.file.try_read().map_or(true, |g| g.is_none())
+    }
+
+    /// Gives a lazily opened file its server handle, opened by `open` unless it has one.
+    /// Fails with `None` (the caller's EBADF) once the file was released.
+    pub async fn ensure_server_handle<E, F>(&self, open: F) -> Option<Result<(), E>>
+    where
+        F: std::future::Future<Output = Result<wnet_smb2::File, E>>,
+    {
+        let mut g = self.file.write().await;
+        if g.is_some() {
+            return Some(Ok(()));
+        }
+        if self.closed.load(Ordering::Acquire) || !self.lazy {
+            return None;
+        }
+        match open.await {
+            Ok(f) => {
+                *g = Some(f);
+                Some(Ok(()))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// At release: a lazily opened file that never got its server handle has nothing to
+    /// flush or close; marks it closed (no handle may be opened for it after) and says so.
+    pub fn release_idle(&self) -> bool {
+        if !self.lazy {
+            return false;
+        }
+        match self.file.try_write() {
+            Ok(g) if g.is_none() => {
+                self.closed.store(true, Ordering::Release);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -63,8 +131,10 @@ impl OpenFile {
     pub async fn close(&self) -> Result<(), wnet_smb2::Error> {
         let flushed = self.writes.flush().await;
         let mut g = self.file.write().await;
+        self.closed.store(true, Ordering::Release);
         let closed = match g.take() {
-            Some(f) => f.close().await.map(|_| ()),
+            // Nothing here uses the final attributes: the server need not fetch them.
+            Some(f) => f.close_quietly().await,
             None => Ok(()),
         };
         flushed.and(closed)
@@ -183,6 +253,12 @@ impl HandleTable {
         m.by_fh.get(&fh).map(|s| s.ino)
     }
 
+    /// The path `fh` is open on now (renames followed).
+    pub(crate) fn path_of(&self, fh: u64) -> Option<String> {
+        let m = self.slots.lock().expect("handle lock");
+        m.by_fh.get(&fh).map(|s| s.holder.path.clone())
+    }
+
     /// Notes that `fh` is probably being closed (see [`HandleTable::settle`]).
     pub(crate) fn mark_closing(&self, fh: u64) {
         if let Some(s) = self.slots.lock().expect("handle lock").by_fh.get(&fh) {
@@ -194,6 +270,11 @@ impl HandleTable {
 
     /// Removes `fh` (RELEASE); returns what it was.
     pub(crate) fn remove(&self, fh: u64) -> Option<Kind> {
+        self.remove_held(fh).map(|(k, _)| k)
+    }
+
+    /// Removes `fh` (RELEASE); returns what it was and the path it was open on.
+    pub(crate) fn remove_held(&self, fh: u64) -> Option<(Kind, String)> {
         let mut m = self.slots.lock().expect("handle lock");
         let s = m.by_fh.remove(&fh)?;
         if let Some(v) = m.by_ino.get_mut(&s.ino) {
@@ -206,7 +287,7 @@ impl HandleTable {
             self.closing.fetch_sub(1, Ordering::AcqRel);
         }
         self.count.store(m.by_fh.len(), Ordering::Release);
-        Some(s.kind)
+        Some((s.kind, s.holder.path))
     }
 
     /// Removes every handle (forced unmount); returns the files.

@@ -26,6 +26,9 @@ struct State {
     next: u64,
     /// Chunk index → its fetch (a watch that turns `Some` when the read is done).
     chunks: BTreeMap<u64, watch::Receiver<Fetched>>,
+    /// The whole file as read at open (small files): reads are served from it until the file
+    /// changes through the drive.
+    snapshot: Option<Arc<Vec<u8>>>,
 }
 
 /// How one read is served.
@@ -125,9 +128,26 @@ impl ReadAhead {
         }
     }
 
-    /// Forgets every chunk (the file changed through this handle).
+    /// Forgets every chunk and the snapshot (the file changed through the drive).
     pub fn invalidate(&self) {
-        self.state.lock().expect("ra lock").chunks.clear();
+        let mut st = self.state.lock().expect("ra lock");
+        st.chunks.clear();
+        st.snapshot = None;
+    }
+
+    /// Serves reads from `data`, the whole file, until [`ReadAhead::invalidate`].
+    pub fn set_snapshot(&self, data: Arc<Vec<u8>>) {
+        self.state.lock().expect("ra lock").snapshot = Some(data);
+    }
+
+    /// `size` bytes at `offset` from the snapshot (fewer at its end), if there is one.
+    pub fn from_snapshot(&self, offset: u64, size: u32) -> Option<Served> {
+        let st = self.state.lock().expect("ra lock");
+        let data = st.snapshot.as_ref()?;
+        let len = data.len() as u64;
+        let from = offset.min(len);
+        let to = offset.saturating_add(u64::from(size)).min(len);
+        Some(Served::Slice(data.clone(), from as usize, to as usize))
     }
 
     /// Reads `size` bytes at `offset` (fewer at end of file). `size_hint`: the file's size as
@@ -150,6 +170,10 @@ impl ReadAhead {
     pub fn plan(&self, offset: u64, size: u32, size_hint: u64) -> Plan {
         let end = offset + u64::from(size);
         let mut st = self.state.lock().expect("ra lock");
+        // A fetch that failed (a prefetch refused by another client's lock since released,
+        // say) is asked again by the read that needs it, not reported stale.
+        st.chunks
+            .retain(|_, rx| !matches!(&*rx.borrow(), Some(Err(_))));
         let sequential = offset == st.next || st.chunks.contains_key(&(offset / CHUNK));
         st.next = end;
         if !sequential || size == 0 {

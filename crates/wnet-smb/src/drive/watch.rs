@@ -45,6 +45,10 @@ const FILTER: u32 = notify_filter::FILE_NAME
     | notify_filter::LAST_WRITE;
 /// How often a watch checks for idleness, overdue names and the drive's state.
 const TICK: Duration = Duration::from_millis(100);
+/// How long after a notification the next notify request is sent. The server keeps the
+/// changes that happen meanwhile and answers them all at once: a burst of changes costs one
+/// notification, not one each.
+const REARM_DELAY: Duration = Duration::from_millis(25);
 
 /// What the kernel is told to forget.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,7 +221,8 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
     };
     drop(c);
     let arm = || -> Pending<'_> { Box::pin(handle.watch(FILTER, false, NOTIFY_WAIT)) };
-    let mut pending = arm();
+    let mut pending = Some(arm());
+    let mut rearm_at: Option<tokio::time::Instant> = None;
     // The first listing starts after the notify request was polled (biased order below), so
     // it goes on the wire after it.
     let mut relist_at = Some(tokio::time::Instant::now());
@@ -226,15 +231,21 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let why = loop {
         let timer = relist_at.unwrap_or_else(|| tokio::time::Instant::now() + IDLE);
+        let rearm = rearm_at.unwrap_or_else(|| tokio::time::Instant::now() + IDLE);
         tokio::select! {
             biased;
             _ = stop.notified() => break "stopped",
-            r = &mut pending => {
+            r = async { pending.as_mut().expect("guarded").await }, if pending.is_some() => {
+                pending = None;
+                rearm_at = Some(tokio::time::Instant::now() + REARM_DELAY);
                 let Some(c) = core.upgrade() else { break "drive gone" };
                 if let Step::End(why) = on_notify(&c, dir, r, &mut relist_at) {
                     break why;
                 }
-                pending = arm();
+            }
+            _ = tokio::time::sleep_until(rearm), if rearm_at.is_some() => {
+                rearm_at = None;
+                pending = Some(arm());
             }
             r = async { listing.as_mut().expect("guarded").await }, if listing.is_some() => {
                 listing = None;

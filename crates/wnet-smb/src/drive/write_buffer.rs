@@ -42,6 +42,7 @@ pub struct WriteBuffer {
     error: Arc<StdMutex<Option<wnet_smb2::Error>>>,
     high_water: AtomicU64,
     dirty: AtomicBool,
+    written: AtomicBool,
 }
 
 impl std::fmt::Debug for WriteBuffer {
@@ -63,6 +64,7 @@ impl WriteBuffer {
             error: Arc::new(StdMutex::new(None)),
             high_water: AtomicU64::new(0),
             dirty: AtomicBool::new(false),
+            written: AtomicBool::new(false),
         }
     }
 
@@ -74,6 +76,11 @@ impl WriteBuffer {
     /// After a truncate: the file is now `len` long.
     pub fn set_high_water(&self, len: u64) {
         self.high_water.store(len, Ordering::Release);
+    }
+
+    /// Whether anything was ever written through this buffer.
+    pub fn written(&self) -> bool {
+        self.written.load(Ordering::Acquire)
     }
 
     /// Whether anything was written since the last [`WriteBuffer::take_dirty`].
@@ -93,6 +100,7 @@ impl WriteBuffer {
         let mut st = self.pending.lock().await;
         self.take_error()?;
         self.dirty.store(true, Ordering::Release);
+        self.written.store(true, Ordering::Release);
         self.high_water
             .fetch_max(offset + data.len() as u64, Ordering::AcqRel);
         if st.last_end != Some(offset) {
@@ -131,14 +139,83 @@ impl WriteBuffer {
         Ok(())
     }
 
+    /// Accepts `data` at `offset` now, without waiting, when that only appends to the buffer
+    /// (no SMB write to send, nothing in flight to wait for); `None` when it would wait (use
+    /// [`WriteBuffer::write`]). Errors: an earlier write's failure.
+    pub fn try_write_now(&self, offset: u64, data: &[u8]) -> Option<Result<(), wnet_smb2::Error>> {
+        let mut st = self.pending.try_lock().ok()?;
+        let fits = match &st.pending {
+            Some(p) => st.last_end == Some(offset) && p.data.len() + data.len() < CHUNK,
+            None => data.len() < CHUNK && self.slots.available_permits() == DEPTH as usize,
+        };
+        if !fits {
+            return None;
+        }
+        if let Err(e) = self.take_error() {
+            return Some(Err(e));
+        }
+        self.dirty.store(true, Ordering::Release);
+        self.written.store(true, Ordering::Release);
+        self.high_water
+            .fetch_max(offset + data.len() as u64, Ordering::AcqRel);
+        st.last_end = Some(offset + data.len() as u64);
+        match st.pending.as_mut() {
+            Some(p) => p.data.extend_from_slice(data),
+            None => {
+                st.pending = Some(Pending {
+                    offset,
+                    data: data.to_vec(),
+                })
+            }
+        }
+        Some(Ok(()))
+    }
+
     /// Sends the partial chunk, waits for every write in flight; reports a failure once.
     pub async fn flush(&self) -> Result<(), wnet_smb2::Error> {
         let mut st = self.pending.lock().await;
         if let Some(p) = st.pending.take() {
-            self.dispatch(p).await;
+            if self.slots.available_permits() == DEPTH as usize {
+                // The only write (a small file's whole content, usually): sent from here,
+                // without a task to hand it to and wake up from.
+                self.write_inline(p).await;
+            } else {
+                self.dispatch(p).await;
+            }
         }
         self.drain().await;
         self.take_error()
+    }
+
+    /// One SMB write, awaited here. Dropped before it is answered (the request's deadline),
+    /// it leaves an error for the next flush: the data may not have reached the server.
+    async fn write_inline(&self, p: Pending) {
+        struct Unfinished<'a>(&'a StdMutex<Option<wnet_smb2::Error>>, bool);
+        impl Drop for Unfinished<'_> {
+            fn drop(&mut self) {
+                if !self.1 {
+                    let mut slot = self.0.lock().expect("error lock");
+                    if slot.is_none() {
+                        *slot = Some(wnet_smb2::Error::Disconnected);
+                    }
+                }
+            }
+        }
+        let mut unfinished = Unfinished(&self.error, false);
+        let guard = self.file.read().await;
+        let r = match guard.as_ref() {
+            Some(f) => f.write_at(p.offset, &p.data).await.map(|_| ()),
+            None => Err(wnet_smb2::Error::Disconnected),
+        };
+        drop(guard);
+        unfinished.1 = true;
+        if let Err(e) = r {
+            tracing::warn!(offset = p.offset, len = p.data.len(), error = %e, "buffered write failed");
+            let mut slot = self.error.lock().expect("error lock");
+            if slot.is_none() {
+                *slot = Some(e);
+            }
+        }
     }
 
     /// Waits until nothing is in flight.

@@ -5,5 +5,6 @@ mod drive_failure;
 mod drive_io;
 mod drive_lock;
 mod drive_nonroot;
+mod drive_small;
 mod drive_unmount;
 mod provider;

@@ -1,0 +1,386 @@
+//! The small-file paths: a read-only open of a small file reads it whole in one round trip
+//! (no server handle kept), and a small write is on the server when `close()` returns.
+
+use crate::drive::{Mounted, mount, mount_with, pattern, samba, unique, within_a_second};
+use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::io::AsRawFd;
+use std::time::{Duration, Instant};
+use wnet_smb::drive::DriveTimeouts;
+use wnet_smb::drive::readahead::CHUNK;
+use wnet_smb2::{ClientConfig, CreateOptions, NtStatus, Session, Tree};
+
+/// Files up to this size are read whole at open.
+const SMALL: usize = CHUNK as usize;
+
+/// Another SMB client on the test Samba, and its runtime.
+fn other_client() -> (tokio::runtime::Runtime, Tree) {
+    let s = samba();
+    let (u, p) = s.user();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let t = rt.block_on(async {
+        let sess = Session::connect(ClientConfig::new(s.host(), u, p).port(s.port()))
+            .await
+            .unwrap();
+        sess.tree_connect("rw").await.unwrap()
+    });
+    (rt, t)
+}
+
+/// Whether another client can open `name` with no sharing at all: only if nobody holds a
+/// server handle on it.
+fn opens_exclusively(rt: &tokio::runtime::Runtime, t: &Tree, name: &str) -> bool {
+    rt.block_on(async {
+        let opts = CreateOptions {
+            share_access: 0,
+            ..CreateOptions::read()
+        };
+        match t.create(name, &opts).await {
+            Ok(f) => {
+                f.close().await.unwrap();
+                true
+            }
+            Err(e) => {
+                assert_eq!(e.status(), Some(NtStatus::SHARING_VIOLATION), "{e}");
+                false
+            }
+        }
+    })
+}
+
+#[test]
+fn small_files_read_whole_at_open_match_the_server_bytes_and_hold_no_server_handle() {
+    let m = mount("rw");
+    let (rt, t) = other_client();
+    for (i, n) in [0, 1, 4095, 4096, 4097, SMALL - 1, SMALL, SMALL + 1]
+        .into_iter()
+        .enumerate()
+    {
+        let name = unique("small");
+        let data = pattern(n, 100 + i as u64);
+        put_on_server(&m, &name, &data);
+        // The open's lookup finds the size; the open reads the whole file if it is small.
+        let mut f = fs::File::open(m.path(&name)).unwrap();
+        assert_eq!(
+            opens_exclusively(&rt, &t, &name),
+            n <= SMALL,
+            "size {n}: a server handle is held iff the file is not small"
+        );
+        let mut got = Vec::new();
+        f.read_to_end(&mut got).unwrap();
+        assert!(got == data, "size {n}: read {} bytes, differ", got.len());
+        // Reads anywhere, past the end too.
+        let mut buf = vec![0u8; 10];
+        let at = (n / 2) as u64;
+        let k = f.read_at(&mut buf, at).unwrap();
+        assert_eq!(&buf[..k], &data[n / 2..(n / 2 + 10).min(n)], "size {n}");
+        assert_eq!(f.read_at(&mut buf, n as u64 + 5).unwrap(), 0, "size {n}");
+        drop(f);
+        fs::remove_file(m.disk(&name)).unwrap();
+    }
+}
+
+#[test]
+fn a_small_file_that_grew_after_the_lookup_reads_fully() {
+    let m = mount("rw");
+    for grown in [3000, 300 << 10, 3 << 20] {
+        let name = unique("grown");
+        put_on_server(&m, &name, b"short");
+        // Lookup (the drive learns "5 bytes"), then the file grows on the server.
+        assert_eq!(fs::metadata(m.path(&name)).unwrap().len(), 5);
+        let data = pattern(grown, 7);
+        fs::write(m.disk(&name), &data).unwrap();
+        // O_DIRECT: the kernel asks the drive for everything instead of stopping at the size
+        // its lookup saw, so this reads what the drive's open got.
+        let f = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(m.path(&name))
+            .unwrap();
+        let mut got = vec![0u8; grown + 4096];
+        let mut n = 0;
+        loop {
+            let k = f.read_at(&mut got[n..], n as u64).unwrap();
+            if k == 0 {
+                break;
+            }
+            n += k;
+        }
+        assert_eq!(n, grown, "grew to {grown}");
+        assert!(got[..n] == data[..], "grew to {grown}: bytes differ");
+        drop(f);
+        // And a plain read once the kernel knows the new size.
+        std::thread::sleep(Duration::from_millis(1100));
+        assert!(fs::read(m.path(&name)).unwrap() == data, "grew to {grown}");
+        fs::remove_file(m.disk(&name)).unwrap();
+    }
+}
+
+fn flock(f: &fs::File, op: i32) -> std::io::Result<()> {
+    // SAFETY: flock on a descriptor we own.
+    if unsafe { libc::flock(f.as_raw_fd(), op) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Whether another client's exclusive lock on the first byte of `name` is refused.
+fn locked_for_others(rt: &tokio::runtime::Runtime, t: &Tree, name: &str) -> bool {
+    rt.block_on(async {
+        let f = t.create(name, &CreateOptions::read()).await.unwrap();
+        let r = f.lock(0, 1, true, false).await;
+        if r.is_ok() {
+            f.unlock(0, 1).await.unwrap();
+        }
+        f.close().await.unwrap();
+        match r {
+            Ok(()) => false,
+            Err(e) => {
+                let s = e.status();
+                assert!(
+                    matches!(
+                        s,
+                        Some(NtStatus::LOCK_NOT_GRANTED | NtStatus::FILE_LOCK_CONFLICT)
+                    ),
+                    "{s:?}"
+                );
+                true
+            }
+        }
+    })
+}
+
+#[test]
+fn flock_on_a_small_read_only_open_is_a_lock_other_clients_see() {
+    let m = mount("rw");
+    let (rt, t) = other_client();
+    let name = unique("smallflock");
+    put_on_server(&m, &name, b"tiny");
+    let f = fs::File::open(m.path(&name)).unwrap();
+    assert!(
+        opens_exclusively(&rt, &t, &name),
+        "opened without a server handle"
+    );
+    assert!(!locked_for_others(&rt, &t, &name));
+    flock(&f, libc::LOCK_EX | libc::LOCK_NB).unwrap();
+    assert!(locked_for_others(&rt, &t, &name));
+    // Still reads (from what the open read).
+    let mut buf = [0u8; 4];
+    assert_eq!(f.read_at(&mut buf, 0).unwrap(), 4);
+    assert_eq!(&buf, b"tiny");
+    // A second open file description on the drive conflicts as well.
+    let g = fs::File::open(m.path(&name)).unwrap();
+    let e = flock(&g, libc::LOCK_SH | libc::LOCK_NB).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EWOULDBLOCK));
+    drop(g);
+    flock(&f, libc::LOCK_UN).unwrap();
+    assert!(!locked_for_others(&rt, &t, &name));
+    // Closing the descriptor releases a lock it holds.
+    flock(&f, libc::LOCK_SH | libc::LOCK_NB).unwrap();
+    assert!(locked_for_others(&rt, &t, &name));
+    drop(f);
+    let until = Instant::now() + Duration::from_secs(5);
+    while locked_for_others(&rt, &t, &name) {
+        assert!(
+            Instant::now() < until,
+            "lock not released with the descriptor"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_small_file_another_client_has_locked_still_opens_and_its_flock_conflicts() {
+    let m = mount("rw");
+    let (rt, t) = other_client();
+    let name = unique("lockedbyother");
+    put_on_server(&m, &name, b"guarded");
+    let held = rt.block_on(async {
+        let f = t.create(&name, &CreateOptions::read()).await.unwrap();
+        f.lock(0, u64::MAX, true, false).await.unwrap();
+        f
+    });
+    // The whole-file read at open is refused by the lock; the open itself is not.
+    let f = fs::File::open(m.path(&name)).unwrap();
+    let e = flock(&f, libc::LOCK_SH | libc::LOCK_NB).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EWOULDBLOCK));
+    rt.block_on(held.close()).unwrap();
+    flock(&f, libc::LOCK_SH | libc::LOCK_NB).unwrap();
+    // The read the other client's lock refused at open is asked again now.
+    let mut s = String::new();
+    (&f).read_to_string(&mut s).unwrap();
+    assert_eq!(s, "guarded");
+}
+
+#[test]
+fn a_write_through_another_descriptor_is_seen_by_a_small_read_only_open() {
+    let m = mount("rw");
+    let name = unique("seen");
+    put_on_server(&m, &name, b"aaaaaaaa");
+    let r = fs::File::open(m.path(&name)).unwrap();
+    let mut w = fs::OpenOptions::new()
+        .write(true)
+        .open(m.path(&name))
+        .unwrap();
+    w.write_all(b"bbbb").unwrap();
+    drop(w);
+    // O_DIRECT is not needed: the kernel's pages were dropped by the write; this read comes
+    // to the drive on `r`'s handle, whose snapshot the write made stale.
+    let mut buf = [0u8; 8];
+    assert_eq!(r.read_at(&mut buf, 0).unwrap(), 8);
+    assert_eq!(&buf, b"bbbbaaaa");
+}
+
+#[test]
+fn a_small_write_is_on_the_server_the_moment_close_returns() {
+    let m = mount("rw");
+    for (i, n) in [0, 1, 4096, 100_000, SMALL + 3].into_iter().enumerate() {
+        let data = pattern(n, 40 + i as u64);
+        // A new file (create), then an existing one rewritten (open for writing).
+        let name = unique("written");
+        fs::write(m.path(&name), &data).unwrap();
+        assert!(fs::read(m.disk(&name)).unwrap() == data, "new, size {n}");
+        let again = pattern(n, 90 + i as u64);
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(m.path(&name))
+            .unwrap();
+        f.write_all(&again).unwrap();
+        drop(f);
+        assert!(
+            fs::read(m.disk(&name)).unwrap() == again,
+            "rewritten, size {n}"
+        );
+        // And through the drive, with the size the drive reports.
+        assert_eq!(fs::metadata(m.path(&name)).unwrap().len(), n as u64);
+        assert!(
+            fs::read(m.path(&name)).unwrap() == again,
+            "read back, size {n}"
+        );
+    }
+}
+
+#[test]
+fn a_small_read_only_open_counts_as_open_with_its_pid_until_closed() {
+    let m = mount("rw");
+    let name = unique("counted");
+    put_on_server(&m, &name, b"held open");
+    let (rt, t) = other_client();
+    let f = fs::File::open(m.path(&name)).unwrap();
+    assert!(opens_exclusively(&rt, &t, &name), "the small-file path");
+    let drive = m.drive();
+    assert_eq!(drive.handles().open_count(), 1);
+    let h = drive.handles().holders();
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0].pid, std::process::id());
+    assert_eq!(h[0].path, name);
+    assert!(!h[0].is_dir);
+    drop(f);
+    assert_eq!(drive.settle(Duration::from_secs(2)), 0);
+}
+
+#[test]
+fn fsync_on_a_small_read_only_open_succeeds() {
+    let m = mount("rw");
+    let name = unique("fsyncro");
+    put_on_server(&m, &name, b"x");
+    let f = fs::File::open(m.path(&name)).unwrap();
+    f.sync_all().unwrap();
+    let mut s = String::new();
+    (&f).read_to_string(&mut s).unwrap();
+    assert_eq!(s, "x");
+}
+
+#[test]
+fn a_small_write_the_server_refuses_fails_close() {
+    use std::os::unix::io::IntoRawFd;
+    let m = mount("rw");
+    let (rt, t) = other_client();
+    let name = unique("refused");
+    put_on_server(&m, &name, b"original");
+    let held = rt.block_on(async {
+        let f = t.create(&name, &CreateOptions::read()).await.unwrap();
+        f.lock(0, u64::MAX, true, false).await.unwrap();
+        f
+    });
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .open(m.path(&name))
+        .unwrap();
+    // Buffered: accepted at once.
+    f.write_all(b"changed").unwrap();
+    // close() is where the write reaches the server, and where its refusal is reported.
+    let fd = f.into_raw_fd();
+    // SAFETY: closing the descriptor we own, once.
+    let r = unsafe { libc::close(fd) };
+    assert_eq!(r, -1, "close() reported success for a refused write");
+    rt.block_on(held.close()).unwrap();
+    assert_eq!(fs::read(m.disk(&name)).unwrap(), b"original");
+}
+
+/// Frames (round trips) and requests the server received in `log` from byte `from` on, with
+/// `log level = 1 smb2:10`.
+fn server_traffic(log: &std::path::Path, from: usize) -> (usize, usize, usize) {
+    std::thread::sleep(Duration::from_millis(300));
+    let text = fs::read(log).unwrap();
+    let t = String::from_utf8_lossy(&text[from..]).into_owned();
+    let frames = t.matches("(smbd_smb2_io_handler)").count();
+    let requests = t.matches("smbd_smb2_request_dispatch: opcode[").count();
+    (frames, requests, text.len())
+}
+
+#[test]
+fn reading_a_small_file_costs_one_round_trip_and_writing_one_three() {
+    const N: usize = 20;
+    let samba = wnet_testkit::SambaBuilder::new()
+        .user(wnet_testkit::DEFAULT_USER, wnet_testkit::DEFAULT_PASSWORD)
+        .share(wnet_testkit::Share::new("rw"))
+        .global("log level", "1 smb2:10")
+        .start()
+        .unwrap();
+    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    fs::create_dir(m.path("d")).unwrap();
+    let data = pattern(4096, 1);
+    for i in 0..N {
+        put_on_server(&m, format!("d/r{i}"), &data);
+    }
+    let log = samba.log_dir().join("smbd.log");
+    let (_, _, at) = server_traffic(&log, 0);
+    // The lookup is answered from the watched directory's listing; open+read+close is one
+    // compound.
+    for i in 0..N {
+        assert!(fs::read(m.path(&format!("d/r{i}"))).unwrap() == data);
+    }
+    let (frames, requests, at) = server_traffic(&log, at);
+    eprintln!("reading {N} small files: {frames} frames, {requests} requests");
+    // A few more for the watch (its notify and listing).
+    assert!(frames > 0 && frames <= N + 10, "{frames} frames");
+    assert!(requests <= 6 * N + 15, "{requests} requests");
+    // Create, write (at close), close (at release); the lookup of the new name is answered
+    // from the watched directory's listing.
+    for i in 0..N {
+        fs::write(m.path(&format!("d/w{i}")), &data).unwrap();
+    }
+    let (frames, requests, _) = server_traffic(&log, at);
+    eprintln!("writing {N} small files: {frames} frames, {requests} requests");
+    // A few more for the watch (notifications of our own changes, one listing).
+    assert!(frames > 0 && frames <= 3 * N + 15, "{frames} frames");
+    assert!(requests <= 6 * N + 15, "{requests} requests");
+}
+
+/// Writes `data` as `rel` on the server's disk (someone else's change) and waits until the
+/// drive shows it, which the freshness contract bounds to 1 s.
+fn put_on_server(m: &Mounted, rel: impl AsRef<str>, data: impl AsRef<[u8]>) {
+    let (rel, data) = (rel.as_ref(), data.as_ref());
+    fs::write(m.disk(rel), data).unwrap();
+    within_a_second(|| {
+        let len = fs::metadata(m.path(rel)).ok()?.len();
+        (len == data.len() as u64).then_some(())
+    });
+}
