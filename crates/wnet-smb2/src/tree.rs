@@ -515,45 +515,10 @@ impl Tree {
 
     /// Reads a whole small file (up to `max` bytes) in one round trip (create + read + close).
     pub async fn read_file_small(&self, path: &str, max: u32) -> Result<Vec<u8>> {
-        let max = max.min(self.inner.session.negotiated().max_read);
-        let create = CreateOptions::read().request(&smb_path(path)?);
-        let read = ReadRequest {
-            length: max,
-            offset: 0,
-            file_id: FileId::RELATED,
-            minimum_count: 0,
-        };
-        let close = CloseRequest {
-            flags: 0,
-            file_id: FileId::RELATED,
-        };
-        let (create, read, close) = (&create, &read, &close);
-        self.exec(|ctx| async move {
-            let replies = ctx
-                .live
-                .conn
-                .compound(
-                    vec![
-                        (ctx.msg(create, false), 0),
-                        (ctx.msg(read, true), max as usize),
-                        (ctx.msg(close, true), 0),
-                    ],
-                    ctx.opts(self.data_timeout()),
-                )
-                .await?;
-            let mut it = replies.into_iter();
-            let c = it.next().ok_or(Error::Disconnected)??;
-            check_status(&c)?;
-            let rd = it.next().ok_or(Error::Disconnected)??;
-            let h = crate::msg::Header::decode(&rd)?;
-            if h.status == NtStatus::END_OF_FILE {
-                return Ok(Vec::new());
-            }
-            check_status(&rd)?;
-            let r = ReadResponse::decode(&rd)?;
-            Ok(r.data(&rd).to_vec())
-        })
-        .await
+        let (_, data) = self
+            .read_small_opened(path, &CreateOptions::read(), max)
+            .await?;
+        data
     }
 
     /// Opens `path` with `opts`, reads up to `len` bytes from its start and closes it, in one

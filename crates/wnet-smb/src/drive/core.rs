@@ -38,17 +38,6 @@ pub const SMALL_FILE: u64 = super::readahead::CHUNK;
 /// How much more than the size the lookup saw the small-file open asks for.
 const SMALL_SLACK: u64 = 64 << 10;
 
-/// A read-only open.
-const READ_ONLY: CreateOptions = CreateOptions {
-    access: access::GENERIC_READ,
-    disposition: disposition::OPEN,
-    options: options::NON_DIRECTORY_FILE,
-    share_access: share::ALL,
-    attributes: 0,
-    durable: false,
-    lease: None,
-};
-
 /// How often a disconnected drive asks the server whether it is back.
 const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -709,7 +698,7 @@ impl Core {
         let want = (known.size + SMALL_SLACK).min(max);
         let r = self
             .tree
-            .read_small_opened(path, &READ_ONLY, want as u32)
+            .read_small_opened(path, &CreateOptions::read(), want as u32)
             .await;
         let (opened, data) = self.smb(r)?;
         let Ok(data) = data else {
@@ -739,7 +728,7 @@ impl Core {
         let path = self.handles.path_of(fh).ok_or(Errno::EBADF)?;
         let r = f
             .ensure_server_handle(self.guard(async {
-                let r = self.tree.create(&path, &READ_ONLY).await;
+                let r = self.tree.create(&path, &CreateOptions::read()).await;
                 self.smb(r)
             }))
             .await;
@@ -849,8 +838,16 @@ impl Core {
         if !f.writable {
             return Err(Errno::EBADF);
         }
-        // Every handle on this file drops its read-ahead: a read through another descriptor
-        // must see this write (the kernel's page cache is shared; our chunks are not).
+        self.drop_read_ahead(fh, &f);
+        let r = f.writes.write(offset, data).await;
+        self.smb(r)?;
+        Ok(data.len() as u32)
+    }
+
+    /// Before a write through `fh`: every handle on its file drops its read-ahead, since a
+    /// read through another descriptor must see the write (the kernel's page cache is shared;
+    /// our chunks are not).
+    fn drop_read_ahead(&self, fh: u64, f: &OpenFile) {
         match self.handles.ino_of(fh) {
             Some(ino) => self
                 .handles
@@ -859,9 +856,6 @@ impl Core {
                 .for_each(|s| s.reads.invalidate()),
             None => f.reads.invalidate(),
         }
-        let r = f.writes.write(offset, data).await;
-        self.smb(r)?;
-        Ok(data.len() as u32)
     }
 
     /// WRITE without waiting, on the caller's (FUSE) thread, when it only appends to the
@@ -878,15 +872,7 @@ impl Core {
             return Some(Err(Errno::EBADF));
         }
         let r = f.writes.try_write_now(offset, data)?;
-        // As in [`Core::write`]: every handle on this file drops its read-ahead.
-        match self.handles.ino_of(fh) {
-            Some(ino) => self
-                .handles
-                .files_of(ino)
-                .iter()
-                .for_each(|s| s.reads.invalidate()),
-            None => f.reads.invalidate(),
-        }
+        self.drop_read_ahead(fh, &f);
         Some(self.smb(r).map(|()| data.len() as u32))
     }
 

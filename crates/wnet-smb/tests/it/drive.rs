@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wnet_smb::drive::{Drive, DriveConfig, DriveTimeouts};
-use wnet_smb2::{ClientConfig, Session};
+use wnet_smb2::{ClientConfig, Session, Tree};
 use wnet_testkit::Samba;
 
 /// The default Samba, shared by the drive tests of one run.
@@ -142,6 +142,23 @@ pub fn within_a_second<T>(mut probe: impl FnMut() -> Option<T>) -> T {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Another SMB client on the test Samba, and its runtime.
+pub fn other_client() -> (tokio::runtime::Runtime, Tree) {
+    let s = samba();
+    let (u, p) = s.user();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let t = rt.block_on(async {
+        let sess = Session::connect(ClientConfig::new(s.host(), u, p).port(s.port()))
+            .await
+            .unwrap();
+        sess.tree_connect("rw").await.unwrap()
+    });
+    (rt, t)
 }
 
 /// Runs a shell command; panics with its output unless it succeeds.

@@ -1,14 +1,14 @@
 //! `flock` and POSIX `fcntl` locks on the drive are SMB2 locks on the server: other SMB
 //! clients see them, and theirs are seen on the drive.
 
-use crate::drive::{mount, samba, unique};
+use crate::drive::{mount, other_client, unique};
 use std::fs;
 use std::io::BufRead;
 use std::os::fd::AsRawFd;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
-use wnet_smb2::{ClientConfig, CreateOptions, NtStatus, Session};
+use wnet_smb2::{CreateOptions, NtStatus};
 
 /// Kills and reaps a child when dropped (also when the test fails).
 struct Reaped(std::process::Child);
@@ -64,17 +64,8 @@ fn flock_is_an_smb2_lock_other_clients_see() {
     assert!(!flock_now(&["-n", "-s"], &path));
 
     // Another SMB client: the range is locked on the server.
-    let s = samba();
-    let (u, p) = s.user();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (rt, t) = other_client();
     let status = rt.block_on(async {
-        let sess = Session::connect(ClientConfig::new(s.host(), u, p).port(s.port()))
-            .await
-            .unwrap();
-        let t = sess.tree_connect("rw").await.unwrap();
         let f = t.create(&name, &CreateOptions::read()).await.unwrap();
         let r = f.lock(0, 1, true, false).await;
         let _ = f.close().await;
@@ -151,19 +142,8 @@ struct Other {
 
 impl Other {
     fn open(name: &str) -> Other {
-        let s = samba();
-        let (u, p) = s.user();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let file = rt.block_on(async {
-            let sess = Session::connect(ClientConfig::new(s.host(), u, p).port(s.port()))
-                .await
-                .unwrap();
-            let t = sess.tree_connect("rw").await.unwrap();
-            t.create(name, &CreateOptions::read()).await.unwrap()
-        });
+        let (rt, t) = other_client();
+        let file = rt.block_on(t.create(name, &CreateOptions::read())).unwrap();
         Other { rt, file }
     }
 

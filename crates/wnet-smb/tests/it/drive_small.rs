@@ -1,7 +1,7 @@
 //! The small-file paths: a read-only open of a small file reads it whole in one round trip
 //! (no server handle kept), and a small write is on the server when `close()` returns.
 
-use crate::drive::{Mounted, mount, mount_with, pattern, samba, unique, within_a_second};
+use crate::drive::{Mounted, mount, mount_with, other_client, pattern, unique, within_a_second};
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
@@ -9,27 +9,10 @@ use std::os::unix::io::AsRawFd;
 use std::time::{Duration, Instant};
 use wnet_smb::drive::DriveTimeouts;
 use wnet_smb::drive::readahead::CHUNK;
-use wnet_smb2::{ClientConfig, CreateOptions, NtStatus, Session, Tree};
+use wnet_smb2::{CreateOptions, NtStatus, Tree};
 
 /// Files up to this size are read whole at open.
 const SMALL: usize = CHUNK as usize;
-
-/// Another SMB client on the test Samba, and its runtime.
-fn other_client() -> (tokio::runtime::Runtime, Tree) {
-    let s = samba();
-    let (u, p) = s.user();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let t = rt.block_on(async {
-        let sess = Session::connect(ClientConfig::new(s.host(), u, p).port(s.port()))
-            .await
-            .unwrap();
-        sess.tree_connect("rw").await.unwrap()
-    });
-    (rt, t)
-}
 
 /// Whether another client can open `name` with no sharing at all: only if nobody holds a
 /// server handle on it.
