@@ -7,6 +7,7 @@
 mod fake;
 mod golden;
 
+mod completion;
 mod delete;
 mod json;
 mod list;
