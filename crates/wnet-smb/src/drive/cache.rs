@@ -327,20 +327,25 @@ impl Cache {
         let Some(w) = m.get_mut(&key(dir)) else {
             return false;
         };
-        if stamp.0 != Some(w.epoch) {
-            return false;
-        }
         let k = key(name);
-        let Some(ch) = w.children.as_mut() else {
-            return false;
-        };
-        match answer {
-            Known::Present(attr) => {
+        // Newer than any listing already on its way: that listing must not undo it. (The
+        // epoch itself stays, so concurrent answers asked under it are kept too.)
+        w.touched.insert(k.clone(), w.epoch + 1);
+        let kept = stamp.0 == Some(w.epoch) && w.children.is_some();
+        match (answer, w.children.as_mut()) {
+            (Known::Present(attr), Some(ch)) if kept => {
                 let name = name.to_string();
                 ch.insert(k.clone(), Listed { name, attr });
             }
-            Known::Absent => {
+            (Known::Absent, Some(ch)) if kept => {
                 ch.remove(&k);
+            }
+            _ => {
+                // The kernel is told what the directory's cache does not hold (it is not
+                // complete yet, or the answer may predate a change): the name is asked of
+                // the server until a later listing settles it.
+                w.unknown.insert(k);
+                return false;
             }
         }
         w.unknown.remove(&k);
@@ -661,6 +666,38 @@ mod tests {
         let stamp = c.stamp("d/x");
         assert!(c.put_server("d/x", Known::Present(attr(2)), stamp));
         assert_eq!(c.known("d/x"), Some(Known::Present(attr(2))));
+    }
+
+    #[test]
+    fn a_listing_older_than_a_server_answer_does_not_undo_it() {
+        let c = Cache::default();
+        c.watch_begin("d");
+        let r = c.relist_begin("d").unwrap();
+        c.relist_apply("d", r, &[]);
+        // A listing goes out; a lookup then finds a file someone else just made.
+        let r = c.relist_begin("d").unwrap();
+        assert!(c.put_server("d/new", Known::Present(attr(1)), c.stamp("d/new")));
+        let changed = c.relist_apply("d", r, &[]);
+        assert!(changed.is_empty(), "{changed:?}");
+        assert_eq!(c.known("d/new"), Some(Known::Present(attr(1))));
+        // The next listing decides again.
+        let r = c.relist_begin("d").unwrap();
+        c.relist_apply("d", r, &[]);
+        assert_eq!(c.known("d/new"), Some(Known::Absent));
+    }
+
+    #[test]
+    fn an_answer_before_the_first_listing_is_not_undone_by_it() {
+        let c = Cache::default();
+        c.watch_begin("d");
+        let r = c.relist_begin("d").unwrap();
+        assert!(!c.put_server("d/new", Known::Present(attr(1)), c.stamp("d/new")));
+        c.relist_apply("d", r, &[]);
+        assert_eq!(c.known("d/new"), None, "asked of the server, not Absent");
+        assert_eq!(c.known("d/other"), Some(Known::Absent));
+        let r = c.relist_begin("d").unwrap();
+        c.relist_apply("d", r, &[listed("new", 1)]);
+        assert_eq!(c.known("d/new"), Some(Known::Present(attr(1))));
     }
 
     #[test]

@@ -279,7 +279,12 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
             }
         }
     };
-    drop(listing);
+    // A listing on its way holds a handle of its own: let it finish (and close it) rather
+    // than drop it, or the handle would close in the background, after whatever waited for
+    // this watch to end (an rmdir of the directory would stay pending on the server).
+    if let (Some(l), Some(c)) = (listing, core.upgrade()) {
+        let _ = tokio::time::timeout(c.deadline, l).await;
+    }
     drop(pending);
     if let Some(c) = core.upgrade() {
         // Closing answers the pending notify on the server (STATUS_NOTIFY_CLEANUP).
