@@ -908,7 +908,7 @@ impl Core {
         };
         let r = f.writes.flush().await;
         self.handles.mark_closing(fh);
-        if f.writable {
+        if f.writes.written() {
             // What the cache knew of the file predates these writes.
             let path = self.handles.ino_of(fh).and_then(|i| self.path(i).ok());
             if let Some(path) = path {
@@ -936,16 +936,11 @@ impl Core {
 
     /// RELEASE, first half (on the FUSE thread, before anything can wait): the handle leaves
     /// the table at once. Returns the file whose server handle is to be closed, and its path.
-    /// A file written through it drops what the cache knows of it: its size came from this
-    /// handle until now.
+    /// (What the cache knew of a file written through it was dropped at FLUSH, and is again
+    /// once the close is done: [`Core::release_end`].)
     pub fn release_begin(&self, fh: u64) -> Option<(Arc<OpenFile>, String)> {
         match self.handles.remove_held(fh) {
-            Some((Kind::File(f), path)) => {
-                if f.writes.written() {
-                    self.cache.own_done(&path, None);
-                }
-                Some((f, path))
-            }
+            Some((Kind::File(f), path)) => Some((f, path)),
             _ => None,
         }
     }
