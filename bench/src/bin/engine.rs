@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use wnet_bench::peers::{self, drop_caches, median, sync};
 use wnet_smb2::CreateOptions;
-use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER};
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
 
 const BIG: &str = "big.bin";
 
@@ -118,25 +118,19 @@ fn main() {
         w_ack.push(ack);
         let _ = fs::remove_file(share.join(&name));
 
-        let name = format!("smbclient-r{round}");
-        sync();
-        w_smb.push(peers::smbclient(
-            &samba,
-            "rw",
-            &format!("put {} {name}", src.display()),
+        // One `put` through `client` (plain or signed), checked on the server and removed.
+        let put = |name: String, client: fn(&Samba, &str, &str) -> Duration| {
+            sync();
+            let took = client(&samba, "rw", &format!("put {} {name}", src.display()));
+            assert_eq!(fs::metadata(share.join(&name)).unwrap().len(), size);
+            let _ = fs::remove_file(share.join(&name));
+            took
+        };
+        w_smb.push(put(format!("smbclient-r{round}"), peers::smbclient));
+        w_sig.push(put(
+            format!("smbclient-signed-r{round}"),
+            peers::smbclient_signed,
         ));
-        assert_eq!(fs::metadata(share.join(&name)).unwrap().len(), size);
-        let _ = fs::remove_file(share.join(&name));
-
-        let name = format!("smbclient-signed-r{round}");
-        sync();
-        w_sig.push(peers::smbclient_signed(
-            &samba,
-            "rw",
-            &format!("put {} {name}", src.display()),
-        ));
-        assert_eq!(fs::metadata(share.join(&name)).unwrap().len(), size);
-        let _ = fs::remove_file(share.join(&name));
 
         rw_eng.push(read(false));
         rw_smb.push(get(false));
