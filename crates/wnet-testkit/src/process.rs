@@ -51,7 +51,8 @@ impl Proc {
     /// True while the process exists and has not exited (a zombie counts as gone: it holds no
     /// sockets and runs no code).
     pub(crate) fn is_alive(&self) -> bool {
-        matches!(stat(self.pid), Some(s) if s.start == self.start && s.state != 'Z')
+        // Z (zombie) and X/x (dead, being reaped: shows for an instant) are both gone.
+        matches!(stat(self.pid), Some(s) if s.start == self.start && !matches!(s.state, 'Z' | 'X' | 'x'))
     }
 
     /// Sends `signal` if the process is still this one; false if it is gone.
