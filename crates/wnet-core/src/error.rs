@@ -101,6 +101,12 @@ error_kinds! {
     Retry => ERROR_RETRY,
     /// The user name or password is incorrect (1326).
     LogonFailure => ERROR_LOGON_FAILURE,
+    /// The user has not been authenticated: no usable Kerberos ticket (1244).
+    NotAuthenticated => ERROR_NOT_AUTHENTICATED,
+    /// No logon server (Kerberos KDC) could be reached (1311).
+    NoLogonServers => ERROR_NO_LOGON_SERVERS,
+    /// The clocks of client and server (or KDC) differ too much (1398).
+    TimeSkew => ERROR_TIME_SKEW,
     /// The user name is not valid (2202).
     BadUsername => ERROR_BAD_USERNAME,
     /// The device or remote name is not connected (2250).

@@ -100,6 +100,7 @@ win_errors! {
     ERROR_NO_LOGON_SERVERS = 1311, Some("WN_NOT_VALIDATED"),
         "There are currently no logon servers available to service the logon request.", None;
     ERROR_LOGON_FAILURE = 1326, None, "The user name or password is incorrect.", None;
+    ERROR_TIME_SKEW = 1398, None, "There is a time and/or date difference between the client and server.", None;
     ERROR_CONNECTED_OTHER_PASSWORD = 2108, Some("WN_CONNECTED_OTHER_PASSWORD"),
         "The network connection was made successfully, but the user had to be prompted for a password other than the one originally specified.",
         Some("The network connection was made successfully, but the user had to be prompted for a password other than the one originally specified.");

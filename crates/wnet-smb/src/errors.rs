@@ -34,6 +34,7 @@ pub fn core_error(e: &wnet_smb2::Error, what: &str) -> Error {
         | wnet_smb2::Error::Disconnected
         | wnet_smb2::Error::NotSent => ErrorKind::BadNetPath,
         wnet_smb2::Error::Auth(_) => ErrorKind::LogonFailure,
+        wnet_smb2::Error::Kerberos(k) => kerberos_kind(k.kind),
         wnet_smb2::Error::InvalidInput(_) => ErrorKind::InvalidParameter,
         wnet_smb2::Error::Protocol(_)
         | wnet_smb2::Error::BadSignature
@@ -44,6 +45,22 @@ pub fn core_error(e: &wnet_smb2::Error, what: &str) -> Error {
         err.temporary()
     } else {
         err
+    }
+}
+
+/// Kerberos failures as Windows reports them: no usable ticket is 1244, an unreachable KDC
+/// 1311, clock skew 1398, and refusals of a principal or password 1326. The extended error
+/// (the mapped error's text) carries the library's own words.
+fn kerberos_kind(kind: wnet_smb2::auth::gss::GssErrorKind) -> ErrorKind {
+    use wnet_smb2::auth::gss::GssErrorKind as K;
+    match kind {
+        K::NoCredentials | K::Expired => ErrorKind::NotAuthenticated,
+        K::KdcUnreachable => ErrorKind::NoLogonServers,
+        K::ClockSkew => ErrorKind::TimeSkew,
+        K::ServerPrincipalUnknown | K::ClientPrincipalUnknown | K::BadPassword | K::Other => {
+            ErrorKind::LogonFailure
+        }
+        K::Unavailable => ErrorKind::NetError,
     }
 }
 

@@ -63,6 +63,8 @@ pub struct ClientConfig {
     /// Send an ECHO this often; an unanswered one drops the connection (so a dead server is
     /// noticed while idle). `None`: no keep-alive.
     pub keepalive: Option<Duration>,
+    /// Kerberos: whether to try it, and whose credentials cache.
+    pub kerberos: crate::mechanism::KerberosConfig,
 }
 
 impl ClientConfig {
@@ -83,6 +85,7 @@ impl ClientConfig {
             timeouts: Timeouts::default(),
             reconnect: true,
             keepalive: Some(Duration::from_secs(30)),
+            kerberos: crate::mechanism::KerberosConfig::default(),
         }
     }
 

@@ -33,6 +33,9 @@ pub enum Error {
     Protocol(DecodeError),
     /// Authentication could not be carried out (bad token, unsupported mechanism).
     Auth(String),
+    /// Kerberos failed (no ticket, expired, unknown service principal, clock skew, KDC
+    /// unreachable): the system GSSAPI's words, classified.
+    Kerberos(crate::auth::gss::GssError),
     /// A response failed signature verification, or was unsigned where signing is required.
     BadSignature,
     /// The caller asked for something impossible (bad path, too-large request).
@@ -62,6 +65,7 @@ impl Error {
             Error::Io(_) | Error::Timeout { .. } | Error::Disconnected | Error::NotSent => true,
             Error::Protocol(_)
             | Error::Auth(_)
+            | Error::Kerberos(_)
             | Error::BadSignature
             | Error::InvalidInput(_)
             | Error::HandleLost => false,
@@ -79,6 +83,7 @@ impl std::fmt::Display for Error {
             Error::NotSent => write!(f, "connection lost; the request was not sent"),
             Error::Protocol(e) => write!(f, "{e}"),
             Error::Auth(m) => write!(f, "authentication failed: {m}"),
+            Error::Kerberos(e) => write!(f, "Kerberos: {e}"),
             Error::BadSignature => write!(f, "response signature missing or invalid"),
             Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
             Error::HandleLost => write!(f, "the open handle was lost with the connection"),

@@ -35,6 +35,7 @@
 //! - [`error`]: the engine's error (NT status kept; temporary or permanent).
 //! - [`transport`]: direct TCP framing, `TCP_NODELAY`, one vectored write per message.
 //! - [`auth`]: NTLMv2 inside SPNEGO for SESSION_SETUP.
+//! - [`mechanism`]: Kerberos or NTLMv2: which one a session uses, and why.
 //! - [`crypto`]: key derivation, preauth hash, signing, encryption.
 //! - [`conn`]: the multiplexed connection: MessageIds, credits, deadlines, signing hooks.
 //! - [`security`]: the session keys as the connection's signer and cipher.
@@ -51,6 +52,7 @@ pub mod conn;
 pub mod crypto;
 pub mod error;
 pub mod file;
+pub mod mechanism;
 pub mod msg;
 pub mod rpc;
 pub mod security;
@@ -62,6 +64,7 @@ pub mod tree;
 pub use client::{Client, ClientConfig, Timeouts};
 pub use error::{Error, Result};
 pub use file::File;
+pub use mechanism::{KerberosConfig, Mechanism};
 pub use session::{Authenticator, Session};
 pub use status::NtStatus;
 pub use tree::{CreateOptions, Tree};

@@ -21,7 +21,9 @@ use crate::tree::Tree;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// One GSS-style authentication exchange (NTLM inside SPNEGO).
+/// One GSS-style authentication exchange (NTLM or Kerberos inside SPNEGO).
+///
+/// Its calls may block (Kerberos asks the KDC): the engine runs them on a blocking thread.
 pub trait Authenticator: Send {
     /// The next token to send, given the server's last token: the NEGOTIATE response's
     /// security buffer first, then each SESSION_SETUP response's.
@@ -31,6 +33,11 @@ pub trait Authenticator: Send {
     /// Whether the server's final token (in the SUCCESS response) checks out.
     fn finish(&mut self, _server_token: &[u8]) -> Result<()> {
         Ok(())
+    }
+    /// The mechanism used and who it authenticated (a principal or `DOMAIN\\user`), once
+    /// chosen.
+    fn mechanism(&self) -> Option<(crate::mechanism::Mechanism, String)> {
+        None
     }
 }
 
@@ -65,6 +72,8 @@ pub(crate) struct Live {
     pub(crate) encrypt: bool,
     pub(crate) guest: bool,
     pub(crate) application_key: Option<crate::crypto::Secret<[u8; 16]>>,
+    /// The mechanism and the authenticated name, as the authenticator reported them.
+    pub(crate) mechanism: Option<(crate::mechanism::Mechanism, String)>,
     /// Counts reconnects: trees and handles compare it to know they must be re-established.
     pub(crate) generation: u64,
     /// Some TreeId connected on this session (break acknowledgments need one).
@@ -363,7 +372,7 @@ async fn establish(
     };
     let mut hash = conn_hash;
     let mut session_id = 0u64;
-    let mut token = auth.step(&init_token)?;
+    let mut token = blocking_step(&mut auth, init_token).await?;
     let (final_msg, flags) = loop {
         let req = SessionSetupRequest {
             flags: 0,
@@ -386,12 +395,12 @@ async fn establish(
                 }
                 session_id = h.session_id;
                 let r = SessionSetupResponse::decode(&resp)?;
-                token = auth.step(&r.security_buffer)?;
+                token = blocking_step(&mut auth, r.security_buffer).await?;
             }
             NtStatus::SUCCESS => {
                 session_id = h.session_id;
                 let r = SessionSetupResponse::decode(&resp)?;
-                auth.finish(&r.security_buffer)?;
+                blocking_finish(&mut auth, r.security_buffer).await?;
                 break (resp, r.session_flags);
             }
             status => {
@@ -469,26 +478,59 @@ async fn establish(
         encrypt,
         guest,
         application_key,
+        mechanism: auth.mechanism(),
         generation,
     })
 }
 
+/// Runs one authenticator call on a blocking thread: Kerberos may wait for the KDC, and a
+/// runtime thread must not.
+async fn on_blocking_thread<T: Send + 'static>(
+    auth: &mut Box<dyn Authenticator>,
+    call: impl FnOnce(&mut Box<dyn Authenticator>) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let mut moved = std::mem::replace(auth, Box::new(Taken));
+    let (back, result) = tokio::task::spawn_blocking(move || {
+        let r = call(&mut moved);
+        (moved, r)
+    })
+    .await
+    .map_err(|e| Error::Auth(format!("the authentication thread failed: {e}")))?;
+    *auth = back;
+    result
+}
+
+async fn blocking_step(auth: &mut Box<dyn Authenticator>, token: Vec<u8>) -> Result<Vec<u8>> {
+    on_blocking_thread(auth, move |a| a.step(&token)).await
+}
+
+async fn blocking_finish(auth: &mut Box<dyn Authenticator>, token: Vec<u8>) -> Result<()> {
+    on_blocking_thread(auth, move |a| a.finish(&token)).await
+}
+
+/// Stands in for an authenticator while its call runs elsewhere.
+struct Taken;
+
+impl Authenticator for Taken {
+    fn step(&mut self, _: &[u8]) -> Result<Vec<u8>> {
+        Err(Error::Auth("authenticator in use".into()))
+    }
+    fn session_key(&self) -> Option<Vec<u8>> {
+        None
+    }
+}
+
 impl Session {
-    /// Connects, negotiates and authenticates with NTLMv2 (in SPNEGO) as `cfg.user`
-    /// (anonymous when user and password are empty).
+    /// Connects, negotiates and authenticates as `cfg.user`: with Kerberos when a ticket (from
+    /// `cfg.kerberos.ccache`, or got with the password) can be had and the server takes it,
+    /// else NTLMv2 (anonymous when user and password are empty); see [`crate::mechanism`].
     ///
     /// Errors: transport errors and [`Error::Timeout`] (temporary); a rejected password is
     /// [`Error::Status`] with [`NtStatus::LOGON_FAILURE`].
     pub async fn connect(cfg: ClientConfig) -> Result<Session> {
-        let (user, domain, password) = (cfg.user.clone(), cfg.domain.clone(), cfg.password.clone());
-        let factory: AuthFactory = Arc::new(move || {
-            let creds = crate::auth::ntlm::NtlmCredentials::new(
-                user.clone(),
-                domain.clone(),
-                password.expose().clone(),
-            );
-            Box::new(crate::auth::NtlmAuthenticator::new(creds))
-        });
+        let for_factory = cfg.clone();
+        let factory: AuthFactory =
+            Arc::new(move || Box::new(crate::mechanism::Negotiator::new(&for_factory)));
         Session::connect_with(cfg, factory).await
     }
 
@@ -584,6 +626,13 @@ impl Session {
     /// Whether the server made this a guest/anonymous session.
     pub fn is_guest(&self) -> bool {
         self.live().guest
+    }
+
+    /// The mechanism of the current session and whom it authenticated (`alice@CORP.TEST` for
+    /// Kerberos, `DOMAIN\\user` or `user` for NTLM); `None` for a custom authenticator that does
+    /// not say.
+    pub fn mechanism(&self) -> Option<(crate::mechanism::Mechanism, String)> {
+        self.live().mechanism.clone()
     }
 
     /// The current connection (credit stats, liveness).

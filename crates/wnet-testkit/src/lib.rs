@@ -21,6 +21,7 @@
 //!
 //! # Layout
 //!
+//! * `dc.rs`: [`DomainController`], a real AD domain controller (Samba) for the Kerberos tests.
 //! * `samba.rs`: [`Samba`], a running `smbd` and what tests ask of it (where, who, break it).
 //! * `builder.rs`: [`SambaBuilder`], users, shares and `[global]` options, then `start`.
 //! * `share.rs`: [`Share`], one share: name, read-only or not, options, seeded files.
@@ -34,6 +35,7 @@
 
 mod builder;
 mod config;
+mod dc;
 mod port;
 mod process;
 mod samba;
@@ -43,6 +45,7 @@ mod users;
 mod workdir;
 
 pub use builder::SambaBuilder;
+pub use dc::{DC_PASSWORD, DC_SHARE, DC_USER, DOMAIN, DomainController, REALM};
 pub use port::free_port;
 pub use samba::Samba;
 pub use share::Share;

@@ -166,10 +166,16 @@ pub fn ntlmssp_mech_type_list() -> Vec<u8> {
 /// (`[APPLICATION 0]`, SPNEGO OID) around a `NegTokenInit` that offers
 /// NTLMSSP alone with `ntlm_negotiate` as the optimistic mechToken.
 pub fn init_token(ntlm_negotiate: &[u8]) -> Vec<u8> {
-    let mut init = der::tlv(der::context(0), &ntlmssp_mech_type_list());
+    init_token_for(&[Oid::ntlmssp()], ntlm_negotiate)
+}
+
+/// The first SESSION_SETUP token offering `mechs` (most preferred first), with `mech_token`
+/// (the first mechanism's initial token) as the optimistic mechToken.
+pub fn init_token_for(mechs: &[Oid], mech_token: &[u8]) -> Vec<u8> {
+    let mut init = der::tlv(der::context(0), &mech_type_list(mechs));
     init.extend_from_slice(&der::tlv(
         der::context(2),
-        &der::tlv(der::OCTET_STRING, ntlm_negotiate),
+        &der::tlv(der::OCTET_STRING, mech_token),
     ));
     let neg_token_init = der::tlv(der::context(0), &der::tlv(der::SEQUENCE, &init));
     let mut inner = der::tlv(der::OID, SPNEGO_OID);

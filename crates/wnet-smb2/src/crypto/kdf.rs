@@ -90,9 +90,16 @@ pub fn derive_session_keys(
     cipher: Option<CipherId>,
 ) -> SessionKeys {
     let wide = cipher.is_some_and(|c| c.key_len() == 32);
+    // MS-SMB2 3.3.5.5.3: Session.SessionKey is the first 16 bytes of the GSS key (padded with
+    // zeros if shorter); only the AES-256 cipher keys use the full key (Kerberos gives 32).
+    let full = session_key;
+    let mut first16 = [0u8; 16];
+    let n = full.len().min(16);
+    first16[..n].copy_from_slice(&full[..n]);
+    let session_key = &first16[..];
     let cipher_key = |label: &[u8], context: &[u8]| -> Vec<u8> {
         if wide {
-            smb3kdf::<32>(session_key, label, context).to_vec()
+            smb3kdf::<32>(full, label, context).to_vec()
         } else {
             smb3kdf::<16>(session_key, label, context).to_vec()
         }

@@ -1,0 +1,113 @@
+//! Kerberos against a real AD domain controller (Samba 4 as a DC, NTLM switched off there, so
+//! every session that succeeds was made with Kerberos).
+
+use std::path::PathBuf;
+
+use wnet_smb2::error::Error;
+use wnet_smb2::{ClientConfig, CreateOptions, Mechanism, Session};
+use wnet_testkit::{DC_PASSWORD, DC_SHARE, DC_USER, DomainController, REALM};
+
+/// A fresh ccache file with a ticket for the test user.
+fn ticket(dc: &DomainController, tag: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let cc = dir.path().join(format!("cc.{tag}"));
+    dc.kinit(DC_USER, DC_PASSWORD, &cc).unwrap();
+    (dir, cc)
+}
+
+fn config(dc: &DomainController, user: &str, password: &str) -> ClientConfig {
+    ClientConfig::new(dc.host(), user, password).port(dc.port())
+}
+
+#[tokio::test]
+async fn a_ticket_from_the_callers_ccache_signs_and_encrypts() {
+    let dc = DomainController::shared();
+    let (_dir, cc) = ticket(dc, "sso");
+    for encrypt in [false, true] {
+        let mut cfg = config(dc, "", "");
+        cfg.kerberos.ccache = Some(format!("FILE:{}", cc.display()));
+        cfg.require_encryption = encrypt;
+        let s = Session::connect(cfg).await.unwrap();
+        assert_eq!(
+            s.mechanism(),
+            Some((Mechanism::Kerberos, format!("{DC_USER}@{REALM}")))
+        );
+        assert!(!s.is_guest());
+        assert_eq!(s.is_encrypted(), encrypt);
+        let t = s.tree_connect(DC_SHARE).await.unwrap();
+        let name = format!("krb-{encrypt}.txt");
+        let f = t.create(&name, &CreateOptions::overwrite()).await.unwrap();
+        f.write_at(0, b"signed with the Kerberos key")
+            .await
+            .unwrap();
+        f.close().await.unwrap();
+        assert_eq!(
+            std::fs::read(dc.share_dir(DC_SHARE).join(&name)).unwrap(),
+            b"signed with the Kerberos key"
+        );
+    }
+    assert!(dc.audit_log().contains("[SMB2,krb5]"));
+}
+
+#[tokio::test]
+async fn a_password_gets_a_ticket_when_ntlm_is_off() {
+    let dc = DomainController::shared();
+    for user in [format!("{DC_USER}@{REALM}"), format!("{DC_USER}@wnet.test")] {
+        let mut cfg = config(dc, &user, DC_PASSWORD);
+        // No ccache at all: the ticket must come from the password.
+        cfg.kerberos.ccache = Some("FILE:/nonexistent/wnet-test-ccache".into());
+        let s = Session::connect(cfg).await.unwrap();
+        assert_eq!(
+            s.mechanism().map(|m| m.0),
+            Some(Mechanism::Kerberos),
+            "{user}"
+        );
+        s.tree_connect(DC_SHARE).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_a_kerberos_refusal() {
+    let dc = DomainController::shared();
+    let mut cfg = config(dc, &format!("{DC_USER}@{REALM}"), "not-the-password");
+    cfg.kerberos.ccache = Some("FILE:/nonexistent/wnet-test-ccache".into());
+    let e = Session::connect(cfg).await.unwrap_err();
+    // No ticket could be had, so NTLM was tried, and the DC (NTLM off) refused it.
+    assert!(
+        matches!(
+            e,
+            Error::Status { .. } | Error::Kerberos(_) | Error::Auth(_)
+        ),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn no_ticket_and_no_password_fails_cleanly() {
+    let dc = DomainController::shared();
+    let mut cfg = config(dc, "", "");
+    cfg.kerberos.ccache = Some("FILE:/nonexistent/wnet-test-ccache".into());
+    let started = std::time::Instant::now();
+    let r = async {
+        let s = Session::connect(cfg).await?;
+        s.tree_connect(DC_SHARE).await
+    }
+    .await;
+    assert!(r.is_err(), "an anonymous session must not reach the share");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn an_address_uses_ntlm_even_with_a_ticket() {
+    let dc = DomainController::shared();
+    let (_dir, cc) = ticket(dc, "addr");
+    let mut cfg = ClientConfig::new(dc.address().to_string(), "", "").port(dc.port());
+    cfg.kerberos.ccache = Some(format!("FILE:{}", cc.display()));
+    // NTLM is off on the DC: an address (NTLM only, as on Windows) cannot log in.
+    let r = async {
+        let s = Session::connect(cfg).await?;
+        s.tree_connect(DC_SHARE).await
+    }
+    .await;
+    assert!(r.is_err());
+}
