@@ -15,6 +15,7 @@ pub fn add_z(c: &mut Client, unc: &str) {
         password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
         flags: 0,
         save_credentials: false,
+        ccache: None,
     }));
     assert!(matches!(r, Ok(Reply::Connection(_))), "{r:?}");
 }

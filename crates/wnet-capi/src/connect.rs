@@ -58,6 +58,8 @@ unsafe fn connect_args<C: Unit>(
         password: password.map(Secret::new),
         flags,
         save_credentials: flags & CONNECT_CMD_SAVECRED != 0,
+        // The calling process's tickets, read at each call (a program may set KRB5CCNAME).
+        ccache: wnet_core::CredentialsCache::from_env(),
     })
 }
 

@@ -68,6 +68,7 @@ impl Backend for DaemonBackend {
             password: request.password.clone(),
             flags: request.flags.bits(),
             save_credentials: request.flags.contains(ConnectFlags::CMD_SAVECRED),
+            ccache: wnet_core::CredentialsCache::from_env(),
         };
         match self.call(Request::AddConnection(args))? {
             Reply::Connection(info) => Ok(ConnectOutcome {

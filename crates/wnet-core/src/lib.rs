@@ -7,6 +7,7 @@
 //! - [`error`]: `Error` (kind, permanent/temporary, context, source) and the one mapping to
 //!   `WinError`.
 //! - [`local_name`]: `LocalName`, a device `A:`–`Z:` or `LPT1:`–`LPT9:`.
+//! - [`logon`]: `CredentialsCache` (the caller's `KRB5CCNAME`) and `Logon` (mechanism, principal).
 //! - [`unc`]: `UncPath`, `\\server[@port]\share[\path]`.
 //! - [`flags`]: `ConnectFlags`, the `CONNECT_*` bits.
 //! - [`resource`]: `NetResource` and its scope/type/display-type/usage enumerations.
@@ -19,6 +20,7 @@
 pub mod error;
 pub mod flags;
 pub mod local_name;
+pub mod logon;
 pub mod profile;
 pub mod provider;
 pub mod resource;
@@ -30,6 +32,7 @@ pub mod win_error;
 pub use error::{Error, ErrorKind, ErrorStatus, HOLDER, Result};
 pub use flags::ConnectFlags;
 pub use local_name::LocalName;
+pub use logon::{CredentialsCache, Logon};
 pub use profile::{PROFILE_SCHEMA, Profile, ProfileStore, RememberedConnection, Settings};
 pub use provider::{
     AddConnection, Capabilities, Capability, Connection, ConnectionName, ConnectionStatus,

@@ -152,6 +152,8 @@ pub struct AddConnection {
     /// The `CONNECT_*` flags the provider sees (TEMPORARY, INTERACTIVE, PROMPT, DEFERRED,
     /// REQUIRE_INTEGRITY, REQUIRE_PRIVACY, WRITE_THROUGH_SEMANTICS, ...).
     pub flags: ConnectFlags,
+    /// The caller's Kerberos credentials cache; `None`: the provider's own default.
+    pub ccache: Option<crate::CredentialsCache>,
 }
 
 /// The state of a connection as `net use` shows it.
@@ -181,6 +183,9 @@ pub struct Connection {
     /// Files and directories open on it (its drive's handle table); 0 when unknown.
     #[serde(default)]
     pub open_handles: u64,
+    /// How its session authenticated, when the provider knows.
+    #[serde(default)]
+    pub logon: Option<crate::Logon>,
 }
 
 /// What `WNetCancelConnection2` names: a device or a remote name.

@@ -390,6 +390,7 @@ mod tests {
                 user: "u".into(),
                 provider: self.info.name.clone(),
                 status: ConnectionStatus::Ok,
+                logon: None,
                 open_handles: 0,
             }
         }
@@ -424,6 +425,7 @@ mod tests {
             user: None,
             password: None,
             flags: ConnectFlags::empty(),
+            ccache: None,
         }
     }
 

@@ -81,6 +81,10 @@ pub struct AddConnectionArgs {
     /// Keep the password for restore (`net use /SAVECRED`).
     #[serde(default)]
     pub save_credentials: bool,
+    /// The caller's Kerberos credentials cache (its `KRB5CCNAME`), so a daemon started
+    /// earlier or by another login uses the tickets of whoever asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ccache: Option<wnet_core::CredentialsCache>,
 }
 
 /// Every request the daemon serves.
@@ -200,6 +204,9 @@ pub struct ConnectionInfo {
     pub path: Option<String>,
     /// Open files and directories on it.
     pub opens: u64,
+    /// How the session authenticated (mechanism and principal), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logon: Option<wnet_core::Logon>,
     /// Something the user should know about a connection just made (e.g. why its password
     /// could not be saved); only in the answer to an add connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -377,6 +384,7 @@ mod tests {
             password: Some(Secret::new("hunter2")),
             flags: 0,
             save_credentials: false,
+            ccache: None,
         });
         assert!(!format!("{r:?}").contains("hunter2"));
     }

@@ -77,18 +77,41 @@ impl LiveConnection {
         (self.tree, self.server, result)
     }
 
+    /// How the session authenticated now (a reconnect authenticates again).
+    pub fn logon(&self) -> Option<wnet_core::Logon> {
+        self.tree
+            .session()
+            .mechanism()
+            .map(|(mechanism, principal)| wnet_core::Logon {
+                mechanism: mechanism.to_string(),
+                principal,
+            })
+    }
+
+    /// The user name as `WNetGetUser` reports it: for a Kerberos session the principal as
+    /// `DOMAIN\user` (as Windows does), else the user name the connection was made with.
+    pub fn user_name(&self) -> String {
+        match self.logon() {
+            Some(l) if l.mechanism == wnet_smb2::Mechanism::Kerberos.to_string() => {
+                l.windows_user()
+            }
+            _ => self.user.clone(),
+        }
+    }
+
     /// The connection as a provider reports it.
     pub fn describe(&self, provider: &str) -> Connection {
         Connection {
             local: self.local,
             remote: self.remote.clone(),
-            user: self.user.clone(),
+            user: self.user_name(),
             provider: provider.to_owned(),
             status: match self.drive.state() {
                 DriveState::Connected => ConnectionStatus::Ok,
                 _ => ConnectionStatus::Disconnected,
             },
             open_handles: self.drive.handles().open_count() as u64,
+            logon: self.logon(),
         }
     }
 }

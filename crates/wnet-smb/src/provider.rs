@@ -168,6 +168,7 @@ impl SmbProvider {
             password: request.password.clone().unwrap_or_else(|| Secret::new("")),
             require_signing: request.flags.contains(ConnectFlags::REQUIRE_INTEGRITY),
             require_encryption: request.flags.contains(ConnectFlags::REQUIRE_PRIVACY),
+            ccache: request.ccache.clone(),
         };
         let session = self
             .pool
@@ -516,12 +517,12 @@ impl NetworkProvider for SmbProvider {
         };
         let table = self.table();
         if let Some(c) = table.get(&key) {
-            return Ok(c.user.clone());
+            return Ok(c.user_name());
         }
         if let ConnectionName::Remote(r) = name {
             // A remote name also answers for a device connected to it.
             if let Some(c) = table.iter().find(|c| c.remote.same_share(r)) {
-                return Ok(c.user.clone());
+                return Ok(c.user_name());
             }
         }
         Err(not_connected(name))

@@ -19,6 +19,8 @@ pub struct Credentials {
     pub require_signing: bool,
     /// Encrypt the session (`CONNECT_REQUIRE_PRIVACY`).
     pub require_encryption: bool,
+    /// The caller's Kerberos credentials cache (`None`: the process's default).
+    pub ccache: Option<wnet_core::CredentialsCache>,
 }
 
 impl Credentials {
@@ -196,6 +198,7 @@ async fn connect(
     // to sign with), so a guest share needs CONNECT_REQUIRE_INTEGRITY off, as on Windows.
     cfg.require_signing = creds.require_signing;
     cfg.timeouts = timeouts;
+    cfg.kerberos.ccache = creds.ccache.as_ref().map(|c| c.as_str().to_owned());
     let what = format!("connecting to {}:{}", server.host, server.port);
     Session::connect(cfg)
         .await
@@ -213,6 +216,7 @@ mod tests {
             password: Secret::new(""),
             require_signing: false,
             require_encryption: false,
+            ccache: None,
         };
         assert_eq!(c(r"DOM\alice").split_user(), ("DOM".into(), "alice".into()));
         assert_eq!(

@@ -231,6 +231,7 @@ impl Daemon {
                     password.clone()
                 },
                 flags,
+                ccache: args.ccache.clone(),
             };
             match self.connect_one(request, args.provider.as_deref(), args.save_credentials) {
                 // Taken meanwhile by another request: `*` moves on to the next free letter.
@@ -380,6 +381,7 @@ impl Daemon {
             persistent,
             path: path.map(|p| p.display().to_string()),
             opens,
+            logon: c.logon,
             notice: None,
         }
     }
@@ -663,6 +665,8 @@ impl Daemon {
             // A password saved with /SAVECRED, else none (a guest share needs none).
             password: crate::credentials::lookup(&entry.remote_path, &user),
             flags: ConnectFlags::from_bits(entry.connect_flags).unwrap_or_default(),
+            // Restore uses the daemon's own environment (its login's tickets).
+            ccache: None,
         };
         let result = self
             .router
@@ -697,6 +701,7 @@ impl Daemon {
                 user: Some(c.user.clone()).filter(|u| !u.is_empty()),
                 password: None,
                 flags: ConnectFlags::empty(),
+                ccache: None,
             };
             let entry = self.remembered_entry(&c, &request, request.resource_type);
             self.profile.remember(l, entry)
@@ -733,6 +738,7 @@ impl Daemon {
                     persistent: true,
                     path: None,
                     opens: 0,
+                    logon: None,
                     notice: None,
                 });
             }

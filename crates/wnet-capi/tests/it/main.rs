@@ -6,6 +6,7 @@ mod enumeration;
 mod every_export;
 mod exports;
 mod header;
+mod kerberos;
 mod names;
 mod resources;
 mod restart;

@@ -87,6 +87,7 @@ fn seed_against_samba_refuses_while_a_file_is_open_then_cancels() {
             password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
             flags: 1, // CONNECT_UPDATE_PROFILE
             save_credentials: false,
+            ccache: None,
         }))
         .unwrap();
     assert!(env.remembered("Z:"));

@@ -30,6 +30,12 @@ pub struct JsonConnection {
     pub path: Option<String>,
     /// Open files and directories.
     pub opens: u64,
+    /// `"Kerberos"` or `"NTLMv2"`: how the session authenticated (absent when unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<String>,
+    /// Who it authenticated: a Kerberos principal or the NTLM user (absent when unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
 }
 
 impl From<&ConnectionEntry> for JsonConnection {
@@ -43,6 +49,8 @@ impl From<&ConnectionEntry> for JsonConnection {
             persistent: e.persistent,
             path: e.path.clone(),
             opens: e.opens,
+            mechanism: e.logon.as_ref().map(|l| l.mechanism.clone()),
+            principal: e.logon.as_ref().map(|l| l.principal.clone()),
         }
     }
 }

@@ -86,6 +86,7 @@ mod tests {
             persistent: false,
             path: None,
             opens: 0,
+            logon: None,
             notice: None,
         }
     }

@@ -37,6 +37,13 @@ pub fn render(report: &StatusReport) -> String {
         line(&mut out, "Status", super::status_text(c.status));
         line(&mut out, "Server", c.remote.server());
         line(&mut out, "User", &c.user);
+        if let Some(logon) = &c.logon {
+            line(
+                &mut out,
+                "Logon",
+                &format!("{} as {}", logon.mechanism, logon.principal),
+            );
+        }
         line(
             &mut out,
             "Persistent",

@@ -9,6 +9,8 @@ use wnet_proto::Paths;
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
 use wnetd::BackgroundDaemon;
 
+mod kerberos;
+
 struct World {
     samba: Samba,
     daemon: BackgroundDaemon,

@@ -34,6 +34,7 @@ pub fn entry(
             }
         }),
         opens: 0,
+        logon: None,
         notice: None,
     }
 }

@@ -50,6 +50,7 @@ impl Fixture {
             user: Some(user.into()),
             password: Some(Secret::new(password)),
             flags: ConnectFlags::empty(),
+            ccache: None,
         }
     }
 
@@ -284,6 +285,7 @@ fn a_guest_share_needs_no_credentials_unless_integrity_is_required() {
         user: None,
         password: None,
         flags: ConnectFlags::REQUIRE_INTEGRITY,
+        ccache: None,
     };
     let e = provider.add_connection(&request).unwrap_err();
     assert_eq!(

@@ -52,6 +52,7 @@ impl World {
             password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
             flags,
             save_credentials: false,
+            ccache: None,
         }));
         assert!(matches!(r, Ok(Reply::Connection(_))), "{r:?}");
     }
@@ -232,6 +233,7 @@ fn p4_update_profile_and_flags_zero() {
             password: None,
             flags,
             save_credentials: false,
+            ccache: None,
         }));
         assert!(matches!(r, Ok(Reply::Connection(_))), "{r:?}");
     };

@@ -44,6 +44,7 @@ fn connect(c: &mut Client, device: &str, unc: &str, user: Option<&str>, password
             password: password.map(wnet_core::Secret::new),
             flags: wnet_core::ConnectFlags::UPDATE_PROFILE.bits(),
             save_credentials: false,
+            ccache: None,
         }))
         .unwrap_or_else(|e| panic!("connecting {device} to {unc}: {e}"));
     assert!(matches!(reply, Reply::Connection(_)), "{reply:?}");

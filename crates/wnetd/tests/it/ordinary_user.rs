@@ -49,6 +49,7 @@ fn user_flow() {
             password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
             flags: 0,
             save_credentials: false,
+            ccache: None,
         }))
         .unwrap();
     assert!(matches!(reply, Reply::Connection(_)));

@@ -189,6 +189,7 @@ fn add(local: Option<&str>, remote: &str, resource_type: u32, flags: u32) -> Req
         password: None,
         flags,
         save_credentials: false,
+        ccache: None,
     })
 }
 

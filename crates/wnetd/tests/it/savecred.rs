@@ -27,6 +27,7 @@ fn connect(c: &mut Client, device: &str, unc: &str, save: bool) -> wnet_proto::C
             password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
             flags: wnet_core::ConnectFlags::UPDATE_PROFILE.bits(),
             save_credentials: save,
+            ccache: None,
         }))
         .unwrap()
     {

@@ -57,6 +57,7 @@ fn thirty_two_clients_for_thirty_seconds() {
                                 password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
                                 flags: wnet_core::ConnectFlags::UPDATE_PROFILE.bits(),
                                 save_credentials: false,
+                                ccache: None,
                             })),
                             1 => c.call(&Request::CancelConnection {
                                 name: letter.into(),

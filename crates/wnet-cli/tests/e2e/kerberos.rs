@@ -1,0 +1,122 @@
+//! `wnet use` in a Windows domain: single sign-on with the caller's Kerberos ticket, against
+//! a real AD domain controller (NTLM is off there, so whatever connects used Kerberos).
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use wnet_proto::Paths;
+use wnet_testkit::{DC_PASSWORD, DC_SHARE, DC_USER, DomainController, REALM};
+use wnetd::BackgroundDaemon;
+
+use super::{expect, mounted};
+
+/// The daemon is started first; the user runs `kinit` afterwards, in a cache of their own
+/// that the daemon's environment does not name: the request must carry it.
+struct Domain {
+    dc: &'static DomainController,
+    daemon: BackgroundDaemon,
+    dir: tempfile::TempDir,
+}
+
+impl Domain {
+    fn new() -> Domain {
+        let dc = DomainController::shared();
+        let dir = tempfile::tempdir().unwrap();
+        let daemon = BackgroundDaemon::start(Paths::under(dir.path())).unwrap();
+        Domain { dc, daemon, dir }
+    }
+
+    fn kinit(&self, tag: &str) -> PathBuf {
+        let cc = self.dir.path().join(format!("krb5cc_{tag}"));
+        self.dc.kinit(DC_USER, DC_PASSWORD, &cc).unwrap();
+        cc
+    }
+
+    fn wnet(&self, ccache: Option<&PathBuf>, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wnet"));
+        cmd.args(args)
+            .envs(self.daemon.paths().env())
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
+            .env("WNETD", "/nonexistent/the-daemon-is-already-running")
+            .env("KRB5_CONFIG", self.dc.krb5_config())
+            .stdin(Stdio::null());
+        match ccache {
+            Some(cc) => cmd.env("KRB5CCNAME", format!("FILE:{}", cc.display())),
+            None => cmd.env("KRB5CCNAME", "FILE:/nonexistent/wnet-no-ticket"),
+        };
+        cmd.output().unwrap()
+    }
+
+    fn unc(&self) -> String {
+        self.dc.unc(DC_SHARE)
+    }
+}
+
+#[test]
+fn kinit_then_use_maps_the_share_with_the_callers_ticket() {
+    let d = Domain::new();
+    let cc = d.kinit("sso");
+    let out = d.wnet(Some(&cc), &["use", "K:", &d.unc()]);
+    expect(&out, "The command completed successfully.\n\n", "", 0);
+
+    let drive = d.daemon.paths().drive_root.join("K");
+    assert!(mounted(&drive));
+    std::fs::write(drive.join("from-kerberos.txt"), b"single sign-on").unwrap();
+    assert_eq!(
+        std::fs::read(d.dc.share_dir(DC_SHARE).join("from-kerberos.txt")).unwrap(),
+        b"single sign-on"
+    );
+
+    let status = d.wnet(Some(&cc), &["status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains(&format!(
+            "Logon             Kerberos as {DC_USER}@{REALM}\n"
+        )),
+        "{text}"
+    );
+    let json = d.wnet(Some(&cc), &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["connections"][0]["mechanism"], "Kerberos");
+    assert_eq!(
+        v["connections"][0]["principal"],
+        format!("{DC_USER}@{REALM}")
+    );
+
+    let out = d.wnet(Some(&cc), &["use", "K:", "/delete"]);
+    expect(&out, "K: was deleted successfully.\n\n", "", 0);
+    assert!(!mounted(&drive));
+    assert!(d.dc.audit_log().contains("[SMB2,krb5]"));
+}
+
+#[test]
+fn without_a_ticket_or_password_the_map_fails_cleanly() {
+    let d = Domain::new();
+    let started = std::time::Instant::now();
+    let out = d.wnet(None, &["use", "L:", &d.unc()]);
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    // No ticket could be had, so NTLM was tried (the server offers it) and the DC, where
+    // NTLM is off, refused the logon: 1326, as the server answers.
+    assert!(err.starts_with("System error 1326 has occurred."), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    assert!(!mounted(&d.daemon.paths().drive_root.join("L")));
+}
+
+#[test]
+fn a_password_gets_a_ticket_with_ntlm_off() {
+    let d = Domain::new();
+    let out = d.wnet(
+        None,
+        &[
+            "use",
+            "M:",
+            &d.unc(),
+            DC_PASSWORD,
+            &format!("/USER:{DC_USER}@{REALM}"),
+        ],
+    );
+    expect(&out, "The command completed successfully.\n\n", "", 0);
+    let out = d.wnet(None, &["use", "M:", "/delete"]);
+    expect(&out, "M: was deleted successfully.\n\n", "", 0);
+}
