@@ -12,7 +12,7 @@
 
 use std::net::IpAddr;
 
-use crate::auth::gss::{self, Context, Credentials, GssError};
+use crate::auth::gss::{self, Context, Credentials, GssError, GssErrorKind};
 use crate::auth::kerberos::{KerberosAuthenticator, KerberosError, is_kerberos};
 use crate::auth::ntlm::NtlmCredentials;
 use crate::auth::{NtlmAuthenticator, spnego};
@@ -77,6 +77,8 @@ pub fn principal_for(user: &str, domain: &str) -> String {
 pub(crate) struct Negotiator {
     cfg: NegotiatorConfig,
     chosen: Option<Chosen>,
+    /// Why Kerberos could not be used, when NTLM stands in.
+    kerberos_failure: Option<GssError>,
 }
 
 struct NegotiatorConfig {
@@ -103,6 +105,7 @@ impl Negotiator {
                 kerberos: cfg.kerberos.clone(),
             },
             chosen: None,
+            kerberos_failure: None,
         }
     }
 
@@ -160,6 +163,12 @@ impl Negotiator {
             Ok(None) => self.start_ntlm(server_token),
             Err(e) if offers_ntlm => {
                 tracing::debug!(host = %self.cfg.host, "no Kerberos credentials ({e}); using NTLM");
+                if !matches!(
+                    e.kind,
+                    GssErrorKind::NoCredentials | GssErrorKind::Unavailable
+                ) {
+                    self.kerberos_failure = Some(e);
+                }
                 self.start_ntlm(server_token)
             }
             Err(e) => Err(Error::Kerberos(e)),
@@ -208,6 +217,10 @@ impl Authenticator for Negotiator {
                 .finish(server_token)
                 .map_err(|e| Error::Auth(e.to_string())),
         }
+    }
+
+    fn fallback_reason(&self) -> Option<GssError> {
+        self.kerberos_failure.clone()
     }
 
     fn mechanism(&self) -> Option<(Mechanism, String)> {

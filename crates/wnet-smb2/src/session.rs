@@ -39,6 +39,19 @@ pub trait Authenticator: Send {
     fn mechanism(&self) -> Option<(crate::mechanism::Mechanism, String)> {
         None
     }
+    /// Why Kerberos was not used, when NTLM stands in for it after a Kerberos failure that is
+    /// more telling than NTLM's refusal would be (not for "no ticket at all").
+    fn fallback_reason(&self) -> Option<crate::auth::gss::GssError> {
+        None
+    }
+}
+
+/// Statuses by which a server refuses a logon (where a Kerberos reason explains more).
+fn refused_logon(status: NtStatus) -> bool {
+    matches!(
+        status,
+        NtStatus::LOGON_FAILURE | NtStatus::ACCESS_DENIED | NtStatus(0xC000_0418) // NTLM_BLOCKED
+    )
 }
 
 /// What NEGOTIATE settled for the connection.
@@ -404,9 +417,15 @@ async fn establish(
                 break (resp, r.session_flags);
             }
             status => {
-                return Err(Error::Status {
+                let refused = Error::Status {
                     status,
                     command: Command::SessionSetup,
+                };
+                // A refused NTLM fallback after Kerberos failed for a reason the user can fix
+                // (KDC unreachable, clock skew, wrong password...): that reason is the answer.
+                return Err(match auth.fallback_reason() {
+                    Some(k) if refused_logon(status) => Error::Kerberos(k),
+                    _ => refused,
                 });
             }
         }

@@ -328,7 +328,7 @@ fn classify(major: OmUint32, minor: OmUint32) -> GssErrorKind {
         24 | 31 => return GssErrorKind::BadPassword,      // PREAUTH_FAILED, AP_ERR_BAD_INTEGRITY
         32 => return GssErrorKind::Expired,               // AP_ERR_TKT_EXPIRED
         37 => return GssErrorKind::ClockSkew,             // AP_ERR_SKEW
-        156 => return GssErrorKind::KdcUnreachable,       // KRB5_KDC_UNREACH
+        154 | 156 => return GssErrorKind::KdcUnreachable, // REALM_UNKNOWN, KDC_UNREACH
         141 | 195 | 196 => return GssErrorKind::NoCredentials, // CC_NOTFOUND, FCC_NOFILE, ..
         _ => {}
     }

@@ -111,3 +111,21 @@ async fn an_address_uses_ntlm_even_with_a_ticket() {
     .await;
     assert!(r.is_err());
 }
+
+#[tokio::test]
+async fn a_realm_without_a_kdc_is_named_as_the_reason() {
+    let dc = DomainController::shared();
+    // No KDC is known for this realm: no ticket can be had, NTLM stands in, the DC (NTLM
+    // off) refuses it, and the answer names the Kerberos cause rather than a bad password.
+    let mut cfg = config(dc, &format!("{DC_USER}@NOWHERE.INVALID"), DC_PASSWORD);
+    cfg.kerberos.ccache = Some("FILE:/nonexistent/wnet-test-ccache".into());
+    let e = Session::connect(cfg).await.unwrap_err();
+    match e {
+        Error::Kerberos(k) => assert_eq!(
+            k.kind,
+            wnet_smb2::auth::gss::GssErrorKind::KdcUnreachable,
+            "{k}"
+        ),
+        other => panic!("{other}"),
+    }
+}
