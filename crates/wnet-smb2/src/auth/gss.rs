@@ -3,7 +3,7 @@
 //! Kerberos is not re-implemented here: the system library reads every credentials-cache type
 //! (FILE, DIR, KEYRING, KCM), honours `krb5.conf` and renews tickets. It is loaded with
 //! `dlopen` on first use, so wnet builds without krb5's headers and runs without the library
-//! (Kerberos is then unavailable and NTLM is used). See `docs/adr/0004-kerberos.md`.
+//! (Kerberos is then unavailable and NTLM is used). See `docs/adr/0005-kerberos.md`.
 //!
 //! Only the handful of calls a client needs are declared: acquire credentials (from a named
 //! ccache, or from a password), one context loop, the session key, names and status texts.
