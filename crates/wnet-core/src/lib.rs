@@ -8,6 +8,7 @@
 //!   `WinError`.
 //! - [`local_name`]: `LocalName`, a device `A:`–`Z:` or `LPT1:`–`LPT9:`.
 //! - [`unc`]: `UncPath`, `\\server[@port]\share[\path]`.
+//! - [`smb_url`]: `smb://[domain;][user@]host[:port]/share[/path]`, translated to a UNC.
 //! - [`flags`]: `ConnectFlags`, the `CONNECT_*` bits.
 //! - [`resource`]: `NetResource` and its scope/type/display-type/usage enumerations.
 //! - [`secret`]: `Secret`, a password that never shows in logs.
@@ -24,6 +25,7 @@ pub mod provider;
 pub mod resource;
 pub mod router;
 pub mod secret;
+pub mod smb_url;
 pub mod unc;
 pub mod win_error;
 
