@@ -176,6 +176,19 @@ impl UncPath {
         }
     }
 
+    /// Where a deviceless connection to this share is mounted, relative to the drive root:
+    /// `UNC/<server>[@<port>]/<share>`, lower-case, since server and share compare
+    /// case-insensitively (every spelling of one share names one directory). The provider
+    /// mounts there and the daemon reports it: this is the one place the path is built.
+    pub fn deviceless_dir(&self) -> std::path::PathBuf {
+        let (server, port, share) = self.key();
+        let server = match port {
+            Some(p) => format!("{server}@{p}"),
+            None => server,
+        };
+        ["UNC", &server, &share].iter().collect()
+    }
+
     /// `(server, port, share)` folded for case-insensitive comparison.
     fn key(&self) -> (String, Option<u16>, String) {
         (
@@ -484,6 +497,17 @@ mod tests {
         }
         assert_eq!(code("smb://s/x%00y"), 87);
         assert_eq!(code(&format!("smb://s/x/{}", "a".repeat(MAX_PATH))), 87);
+    }
+
+    #[test]
+    fn deviceless_dir_is_lower_case_with_the_port() {
+        let u = UncPath::parse(r"\\Files.Example@4455\Team\Dir").unwrap();
+        assert_eq!(
+            u.deviceless_dir(),
+            std::path::Path::new("UNC/files.example@4455/team")
+        );
+        let plain = UncPath::parse(r"\\SRV\X").unwrap();
+        assert_eq!(plain.deviceless_dir(), std::path::Path::new("UNC/srv/x"));
     }
 
     fn code_of(r: Result<UncPath, Error>) -> u32 {

@@ -365,13 +365,7 @@ impl Daemon {
             Some(l) => l
                 .drive_letter()
                 .map(|d| self.paths.drive_root.join(d.to_string())),
-            None => Some(
-                self.paths
-                    .drive_root
-                    .join("UNC")
-                    .join(c.remote.server())
-                    .join(c.remote.share()),
-            ),
+            None => Some(self.paths.drive_root.join(c.remote.deviceless_dir())),
         };
         ConnectionInfo {
             status: c.status,

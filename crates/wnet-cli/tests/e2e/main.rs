@@ -11,6 +11,7 @@ use wnetd::BackgroundDaemon;
 
 mod docs_examples;
 mod shell;
+mod tools_report;
 
 struct World {
     samba: Samba,

@@ -96,6 +96,13 @@ fn as_the_user(dir: &Path) {
     // Mount, use, refuse a busy unmount, unmount.
     let drive = mount();
     assert!(is_mounted(&mnt));
+    // fusermount3 gives it the type fuse.wnet too.
+    let fstype = Command::new("findmnt")
+        .args(["-n", "-o", "FSTYPE"])
+        .arg(&mnt)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&fstype.stdout).trim(), "fuse.wnet");
     let f = unique("user");
     std::fs::write(mnt.join(&f), b"as a user").unwrap();
     assert_eq!(std::fs::read(mnt.join(&f)).unwrap(), b"as a user");
