@@ -99,7 +99,7 @@ pub fn run(
         Ok(command) => command,
         Err(ArgsError::Usage(topic)) => {
             console.err(&usage::usage(topic));
-            console.err(shell_hints::after_usage(line).unwrap_or_default());
+            console.err(&shell_hints::after_usage(line));
             return EXIT_ERROR;
         }
         Err(ArgsError::Invalid(error)) => {

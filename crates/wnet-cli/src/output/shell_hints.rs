@@ -3,10 +3,11 @@
 //! and the exit code stay net.exe's.
 //!
 //! - An unquoted `\\server\share` reaches us as `\servershare`: a remote name that is refused
-//!   (67) and starts with one backslash, or has no separator at all, gets [`QUOTE_THE_PATH`].
+//!   (67) and starts with one backslash, or has no separator at all, gets [`QUOTE_THE_PATH`];
+//!   so does a usage error whose remote name (or what stands in its place) starts with one.
 //! - An unquoted `*` (prompt for the password) is replaced by the names of the files in the
 //!   current directory: a usage error with two or more such names after the remote name gets
-//!   [`QUOTE_THE_STAR`].
+//!   [`QUOTE_THE_STAR`]. The README's first example pasted unquoted gets both.
 //!
 //! Neither fires on a line that is correct: the first needs a refused remote name that is not
 //! a UNC, the second a usage error.
@@ -58,22 +59,40 @@ pub fn after_error(args: &[String], error: &Error) -> Option<&'static str> {
         .then_some(QUOTE_THE_PATH)
 }
 
-/// The hint to print after a usage error of `args` (the whole line, without the program name).
-pub fn after_usage(args: &[String]) -> Option<&'static str> {
-    let (command, tokens) = positionals(args)?;
+/// The hints to print after a usage error of `args` (the whole line, without the program
+/// name), in order; empty when the line does not look mangled by the shell.
+pub fn after_usage(args: &[String]) -> String {
+    let Some((command, tokens)) = positionals(args) else {
+        return String::new();
+    };
+    let consumed = |t: &&&str| t.starts_with('\\') && !positional::is_remote(t);
+    let mut hints = String::new();
     match command.as_str() {
-        "view" => tokens
-            .first()
-            .filter(|t| t.starts_with('\\') && !positional::is_remote(t))
-            .map(|_| QUOTE_THE_PATH),
+        "view" if tokens.first().filter(consumed).is_some() => hints.push_str(QUOTE_THE_PATH),
         "use" => {
-            let at = tokens.iter().position(|t| positional::is_remote(t))?;
+            // The remote name: a UNC or URL, else what bash left of one in its place.
+            let slot = tokens
+                .iter()
+                .position(|t| positional::is_remote(t))
+                .or_else(|| {
+                    let at = usize::from(tokens.first().is_some_and(|t| positional::is_device(t)));
+                    tokens.get(at).filter(consumed).map(|_| at)
+                });
+            let Some(at) = slot else {
+                return hints;
+            };
+            if consumed(&&tokens[at]) {
+                hints.push_str(QUOTE_THE_PATH);
+            }
             let after = &tokens[at + 1..];
             let in_cwd = |t: &&str| !t.contains('/') && Path::new(t).symlink_metadata().is_ok();
-            (after.len() >= 2 && after.iter().all(in_cwd)).then_some(QUOTE_THE_STAR)
+            if after.len() >= 2 && after.iter().all(in_cwd) {
+                hints.push_str(QUOTE_THE_STAR);
+            }
         }
-        _ => None,
+        _ => {}
     }
+    hints
 }
 
 #[cfg(test)]
@@ -109,25 +128,27 @@ mod tests {
         }
         let other = Error::new(ErrorKind::BadDevice, "x");
         assert_eq!(after_error(&line(r"use Z: \srvshare"), &other), None);
-        assert_eq!(
-            after_usage(&line(r"view \fileserver")),
-            Some(QUOTE_THE_PATH)
-        );
-        assert_eq!(after_usage(&line(r"view \\fileserver x")), None);
+        assert_eq!(after_usage(&line(r"view \fileserver")), QUOTE_THE_PATH);
+        assert_eq!(after_usage(&line(r"view \\fileserver x")), "");
     }
 
     #[test]
     fn expanded_star_needs_files_of_the_cwd() {
         // The test runs in the crate's directory, which holds these.
         let l = line(r"use Z: \\srv\share Cargo.toml src /USER:alice");
-        assert_eq!(after_usage(&l), Some(QUOTE_THE_STAR));
+        assert_eq!(after_usage(&l), QUOTE_THE_STAR);
+        // The README's first example pasted as is: both.
+        let l = line(r"use Z: \srvshare Cargo.toml src /USER:alice");
+        assert_eq!(after_usage(&l), format!("{QUOTE_THE_PATH}{QUOTE_THE_STAR}"));
+        let l = line(r"use \srvshare Cargo.toml src");
+        assert_eq!(after_usage(&l), format!("{QUOTE_THE_PATH}{QUOTE_THE_STAR}"));
         for l in [
             r"use Z: \\srv\share Cargo.toml no-such-file",
             r"use Z: \\srv\share a b c",
             r"use Z: Cargo.toml src \\srv\share",
             r"use Z: \\srv\share src/lib.rs Cargo.toml",
         ] {
-            assert_eq!(after_usage(&line(l)), None, "{l}");
+            assert_eq!(after_usage(&line(l)), "", "{l}");
         }
     }
 }

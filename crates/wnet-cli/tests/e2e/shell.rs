@@ -142,6 +142,16 @@ fn bash_mangled_lines_get_a_hint_after_net_exe_text_and_correct_lines_none() {
         &format!("{}{QUOTE_THE_PATH}", usage::usage(Topic::View)),
         2,
     );
+    // The README's first example pasted as is: both.
+    expect(
+        &run(&format!(r"wnet use Z: \\{host}\rw * {user}")),
+        "",
+        &format!(
+            "{}{QUOTE_THE_PATH}{QUOTE_THE_STAR}",
+            usage::usage(Topic::Use)
+        ),
+        2,
+    );
     // An unquoted * became notes.txt photo.jpg.
     expect(
         &run(&format!(r"wnet use Z: '\\{host}\rw' * {user}")),
