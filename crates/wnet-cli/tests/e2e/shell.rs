@@ -101,6 +101,15 @@ fn smb_urls_connect_with_their_user_domain_port_and_path_and_list_as_uncs() {
         0,
     );
 
+    // wnet view takes the server as a URL too.
+    let by_unc = w.wnet(&["view", &format!(r"\\{}@{}", w.samba.host(), w.samba.port())]);
+    let by_url = w.wnet(&["view", &format!("smb://{hostport}/")]);
+    assert_eq!(by_unc.status.code(), Some(0), "{by_unc:?}");
+    assert_eq!(
+        (by_url.stdout, by_url.stderr, by_url.status.code()),
+        (by_unc.stdout, by_unc.stderr, by_unc.status.code())
+    );
+
     // A URL that names no share is a bad name, as a UNC without one is.
     expect(
         &w.wnet(&["use", "Z:", &format!("smb://{hostport}"), DEFAULT_PASSWORD]),
