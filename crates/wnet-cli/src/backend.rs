@@ -70,11 +70,22 @@ pub struct ServerName {
 }
 
 impl ServerName {
-    /// Parses `\\server`, `//server` or `\\server@port` (a trailing separator is allowed).
-    /// Anything else is `ERROR_BAD_NETPATH` (53).
+    /// Parses `\\server`, `//server`, `\\server@port` or `smb://server[:port]` (a trailing
+    /// separator is allowed). Anything else is `ERROR_BAD_NETPATH` (53).
     pub fn parse(s: &str) -> Result<ServerName, Error> {
         let bad = || Error::new(ErrorKind::BadNetPath, format!("{s:?} is not a server name"));
         let trimmed = s.trim_end_matches(['\\', '/']);
+        if wnet_core::smb_url::is_smb_url(trimmed) {
+            // The share part only borrows the URL rules for the server.
+            let unc = UncPath::parse(&format!("{trimmed}/IPC$")).map_err(|_| bad())?;
+            if !unc.is_share_root() || unc.share() != "IPC$" {
+                return Err(bad());
+            }
+            return Ok(ServerName {
+                host: unc.server().to_owned(),
+                port: unc.port(),
+            });
+        }
         let rest = trimmed
             .strip_prefix("\\\\")
             .or_else(|| trimmed.strip_prefix("//"))
@@ -265,7 +276,18 @@ mod tests {
         let p = ServerName::parse("//127.0.0.1@4455/").unwrap();
         assert_eq!(p.port(), Some(4455));
         assert_eq!(p.to_string(), r"\\127.0.0.1@4455");
-        for bad in ["files", r"\\", r"\\s\share", r"\\a b", r"\\s@0", "Z:"] {
+        let u = ServerName::parse("smb://me@127.0.0.1:4455/").unwrap();
+        assert_eq!(u.to_string(), r"\\127.0.0.1@4455");
+        for bad in [
+            "files",
+            r"\\",
+            r"\\s\share",
+            r"\\a b",
+            r"\\s@0",
+            "Z:",
+            "smb://s/share",
+            "smb://",
+        ] {
             assert_eq!(
                 ServerName::parse(bad).unwrap_err().win_error().0,
                 53,

@@ -69,7 +69,7 @@ pub use daemon_backend::DaemonBackend;
 
 use args::{ArgsError, Command, Topic, UseCommand};
 use cmd::{Console, EXIT_ERROR, EXIT_OK};
-use output::{messages, usage};
+use output::{messages, shell_hints, usage};
 
 /// Runs one `wnet` command line (`args` without the program name) against `backend`, reading
 /// answers from `stdin` (a terminal when `is_tty`), and returns the exit code.
@@ -87,24 +87,39 @@ pub fn run(
         stderr,
         is_tty,
     };
-    let command = match utf8_args(args).and_then(|args| args::parse(&args)) {
+    let (line, parsed) = match utf8_args(args) {
+        Ok(line) => {
+            let parsed = args::parse(&line);
+            (line, parsed)
+        }
+        Err(e) => (Vec::new(), Err(e)),
+    };
+    let line = &line[..];
+    let command = match parsed {
         Ok(command) => command,
         Err(ArgsError::Usage(topic)) => {
             console.err(&usage::usage(topic));
+            console.err(&shell_hints::after_usage(line));
             return EXIT_ERROR;
         }
         Err(ArgsError::Invalid(error)) => {
-            console.err(&messages::error_report(&error));
+            report(&mut console, line, &error);
             return EXIT_ERROR;
         }
     };
     match execute(command, backend, &mut console) {
         Ok(code) => code,
         Err(error) => {
-            console.err(&messages::error_report(&error));
+            report(&mut console, line, &error);
             EXIT_ERROR
         }
     }
+}
+
+/// net.exe's report of `error`, then a hint if the shell may have mangled the line.
+fn report(console: &mut Console<'_>, line: &[String], error: &wnet_core::Error) {
+    console.err(&messages::error_report(error));
+    console.err(shell_hints::after_error(line, error).unwrap_or_default());
 }
 
 /// The arguments as UTF-8; anything else cannot name a share or a device.

@@ -9,6 +9,7 @@
 //! - [`local_name`]: `LocalName`, a device `A:`–`Z:` or `LPT1:`–`LPT9:`.
 //! - [`logon`]: `CredentialsCache` (the caller's `KRB5CCNAME`) and `Logon` (mechanism, principal).
 //! - [`unc`]: `UncPath`, `\\server[@port]\share[\path]`.
+//! - [`smb_url`]: `smb://[domain;][user@]host[:port]/share[/path]`, translated to a UNC.
 //! - [`flags`]: `ConnectFlags`, the `CONNECT_*` bits.
 //! - [`resource`]: `NetResource` and its scope/type/display-type/usage enumerations.
 //! - [`secret`]: `Secret`, a password that never shows in logs.
@@ -26,6 +27,7 @@ pub mod provider;
 pub mod resource;
 pub mod router;
 pub mod secret;
+pub mod smb_url;
 pub mod unc;
 pub mod win_error;
 

@@ -2,6 +2,8 @@
 //!
 //! Rules (WNET-SPEC.md §1, DESIGN.md §4):
 //! - `/` is accepted for `\`; a single trailing separator is dropped.
+//! - `smb://[domain;][user@]host[:port]/share[/path]` names the same thing (see
+//!   [`crate::smb_url`]); the name is kept in UNC form, as Windows shows it.
 //! - The server is a host name, an IPv4 address, or an IPv6 address in the Windows literal form
 //!   `2001-db8--1.ipv6-literal.net` (`s` stands for a zone's `%`). A non-default SMB port is
 //!   written `server@PORT`.
@@ -46,8 +48,28 @@ pub enum ServerAddr {
 }
 
 impl UncPath {
-    /// Parses a remote name. See the module doc for the rules and error codes.
+    /// Parses a remote name (a UNC or an `smb://` URL). See the module doc for the rules and
+    /// error codes.
     pub fn parse(s: &str) -> Result<Self, Error> {
+        UncPath::parse_with_user(s).map(|(unc, _)| unc)
+    }
+
+    /// Parses a remote name as [`UncPath::parse`] does, and gives the user an `smb://` URL
+    /// names (`domain\user` or `user`): the user to connect as when none is given otherwise.
+    pub fn parse_with_user(s: &str) -> Result<(Self, Option<String>), Error> {
+        if !crate::smb_url::is_smb_url(s) || s.contains('\0') {
+            return UncPath::parse_unc(s).map(|unc| (unc, None));
+        }
+        let url = crate::smb_url::translate(s).map_err(|why| {
+            Error::new(
+                ErrorKind::BadNetName,
+                format!("{s:?} is not a valid remote name: {why}"),
+            )
+        })?;
+        Ok((UncPath::parse_unc(&url.unc)?, url.user))
+    }
+
+    fn parse_unc(s: &str) -> Result<Self, Error> {
         let bad = |why: &str| {
             Error::new(
                 ErrorKind::BadNetName,
@@ -152,6 +174,19 @@ impl UncPath {
             Some(ip) => ServerAddr::Ip(IpAddr::V6(ip)),
             None => ServerAddr::Host(self.server.clone()),
         }
+    }
+
+    /// Where a deviceless connection to this share is mounted, relative to the drive root:
+    /// `UNC/<server>[@<port>]/<share>`, lower-case, since server and share compare
+    /// case-insensitively (every spelling of one share names one directory). The provider
+    /// mounts there and the daemon reports it: this is the one place the path is built.
+    pub fn deviceless_dir(&self) -> std::path::PathBuf {
+        let (server, port, share) = self.key();
+        let server = match port {
+            Some(p) => format!("{server}@{p}"),
+            None => server,
+        };
+        ["UNC", &server, &share].iter().collect()
     }
 
     /// `(server, port, share)` folded for case-insensitive comparison.
@@ -440,6 +475,39 @@ mod tests {
         assert_eq!(j.to_string(), r"\\s@9\x\a\b");
         assert_eq!(j.share_root(), u);
         assert_eq!(code_of(u.join("..")), 67);
+    }
+
+    #[test]
+    fn smb_urls_name_the_same_share() {
+        let (u, user) = UncPath::parse_with_user("smb://CORP;alice@Srv:4455/Team/a%20b/").unwrap();
+        assert_eq!(u.to_string(), r"\\Srv@4455\Team\a b");
+        assert_eq!(user.as_deref(), Some(r"CORP\alice"));
+        assert_eq!(u, UncPath::parse(r"\\srv@4455\team\a b").unwrap());
+        let (plain, none) = UncPath::parse_with_user("smb://srv/x").unwrap();
+        assert_eq!((plain.to_string(), none), (r"\\srv\x".into(), None));
+        assert_eq!(UncPath::parse_with_user(r"\\s\x").unwrap().1, None);
+        for bad in [
+            "smb://srv",
+            "smb://a:pw@srv/x",
+            "smb://srv/sh*re",
+            "smb://s/x/..",
+            "smb://h:0/x",
+        ] {
+            assert_eq!(code(bad), 67, "{bad}");
+        }
+        assert_eq!(code("smb://s/x%00y"), 87);
+        assert_eq!(code(&format!("smb://s/x/{}", "a".repeat(MAX_PATH))), 87);
+    }
+
+    #[test]
+    fn deviceless_dir_is_lower_case_with_the_port() {
+        let u = UncPath::parse(r"\\Files.Example@4455\Team\Dir").unwrap();
+        assert_eq!(
+            u.deviceless_dir(),
+            std::path::Path::new("UNC/files.example@4455/team")
+        );
+        let plain = UncPath::parse(r"\\SRV\X").unwrap();
+        assert_eq!(plain.deviceless_dir(), std::path::Path::new("UNC/srv/x"));
     }
 
     fn code_of(r: Result<UncPath, Error>) -> u32 {

@@ -101,6 +101,9 @@ win_errors! {
         "There are currently no logon servers available to service the logon request.", None;
     ERROR_LOGON_FAILURE = 1326, None, "The user name or password is incorrect.", None;
     ERROR_TIME_SKEW = 1398, None, "There is a time and/or date difference between the client and server.", None;
+    RPC_S_UNKNOWN_IF = 1717, None, "The interface is unknown.", None;
+    RPC_S_CALL_FAILED = 1726, None, "The remote procedure call failed.", None;
+    RPC_S_PROCNUM_OUT_OF_RANGE = 1745, None, "The procedure number is out of range.", None;
     ERROR_CONNECTED_OTHER_PASSWORD = 2108, Some("WN_CONNECTED_OTHER_PASSWORD"),
         "The network connection was made successfully, but the user had to be prompted for a password other than the one originally specified.",
         Some("The network connection was made successfully, but the user had to be prompted for a password other than the one originally specified.");

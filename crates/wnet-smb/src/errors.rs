@@ -1,7 +1,14 @@
 //! The one mapping from engine errors to core (WNet) errors.
 
-use wnet_core::{Error, ErrorKind};
+use wnet_core::{Error, ErrorKind, WinError};
 use wnet_smb2::NtStatus;
+
+/// `nca_s_fault_access_denied` (C706 appendix E; Windows sends ERROR_ACCESS_DENIED).
+const NCA_S_FAULT_ACCESS_DENIED: u32 = 0x0000_0005;
+/// `nca_s_unk_if`: the server does not know the interface.
+const NCA_S_UNK_IF: u32 = 0x1C01_0003;
+/// `nca_s_op_rng_error`: the operation number is out of range.
+const NCA_S_OP_RNG_ERROR: u32 = 0x1C01_0002;
 
 /// Maps an engine error met while doing `what` to the WNet error a caller sees.
 ///
@@ -12,6 +19,8 @@ use wnet_smb2::NtStatus;
 /// | bad share name | 67 `ERROR_BAD_NET_NAME` |
 /// | access denied | 5 `ERROR_ACCESS_DENIED` |
 /// | unreachable server, timeout, connection lost | 53 `ERROR_BAD_NETPATH` (temporary) |
+/// | RPC fault: access denied / unknown interface / opnum out of range / any other | 5 / 1717 / 1745 / 1726 `RPC_S_CALL_FAILED` |
+/// | RPC WERROR (a Win32 code) | that code |
 /// | anything else | 59 `ERROR_UNEXP_NET_ERR` |
 pub fn core_error(e: &wnet_smb2::Error, what: &str) -> Error {
     let kind = match e {
@@ -35,6 +44,15 @@ pub fn core_error(e: &wnet_smb2::Error, what: &str) -> Error {
         | wnet_smb2::Error::NotSent => ErrorKind::BadNetPath,
         wnet_smb2::Error::Auth(_) => ErrorKind::LogonFailure,
         wnet_smb2::Error::Kerberos(k) => kerberos_kind(k.kind),
+        // A fault is the server refusing a call, not a logon failure (MS-RPCE §3.1.1.5.1.1:
+        // what Windows' RPC runtime makes of the nca_s_* codes).
+        wnet_smb2::Error::RpcFault(status) => match *status {
+            NCA_S_FAULT_ACCESS_DENIED => ErrorKind::AccessDenied,
+            NCA_S_UNK_IF => ErrorKind::Code(WinError::RPC_S_UNKNOWN_IF),
+            NCA_S_OP_RNG_ERROR => ErrorKind::Code(WinError::RPC_S_PROCNUM_OUT_OF_RANGE),
+            _ => ErrorKind::Code(WinError::RPC_S_CALL_FAILED),
+        },
+        wnet_smb2::Error::RpcStatus(werror) => ErrorKind::from_win_error(WinError(*werror)),
         wnet_smb2::Error::InvalidInput(_) => ErrorKind::InvalidParameter,
         wnet_smb2::Error::Protocol(_)
         | wnet_smb2::Error::BadSignature
@@ -105,5 +123,18 @@ mod tests {
         let gone = core_error(&wnet_smb2::Error::Disconnected, "x");
         assert_eq!(gone.win_error().0, 53);
         assert!(gone.is_temporary());
+    }
+
+    #[test]
+    fn rpc_faults_and_werrors_are_not_logon_failures() {
+        let code = |e: wnet_smb2::Error| core_error(&e, "x").win_error().0;
+        use wnet_smb2::Error::{RpcFault, RpcStatus};
+        assert_eq!(code(RpcFault(NCA_S_FAULT_ACCESS_DENIED)), 5);
+        assert_eq!(code(RpcFault(NCA_S_UNK_IF)), 1717);
+        assert_eq!(code(RpcFault(NCA_S_OP_RNG_ERROR)), 1745);
+        assert_eq!(code(RpcFault(0x1C01_0014)), 1726);
+        assert_eq!(code(RpcStatus(5)), 5);
+        assert_eq!(code(RpcStatus(124)), 124);
+        assert!(!core_error(&RpcFault(0x1C01_0014), "x").is_temporary());
     }
 }

@@ -89,17 +89,7 @@ impl SmbProvider {
     pub fn mountpoint(&self, local: Option<LocalName>, remote: &UncPath) -> PathBuf {
         match local {
             Some(l) => self.cfg.drive_root.join(l.profile_key()),
-            None => {
-                let server = match remote.port() {
-                    Some(p) => format!("{}@{p}", remote.server().to_lowercase()),
-                    None => remote.server().to_lowercase(),
-                };
-                self.cfg
-                    .drive_root
-                    .join("UNC")
-                    .join(server)
-                    .join(remote.share().to_lowercase())
-            }
+            None => self.cfg.drive_root.join(remote.deviceless_dir()),
         }
     }
 
@@ -186,7 +176,11 @@ impl SmbProvider {
             ConnKey::Deviceless(_) => None,
         };
         let mountpoint = self.mountpoint(local, &remote);
-        let fsname = format!("//{}/{}", remote.server(), remote.share());
+        // What findmnt/df show as the source: the share, with its port unless it is 445.
+        let fsname = match remote.port().filter(|&p| p != 445) {
+            Some(p) => format!("//{}@{p}/{}", remote.server(), remote.share()),
+            None => format!("//{}/{}", remote.server(), remote.share()),
+        };
         let drive_cfg = DriveConfig {
             mountpoint: mountpoint.clone(),
             fsname,

@@ -43,6 +43,11 @@ pub enum Error {
     /// The open handle did not survive a reconnect (not durable, or the server forgot it,
     /// e.g. after a restart). Writes through it may be lost: the caller must be told.
     HandleLost,
+    /// A DCE/RPC call was answered with a fault PDU; its status (`nca_s_*` or a Win32 code,
+    /// MS-RPCE §2.2.2.11, C706 appendix E).
+    RpcFault(u32),
+    /// A DCE/RPC call returned a WERROR (a Win32 code, e.g. 5 for access denied).
+    RpcStatus(u32),
 }
 
 /// The engine's result type.
@@ -68,7 +73,9 @@ impl Error {
             | Error::Kerberos(_)
             | Error::BadSignature
             | Error::InvalidInput(_)
-            | Error::HandleLost => false,
+            | Error::HandleLost
+            | Error::RpcFault(_)
+            | Error::RpcStatus(_) => false,
         }
     }
 }
@@ -87,6 +94,8 @@ impl std::fmt::Display for Error {
             Error::BadSignature => write!(f, "response signature missing or invalid"),
             Error::InvalidInput(m) => write!(f, "invalid input: {m}"),
             Error::HandleLost => write!(f, "the open handle was lost with the connection"),
+            Error::RpcFault(status) => write!(f, "rpc fault 0x{status:08x}"),
+            Error::RpcStatus(werror) => write!(f, "rpc call failed: WERROR {werror}"),
         }
     }
 }

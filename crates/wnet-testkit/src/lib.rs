@@ -26,7 +26,8 @@
 //! * `builder.rs`: [`SambaBuilder`], users, shares and `[global]` options, then `start`.
 //! * `share.rs`: [`Share`], one share: name, read-only or not, options, seeded files.
 //! * `config.rs`: the private `smb.conf`, its defaults and why each is there.
-//! * `users.rs`: the kit's users, [`ensure_system_user`] and [`as_user`].
+//! * `users.rs`: the kit's users, [`ensure_system_user`], [`as_user`] and [`StagedPrograms`]
+//!   (programs copied where another user can run them).
 //! * `port.rs`: [`free_port`], a free loopback TCP port.
 //! * `process.rs`: processes by identity (pid and start time): trees, signals, bounded waits.
 //! * `workdir.rs`: the instance's temporary directory, its liveness lock, the sweep of stale ones.
@@ -50,5 +51,6 @@ pub use port::free_port;
 pub use samba::Samba;
 pub use share::Share;
 pub use users::{
-    DEFAULT_PASSWORD, DEFAULT_USER, TEST_PASSWORD2, TEST_USER2, as_user, ensure_system_user,
+    DEFAULT_PASSWORD, DEFAULT_USER, StagedPrograms, TEST_PASSWORD2, TEST_USER2, as_user,
+    ensure_system_user,
 };

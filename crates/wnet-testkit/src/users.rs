@@ -1,11 +1,12 @@
 //! System users for the shares: the kit's default users, creating users, running programs as one.
 
 use std::ffi::{CStr, CString};
-use std::fs::OpenOptions;
+use std::fs::{self, OpenOptions};
 use std::io;
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
@@ -109,6 +110,63 @@ pub fn as_user(user: &str, program: &str) -> Command {
         .env("USER", user)
         .env("LOGNAME", user);
     cmd
+}
+
+/// Copies of programs in a directory every user can reach, for [`as_user`].
+///
+/// A checkout usually lives in a home directory of mode 0700: another user cannot execute the
+/// test binary (or `wnetd`) where cargo built it. The copies live in a fresh temporary directory
+/// of mode 0755 (files 0755), which is the child's working directory too; it goes when this
+/// value is dropped.
+#[derive(Debug)]
+pub struct StagedPrograms {
+    dir: tempfile::TempDir,
+}
+
+impl StagedPrograms {
+    /// Copies each of `programs` into a new world-reachable directory, under its file name.
+    ///
+    /// # Panics
+    ///
+    /// If a program cannot be read or the directory cannot be made; the message says which.
+    pub fn copy(programs: &[&Path]) -> StagedPrograms {
+        let dir = tempfile::Builder::new()
+            .prefix("wnet-staged-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("wnet-testkit: staging directory: {e}"));
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("wnet-testkit: chmod {}: {e}", dir.path().display()));
+        for program in programs {
+            let name = program
+                .file_name()
+                .unwrap_or_else(|| panic!("wnet-testkit: {} has no file name", program.display()));
+            let to = dir.path().join(name);
+            fs::copy(program, &to)
+                .and_then(|_| fs::set_permissions(&to, fs::Permissions::from_mode(0o755)))
+                .unwrap_or_else(|e| panic!("wnet-testkit: copy {}: {e}", program.display()));
+        }
+        StagedPrograms { dir }
+    }
+
+    /// The directory of the copies.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The copy of `program` (same file name).
+    pub fn path(&self, program: &Path) -> PathBuf {
+        self.dir
+            .path()
+            .join(program.file_name().unwrap_or_default())
+    }
+
+    /// [`as_user`] for the copy of `program`, working in the staging directory.
+    pub fn as_user(&self, user: &str, program: &Path) -> Command {
+        let copy = self.path(program);
+        let mut cmd = as_user(user, &copy.to_string_lossy());
+        cmd.current_dir(self.dir.path());
+        cmd
+    }
 }
 
 /// The account called `name`, from the system's user database.

@@ -157,7 +157,9 @@ impl Daemon {
     fn add_connection(&self, args: AddConnectionArgs) -> Result<ConnectionInfo> {
         let flags = ConnectFlags::from_bits(args.flags)?;
         let resource_type = ResourceType::from_u32(args.resource_type)?;
-        let remote = UncPath::parse(&args.remote)?;
+        // An `smb://user@host/share` URL names the user when the caller gives none.
+        let (remote, url_user) = UncPath::parse_with_user(&args.remote)?;
+        let user = args.user.clone().filter(|u| !u.is_empty()).or(url_user);
         let requested = match args.local.as_deref().filter(|l| !l.is_empty()) {
             Some(l) => Some(LocalName::parse(l)?),
             None => None,
@@ -224,7 +226,7 @@ impl Daemon {
                 resource_type,
                 local,
                 remote: remote.clone(),
-                user: args.user.clone().filter(|u| !u.is_empty()),
+                user: user.clone(),
                 password: if i == last {
                     password.take()
                 } else {
@@ -364,13 +366,7 @@ impl Daemon {
             Some(l) => l
                 .drive_letter()
                 .map(|d| self.paths.drive_root.join(d.to_string())),
-            None => Some(
-                self.paths
-                    .drive_root
-                    .join("UNC")
-                    .join(c.remote.server())
-                    .join(c.remote.share()),
-            ),
+            None => Some(self.paths.drive_root.join(c.remote.deviceless_dir())),
         };
         ConnectionInfo {
             status: c.status,

@@ -90,3 +90,26 @@ fn a_samba_share_as_z_through_the_c_api() {
         "nothing written is lost"
     );
 }
+
+/// `smb://user@host:port/share` where a UNC goes: the URL's user is the connection's user
+/// when lpUserName is NULL, and the connection is known by its UNC name.
+#[test]
+fn an_smb_url_connects_as_its_user_and_reads_back_as_a_unc() {
+    let samba = Samba::start_default();
+    let exe = compile("smb_url.c", Lang::C, &[]);
+    let env = Env::new();
+    let url = format!("smb://{DEFAULT_USER}@{}:{}/rw", samba.host(), samba.port());
+    let run = env.run(&exe, &[&url, DEFAULT_PASSWORD]);
+    assert!(run.stdout.ends_with("done\n"), "{run:#?}");
+    let v = run.values();
+    let get = |k: &str| v.get(k).map(String::as_str).unwrap_or("(missing)");
+    let expect = |k: &str, want: &str| assert_eq!(get(k), want, "{k} in {run:#?}");
+    expect("add", "0");
+    expect("getconnection", "0");
+    expect("getconnection.remote", &samba.unc("rw"));
+    expect("getuser", "0");
+    expect("getuser.name", DEFAULT_USER);
+    // The URL names the share, which has no deviceless connection: not connected.
+    expect("cancel.by_url", "2250");
+    expect("cancel", "0");
+}

@@ -5,7 +5,7 @@
 //! - [`switch`]: the matching rules (case, abbreviations, values).
 //! - [`user`], [`persistent`], [`delete`], [`tcpport`], [`savecred`], [`security`],
 //!   [`answer`], [`unsupported`]: one switch (or group) each.
-//! - [`positional`]: `dev | *`, `\\computer\share`, `password | *`.
+//! - [`positional`]: `dev | *`, `\\computer\share` or `smb://`, `password | *`.
 //! - [`long`]: `--json`, `--help`.
 //!
 //! Forms of `wnet use` (WNET-SPEC.md §5):
@@ -275,6 +275,11 @@ fn parse_use(args: &[String]) -> Result<Command, ArgsError> {
         None => None,
     };
     let password = rest.get(1).map(|t| positional::password(t));
+    // `/USER:` wins over the user of an `smb://user@host/share` URL.
+    let (remote, user) = match remote {
+        Some(r) => (Some(r.unc), user.or(r.user)),
+        None => (None, user),
+    };
 
     let command = if switches.has(&delete::DELETE) {
         if persistent.is_some() || switches.has_connect_only() || password.is_some() || json {
@@ -408,6 +413,30 @@ mod tests {
             use_cmd("use /persistent:yes /y").command,
             UseCommand::SetPersistent(true)
         );
+    }
+
+    #[test]
+    fn smb_url_user_fills_user_unless_given() {
+        let user_of = |line: &str| match use_cmd(line).command {
+            UseCommand::Connect { user, remote, .. } => (user, remote.to_string()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            user_of("use Z: smb://DOM;me@srv:4455/share/d *"),
+            (Some(r"DOM\me".into()), r"\\srv@4455\share\d".into())
+        );
+        assert_eq!(
+            user_of("use Z: smb://me@srv/share /USER:other").0,
+            Some("other".into())
+        );
+        assert_eq!(user_of("use smb://srv/share").0, None);
+        assert!(matches!(
+            use_cmd("use smb://me@srv/share /DELETE").command,
+            UseCommand::Delete {
+                target: DeleteTarget::Remote(_),
+                ..
+            }
+        ));
     }
 
     #[test]

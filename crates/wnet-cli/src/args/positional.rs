@@ -2,7 +2,7 @@
 //! `password | *`.
 //!
 //! A token is a device when it has a device's shape (`X:` any case, `LPTn:`) or is `*`; a
-//! remote name when it starts with two separators (`\\`, `//`, or a mix). Validity is decided
+//! remote name when it starts with two separators (`\\`, `//`, or a mix) or with `smb://`. Validity is decided
 //! after the shape: a device-shaped token that is no device is `ERROR_BAD_DEVICE` (1200), a
 //! malformed remote name `ERROR_BAD_NET_NAME` (67) — net.exe reports those as errors, not as
 //! usage.
@@ -36,13 +36,14 @@ pub fn is_device(token: &str) -> bool {
     token == "*" || LocalName::looks_like_device(token)
 }
 
-/// `true` for tokens that start with two separators (`\\`, `//`, `\/`, `/\`).
+/// `true` for tokens that start with two separators (`\\`, `//`, `\/`, `/\`) or `smb://`.
 pub fn is_remote(token: &str) -> bool {
     let mut chars = token.chars();
-    matches!(
-        (chars.next(), chars.next()),
-        (Some('\\' | '/'), Some('\\' | '/'))
-    )
+    wnet_core::smb_url::is_smb_url(token)
+        || matches!(
+            (chars.next(), chars.next()),
+            (Some('\\' | '/'), Some('\\' | '/'))
+        )
 }
 
 /// Parses a device token (see [`is_device`]).
@@ -53,18 +54,30 @@ pub fn device(token: &str) -> Result<Device, Error> {
     LocalName::parse(token).map(Device::Letter)
 }
 
-/// Parses a remote name; `port` (from `/TCPPORT`) is set on it. A name that carries another
-/// port than `/TCPPORT` gives `ERROR_INVALID_PARAMETER` (87).
-pub fn remote(token: &str, port: Option<u16>) -> Result<UncPath, Error> {
-    let unc = UncPath::parse(token)?;
-    match (unc.port(), port) {
-        (Some(a), Some(b)) if a != b => Err(Error::new(
-            wnet_core::ErrorKind::InvalidParameter,
-            format!("{token} names port {a} but /TCPPORT says {b}"),
-        )),
-        (_, Some(p)) => Ok(unc.with_port(Some(p))),
-        _ => Ok(unc),
-    }
+/// A remote name and the user an `smb://user@host/share` URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remote {
+    /// The share (and path), with `/TCPPORT`'s port set on it.
+    pub unc: UncPath,
+    /// The URL's `[domain;]user` as `domain\user`: the user when `/USER:` is not given.
+    pub user: Option<String>,
+}
+
+/// Parses a remote name (UNC or `smb://` URL); `port` (from `/TCPPORT`) is set on it. A name
+/// that carries another port than `/TCPPORT` gives `ERROR_INVALID_PARAMETER` (87).
+pub fn remote(token: &str, port: Option<u16>) -> Result<Remote, Error> {
+    let (unc, user) = UncPath::parse_with_user(token)?;
+    let unc = match (unc.port(), port) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(Error::new(
+                wnet_core::ErrorKind::InvalidParameter,
+                format!("{token} names port {a} but /TCPPORT says {b}"),
+            ));
+        }
+        (_, Some(p)) => unc.with_port(Some(p)),
+        _ => unc,
+    };
+    Ok(Remote { unc, user })
 }
 
 /// The password token: `*` prompts.
@@ -102,18 +115,32 @@ mod tests {
         assert!(!is_remote(r"\s\x") && !is_remote("/D") && !is_remote("x"));
         assert_eq!(remote(r"\\s", None).unwrap_err().win_error().0, 67);
         assert_eq!(
-            remote(r"\\s\x", Some(4455)).unwrap().to_string(),
+            remote(r"\\s\x", Some(4455)).unwrap().unc.to_string(),
             r"\\s@4455\x"
         );
         assert_eq!(
-            remote(r"\\s@4455\x", Some(4455)).unwrap().port(),
+            remote(r"\\s@4455\x", Some(4455)).unwrap().unc.port(),
             Some(4455)
         );
-        assert_eq!(remote(r"\\s@4455\x", None).unwrap().port(), Some(4455));
+        assert_eq!(remote(r"\\s@4455\x", None).unwrap().unc.port(), Some(4455));
         assert_eq!(
             remote(r"\\s@445\x", Some(4455)).unwrap_err().win_error().0,
             87
         );
+    }
+
+    #[test]
+    fn smb_urls() {
+        assert!(is_remote("smb://s/x") && is_remote("SMB://s/x"));
+        let r = remote("smb://DOM;me@s:4455/x/d", None).unwrap();
+        assert_eq!(r.unc.to_string(), r"\\s@4455\x\d");
+        assert_eq!(r.user.as_deref(), Some(r"DOM\me"));
+        assert_eq!(remote("smb://s/x", Some(9)).unwrap().unc.port(), Some(9));
+        assert_eq!(
+            remote("smb://s:8/x", Some(9)).unwrap_err().win_error().0,
+            87
+        );
+        assert_eq!(remote("smb://s", None).unwrap_err().win_error().0, 67);
     }
 
     #[test]

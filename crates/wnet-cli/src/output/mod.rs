@@ -6,6 +6,7 @@
 //! - [`detail`]: `wnet use X:`.
 //! - [`messages`]: one-line results, prompts, errors.
 //! - [`usage`]: the syntax text of usage errors and the `--help` texts.
+//! - [`shell_hints`]: the lines added on stderr when bash mangled a UNC or a `*`.
 //! - [`json`]: `--json` for the listing and the detail.
 //! - [`view`]: `wnet view \\server`.
 //! - [`status`]: `wnet status`.
@@ -38,6 +39,7 @@ pub mod detail;
 pub mod json;
 pub mod listing;
 pub mod messages;
+pub mod shell_hints;
 pub mod status;
 pub mod usage;
 pub mod view;

@@ -95,12 +95,27 @@ NO               Does not save the connection being made or subsequent
                  input, the answer is the default, No.
 --json           With the listing or a device's detail: print them as JSON.
 
+In a Linux shell, \\ and * mean something to the shell: quote them, or write
+the name with slashes or as an smb:// URL. These are the same connection:
+
+    wnet use Z: '\\fileserver\team' '*' /USER:alice
+    wnet use Z: //fileserver/team '*' /USER:alice
+    wnet use Z: smb://alice@fileserver/team '*'
+
+smb://[domain;][user@]server[:port]/share[/volume]
+                 The URL form (GNOME Files, KDE Dolphin, gio, smbclient). Its
+                 user is used when /USER is not given; quote a URL with a
+                 domain ('smb://CORP;alice@fileserver/team'): ; ends a
+                 command in the shell. Listings show the UNC form.
+
 ";
 
 const VIEW_HELP: &str = r"wnet view lists the shares of a computer.
 
 \\computername   Is the computer whose shares you want to view, optionally with
-                 a port: \\computername@port.
+                 a port: \\computername@port. In a Linux shell, quote it
+                 ('\\computername') or write //computername or
+                 smb://computername[:port].
 
 ";
 

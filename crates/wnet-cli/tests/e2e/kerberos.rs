@@ -8,6 +8,7 @@ use wnet_proto::Paths;
 use wnet_testkit::{DC_PASSWORD, DC_SHARE, DC_USER, DomainController, REALM};
 use wnetd::BackgroundDaemon;
 
+use super::docs_examples::readme_console_blocks;
 use super::{expect, mounted};
 
 /// The daemon is started first; the user runs `kinit` afterwards, in a cache of their own
@@ -119,4 +120,53 @@ fn a_password_gets_a_ticket_with_ntlm_off() {
     expect(&out, "The command completed successfully.\n\n", "", 0);
     let out = d.wnet(None, &["use", "M:", "/delete"]);
     expect(&out, "M: was deleted successfully.\n\n", "", 0);
+}
+
+#[test]
+fn the_readme_domain_example_works_pasted_into_bash() {
+    let d = Domain::new();
+    let blocks: Vec<Vec<String>> = readme_console_blocks()
+        .into_iter()
+        .filter(|b| b.iter().any(|c| c.starts_with("kinit ")))
+        .collect();
+    assert_eq!(blocks.len(), 1, "one Windows-domain example in the README");
+    let cc = d.dir.path().join("krb5cc_readme");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_wnet"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for line in &blocks[0] {
+        if line.starts_with("kinit ") {
+            // kinit asks for the password on the terminal: the kit's kinit does the same.
+            d.dc.kinit(DC_USER, DC_PASSWORD, &cc).unwrap();
+            continue;
+        }
+        let local = line
+            .replace("fs.corp.test", &format!("{}@{}", d.dc.host(), d.dc.port()))
+            .replace("CORP.TEST", REALM)
+            .replace("/data", &format!("/{DC_SHARE}"));
+        let out = Command::new("bash")
+            .args(["--norc", "--noprofile", "-c", &local])
+            .envs(d.daemon.paths().env())
+            .env("XDG_RUNTIME_DIR", d.dir.path().join("run"))
+            .env("WNETD", "/nonexistent/the-daemon-is-already-running")
+            .env("KRB5_CONFIG", d.dc.krb5_config())
+            .env("KRB5CCNAME", format!("FILE:{}", cc.display()))
+            .env("PATH", &path)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "`{line}` (run as `{local}`):\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let list = d.wnet(Some(&cc), &["use"]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("There are no entries in the list."));
 }

@@ -9,7 +9,10 @@ use wnet_proto::Paths;
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
 use wnetd::BackgroundDaemon;
 
+mod docs_examples;
 mod kerberos;
+mod shell;
+mod tools_report;
 
 struct World {
     samba: Samba,
@@ -55,6 +58,33 @@ impl World {
             }
             None => cmd.stdin(Stdio::null()).output().unwrap(),
         }
+    }
+
+    /// Runs `line` in bash as a user would type it (with `wnet` on `PATH`), in `cwd`, with
+    /// `stdin` as its input.
+    fn bash(&self, line: &str, cwd: &Path, stdin: &str) -> Output {
+        use std::io::Write;
+        let bin = Path::new(env!("CARGO_BIN_EXE_wnet")).parent().unwrap();
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut child = Command::new("bash")
+            .args(["--norc", "--noprofile", "-c", line])
+            .current_dir(cwd)
+            .envs(self.paths().env())
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
+            .env("WNETD", "/nonexistent/the-daemon-is-already-running")
+            .env("PATH", path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A line that fails before reading its input closes the pipe early: not an error.
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        child.wait_with_output().unwrap()
     }
 
     /// `\\127.0.0.1@PORT\share`.

@@ -1,5 +1,11 @@
 //! The one mapping from engine errors (NT status, transport, deadlines) to the errno a program
 //! sees through the drive. Nothing else in the drive picks an errno for a server failure.
+//!
+//! A server that is gone answers `EIO` (connection refused, reset or dropped, a session or tree
+//! the server forgot) or `ETIMEDOUT` (a request's deadline passed), as the README promises:
+//! `EIO` is what programs are written to handle for a failed read or write (cifs.ko answers
+//! the same), while `ENOTCONN` reads as a socket error and most programs do not expect it from a
+//! file. (`ENOTCONN` stays the kernel's answer when the drive's own process is gone.)
 
 use wnet_smb2::{Error, NtStatus};
 
@@ -44,11 +50,11 @@ pub fn from_smb(e: &Error, read_only_share: bool) -> Errno {
     let n = match e {
         Error::Status { status, .. } => return from_status(*status, read_only_share),
         Error::Io(_) => libc::EIO,
-        Error::Disconnected => libc::ENOTCONN,
+        Error::Disconnected => libc::EIO,
         Error::Timeout { .. } => libc::ETIMEDOUT,
         Error::InvalidInput(_) => libc::EINVAL,
         // Any other transport trouble (e.g. a request never sent on a dead connection).
-        e if e.is_temporary() => libc::ENOTCONN,
+        e if e.is_temporary() => libc::EIO,
         // Protocol, authentication and signature failures, and a handle that did not
         // survive a reconnect (writes through it may be lost): the program sees an I/O error.
         _ => libc::EIO,
@@ -79,7 +85,7 @@ pub fn from_status(s: NtStatus, read_only_share: bool) -> Errno {
         NtStatus::NOT_SUPPORTED | NtStatus::INVALID_DEVICE_REQUEST => libc::EOPNOTSUPP,
         NtStatus::NETWORK_NAME_DELETED
         | NtStatus::USER_SESSION_DELETED
-        | NtStatus::NETWORK_SESSION_EXPIRED => libc::ENOTCONN,
+        | NtStatus::NETWORK_SESSION_EXPIRED => libc::EIO,
         NtStatus::IO_TIMEOUT => libc::ETIMEDOUT,
         NtStatus::FILE_CLOSED => libc::EBADF,
         NtStatus::INSUFFICIENT_RESOURCES => libc::ENOMEM,
@@ -126,7 +132,8 @@ mod tests {
         assert_eq!(m(NtStatus::SHARING_VIOLATION), libc::EBUSY);
         assert_eq!(m(NtStatus::NOT_A_DIRECTORY), libc::ENOTDIR);
         assert_eq!(m(NtStatus::FILE_IS_A_DIRECTORY), libc::EISDIR);
-        assert_eq!(m(NtStatus::NETWORK_NAME_DELETED), libc::ENOTCONN);
+        assert_eq!(m(NtStatus::NETWORK_NAME_DELETED), libc::EIO);
+        assert_eq!(m(NtStatus::USER_SESSION_DELETED), libc::EIO);
         assert_eq!(m(NtStatus(0xC000_0001)), libc::EIO);
     }
 
@@ -137,7 +144,7 @@ mod tests {
 
     #[test]
     fn transport_failures_are_connection_loss() {
-        assert_eq!(from_smb(&Error::Disconnected, false).0, libc::ENOTCONN);
+        assert_eq!(from_smb(&Error::Disconnected, false), Errno::EIO);
         let t = Error::Timeout {
             what: "read",
             after: std::time::Duration::from_secs(1),

@@ -225,7 +225,10 @@ impl Drive {
         config.n_threads = Some(2);
         config.mount_options = vec![
             fuser::MountOption::FSName(cfg.fsname.clone()),
-            fuser::MountOption::Subtype("wnet".into()),
+            // The type `fuse.wnet` (`findmnt -t fuse.wnet`). fuser's `Subtype` reaches only
+            // fusermount3; as a kernel option it also reaches the direct mount root makes, and
+            // fusermount3 takes it too.
+            fuser::MountOption::CUSTOM("subtype=wnet".into()),
             fuser::MountOption::NoDev,
             fuser::MountOption::NoSuid,
             fuser::MountOption::DefaultPermissions,
@@ -281,8 +284,8 @@ impl Drive {
     /// Writes every buffered write to the server and waits for the acknowledgements; sends
     /// SMB2 FLUSH on each handle written since its last one. Bounded by the request deadline.
     ///
-    /// Errors: [`DriveError::Io`] with the first write error (`EIO`/`ENOTCONN` when the server
-    /// is gone, `ETIMEDOUT` past the deadline).
+    /// Errors: [`DriveError::Io`] with the first write error (`EIO` when the server is gone,
+    /// `ETIMEDOUT` past the deadline).
     pub fn flush_all(&self) -> Result<(), DriveError> {
         let core = self.core.clone();
         let deadline = core.deadline;

@@ -23,6 +23,16 @@ fn ls(dir: &std::path::Path) -> (bool, Duration) {
     (ok, t.elapsed())
 }
 
+/// The errno of listing `dir` (0 if it worked) and how long it took.
+fn list_errno(dir: &std::path::Path) -> (i32, Duration) {
+    let t = Instant::now();
+    let r = fs::read_dir(dir).and_then(|entries| entries.collect::<Result<Vec<_>, _>>());
+    (
+        r.err().and_then(|e| e.raw_os_error()).unwrap_or(0),
+        t.elapsed(),
+    )
+}
+
 /// Stops (SIGSTOP) smbd and its children; continues them when dropped.
 struct Stopped(Vec<u32>);
 
@@ -68,6 +78,9 @@ fn a_stopped_server_fails_ls_within_the_bound_then_at_once_and_recovers() {
     let (ok, took) = ls(&m.path(&d));
     assert!(!ok);
     assert!(took < Duration::from_millis(500), "second ls took {took:?}");
+    // A gone server is EIO (README), never ENOTCONN.
+    let (errno, took) = list_errno(&m.path(&d));
+    assert_eq!(errno, libc::EIO, "took {took:?}");
     let t = Instant::now();
     assert!(fs::metadata(m.path(&format!("{d}/other"))).is_err());
     assert!(t.elapsed() < Duration::from_millis(500));
@@ -91,18 +104,24 @@ fn a_server_that_is_gone_fails_ls_within_the_bound() {
     fs::create_dir(m.path(&d)).unwrap();
     std::thread::sleep(Duration::from_millis(1100));
     drop(samba);
-    let (ok, took) = ls(&m.path(&d));
-    assert!(!ok);
+    // The README's promise for a gone server: EIO or ETIMEDOUT within the bound, then EIO.
+    let (errno, took) = list_errno(&m.path(&d));
+    assert!(
+        [libc::EIO, libc::ETIMEDOUT].contains(&errno),
+        "first listing: errno {errno}"
+    );
     assert!(
         took < DEADLINE + Duration::from_millis(1500),
-        "first ls took {took:?}"
+        "first listing took {took:?}"
     );
-    let (ok, took) = ls(&m.path(&d));
-    assert!(!ok);
+    let (errno, took) = list_errno(&m.path(&d));
+    assert_eq!(errno, libc::EIO, "second listing");
     assert!(
         took < DEADLINE + Duration::from_millis(500),
-        "second ls took {took:?}"
+        "second listing took {took:?}"
     );
+    let (ok, _) = ls(&m.path(&d));
+    assert!(!ok);
     assert_eq!(m.drive().state(), DriveState::Disconnected);
 }
 

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use wnet_smb::drive::{Drive, DriveConfig, DriveError, DriveTimeouts};
 use wnet_smb2::{ClientConfig, Session};
-use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, as_user};
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, StagedPrograms};
 
 const CHILD: &str = "WNET_DRIVE_NONROOT_CHILD";
 const TEST: &str = "drive_nonroot::an_ordinary_user_mounts_unmounts_and_forces_through_fusermount3";
@@ -25,8 +25,11 @@ fn an_ordinary_user_mounts_unmounts_and_forces_through_fusermount3() {
         .status()
         .unwrap();
     assert!(st.success());
+    // The checkout may sit in a 0700 home: the user runs a copy of this binary.
     let exe = std::env::current_exe().unwrap();
-    let out = as_user(DEFAULT_USER, exe.to_str().unwrap())
+    let staged = StagedPrograms::copy(&[&exe]);
+    let out = staged
+        .as_user(DEFAULT_USER, &exe)
         .args(["--exact", TEST, "--nocapture", "--test-threads=1"])
         .env(CHILD, dir.path())
         .env("WNET_DRIVE_NONROOT_PORT", s.port().to_string())
@@ -93,6 +96,13 @@ fn as_the_user(dir: &Path) {
     // Mount, use, refuse a busy unmount, unmount.
     let drive = mount();
     assert!(is_mounted(&mnt));
+    // fusermount3 gives it the type fuse.wnet too.
+    let fstype = Command::new("findmnt")
+        .args(["-n", "-o", "FSTYPE"])
+        .arg(&mnt)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&fstype.stdout).trim(), "fuse.wnet");
     let f = unique("user");
     std::fs::write(mnt.join(&f), b"as a user").unwrap();
     assert_eq!(std::fs::read(mnt.join(&f)).unwrap(), b"as a user");

@@ -47,8 +47,17 @@ async fn call(pipe: &File, pdu_bytes: &[u8]) -> Result<Vec<pdu::Fragment>> {
 /// Lists the shares of the session's server over `IPC$` / `srvsvc`.
 ///
 /// Errors: any SMB error of the tree connect or pipe open (e.g. ACCESS_DENIED); a DCE/RPC
-/// fault or WERROR becomes [`Error::Protocol`] / [`Error::Status`] with the code.
+/// fault is [`Error::RpcFault`], a WERROR [`Error::RpcStatus`], a refused bind
+/// [`Error::Protocol`].
 pub async fn list_shares(session: &Session) -> Result<Vec<ShareInfo>> {
+    let stub = srvsvc::share_enum_request(&session.config().host);
+    let answer = srvsvc_call(session, srvsvc::OPNUM_SHARE_ENUM, &stub).await?;
+    srvsvc::share_enum_response(&answer)?.map_err(Error::RpcStatus)
+}
+
+/// Calls `srvsvc` operation `opnum` with the NDR `stub` over `IPC$` and returns the
+/// response's stub. A fault PDU is [`Error::RpcFault`] with its status.
+pub async fn srvsvc_call(session: &Session, opnum: u16, stub: &[u8]) -> Result<Vec<u8>> {
     let ipc = session.tree_connect("IPC$").await?;
     let opts = CreateOptions {
         access: access::READ_DATA
@@ -74,18 +83,11 @@ pub async fn list_shares(session: &Session) -> Result<Vec<ShareInfo>> {
                 "rpc: bind refused",
             )));
         }
-        let stub = srvsvc::share_enum_request(&session.config().host);
-        let frags = call(&pipe, &pdu::request(2, srvsvc::OPNUM_SHARE_ENUM, &stub)).await?;
+        let frags = call(&pipe, &pdu::request(2, opnum, stub)).await?;
         if let Some(f) = frags.iter().find(|f| f.ptype == pdu::FAULT) {
-            return Err(Error::Auth(format!("srvsvc fault 0x{:08x}", f.status)));
+            return Err(Error::RpcFault(f.status));
         }
-        let stub: Vec<u8> = frags.into_iter().flat_map(|f| f.body).collect();
-        match srvsvc::share_enum_response(&stub)? {
-            Ok(l) => Ok(l),
-            Err(werror) => Err(Error::Auth(format!(
-                "NetrShareEnum failed: WERROR {werror}"
-            ))),
-        }
+        Ok(frags.into_iter().flat_map(|f| f.body).collect())
     }
     .await;
     let _ = pipe.close().await;

@@ -74,3 +74,22 @@ async fn lists_shares_over_srvsvc() {
     assert!(shares.iter().find(|s| s.name == "rw").unwrap().is_disk());
     assert!(!shares.iter().find(|s| s.name == "IPC$").unwrap().is_disk());
 }
+
+/// A DCE/RPC fault is reported as such (the server refused the call), not as an
+/// authentication failure: `wnet view` must not say "user name or password is incorrect".
+#[tokio::test]
+async fn a_srvsvc_fault_is_an_rpc_fault_with_its_status() {
+    let s = samba();
+    let sess = session(&s).await;
+    // srvsvc has 54 operations: 200 is out of range (nca_s_op_rng_error).
+    let e = wnet_smb2::rpc::srvsvc_call(&sess, 200, &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, wnet_smb2::Error::RpcFault(0x1C01_0002)),
+        "{e:?}"
+    );
+    assert!(!e.is_temporary());
+    // The session and the pipe still work afterwards.
+    assert!(!sess.list_shares().await.unwrap().is_empty());
+}

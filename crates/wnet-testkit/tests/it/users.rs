@@ -1,6 +1,6 @@
 //! System users and running programs as them.
 
-use wnet_testkit::{DEFAULT_USER, TEST_USER2, as_user, ensure_system_user};
+use wnet_testkit::{DEFAULT_USER, StagedPrograms, TEST_USER2, as_user, ensure_system_user};
 
 use crate::show;
 
@@ -20,6 +20,32 @@ fn as_user_runs_as_the_test_user() {
             .any(|g| g == "0"),
         "{}",
         show(&groups)
+    );
+}
+
+/// A program inside a 0700 tree (a checkout in a home directory) is out of the user's reach;
+/// its staged copy runs, in a working directory the user can enter.
+#[test]
+fn staged_programs_run_as_the_user_from_a_0700_tree() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let program = home.path().join("pwd-probe");
+    std::fs::copy("/bin/pwd", &program).unwrap();
+    let direct = as_user(DEFAULT_USER, program.to_str().unwrap())
+        .current_dir("/")
+        .output();
+    assert_eq!(
+        direct.map_err(|e| e.raw_os_error()).err(),
+        Some(Some(libc::EACCES)),
+        "the tree is out of reach"
+    );
+    let staged = StagedPrograms::copy(&[&program]);
+    let out = staged.as_user(DEFAULT_USER, &program).output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        staged.dir().to_str().unwrap()
     );
 }
 

@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use wnet_proto::{AddConnectionArgs, Client, Paths, Reply, Request};
-use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba, StagedPrograms};
 
 const CHILD: &str = "WNET_TEST_USER_FLOW_UNC";
 const CHILD_BASE: &str = "WNET_TEST_USER_FLOW_BASE";
+/// The daemon binary the child starts: a copy it can reach (see `StagedPrograms`).
+const CHILD_WNETD: &str = "WNET_TEST_USER_FLOW_WNETD";
 
 /// Connects Z: (starting the daemon), writes through the drive, cancels. Run directly it runs as
 /// whoever runs the tests against its own Samba; the ordinary-user test runs it as that user.
@@ -25,8 +27,9 @@ fn user_flow() {
         }
     };
     let paths = Paths::under(&base);
-    let mut c =
-        Client::connect_with(&paths, Path::new(env!("CARGO_BIN_EXE_wnetd")), "user-flow").unwrap();
+    let wnetd = std::env::var_os(CHILD_WNETD)
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_wnetd")), PathBuf::from);
+    let mut c = Client::connect_with(&paths, &wnetd, "user-flow").unwrap();
     let daemon_uid = std::fs::read_to_string(format!("/proc/{}/status", c.daemon_pid()))
         .unwrap()
         .lines()
@@ -97,22 +100,25 @@ fn an_ordinary_user_gets_a_daemon_and_a_drive() {
         .status()
         .unwrap();
     assert!(chown.success());
-    let out = wnet_testkit::as_user(
-        DEFAULT_USER,
-        std::env::current_exe().unwrap().to_str().unwrap(),
-    )
-    .args([
-        "--exact",
-        "ordinary_user::user_flow",
-        "--test-threads=1",
-        "--nocapture",
-    ])
-    .env(CHILD, samba.unc("rw"))
-    .env(CHILD_BASE, &base)
-    .env("HOME", &base)
-    .stdin(std::process::Stdio::null())
-    .output()
-    .unwrap();
+    // The checkout may sit in a 0700 home: the user runs copies of the binaries.
+    let exe = std::env::current_exe().unwrap();
+    let wnetd = Path::new(env!("CARGO_BIN_EXE_wnetd"));
+    let staged = StagedPrograms::copy(&[&exe, wnetd]);
+    let out = staged
+        .as_user(DEFAULT_USER, &exe)
+        .args([
+            "--exact",
+            "ordinary_user::user_flow",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env(CHILD, samba.unc("rw"))
+        .env(CHILD_BASE, &base)
+        .env(CHILD_WNETD, staged.path(wnetd))
+        .env("HOME", &base)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "the flow as {DEFAULT_USER} failed:\n{}\n{}",
