@@ -7,6 +7,7 @@
 //! the same), while `ENOTCONN` reads as a socket error and most programs do not expect it from a
 //! file. (`ENOTCONN` stays the kernel's answer when the drive's own process is gone.)
 
+use wnet_smb2::auth::gss::GssErrorKind;
 use wnet_smb2::{Error, NtStatus};
 
 /// A POSIX error number as the drive answers it (positive, e.g. `libc::ENOENT`).
@@ -53,6 +54,12 @@ pub fn from_smb(e: &Error, read_only_share: bool) -> Errno {
         Error::Disconnected => libc::EIO,
         Error::Timeout { .. } => libc::ETIMEDOUT,
         Error::InvalidInput(_) => libc::EINVAL,
+        // A reconnect that found no valid ticket: the user must `kinit` again (then the next
+        // call works, no remap). Other Kerberos refusals are permission problems.
+        Error::Kerberos(k) => match k.kind {
+            GssErrorKind::Expired | GssErrorKind::NoCredentials => libc::EKEYEXPIRED,
+            _ => libc::EACCES,
+        },
         // Any other transport trouble (e.g. a request never sent on a dead connection).
         e if e.is_temporary() => libc::EIO,
         // Protocol, authentication and signature failures, and a handle that did not
@@ -113,6 +120,25 @@ pub fn is_connection_loss(e: &Error) -> bool {
 mod tests {
     use super::*;
     use wnet_smb2::msg::Command;
+
+    #[test]
+    fn kerberos_failures_are_key_expired_or_access_denied() {
+        let k = |kind| {
+            Error::Kerberos(wnet_smb2::auth::gss::GssError {
+                kind,
+                message: String::new(),
+            })
+        };
+        assert_eq!(
+            from_smb(&k(GssErrorKind::Expired), false).0,
+            libc::EKEYEXPIRED
+        );
+        assert_eq!(
+            from_smb(&k(GssErrorKind::NoCredentials), false).0,
+            libc::EKEYEXPIRED
+        );
+        assert_eq!(from_smb(&k(GssErrorKind::ClockSkew), false).0, libc::EACCES);
+    }
 
     fn st(status: NtStatus) -> Error {
         Error::Status {
