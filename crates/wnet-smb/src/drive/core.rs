@@ -7,10 +7,10 @@
 //! then on requests fail at once with `EIO` (no second wait), while a background probe asks
 //! the server once a second and turns the drive Connected again when it answers.
 
-use super::cache::{Attr, Cache, KERNEL_TTL, Known, Listed, WATCHED_TTL};
+use super::cache::{Attr, Cache, KERNEL_TTL, Known, Listed, Stamp, WATCHED_TTL};
 use super::errno::{self, Errno};
 use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile};
-use super::inode::{InodeNo, InodeTable};
+use super::inode::{InodeNo, InodeTable, KernelView};
 use super::names;
 use super::posix_lock::{self, Kind as LockKind, OwnerLocks, PosixLocks, Seg};
 use super::readahead::{Plan, Served};
@@ -40,6 +40,29 @@ const SMALL_SLACK: u64 = 64 << 10;
 
 /// How often a disconnected drive asks the server whether it is back.
 const PROBE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long an open waits for the kernel to drop a stale inode ([`Core::revalidate_at_open`]).
+const INVAL_WAIT: Duration = Duration::from_secs(2);
+
+/// One invalidation for the kernel; `done` is told once it was written.
+struct Inval {
+    forget: Forget,
+    done: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Inval {
+    fn later(forget: Forget) -> Self {
+        Inval { forget, done: None }
+    }
+}
+
+fn kernel_view(a: &Attr) -> KernelView {
+    KernelView {
+        size: a.size,
+        mtime: a.mtime,
+        ctime: a.ctime,
+    }
+}
 
 /// How often a waiting lock (SETLKW) is tried again.
 const LOCK_RETRY: Duration = Duration::from_millis(50);
@@ -96,7 +119,7 @@ pub struct Core {
     /// POSIX (`fcntl`) and `flock` locks, mirrored on the server.
     pub(crate) posix: PosixLocks,
     /// Where kernel invalidations go (set once mounted); without it nothing is watched.
-    kernel: OnceLock<std::sync::mpsc::Sender<Forget>>,
+    kernel: OnceLock<std::sync::mpsc::Sender<Inval>>,
     state: AtomicU8,
     pub(crate) uid: u32,
     pub(crate) gid: u32,
@@ -191,19 +214,22 @@ impl Core {
     /// Invalidations are written by a thread of their own: one may wait for a directory lock
     /// that a FUSE request holds, and requests are answered elsewhere, so it never deadlocks.
     pub fn attach_kernel(&self, notifier: fuser::Notifier) {
-        let (tx, rx) = std::sync::mpsc::channel::<Forget>();
+        let (tx, rx) = std::sync::mpsc::channel::<Inval>();
         let spawned = std::thread::Builder::new()
             .name("wnet-inval".into())
             .spawn(move || {
-                for f in rx {
+                for Inval { forget, done } in rx {
                     // ENOENT (nothing cached) is not an error; after unmount every write
                     // fails, and the channel closes with the core.
-                    let _ = match f {
+                    let _ = match forget {
                         Forget::Entry { parent, name } => {
                             notifier.inval_entry(fuser::INodeNo(parent.0), OsStr::new(&name))
                         }
                         Forget::Inode(i) => notifier.inval_inode(fuser::INodeNo(i.0), 0, 0),
                     };
+                    if let Some(done) = done {
+                        let _ = done.send(());
+                    }
                 }
             });
         match spawned {
@@ -229,11 +255,49 @@ impl Core {
         let parent = inodes.peek(dir);
         for (name, entry) in names {
             if let Some(i) = inodes.peek(&names::join(dir, &name)) {
-                let _ = tx.send(Forget::Inode(i));
+                let _ = tx.send(Inval::later(Forget::Inode(i)));
             }
             if let (true, Some(p)) = (entry, parent) {
-                let _ = tx.send(Forget::Entry { parent: p, name });
+                let _ = tx.send(Inval::later(Forget::Entry { parent: p, name }));
             }
+        }
+    }
+
+    /// Makes the kernel forget the attributes and pages of `ino`, and waits until it has
+    /// (bounded by [`INVAL_WAIT`]: the invalidation thread may be held up by a directory lock).
+    async fn kernel_forget_inode_now(&self, ino: InodeNo) {
+        let Some(tx) = self.kernel.get() else { return };
+        let (done, wait) = tokio::sync::oneshot::channel();
+        let inval = Inval {
+            forget: Forget::Inode(ino),
+            done: Some(done),
+        };
+        if tx.send(inval).is_ok() && tokio::time::timeout(INVAL_WAIT, wait).await.is_err() {
+            tracing::warn!(?ino, "the kernel's invalidation is late; the open goes on");
+        }
+    }
+
+    /// Remembers the attributes the kernel is being answered for `ino` (see
+    /// [`Core::revalidate_at_open`]).
+    pub fn told(&self, ino: InodeNo, a: &Attr) {
+        self.inodes
+            .lock()
+            .expect("inode lock")
+            .told(ino, kernel_view(a));
+    }
+
+    /// Close-to-open consistency (NFS's rule, and what the Windows redirector does with the
+    /// CREATE response): `a` is what the server answered at the open of `ino` at `path`,
+    /// asked under `stamp`. It replaces what the caches knew (a listing already on its way
+    /// can no longer put older attributes back), and when its size or times differ from what
+    /// the kernel was last told, the kernel forgets the inode's attributes and pages before
+    /// the open is answered: the first read then asks for the size again and sees the whole
+    /// file as the server has it now, not a size learned mid-write.
+    async fn revalidate_at_open(&self, ino: InodeNo, path: &str, a: Attr, stamp: Stamp) {
+        self.cache.put_server(path, Known::Present(a), stamp);
+        let told = self.inodes.lock().expect("inode lock").kernel_view(ino);
+        if told.is_some_and(|t| t != kernel_view(&a)) {
+            self.kernel_forget_inode_now(ino).await;
         }
     }
 
@@ -642,7 +706,7 @@ impl Core {
         let writable = flags & libc::O_ACCMODE != libc::O_RDONLY;
         if writable {
             self.writable_mount()?;
-        } else if let Some(data) = self.open_small(&path).await? {
+        } else if let Some(data) = self.open_small(ino, &path).await? {
             let holder = Holder {
                 pid,
                 path,
@@ -667,8 +731,10 @@ impl Core {
             durable: writable,
             lease: None,
         };
+        let stamp = self.cache.stamp(&path);
         let file = self.smb(self.tree.create(&path, &opts).await)?;
-        self.cache.put_attr(&path, attr_from_open(&file));
+        self.revalidate_at_open(ino, &path, attr_from_open(&file), stamp)
+            .await;
         let of = OpenFile::new(file, writable, &self.rt);
         if !writable && of.size_at_open > 0 {
             of.reads.prefetch_head();
@@ -686,7 +752,7 @@ impl Core {
     /// or `None` to open it the usual way (size unknown or large, the file grew past what was
     /// read, or the read failed where an open succeeds: another client's byte-range lock).
     /// Like any read-only open without a lease, the reader sees the file as it was at open.
-    async fn open_small(&self, path: &str) -> Result<Option<Vec<u8>>, Errno> {
+    async fn open_small(&self, ino: InodeNo, path: &str) -> Result<Option<Vec<u8>>, Errno> {
         let Ok(Some((known, _))) = self.stat_cached(path) else {
             return Ok(None);
         };
@@ -696,6 +762,7 @@ impl Core {
         }
         // Room to grow; a full answer is the whole file only if the open saw that size.
         let want = (known.size + SMALL_SLACK).min(max);
+        let stamp = self.cache.stamp(path);
         let r = self
             .tree
             .read_small_opened(path, &CreateOptions::read(), want as u32)
@@ -714,7 +781,7 @@ impl Core {
             is_dir: opened.file_attributes & attr::DIRECTORY != 0,
             attributes: opened.file_attributes,
         };
-        self.cache.put_attr(path, a);
+        self.revalidate_at_open(ino, path, a, stamp).await;
         let whole = (data.len() as u64) < want || data.len() as u64 == opened.end_of_file;
         Ok(whole.then_some(data))
     }

@@ -74,7 +74,9 @@ impl FuseFs {
     }
 }
 
+/// The attributes answered to the kernel for `ino` (and remembered as what it holds).
 fn file_attr(core: &Core, ino: InodeNo, a: &Attr) -> FileAttr {
+    core.told(ino, a);
     let (kind, mut perm, nlink) = if a.is_dir {
         (FileType::Directory, 0o755, 2)
     } else {

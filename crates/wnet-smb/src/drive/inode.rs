@@ -5,6 +5,7 @@
 //! `foo` are one inode (the first spelling seen is the one kept).
 
 use std::collections::HashMap;
+use std::time::SystemTime;
 
 /// An inode number as the kernel sees it. [`InodeNo::ROOT`] is the share's root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -15,6 +16,18 @@ impl InodeNo {
     pub const ROOT: InodeNo = InodeNo(1);
 }
 
+/// What the kernel was last told of an inode: it keeps these (and pages read under them)
+/// until their TTL ends or it is told to forget them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KernelView {
+    /// Size.
+    pub size: u64,
+    /// Last write.
+    pub mtime: SystemTime,
+    /// Last change.
+    pub ctime: SystemTime,
+}
+
 #[derive(Debug)]
 struct Node {
     /// `/`-separated, no leading slash; `""` is the root.
@@ -23,6 +36,8 @@ struct Node {
     lookups: u64,
     /// The name was unlinked or replaced: the inode only serves handles still open on it.
     detached: bool,
+    /// The attributes last answered to the kernel.
+    told: Option<KernelView>,
 }
 
 /// Path ↔ inode, with lookup counting.
@@ -58,6 +73,7 @@ impl InodeTable {
                 path: String::new(),
                 lookups: 1,
                 detached: false,
+                told: None,
             },
         );
         t.by_key.insert(String::new(), InodeNo::ROOT);
@@ -94,10 +110,23 @@ impl InodeTable {
                 path: path.to_string(),
                 lookups: 1,
                 detached: false,
+                told: None,
             },
         );
         self.by_key.insert(k, ino);
         ino
+    }
+
+    /// Remembers what the kernel was just told of `ino`.
+    pub fn told(&mut self, ino: InodeNo, view: KernelView) {
+        if let Some(n) = self.nodes.get_mut(&ino) {
+            n.told = Some(view);
+        }
+    }
+
+    /// What the kernel was last told of `ino` (`None`: nothing yet, or the inode is unknown).
+    pub fn kernel_view(&self, ino: InodeNo) -> Option<KernelView> {
+        self.nodes.get(&ino).and_then(|n| n.told)
     }
 
     /// The kernel forgets `n` lookups of `ino`; at zero the inode is gone (the root never is).

@@ -1,6 +1,7 @@
 //! The SMB provider and its drives against a real Samba.
 
 mod drive;
+mod drive_consistency;
 mod drive_failure;
 mod drive_io;
 mod drive_lock;
