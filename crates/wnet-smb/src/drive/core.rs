@@ -9,7 +9,7 @@
 
 use super::cache::{Attr, Cache, KERNEL_TTL, Known, Listed, Stamp, WATCHED_TTL};
 use super::errno::{self, Errno};
-use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile};
+use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile, Releasing};
 use super::inode::{InodeNo, InodeTable, KernelView};
 use super::names;
 use super::posix_lock::{self, Kind as LockKind, OwnerLocks, PosixLocks, Seg};
@@ -63,6 +63,11 @@ fn kernel_view(a: &Attr) -> KernelView {
         ctime: a.ctime,
     }
 }
+
+/// How long a rename, unlink or rmdir waits for the server handles of files just closed at
+/// its paths to be closed (see [`HandleTable::released`]); only a descriptor still open
+/// (a `dup` closed, its twin idle) makes it wait that long.
+const RELEASE_WAIT: Duration = Duration::from_secs(2);
 
 /// How often a waiting lock (SETLKW) is tried again.
 const LOCK_RETRY: Duration = Duration::from_millis(50);
@@ -1005,9 +1010,11 @@ impl Core {
     /// the table at once. Returns the file whose server handle is to be closed, and its path.
     /// (What the cache knew of a file written through it was dropped at FLUSH, and is again
     /// once the close is done: [`Core::release_end`].)
-    pub fn release_begin(&self, fh: u64) -> Option<(Arc<OpenFile>, String)> {
-        match self.handles.remove_held(fh) {
-            Some((Kind::File(f), path)) => Some((f, path)),
+    /// Until the returned [`Releasing`] is dropped, a rename, unlink or rmdir of the path
+    /// waits for the server handle to be closed ([`HandleTable::released`]).
+    pub fn release_begin(&self, fh: u64) -> Option<(Arc<OpenFile>, String, Releasing)> {
+        match self.handles.remove_releasing(fh) {
+            Some((Kind::File(f), path, releasing)) => Some((f, path, releasing)),
             _ => None,
         }
     }
@@ -1048,6 +1055,7 @@ impl Core {
     pub async fn unlink(&self, parent: InodeNo, name: &OsStr) -> Result<(), Errno> {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
+        self.handles.released(&path, RELEASE_WAIT).await;
         self.cache.own_start(&path);
         let r = self.tree.delete(&path).await;
         self.cache
@@ -1063,6 +1071,7 @@ impl Core {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
         self.watches.stop_under(Some(&path), self.deadline).await;
+        self.handles.released(&path, RELEASE_WAIT).await;
         self.cache.invalidate_tree(&path);
         let r = self.tree.rmdir(&path).await;
         self.cache
@@ -1087,6 +1096,9 @@ impl Core {
         // The server refuses to rename a directory with a handle open below it.
         self.watches.stop_under(Some(&from), self.deadline).await;
         self.watches.stop_under(Some(&to), self.deadline).await;
+        // Nor replace a file that is still open, and a just-closed one may still be.
+        self.handles.released(&from, RELEASE_WAIT).await;
+        self.handles.released(&to, RELEASE_WAIT).await;
         self.cache.invalidate_tree(&from);
         self.cache.invalidate_tree(&to);
         let r = self.tree.rename(&from, &to, replace).await;

@@ -436,7 +436,7 @@ impl Filesystem for FuseFs {
     ) {
         // Out of the table now, on this thread: a close() that returned never counts as open
         // once its RELEASE is here.
-        let Some((f, path)) = self.core.release_begin(fh.0) else {
+        let Some((f, path, releasing)) = self.core.release_begin(fh.0) else {
             return reply.ok();
         };
         if f.release_idle() {
@@ -448,6 +448,7 @@ impl Filesystem for FuseFs {
             if let Err(e) = core.release_end(f, &path).await {
                 tracing::warn!(error = %e, "closing a server handle at release failed");
             }
+            drop(releasing);
             // Its server locks went with it; an flock() owner's locks end here.
             core.posix_handle_closed(ino(i), fh.0, lock_owner.map(|o| o.0))
                 .await;

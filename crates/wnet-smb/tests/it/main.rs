@@ -1,6 +1,7 @@
 //! The SMB provider and its drives against a real Samba.
 
 mod drive;
+mod drive_after_close;
 mod drive_consistency;
 mod drive_failure;
 mod drive_io;
