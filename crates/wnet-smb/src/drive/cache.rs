@@ -254,8 +254,14 @@ impl Cache {
         }
     }
 
+    /// Forgets what we knew of `path`, of its parent's listing and of its parent's own
+    /// attributes (its times change with its contents: the kernel asks again after our own
+    /// create, unlink, mkdir, rmdir or rename in it, and must not get the old mtime).
     fn forget(&self, path: &str) {
-        self.attrs.lock().expect("cache lock").remove(&key(path));
+        let mut attrs = self.attrs.lock().expect("cache lock");
+        attrs.remove(&key(path));
+        attrs.remove(&key(split(path).0));
+        drop(attrs);
         self.dirs
             .lock()
             .expect("cache lock")

@@ -548,10 +548,30 @@ impl Core {
         self.inodes.lock().expect("inode lock").forget(ino, n);
     }
 
-    /// GETATTR, with how long the kernel may keep the answer.
-    pub async fn getattr(&self, ino: InodeNo) -> Result<(Attr, Duration), Errno> {
-        let path = self.path(ino)?;
-        self.attr_of(ino, &path).await
+    /// GETATTR, with how long the kernel may keep the answer. A file whose name is gone
+    /// (unlinked or replaced while open: `fstat` of a temporary file) is asked through the
+    /// open handle `fh` the kernel names, else through any handle open on it.
+    pub async fn getattr(&self, ino: InodeNo, fh: Option<u64>) -> Result<(Attr, Duration), Errno> {
+        match self.path(ino) {
+            Ok(path) => self.attr_of(ino, &path).await,
+            Err(e) => {
+                let fh = fh.or_else(|| self.handles.any_of(ino)).ok_or(e)?;
+                self.attr_by_handle(ino, fh).await
+            }
+        }
+    }
+
+    /// Attributes of `ino` asked of the server through its open handle `fh` (the file's
+    /// identity, not a name); never cached.
+    async fn attr_by_handle(&self, ino: InodeNo, fh: u64) -> Result<(Attr, Duration), Errno> {
+        let f = self.file(fh)?;
+        self.server_handle(fh, &f).await?;
+        let info = {
+            let g = f.file.read().await;
+            let file = g.as_ref().ok_or(Errno::EBADF)?;
+            self.smb(file.query_info().await)?
+        };
+        Ok(self.with_open_writes(ino, (attr_from_info(&info), KERNEL_TTL)))
     }
 
     /// Flushes the buffered writes of every handle on `ino` (before changing size or times,
@@ -571,22 +591,35 @@ impl Core {
         fh: Option<u64>,
         s: SetAttr,
     ) -> Result<(Attr, Duration), Errno> {
-        let path = self.path(ino)?;
+        // A file whose name is gone (unlinked while open: `ftruncate` of a temporary file)
+        // is changed through the open handle the kernel names, and is in no cache.
+        let (path, fh) = match self.path(ino) {
+            Ok(path) => (Some(path), fh),
+            Err(e) => (
+                None,
+                Some(fh.or_else(|| self.handles.any_of(ino)).ok_or(e)?),
+            ),
+        };
         if s.uid.is_some_and(|u| u != self.uid) || s.gid.is_some_and(|g| g != self.gid) {
             return Err(Errno::EPERM);
         }
         let changes =
             s.size.is_some() || s.atime.is_some() || s.mtime.is_some() || s.mode.is_some();
         if !changes {
-            return self.attr_of(ino, &path).await;
+            return self.getattr(ino, fh).await;
         }
         self.writable_mount()?;
         self.flush_inode(ino).await?;
-        self.cache.own_start(&path);
         let own = fh.and_then(|fh| match self.handles.get(fh) {
             Some(Kind::File(f)) if f.writable => Some(f),
             _ => None,
         });
+        if path.is_none() && own.is_none() {
+            return Err(Errno::ENOENT);
+        }
+        if let Some(path) = &path {
+            self.cache.own_start(path);
+        }
         let mut basic = FileBasicInformation::default();
         let ft = |t: SetTime| {
             FileTime::from_system_time(match t {
@@ -601,8 +634,14 @@ impl Core {
             basic.last_write_time = ft(t);
         }
         if let Some(mode) = s.mode {
-            let info = self.smb(self.tree.stat(&path).await)?;
-            let mut bits = info.attributes & !attr::READONLY;
+            let attributes = match &path {
+                Some(path) => self.smb(self.tree.stat(path).await)?.attributes,
+                None => {
+                    let fh = fh.ok_or(Errno::EBADF)?;
+                    self.attr_by_handle(ino, fh).await?.0.attributes
+                }
+            };
+            let mut bits = attributes & !attr::READONLY;
             if mode & 0o222 == 0 {
                 bits |= attr::READONLY;
             }
@@ -621,6 +660,7 @@ impl Core {
                 }
             }
             None => {
+                let path = path.as_deref().ok_or(Errno::ENOENT)?;
                 let mut acc = access::READ_ATTRIBUTES | access::SYNCHRONIZE;
                 if s.size.is_some() {
                     acc |= access::WRITE_DATA;
@@ -637,7 +677,7 @@ impl Core {
                     durable: false,
                     lease: None,
                 };
-                let file = self.smb(self.tree.create(&path, &opts).await)?;
+                let file = self.smb(self.tree.create(path, &opts).await)?;
                 let mut r = Ok(());
                 if let Some(len) = s.size {
                     r = file.set_len(len).await;
@@ -655,8 +695,13 @@ impl Core {
                 f.reads.invalidate();
             }
         }
-        self.cache.own_done(&path, None);
-        self.attr_of(ino, &path).await
+        match path {
+            Some(path) => {
+                self.cache.own_done(&path, None);
+                self.attr_of(ino, &path).await
+            }
+            None => self.getattr(ino, fh).await,
+        }
     }
 
     /// OPENDIR: takes the listing (from the cache if fresh) and registers the handle.
@@ -990,6 +1035,51 @@ impl Core {
         self.smb(r)
     }
 
+    /// FALLOCATE through `fh`, as far as SMB can: plain (the file grows to `offset + len`
+    /// if shorter, the space reserved), `KEEP_SIZE` (the space reserved, the size unchanged:
+    /// the allocation size), `PUNCH_HOLE | KEEP_SIZE` (FSCTL_SET_ZERO_DATA: the range reads
+    /// as zeros). Any other mode is `EOPNOTSUPP`, as is a server that cannot zero a range.
+    pub async fn fallocate(&self, fh: u64, offset: u64, len: u64, mode: i32) -> Result<(), Errno> {
+        const KEEP_SIZE: i32 = libc::FALLOC_FL_KEEP_SIZE;
+        const PUNCH: i32 = libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE;
+        if mode != 0 && mode != KEEP_SIZE && mode != PUNCH {
+            return Err(Errno(libc::EOPNOTSUPP));
+        }
+        let end = offset.checked_add(len).ok_or(Errno(libc::EFBIG))?;
+        self.writable_mount()?;
+        let f = self.file(fh)?;
+        if !f.writable {
+            return Err(Errno::EBADF);
+        }
+        // Buffered writes first: the server's size decides, and a punched range must not be
+        // written over by data queued before the punch.
+        self.smb(f.writes.flush().await)?;
+        self.drop_read_ahead(fh, &f);
+        let size = {
+            let g = f.file.read().await;
+            let file = g.as_ref().ok_or(Errno::EBADF)?;
+            let info = self.smb(file.query_info().await)?;
+            match mode {
+                PUNCH => self.smb(file.zero_data(offset, end).await)?,
+                _ if end > info.allocation_size && end > info.end_of_file => {
+                    self.smb(file.set_allocation(end).await)?
+                }
+                _ => {}
+            }
+            if mode == 0 && end > info.end_of_file {
+                self.smb(file.set_len(end).await)?;
+                end
+            } else {
+                info.end_of_file
+            }
+        };
+        f.writes.set_high_water(size.max(f.writes.high_water()));
+        if let Some(path) = self.handles.path_of(fh) {
+            self.cache.own_done(&path, None);
+        }
+        Ok(())
+    }
+
     /// FSYNC: flush buffered writes, then SMB2 FLUSH, waited for.
     pub async fn fsync(&self, fh: u64) -> Result<(), Errno> {
         let f = self.file(fh)?;
@@ -1051,13 +1141,36 @@ impl Core {
         Ok((ino, a, ttl))
     }
 
+    /// MKNOD of a regular file: creates `parent/name` empty (`EEXIST` if it exists); counts
+    /// a lookup.
+    pub async fn mknod_file(
+        &self,
+        parent: InodeNo,
+        name: &OsStr,
+    ) -> Result<(InodeNo, Attr, Duration), Errno> {
+        self.writable_mount()?;
+        let path = self.child(parent, name)?;
+        self.cache.own_start(&path);
+        let r = match self.tree.create(&path, &CreateOptions::create_new()).await {
+            Ok(f) => f.close().await.map(|i| attr_from_info(&i)),
+            Err(e) => Err(e),
+        };
+        self.cache
+            .own_done(&path, r.as_ref().ok().map(|a| Known::Present(*a)));
+        let a = self.smb(r)?;
+        let ino = self.inodes.lock().expect("inode lock").lookup(&path);
+        Ok((ino, a, KERNEL_TTL))
+    }
+
     /// UNLINK.
     pub async fn unlink(&self, parent: InodeNo, name: &OsStr) -> Result<(), Errno> {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
         self.handles.released(&path, RELEASE_WAIT).await;
         self.cache.own_start(&path);
-        let r = self.tree.delete(&path).await;
+        let r = self
+            .despite_read_only(&path, || self.tree.delete(&path))
+            .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
         self.smb(r)?;
@@ -1073,7 +1186,9 @@ impl Core {
         self.watches.stop_under(Some(&path), self.deadline).await;
         self.handles.released(&path, RELEASE_WAIT).await;
         self.cache.invalidate_tree(&path);
-        let r = self.tree.rmdir(&path).await;
+        let r = self
+            .despite_read_only(&path, || self.tree.rmdir(&path))
+            .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
         self.smb(r)?;
@@ -1101,7 +1216,12 @@ impl Core {
         self.handles.released(&to, RELEASE_WAIT).await;
         self.cache.invalidate_tree(&from);
         self.cache.invalidate_tree(&to);
-        let r = self.tree.rename(&from, &to, replace).await;
+        let r = if replace {
+            self.despite_read_only(&to, || self.tree.rename(&from, &to, true))
+                .await
+        } else {
+            self.tree.rename(&from, &to, false).await
+        };
         self.cache
             .own_done(&from, r.is_ok().then_some(Known::Absent));
         self.cache.own_done(&to, None);

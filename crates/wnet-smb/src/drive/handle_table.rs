@@ -424,6 +424,12 @@ impl HandleTable {
             .collect()
     }
 
+    /// One handle open on inode `ino`, if any (the oldest).
+    pub(crate) fn any_of(&self, ino: InodeNo) -> Option<u64> {
+        let m = self.slots.lock().expect("handle lock");
+        m.by_ino.get(&ino).and_then(|v| v.first().copied())
+    }
+
     /// The open files of inode `ino`.
     pub(crate) fn files_of(&self, ino: InodeNo) -> Vec<Arc<OpenFile>> {
         self.slots.lock().expect("handle lock").files_of(ino)
