@@ -3,6 +3,13 @@
 //!
 //! Shares are case-insensitive: the table is keyed by the lower-cased path, so `Foo` and
 //! `foo` are one inode (the first spelling seen is the one kept).
+//!
+//! Numbers are stable: a path keeps its number after the kernel forgets the inode (a watch
+//! ended, an entry was invalidated), for as long as the drive does not see the file go (our
+//! own unlink, rmdir, or a rename over it); a rename moves the numbers with the names, as on
+//! any file system. `tar --listed-incremental`, `rsync` and `find -samefile` rely on it. (A
+//! file replaced by someone else on the server under the same name keeps the number, as an
+//! inode number reused after a delete.)
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -15,6 +22,9 @@ impl InodeNo {
     /// The root directory (FUSE's fixed root id).
     pub const ROOT: InodeNo = InodeNo(1);
 }
+
+/// How many forgotten names keep their numbers at most.
+const MAX_NUMBERS: usize = 1 << 20;
 
 /// What the kernel was last told of an inode: it keeps these (and pages read under them)
 /// until their TTL ends or it is told to forget them.
@@ -45,6 +55,8 @@ struct Node {
 pub struct InodeTable {
     nodes: HashMap<InodeNo, Node>,
     by_key: HashMap<String, InodeNo>,
+    /// Path key → the number it had, for paths the kernel forgot (see the module doc).
+    numbers: HashMap<String, InodeNo>,
     next: u64,
 }
 
@@ -65,6 +77,7 @@ impl InodeTable {
         let mut t = InodeTable {
             nodes: HashMap::new(),
             by_key: HashMap::new(),
+            numbers: HashMap::new(),
             next: 2,
         };
         t.nodes.insert(
@@ -102,8 +115,10 @@ impl InodeTable {
                 return ino;
             }
         }
-        let ino = InodeNo(self.next);
-        self.next += 1;
+        let ino = self.numbers.remove(&k).unwrap_or_else(|| {
+            self.next += 1;
+            InodeNo(self.next - 1)
+        });
         self.nodes.insert(
             ino,
             Node {
@@ -143,13 +158,23 @@ impl InodeTable {
             let k = key(&node.path);
             if self.by_key.get(&k) == Some(&ino) {
                 self.by_key.remove(&k);
+                // The file is still there: the next lookup of its name gets this number.
+                if self.numbers.len() >= MAX_NUMBERS {
+                    // Bounded memory: past a million forgotten names, start over.
+                    self.numbers.clear();
+                }
+                self.numbers.insert(k, ino);
             }
         }
     }
 
     /// The name `path` no longer exists (unlinked or replaced by a rename).
     pub fn unlink(&mut self, path: &str) {
-        if let Some(ino) = self.by_key.remove(&key(path)) {
+        let k = key(path);
+        let prefix = format!("{k}/");
+        self.numbers
+            .retain(|n, _| *n != k && !n.starts_with(&prefix));
+        if let Some(ino) = self.by_key.remove(&k) {
             if let Some(n) = self.nodes.get_mut(&ino) {
                 n.detached = true;
             }
@@ -169,6 +194,17 @@ impl InodeTable {
             .filter(|(k, _)| **k == kf || k.starts_with(&prefix))
             .map(|(k, i)| (k.clone(), *i))
             .collect();
+        let forgotten: Vec<(String, InodeNo)> = self
+            .numbers
+            .iter()
+            .filter(|(k, _)| **k == kf || k.starts_with(&prefix))
+            .map(|(k, i)| (k.clone(), *i))
+            .collect();
+        for (k, ino) in forgotten {
+            self.numbers.remove(&k);
+            let rest: String = k.chars().skip(kf.chars().count()).collect();
+            self.numbers.insert(format!("{kt}{rest}"), ino);
+        }
         for (k, ino) in moved {
             self.by_key.remove(&k);
             if let Some(n) = self.nodes.get_mut(&ino) {
@@ -206,8 +242,28 @@ mod tests {
         t.forget(a, 1);
         assert_eq!(t.path(a), None);
         assert_eq!(t.len(), 1);
-        let b = t.lookup("a");
-        assert_ne!(a, b);
+        // Forgotten by the kernel, not gone: the name keeps its number.
+        assert_eq!(t.lookup("A"), a);
+        t.forget(a, 1);
+        t.unlink("a");
+        assert_ne!(t.lookup("a"), a, "a new file under the name");
+    }
+
+    #[test]
+    fn numbers_of_forgotten_names_move_with_a_rename_and_go_with_an_unlink() {
+        let mut t = InodeTable::new();
+        let d = t.lookup("d");
+        let f = t.lookup("d/f");
+        let g = t.lookup("d/g");
+        t.forget(f, 1);
+        t.forget(g, 1);
+        t.forget(d, 1);
+        t.rename("d", "e");
+        assert_eq!(t.lookup("e/f"), f);
+        assert_eq!(t.lookup("e"), d);
+        assert_ne!(t.lookup("d/f"), f);
+        t.unlink("e");
+        assert_ne!(t.lookup("e/g"), g);
     }
 
     #[test]

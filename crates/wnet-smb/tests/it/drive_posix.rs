@@ -196,3 +196,49 @@ fn fallocate_extends_reserves_and_punches_holes_and_refuses_the_rest() {
         );
     }
 }
+
+/// Checks `probe` for `span`: it must hold every time (an invariant over a while, not a wait).
+fn holds_for(span: std::time::Duration, mut probe: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < span {
+        if !probe() {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    true
+}
+
+#[test]
+fn inode_numbers_stay_while_the_files_stay() {
+    let m = mount("rw");
+    let rel = unique("ino");
+    let d = m.path(&rel);
+    fs::create_dir(&d).unwrap();
+    fs::write(d.join("f"), b"f").unwrap();
+    let ino = |p: &std::path::Path| fs::metadata(p).unwrap().ino();
+    let (dir_ino, file_ino) = (ino(&d), ino(&d.join("f")));
+    // A directory keeps its number after an entry is created in it (its parent's watch
+    // then sees the directory's times change).
+    fs::write(d.join("g"), b"g").unwrap();
+    let span = std::time::Duration::from_millis(1500);
+    assert!(holds_for(span, || ino(&d) == dir_ino), "directory");
+    // A file keeps its number when its directory's watch ends: the drive watches at most
+    // 64 directories, so busy ones elsewhere end this one's.
+    for i in 0..70 {
+        let other = d.join(format!("busy{i}"));
+        fs::create_dir(&other).unwrap();
+        assert!(fs::metadata(other.join("x")).is_err());
+    }
+    assert!(holds_for(span, || ino(&d.join("f")) == file_ino), "file");
+    assert_eq!(ino(&d), dir_ino);
+    // And across a rename of its directory, as on any file system.
+    let e = m.path(&unique("ino-moved"));
+    fs::rename(&d, &e).unwrap();
+    assert_eq!(ino(&e.join("f")), file_ino);
+    assert_eq!(ino(&e), dir_ino);
+    // A new file under an old name is a new file.
+    fs::remove_file(e.join("f")).unwrap();
+    fs::write(e.join("f"), b"new").unwrap();
+    assert_ne!(ino(&e.join("f")), file_ino);
+}
