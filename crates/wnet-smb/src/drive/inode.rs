@@ -65,6 +65,15 @@ pub fn key(path: &str) -> String {
     path.to_lowercase()
 }
 
+/// The entries of `map` whose key is `under` or below it.
+fn at_or_below(map: &HashMap<String, InodeNo>, under: &str) -> Vec<(String, InodeNo)> {
+    let prefix = format!("{under}/");
+    map.iter()
+        .filter(|(k, _)| *k == under || k.starts_with(&prefix))
+        .map(|(k, i)| (k.clone(), *i))
+        .collect()
+}
+
 impl Default for InodeTable {
     fn default() -> Self {
         Self::new()
@@ -187,20 +196,8 @@ impl InodeTable {
         if kf != kt {
             self.unlink(to);
         }
-        let prefix = format!("{kf}/");
-        let moved: Vec<(String, InodeNo)> = self
-            .by_key
-            .iter()
-            .filter(|(k, _)| **k == kf || k.starts_with(&prefix))
-            .map(|(k, i)| (k.clone(), *i))
-            .collect();
-        let forgotten: Vec<(String, InodeNo)> = self
-            .numbers
-            .iter()
-            .filter(|(k, _)| **k == kf || k.starts_with(&prefix))
-            .map(|(k, i)| (k.clone(), *i))
-            .collect();
-        for (k, ino) in forgotten {
+        let moved = at_or_below(&self.by_key, &kf);
+        for (k, ino) in at_or_below(&self.numbers, &kf) {
             self.numbers.remove(&k);
             let rest: String = k.chars().skip(kf.chars().count()).collect();
             self.numbers.insert(format!("{kt}{rest}"), ino);
