@@ -254,14 +254,18 @@ impl Cache {
         }
     }
 
-    /// Forgets what we knew of `path`, of its parent's listing and of its parent's own
-    /// attributes (its times change with its contents: the kernel asks again after our own
-    /// create, unlink, mkdir, rmdir or rename in it, and must not get the old mtime).
+    /// An own change added or removed the name `path`: its directory's times changed, and
+    /// the kernel, which asks for them again after such a change, must not get the old ones
+    /// from us. Called once the server answered.
+    pub fn entry_changed(&self, path: &str) {
+        self.attrs
+            .lock()
+            .expect("cache lock")
+            .remove(&key(split(path).0));
+    }
+
     fn forget(&self, path: &str) {
-        let mut attrs = self.attrs.lock().expect("cache lock");
-        attrs.remove(&key(path));
-        attrs.remove(&key(split(path).0));
-        drop(attrs);
+        self.attrs.lock().expect("cache lock").remove(&key(path));
         self.dirs
             .lock()
             .expect("cache lock")

@@ -889,6 +889,7 @@ impl Core {
         };
         let a = attr_from_open(&file);
         self.cache.own_done(&path, Some(Known::Present(a)));
+        self.cache.entry_changed(&path);
         let ino = self.inodes.lock().expect("inode lock").lookup(&path);
         let of = OpenFile::new(file, true, &self.rt);
         let holder = Holder {
@@ -1135,6 +1136,7 @@ impl Core {
         self.cache.own_start(&path);
         let r = self.tree.mkdir(&path).await;
         self.cache.own_done(&path, None);
+        self.cache.entry_changed(&path);
         self.smb(r)?;
         let (a, ttl) = self.stat(&path).await?;
         let ino = self.inodes.lock().expect("inode lock").lookup(&path);
@@ -1157,6 +1159,7 @@ impl Core {
         };
         self.cache
             .own_done(&path, r.as_ref().ok().map(|a| Known::Present(*a)));
+        self.cache.entry_changed(&path);
         let a = self.smb(r)?;
         let ino = self.inodes.lock().expect("inode lock").lookup(&path);
         Ok((ino, a, KERNEL_TTL))
@@ -1173,6 +1176,7 @@ impl Core {
             .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
+        self.cache.entry_changed(&path);
         self.smb(r)?;
         self.inodes.lock().expect("inode lock").unlink(&path);
         Ok(())
@@ -1191,6 +1195,7 @@ impl Core {
             .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
+        self.cache.entry_changed(&path);
         self.smb(r)?;
         self.inodes.lock().expect("inode lock").unlink(&path);
         Ok(())
@@ -1225,6 +1230,8 @@ impl Core {
         self.cache
             .own_done(&from, r.is_ok().then_some(Known::Absent));
         self.cache.own_done(&to, None);
+        self.cache.entry_changed(&from);
+        self.cache.entry_changed(&to);
         self.smb(r)?;
         self.inodes.lock().expect("inode lock").rename(&from, &to);
         self.handles.renamed(&from, &to);
