@@ -535,12 +535,13 @@ impl Core {
             .lookup(&names::join(dir, name))
     }
 
-    /// The inode of `dir/name` if known, without counting a lookup (plain readdir).
+    /// The number of `dir/name` if it has one (looked up now, or before and forgotten by the
+    /// kernel), without counting a lookup (plain readdir's `d_ino`).
     pub fn peek(&self, dir: &str, name: &str) -> Option<InodeNo> {
         self.inodes
             .lock()
             .expect("inode lock")
-            .peek(&names::join(dir, name))
+            .number(&names::join(dir, name))
     }
 
     /// FORGET.

@@ -115,6 +115,15 @@ impl InodeTable {
         self.by_key.get(&key(path)).copied()
     }
 
+    /// The number `path` has or will get at its next lookup, if it has one already.
+    pub fn number(&self, path: &str) -> Option<InodeNo> {
+        let k = key(path);
+        self.by_key
+            .get(&k)
+            .or_else(|| self.numbers.get(&k))
+            .copied()
+    }
+
     /// Counts one kernel lookup of `path` and returns its inode (a new one if unknown).
     pub fn lookup(&mut self, path: &str) -> InodeNo {
         let k = key(path);
@@ -256,6 +265,7 @@ mod tests {
         t.forget(g, 1);
         t.forget(d, 1);
         t.rename("d", "e");
+        assert_eq!(t.number("e/f"), Some(f));
         assert_eq!(t.lookup("e/f"), f);
         assert_eq!(t.lookup("e"), d);
         assert_ne!(t.lookup("d/f"), f);

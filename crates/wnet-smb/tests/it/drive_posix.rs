@@ -232,6 +232,13 @@ fn inode_numbers_stay_while_the_files_stay() {
     }
     assert!(holds_for(span, || ino(&d.join("f")) == file_ino), "file");
     assert_eq!(ino(&d), dir_ino);
+    // A listing says the same (`ls -i`, `find -inum` read d_ino).
+    let listed = fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .find(|e| e.file_name() == "f")
+        .unwrap();
+    assert_eq!(std::os::unix::fs::DirEntryExt::ino(&listed), file_ino);
     // And across a rename of its directory, as on any file system.
     let e = m.path(&unique("ino-moved"));
     fs::rename(&d, &e).unwrap();
