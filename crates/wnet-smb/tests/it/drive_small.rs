@@ -354,9 +354,10 @@ fn reading_a_small_file_costs_one_round_trip_and_writing_one_four() {
     }
     let (frames, requests, _) = server_traffic(&log, at);
     eprintln!("writing {N} small files: {frames} frames, {requests} requests");
-    // A few more for the watch (notifications of our own changes, one listing).
-    assert!(frames > 0 && frames <= 4 * N + 15, "{frames} frames");
-    assert!(requests <= 9 * N + 15, "{requests} requests");
+    // A few more for the watches (notifications of our own changes, listings; the parent's
+    // watch also reports the directory's new times, which the kernel then asks again).
+    assert!(frames > 0 && frames <= 4 * N + 30, "{frames} frames");
+    assert!(requests <= 9 * N + 30, "{requests} requests");
 }
 
 /// Writes `data` as `rel` on the server's disk (someone else's change) and waits until the
