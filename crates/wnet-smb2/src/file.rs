@@ -566,14 +566,38 @@ impl File {
     /// (FSCTL_PIPE_TRANSCEIVE). An answer longer than `max_output` comes back truncated
     /// (STATUS_BUFFER_OVERFLOW); read the rest with [`File::read_at`].
     pub async fn transceive(&self, input: &[u8], max_output: u32) -> Result<Vec<u8>> {
-        use crate::msg::ioctl::{
-            FSCTL_PIPE_TRANSCEIVE, IOCTL_IS_FSCTL, IoctlRequest, IoctlResponse,
-        };
+        self.fsctl(crate::msg::ioctl::FSCTL_PIPE_TRANSCEIVE, input, max_output)
+            .await
+    }
+
+    /// Zeroes `offset..end` of the file (FSCTL_SET_ZERO_DATA): it reads as zeros after, and
+    /// the server may deallocate it (a sparse file's hole). The size does not change.
+    ///
+    /// Errors: NOT_SUPPORTED / INVALID_DEVICE_REQUEST where the server cannot.
+    pub async fn zero_data(&self, offset: u64, end: u64) -> Result<()> {
+        let mut input = Vec::with_capacity(16);
+        input.extend_from_slice(&offset.to_le_bytes());
+        input.extend_from_slice(&end.to_le_bytes());
+        self.fsctl(crate::msg::ioctl::FSCTL_SET_ZERO_DATA, &input, 0)
+            .await
+            .map(|_| ())
+    }
+
+    /// Sets the allocation size (FileAllocationInformation): space reserved for the file.
+    /// Less than the size truncates the file to it.
+    pub async fn set_allocation(&self, len: u64) -> Result<()> {
+        self.set_info(file_class::ALLOCATION, len.to_le_bytes().to_vec())
+            .await
+    }
+
+    /// One FSCTL on this handle: `input` in, at most `max_output` bytes back.
+    async fn fsctl(&self, ctl_code: u32, input: &[u8], max_output: u32) -> Result<Vec<u8>> {
+        use crate::msg::ioctl::{IOCTL_IS_FSCTL, IoctlRequest, IoctlResponse};
         let timeout = self.tree.meta_timeout();
         let resp = self
             .exec(|ctx, id| async move {
                 let req = IoctlRequest {
-                    ctl_code: FSCTL_PIPE_TRANSCEIVE,
+                    ctl_code,
                     file_id: id,
                     input: input.to_vec(),
                     max_output_response: max_output,

@@ -208,6 +208,8 @@ fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
 /// `smbpasswd -c CONF -s -a NAME`, the password twice on stdin.
 fn add_smb_user(conf: &Path, name: &str, password: &str) -> io::Result<()> {
     let mut child = Command::new("smbpasswd")
+        // Like smbd: never a winbindd someone else runs (an AD DC on this machine).
+        .env("_NO_WINBINDD", "1")
         .arg("-c")
         .arg(conf)
         .args(["-s", "-a", name])

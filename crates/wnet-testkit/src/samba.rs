@@ -324,6 +324,11 @@ impl Server {
             // cargo with it. `--no-process-group` because smbd's own `setsid()` fails (EPERM)
             // in a group leader, and smbd then exits.
             .process_group(0)
+            // A standalone server: never ask a winbindd. An AD DC running on the same machine
+            // (the Kerberos tests start one) serves the system's winbindd socket, and smbd
+            // would map our users' SIDs through it to unknown uids: every logon then fails
+            // with LOGON_FAILURE.
+            .env("_NO_WINBINDD", "1")
             .args(["--foreground", "--no-process-group", "--configfile"])
             .arg(paths.conf())
             // A standalone server maps its users itself; without this, smbd asks the

@@ -254,6 +254,16 @@ impl Cache {
         }
     }
 
+    /// An own change added or removed the name `path`: its directory's times changed, and
+    /// the kernel, which asks for them again after such a change, must not get the old ones
+    /// from us. Called once the server answered.
+    pub fn entry_changed(&self, path: &str) {
+        self.attrs
+            .lock()
+            .expect("cache lock")
+            .remove(&key(split(path).0));
+    }
+
     fn forget(&self, path: &str) {
         self.attrs.lock().expect("cache lock").remove(&key(path));
         self.dirs

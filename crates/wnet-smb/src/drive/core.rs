@@ -7,10 +7,10 @@
 //! then on requests fail at once with `EIO` (no second wait), while a background probe asks
 //! the server once a second and turns the drive Connected again when it answers.
 
-use super::cache::{Attr, Cache, KERNEL_TTL, Known, Listed, WATCHED_TTL};
+use super::cache::{Attr, Cache, KERNEL_TTL, Known, Listed, Stamp, WATCHED_TTL};
 use super::errno::{self, Errno};
-use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile};
-use super::inode::{InodeNo, InodeTable};
+use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile, Releasing};
+use super::inode::{InodeNo, InodeTable, KernelView};
 use super::names;
 use super::posix_lock::{self, Kind as LockKind, OwnerLocks, PosixLocks, Seg};
 use super::readahead::{Plan, Served};
@@ -40,6 +40,34 @@ const SMALL_SLACK: u64 = 64 << 10;
 
 /// How often a disconnected drive asks the server whether it is back.
 const PROBE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long an open waits for the kernel to drop a stale inode ([`Core::revalidate_at_open`]).
+const INVAL_WAIT: Duration = Duration::from_secs(2);
+
+/// One invalidation for the kernel; `done` is told once it was written.
+struct Inval {
+    forget: Forget,
+    done: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Inval {
+    fn later(forget: Forget) -> Self {
+        Inval { forget, done: None }
+    }
+}
+
+fn kernel_view(a: &Attr) -> KernelView {
+    KernelView {
+        size: a.size,
+        mtime: a.mtime,
+        ctime: a.ctime,
+    }
+}
+
+/// How long a rename, unlink or rmdir waits for the server handles of files just closed at
+/// its paths to be closed (see [`HandleTable::released`]); only a descriptor still open
+/// (a `dup` closed, its twin idle) makes it wait that long.
+const RELEASE_WAIT: Duration = Duration::from_secs(2);
 
 /// How often a waiting lock (SETLKW) is tried again.
 const LOCK_RETRY: Duration = Duration::from_millis(50);
@@ -96,7 +124,7 @@ pub struct Core {
     /// POSIX (`fcntl`) and `flock` locks, mirrored on the server.
     pub(crate) posix: PosixLocks,
     /// Where kernel invalidations go (set once mounted); without it nothing is watched.
-    kernel: OnceLock<std::sync::mpsc::Sender<Forget>>,
+    kernel: OnceLock<std::sync::mpsc::Sender<Inval>>,
     state: AtomicU8,
     pub(crate) uid: u32,
     pub(crate) gid: u32,
@@ -191,19 +219,22 @@ impl Core {
     /// Invalidations are written by a thread of their own: one may wait for a directory lock
     /// that a FUSE request holds, and requests are answered elsewhere, so it never deadlocks.
     pub fn attach_kernel(&self, notifier: fuser::Notifier) {
-        let (tx, rx) = std::sync::mpsc::channel::<Forget>();
+        let (tx, rx) = std::sync::mpsc::channel::<Inval>();
         let spawned = std::thread::Builder::new()
             .name("wnet-inval".into())
             .spawn(move || {
-                for f in rx {
+                for Inval { forget, done } in rx {
                     // ENOENT (nothing cached) is not an error; after unmount every write
                     // fails, and the channel closes with the core.
-                    let _ = match f {
+                    let _ = match forget {
                         Forget::Entry { parent, name } => {
                             notifier.inval_entry(fuser::INodeNo(parent.0), OsStr::new(&name))
                         }
                         Forget::Inode(i) => notifier.inval_inode(fuser::INodeNo(i.0), 0, 0),
                     };
+                    if let Some(done) = done {
+                        let _ = done.send(());
+                    }
                 }
             });
         match spawned {
@@ -229,11 +260,49 @@ impl Core {
         let parent = inodes.peek(dir);
         for (name, entry) in names {
             if let Some(i) = inodes.peek(&names::join(dir, &name)) {
-                let _ = tx.send(Forget::Inode(i));
+                let _ = tx.send(Inval::later(Forget::Inode(i)));
             }
             if let (true, Some(p)) = (entry, parent) {
-                let _ = tx.send(Forget::Entry { parent: p, name });
+                let _ = tx.send(Inval::later(Forget::Entry { parent: p, name }));
             }
+        }
+    }
+
+    /// Makes the kernel forget the attributes and pages of `ino`, and waits until it has
+    /// (bounded by [`INVAL_WAIT`]: the invalidation thread may be held up by a directory lock).
+    async fn kernel_forget_inode_now(&self, ino: InodeNo) {
+        let Some(tx) = self.kernel.get() else { return };
+        let (done, wait) = tokio::sync::oneshot::channel();
+        let inval = Inval {
+            forget: Forget::Inode(ino),
+            done: Some(done),
+        };
+        if tx.send(inval).is_ok() && tokio::time::timeout(INVAL_WAIT, wait).await.is_err() {
+            tracing::warn!(?ino, "the kernel's invalidation is late; the open goes on");
+        }
+    }
+
+    /// Remembers the attributes the kernel is being answered for `ino` (see
+    /// [`Core::revalidate_at_open`]).
+    pub fn told(&self, ino: InodeNo, a: &Attr) {
+        self.inodes
+            .lock()
+            .expect("inode lock")
+            .told(ino, kernel_view(a));
+    }
+
+    /// Close-to-open consistency (NFS's rule, and what the Windows redirector does with the
+    /// CREATE response): `a` is what the server answered at the open of `ino` at `path`,
+    /// asked under `stamp`. It replaces what the caches knew (a listing already on its way
+    /// can no longer put older attributes back), and when its size or times differ from what
+    /// the kernel was last told, the kernel forgets the inode's attributes and pages before
+    /// the open is answered: the first read then asks for the size again and sees the whole
+    /// file as the server has it now, not a size learned mid-write.
+    async fn revalidate_at_open(&self, ino: InodeNo, path: &str, a: Attr, stamp: Stamp) {
+        self.cache.put_server(path, Known::Present(a), stamp);
+        let told = self.inodes.lock().expect("inode lock").kernel_view(ino);
+        if told.is_some_and(|t| t != kernel_view(&a)) {
+            self.kernel_forget_inode_now(ino).await;
         }
     }
 
@@ -466,12 +535,13 @@ impl Core {
             .lookup(&names::join(dir, name))
     }
 
-    /// The inode of `dir/name` if known, without counting a lookup (plain readdir).
+    /// The number of `dir/name` if it has one (looked up now, or before and forgotten by the
+    /// kernel), without counting a lookup (plain readdir's `d_ino`).
     pub fn peek(&self, dir: &str, name: &str) -> Option<InodeNo> {
         self.inodes
             .lock()
             .expect("inode lock")
-            .peek(&names::join(dir, name))
+            .number(&names::join(dir, name))
     }
 
     /// FORGET.
@@ -479,10 +549,30 @@ impl Core {
         self.inodes.lock().expect("inode lock").forget(ino, n);
     }
 
-    /// GETATTR, with how long the kernel may keep the answer.
-    pub async fn getattr(&self, ino: InodeNo) -> Result<(Attr, Duration), Errno> {
-        let path = self.path(ino)?;
-        self.attr_of(ino, &path).await
+    /// GETATTR, with how long the kernel may keep the answer. A file whose name is gone
+    /// (unlinked or replaced while open: `fstat` of a temporary file) is asked through the
+    /// open handle `fh` the kernel names, else through any handle open on it.
+    pub async fn getattr(&self, ino: InodeNo, fh: Option<u64>) -> Result<(Attr, Duration), Errno> {
+        match self.path(ino) {
+            Ok(path) => self.attr_of(ino, &path).await,
+            Err(e) => {
+                let fh = fh.or_else(|| self.handles.any_of(ino)).ok_or(e)?;
+                self.attr_by_handle(ino, fh).await
+            }
+        }
+    }
+
+    /// Attributes of `ino` asked of the server through its open handle `fh` (the file's
+    /// identity, not a name); never cached.
+    async fn attr_by_handle(&self, ino: InodeNo, fh: u64) -> Result<(Attr, Duration), Errno> {
+        let f = self.file(fh)?;
+        self.server_handle(fh, &f).await?;
+        let info = {
+            let g = f.file.read().await;
+            let file = g.as_ref().ok_or(Errno::EBADF)?;
+            self.smb(file.query_info().await)?
+        };
+        Ok(self.with_open_writes(ino, (attr_from_info(&info), KERNEL_TTL)))
     }
 
     /// Flushes the buffered writes of every handle on `ino` (before changing size or times,
@@ -502,22 +592,35 @@ impl Core {
         fh: Option<u64>,
         s: SetAttr,
     ) -> Result<(Attr, Duration), Errno> {
-        let path = self.path(ino)?;
+        // A file whose name is gone (unlinked while open: `ftruncate` of a temporary file)
+        // is changed through the open handle the kernel names, and is in no cache.
+        let (path, fh) = match self.path(ino) {
+            Ok(path) => (Some(path), fh),
+            Err(e) => (
+                None,
+                Some(fh.or_else(|| self.handles.any_of(ino)).ok_or(e)?),
+            ),
+        };
         if s.uid.is_some_and(|u| u != self.uid) || s.gid.is_some_and(|g| g != self.gid) {
             return Err(Errno::EPERM);
         }
         let changes =
             s.size.is_some() || s.atime.is_some() || s.mtime.is_some() || s.mode.is_some();
         if !changes {
-            return self.attr_of(ino, &path).await;
+            return self.getattr(ino, fh).await;
         }
         self.writable_mount()?;
         self.flush_inode(ino).await?;
-        self.cache.own_start(&path);
         let own = fh.and_then(|fh| match self.handles.get(fh) {
             Some(Kind::File(f)) if f.writable => Some(f),
             _ => None,
         });
+        if path.is_none() && own.is_none() {
+            return Err(Errno::ENOENT);
+        }
+        if let Some(path) = &path {
+            self.cache.own_start(path);
+        }
         let mut basic = FileBasicInformation::default();
         let ft = |t: SetTime| {
             FileTime::from_system_time(match t {
@@ -532,8 +635,14 @@ impl Core {
             basic.last_write_time = ft(t);
         }
         if let Some(mode) = s.mode {
-            let info = self.smb(self.tree.stat(&path).await)?;
-            let mut bits = info.attributes & !attr::READONLY;
+            let attributes = match &path {
+                Some(path) => self.smb(self.tree.stat(path).await)?.attributes,
+                None => {
+                    let fh = fh.ok_or(Errno::EBADF)?;
+                    self.attr_by_handle(ino, fh).await?.0.attributes
+                }
+            };
+            let mut bits = attributes & !attr::READONLY;
             if mode & 0o222 == 0 {
                 bits |= attr::READONLY;
             }
@@ -552,6 +661,7 @@ impl Core {
                 }
             }
             None => {
+                let path = path.as_deref().ok_or(Errno::ENOENT)?;
                 let mut acc = access::READ_ATTRIBUTES | access::SYNCHRONIZE;
                 if s.size.is_some() {
                     acc |= access::WRITE_DATA;
@@ -568,7 +678,7 @@ impl Core {
                     durable: false,
                     lease: None,
                 };
-                let file = self.smb(self.tree.create(&path, &opts).await)?;
+                let file = self.smb(self.tree.create(path, &opts).await)?;
                 let mut r = Ok(());
                 if let Some(len) = s.size {
                     r = file.set_len(len).await;
@@ -586,8 +696,13 @@ impl Core {
                 f.reads.invalidate();
             }
         }
-        self.cache.own_done(&path, None);
-        self.attr_of(ino, &path).await
+        match path {
+            Some(path) => {
+                self.cache.own_done(&path, None);
+                self.attr_of(ino, &path).await
+            }
+            None => self.getattr(ino, fh).await,
+        }
     }
 
     /// OPENDIR: takes the listing (from the cache if fresh) and registers the handle.
@@ -642,7 +757,7 @@ impl Core {
         let writable = flags & libc::O_ACCMODE != libc::O_RDONLY;
         if writable {
             self.writable_mount()?;
-        } else if let Some(data) = self.open_small(&path).await? {
+        } else if let Some(data) = self.open_small(ino, &path).await? {
             let holder = Holder {
                 pid,
                 path,
@@ -667,8 +782,10 @@ impl Core {
             durable: writable,
             lease: None,
         };
+        let stamp = self.cache.stamp(&path);
         let file = self.smb(self.tree.create(&path, &opts).await)?;
-        self.cache.put_attr(&path, attr_from_open(&file));
+        self.revalidate_at_open(ino, &path, attr_from_open(&file), stamp)
+            .await;
         let of = OpenFile::new(file, writable, &self.rt);
         if !writable && of.size_at_open > 0 {
             of.reads.prefetch_head();
@@ -686,7 +803,7 @@ impl Core {
     /// or `None` to open it the usual way (size unknown or large, the file grew past what was
     /// read, or the read failed where an open succeeds: another client's byte-range lock).
     /// Like any read-only open without a lease, the reader sees the file as it was at open.
-    async fn open_small(&self, path: &str) -> Result<Option<Vec<u8>>, Errno> {
+    async fn open_small(&self, ino: InodeNo, path: &str) -> Result<Option<Vec<u8>>, Errno> {
         let Ok(Some((known, _))) = self.stat_cached(path) else {
             return Ok(None);
         };
@@ -696,6 +813,7 @@ impl Core {
         }
         // Room to grow; a full answer is the whole file only if the open saw that size.
         let want = (known.size + SMALL_SLACK).min(max);
+        let stamp = self.cache.stamp(path);
         let r = self
             .tree
             .read_small_opened(path, &CreateOptions::read(), want as u32)
@@ -714,7 +832,7 @@ impl Core {
             is_dir: opened.file_attributes & attr::DIRECTORY != 0,
             attributes: opened.file_attributes,
         };
-        self.cache.put_attr(path, a);
+        self.revalidate_at_open(ino, path, a, stamp).await;
         let whole = (data.len() as u64) < want || data.len() as u64 == opened.end_of_file;
         Ok(whole.then_some(data))
     }
@@ -772,6 +890,7 @@ impl Core {
         };
         let a = attr_from_open(&file);
         self.cache.own_done(&path, Some(Known::Present(a)));
+        self.cache.entry_changed(&path);
         let ino = self.inodes.lock().expect("inode lock").lookup(&path);
         let of = OpenFile::new(file, true, &self.rt);
         let holder = Holder {
@@ -918,6 +1037,51 @@ impl Core {
         self.smb(r)
     }
 
+    /// FALLOCATE through `fh`, as far as SMB can: plain (the file grows to `offset + len`
+    /// if shorter, the space reserved), `KEEP_SIZE` (the space reserved, the size unchanged:
+    /// the allocation size), `PUNCH_HOLE | KEEP_SIZE` (FSCTL_SET_ZERO_DATA: the range reads
+    /// as zeros). Any other mode is `EOPNOTSUPP`, as is a server that cannot zero a range.
+    pub async fn fallocate(&self, fh: u64, offset: u64, len: u64, mode: i32) -> Result<(), Errno> {
+        const KEEP_SIZE: i32 = libc::FALLOC_FL_KEEP_SIZE;
+        const PUNCH: i32 = libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE;
+        if mode != 0 && mode != KEEP_SIZE && mode != PUNCH {
+            return Err(Errno(libc::EOPNOTSUPP));
+        }
+        let end = offset.checked_add(len).ok_or(Errno(libc::EFBIG))?;
+        self.writable_mount()?;
+        let f = self.file(fh)?;
+        if !f.writable {
+            return Err(Errno::EBADF);
+        }
+        // Buffered writes first: the server's size decides, and a punched range must not be
+        // written over by data queued before the punch.
+        self.smb(f.writes.flush().await)?;
+        self.drop_read_ahead(fh, &f);
+        let size = {
+            let g = f.file.read().await;
+            let file = g.as_ref().ok_or(Errno::EBADF)?;
+            let info = self.smb(file.query_info().await)?;
+            match mode {
+                PUNCH => self.smb(file.zero_data(offset, end).await)?,
+                _ if end > info.allocation_size && end > info.end_of_file => {
+                    self.smb(file.set_allocation(end).await)?
+                }
+                _ => {}
+            }
+            if mode == 0 && end > info.end_of_file {
+                self.smb(file.set_len(end).await)?;
+                end
+            } else {
+                info.end_of_file
+            }
+        };
+        f.writes.set_high_water(size.max(f.writes.high_water()));
+        if let Some(path) = self.handles.path_of(fh) {
+            self.cache.own_done(&path, None);
+        }
+        Ok(())
+    }
+
     /// FSYNC: flush buffered writes, then SMB2 FLUSH, waited for.
     pub async fn fsync(&self, fh: u64) -> Result<(), Errno> {
         let f = self.file(fh)?;
@@ -938,9 +1102,11 @@ impl Core {
     /// the table at once. Returns the file whose server handle is to be closed, and its path.
     /// (What the cache knew of a file written through it was dropped at FLUSH, and is again
     /// once the close is done: [`Core::release_end`].)
-    pub fn release_begin(&self, fh: u64) -> Option<(Arc<OpenFile>, String)> {
-        match self.handles.remove_held(fh) {
-            Some((Kind::File(f), path)) => Some((f, path)),
+    /// Until the returned [`Releasing`] is dropped, a rename, unlink or rmdir of the path
+    /// waits for the server handle to be closed ([`HandleTable::released`]).
+    pub fn release_begin(&self, fh: u64) -> Option<(Arc<OpenFile>, String, Releasing)> {
+        match self.handles.remove_releasing(fh) {
+            Some((Kind::File(f), path, releasing)) => Some((f, path, releasing)),
             _ => None,
         }
     }
@@ -971,20 +1137,47 @@ impl Core {
         self.cache.own_start(&path);
         let r = self.tree.mkdir(&path).await;
         self.cache.own_done(&path, None);
+        self.cache.entry_changed(&path);
         self.smb(r)?;
         let (a, ttl) = self.stat(&path).await?;
         let ino = self.inodes.lock().expect("inode lock").lookup(&path);
         Ok((ino, a, ttl))
     }
 
+    /// MKNOD of a regular file: creates `parent/name` empty (`EEXIST` if it exists); counts
+    /// a lookup.
+    pub async fn mknod_file(
+        &self,
+        parent: InodeNo,
+        name: &OsStr,
+    ) -> Result<(InodeNo, Attr, Duration), Errno> {
+        self.writable_mount()?;
+        let path = self.child(parent, name)?;
+        self.cache.own_start(&path);
+        let r = match self.tree.create(&path, &CreateOptions::create_new()).await {
+            Ok(f) => f.close().await.map(|i| attr_from_info(&i)),
+            Err(e) => Err(e),
+        };
+        self.cache
+            .own_done(&path, r.as_ref().ok().map(|a| Known::Present(*a)));
+        self.cache.entry_changed(&path);
+        let a = self.smb(r)?;
+        let ino = self.inodes.lock().expect("inode lock").lookup(&path);
+        Ok((ino, a, KERNEL_TTL))
+    }
+
     /// UNLINK.
     pub async fn unlink(&self, parent: InodeNo, name: &OsStr) -> Result<(), Errno> {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
+        self.handles.released(&path, RELEASE_WAIT).await;
         self.cache.own_start(&path);
-        let r = self.tree.delete(&path).await;
+        let r = self
+            .despite_read_only(&path, || self.tree.delete(&path))
+            .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
+        self.cache.entry_changed(&path);
         self.smb(r)?;
         self.inodes.lock().expect("inode lock").unlink(&path);
         Ok(())
@@ -996,10 +1189,14 @@ impl Core {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
         self.watches.stop_under(Some(&path), self.deadline).await;
+        self.handles.released(&path, RELEASE_WAIT).await;
         self.cache.invalidate_tree(&path);
-        let r = self.tree.rmdir(&path).await;
+        let r = self
+            .despite_read_only(&path, || self.tree.rmdir(&path))
+            .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
+        self.cache.entry_changed(&path);
         self.smb(r)?;
         self.inodes.lock().expect("inode lock").unlink(&path);
         Ok(())
@@ -1020,12 +1217,22 @@ impl Core {
         // The server refuses to rename a directory with a handle open below it.
         self.watches.stop_under(Some(&from), self.deadline).await;
         self.watches.stop_under(Some(&to), self.deadline).await;
+        // Nor replace a file that is still open, and a just-closed one may still be.
+        self.handles.released(&from, RELEASE_WAIT).await;
+        self.handles.released(&to, RELEASE_WAIT).await;
         self.cache.invalidate_tree(&from);
         self.cache.invalidate_tree(&to);
-        let r = self.tree.rename(&from, &to, replace).await;
+        let r = if replace {
+            self.despite_read_only(&to, || self.tree.rename(&from, &to, true))
+                .await
+        } else {
+            self.tree.rename(&from, &to, false).await
+        };
         self.cache
             .own_done(&from, r.is_ok().then_some(Known::Absent));
         self.cache.own_done(&to, None);
+        self.cache.entry_changed(&from);
+        self.cache.entry_changed(&to);
         self.smb(r)?;
         self.inodes.lock().expect("inode lock").rename(&from, &to);
         self.handles.renamed(&from, &to);

@@ -80,6 +80,8 @@ pub fn from_status(s: NtStatus, read_only_share: bool) -> Errno {
         NtStatus::OBJECT_NAME_COLLISION | NtStatus::OBJECT_NAME_EXISTS => libc::EEXIST,
         NtStatus::ACCESS_DENIED | NtStatus::PRIVILEGE_NOT_HELD if read_only_share => libc::EROFS,
         NtStatus::ACCESS_DENIED | NtStatus::PRIVILEGE_NOT_HELD => libc::EACCES,
+        // A read-only file or directory the drive could not make writable first.
+        NtStatus::CANNOT_DELETE => libc::EACCES,
         NtStatus::DIRECTORY_NOT_EMPTY => libc::ENOTEMPTY,
         NtStatus::SHARING_VIOLATION => libc::EBUSY,
         NtStatus::LOCK_NOT_GRANTED | NtStatus::FILE_LOCK_CONFLICT => libc::EAGAIN,
@@ -154,6 +156,7 @@ mod tests {
         assert_eq!(m(NtStatus::OBJECT_PATH_NOT_FOUND), libc::ENOENT);
         assert_eq!(m(NtStatus::OBJECT_NAME_COLLISION), libc::EEXIST);
         assert_eq!(m(NtStatus::ACCESS_DENIED), libc::EACCES);
+        assert_eq!(m(NtStatus::CANNOT_DELETE), libc::EACCES);
         assert_eq!(m(NtStatus::DIRECTORY_NOT_EMPTY), libc::ENOTEMPTY);
         assert_eq!(m(NtStatus::SHARING_VIOLATION), libc::EBUSY);
         assert_eq!(m(NtStatus::NOT_A_DIRECTORY), libc::ENOTDIR);

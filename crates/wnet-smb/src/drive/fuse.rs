@@ -74,7 +74,9 @@ impl FuseFs {
     }
 }
 
+/// The attributes answered to the kernel for `ino` (and remembered as what it holds).
 fn file_attr(core: &Core, ino: InodeNo, a: &Attr) -> FileAttr {
+    core.told(ino, a);
     let (kind, mut perm, nlink) = if a.is_dir {
         (FileType::Directory, 0o755, 2)
     } else {
@@ -171,14 +173,14 @@ impl Filesystem for FuseFs {
         self.core.forget(ino(i), nlookup);
     }
 
-    fn getattr(&self, _req: &Request, i: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
+    fn getattr(&self, _req: &Request, i: INodeNo, fh: Option<FileHandle>, reply: ReplyAttr) {
         if let Some((a, ttl)) = self.core.getattr_cached(ino(i)) {
             return reply.attr(&ttl, &self.file_attr(ino(i), &a));
         }
         let core = self.core.clone();
         self.run(
             async move {
-                let (a, ttl) = core.getattr(ino(i)).await?;
+                let (a, ttl) = core.getattr(ino(i), fh.map(|h| h.0)).await?;
                 Ok((file_attr(&core, ino(i), &a), ttl))
             },
             move |r| match r {
@@ -241,6 +243,35 @@ impl Filesystem for FuseFs {
         self.run(
             async move {
                 let (i, a, ttl) = core.mkdir(ino(parent), &name).await?;
+                Ok((file_attr(&core, i, &a), ttl))
+            },
+            move |r| match r {
+                Ok((fa, ttl)) => reply.entry(&ttl, &fa, Generation(0)),
+                Err(e) => reply.error(fe(e)),
+            },
+        );
+    }
+
+    fn mknod(
+        &self,
+        _req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        mode: u32,
+        _umask: u32,
+        _rdev: u32,
+        reply: ReplyEntry,
+    ) {
+        // SMB holds files and directories only: a FIFO, socket or device node is a type
+        // this file system does not support, which POSIX answers with EPERM.
+        if mode & libc::S_IFMT != libc::S_IFREG {
+            return reply.error(fuser::Errno::EPERM);
+        }
+        let core = self.core.clone();
+        let name = name.to_os_string();
+        self.run(
+            async move {
+                let (i, a, ttl) = core.mknod_file(ino(parent), &name).await?;
                 Ok((file_attr(&core, i, &a), ttl))
             },
             move |r| match r {
@@ -434,7 +465,7 @@ impl Filesystem for FuseFs {
     ) {
         // Out of the table now, on this thread: a close() that returned never counts as open
         // once its RELEASE is here.
-        let Some((f, path)) = self.core.release_begin(fh.0) else {
+        let Some((f, path, releasing)) = self.core.release_begin(fh.0) else {
             return reply.ok();
         };
         if f.release_idle() {
@@ -446,6 +477,7 @@ impl Filesystem for FuseFs {
             if let Err(e) = core.release_end(f, &path).await {
                 tracing::warn!(error = %e, "closing a server handle at release failed");
             }
+            drop(releasing);
             // Its server locks went with it; an flock() owner's locks end here.
             core.posix_handle_closed(ino(i), fh.0, lock_owner.map(|o| o.0))
                 .await;
@@ -465,6 +497,23 @@ impl Filesystem for FuseFs {
         self.run(async move { core.fsync(fh.0).await }, move |r| {
             empty(reply, r)
         });
+    }
+
+    fn fallocate(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        length: u64,
+        mode: i32,
+        reply: ReplyEmpty,
+    ) {
+        let core = self.core.clone();
+        self.run(
+            async move { core.fallocate(fh.0, offset, length, mode).await },
+            move |r| empty(reply, r),
+        );
     }
 
     fn getlk(

@@ -5,6 +5,12 @@
 //! A handle enters the table when OPEN/OPENDIR/CREATE is answered and leaves it the moment
 //! RELEASE/RELEASEDIR arrives (before its server handle is closed), so a `close()` that has
 //! returned stops counting as soon as the kernel's release reaches us.
+//!
+//! A file's server handle outlives its `close()`: the kernel sends RELEASE after `close()`
+//! returned, and the server handle is closed after that. Until it is, the server refuses to
+//! replace the file by a rename (`ACCESS_DENIED`) and only marks it delete-pending on unlink
+//! (a new file of that name is then refused). [`HandleTable::released`] waits for both steps,
+//! as Linux's cifs closes its deferred handles on a path before renaming or deleting it.
 
 use super::inode::InodeNo;
 use super::readahead::ReadAhead;
@@ -175,6 +181,43 @@ pub struct HandleTable {
     /// Handles whose `closing` flag is set: settle is O(1) however many are open.
     closing: AtomicUsize,
     slots: Mutex<Slots>,
+    releases: Arc<Releases>,
+}
+
+/// Server handles being closed after their RELEASE.
+#[derive(Debug, Default)]
+struct Releases {
+    /// Path key → how many of its server handles are being closed.
+    paths: Mutex<HashMap<String, usize>>,
+    /// Told whenever a handle stops looking closed-but-not-released.
+    changed: tokio::sync::Notify,
+}
+
+/// A released file whose server handle is being closed; dropped once it is.
+#[derive(Debug)]
+pub struct Releasing {
+    releases: Arc<Releases>,
+    key: String,
+}
+
+impl Drop for Releasing {
+    fn drop(&mut self) {
+        let mut m = self.releases.paths.lock().expect("release lock");
+        if let Some(n) = m.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.key);
+            }
+        }
+        drop(m);
+        self.releases.changed.notify_waiters();
+    }
+}
+
+/// Whether `key` is the path key `under` or below it.
+fn at_or_below(key: &str, under: &str) -> bool {
+    key.strip_prefix(under)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 #[derive(Debug, Default)]
@@ -242,6 +285,7 @@ impl HandleTable {
         m.by_fh.get(&fh).map(|s| {
             if s.closing.swap(false, Ordering::AcqRel) {
                 self.closing.fetch_sub(1, Ordering::AcqRel);
+                self.releases.changed.notify_waiters();
             }
             s.kind.clone()
         })
@@ -273,9 +317,67 @@ impl HandleTable {
         self.remove_held(fh).map(|(k, _)| k)
     }
 
+    /// Removes the file `fh` (RELEASE) and notes that its server handle is being closed
+    /// until the returned [`Releasing`] is dropped; also returns the path it was open on.
+    pub(crate) fn remove_releasing(&self, fh: u64) -> Option<(Kind, String, Releasing)> {
+        let mut m = self.slots.lock().expect("handle lock");
+        let path = m.by_fh.get(&fh)?.holder.path.clone();
+        let key = super::inode::key(&path);
+        *self
+            .releases
+            .paths
+            .lock()
+            .expect("release lock")
+            .entry(key.clone())
+            .or_default() += 1;
+        let releasing = Releasing {
+            releases: self.releases.clone(),
+            key,
+        };
+        let (kind, path) = self.remove_locked(&mut m, fh)?;
+        Some((kind, path, releasing))
+    }
+
+    /// Waits, at most `bound`, until no file at or below `path` looks closed by its
+    /// application (FLUSH seen, no I/O since) without its server handle being closed yet.
+    /// Handles in real use are not waited for.
+    pub(crate) async fn released(&self, path: &str, bound: std::time::Duration) {
+        let until = tokio::time::Instant::now() + bound;
+        let key = super::inode::key(path);
+        loop {
+            let changed = self.releases.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if !self.closing_at(&key) {
+                return;
+            }
+            if tokio::time::timeout_at(until, changed).await.is_err() {
+                tracing::debug!(path, "a closed file's server handle is still open");
+                return;
+            }
+        }
+    }
+
+    /// Whether a handle at or below the path `key` is closing or being released.
+    fn closing_at(&self, key: &str) -> bool {
+        let m = self.slots.lock().expect("handle lock");
+        let closing = m.by_fh.values().any(|s| {
+            s.closing.load(Ordering::Acquire)
+                && at_or_below(&super::inode::key(&s.holder.path), key)
+        });
+        closing
+            || (self.releases.paths.lock().expect("release lock"))
+                .keys()
+                .any(|k| at_or_below(k, key))
+    }
+
     /// Removes `fh` (RELEASE); returns what it was and the path it was open on.
     pub(crate) fn remove_held(&self, fh: u64) -> Option<(Kind, String)> {
         let mut m = self.slots.lock().expect("handle lock");
+        self.remove_locked(&mut m, fh)
+    }
+
+    fn remove_locked(&self, m: &mut Slots, fh: u64) -> Option<(Kind, String)> {
         let s = m.by_fh.remove(&fh)?;
         if let Some(v) = m.by_ino.get_mut(&s.ino) {
             v.retain(|&h| h != fh);
@@ -287,6 +389,7 @@ impl HandleTable {
             self.closing.fetch_sub(1, Ordering::AcqRel);
         }
         self.count.store(m.by_fh.len(), Ordering::Release);
+        self.releases.changed.notify_waiters();
         Some((s.kind, s.holder.path))
     }
 
@@ -319,6 +422,12 @@ impl HandleTable {
                 Kind::Dir(_) => None,
             })
             .collect()
+    }
+
+    /// One handle open on inode `ino`, if any (the oldest).
+    pub(crate) fn any_of(&self, ino: InodeNo) -> Option<u64> {
+        let m = self.slots.lock().expect("handle lock");
+        m.by_ino.get(&ino).and_then(|v| v.first().copied())
     }
 
     /// The open files of inode `ino`.
@@ -391,6 +500,60 @@ mod tests {
         assert_eq!(t.open_count(), 1);
         t.remove(b);
         assert_eq!(t.open_count(), 0);
+    }
+
+    fn file_holder(path: &str) -> Holder {
+        Holder {
+            pid: 1,
+            path: path.into(),
+            is_dir: false,
+        }
+    }
+
+    #[test]
+    fn a_path_waits_for_a_closed_handle_until_its_server_handle_is_closed() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let t = Arc::new(HandleTable::default());
+        let a = t.insert(file_holder("D/a"), InodeNo(2), dir());
+        let _busy = t.insert(file_holder("d/b"), InodeNo(3), dir());
+        let long = std::time::Duration::from_secs(30);
+        rt.block_on(async {
+            // In real use (not closing): no wait.
+            tokio::time::timeout(long, t.released("d", long))
+                .await
+                .unwrap();
+            t.mark_closing(a);
+            let r =
+                tokio::time::timeout(std::time::Duration::from_millis(20), t.released("d", long));
+            assert!(
+                r.await.is_err(),
+                "a closed handle not yet released is waited for"
+            );
+            // Unrelated and sibling paths are not held up.
+            tokio::time::timeout(long, t.released("d/b", long))
+                .await
+                .unwrap();
+            tokio::time::timeout(long, t.released("d/ab", long))
+                .await
+                .unwrap();
+            let (_, path, releasing) = t.remove_releasing(a).unwrap();
+            assert_eq!(path, "D/a");
+            let r = tokio::time::timeout(
+                std::time::Duration::from_millis(20),
+                t.released("d/A", long),
+            );
+            assert!(r.await.is_err(), "the server handle is still being closed");
+            let waiter = {
+                let t = t.clone();
+                tokio::spawn(async move { t.released("d", long).await })
+            };
+            tokio::task::yield_now().await;
+            drop(releasing);
+            tokio::time::timeout(long, waiter).await.unwrap().unwrap();
+        });
     }
 
     #[test]

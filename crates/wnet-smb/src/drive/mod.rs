@@ -19,6 +19,7 @@
 //! - `handle_table.rs`: [`HandleTable`], every open handle with its pid.
 //! - `cache.rs`: attribute and directory caches: short TTLs, or exact for watched directories.
 //! - `watch.rs`: CHANGE_NOTIFY watches on busy directories, and what the kernel must forget.
+//! - `read_only.rs`: deleting and replacing despite the READONLY attribute.
 //! - `readahead.rs`: sequential detection, several 1 MiB reads in flight.
 //! - `write_buffer.rs`: buffered, pipelined writes; errors reported at flush/fsync.
 //! - `errno.rs`: the one mapping from engine errors to errno.
@@ -32,6 +33,7 @@ pub mod handle_table;
 pub mod inode;
 pub mod names;
 pub mod posix_lock;
+mod read_only;
 pub mod readahead;
 pub mod watch;
 pub mod write_buffer;

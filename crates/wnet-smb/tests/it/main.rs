@@ -1,10 +1,13 @@
 //! The SMB provider and its drives against a real Samba.
 
 mod drive;
+mod drive_after_close;
+mod drive_consistency;
 mod drive_failure;
 mod drive_io;
 mod drive_lock;
 mod drive_nonroot;
+mod drive_posix;
 mod drive_small;
 mod drive_unmount;
 mod provider;

@@ -10,6 +10,9 @@ pub const FSCTL_PIPE_TRANSCEIVE: u32 = 0x0011_C017;
 pub const FSCTL_VALIDATE_NEGOTIATE_INFO: u32 = 0x0014_0204;
 /// Flags: this is an FSCTL.
 pub const IOCTL_IS_FSCTL: u32 = 1;
+/// Zeroes a byte range of a file, deallocating it where the file is sparse
+/// (\[MS-FSCC\] 2.3.85, input FILE_ZERO_DATA_INFORMATION: start offset, end offset).
+pub const FSCTL_SET_ZERO_DATA: u32 = 0x0009_80C8;
 
 /// IOCTL request.
 #[derive(Debug, Clone, PartialEq, Eq)]
