@@ -331,11 +331,6 @@ impl Server {
             .env("_NO_WINBINDD", "1")
             .args(["--foreground", "--no-process-group", "--configfile"])
             .arg(paths.conf())
-            // A standalone server maps its users itself; without this, smbd asks the
-            // machine's winbindd (`/run/samba/winbindd`) when one runs (a Samba AD DC started
-            // for Kerberos work), which maps our user's SID to a uid of its own, and every
-            // logon fails with LOGON_FAILURE ("getpwuid(3000068) failed").
-            .env("_NO_WINBINDD", "1")
             .stdin(Stdio::piped())
             .stdout(output.try_clone()?)
             .stderr(output)
