@@ -92,6 +92,11 @@ pub struct Settings {
     /// `net use /PERSISTENT:YES|NO`: whether new connections are remembered by default.
     #[serde(default = "yes")]
     pub save_connections: bool,
+    /// Accept guest sessions (off by default, as on Windows since 10 1709): a guest session
+    /// is never signed, so a server or anyone in the middle can read and change what it
+    /// carries. Read by the daemon at start.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure_guest_logons: bool,
 }
 
 fn yes() -> bool {
@@ -102,6 +107,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             save_connections: true,
+            insecure_guest_logons: false,
         }
     }
 }

@@ -36,6 +36,9 @@ pub struct SmbProviderConfig {
     pub timeouts: Timeouts,
     /// The user name for connections that name none (the login name).
     pub default_user: String,
+    /// Accept guest sessions (the profile's `insecure_guest_logons`); see
+    /// [`wnet_smb2::ClientConfig::allow_insecure_guest`].
+    pub allow_insecure_guest: bool,
 }
 
 /// The SMB provider.
@@ -111,7 +114,9 @@ impl SmbProvider {
                 .map_err(|e| core_error(&e, &what));
         }
         let mut cfg = wnet_smb2::ClientConfig::new(server.host.clone(), "", "").port(server.port);
+        // Asked for explicitly (no credentials at all): the list is only informational.
         cfg.require_signing = false;
+        cfg.allow_insecure_guest = true;
         cfg.timeouts = self.cfg.timeouts;
         let session = wnet_smb2::Session::connect(cfg)
             .await
@@ -159,6 +164,7 @@ impl SmbProvider {
             require_signing: request.flags.contains(ConnectFlags::REQUIRE_INTEGRITY),
             require_encryption: request.flags.contains(ConnectFlags::REQUIRE_PRIVACY),
             ccache: request.ccache.clone(),
+            allow_insecure_guest: self.cfg.allow_insecure_guest,
         };
         let session = self
             .pool

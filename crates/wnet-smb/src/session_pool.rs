@@ -21,6 +21,8 @@ pub struct Credentials {
     pub require_encryption: bool,
     /// The caller's Kerberos credentials cache (`None`: the process's default).
     pub ccache: Option<wnet_core::CredentialsCache>,
+    /// Accept a guest session (the user opted in to insecure guest logons).
+    pub allow_insecure_guest: bool,
 }
 
 impl Credentials {
@@ -197,6 +199,7 @@ async fn connect(
     // Authenticated sessions are always signed; demanding it also refuses guest sessions (no key
     // to sign with), so a guest share needs CONNECT_REQUIRE_INTEGRITY off, as on Windows.
     cfg.require_signing = creds.require_signing;
+    cfg.allow_insecure_guest = creds.allow_insecure_guest;
     cfg.timeouts = timeouts;
     cfg.kerberos.ccache = creds.ccache.as_ref().map(|c| c.as_str().to_owned());
     let what = format!("connecting to {}:{}", server.host, server.port);
@@ -217,6 +220,7 @@ mod tests {
             require_signing: false,
             require_encryption: false,
             ccache: None,
+            allow_insecure_guest: false,
         };
         assert_eq!(c(r"DOM\alice").split_user(), ("DOM".into(), "alice".into()));
         assert_eq!(

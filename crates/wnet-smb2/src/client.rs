@@ -65,6 +65,10 @@ pub struct ClientConfig {
     pub keepalive: Option<Duration>,
     /// Kerberos: whether to try it, and whose credentials cache.
     pub kerberos: crate::mechanism::KerberosConfig,
+    /// Accept a guest (or anonymous) session. Off by default, as on Windows since 10 1709:
+    /// a guest session has no key, so nothing it carries is signed, and a server (or anyone
+    /// in the middle) can turn any logon into one. Never implied by an empty password.
+    pub allow_insecure_guest: bool,
 }
 
 impl ClientConfig {
@@ -86,6 +90,7 @@ impl ClientConfig {
             reconnect: true,
             keepalive: Some(Duration::from_secs(30)),
             kerberos: crate::mechanism::KerberosConfig::default(),
+            allow_insecure_guest: false,
         }
     }
 

@@ -11,8 +11,9 @@
 //! - Every call has a deadline; a credit wait counts against it too.
 
 use crate::error::{Error, Result};
-use crate::msg::Header;
+use crate::log_budget::{LogBudget, warn_limited};
 use crate::msg::header::{HEADER_LEN, HeaderFlags, SIGNATURE_RANGE};
+use crate::msg::{Command, Header};
 use crate::status::NtStatus;
 use crate::transport::{FrameReader, FrameWriter};
 use std::collections::HashMap;
@@ -24,6 +25,12 @@ use tokio::time::Instant;
 
 /// Bytes of payload one credit pays for (MS-SMB2 §3.1.5.2).
 pub const CREDIT_UNIT: usize = 65536;
+/// Most credits we hold: a server's grants beyond this are ignored (Windows and Samba grant
+/// at most 8192), so `credits + in flight` can never overflow.
+pub const MAX_CREDITS: u32 = 8192;
+/// Unsolicited messages (oplock/lease breaks) queued for the break handler; a server that
+/// sends more than the handler can take is flooding us, and loses the connection.
+pub const NOTIFICATION_QUEUE: usize = 64;
 /// First byte of an SMB2 TRANSFORM_HEADER (encrypted message).
 pub const TRANSFORM_PROTOCOL_ID: [u8; 4] = [0xFD, b'S', b'M', b'B'];
 
@@ -94,6 +101,8 @@ struct Pending {
     tx: oneshot::Sender<Reply>,
     async_id: Option<u64>,
     session_id: u64,
+    /// The request's command: the response must carry the same.
+    command: Command,
 }
 
 /// The dispatch state; separate from the socket so tests can feed it bytes.
@@ -104,7 +113,9 @@ struct State {
     dead: bool,
     sessions: HashMap<u64, SessionSecurity>,
     /// Where unsolicited messages (oplock/lease breaks) go.
-    notifications: Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
+    notifications: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
+    /// WARN lines about what the server sent.
+    warnings: LogBudget,
 }
 
 impl State {
@@ -116,11 +127,16 @@ impl State {
             dead: false,
             sessions: HashMap::new(),
             notifications: None,
+            warnings: LogBudget::default(),
         }
     }
 
     /// Handles one plaintext frame (possibly a compound chain). Returns the completions to
     /// deliver outside the lock. `encrypted` says the frame arrived in a transform header.
+    ///
+    /// The server is not trusted: a response must have SERVER_TO_REDIR and its request's
+    /// command (else its waiter gets [`Error::Protocol`]), grants are capped at
+    /// [`MAX_CREDITS`], and a flood of unsolicited messages kills the connection (`dead`).
     fn on_frame(&mut self, frame: Vec<u8>, encrypted: bool) -> Vec<Done> {
         let mut out = Vec::new();
         let mut off = 0usize;
@@ -133,7 +149,7 @@ impl State {
             let h = match Header::decode(rest) {
                 Ok(h) => h,
                 Err(e) => {
-                    tracing::warn!("dropping undecodable response: {e}");
+                    warn_limited!(self.warnings, "dropping undecodable response: {e}");
                     return out;
                 }
             };
@@ -141,14 +157,34 @@ impl State {
                 0 => rest.len(),
                 n if n >= HEADER_LEN && n <= rest.len() => n,
                 _ => {
-                    tracing::warn!("bad NextCommand in response chain");
+                    warn_limited!(self.warnings, "bad NextCommand in response chain");
                     rest.len()
                 }
             };
             let last = h.next_command == 0 || len == rest.len();
-            self.credits = self.credits.saturating_add(h.credits as u32);
+            self.credits = self
+                .credits
+                .saturating_add(h.credits as u32)
+                .min(MAX_CREDITS);
+            let mismatch = if !h.flags.has(HeaderFlags::SERVER_TO_REDIR) {
+                Some("response without SERVER_TO_REDIR")
+            } else {
+                match self.pending.get(&h.message_id) {
+                    Some(p) if p.command != h.command => Some("response to another command"),
+                    _ => None,
+                }
+            };
             let interim = h.status == NtStatus::PENDING && h.is_async();
-            if interim {
+            if let Some(what) = mismatch {
+                warn_limited!(self.warnings, mid = h.message_id, "{what}");
+                if let Some(p) = self.pending.remove(&h.message_id) {
+                    out.push(Done {
+                        tx: p.tx,
+                        reply: Err(Error::Protocol(crate::msg::DecodeError(what))),
+                        verify: None,
+                    });
+                }
+            } else if interim {
                 if let Some(p) = self.pending.get_mut(&h.message_id) {
                     p.async_id = Some(h.async_id);
                 }
@@ -169,11 +205,17 @@ impl State {
                     verify,
                 });
             } else if h.message_id == crate::msg::header::NOTIFICATION_MESSAGE_ID {
-                match &self.notifications {
-                    Some(tx) => {
-                        let _ = tx.send(rest[..len].to_vec());
-                    }
-                    None => tracing::debug!("unsolicited notification dropped"),
+                let flooded = match &self.notifications {
+                    Some(tx) => matches!(
+                        tx.try_send(rest[..len].to_vec()),
+                        Err(tokio::sync::mpsc::error::TrySendError::Full(_))
+                    ),
+                    None => false,
+                };
+                if flooded {
+                    tracing::warn!("the server floods us with break notifications: disconnecting");
+                    out.extend(self.fail_all());
+                    return out;
                 }
             } else {
                 tracing::debug!(mid = h.message_id, "response nobody waits for (timed out?)");
@@ -203,10 +245,9 @@ impl State {
             return Ok(None);
         };
         if !h.flags.has(HeaderFlags::SIGNED) {
-            // An unsigned error carries no data to forge; Samba signs them anyway.
-            if h.status.is_error() {
-                return Ok(None);
-            }
+            // Errors too: a forged unsigned USER_SESSION_DELETED or NETWORK_NAME_DELETED
+            // would force reconnects. (Interim STATUS_PENDING replies, which MS-SMB2 lets
+            // go unsigned, never get here: they only carry credits.)
             return Err(Error::BadSignature);
         }
         Ok(Some(signer))
@@ -275,7 +316,13 @@ struct Inner {
     multi_credit: AtomicBool,
     config: ConnConfig,
     reader: Mutex<Option<tokio::task::AbortHandle>>,
+    /// Big encrypted frames being decrypted off the reader; at most [`DECRYPTS_IN_FLIGHT`].
+    decrypts: Arc<tokio::sync::Semaphore>,
 }
+
+/// Big encrypted frames decrypted at once per connection; the reader waits for a slot, so a
+/// server sending faster than we decrypt is slowed down (TCP backpressure), not buffered.
+const DECRYPTS_IN_FLIGHT: usize = 4;
 
 impl Drop for Inner {
     fn drop(&mut self) {
@@ -366,6 +413,7 @@ impl Connection {
             multi_credit: AtomicBool::new(false),
             config,
             reader: Mutex::new(None),
+            decrypts: Arc::new(tokio::sync::Semaphore::new(DECRYPTS_IN_FLIGHT)),
         });
         let task = tokio::spawn(reader_loop(Arc::downgrade(&inner), reader));
         *inner.reader.lock().unwrap_or_else(|e| e.into_inner()) = Some(task.abort_handle());
@@ -383,7 +431,8 @@ impl Connection {
     }
 
     /// Sends unsolicited messages (oplock/lease break notifications, whole messages) to `tx`.
-    pub fn set_notification_sink(&self, tx: tokio::sync::mpsc::UnboundedSender<Vec<u8>>) {
+    /// A server that fills the channel (it holds [`NOTIFICATION_QUEUE`]) loses the connection.
+    pub fn set_notification_sink(&self, tx: tokio::sync::mpsc::Sender<Vec<u8>>) {
         lock(&self.inner.state).notifications = Some(tx);
     }
 
@@ -637,6 +686,11 @@ impl Connection {
         Option<SessionSecurity>,
         u16,
     )> {
+        let commands = msgs
+            .iter()
+            .map(|(m, _)| Command::from_u16(u16::from_le_bytes([m[12], m[13]])))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| Error::InvalidInput("request with an unknown command"))?;
         let (mut top_up, mut top_ups) = (false, 0);
         loop {
             let notified = self.inner.credits_changed.notified();
@@ -666,13 +720,14 @@ impl Connection {
                                 tx,
                                 async_id: None,
                                 session_id,
+                                command: commands[mids.len()],
                             },
                         );
                         mids.push(mid);
                         rxs.push(rx);
                     }
-                    let in_flight: u32 = s.pending.len() as u32;
-                    let held = s.credits + in_flight;
+                    let in_flight = u32::try_from(s.pending.len()).unwrap_or(u32::MAX);
+                    let held = s.credits.saturating_add(in_flight);
                     let extra = self
                         .inner
                         .config
@@ -848,16 +903,33 @@ impl Connection {
             match cipher.map(|c| c.decrypt(&frame)) {
                 Some(Ok(p)) => (p, true),
                 _ => {
-                    tracing::warn!("dropping an encrypted frame that does not decrypt");
+                    warn_limited!(
+                        lock(&inner.state).warnings,
+                        "dropping an encrypted frame that does not decrypt"
+                    );
                     return;
                 }
             }
         } else {
             (frame, false)
         };
-        let done = lock(&inner.state).on_frame(plain, encrypted);
+        let (done, dead) = {
+            let mut s = lock(&inner.state);
+            let done = s.on_frame(plain, encrypted);
+            (done, s.dead)
+        };
         inner.credits_changed.notify_waiters();
         deliver(done);
+        if dead {
+            if let Some(h) = inner
+                .reader
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+            {
+                h.abort();
+            }
+        }
     }
 }
 
@@ -880,7 +952,13 @@ async fn reader_loop(inner: Weak<Inner>, mut reader: FrameReader) {
             Ok(frame)
                 if frame.len() > VERIFY_OFFLOAD && frame.starts_with(&TRANSFORM_PROTOCOL_ID) =>
             {
-                tokio::spawn(async move { Connection::on_frame(&inner, frame) });
+                let Ok(slot) = inner.decrypts.clone().acquire_owned().await else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    Connection::on_frame(&inner, frame);
+                    drop(slot);
+                });
             }
             Ok(frame) => Connection::on_frame(&inner, frame),
             Err(e) => {
@@ -892,6 +970,47 @@ async fn reader_loop(inner: Weak<Inner>, mut reader: FrameReader) {
             }
         }
     }
+}
+
+/// For the fuzz target `conn_frame` (`fuzz/`): one frame from the server, handled as the reader
+/// task handles it, by a state with waiters of every command (some on a signed session) and a
+/// break handler that never reads (so floods fill its queue).
+#[doc(hidden)]
+pub fn fuzz_on_frame(frame: &[u8]) {
+    let mut s = State::new();
+    let key = crate::crypto::Secret::new([7u8; 16]);
+    s.sessions.insert(
+        9,
+        SessionSecurity {
+            signer: Some(Arc::new(crate::security::KeySigner::new(
+                key,
+                crate::crypto::signing::SigningAlgo::HmacSha256,
+            ))),
+            ..SessionSecurity::default()
+        },
+    );
+    let (tx, _rx) = tokio::sync::mpsc::channel(NOTIFICATION_QUEUE);
+    s.notifications = Some(tx);
+    let mut receivers = Vec::new();
+    for mid in 0..20u64 {
+        let (tx, rx) = oneshot::channel();
+        let command = Command::from_u16((mid % 19) as u16).unwrap_or(Command::Echo);
+        let session_id = if mid % 2 == 0 { 9 } else { 0 };
+        s.pending.insert(
+            mid,
+            Pending {
+                tx,
+                async_id: None,
+                session_id,
+                command,
+            },
+        );
+        receivers.push(rx);
+    }
+    for encrypted in [false, true] {
+        deliver(s.on_frame(frame.to_vec(), encrypted));
+    }
+    assert!(s.credits <= MAX_CREDITS);
 }
 
 #[cfg(test)]
@@ -923,6 +1042,7 @@ mod tests {
                 tx,
                 async_id: None,
                 session_id: 0,
+                command: Command::Write,
             },
         );
         rx
@@ -984,6 +1104,52 @@ mod tests {
         assert_eq!(s.credits, 1 + 3);
     }
 
+    /// Regression (issue 12): a NEGOTIATE-era reply carrying another command and no
+    /// SERVER_TO_REDIR flag was accepted as the answer.
+    #[test]
+    fn a_reply_must_match_its_request() {
+        let mut s = State::new();
+        let mut r1 = waiter(&mut s, 1); // a WRITE
+        let mut other = response(1, 1, NtStatus::SUCCESS, None);
+        other[12..14].copy_from_slice(&(Command::SessionSetup as u16).to_le_bytes());
+        deliver(s.on_frame(other, false));
+        assert!(matches!(r1.try_recv().unwrap(), Err(Error::Protocol(_))));
+        let mut r2 = waiter(&mut s, 2);
+        let mut unflagged = response(2, 1, NtStatus::SUCCESS, None);
+        unflagged[16..20].copy_from_slice(&0u32.to_le_bytes());
+        deliver(s.on_frame(unflagged, false));
+        assert!(matches!(r2.try_recv().unwrap(), Err(Error::Protocol(_))));
+        let mut r3 = waiter(&mut s, 3);
+        deliver(s.on_frame(response(3, 1, NtStatus::SUCCESS, None), false));
+        assert!(r3.try_recv().unwrap().is_ok());
+    }
+
+    #[test]
+    fn credit_grants_are_capped() {
+        let mut s = State::new();
+        for mid in 0..20 {
+            let _ = s.on_frame(response(mid, u16::MAX, NtStatus::SUCCESS, None), false);
+        }
+        assert_eq!(s.credits, MAX_CREDITS);
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_breaks_kills_the_connection() {
+        let mut s = State::new();
+        let (tx, _rx) = tokio::sync::mpsc::channel(NOTIFICATION_QUEUE);
+        s.notifications = Some(tx);
+        let mut r = waiter(&mut s, 5);
+        let mut brk = response(u64::MAX, 0, NtStatus::SUCCESS, None);
+        brk[12..14].copy_from_slice(&(Command::OplockBreak as u16).to_le_bytes());
+        for _ in 0..NOTIFICATION_QUEUE {
+            assert!(s.on_frame(brk.clone(), false).is_empty());
+            assert!(!s.dead);
+        }
+        deliver(s.on_frame(brk, false));
+        assert!(s.dead, "one break more than the queue holds is a flood");
+        assert!(matches!(r.try_recv().unwrap(), Err(Error::Disconnected)));
+    }
+
     #[test]
     fn garbage_frames_do_not_panic() {
         let mut s = State::new();
@@ -1039,10 +1205,18 @@ mod tests {
         FakeSigner.sign(&mut m);
         deliver(s.on_frame(m, false));
         assert!(rx.try_recv().unwrap().is_ok());
-        // An unsigned error status passes (nothing to forge), and so does an encrypted frame.
+        // An unsigned error is refused too (a forged USER_SESSION_DELETED would force a
+        // reconnect); an unsigned interim STATUS_PENDING only counts its credits; an
+        // encrypted frame needs no signature.
         let mut rx = waiter(&mut s, 4);
-        deliver(s.on_frame(response(4, 1, NtStatus::ACCESS_DENIED, None), false));
-        assert!(rx.try_recv().unwrap().is_ok());
+        deliver(s.on_frame(response(4, 1, NtStatus::USER_SESSION_DELETED, None), false));
+        assert!(matches!(rx.try_recv().unwrap(), Err(Error::BadSignature)));
+        let mut rx = waiter(&mut s, 6);
+        assert!(
+            s.on_frame(response(6, 1, NtStatus::PENDING, Some(1)), false)
+                .is_empty()
+        );
+        assert!(rx.try_recv().is_err(), "still waiting for the final reply");
         let mut rx = waiter(&mut s, 5);
         deliver(s.on_frame(response(5, 1, NtStatus::SUCCESS, None), true));
         assert!(rx.try_recv().unwrap().is_ok());
@@ -1129,7 +1303,8 @@ mod tests {
             encrypt: false,
         };
         let mut m = Vec::new();
-        Header::request(Command::Echo).encode(&mut m);
+        // The fake server answers with WRITE responses: the request must be a WRITE.
+        Header::request(Command::Write).encode(&mut m);
         let first = tokio::spawn({
             let c = c.clone();
             let m = m.clone();

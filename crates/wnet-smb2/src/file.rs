@@ -15,6 +15,7 @@ use crate::msg::query_directory::{
 use crate::msg::query_info::{QueryInfoRequest, QueryInfoResponse};
 use crate::msg::read::{ReadRequest, ReadResponse};
 use crate::msg::set_info::SetInfoRequest;
+use crate::msg::wire::within_asked;
 use crate::msg::write::{WriteRequest, WriteResponse};
 use crate::msg::{FileId, Header, Response};
 use crate::status::NtStatus;
@@ -22,6 +23,14 @@ use crate::tree::{Ctx, Tree};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Most entries one listing may collect: a server that pages forever (or repeats a page)
+/// ends with an error here instead of filling memory.
+pub const MAX_LISTING_ENTRIES: usize = 1 << 20;
+/// Most time one listing may take, whatever the number of pages.
+pub const MAX_LISTING_TIME: std::time::Duration = std::time::Duration::from_secs(300);
+/// Output buffer of one CHANGE_NOTIFY.
+const NOTIFY_OUTPUT: usize = 65536;
 
 /// Default size of one request in pipelined transfers.
 pub const PIPELINE_CHUNK: usize = 1 << 20;
@@ -257,6 +266,7 @@ impl File {
                 });
             }
             let r = ReadResponse::decode(&resp)?;
+            within_asked(r.data_length, len, "read: more data than asked for")?;
             Ok((resp, r.data_offset..r.data_offset + r.data_length))
         })
         .await
@@ -283,6 +293,7 @@ impl File {
             };
             let resp = ctx.call(&req, chunk.len(), timeout).await?;
             let n = WriteResponse::decode(&resp)?.count;
+            within_asked(n as usize, chunk.len(), "write: more written than sent")?;
             if (n as usize) < chunk.len() {
                 return Err(Error::Status {
                     status: NtStatus::DISK_FULL,
@@ -499,10 +510,24 @@ impl File {
     pub async fn list_entries(&self) -> Result<Vec<DirEntry>> {
         let timeout = self.tree.meta_timeout();
         let max = self.tree.session().negotiated().max_transact.min(1 << 20);
+        let until = tokio::time::Instant::now() + MAX_LISTING_TIME;
         self.exec(|ctx, id| async move {
             let mut out = Vec::new();
             let mut first = true;
             loop {
+                if out.len() > MAX_LISTING_ENTRIES {
+                    return Err(Error::Protocol(crate::msg::DecodeError(
+                        "query directory: too many entries",
+                    )));
+                }
+                let timeout =
+                    timeout.min(until.saturating_duration_since(tokio::time::Instant::now()));
+                if timeout.is_zero() {
+                    return Err(Error::Timeout {
+                        what: "directory listing",
+                        after: MAX_LISTING_TIME,
+                    });
+                }
                 let req = QueryDirectoryRequest {
                     class: file_class::ID_BOTH_DIRECTORY,
                     flags: if first { qd_flags::RESTART_SCANS } else { 0 },
@@ -518,6 +543,11 @@ impl File {
                 }
                 crate::session::check_status(&resp)?;
                 let r = QueryDirectoryResponse::decode(&resp)?;
+                within_asked(
+                    r.output.len(),
+                    max as usize,
+                    "query directory: output too long",
+                )?;
                 if r.output.is_empty() {
                     return Ok(out);
                 }
@@ -545,11 +575,11 @@ impl File {
             .exec(|ctx, id| async move {
                 let req = ChangeNotifyRequest {
                     watch_tree: recursive,
-                    output_buffer_length: 65536,
+                    output_buffer_length: NOTIFY_OUTPUT as u32,
                     file_id: id,
                     completion_filter: filter,
                 };
-                ctx.call_raw(&req, 65536, timeout).await
+                ctx.call_raw(&req, NOTIFY_OUTPUT, timeout).await
             })
             .await?;
         let h = Header::decode(&resp)?;
@@ -557,9 +587,13 @@ impl File {
             return Ok(Vec::new());
         }
         crate::session::check_status(&resp)?;
-        Ok(fscc::FileNotifyInformation::parse_list(
-            &ChangeNotifyResponse::decode(&resp)?.output,
-        )?)
+        let output = ChangeNotifyResponse::decode(&resp)?.output;
+        within_asked(
+            output.len(),
+            NOTIFY_OUTPUT,
+            "change notify: output too long",
+        )?;
+        Ok(fscc::FileNotifyInformation::parse_list(&output)?)
     }
 
     /// Writes `input` to a named pipe and reads the answer in one IOCTL
@@ -607,7 +641,9 @@ impl File {
                     .await
             })
             .await?;
-        Ok(IoctlResponse::decode(&resp)?.output)
+        let output = IoctlResponse::decode(&resp)?.output;
+        within_asked(output.len(), max_output as usize, "ioctl: output too long")?;
+        Ok(output)
     }
 
     /// Closes the handle and returns the final attributes.

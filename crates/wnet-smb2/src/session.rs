@@ -318,55 +318,67 @@ fn spawn_break_handler(
     use crate::msg::oplock_break::{
         BreakNotification, LEASE_BREAK_ACK_REQUIRED, LeaseBreakAck, OplockBreakAck,
     };
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(crate::conn::NOTIFICATION_QUEUE);
     conn.set_notification_sink(tx);
     let weak = conn.downgrade();
     // Samba wants a valid TreeId on the acknowledgment; any tree of the session will do.
     let tree = move || tree_id.load(std::sync::atomic::Ordering::Relaxed);
-    tokio::spawn(async move {
-        while let Some(msg) = rx.recv().await {
-            let Some(conn) = weak.upgrade() else { return };
-            let opts = CallOptions { timeout, encrypt };
-            let ack = match BreakNotification::decode(&msg) {
-                Ok(BreakNotification::Lease {
-                    flags,
+    let ack_for = move |msg: Vec<u8>| match BreakNotification::decode(&msg) {
+        Ok(BreakNotification::Lease {
+            flags,
+            key,
+            new_state,
+            ..
+        }) => (flags & LEASE_BREAK_ACK_REQUIRED != 0).then(|| {
+            build(
+                session_id,
+                tree(),
+                &LeaseBreakAck {
                     key,
-                    new_state,
-                    ..
-                }) => {
-                    if flags & LEASE_BREAK_ACK_REQUIRED == 0 {
-                        continue;
-                    }
-                    build(
-                        session_id,
-                        tree(),
-                        &LeaseBreakAck {
-                            key,
-                            state: new_state,
-                        },
-                        false,
-                    )
-                }
-                Ok(BreakNotification::Oplock { level, file_id }) => build(
-                    session_id,
-                    tree(),
-                    &OplockBreakAck { level, file_id },
-                    false,
-                ),
-                Err(e) => {
-                    tracing::debug!("ignoring notification: {e}");
-                    continue;
-                }
-            };
-            // Concurrently: a slow ack must not hold up the next break.
-            tokio::spawn(async move {
+                    state: new_state,
+                },
+                false,
+            )
+        }),
+        Ok(BreakNotification::Oplock { level, file_id }) => Some(build(
+            session_id,
+            tree(),
+            &OplockBreakAck { level, file_id },
+            false,
+        )),
+        Err(e) => {
+            tracing::debug!("ignoring notification: {e}");
+            None
+        }
+    };
+    let messages =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|m| (m, rx)) });
+    // One task; a few acks in flight at once (a slow ack must not hold up the next break),
+    // never more: while they are all busy the queue fills and a flooding server is dropped.
+    tokio::spawn(futures_util::StreamExt::for_each_concurrent(
+        messages,
+        BREAK_ACKS_IN_FLIGHT,
+        move |msg| {
+            let weak = weak.clone();
+            let ack = ack_for(msg);
+            async move {
+                let (Some(ack), Some(conn)) = (ack, weak.upgrade()) else {
+                    return;
+                };
+                let opts = CallOptions { timeout, encrypt };
                 if let Err(e) = conn.call(ack, 0, opts).await {
                     tracing::debug!("break acknowledgment failed: {e}");
                 }
-            });
-        }
-    });
+            }
+        },
+    ));
 }
+
+/// Most SESSION_SETUP round trips of one logon (NTLM needs two).
+const MAX_SETUP_ROUNDS: usize = 4;
+
+/// Break acknowledgments in flight at once on one connection.
+const BREAK_ACKS_IN_FLIGHT: usize = 8;
 
 /// Connects, negotiates and authenticates: one [`Live`].
 async fn establish(
@@ -386,7 +398,22 @@ async fn establish(
     let mut hash = conn_hash;
     let mut session_id = 0u64;
     let mut token = blocking_step(&mut auth, init_token).await?;
+    let mut rounds = 0;
     let (final_msg, flags) = loop {
+        // NTLM needs two rounds; a server that keeps asking for more is stalling us.
+        rounds += 1;
+        if rounds > MAX_SETUP_ROUNDS {
+            return Err(Error::Auth(
+                "the server asks for too many SESSION_SETUP rounds".into(),
+            ));
+        }
+        // SecurityBufferLength is 16 bits: a longer token (e.g. an NTLM AUTHENTICATE echoing
+        // a huge TargetInfo from the server) is refused, never truncated.
+        if token.len() > u16::MAX as usize {
+            return Err(Error::Auth(
+                "security token too long for SESSION_SETUP".into(),
+            ));
+        }
         let req = SessionSetupRequest {
             flags: 0,
             security_mode: if cfg.require_signing { 2 } else { 1 },
@@ -413,7 +440,11 @@ async fn establish(
             NtStatus::SUCCESS => {
                 session_id = h.session_id;
                 let r = SessionSetupResponse::decode(&resp)?;
-                blocking_finish(&mut auth, r.security_buffer).await?;
+                // A guest session has no key for the server to sign a mechListMIC with; it
+                // is refused below unless the user opted in.
+                if r.session_flags & (session_flags::IS_GUEST | session_flags::IS_NULL) == 0 {
+                    blocking_finish(&mut auth, r.security_buffer).await?;
+                }
                 break (resp, r.session_flags);
             }
             status => {
@@ -431,6 +462,13 @@ async fn establish(
         }
     };
     let guest = flags & (session_flags::IS_GUEST | session_flags::IS_NULL) != 0;
+    // IS_GUEST arrives in an unsigned reply: anyone in the middle can set it to switch
+    // signing off. Only an explicit opt-in accepts that.
+    if guest && !cfg.allow_insecure_guest {
+        return Err(Error::Auth(
+            "the server made us a guest; insecure guest logons are off".into(),
+        ));
+    }
     let mut security = SessionSecurity::default();
     let mut application_key = None;
     let mut encrypt = false;

@@ -36,6 +36,9 @@ pub async fn connect(
     ))
 }
 
+/// What a frame's buffer reserves before its bytes arrive; it then grows with them.
+const FIRST_RESERVE: usize = 256 * 1024;
+
 /// The receiving half: whole frames.
 ///
 /// A frame's body is read from the socket straight into its own exactly-sized buffer; only
@@ -76,13 +79,18 @@ impl FrameReader {
         let len = u32::from_be_bytes(hdr) as usize;
         let mut buf = buffer(len);
         buf.clear();
-        buf.reserve_exact(len);
+        // The length is the server's word: memory is reserved as bytes arrive (at most
+        // doubling what came), not all up front — a pooled buffer already has the room.
+        buf.reserve_exact(len.min(buf.capacity().max(FIRST_RESERVE)));
         let staged = (self.stage.len() - self.start).min(len);
         buf.extend_from_slice(&self.stage[self.start..self.start + staged]);
         self.start += staged;
         // The rest goes from the kernel into `buf` directly (no zeroing pass either).
         while buf.len() < len {
-            let want = (len - buf.len()) as u64;
+            if buf.len() == buf.capacity() {
+                buf.reserve_exact((len - buf.len()).min(buf.len().max(FIRST_RESERVE)));
+            }
+            let want = (len - buf.len()).min(buf.capacity() - buf.len()) as u64;
             if (&mut self.inner).take(want).read_buf(&mut buf).await? == 0 {
                 return Err(std::io::ErrorKind::UnexpectedEof.into());
             }

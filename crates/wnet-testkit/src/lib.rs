@@ -32,11 +32,14 @@
 //! * `process.rs`: processes by identity (pid and start time): trees, signals, bounded waits.
 //! * `workdir.rs`: the instance's temporary directory, its liveness lock, the sweep of stale ones.
 //! * `socket.rs`: the kernel's TCP socket table (`/proc/net/tcp*`): who listens, who is connected.
+//! * `hostile/`: [`hostile::HostileServer`], the one scripted SMB2 server allowed: a real NTLMv2
+//!   logon, then whatever a test scripts (malformed, mismatched, flooding replies).
 #![deny(missing_docs)]
 
 mod builder;
 mod config;
 mod dc;
+pub mod hostile;
 mod port;
 mod process;
 mod samba;

@@ -17,6 +17,10 @@ pub fn smb_router(paths: &Paths) -> std::io::Result<(Router, Arc<SmbProvider>)> 
         drive_root: paths.drive_root.clone(),
         timeouts: Timeouts::default(),
         default_user: crate::daemon::current_user_name(),
+        // A profile that cannot be read keeps the safe default.
+        allow_insecure_guest: wnet_core::ProfileStore::new(paths.profile.clone())
+            .load()
+            .is_ok_and(|p| p.settings.insecure_guest_logons),
     })?);
     let providers: Vec<Arc<dyn NetworkProvider>> = vec![smb.clone()];
     Ok((Router::new(providers), smb))

@@ -26,6 +26,7 @@ impl Fixture {
             drive_root: root.clone(),
             timeouts: Timeouts::default(),
             default_user: DEFAULT_USER.into(),
+            allow_insecure_guest: false,
         })
         .unwrap();
         Fixture {
@@ -260,7 +261,7 @@ fn shutdown_unmounts_every_drive() {
 }
 
 #[test]
-fn a_guest_share_needs_no_credentials_unless_integrity_is_required() {
+fn a_guest_share_needs_the_insecure_guest_opt_in_and_no_integrity_flag() {
     let samba = wnet_testkit::SambaBuilder::new()
         .user(DEFAULT_USER, DEFAULT_PASSWORD)
         .global("map to guest", "Bad User")
@@ -272,12 +273,15 @@ fn a_guest_share_needs_no_credentials_unless_integrity_is_required() {
         .start()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let provider = SmbProvider::new(SmbProviderConfig {
-        drive_root: dir.path().join("Network"),
-        timeouts: Timeouts::default(),
-        default_user: "nobody-in-particular".into(),
-    })
-    .unwrap();
+    let provider = |allow_insecure_guest| {
+        SmbProvider::new(SmbProviderConfig {
+            drive_root: dir.path().join("Network"),
+            timeouts: Timeouts::default(),
+            default_user: "nobody-in-particular".into(),
+            allow_insecure_guest,
+        })
+        .unwrap()
+    };
     let mut request = AddConnection {
         resource_type: ResourceType::Disk,
         local: Some(LocalName::Drive(b'G')),
@@ -287,6 +291,15 @@ fn a_guest_share_needs_no_credentials_unless_integrity_is_required() {
         flags: ConnectFlags::REQUIRE_INTEGRITY,
         ccache: None,
     };
+    request.flags = ConnectFlags::empty();
+    let e = provider(false).add_connection(&request).unwrap_err();
+    assert_eq!(
+        e.win_error().0,
+        1326,
+        "insecure guest logons are off unless the user turns them on: {e}"
+    );
+    let provider = provider(true);
+    request.flags = ConnectFlags::REQUIRE_INTEGRITY;
     let e = provider.add_connection(&request).unwrap_err();
     assert_eq!(
         e.win_error().0,

@@ -144,6 +144,9 @@ impl NtlmAuthenticator {
             ));
         };
         if server_token.is_empty() {
+            if security.is_some() {
+                return Err(AuthError::BadServerMic);
+            }
             self.state = State::Done;
             return Ok(());
         }
@@ -151,10 +154,13 @@ impl NtlmAuthenticator {
         if resp.neg_state == Some(NegState::Reject) {
             return Err(AuthError::Rejected);
         }
-        if let (Some(server_mic), Some(mut sec)) = (resp.mech_list_mic, security)
-            && !sec.verify(&spnego::ntlmssp_mech_type_list(), &server_mic)
-        {
-            return Err(AuthError::BadServerMic);
+        // We sent a mechListMIC: the server must answer with its own, or someone in the
+        // middle may have trimmed the mechanism list (MS-SPNG §3.2.5.1).
+        if let Some(mut sec) = security {
+            let server_mic = resp.mech_list_mic.ok_or(AuthError::BadServerMic)?;
+            if !sec.verify(&spnego::ntlmssp_mech_type_list(), &server_mic) {
+                return Err(AuthError::BadServerMic);
+            }
         }
         self.state = State::Done;
         Ok(())
@@ -268,15 +274,15 @@ mod tests {
     }
 
     #[test]
-    fn empty_or_micless_final_token_is_accepted() {
+    fn a_missing_server_mic_is_refused_once_we_sent_ours() {
         let mut a = NtlmAuthenticator::new(NtlmCredentials::new("u", "", "p"));
         a.step(&[]).unwrap();
         a.step(&challenge_resp()).unwrap();
-        assert!(a.finish(&[]).is_ok());
+        assert_eq!(a.finish(&[]), Err(AuthError::BadServerMic));
         let mut b = NtlmAuthenticator::new(NtlmCredentials::new("u", "", "p"));
         b.step(&[]).unwrap();
         b.step(&challenge_resp()).unwrap();
-        assert!(b.finish(&completed(None)).is_ok());
+        assert_eq!(b.finish(&completed(None)), Err(AuthError::BadServerMic));
     }
 
     #[test]

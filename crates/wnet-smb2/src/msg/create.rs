@@ -201,17 +201,14 @@ impl CreateContext {
     /// Decodes a chain of contexts (response form: lease parsed, others raw).
     pub fn decode_chain(b: &[u8]) -> Result<Vec<CreateContext>, DecodeError> {
         const W: &str = "create context";
-        let mut out = Vec::new();
-        let mut off = 0usize;
         if b.is_empty() {
-            return Ok(out);
+            return Ok(Vec::new());
         }
-        loop {
-            let e = b.get(off..).ok_or(DecodeError(W))?;
-            let next = u32_at(e, 0, W)? as usize;
+        // Contexts are 8-byte aligned (MS-SMB2 §2.2.13.2).
+        super::wire::walk_chain(b, 8, W, |e| {
             let name = slice_at(e, u16_at(e, 4, W)? as usize, u16_at(e, 6, W)? as usize, W)?;
             let data = slice_at(e, u16_at(e, 10, W)? as usize, u32_at(e, 12, W)? as usize, W)?;
-            out.push(if name == b"RqLs" && data.len() >= 52 {
+            Ok(if name == b"RqLs" && data.len() >= 52 {
                 CreateContext::LeaseV2 {
                     key: super::wire::array_at(data, 0, W)?,
                     state: u32_at(data, 16, W)?,
@@ -223,12 +220,8 @@ impl CreateContext {
                     name: name.to_vec(),
                     data: data.to_vec(),
                 }
-            });
-            if next == 0 {
-                return Ok(out);
-            }
-            off = off.checked_add(next).ok_or(DecodeError(W))?;
-        }
+            })
+        })
     }
 }
 

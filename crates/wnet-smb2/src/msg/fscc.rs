@@ -2,7 +2,7 @@
 //! information classes the engine uses.
 
 use super::DecodeError;
-use super::wire::{Put, u8_at, u32_at, u64_at, utf16, utf16_at};
+use super::wire::{Put, u8_at, u32_at, u64_at, utf16, utf16_at, walk_chain};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A Windows FILETIME: 100 ns ticks since 1601-01-01 UTC; 0 means "not given".
@@ -293,13 +293,10 @@ impl DirEntry {
             file_class::DIRECTORY => (60, 64, None),
             _ => return Err(DecodeError("directory entry: unsupported class")),
         };
-        let mut out = Vec::new();
-        let mut off = 0usize;
-        loop {
-            let e = b.get(off..).ok_or(DecodeError(W))?;
-            let next = u32_at(e, 0, W)? as usize;
+        // Entries are 8-byte aligned (MS-FSCC §2.4).
+        walk_chain(b, 8, W, |e| {
             let name_len = u32_at(e, name_len_off, W)? as usize;
-            out.push(DirEntry {
+            Ok(DirEntry {
                 name: utf16_at(e, name_off, name_len, W)?,
                 creation_time: ft(e, 8, W)?,
                 last_access_time: ft(e, 16, W)?,
@@ -312,12 +309,8 @@ impl DirEntry {
                     Some(o) => u64_at(e, o, W)?,
                     None => 0,
                 },
-            });
-            if next == 0 {
-                return Ok(out);
-            }
-            off = off.checked_add(next).ok_or(DecodeError(W))?;
-        }
+            })
+        })
     }
 }
 
@@ -420,24 +413,17 @@ impl FileNotifyInformation {
     /// Parses a CHANGE_NOTIFY output buffer.
     pub fn parse_list(b: &[u8]) -> Result<Vec<Self>, DecodeError> {
         const W: &str = "FILE_NOTIFY_INFORMATION";
-        let mut out = Vec::new();
-        let mut off = 0usize;
         if b.is_empty() {
-            return Ok(out);
+            return Ok(Vec::new());
         }
-        loop {
-            let e = b.get(off..).ok_or(DecodeError(W))?;
-            let next = u32_at(e, 0, W)? as usize;
+        // Records are 4-byte aligned (MS-FSCC §2.7.1; Windows and Samba pad to 4).
+        walk_chain(b, 4, W, |e| {
             let len = u32_at(e, 8, W)? as usize;
-            out.push(FileNotifyInformation {
+            Ok(FileNotifyInformation {
                 action: u32_at(e, 4, W)?,
                 name: utf16_at(e, 12, len, W)?,
-            });
-            if next == 0 {
-                return Ok(out);
-            }
-            off = off.checked_add(next).ok_or(DecodeError(W))?;
-        }
+            })
+        })
     }
 }
 
@@ -526,6 +512,58 @@ mod tests {
         for k in 0..b.len() {
             let _ = FileNotifyInformation::parse_list(&b[..k]);
         }
+    }
+
+    /// Regression (issue 12): overlapping entries, each naming the rest of the buffer, made
+    /// each entry copy a name to the end: quadratic memory (1 GB for a 192 KiB reply).
+    #[test]
+    fn overlapping_entries_are_refused_not_copied() {
+        let mut b = vec![0u8; 192 * 1024];
+        let mut off = 0;
+        while off + 12 <= b.len() {
+            b.set_u32(off, 8); // next: 8 bytes on, inside this entry's own name
+            b.set_u32(off + 8, (b.len() - off - 12) as u32 & !1); // name: the rest
+            off += 8;
+        }
+        assert!(FileNotifyInformation::parse_list(&b).is_err());
+        let mut d = vec![0u8; 192 * 1024];
+        let mut off = 0;
+        while off + 104 <= d.len() {
+            d.set_u32(off, 8);
+            d.set_u32(off + 60, (d.len() - off - 104) as u32 & !1);
+            off += 8;
+        }
+        assert!(DirEntry::parse_list(&d, file_class::ID_BOTH_DIRECTORY).is_err());
+        assert!(DirEntry::parse_list(&d, file_class::DIRECTORY).is_err());
+    }
+
+    #[test]
+    fn chains_are_aligned_inside_the_buffer_and_capped() {
+        // Misaligned next offset.
+        let mut b = Vec::new();
+        b.put_u32(14);
+        b.put_u32(notify_action::ADDED);
+        b.put_u32(2);
+        b.extend_from_slice(&utf16("a"));
+        b.put_u32(0);
+        b.put_u32(notify_action::ADDED);
+        b.put_u32(0);
+        assert!(FileNotifyInformation::parse_list(&b).is_err());
+        // Many tiny valid entries: capped.
+        let n = super::super::wire::MAX_CHAIN_ENTRIES + 1;
+        let mut many = Vec::with_capacity(n * 12);
+        for i in 0..n {
+            many.put_u32(if i + 1 == n { 0 } else { 12 });
+            many.put_u32(notify_action::ADDED);
+            many.put_u32(0);
+        }
+        assert!(FileNotifyInformation::parse_list(&many).is_err());
+        assert_eq!(
+            FileNotifyInformation::parse_list(&many[12..])
+                .unwrap()
+                .len(),
+            n - 1
+        );
     }
 
     #[test]

@@ -63,6 +63,53 @@ pub fn utf16_at(
     String::from_utf16(&units).map_err(|_| DecodeError(what))
 }
 
+/// Most entries one chain ([`walk_chain`]) may hold: far above any real reply (a 64 KiB
+/// directory page holds ~600 entries), far below what would hurt.
+pub const MAX_CHAIN_ENTRIES: usize = 16 * 1024;
+
+/// Walks a chain of entries that each start with a 4-byte NextEntryOffset (directory listings,
+/// FILE_NOTIFY_INFORMATION, create contexts), calling `entry` on each entry's bytes.
+///
+/// The server is not trusted: each entry sees only its own bytes (`[off, off + next)`, or the
+/// rest of the buffer for the last one), so a name cannot reach into a later entry and no byte
+/// of `b` is decoded twice — the work and the memory are linear in `b.len()` whatever the
+/// offsets say. A nonzero `next` must be a multiple of `align` and leave the buffer; more than
+/// [`MAX_CHAIN_ENTRIES`] entries is an error.
+pub fn walk_chain<T>(
+    b: &[u8],
+    align: usize,
+    what: &'static str,
+    mut entry: impl FnMut(&[u8]) -> Result<T, DecodeError>,
+) -> Result<Vec<T>, DecodeError> {
+    let mut out = Vec::new();
+    let mut off = 0usize;
+    loop {
+        if out.len() >= MAX_CHAIN_ENTRIES {
+            return Err(DecodeError(what));
+        }
+        let rest = b.get(off..).ok_or(DecodeError(what))?;
+        let next = u32_at(rest, 0, what)? as usize;
+        if next == 0 {
+            out.push(entry(rest)?);
+            return Ok(out);
+        }
+        if next % align != 0 || next > rest.len() {
+            return Err(DecodeError(what));
+        }
+        out.push(entry(&rest[..next])?);
+        off += next;
+    }
+}
+
+/// Fails unless a length the server returned (`got`) is within what the request asked for:
+/// a READ's DataLength, a WRITE's Count, an OutputBufferLength.
+pub fn within_asked(got: usize, asked: usize, what: &'static str) -> Result<(), DecodeError> {
+    if got > asked {
+        return Err(DecodeError(what));
+    }
+    Ok(())
+}
+
 /// Encodes `s` as UTF-16LE.
 pub fn utf16(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()

@@ -57,14 +57,20 @@ pub fn bind(call_id: u32, interface: [u8; 16], version: u32) -> Vec<u8> {
     p
 }
 
-/// A request carrying `stub` for operation `opnum` (one fragment).
-pub fn request(call_id: u32, opnum: u16, stub: &[u8]) -> Vec<u8> {
+/// A request carrying `stub` for operation `opnum` (one fragment); a stub that does not fit
+/// in one fragment is refused, never truncated.
+pub fn request(call_id: u32, opnum: u16, stub: &[u8]) -> crate::error::Result<Vec<u8>> {
+    if 24 + stub.len() > MAX_FRAG as usize {
+        return Err(crate::error::Error::InvalidInput(
+            "rpc: request does not fit one fragment",
+        ));
+    }
     let mut p = header(REQUEST, call_id, 8 + stub.len());
     p.extend_from_slice(&(stub.len() as u32).to_le_bytes()); // alloc hint
     p.extend_from_slice(&0u16.to_le_bytes()); // context id
     p.extend_from_slice(&opnum.to_le_bytes());
     p.extend_from_slice(stub);
-    p
+    Ok(p)
 }
 
 /// One received PDU fragment.
@@ -145,7 +151,8 @@ mod tests {
 
     #[test]
     fn request_and_parse() {
-        let r = request(2, 15, &[1, 2, 3, 4]);
+        let r = request(2, 15, &[1, 2, 3, 4]).unwrap();
+        assert!(request(2, 15, &[0; 5000]).is_err());
         let (f, n) = parse(&r).unwrap().unwrap();
         assert_eq!(n, r.len());
         assert_eq!(f.ptype, REQUEST);

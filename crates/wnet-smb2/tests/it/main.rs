@@ -9,6 +9,7 @@ mod dialects;
 mod durable;
 mod errors;
 mod files;
+mod hostile;
 mod kerberos;
 mod liveness;
 mod security;

@@ -26,8 +26,20 @@ impl World {
     }
 
     fn with(samba: Samba) -> World {
+        World::with_settings(samba, wnet_core::Settings::default())
+    }
+
+    /// A world whose profile holds `settings` before the daemon starts.
+    fn with_settings(samba: Samba, settings: wnet_core::Settings) -> World {
         let dir = tempfile::tempdir().unwrap();
-        let daemon = BackgroundDaemon::start(Paths::under(dir.path())).unwrap();
+        let paths = Paths::under(dir.path());
+        wnet_core::ProfileStore::new(paths.profile.clone())
+            .update(|p| {
+                p.settings = settings;
+                Ok(())
+            })
+            .unwrap();
+        let daemon = BackgroundDaemon::start(paths).unwrap();
         World {
             samba,
             daemon,
@@ -222,7 +234,13 @@ fn p4_update_profile_and_flags_zero() {
         )
         .start()
         .unwrap();
-    let w = World::with(samba);
+    let w = World::with_settings(
+        samba,
+        wnet_core::Settings {
+            insecure_guest_logons: true,
+            ..Default::default()
+        },
+    );
     let connect_guest = |device: &str, flags: u32| {
         let r = w.call(Request::AddConnection(AddConnectionArgs {
             resource_type: 1,

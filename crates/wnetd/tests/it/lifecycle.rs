@@ -60,6 +60,16 @@ fn listing(c: &mut Client) -> Vec<(String, ConnectionStatus)> {
     }
 }
 
+/// Turns insecure guest logons on in the profile of `paths` (before the daemon starts).
+fn allow_guests(paths: &Paths) {
+    wnet_core::ProfileStore::new(paths.profile.clone())
+        .update(|p| {
+            p.settings.insecure_guest_logons = true;
+            Ok(())
+        })
+        .unwrap();
+}
+
 /// A Samba whose share `pub` needs no credentials (an unknown user becomes the guest).
 fn guest_samba() -> Samba {
     SambaBuilder::new()
@@ -124,6 +134,7 @@ fn after_sigkill_a_new_daemon_cleans_up_and_restores() {
     let private = Samba::start_default();
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths::under(dir.path());
+    allow_guests(&paths);
     let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
     let pid = c.daemon_pid();
     // Remembered with no credentials: restorable without a password.
@@ -181,6 +192,7 @@ fn an_unreachable_remembered_server_delays_nothing() {
     let samba = guest_samba();
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths::under(dir.path());
+    allow_guests(&paths);
     let store = wnet_core::ProfileStore::new(paths.profile.clone());
     let remember = |device: &str, remote: &str| {
         store
