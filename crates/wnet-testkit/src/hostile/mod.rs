@@ -470,11 +470,34 @@ impl Conn {
             let mut hdr = [0u8; 4];
             self.s.read_exact(&mut hdr)?;
             let len = u32::from_be_bytes(hdr) as usize & 0x00FF_FFFF;
-            let mut msg = vec![0u8; len];
-            self.s.read_exact(&mut msg)?;
-            if msg.len() < 64 || msg[..4] != [0xFE, b'S', b'M', b'B'] {
-                continue;
+            let mut frame = vec![0u8; len];
+            self.s.read_exact(&mut frame)?;
+            // A compound chain: each message answered on its own (matched by MessageId).
+            let mut off = 0;
+            while let Some(rest) = frame.get(off..) {
+                if rest.len() < 64 || rest[..4] != [0xFE, b'S', b'M', b'B'] {
+                    break;
+                }
+                let next = u32::from_le_bytes(rest[20..24].try_into().unwrap()) as usize;
+                let end = if next >= 64 && next <= rest.len() {
+                    next
+                } else {
+                    rest.len()
+                };
+                if !self.one(&rest[..end])? {
+                    return Ok(());
+                }
+                if next < 64 || next > rest.len() {
+                    break;
+                }
+                off += next;
             }
+        }
+    }
+
+    /// Answers one message; `false` closes the connection.
+    fn one(&mut self, msg: &[u8]) -> std::io::Result<bool> {
+        {
             let command = u16::from_le_bytes([msg[12], msg[13]]);
             let message_id = u64::from_le_bytes(msg[24..32].try_into().unwrap());
             self.seen.lock().unwrap().commands.push(command);
@@ -482,15 +505,13 @@ impl Conn {
                 let r = Request {
                     command,
                     message_id,
-                    msg: &msg,
+                    msg,
                     body: &msg[64..],
                     authenticated: self.key.is_some(),
                 };
                 (self.script.hook)(&r)
             };
-            if !self.answer(answer, &msg)? {
-                return Ok(());
-            }
+            self.answer(answer, msg)
         }
     }
 
@@ -619,8 +640,30 @@ impl Conn {
             command::IOCTL => Reply::error(status::NOT_SUPPORTED),
             command::QUERY_DIRECTORY => Reply::error(status::NO_MORE_FILES),
             command::QUERY_INFO => {
-                let asked = u32::from_le_bytes(body[4..8].try_into().unwrap_or([0; 4]));
-                Reply::ok(body::with_output(vec![0; (asked as usize).min(104)]))
+                // Everything is an empty directory.
+                let asked = u32::from_le_bytes(body[4..8].try_into().unwrap_or([0; 4])) as usize;
+                let mut out = vec![0u8; asked.min(104)];
+                let mut set = |off: usize, v: u8| {
+                    if let Some(b) = out.get_mut(off) {
+                        *b = v;
+                    }
+                };
+                match (body.get(2), body.get(3)) {
+                    (Some(1), Some(34)) => set(48, 0x10), // network open: attributes
+                    (Some(1), Some(4)) => set(32, 0x10),  // basic: attributes
+                    (Some(1), Some(5)) => set(21, 1),     // standard: directory
+                    (Some(1), Some(18)) => {
+                        set(32, 0x10);
+                        set(61, 1);
+                    }
+                    (Some(2), _) => {
+                        // file-system sizes: 512-byte sectors, 8 per unit
+                        set(24, 8);
+                        set(29, 2);
+                    }
+                    _ => {}
+                }
+                Reply::ok(body::with_output(out))
             }
             command::SET_INFO => Reply::ok(vec![2, 0]),
             command::OPLOCK_BREAK => Reply::ok(body.to_vec()),

@@ -3,6 +3,7 @@
 mod cancel;
 mod fixture;
 mod handshake;
+mod hostile;
 mod lifecycle;
 mod ordinary_user;
 mod profile_semantics;
