@@ -26,6 +26,8 @@ pub mod oplock_break;
 pub mod query_directory;
 pub mod query_info;
 pub mod read;
+#[cfg(test)]
+mod roundtrip;
 pub mod session_setup;
 pub mod set_info;
 pub mod tree_connect;
