@@ -3,6 +3,7 @@
 //! One module per capability; `perf` holds the ignored measurements
 //! (`cargo test -p wnet-smb2 --release --test it -- --ignored --nocapture perf`).
 
+mod alloc_peak;
 mod common;
 mod connect;
 mod dialects;

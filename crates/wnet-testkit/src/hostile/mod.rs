@@ -293,6 +293,32 @@ pub mod body {
     }
 }
 
+/// Entries that overlap: each one's next offset is 8 bytes on, and its name (length field at
+/// `name_len_at`, name at `name_at`) runs to the end of the `len`-byte buffer. A parser that
+/// copies each name does quadratic work (1 GB for 192 KiB before issue 12's fix).
+pub fn overlapping_chain(len: usize, name_len_at: usize, name_at: usize) -> Vec<u8> {
+    let mut b = vec![0u8; len];
+    let mut off = 0;
+    while off + name_at <= len {
+        b[off..off + 4].copy_from_slice(&8u32.to_le_bytes());
+        let n = ((len - off - name_at) as u32) & !1;
+        b[off + name_len_at..off + name_len_at + 4].copy_from_slice(&n.to_le_bytes());
+        off += 8;
+    }
+    b
+}
+
+/// This process's peak resident memory (VmHWM), MiB: the bound the hostile tests assert.
+pub fn peak_rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
 type Hook = dyn Fn(&Request<'_>) -> Answer + Send + Sync;
 
 /// How the server behaves.

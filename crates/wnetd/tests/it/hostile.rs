@@ -6,34 +6,10 @@ use std::time::{Duration, Instant};
 
 use wnet_proto::{AddConnectionArgs, Paths, Reply, Request};
 use wnet_testkit::hostile::{
-    Answer, HostileServer, PASSWORD, Reply as Scripted, Script, body, command,
+    Answer, HostileServer, PASSWORD, Reply as Scripted, Script, body, command, overlapping_chain,
+    peak_rss_mib,
 };
 use wnetd::BackgroundDaemon;
-
-/// Overlapping entries, each naming the rest of the buffer (a quadratic copy before the fix).
-fn overlapping_chain(len: usize, name_len_at: usize, name_at: usize) -> Vec<u8> {
-    let mut b = vec![0u8; len];
-    let mut off = 0;
-    while off + name_at <= len {
-        b[off..off + 4].copy_from_slice(&8u32.to_le_bytes());
-        let n = ((len - off - name_at) as u32) & !1;
-        b[off + name_len_at..off + name_len_at + 4].copy_from_slice(&n.to_le_bytes());
-        off += 8;
-    }
-    b
-}
-
-/// VmHWM of this process (the daemon runs in it), MiB.
-fn peak_rss_mib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace()
-        .nth(1)
-        .unwrap()
-        .parse::<u64>()
-        .unwrap()
-        / 1024
-}
 
 #[test]
 fn ls_on_a_hostile_share_fails_cleanly_and_the_daemon_lives() {
@@ -83,8 +59,10 @@ fn ls_on_a_hostile_share_fails_cleanly_and_the_daemon_lives() {
     let r = call(Request::GetConnection { local: "H:".into() });
     assert!(r.is_ok(), "{r:?}");
     let peak = peak_rss_mib();
+    // Process-wide (other tests of this binary run in parallel): a generous bound that the
+    // quadratic copy (gigabytes) would still break.
     println!("peak RSS of the test process (daemon included): {peak} MiB");
-    assert!(peak < 512, "peak RSS {peak} MiB");
+    assert!(peak < 1024, "peak RSS {peak} MiB");
     let r = call(Request::CancelConnection {
         name: "H:".into(),
         flags: 0,
