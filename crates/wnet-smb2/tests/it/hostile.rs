@@ -57,6 +57,7 @@ async fn engine_still_works() {
             .is_empty()
     );
     let peak = crate::alloc_peak::peak_mib();
+    eprintln!("peak heap of this test's thread: {peak} MiB");
     assert!(
         peak < 64,
         "the hostile exchange made this thread allocate {peak} MiB at peak"
