@@ -30,6 +30,12 @@ fn hook(f: impl Fn(&Request<'_>) -> Answer + Send + Sync + 'static) -> HostileSe
     HostileServer::start(Script::new().hook(f))
 }
 
+/// A logon to `server` and its share `share`.
+async fn share(server: &HostileServer) -> wnet_smb2::Tree {
+    let s = Session::connect(config(server)).await.unwrap();
+    s.tree_connect("share").await.unwrap()
+}
+
 /// Runs `op` and checks that it ends within [`BOUND`]; returns its result.
 async fn bounded<T>(op: impl std::future::Future<Output = T>) -> T {
     let started = Instant::now();
@@ -80,8 +86,7 @@ async fn a1_overlapping_directory_entries_are_an_error() {
             ))),
             _ => Answer::Default,
         });
-    let s = Session::connect(config(&server)).await.unwrap();
-    let t = s.tree_connect("share").await.unwrap();
+    let t = share(&server).await;
     protocol_error(bounded(t.list("")).await);
     engine_still_works().await;
 }
@@ -96,8 +101,7 @@ async fn a1_overlapping_notify_records_are_an_error() {
             ))),
             _ => Answer::Default,
         });
-    let s = Session::connect(config(&server)).await.unwrap();
-    let t = s.tree_connect("share").await.unwrap();
+    let t = share(&server).await;
     let d = t.create("", &CreateOptions::directory()).await.unwrap();
     protocol_error(bounded(d.watch(0x1, false, Duration::from_secs(3))).await);
     engine_still_works().await;
@@ -116,8 +120,7 @@ async fn a1_notify_output_longer_than_asked_is_an_error() {
         }
         _ => Answer::Default,
     });
-    let s = Session::connect(config(&server)).await.unwrap();
-    let t = s.tree_connect("share").await.unwrap();
+    let t = share(&server).await;
     let d = t.create("", &CreateOptions::directory()).await.unwrap();
     protocol_error(bounded(d.watch(0x1, false, Duration::from_secs(3))).await);
 }
@@ -137,8 +140,7 @@ async fn a1_a_create_context_chain_pointing_backwards_is_an_error() {
         }
         _ => Answer::Default,
     });
-    let s = Session::connect(config(&server)).await.unwrap();
-    let t = s.tree_connect("share").await.unwrap();
+    let t = share(&server).await;
     protocol_error(bounded(t.create("x", &CreateOptions::read())).await);
     engine_still_works().await;
 }
@@ -217,8 +219,7 @@ async fn a2_a_listing_that_never_ends_stops_at_the_entry_bound() {
         command::QUERY_DIRECTORY => Answer::Reply(Reply::ok(body::with_output(page.clone()))),
         _ => Answer::Default,
     });
-    let s = Session::connect(config(&server)).await.unwrap();
-    let t = s.tree_connect("share").await.unwrap();
+    let t = share(&server).await;
     let r = tokio::time::timeout(Duration::from_secs(120), t.list(""))
         .await
         .expect("bounded");
@@ -257,14 +258,13 @@ async fn a3_a_flood_of_breaks_drops_the_connection() {
         }
         _ => Answer::Default,
     });
-    let s = Session::connect(config(&server)).await.unwrap();
-    let t = s.tree_connect("share").await.unwrap();
+    let t = share(&server).await;
     let r = bounded(t.create("x", &CreateOptions::read())).await;
     assert!(
         r.is_err(),
         "the flood is a protocol error that drops the connection"
     );
-    assert!(s.connection().is_dead());
+    assert!(t.session().connection().is_dead());
     engine_still_works().await;
 }
 
@@ -298,8 +298,7 @@ async fn a4_read_and_write_lengths_are_checked() {
         command::WRITE => Answer::Reply(Reply::ok(body::write(r.body_u32(4) + 1))),
         _ => Answer::Default,
     });
-    let s = Session::connect(config(&server)).await.unwrap();
-    let t = s.tree_connect("share").await.unwrap();
+    let t = share(&server).await;
     let f = t.create("f", &CreateOptions::read_write()).await.unwrap();
     protocol_error(bounded(f.read_at(0, 1000)).await);
     protocol_error(bounded(f.write_at(0, b"hello")).await);
@@ -374,8 +373,7 @@ async fn a5_an_unsigned_error_on_a_signed_session_is_refused() {
         }
         _ => Answer::Default,
     });
-    let s = Session::connect(config(&server)).await.unwrap();
-    let t = s.tree_connect("share").await.unwrap();
+    let t = share(&server).await;
     let f = t.create("f", &CreateOptions::read()).await.unwrap();
     let r = bounded(f.read_at(0, 10)).await;
     assert!(matches!(r, Err(Error::BadSignature)), "{r:?}");
