@@ -52,6 +52,7 @@ pub mod conn;
 pub mod crypto;
 pub mod error;
 pub mod file;
+mod lease_keys;
 mod log_budget;
 pub mod mechanism;
 pub mod msg;

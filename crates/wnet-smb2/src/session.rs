@@ -8,6 +8,7 @@ use crate::crypto::kdf::{self, KeySchedule};
 use crate::crypto::preauth::{self, PreauthHash};
 use crate::crypto::signing::SigningAlgo;
 use crate::error::{Error, Result};
+use crate::lease_keys::LeaseKeys;
 use crate::msg::negotiate::{
     self, Dialect, NegotiateContext, NegotiateRequest, NegotiateResponse, caps, cipher,
     signing_algo,
@@ -103,6 +104,8 @@ pub(crate) struct SessionInner {
     auth: AuthFactory,
     /// Stable across reconnects: leases (and so durable handles) belong to a ClientGuid.
     client_guid: [u8; 16],
+    /// The lease keys asked for; breaks for other keys are dropped.
+    pub(crate) leases: Arc<LeaseKeys>,
 }
 
 /// An authenticated session. Cheap to clone; all clones share the connection. When the
@@ -314,6 +317,7 @@ fn spawn_break_handler(
     tree_id: Arc<std::sync::atomic::AtomicU32>,
     encrypt: bool,
     timeout: Duration,
+    leases: Arc<LeaseKeys>,
 ) {
     use crate::msg::oplock_break::{
         BreakNotification, LEASE_BREAK_ACK_REQUIRED, LeaseBreakAck, OplockBreakAck,
@@ -324,6 +328,10 @@ fn spawn_break_handler(
     // Samba wants a valid TreeId on the acknowledgment; any tree of the session will do.
     let tree = move || tree_id.load(std::sync::atomic::Ordering::Relaxed);
     let ack_for = move |msg: Vec<u8>| match BreakNotification::decode(&msg) {
+        Ok(BreakNotification::Lease { key, .. }) if !leases.contains(&key) => {
+            tracing::debug!("dropping a break of a lease we never asked for");
+            None
+        }
         Ok(BreakNotification::Lease {
             flags,
             key,
@@ -387,6 +395,7 @@ async fn establish(
     previous_session_id: u64,
     generation: u64,
     client_guid: [u8; 16],
+    leases: &Arc<LeaseKeys>,
 ) -> Result<Live> {
     let (r, w) = crate::transport::connect(&cfg.host, cfg.port, cfg.timeouts.connect).await?;
     let conn = Connection::new(r, w, ConnConfig::default());
@@ -523,6 +532,7 @@ async fn establish(
         any_tree.clone(),
         encrypt,
         cfg.timeouts.metadata,
+        leases.clone(),
     );
     if let Some(every) = cfg.keepalive {
         conn.start_keepalive(every, cfg.timeouts.metadata);
@@ -596,7 +606,8 @@ impl Session {
     /// Errors: as [`Session::connect`].
     pub async fn connect_with(cfg: ClientConfig, auth: AuthFactory) -> Result<Session> {
         let client_guid = random_bytes();
-        let live = establish(&cfg, auth(), 0, 0, client_guid).await?;
+        let leases = Arc::new(LeaseKeys::default());
+        let live = establish(&cfg, auth(), 0, 0, client_guid, &leases).await?;
         Ok(Session {
             inner: Arc::new(SessionInner {
                 config: cfg,
@@ -604,6 +615,7 @@ impl Session {
                 reconnecting: tokio::sync::Mutex::new(()),
                 auth,
                 client_guid,
+                leases,
             }),
         })
     }
@@ -642,6 +654,7 @@ impl Session {
                 old.id,
                 old.generation + 1,
                 self.inner.client_guid,
+                &self.inner.leases,
             )
             .await
             {

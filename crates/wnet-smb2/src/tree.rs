@@ -439,12 +439,22 @@ impl Tree {
             .await
     }
 
+    /// Remembers the lease keys `req` asks for (a break for another key is dropped).
+    fn remember_leases(&self, req: &CreateRequest) {
+        for c in &req.contexts {
+            if let CreateContext::LeaseV2 { key, .. } = c {
+                self.session().inner.leases.insert(*key);
+            }
+        }
+    }
+
     /// Opens or creates `path`.
     ///
     /// Errors: OBJECT_NAME_NOT_FOUND / OBJECT_PATH_NOT_FOUND, OBJECT_NAME_COLLISION (create_new),
     /// ACCESS_DENIED, SHARING_VIOLATION, FILE_IS_A_DIRECTORY, NOT_A_DIRECTORY.
     pub async fn create(&self, path: &str, opts: &CreateOptions) -> Result<File> {
         let req = opts.request(&smb_path(path)?);
+        self.remember_leases(&req);
         // Exclusive creation must not be replayed blindly (it would collide with itself).
         let idempotent = !matches!(opts.disposition, disposition::CREATE);
         let (generation, resp) = self
@@ -534,6 +544,7 @@ impl Tree {
     ) -> Result<(CreateResponse, Result<Vec<u8>>)> {
         let len = len.min(self.inner.session.negotiated().max_read);
         let create = opts.request(&smb_path(path)?);
+        self.remember_leases(&create);
         let read = ReadRequest {
             length: len,
             offset: 0,

@@ -268,6 +268,73 @@ async fn a3_a_flood_of_breaks_drops_the_connection() {
     engine_still_works().await;
 }
 
+/// A lease break notification for `key`, acknowledgment required, framed.
+fn lease_break(key: &[u8]) -> Vec<u8> {
+    let mut m = vec![0u8; 64];
+    m[..4].copy_from_slice(&[0xFE, b'S', b'M', b'B']);
+    m[4] = 64;
+    m[12] = command::OPLOCK_BREAK as u8;
+    m[16] = 1;
+    m[24..32].copy_from_slice(&NOTIFICATION_MESSAGE_ID.to_le_bytes());
+    let mut b = vec![0u8; 44];
+    b[0] = 44;
+    b[4] = 1; // ACK_REQUIRED
+    b[8..24].copy_from_slice(key);
+    b[24] = 0x07; // RWH
+    b[28] = 0x01; // to R
+    m.extend_from_slice(&b);
+    let mut f = (m.len() as u32).to_be_bytes().to_vec();
+    f.extend_from_slice(&m);
+    f
+}
+
+#[tokio::test]
+async fn a3_a_break_of_a_lease_we_never_asked_for_is_dropped() {
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Vec<u8>>::new()));
+    let server = hook({
+        let acked = acked.clone();
+        move |r| match r.command {
+            command::CREATE => {
+                // The key we asked for sits 8 bytes after the context name "RqLs".
+                let Some(at) = r.msg.windows(4).position(|w| w == b"RqLs") else {
+                    return Answer::Default;
+                };
+                let ours = r.msg[at + 8..at + 24].to_vec();
+                Answer::Then(vec![
+                    Answer::Raw(lease_break(&[0x66; 16])),
+                    Answer::Default,
+                    Answer::Raw(lease_break(&ours)),
+                ])
+            }
+            command::OPLOCK_BREAK => {
+                acked.lock().unwrap().push(r.body[8..24].to_vec());
+                Answer::Default
+            }
+            _ => Answer::Default,
+        }
+    });
+    let t = share(&server).await;
+    let f = bounded(t.create("x", &CreateOptions::read().durable(true)))
+        .await
+        .unwrap();
+    // Wait (bounded) for the acknowledgment of our own lease.
+    let deadline = Instant::now() + BOUND;
+    while acked.lock().unwrap().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "our lease's break was not acknowledged"
+        );
+        bounded(t.session().echo()).await.unwrap();
+    }
+    // One more round trip: an acknowledgment of the stranger's break, sent first, would be in.
+    bounded(t.session().echo()).await.unwrap();
+    let acked = acked.lock().unwrap().clone();
+    assert_eq!(acked.len(), 1, "only our lease's break is acknowledged");
+    assert_ne!(acked[0], vec![0x66; 16]);
+    drop(f);
+    engine_still_works().await;
+}
+
 // ---- 4. replies checked against their request -------------------------------------------
 
 #[tokio::test]
