@@ -62,6 +62,7 @@ pub mod session;
 pub mod status;
 pub mod transport;
 pub mod tree;
+mod validate_negotiate;
 
 pub use client::{Client, ClientConfig, Timeouts};
 pub use error::{Error, Result};

@@ -70,6 +70,8 @@ pub struct Negotiated {
     pub max_transact: u32,
     /// The server requires signing.
     pub signing_required: bool,
+    /// The SecurityMode of the server's NEGOTIATE response (checked again on 3.0/3.0.2).
+    pub security_mode: u16,
     /// The cipher for encryption, if any.
     pub cipher: Option<CipherId>,
     /// The signing algorithm.
@@ -201,21 +203,28 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     b
 }
 
+/// The dialects our NEGOTIATE offers.
+const OFFERED_DIALECTS: [Dialect; 4] = [
+    Dialect::SMB21,
+    Dialect::SMB30,
+    Dialect::SMB302,
+    Dialect::SMB311,
+];
+/// The capabilities our NEGOTIATE announces.
+const OFFERED_CAPABILITIES: u32 = caps::LARGE_MTU | caps::LEASING | caps::ENCRYPTION;
+/// The SecurityMode our NEGOTIATE sends.
+const OFFERED_SECURITY_MODE: u16 = negotiate::SIGNING_ENABLED;
+
 async fn negotiate(
     conn: &Connection,
     cfg: &ClientConfig,
     client_guid: [u8; 16],
 ) -> Result<(Negotiated, PreauthHash, Vec<u8>)> {
     let req = NegotiateRequest {
-        security_mode: negotiate::SIGNING_ENABLED,
-        capabilities: caps::LARGE_MTU | caps::LEASING | caps::ENCRYPTION,
+        security_mode: OFFERED_SECURITY_MODE,
+        capabilities: OFFERED_CAPABILITIES,
         client_guid,
-        dialects: vec![
-            Dialect::SMB21,
-            Dialect::SMB30,
-            Dialect::SMB302,
-            Dialect::SMB311,
-        ],
+        dialects: OFFERED_DIALECTS.to_vec(),
         contexts: vec![
             NegotiateContext::PreauthIntegrity {
                 hashes: vec![negotiate::HASH_SHA512],
@@ -249,14 +258,7 @@ async fn negotiate(
         preauth::update(&mut hash, &resp);
     }
     let dialect = r.dialect;
-    if ![
-        Dialect::SMB21,
-        Dialect::SMB30,
-        Dialect::SMB302,
-        Dialect::SMB311,
-    ]
-    .contains(&dialect)
-    {
+    if !OFFERED_DIALECTS.contains(&dialect) {
         return Err(Error::Protocol(crate::msg::DecodeError(
             "server chose a dialect we did not offer",
         )));
@@ -285,6 +287,7 @@ async fn negotiate(
         max_write: r.max_write_size,
         max_transact: r.max_transact_size,
         signing_required: r.security_mode & negotiate::SIGNING_REQUIRED != 0,
+        security_mode: r.security_mode,
         cipher,
         signing,
         server_guid: r.server_guid,
@@ -525,6 +528,22 @@ async fn establish(
         ));
     }
     conn.set_session_security(session_id, security);
+    // SMB 3.0/3.0.2 have no preauth integrity: ask the server, over the signed session, what
+    // it negotiated (3.1.1 binds the negotiation into the keys; a guest session signs nothing).
+    if !guest && (neg.dialect == Dialect::SMB30 || neg.dialect == Dialect::SMB302) {
+        let offer = crate::validate_negotiate::Offer {
+            capabilities: OFFERED_CAPABILITIES,
+            guid: client_guid,
+            security_mode: OFFERED_SECURITY_MODE,
+            dialects: &OFFERED_DIALECTS,
+        };
+        let opts = CallOptions {
+            timeout: cfg.timeouts.metadata,
+            encrypt,
+        };
+        crate::validate_negotiate::validate(&conn, &cfg.host, session_id, &neg, &offer, opts)
+            .await?;
+    }
     let any_tree = Arc::new(std::sync::atomic::AtomicU32::new(0));
     spawn_break_handler(
         &conn,
