@@ -143,6 +143,12 @@ impl File {
             return Ok(st.id);
         }
         let _g = self.reopening.lock().await;
+        // One reclaim per handle: whoever queued behind a reclaim that failed fails at once
+        // with it, instead of asking the server again (each attempt may take
+        // RECLAIM_PATIENCE).
+        if self.lost.load(Ordering::Relaxed) {
+            return Err(Error::HandleLost);
+        }
         let st = self.handle();
         if st.generation == ctx.live.generation {
             return Ok(st.id);

@@ -134,3 +134,51 @@ async fn lease_break_is_acknowledged_so_other_clients_do_not_stall() {
         b"from a!"
     );
 }
+
+/// Regression: every write queued on a handle whose reclaim failed repeated the whole reclaim
+/// (about 2 s each), so a buffer of queued writes failed only after N × 2 s. One reclaim per
+/// handle: when it fails, everything queued behind it fails at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_writes_on_a_lost_handle_fail_together_within_one_reclaim() {
+    let mut s = durable_samba();
+    let t = rw(&s).await;
+    let f = t
+        .create("queued.bin", &CreateOptions::create_new().durable(true))
+        .await
+        .unwrap();
+    assert!(f.is_durable());
+    f.write_at(0, b"before").await.unwrap();
+    // A restart forgets the durable state: the reclaim is refused (and asked again for
+    // the reclaim's patience, 2 s, before the handle is given up).
+    s.restart().unwrap();
+    const QUEUED: u64 = 6;
+    let chunk = vec![7u8; 64 << 10];
+    let t0 = std::time::Instant::now();
+    let writes = (0..QUEUED).map(|i| {
+        let (f, chunk) = (&f, &chunk);
+        async move {
+            let r = f.write_at(i * (64 << 10), chunk).await;
+            (r, t0.elapsed())
+        }
+    });
+    let done = futures_util::future::join_all(writes).await;
+    let mut last = Duration::ZERO;
+    for (r, at) in &done {
+        assert!(matches!(r, Err(Error::HandleLost)), "{r:?}");
+        last = last.max(*at);
+    }
+    let first = done.iter().map(|(_, at)| *at).min().unwrap();
+    eprintln!("{QUEUED} queued writes failed between {first:?} and {last:?}");
+    // One reclaim (≤ 2 s of asking again, plus the reconnect) for all of them; the old way
+    // took QUEUED × 2 s.
+    assert!(
+        last < Duration::from_secs(5),
+        "the last write failed after {last:?}"
+    );
+    assert!(
+        last - first < Duration::from_secs(1),
+        "{first:?}..{last:?}: not together"
+    );
+    // The session itself works.
+    assert!(t.stat("queued.bin").await.is_ok());
+}
