@@ -6,7 +6,8 @@ use crate::msg::close::{CloseRequest, CloseResponse, POSTQUERY_ATTRIB};
 use crate::msg::create::{CreateContext, CreateRequest, CreateResponse, disposition};
 use crate::msg::flush::FlushRequest;
 use crate::msg::fscc::{
-    self, DirEntry, FileBasicInformation, FileNetworkOpenInformation, file_class, info_type,
+    self, DirEntry, FileBasicInformation, FileNetworkOpenInformation, access, attr, file_class,
+    info_type,
 };
 use crate::msg::lock::{LockElement, LockRequest, lock_flags};
 use crate::msg::query_directory::{
@@ -52,16 +53,72 @@ const RECLAIM_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 /// The first pause between reclaim attempts (doubling).
 const RECLAIM_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// After a reconnect, a durable handle is reclaimed (DH2C) on first use; a handle that is not
-/// durable, or that the server no longer knows (e.g. after a server restart), fails every
-/// later operation with [`Error::HandleLost`].
+/// How a handle comes back on a new connection.
+#[derive(Debug)]
+enum Revival {
+    /// The server granted a durable handle: reclaim it (DH2C) with the original CREATE.
+    Durable(CreateRequest),
+    /// A file open without any modifying access that the server did not make durable:
+    /// open the path again, and keep the new handle only if it is provably the same file
+    /// ([`same_file`]): nothing written through it can be lost, and what it reads is
+    /// what it would have read.
+    Reopen(CreateRequest),
+    /// Neither: lost with its connection.
+    Never,
+}
+
+/// Access bits that can change a file or its name: a handle holding any of them is not
+/// reopened by path (writes in flight at the disconnect may or may not have happened).
+const MODIFYING: u32 = access::WRITE_DATA
+    | access::APPEND_DATA
+    | access::WRITE_EA
+    | access::WRITE_ATTRIBUTES
+    | access::DELETE
+    | access::DELETE_CHILD
+    | access::MAXIMUM_ALLOWED
+    | access::GENERIC_ALL
+    | access::GENERIC_WRITE;
+
+/// Whether `req` opens a file (not a directory) without modifying access: such a handle may
+/// be opened again by path after a reconnect. Directories never are: a directory handle
+/// holds a CHANGE_NOTIFY whose missed changes no reopen can bring back.
+pub(crate) fn reopenable(req: &CreateRequest) -> bool {
+    req.desired_access & MODIFYING == 0
+        && req.options & crate::msg::create::options::DIRECTORY_FILE == 0
+}
+
+/// The on-disk identity a CREATE response carries when asked ("QFid": DiskFileId, VolumeId).
+fn disk_id(r: &CreateResponse) -> Option<&[u8]> {
+    r.contexts.iter().find_map(|c| match c {
+        CreateContext::Raw { name, data } if name == b"QFid" => Some(data.as_slice()),
+        _ => None,
+    })
+}
+
+/// Whether a second open of a path found the file the first one had, unchanged: the same
+/// on-disk id (when the server gave one both times), creation time, last write time and size.
+fn same_file(first: &CreateResponse, again: &CreateResponse) -> bool {
+    let ids = match (disk_id(first), disk_id(again)) {
+        (Some(a), Some(b)) => a == b,
+        (None, None) => true,
+        _ => false,
+    };
+    ids && first.creation_time == again.creation_time
+        && first.last_write_time == again.last_write_time
+        && first.end_of_file == again.end_of_file
+        && first.file_attributes & attr::DIRECTORY == again.file_attributes & attr::DIRECTORY
+}
+
+/// After a reconnect, a durable handle is reclaimed (DH2C) on first use, and a read-only file
+/// handle the server did not make durable is opened again by path if the file is provably
+/// unchanged; any other handle, a refused reclaim (e.g. after a server restart) and a changed
+/// file fail every later operation with [`Error::HandleLost`].
 pub struct File {
     tree: Tree,
     state: Mutex<HandleState>,
     reopening: tokio::sync::Mutex<()>,
     open: CreateResponse,
-    /// The original CREATE (with DH2Q) when the server granted a durable handle.
-    durable: Option<CreateRequest>,
+    revival: Revival,
     lost: AtomicBool,
     closed: AtomicBool,
 }
@@ -70,18 +127,27 @@ impl std::fmt::Debug for File {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("File")
             .field("state", &self.handle())
-            .field("durable", &self.durable.is_some())
+            .field("revival", &self.revival)
             .finish()
     }
 }
 
 impl File {
+    /// A handle `open`ed by `req`; `durable`: the server granted a durable handle.
     pub(crate) fn new(
         tree: Tree,
         generation: u64,
         open: CreateResponse,
-        durable: Option<CreateRequest>,
+        req: CreateRequest,
+        durable: bool,
     ) -> Self {
+        let revival = if durable {
+            Revival::Durable(req)
+        } else if reopenable(&req) {
+            Revival::Reopen(req)
+        } else {
+            Revival::Never
+        };
         File {
             tree,
             state: Mutex::new(HandleState {
@@ -90,7 +156,7 @@ impl File {
             }),
             reopening: tokio::sync::Mutex::new(()),
             open,
-            durable,
+            revival,
             lost: AtomicBool::new(false),
             closed: AtomicBool::new(false),
         }
@@ -112,7 +178,7 @@ impl File {
 
     /// Whether the server granted a durable handle.
     pub fn is_durable(&self) -> bool {
-        self.durable.is_some()
+        matches!(self.revival, Revival::Durable(_))
     }
 
     /// The size when opened.
@@ -153,9 +219,13 @@ impl File {
         if st.generation == ctx.live.generation {
             return Ok(st.id);
         }
-        let Some(orig) = &self.durable else {
-            self.lost.store(true, Ordering::Relaxed);
-            return Err(Error::HandleLost);
+        let orig = match &self.revival {
+            Revival::Durable(orig) => orig,
+            Revival::Reopen(orig) => return self.reopen(ctx, orig).await,
+            Revival::Never => {
+                self.lost.store(true, Ordering::Relaxed);
+                return Err(Error::HandleLost);
+            }
         };
         let mut req = orig.clone();
         req.disposition = disposition::OPEN;
@@ -202,6 +272,44 @@ impl File {
             Err(e) if crate::session::is_connection_lost(&e) => Err(e),
             Err(e) => {
                 tracing::warn!("durable handle not reclaimed: {e}");
+                self.lost.store(true, Ordering::Relaxed);
+                Err(Error::HandleLost)
+            }
+        }
+    }
+
+    /// Opens the path of a [`Revival::Reopen`] handle again on `ctx`'s generation (the
+    /// `reopening` lock held) and keeps the new handle if it is the same, unchanged file.
+    async fn reopen(&self, ctx: &Ctx, orig: &CreateRequest) -> Result<FileId> {
+        let mut req = orig.clone();
+        req.disposition = disposition::OPEN;
+        match ctx.call(&req, 0, self.tree.meta_timeout()).await {
+            Ok(resp) => {
+                let r = CreateResponse::decode(&resp)?;
+                if same_file(&self.open, &r) {
+                    tracing::info!(path = req.name, "read-only handle opened again");
+                    let new = HandleState {
+                        generation: ctx.live.generation,
+                        id: r.file_id,
+                    };
+                    *self.state.lock().unwrap_or_else(|e| e.into_inner()) = new;
+                    return Ok(new.id);
+                }
+                tracing::warn!(
+                    path = req.name,
+                    "file changed while disconnected; handle lost"
+                );
+                let close = CloseRequest {
+                    flags: 0,
+                    file_id: r.file_id,
+                };
+                let _ = ctx.call(&close, 0, self.tree.meta_timeout()).await;
+                self.lost.store(true, Ordering::Relaxed);
+                Err(Error::HandleLost)
+            }
+            Err(e) if crate::session::is_connection_lost(&e) => Err(e),
+            Err(e) => {
+                tracing::warn!(path = req.name, "read-only handle not opened again: {e}");
                 self.lost.store(true, Ordering::Relaxed);
                 Err(Error::HandleLost)
             }

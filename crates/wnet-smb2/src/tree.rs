@@ -130,7 +130,7 @@ impl CreateOptions {
                 epoch: 0,
             });
         }
-        CreateRequest {
+        let req = CreateRequest {
             oplock_level,
             desired_access: self.access,
             file_attributes: self.attributes,
@@ -139,7 +139,17 @@ impl CreateOptions {
             options: self.options,
             name: path.to_string(),
             contexts,
+        };
+        if crate::file::reopenable(&req) {
+            // Its on-disk id, so that a reopen after a reconnect can tell it is the same file.
+            let mut req = req;
+            req.contexts.push(CreateContext::Raw {
+                name: b"QFid".to_vec(),
+                data: Vec::new(),
+            });
+            return req;
         }
+        req
     }
 }
 
@@ -474,12 +484,7 @@ impl Tree {
             && r.contexts
                 .iter()
                 .any(|c| matches!(c, CreateContext::Raw { name, .. } if name == b"DH2Q"));
-        Ok(File::new(
-            self.clone(),
-            generation,
-            r,
-            durable.then_some(req),
-        ))
+        Ok(File::new(self.clone(), generation, r, req, durable))
     }
 
     /// Attributes, times and size of `path`, in one round trip (create + query + close).

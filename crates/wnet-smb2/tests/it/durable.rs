@@ -182,3 +182,88 @@ async fn queued_writes_on_a_lost_handle_fail_together_within_one_reclaim() {
     // The session itself works.
     assert!(t.stat("queued.bin").await.is_ok());
 }
+
+/// A server that grants no durable handles (`durable handles = no`).
+fn non_durable_samba() -> wnet_testkit::Samba {
+    SambaBuilder::new()
+        .user(DEFAULT_USER, DEFAULT_PASSWORD)
+        .share(
+            Share::new("rw")
+                .read_only(false)
+                .option("durable handles", "no"),
+        )
+        .start()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_handle_is_opened_again_after_a_dropped_connection_if_unchanged() {
+    let s = non_durable_samba();
+    let data = pattern(4 << 20, 21);
+    std::fs::write(s.share_dir("rw").join("ro.bin"), &data).unwrap();
+    let t = rw(&s).await;
+    let f = t
+        .create("ro.bin", &CreateOptions::read().durable(true))
+        .await
+        .unwrap();
+    assert!(
+        !f.is_durable(),
+        "this server was to grant no durable handle"
+    );
+    let head = f.read_at(0, 1 << 20).await.unwrap();
+    // SIGKILL: the connection is gone and nothing of the open survives on the server.
+    s.kill_clients();
+    let rest = f
+        .read_pipelined(1 << 20, (3 << 20) as u64, 1 << 20, 4)
+        .await
+        .unwrap();
+    assert_eq!(t.session().generation(), 1, "no reconnect happened");
+    assert!(
+        head == data[..1 << 20] && rest == data[1 << 20..],
+        "wrong bytes"
+    );
+    f.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_handle_is_lost_if_the_file_changed_while_disconnected() {
+    let s = non_durable_samba();
+    let disk = s.share_dir("rw").join("changed.bin");
+    std::fs::write(&disk, pattern(2 << 20, 22)).unwrap();
+    let t = rw(&s).await;
+    let f = t
+        .create("changed.bin", &CreateOptions::read())
+        .await
+        .unwrap();
+    f.read_at(0, 4096).await.unwrap();
+    // SIGTERM, as a network failure looks to smbd. (After a SIGKILL, Samba 4.17 keeps the
+    // dead process's share-mode record and answers the write time it recorded there, not the
+    // file's: a same-size rewrite then looks unchanged.)
+    drop_connections(&s);
+    // Another writer replaces the contents (same size, new write time).
+    std::fs::write(&disk, pattern(2 << 20, 23)).unwrap();
+    let e = f.read_at(1 << 20, 4096).await.unwrap_err();
+    assert!(matches!(e, Error::HandleLost), "{e:?}");
+    // A new open reads the new contents.
+    let g = t
+        .create("changed.bin", &CreateOptions::read())
+        .await
+        .unwrap();
+    assert_eq!(g.read_at(0, 16).await.unwrap(), pattern(16, 23));
+    g.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writable_handle_is_never_opened_again_by_path() {
+    let s = non_durable_samba();
+    let t = rw(&s).await;
+    let f = t
+        .create("w.bin", &CreateOptions::overwrite().durable(true))
+        .await
+        .unwrap();
+    assert!(!f.is_durable());
+    f.write_at(0, b"x").await.unwrap();
+    s.kill_clients();
+    let e = f.write_at(1, b"y").await.unwrap_err();
+    assert!(matches!(e, Error::HandleLost), "{e:?}");
+}
