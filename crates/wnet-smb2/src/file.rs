@@ -229,6 +229,10 @@ impl File {
         };
         let mut req = orig.clone();
         req.disposition = disposition::OPEN;
+        // A reclaim carries the DH2C and the lease only: Samba refuses one with any other
+        // context (QFid, say) as OBJECT_NAME_NOT_FOUND.
+        req.contexts
+            .retain(|c| !matches!(c, CreateContext::Raw { .. }));
         for c in &mut req.contexts {
             if let CreateContext::DurableV2Request {
                 create_guid,

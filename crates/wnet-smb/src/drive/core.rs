@@ -777,9 +777,11 @@ impl Core {
             options: options::NON_DIRECTORY_FILE,
             share_access: share::ALL,
             attributes: 0,
-            // A handle that writes asks to be durable: where the server grants it, the engine
-            // reclaims it after a dropped connection and no acknowledged write is lost.
-            durable: writable,
+            // Every handle asks to be durable: where the server grants it, the engine reclaims
+            // it after a dropped connection, so no acknowledged write is lost and a read in
+            // progress goes on; a read-only handle the server did not make durable is opened
+            // again by path if the file is unchanged (see `wnet_smb2::File`).
+            durable: true,
             lease: None,
         };
         let stamp = self.cache.stamp(&path);
@@ -846,7 +848,10 @@ impl Core {
         let path = self.handles.path_of(fh).ok_or(Errno::EBADF)?;
         let r = f
             .ensure_server_handle(self.guard(async {
-                let r = self.tree.create(&path, &CreateOptions::read()).await;
+                let r = self
+                    .tree
+                    .create(&path, &CreateOptions::read().durable(true))
+                    .await;
                 self.smb(r)
             }))
             .await;

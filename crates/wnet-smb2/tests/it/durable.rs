@@ -267,3 +267,28 @@ async fn a_writable_handle_is_never_opened_again_by_path() {
     let e = f.write_at(1, b"y").await.unwrap_err();
     assert!(matches!(e, Error::HandleLost), "{e:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_durable_read_handle_is_reclaimed_after_a_dropped_connection() {
+    let s = durable_samba();
+    let data = pattern(4 << 20, 31);
+    std::fs::write(s.share_dir("rw").join("dr.bin"), &data).unwrap();
+    let t = rw(&s).await;
+    let f = t
+        .create("dr.bin", &CreateOptions::read().durable(true))
+        .await
+        .unwrap();
+    assert!(f.is_durable(), "server did not grant a durable handle");
+    let head = f.read_at(0, 1 << 20).await.unwrap();
+    drop_connections(&s);
+    let rest = f
+        .read_pipelined(1 << 20, (3 << 20) as u64, 1 << 20, 4)
+        .await
+        .unwrap();
+    assert_eq!(t.session().generation(), 1, "no reconnect happened");
+    assert!(
+        head == data[..1 << 20] && rest == data[1 << 20..],
+        "wrong bytes"
+    );
+    f.close().await.unwrap();
+}
