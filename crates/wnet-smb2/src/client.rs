@@ -88,7 +88,9 @@ impl ClientConfig {
             require_encryption: false,
             timeouts: Timeouts::default(),
             reconnect: true,
-            keepalive: Some(Duration::from_secs(30)),
+            // An idle connection whose network silently went away is noticed within
+            // 10 s + the metadata deadline.
+            keepalive: Some(Duration::from_secs(10)),
             kerberos: crate::mechanism::KerberosConfig::default(),
             allow_insecure_guest: false,
         }

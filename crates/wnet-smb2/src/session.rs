@@ -692,6 +692,38 @@ impl Session {
         }
     }
 
+    /// One attempt to replace generation `failed` by a fresh connection and session, its TCP
+    /// connect bounded by `connect` (at most the configured connect deadline). For a caller
+    /// that polls a server it lost (a silent network): short attempts repeated with its own
+    /// backoff notice a network that is back within about `connect`, where one long attempt
+    /// would wait on the kernel's SYN retransmissions. The old connection is dropped first
+    /// (it may be alive but stalled: its TCP retransmissions back off for seconds). Nothing
+    /// to do when a newer generation is up already.
+    ///
+    /// Errors: as [`Session::connect`].
+    pub async fn reconnect_once(&self, failed: u64, connect: Duration) -> Result<()> {
+        let _guard = self.inner.reconnecting.lock().await;
+        let old = self.live();
+        if old.generation != failed {
+            return Ok(());
+        }
+        old.conn.kill();
+        let mut cfg = self.inner.config.clone();
+        cfg.timeouts.connect = connect.min(cfg.timeouts.connect);
+        let live = establish(
+            &cfg,
+            (self.inner.auth)(),
+            old.id,
+            old.generation + 1,
+            self.inner.client_guid,
+            &self.inner.leases,
+        )
+        .await?;
+        tracing::info!(generation = live.generation, "session re-established");
+        *self.inner.live.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(live);
+        Ok(())
+    }
+
     /// Forces a reconnect now.
     pub async fn reconnect(&self) -> Result<()> {
         self.reconnect_from(self.generation()).await

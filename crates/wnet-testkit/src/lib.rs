@@ -34,12 +34,14 @@
 //! * `socket.rs`: the kernel's TCP socket table (`/proc/net/tcp*`): who listens, who is connected.
 //! * `hostile/`: [`hostile::HostileServer`], the one scripted SMB2 server allowed: a real NTLMv2
 //!   logon, then whatever a test scripts (malformed, mismatched, flooding replies).
+//! * `partition.rs`: [`Partition`], a silent network partition (nftables) of one port.
 #![deny(missing_docs)]
 
 mod builder;
 mod config;
 mod dc;
 pub mod hostile;
+mod partition;
 mod port;
 mod process;
 mod samba;
@@ -50,6 +52,7 @@ mod workdir;
 
 pub use builder::SambaBuilder;
 pub use dc::{DC_PASSWORD, DC_SHARE, DC_USER, DOMAIN, DomainController, REALM};
+pub use partition::Partition;
 pub use port::free_port;
 pub use samba::Samba;
 pub use share::Share;

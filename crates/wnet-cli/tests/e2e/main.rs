@@ -531,3 +531,73 @@ fn the_persistent_default_is_remembered_and_honoured() {
         "/P:YES is the new default"
     );
 }
+
+/// A silent partition (every packet to and from the server dropped): `wnet use` and
+/// `wnet status` answer at once and show the drive Disconnected once it noticed; after the
+/// heal they show OK again and the drive works.
+#[test]
+fn use_and_status_show_the_state_during_a_partition() {
+    let w = World::new();
+    expect(
+        &w.connect("z:", "rw"),
+        "The command completed successfully.\n\n",
+        "",
+        0,
+    );
+    let z = w.drive("Z");
+    let row = |status: &str| listing(&[listing_row(status, "Z:", &w.unc("rw"))]);
+    let timed = |args: &[&str]| {
+        let t = Instant::now();
+        let out = w.wnet(args);
+        let took = t.elapsed();
+        assert!(took < Duration::from_secs(2), "wnet {args:?} took {took:?}");
+        (String::from_utf8_lossy(&out.stdout).into_owned(), took)
+    };
+    let cut = wnet_testkit::Partition::start(w.samba.port()).unwrap();
+    let t0 = Instant::now();
+    // A program touching the drive meets the partition: its call fails within the deadline.
+    let program = {
+        let z = z.clone();
+        std::thread::spawn(move || std::fs::metadata(z.join("anything")).map(|_| ()))
+    };
+    let mut slowest = Duration::ZERO;
+    loop {
+        let (out, took) = timed(&["use"]);
+        slowest = slowest.max(took);
+        if out == row("Disconnected") {
+            break;
+        }
+        assert_eq!(out, row("OK"));
+        assert!(t0.elapsed() < Duration::from_secs(30), "never Disconnected");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let noticed = t0.elapsed();
+    let (status, _) = timed(&["status"]);
+    assert!(
+        status.contains("\nStatus            Disconnected\n"),
+        "{status}"
+    );
+    assert!(
+        program.join().unwrap().is_err(),
+        "a call succeeded in the partition"
+    );
+    eprintln!("Disconnected shown {noticed:?} into the partition; wnet use took ≤ {slowest:?}");
+    drop(cut);
+    let healed = Instant::now();
+    while timed(&["use"]).0 != row("OK") {
+        assert!(healed.elapsed() < Duration::from_secs(10), "never OK again");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("OK again {:?} after the heal", healed.elapsed());
+    std::fs::write(z.join("after.txt"), b"back").unwrap();
+    assert_eq!(
+        std::fs::read(w.samba.share_dir("rw").join("after.txt")).unwrap(),
+        b"back"
+    );
+    expect(
+        &w.wnet(&["use", "Z:", "/delete"]),
+        "Z: was deleted successfully.\n\n",
+        "",
+        0,
+    );
+}

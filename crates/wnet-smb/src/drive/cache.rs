@@ -388,6 +388,25 @@ impl Cache {
             .unwrap_or_default()
     }
 
+    /// Notifications may have been missed (the connection was lost, or is stalled): no
+    /// watched directory is complete until a listing taken afterwards is applied, so no
+    /// negative answer or listing of before outlives it. Returns each directory (its key)
+    /// with every name the kernel may hold an entry of.
+    pub fn lose_completeness(&self) -> Vec<(String, Vec<String>)> {
+        let mut m = self.watched.lock().expect("cache lock");
+        m.iter_mut()
+            .filter_map(|(dir, w)| {
+                let ch = w.children.take()?;
+                w.unknown.clear();
+                w.dirty.clear();
+                w.all_dirty = false;
+                w.dirty_since = None;
+                w.epoch += 1;
+                Some((dir.clone(), ch.into_values().map(|l| l.name).collect()))
+            })
+            .collect()
+    }
+
     /// How long since an answer last came from the watched `dir`.
     pub fn idle(&self, dir: &str) -> Option<Duration> {
         let m = self.watched.lock().expect("cache lock");

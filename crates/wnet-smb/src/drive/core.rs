@@ -17,7 +17,7 @@ use super::readahead::{Plan, Served};
 use super::watch::{Forget, Watches};
 use std::ffi::OsStr;
 use std::future::Future;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, SystemTime};
 use tokio::runtime::Handle;
@@ -38,8 +38,22 @@ pub const SMALL_FILE: u64 = super::readahead::CHUNK;
 /// How much more than the size the lookup saw the small-file open asks for.
 const SMALL_SLACK: u64 = 64 << 10;
 
-/// How often a disconnected drive asks the server whether it is back.
-const PROBE_INTERVAL: Duration = Duration::from_secs(1);
+/// The first pause between a disconnected drive's attempts to reach its server again
+/// (doubling up to [`PROBE_MAX`]); the first attempt is made at once.
+const PROBE_FIRST: Duration = Duration::from_millis(100);
+/// The longest pause between two attempts.
+const PROBE_MAX: Duration = Duration::from_secs(1);
+/// How long an attempt waits for the current connection's ECHO before it makes a new one.
+const PROBE_ECHO: Duration = Duration::from_secs(1);
+/// How long one attempt's TCP connect may take. Short, so that a network that comes back is
+/// found within about this plus [`PROBE_MAX`] (a long connect would wait on the kernel's SYN
+/// retransmissions, 1 s, 3 s, 7 s, ... apart).
+const PROBE_CONNECT: Duration = Duration::from_secs(2);
+/// How often the drive checks its connection (dead while idle; stalled under watches).
+const MONITOR_TICK: Duration = Duration::from_secs(1);
+/// An ECHO unanswered this long means the connection is stalled: notifications may be
+/// held up, so watched directories stop being complete until it answers.
+const STALL: Duration = Duration::from_secs(1);
 
 /// How long an open waits for the kernel to drop a stale inode ([`Core::revalidate_at_open`]).
 const INVAL_WAIT: Duration = Duration::from_secs(2);
@@ -126,6 +140,10 @@ pub struct Core {
     /// Where kernel invalidations go (set once mounted); without it nothing is watched.
     kernel: OnceLock<std::sync::mpsc::Sender<Inval>>,
     state: AtomicU8,
+    /// Bumped whenever notifications may have been missed (see [`Core::lose_completeness`]).
+    completeness: AtomicU64,
+    /// The connection is stalled (an ECHO waits): no directory becomes complete meanwhile.
+    stalled: AtomicBool,
     pub(crate) uid: u32,
     pub(crate) gid: u32,
     me: Weak<Core>,
@@ -195,7 +213,7 @@ impl Core {
         let share_ro = tree.maximal_access() & writable == 0;
         // SAFETY: geteuid/getegid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-        Arc::new_cyclic(|me| Core {
+        let core = Arc::new_cyclic(|me| Core {
             tree,
             rt,
             deadline,
@@ -208,10 +226,14 @@ impl Core {
             posix: PosixLocks::default(),
             kernel: OnceLock::new(),
             state: AtomicU8::new(CONNECTED),
+            completeness: AtomicU64::new(0),
+            stalled: AtomicBool::new(false),
             uid,
             gid,
             me: me.clone(),
-        })
+        });
+        core.rt.spawn(monitor(Arc::downgrade(&core)));
+        core
     }
 
     /// Hands the core the kernel's invalidation channel (once mounted): from then on busy
@@ -368,17 +390,21 @@ impl Core {
         {
             return;
         }
+        self.lose_completeness();
         let me = self.me.clone();
         self.rt.spawn(async move {
-            // The first probe soon (a dropped connection the engine re-establishes at once
-            // should cost little), then one a second.
-            let mut pause = PROBE_INTERVAL / 10;
+            // A fresh connection at once, then again with backoff: never the dead one again
+            // (its TCP retransmissions back off for seconds after the network is back).
+            let mut pause = Duration::ZERO;
             loop {
                 tokio::time::sleep(pause).await;
-                pause = PROBE_INTERVAL;
+                pause = (pause * 2).clamp(PROBE_FIRST, PROBE_MAX);
                 let Some(core) = me.upgrade() else { return };
                 if core.state.load(Ordering::Acquire) != DISCONNECTED {
                     return;
+                }
+                if !core.revive().await {
+                    continue;
                 }
                 let probe = tokio::time::timeout(core.deadline, core.tree.stat("")).await;
                 if let Ok(Ok(_)) = probe {
@@ -396,6 +422,40 @@ impl Core {
                 }
             }
         });
+    }
+
+    /// Whether the session has a connection that answers now: the current one if it answers
+    /// an ECHO within [`PROBE_ECHO`], else a fresh one (one attempt).
+    async fn revive(&self) -> bool {
+        let session = self.tree.session();
+        let generation = session.generation();
+        if !session.connection().is_dead()
+            && matches!(
+                tokio::time::timeout(PROBE_ECHO, session.echo()).await,
+                Ok(Ok(_))
+            )
+        {
+            return true;
+        }
+        let fresh = session.reconnect_once(generation, PROBE_CONNECT);
+        matches!(tokio::time::timeout(self.deadline, fresh).await, Ok(Ok(())))
+    }
+
+    /// Notifications may have been missed (the connection was lost or is stalled): no
+    /// watched directory stays complete, and the kernel forgets what it was told under the
+    /// watches, so no negative answer or listing of before outlives the gap.
+    fn lose_completeness(&self) {
+        self.completeness.fetch_add(1, Ordering::AcqRel);
+        for (dir, names) in self.cache.lose_completeness() {
+            self.kernel_forget(&dir, names.into_iter().map(|n| (n, true)));
+        }
+    }
+
+    /// The completeness epoch while a listing may make a directory complete (connected, not
+    /// stalled); a listing is applied only if the epoch is the same after it was taken.
+    pub(crate) fn completeness_epoch(&self) -> Option<u64> {
+        (self.is_connected() && !self.stalled.load(Ordering::Acquire))
+            .then(|| self.completeness.load(Ordering::Acquire))
     }
 
     fn path(&self, ino: InodeNo) -> Result<String, Errno> {
@@ -1560,6 +1620,59 @@ impl Core {
             }
         }
         first
+    }
+}
+
+/// Watches the drive's connection once a [`MONITOR_TICK`]: a connection lost while idle is
+/// replaced at once (or the drive turns Disconnected), and while directories are watched an
+/// ECHO proves that notifications can arrive: unanswered for [`STALL`], watched directories
+/// stop being complete until it is answered; unanswered within the request deadline, the
+/// drive turns Disconnected.
+async fn monitor(me: Weak<Core>) {
+    loop {
+        tokio::time::sleep(MONITOR_TICK).await;
+        let Some(core) = me.upgrade() else { return };
+        match core.state.load(Ordering::Acquire) {
+            DETACHED => return,
+            DISCONNECTED => continue,
+            _ => {}
+        }
+        let session = core.tree.session().clone();
+        if session.connection().is_dead() {
+            tracing::info!(share = core.tree.share(), "connection lost while idle");
+            core.lose_completeness();
+            if !core.revive().await {
+                core.mark_disconnected();
+            }
+            continue;
+        }
+        if core.watches.is_empty() {
+            continue;
+        }
+        drop(core);
+        let echo = session.echo();
+        tokio::pin!(echo);
+        let answer = tokio::select! {
+            r = &mut echo => r,
+            _ = tokio::time::sleep(STALL) => {
+                let Some(core) = me.upgrade() else { return };
+                tracing::info!(share = core.tree.share(), "connection stalled; watched directories not exact");
+                core.stalled.store(true, Ordering::Release);
+                core.lose_completeness();
+                drop(core);
+                let r = echo.await;
+                if let Some(core) = me.upgrade() {
+                    core.stalled.store(false, Ordering::Release);
+                }
+                r
+            }
+        };
+        if let (Err(e), Some(core)) = (answer, me.upgrade()) {
+            if matches!(e, wnet_smb2::Error::Timeout { .. }) || errno::is_connection_loss(&e) {
+                tracing::warn!(error = %e, share = core.tree.share(), "no answer to an echo; drive disconnected");
+                core.mark_disconnected();
+            }
+        }
     }
 }
 

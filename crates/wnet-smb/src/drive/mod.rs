@@ -274,6 +274,12 @@ impl Drive {
         self.core.watches.len()
     }
 
+    /// Whether the watched directory `dir` (a drive path, `""` for the root) is complete:
+    /// its names are answered from the cache, a missing one without a round trip.
+    pub fn is_exact(&self, dir: &str) -> bool {
+        self.core.cache.is_complete(dir)
+    }
+
     /// Connected or Disconnected.
     pub fn state(&self) -> DriveState {
         if self.core.is_connected() {

@@ -272,6 +272,14 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
                 if c.cache.idle(dir).is_none_or(|t| t > IDLE) {
                     break "idle";
                 }
+                // Completeness lost to a stalled connection: list again once it answers.
+                if listing.is_none()
+                    && relist_at.is_none()
+                    && c.completeness_epoch().is_some()
+                    && !c.cache.is_complete(dir)
+                {
+                    relist_at = Some(tokio::time::Instant::now());
+                }
                 let late = c.cache.overdue(dir);
                 if !late.is_empty() {
                     c.kernel_forget(dir, late.into_iter().map(|n| (n, true)));
@@ -300,13 +308,22 @@ fn end(c: &Core, dir: &str, why: &str) {
     c.kernel_forget(dir, names.into_iter().map(|n| (n, true)));
 }
 
-/// Lists `dir` and applies the listing; the kernel forgets what differs.
+/// Lists `dir` and applies the listing; the kernel forgets what differs. A listing taken
+/// while notifications may have been missed (a stall or a disconnection began while it
+/// ran) is not applied: the watch lists again once the connection answers.
 async fn relist(c: &Core, dir: &str) -> Result<(), &'static str> {
+    let Some(epoch) = c.completeness_epoch() else {
+        return Ok(());
+    };
     let Some(r) = c.cache.relist_begin(dir) else {
         return Err("no longer watched");
     };
     let listed = tokio::time::timeout(c.deadline, c.tree.list(dir)).await;
     match listed {
+        Ok(Ok(_)) if c.completeness_epoch() != Some(epoch) => {
+            c.cache.relist_abort(dir, r);
+            Ok(())
+        }
         Ok(Ok(list)) if list.len() <= MAX_ENTRIES => {
             let l: Vec<Listed> = list.iter().map(super::core::listed).collect();
             let changed = c.cache.relist_apply(dir, r, &l);

@@ -8,6 +8,7 @@ mod drive_failure;
 mod drive_io;
 mod drive_lock;
 mod drive_nonroot;
+mod drive_partition;
 mod drive_posix;
 mod drive_small;
 mod drive_unmount;

@@ -1,0 +1,55 @@
+//! [`Partition`]: a silent network partition between the test's clients and its Samba.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Drops every packet to or from one TCP port (a test's Samba), both directions, silently (no
+/// RST, no ICMP): what a suspended laptop, a VPN gone or a pulled cable look like to both
+/// ends. An `nftables` table of its own (`wnet_partition_PORT`), so nothing else on the
+/// machine is touched; removed when the value is dropped (the network heals), also when a
+/// test panics.
+#[derive(Debug)]
+pub struct Partition {
+    table: String,
+}
+
+fn nft(script: &str) -> std::io::Result<()> {
+    let mut child = Command::new("nft")
+        .args(["-f", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .map_err(|e| std::io::Error::new(e.kind(), format!("nft (package nftables): {e}")))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(script.as_bytes())?;
+    if child.wait()?.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!("nft refused: {script}")))
+    }
+}
+
+impl Partition {
+    /// Starts dropping `port`'s packets (root needed).
+    ///
+    /// # Errors
+    ///
+    /// `nft` is missing (install `nftables`; `.ci/install-deps` does) or refused.
+    pub fn start(port: u16) -> std::io::Result<Partition> {
+        let table = format!("wnet_partition_{port}");
+        nft(&format!(
+            "table inet {table} {{\n chain out {{\n  type filter hook output priority 0; policy accept;\n  tcp dport {port} drop\n  tcp sport {port} drop\n }}\n}}\n"
+        ))?;
+        Ok(Partition { table })
+    }
+}
+
+impl Drop for Partition {
+    fn drop(&mut self) {
+        if let Err(e) = nft(&format!("delete table inet {}\n", self.table)) {
+            eprintln!("wnet-testkit: the partition could not be healed: {e}");
+        }
+    }
+}
