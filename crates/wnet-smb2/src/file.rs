@@ -110,9 +110,9 @@ fn same_file(first: &CreateResponse, again: &CreateResponse) -> bool {
 }
 
 /// After a reconnect, a durable handle is reclaimed (DH2C) on first use, and a read-only file
-/// handle the server did not make durable is opened again by path if the file is provably
-/// unchanged; any other handle, a refused reclaim (e.g. after a server restart) and a changed
-/// file fail every later operation with [`Error::HandleLost`].
+/// handle that the server did not make durable, or whose reclaim it refused (after a restart,
+/// say), is opened again by path if the file is provably unchanged; any other handle, and a
+/// changed file, fail every later operation with [`Error::HandleLost`].
 pub struct File {
     tree: Tree,
     state: Mutex<HandleState>,
@@ -274,6 +274,13 @@ impl File {
                 Ok(new.id)
             }
             Err(e) if crate::session::is_connection_lost(&e) => Err(e),
+            // Samba refuses the reclaim of a handle that had I/O in flight when its
+            // connection went, and forgets every durable handle in a restart: a read-only
+            // file handle still comes back if the file is provably unchanged.
+            Err(e) if reopenable(orig) => {
+                tracing::info!("durable handle not reclaimed ({e}); opening it again by path");
+                self.reopen(ctx, orig).await
+            }
             Err(e) => {
                 tracing::warn!("durable handle not reclaimed: {e}");
                 self.lost.store(true, Ordering::Relaxed);
@@ -287,6 +294,14 @@ impl File {
     async fn reopen(&self, ctx: &Ctx, orig: &CreateRequest) -> Result<FileId> {
         let mut req = orig.clone();
         req.disposition = disposition::OPEN;
+        // A plain open: the durable request and its lease belonged to the lost handle.
+        req.contexts.retain(|c| {
+            !matches!(
+                c,
+                CreateContext::DurableV2Request { .. } | CreateContext::LeaseV2 { .. }
+            )
+        });
+        req.oplock_level = crate::msg::create::oplock::NONE;
         match ctx.call(&req, 0, self.tree.meta_timeout()).await {
             Ok(resp) => {
                 let r = CreateResponse::decode(&resp)?;

@@ -43,8 +43,10 @@ const SMALL_SLACK: u64 = 64 << 10;
 const PROBE_FIRST: Duration = Duration::from_millis(100);
 /// The longest pause between two attempts.
 const PROBE_MAX: Duration = Duration::from_secs(1);
-/// How long an attempt waits for the current connection's ECHO before it makes a new one.
-const PROBE_ECHO: Duration = Duration::from_secs(1);
+/// How long an attempt waits for the current connection's ECHO before it makes a new one:
+/// generous, since a connection that is alive but busy must not be dropped (every durable
+/// handle would have to be reclaimed); paid once per disconnection (a dead one is not asked).
+const PROBE_ECHO: Duration = Duration::from_secs(5);
 /// How long one attempt's TCP connect may take. Short, so that a network that comes back is
 /// found within about this plus [`PROBE_MAX`] (a long connect would wait on the kernel's SYN
 /// retransmissions, 1 s, 3 s, 7 s, ... apart).
@@ -1639,9 +1641,12 @@ async fn monitor(me: Weak<Core>) {
         }
         let session = core.tree.session().clone();
         if session.connection().is_dead() {
+            // As the next request would: reconnect (the engine's bounded backoff, as long as
+            // a request may wait), and only then call the server lost.
             tracing::info!(share = core.tree.share(), "connection lost while idle");
             core.lose_completeness();
-            if !core.revive().await {
+            let again = session.reconnect_from(session.generation());
+            if !matches!(tokio::time::timeout(core.deadline, again).await, Ok(Ok(()))) {
                 core.mark_disconnected();
             }
             continue;
