@@ -1,7 +1,7 @@
 //! Network blips are invisible to programs: a file being read goes on across a dropped
 //! connection; what cannot come back fails cleanly and at once.
 
-use crate::drive::{mount_with, pattern, unique};
+use crate::drive::{Mounted, mount_with, pattern, unique};
 use std::fs;
 use std::io::Read;
 use std::time::{Duration, Instant};
@@ -60,16 +60,23 @@ fn a_read_in_progress_across_a_tcp_reset_completes_without_durable_handles_too()
     read_across_a_reset(&samba);
 }
 
+/// A 32 MiB file written on the server, opened through the drive, its first MiB read:
+/// the file's name, contents, the open file and what was read.
+fn reading(m: &Mounted, seed: u64) -> (String, Vec<u8>, fs::File, Vec<u8>) {
+    let name = unique("blip-restart");
+    let data = pattern(32 << 20, seed);
+    fs::write(m.disk(&name), &data).unwrap();
+    let mut f = fs::File::open(m.path(&name)).unwrap();
+    let mut head = vec![0u8; 1 << 20];
+    f.read_exact(&mut head).unwrap();
+    (name, data, f, head)
+}
+
 #[test]
 fn a_file_open_for_reading_across_a_server_restart_goes_on_if_unchanged() {
     let mut samba = Samba::start_default();
     let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
-    let name = unique("blip-restart-same");
-    let data = pattern(32 << 20, 7);
-    fs::write(m.disk(&name), &data).unwrap();
-    let mut f = fs::File::open(m.path(&name)).unwrap();
-    let mut got = vec![0u8; 1 << 20];
-    f.read_exact(&mut got).unwrap();
+    let (_, data, mut f, mut got) = reading(&m, 7);
     // The restart forgets the durable handle; the file is provably the same: opened again.
     samba.restart().unwrap();
     f.read_to_end(&mut got).unwrap();
@@ -80,12 +87,7 @@ fn a_file_open_for_reading_across_a_server_restart_goes_on_if_unchanged() {
 fn a_file_open_for_reading_across_a_server_restart_gives_a_clean_error_if_it_changed() {
     let mut samba = Samba::start_default();
     let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
-    let name = unique("blip-restart");
-    let data = pattern(32 << 20, 6);
-    fs::write(m.disk(&name), &data).unwrap();
-    let mut f = fs::File::open(m.path(&name)).unwrap();
-    let mut head = vec![0u8; 1 << 20];
-    f.read_exact(&mut head).unwrap();
+    let (name, data, mut f, head) = reading(&m, 6);
     // Durable state does not survive a restart, and the file changes meanwhile: the handle
     // cannot come back.
     samba.restart().unwrap();
