@@ -95,15 +95,27 @@ fn disk_id(r: &CreateResponse) -> Option<&[u8]> {
     })
 }
 
+/// What [`same_file`] compares, for the log.
+fn identity(r: &CreateResponse) -> (Option<&[u8]>, u64, u64, u64) {
+    (
+        disk_id(r).map(|d| &d[..16.min(d.len())]),
+        r.creation_time.0,
+        r.last_write_time.0,
+        r.end_of_file,
+    )
+}
+
 /// Whether a second open of a path found the file the first one had, unchanged: the same
-/// on-disk id (when the server gave one both times), creation time, last write time and size.
+/// last write time and size, and the same on-disk id when the server gives one (else the same
+/// creation time: weaker, and not stable on every server: Samba on a file system without
+/// birth times derives it from the other times, and it moved across a restart here).
 fn same_file(first: &CreateResponse, again: &CreateResponse) -> bool {
-    let ids = match (disk_id(first), disk_id(again)) {
+    let identity = match (disk_id(first), disk_id(again)) {
         (Some(a), Some(b)) => a == b,
-        (None, None) => true,
+        (None, None) => first.creation_time == again.creation_time,
         _ => false,
     };
-    ids && first.creation_time == again.creation_time
+    identity
         && first.last_write_time == again.last_write_time
         && first.end_of_file == again.end_of_file
         && first.file_attributes & attr::DIRECTORY == again.file_attributes & attr::DIRECTORY
@@ -316,6 +328,8 @@ impl File {
                 }
                 tracing::warn!(
                     path = req.name,
+                    before = ?identity(&self.open),
+                    now = ?identity(&r),
                     "file changed while disconnected; handle lost"
                 );
                 let close = CloseRequest {

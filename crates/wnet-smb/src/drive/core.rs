@@ -1672,11 +1672,11 @@ async fn monitor(me: Weak<Core>) {
                 r
             }
         };
-        if let (Err(e), Some(core)) = (answer, me.upgrade()) {
-            if matches!(e, wnet_smb2::Error::Timeout { .. }) || errno::is_connection_loss(&e) {
-                tracing::warn!(error = %e, share = core.tree.share(), "no answer to an echo; drive disconnected");
-                core.mark_disconnected();
-            }
+        // A connection that broke is the next tick's (reconnected as a request would be);
+        // one that stayed silent for the whole deadline is a lost server.
+        if let (Err(e @ wnet_smb2::Error::Timeout { .. }), Some(core)) = (answer, me.upgrade()) {
+            tracing::warn!(error = %e, share = core.tree.share(), "no answer to an echo; drive disconnected");
+            core.mark_disconnected();
         }
     }
 }

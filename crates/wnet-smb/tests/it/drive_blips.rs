@@ -88,11 +88,14 @@ fn a_file_open_for_reading_across_a_server_restart_gives_a_clean_error_if_it_cha
     let mut samba = Samba::start_default();
     let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
     let (name, data, mut f, head) = reading(&m, 6);
-    // Durable state does not survive a restart, and the file changes meanwhile: the handle
-    // cannot come back.
-    samba.restart().unwrap();
+    // Another writer replaces the file on the server (a new file renamed over it: the open
+    // handle keeps the old one), then the server restarts, forgetting the durable handle:
+    // the path now names another file, so the handle cannot come back. (Replaced before
+    // the restart, since read-ahead may reopen the handle as soon as the server is back.)
     let new = pattern(24 << 20, 8);
-    fs::write(m.disk(&name), &new).unwrap();
+    fs::write(m.disk("replacement.tmp"), &new).unwrap();
+    fs::rename(m.disk("replacement.tmp"), m.disk(&name)).unwrap();
+    samba.restart().unwrap();
     let t = Instant::now();
     let mut rest = Vec::new();
     let e = f
