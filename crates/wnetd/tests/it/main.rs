@@ -8,5 +8,6 @@ mod lifecycle;
 mod ordinary_user;
 mod profile_semantics;
 mod savecred;
+mod spoofing;
 mod start;
 mod stress;
