@@ -6,6 +6,7 @@
 //!
 //! # Layout
 //! - [`args`]: the command line: net.exe's `/SWITCH[:value]` syntax, one file per switch.
+//! - [`argv`]: a password given as an argument, hidden from `/proc/<pid>/cmdline`.
 //! - [`backend`]: the [`Backend`] trait and the types it answers with; [`NoNetwork`].
 //! - [`daemon_backend`]: [`DaemonBackend`], the backend over the daemon's socket.
 //! - [`cmd`]: the logic of each command (list, show, connect, delete, set persistent, view,
@@ -52,6 +53,7 @@
 #![deny(missing_docs)]
 
 pub mod args;
+pub mod argv;
 pub mod backend;
 pub mod cmd;
 pub mod daemon_backend;
