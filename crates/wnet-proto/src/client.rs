@@ -131,9 +131,25 @@ fn untrusted(why: String) -> Error {
     Error::new(ErrorKind::AccessDenied, message.clone()).with_context(wnet_core::WARNING, message)
 }
 
+/// `true` when the connection itself failed (the daemon is gone, or closed this connection),
+/// as opposed to the daemon answering 1222.
+pub fn is_lost(e: &Error) -> bool {
+    e.kind() == ErrorKind::NoNetwork && e.message().starts_with(LOST)
+}
+
+/// `true` when the connection is certainly gone (not merely slow: a timed-out request may
+/// still be running, and sending it again could do it twice). A request that failed so on a
+/// connection that had been idle was never read (the daemon closes idle connections, and a
+/// daemon that died had nothing in progress for it): it may be sent once more, afresh.
+pub fn is_gone(e: &Error) -> bool {
+    is_lost(e) && !e.is_temporary()
+}
+
+const LOST: &str = "lost the connection";
+
 fn lost(e: FrameError) -> Error {
     let temporary = matches!(&e, FrameError::Io(io) if io.kind() == io::ErrorKind::WouldBlock);
-    let err = no_daemon(format!("lost the connection to wnetd: {e}"));
+    let err = no_daemon(format!("{LOST} to wnetd: {e}"));
     if temporary { err.temporary() } else { err }
 }
 

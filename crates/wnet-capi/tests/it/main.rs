@@ -5,6 +5,7 @@
 mod enumeration;
 mod every_export;
 mod exports;
+mod fork_safety;
 mod header;
 mod kerberos;
 mod names;

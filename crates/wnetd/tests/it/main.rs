@@ -1,6 +1,7 @@
 //! wnetd over its real socket: one module per capability.
 
 mod cancel;
+mod fairness;
 mod fixture;
 mod handshake;
 mod hostile;
