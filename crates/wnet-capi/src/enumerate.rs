@@ -163,8 +163,6 @@ unsafe fn enum_resource<C: Unit>(
     if want == 0 {
         return Err(Fail::new(BAD_VALUE, "*lpcCount is 0"));
     }
-    // SAFETY: size checked.
-    let have = unsafe { buffer_size(buf, size) }?;
     let entry = table()
         .open
         .get(&(h as usize))
@@ -191,6 +189,9 @@ unsafe fn enum_resource<C: Unit>(
     let Some(first) = e.pending.front() else {
         return Err(Fail::new(NO_MORE_ITEMS, "no more entries"));
     };
+    // The handle and the end are answered before the buffer is judged.
+    // SAFETY: size checked.
+    let have = unsafe { buffer_size(buf, size) }?;
     let first = OutResource::<C>::new(first);
     if buf.is_null() || have < first.bytes() {
         // Not even one entry fits.

@@ -9,6 +9,7 @@ mod fork_safety;
 mod header;
 mod kerberos;
 mod names;
+mod precedence;
 mod resources;
 mod restart;
 mod samba;
