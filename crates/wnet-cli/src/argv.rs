@@ -21,8 +21,19 @@ pub fn given_password(args: &[OsString]) -> Option<Secret> {
         .iter()
         .map(|a| a.to_str().map(str::to_owned))
         .collect::<Option<_>>()?;
-    match args::parse(&args).ok()? {
-        Command::Use(invocation) => match invocation.command {
+    let mut args = args;
+    let password = args::parse(&args)
+        .ok()
+        .and_then(|command| password_of(&command).cloned());
+    args.iter_mut()
+        .for_each(|a| wnet_core::secret::wipe_string(a));
+    password
+}
+
+/// The password a command line gave as an argument (not `*`, not empty), if any.
+pub fn password_of(command: &Command) -> Option<&Secret> {
+    match command {
+        Command::Use(invocation) => match &invocation.command {
             UseCommand::Connect {
                 password: PasswordArg::Given(secret),
                 ..

@@ -289,7 +289,10 @@ async fn read_frame<T: serde::de::DeserializeOwned>(
     }
     let mut payload = vec![0u8; len];
     stream.read_exact(&mut payload).await?;
-    frame::decode(&payload)
+    let msg = frame::decode(&payload);
+    // The payload may hold a password (an AddConnection): gone once decoded.
+    wnet_core::secret::wipe(&mut payload);
+    msg
 }
 
 #[cfg(test)]
