@@ -1,8 +1,7 @@
 //! libwnet in threaded programs that fork, enumerate while the daemon is slow, or call it from
 //! thread destructors: no deadlock, no thread held up by another's round trip, no abort.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::Stdio;
+use std::io::{BufRead, Read, Write};
 
 use crate::support::{Env, Lang, compile};
 
@@ -30,13 +29,7 @@ fn an_enumeration_waiting_for_the_daemon_holds_up_no_other_thread() {
     let exe = compile("enum_lock.c", Lang::C, &[]);
     let env = Env::new();
     env.remember("Q:", r"\\files\team");
-    let mut child = env
-        .command(&exe)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut child, mut out) = env.spawn(&exe);
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
     assert_eq!(line, "ready\n");

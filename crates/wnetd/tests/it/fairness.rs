@@ -29,6 +29,20 @@ fn call(s: &mut UnixStream, request: &Request) -> Response {
     read_frame(s).unwrap()
 }
 
+/// Opens an enumeration of the remembered connections on `s`.
+fn open_remembered(s: &mut UnixStream) -> u64 {
+    let open = Request::OpenEnum {
+        scope: 3,
+        resource_type: 0,
+        usage: 0,
+        container: None,
+    };
+    match call(s, &open) {
+        Ok(Reply::EnumOpened { handle }) => handle,
+        other => panic!("no enumeration: {other:?}"),
+    }
+}
+
 #[test]
 fn idle_connections_in_every_slot_make_room_for_a_new_client() {
     let d = TestDaemon::start();
@@ -46,17 +60,7 @@ fn a_connection_with_an_open_enumeration_is_not_closed_for_room() {
     let d = TestDaemon::start();
     d.remember("Q:", r"\\files\team");
     let mut holder = welcomed(&d);
-    let Ok(Reply::EnumOpened { handle }) = call(
-        &mut holder,
-        &Request::OpenEnum {
-            scope: 3,
-            resource_type: 0,
-            usage: 0,
-            container: None,
-        },
-    ) else {
-        panic!("no enumeration")
-    };
+    let handle = open_remembered(&mut holder);
     let _idle: Vec<_> = (0..MAX_CLIENTS - 1).map(|_| welcomed(&d)).collect();
     assert!(matches!(d.call(Request::Ping).unwrap(), Reply::Pong));
     let page = call(&mut holder, &Request::EnumNext { handle, max: None });
@@ -73,17 +77,7 @@ fn an_enumeration_is_usable_only_by_the_connection_that_opened_it() {
     d.remember("R:", r"\\files\other");
     let mut owner = welcomed(&d);
     let mut other = welcomed(&d);
-    let Ok(Reply::EnumOpened { handle }) = call(
-        &mut owner,
-        &Request::OpenEnum {
-            scope: 3,
-            resource_type: 0,
-            usage: 0,
-            container: None,
-        },
-    ) else {
-        panic!("no enumeration")
-    };
+    let handle = open_remembered(&mut owner);
     let next = Request::EnumNext {
         handle,
         max: Some(1),
