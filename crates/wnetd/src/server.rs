@@ -48,6 +48,21 @@ pub const HELLO_MAX: u32 = 4096;
 /// How long a connection may wait for its next request (without open enumerations).
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The server's tunable limits (tests shorten them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a connection may wait for its next request (without open enumerations).
+    pub idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            idle_timeout: IDLE_TIMEOUT,
+        }
+    }
+}
+
 /// Accepts clients until shutdown.
 struct Listener {
     listener: UnixListener,
@@ -56,6 +71,7 @@ struct Listener {
     foreign: Arc<Semaphore>,
     /// Wakes every idle handler to close, when all slots are taken.
     evict: Arc<Notify>,
+    limits: Limits,
     next_id: AtomicU64,
     notify_shutdown: broadcast::Sender<()>,
     /// Dropped by each handler when it ends; `run` waits for all of them.
@@ -68,6 +84,7 @@ struct Handler {
     stream: UnixStream,
     daemon: Arc<Daemon>,
     evict: Arc<Notify>,
+    limits: Limits,
     shutdown: broadcast::Receiver<()>,
     _shutdown_complete: mpsc::Sender<()>,
 }
@@ -75,6 +92,16 @@ struct Handler {
 /// Serves `listener` until `shutdown` completes, then waits for the clients being served to
 /// finish their current request.
 pub async fn run(listener: UnixListener, daemon: Arc<Daemon>, shutdown: impl Future) {
+    run_with(listener, daemon, shutdown, Limits::default()).await;
+}
+
+/// [`run`] with other [`Limits`].
+pub async fn run_with(
+    listener: UnixListener,
+    daemon: Arc<Daemon>,
+    shutdown: impl Future,
+    limits: Limits,
+) {
     let (notify_shutdown, _) = broadcast::channel(1);
     let (shutdown_complete_tx, mut shutdown_complete_rx) = mpsc::channel(1);
     let mut server = Listener {
@@ -83,6 +110,7 @@ pub async fn run(listener: UnixListener, daemon: Arc<Daemon>, shutdown: impl Fut
         limit: Arc::new(Semaphore::new(MAX_CLIENTS)),
         foreign: Arc::new(Semaphore::new(FOREIGN_SLOTS)),
         evict: Arc::new(Notify::new()),
+        limits,
         next_id: AtomicU64::new(1),
         notify_shutdown,
         shutdown_complete_tx,
@@ -147,6 +175,7 @@ impl Listener {
                 stream,
                 daemon: self.daemon.clone(),
                 evict: self.evict.clone(),
+                limits: self.limits,
                 shutdown: self.notify_shutdown.subscribe(),
                 _shutdown_complete: self.shutdown_complete_tx.clone(),
             };
@@ -246,7 +275,7 @@ impl Handler {
                     other => other?,
                 },
                 _ = self.shutdown.recv() => return Ok(()),
-                _ = tokio::time::sleep(IDLE_TIMEOUT), if may_close => {
+                _ = tokio::time::sleep(self.limits.idle_timeout), if may_close => {
                     debug!(id = self.id.0, "idle connection closed");
                     return Ok(());
                 }

@@ -14,7 +14,12 @@ use wnetd::server::{FOREIGN_SLOTS, MAX_CLIENTS};
 use crate::fixture::TestDaemon;
 
 fn welcomed(d: &TestDaemon) -> UnixStream {
-    let mut s = UnixStream::connect(&d.paths.socket).unwrap();
+    welcomed_at(&d.paths.socket)
+}
+
+/// A connection to the daemon at `socket`, past the hello.
+fn welcomed_at(socket: &std::path::Path) -> UnixStream {
+    let mut s = UnixStream::connect(socket).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     s.write_all(&encode(&Hello::new("idle"))).unwrap();
     assert!(matches!(
@@ -41,6 +46,48 @@ fn open_remembered(s: &mut UnixStream) -> u64 {
         Ok(Reply::EnumOpened { handle }) => handle,
         other => panic!("no enumeration: {other:?}"),
     }
+}
+
+#[test]
+fn a_connection_idle_past_the_timeout_is_closed_unless_it_holds_an_enumeration() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = wnet_proto::Paths::under(dir.path());
+    remember_q(&paths);
+    let limits = wnetd::server::Limits {
+        idle_timeout: Duration::from_millis(500),
+    };
+    let _daemon = wnetd::BackgroundDaemon::with_limits(
+        paths.clone(),
+        wnet_core::Router::new(Vec::new()),
+        limits,
+    )
+    .unwrap();
+    let mut holder = welcomed_at(&paths.socket);
+    let handle = open_remembered(&mut holder);
+    let mut idle = welcomed_at(&paths.socket);
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    idle.read_to_end(&mut rest).expect("closed by the daemon");
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    // The holder outlived that (its handle lives in it) and is still served.
+    let page = call(&mut holder, &Request::EnumNext { handle, max: None });
+    assert!(
+        matches!(page, Ok(Reply::Resources { ref items }) if items.len() == 1),
+        "{page:?}"
+    );
+}
+
+fn remember_q(paths: &wnet_proto::Paths) {
+    wnet_core::ProfileStore::new(paths.profile.clone())
+        .remember(
+            wnet_core::LocalName::parse("Q:").unwrap(),
+            wnet_core::RememberedConnection::disk(
+                wnet_core::UncPath::parse(r"\\files\team").unwrap(),
+                "Microsoft Windows Network",
+                0x20000,
+            ),
+        )
+        .unwrap();
 }
 
 #[test]
@@ -116,20 +163,39 @@ fn other_uids_get_their_own_few_slots_and_are_not_read_beyond_a_small_hello() {
     std::fs::set_permissions(&d.paths.socket, std::fs::Permissions::from_mode(0o666)).unwrap();
     // The other user holds many silent connections, and sends a huge frame on one more.
     let script = format!(
-        "import socket,struct\n\
-         path={:?}\n\
-         held=[]\n\
-         for i in range({}):\n    s=socket.socket(socket.AF_UNIX); s.connect(path); held.append(s)\n\
-         s=socket.socket(socket.AF_UNIX); s.connect(path); s.settimeout(30)\n\
-         s.sendall(struct.pack('>I',1000000))\n\
-         sent=0\n\
-         try:\n    \
-             while sent<1000000:\n        sent+=s.send(b'x'*65536)\n\
-         except OSError: pass\n\
-         try: print('answer', len(s.recv(65536)))\n\
-         except OSError as e: print('answer', 0)\n\
-         print('ready', flush=True)\n\
-         input()\n",
+        r#"
+import socket, struct, time
+path = {:?}
+def connect():
+    # A full accept queue answers EAGAIN: try again (the daemon drains it).
+    for _ in range(3000):
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path)
+            return s
+        except (BlockingIOError, ConnectionRefusedError):
+            s.close()
+            time.sleep(0.01)
+    raise SystemExit('cannot connect')
+held = [connect() for _ in range({})]
+s = connect()
+s.settimeout(30)
+sent = 0
+try:
+    # Closed unanswered (all foreign slots taken) or refused past 4 KiB: either way the
+    # daemon stops reading, and the send may fail.
+    s.sendall(struct.pack('>I', 1000000))
+    while sent < 1000000:
+        sent += s.send(b'x' * 65536)
+except OSError:
+    pass
+try:
+    print('answer', len(s.recv(65536)))
+except OSError:
+    print('answer', 0)
+print('ready', flush=True)
+input()
+"#,
         d.paths.socket.display().to_string(),
         4 * FOREIGN_SLOTS + 16
     );
@@ -137,11 +203,19 @@ fn other_uids_get_their_own_few_slots_and_are_not_read_beyond_a_small_hello() {
         .args(["-c", &script])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut out = std::io::BufReader::new(intruder.stdout.take().unwrap());
     let mut answer = String::new();
     std::io::BufRead::read_line(&mut out, &mut answer).unwrap();
+    if answer.is_empty() {
+        let out = intruder.wait_with_output().unwrap();
+        panic!(
+            "the intruder failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     // The oversized hello was refused by closing: nothing was answered to it.
     assert_eq!(answer, "answer 0\n");
     // While the intruder holds its connections, the owner is served.
