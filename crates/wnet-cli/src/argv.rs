@@ -17,11 +17,10 @@ use crate::args::{self, Command, PasswordArg, UseCommand};
 
 /// The password given as an argument of `args` (without the program name), if any.
 pub fn given_password(args: &[OsString]) -> Option<Secret> {
-    let args: Vec<String> = args
+    let mut args: Vec<String> = args
         .iter()
         .map(|a| a.to_str().map(str::to_owned))
         .collect::<Option<_>>()?;
-    let mut args = args;
     let password = args::parse(&args)
         .ok()
         .and_then(|command| password_of(&command).cloned());

@@ -184,6 +184,8 @@ fn a_socket_of_another_uid_in_our_own_directory_is_refused_by_its_credentials() 
 }
 
 const CHILD: &str = "WNET_TEST_SQUATTED_VICTIM";
+/// The daemon binary the victim starts: a copy it can reach (see `StagedPrograms`).
+const CHILD_WNETD: &str = "WNET_TEST_SQUATTED_VICTIM_WNETD";
 
 /// The victim's side of the squatting test: with no `XDG_RUNTIME_DIR`, reach (starting it) the
 /// user's own daemon and send a password. Run directly, it does the same for whoever runs the
@@ -214,8 +216,9 @@ fn victim_flow() {
         expected
     };
     assert!(paths.env().iter().all(|(k, _)| *k != "XDG_RUNTIME_DIR"));
-    let mut c =
-        Client::connect_with(&paths, Path::new(env!("CARGO_BIN_EXE_wnetd")), "victim").unwrap();
+    let wnetd = std::env::var_os(CHILD_WNETD)
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_wnetd")), PathBuf::from);
+    let mut c = Client::connect_with(&paths, &wnetd, "victim").unwrap();
     let pid = c.daemon_pid();
     let status = c.call(&Request::Status).unwrap();
     let Reply::Status(status) = status else {
@@ -249,20 +252,23 @@ fn a_squatter_in_tmp_cannot_catch_a_user_without_xdg_runtime_dir() {
     let impostor = Impostor::listen(DEFAULT_USER, &squat.join("wnetd.sock"));
     let home = reachable_tempdir();
     let victim_home = their_dir(home.path(), TEST_USER2);
-    let out = wnet_testkit::as_user(
-        TEST_USER2,
-        std::env::current_exe().unwrap().to_str().unwrap(),
-    )
-    .args(["--exact", "spoofing::victim_flow", "--test-threads=1"])
-    .env(CHILD, "1")
-    .env("HOME", &victim_home)
-    .env_remove("XDG_RUNTIME_DIR")
-    .env_remove("XDG_STATE_HOME")
-    .env_remove("XDG_CONFIG_HOME")
-    .env_remove("WNET_DRIVE_ROOT")
-    .stdin(Stdio::null())
-    .output()
-    .unwrap();
+    // The checkout may sit in a 0700 home: the victim runs copies of the binaries.
+    let exe = std::env::current_exe().unwrap();
+    let wnetd = Path::new(env!("CARGO_BIN_EXE_wnetd"));
+    let staged = wnet_testkit::StagedPrograms::copy(&[&exe, wnetd]);
+    let out = staged
+        .as_user(TEST_USER2, &exe)
+        .args(["--exact", "spoofing::victim_flow", "--test-threads=1"])
+        .env(CHILD, "1")
+        .env(CHILD_WNETD, staged.path(wnetd))
+        .env("HOME", &victim_home)
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("WNET_DRIVE_ROOT")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     let result = impostor.finish(&squat.join("wnetd.sock"));
     let _ = std::fs::remove_dir_all(&squat);
     assert!(
