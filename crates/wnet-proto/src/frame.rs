@@ -142,6 +142,7 @@ mod tests {
             password: Some(wnet_core::Secret::new("hunter2".repeat(100))),
             flags: 0,
             save_credentials: false,
+            ccache: None,
         });
         let frame = encode(&r);
         assert_eq!(frame.capacity(), frame.len());

@@ -127,6 +127,7 @@ fn add_with_password() -> Request {
         password: Some(Secret::new("the-victims-password")),
         flags: 0,
         save_credentials: false,
+        ccache: None,
     })
 }
 
