@@ -6,10 +6,16 @@
  * Self-contained: this header defines the Windows base types it needs (unless windows.h-style
  * headers already did: define _WINDEF_, _MINWINDEF_ or WNET_NO_BASE_TYPES to skip them), with
  * fixed widths so that every structure has the layout of 64-bit Windows:
- *   DWORD = uint32_t, BOOL = int, WORD = uint16_t, WCHAR = char16_t (a UTF-16 unit: wchar_t is
- *   32 bits on Linux and must NOT be used with the W functions).
- * Wide string literals are written u"\\\\server\\share", or TEXT("...") which gives u"..." when
- * UNICODE is defined and "..." otherwise.
+ *   DWORD = uint32_t, BOOL = int, WORD = uint16_t, WCHAR = a UTF-16 unit.
+ * Wide strings, two ways:
+ *   - by default WCHAR is char16_t and wide literals are written u"\\\\server\\share" (wchar_t
+ *     is 32 bits on Linux and must NOT be used with the W functions);
+ *   - compiled with -fshort-wchar (wchar_t is then 16 bits), WCHAR is wchar_t, so code written
+ *     for Windows compiles unchanged: L"Z:" is a WCHAR string. (Every object and library of
+ *     the program that passes wchar_t across must agree on the flag; libwnet itself does not
+ *     care.)
+ * TEXT("...") gives the wide literal of the mode (u"..." or L"...") when UNICODE is defined and
+ * "..." otherwise.
  *
  * Strings: the A functions take and return UTF-8, the W functions UTF-16.
  * Buffer sizes are in characters (char for A, WCHAR for W) for WNetGetConnection, WNetGetUser,
@@ -41,7 +47,13 @@ typedef int BOOL;
 typedef uint8_t BYTE;
 typedef uint16_t WORD;
 typedef char CHAR;
+#if defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2
+/* -fshort-wchar: wchar_t is a UTF-16 unit, as on Windows; L"..." literals work. */
+typedef wchar_t WCHAR;
+#define WNET_WCHAR_IS_WCHAR_T 1
+#else
 typedef char16_t WCHAR;
+#endif
 typedef void VOID;
 typedef DWORD *LPDWORD, *PDWORD;
 typedef BYTE *LPBYTE, *PBYTE;
@@ -79,7 +91,9 @@ typedef LPCSTR LPCTSTR;
 #define TRUE 1
 #endif
 #ifndef TEXT
-#ifdef UNICODE
+#if defined(UNICODE) && defined(WNET_WCHAR_IS_WCHAR_T)
+#define __TEXT(s) L##s
+#elif defined(UNICODE)
 #define __TEXT(s) u##s
 #else
 #define __TEXT(s) s
@@ -598,6 +612,8 @@ DWORD APIENTRY MultinetGetConnectionPerformanceW(LPNETRESOURCEW lpNetResource,
                                                  LPNETCONNECTINFOSTRUCT lpNetConnectInfoStruct);
 DWORD APIENTRY WNetRestoreConnectionA(HWND hwndParent, LPCSTR lpDevice);
 DWORD APIENTRY WNetRestoreConnectionW(HWND hwndParent, LPCWSTR lpDevice);
+/* Undocumented mpr.dll export: WNetRestoreConnectionW(NULL, NULL); both arguments ignored. */
+DWORD APIENTRY WNetRestoreAllConnectionsW(HWND hwndParent, DWORD dwFlags);
 DWORD APIENTRY WNetRestoreSingleConnectionA(HWND hwndParent, LPCSTR lpDevice, BOOL fUseUI);
 DWORD APIENTRY WNetRestoreSingleConnectionW(HWND hwndParent, LPCWSTR lpDevice, BOOL fUseUI);
 DWORD APIENTRY WNetSetConnectionA(LPCSTR lpName, DWORD dwProperty, LPVOID pvValues);

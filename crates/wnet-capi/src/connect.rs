@@ -558,6 +558,18 @@ pub unsafe extern "C" fn WNetRestoreConnectionW(
     run0(|| restore(non_empty(unsafe { read_opt(lp_device, "lpDevice") }?)))
 }
 
+/// `WNetRestoreAllConnectionsW`: undocumented, exported by mpr.dll and called by
+/// Windows-derived code at logon: reconnects every remembered device, the job of
+/// [`WNetRestoreConnectionW`]`(NULL, NULL)`. Neither argument is used (their meaning is not
+/// documented; `hwndParent` and a flags word are what callers pass).
+///
+/// # Safety
+/// Always safe: the arguments are not read.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn WNetRestoreAllConnectionsW(_hwnd_parent: Hwnd, _dw_flags: Dword) -> Dword {
+    run0(|| restore(None))
+}
+
 /// `WNetRestoreSingleConnectionA`: reconnects one remembered device (`fUseUI` is ignored: no
 /// UI). NULL `lpDevice` → 487; a device that is not remembered → 2250.
 ///

@@ -5,11 +5,12 @@
 //! so a slow request on one thread (a connect to an unreachable server) never holds up another
 //! thread's `WNetGetConnection`. A client whose daemon has gone is dropped and the request is
 //! sent once more on a fresh connection (which starts the daemon again). After `fork`, a child
-//! never uses its parent's sockets.
+//! never uses its parent's sockets, and never finds a lock held by a thread it does not have
+//! ([`crate::fork`]).
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
-use wnet_core::{Error, WinError};
+use wnet_core::Error;
 use wnet_proto::{Client, Reply, Request};
 
 /// The name the daemon logs for this library.
@@ -18,14 +19,14 @@ const CLIENT_NAME: &str = concat!("libwnet ", env!("CARGO_PKG_VERSION"));
 /// The most idle connections kept.
 const MAX_IDLE: usize = 4;
 
-struct Idle {
+pub(crate) struct Idle {
     pid: u32,
     client: Client,
 }
 
 static IDLE: Mutex<Vec<Idle>> = Mutex::new(Vec::new());
 
-fn idle() -> std::sync::MutexGuard<'static, Vec<Idle>> {
+pub(crate) fn idle() -> MutexGuard<'static, Vec<Idle>> {
     // The pool holds plain values: a panic elsewhere leaves it usable.
     IDLE.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -48,16 +49,12 @@ fn give_back(client: Client) {
     }
 }
 
-/// `true` when the connection itself failed (the daemon is gone), as opposed to the daemon
-/// answering 1222.
-fn lost(e: &Error) -> bool {
-    e.win_error() == WinError::ERROR_NO_NETWORK && e.message().starts_with("lost the connection")
-}
+use wnet_proto::client::{is_gone as gone, is_lost as lost};
 
-/// `true` when the daemon is certainly gone (not merely slow: a timed-out request may still be
-/// running, and sending it again could do it twice).
-fn gone(e: &Error) -> bool {
-    lost(e) && !e.is_temporary()
+/// A new connection to the user's daemon (starting it if needed), for a caller that keeps it.
+pub fn connect() -> Result<Client, Error> {
+    crate::fork::prepare_once();
+    Client::connect(CLIENT_NAME)
 }
 
 /// Sends one request to the user's daemon (starting it if needed) and returns its answer.
@@ -65,6 +62,7 @@ fn gone(e: &Error) -> bool {
 /// # Errors
 /// The daemon's error (its Win32 code kept); 1222 when the daemon cannot be reached or started.
 pub fn call(request: &Request) -> Result<Reply, Error> {
+    crate::fork::prepare_once();
     let (mut client, reused) = match take() {
         Some(c) => (c, true),
         None => (Client::connect(CLIENT_NAME)?, false),

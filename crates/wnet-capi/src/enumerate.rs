@@ -1,16 +1,22 @@
 //! Enumeration: `WNetOpenEnum`, `WNetEnumResource`, `WNetCloseEnum`.
 //!
-//! The daemon keeps each enumeration's snapshot; the library keeps, per handle, the items it
-//! fetched but could not yet hand out (a caller's buffer may hold fewer than the daemon sent),
-//! so no item is lost or repeated whatever the buffer sizes. Handles are small opaque numbers
-//! away from 0; a handle never opened or already closed gives 6 `ERROR_INVALID_HANDLE`.
+//! The daemon keeps each enumeration's snapshot, bound to the connection that opened it: so
+//! each enumeration here has a connection to the daemon of its own (never the shared pool),
+//! closed with it. The library keeps, per handle, the items it fetched but could not yet hand
+//! out (a caller's buffer may hold fewer than the daemon sent), so no item is lost or repeated
+//! whatever the buffer sizes. Handles are small opaque numbers away from 0; a handle never
+//! opened or already closed gives 6 `ERROR_INVALID_HANDLE`.
+//!
+//! The table of handles is locked only to look a handle up, add or remove one; a daemon round
+//! trip holds only that enumeration's own lock, so threads using other handles (or none) never
+//! wait for it.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::mem::size_of;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use wnet_core::{NetResource, ResourceType, Scope, Usage};
-use wnet_proto::{Reply, Request};
+use wnet_proto::{Client, Reply, Request};
 
 use crate::connect::unexpected;
 use crate::daemon;
@@ -25,6 +31,8 @@ const BAD_HANDLE: u32 = 6;
 const NO_MORE_ITEMS: u32 = 259;
 
 struct Enumeration {
+    /// The connection the daemon bound the enumeration to.
+    client: Client,
     /// The daemon's handle.
     daemon: u64,
     /// Fetched, not yet handed out.
@@ -33,9 +41,16 @@ struct Enumeration {
     ended: bool,
 }
 
-struct Table {
+pub(crate) struct Table {
     next: usize,
-    open: BTreeMap<usize, Enumeration>,
+    open: BTreeMap<usize, Arc<Mutex<Enumeration>>>,
+}
+
+impl Table {
+    /// Forgets every enumeration (in a child after `fork`: they are the parent's).
+    pub(crate) fn forget_all(&mut self) {
+        self.open.clear();
+    }
 }
 
 static TABLE: Mutex<Table> = Mutex::new(Table {
@@ -43,8 +58,12 @@ static TABLE: Mutex<Table> = Mutex::new(Table {
     open: BTreeMap::new(),
 });
 
-fn table() -> std::sync::MutexGuard<'static, Table> {
+pub(crate) fn table() -> MutexGuard<'static, Table> {
     TABLE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn lock(e: &Mutex<Enumeration>) -> MutexGuard<'_, Enumeration> {
+    e.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn bad_handle(h: Handle) -> Fail {
@@ -71,7 +90,8 @@ unsafe fn open_enum<C: Unit>(
     } else {
         None
     };
-    let daemon_handle = match daemon::call(&Request::OpenEnum {
+    let mut client = daemon::connect()?;
+    let daemon_handle = match client.call(&Request::OpenEnum {
         scope,
         resource_type,
         usage,
@@ -80,17 +100,16 @@ unsafe fn open_enum<C: Unit>(
         Reply::EnumOpened { handle } => handle,
         other => return Err(unexpected(&other)),
     };
+    let enumeration = Enumeration {
+        client,
+        daemon: daemon_handle,
+        pending: VecDeque::new(),
+        ended: false,
+    };
     let mut t = table();
     t.next += 1;
     let h = t.next;
-    t.open.insert(
-        h,
-        Enumeration {
-            daemon: daemon_handle,
-            pending: VecDeque::new(),
-            ended: false,
-        },
-    );
+    t.open.insert(h, Arc::new(Mutex::new(enumeration)));
     // SAFETY: checked above.
     unsafe { *out = h as Handle };
     Ok(())
@@ -144,15 +163,18 @@ unsafe fn enum_resource<C: Unit>(
     if want == 0 {
         return Err(Fail::new(BAD_VALUE, "*lpcCount is 0"));
     }
-    // SAFETY: size checked.
-    let have = unsafe { buffer_size(buf, size) }?;
-    let mut t = table();
-    let e = t.open.get_mut(&(h as usize)).ok_or_else(|| bad_handle(h))?;
+    let entry = table()
+        .open
+        .get(&(h as usize))
+        .cloned()
+        .ok_or_else(|| bad_handle(h))?;
+    let mut e = lock(&entry);
     if e.pending.is_empty() && !e.ended {
-        match daemon::call(&Request::EnumNext {
+        let request = Request::EnumNext {
             handle: e.daemon,
             max: None,
-        }) {
+        };
+        match e.client.call(&request) {
             Ok(Reply::Resources { items }) => {
                 if items.is_empty() {
                     e.ended = true;
@@ -167,6 +189,9 @@ unsafe fn enum_resource<C: Unit>(
     let Some(first) = e.pending.front() else {
         return Err(Fail::new(NO_MORE_ITEMS, "no more entries"));
     };
+    // The handle and the end are answered before the buffer is judged.
+    // SAFETY: size checked.
+    let have = unsafe { buffer_size(buf, size) }?;
     let first = OutResource::<C>::new(first);
     if buf.is_null() || have < first.bytes() {
         // Not even one entry fits.
@@ -234,14 +259,18 @@ pub unsafe extern "C" fn WNetEnumResourceW(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn WNetCloseEnum(h_enum: Handle) -> Dword {
     run0(|| {
-        let e = table()
+        let entry = table()
             .open
             .remove(&(h_enum as usize))
             .ok_or_else(|| bad_handle(h_enum))?;
-        match daemon::call(&Request::CloseEnum { handle: e.daemon }) {
+        let mut e = lock(&entry);
+        let request = Request::CloseEnum { handle: e.daemon };
+        match e.client.call(&request) {
             Ok(_) => Ok(()),
-            // The daemon restarted (and forgot it) or the enumeration aged out: closed anyway.
-            Err(err) if err.win_error().0 == BAD_HANDLE => Ok(()),
+            // The daemon restarted or was closed: with the connection, the enumeration ended.
+            Err(err) if err.win_error().0 == BAD_HANDLE || wnet_proto::client::is_lost(&err) => {
+                Ok(())
+            }
             Err(err) => Err(err.into()),
         }
     })

@@ -15,14 +15,21 @@ thread_local! {
     static LAST: RefCell<(u32, String, String)> = const { RefCell::new((0, String::new(), String::new())) };
 }
 
-/// Records the calling thread's extended error.
+/// Records the calling thread's extended error. Called from a thread-local destructor (after
+/// this thread's storage is gone), it records nothing rather than abort the process.
 pub fn record(code: u32, text: &str, provider: &str) {
-    LAST.with(|l| *l.borrow_mut() = (code, text.to_owned(), provider.to_owned()));
+    let _ = LAST.try_with(|l| {
+        if let Ok(mut last) = l.try_borrow_mut() {
+            *last = (code, text.to_owned(), provider.to_owned());
+        }
+    });
 }
 
-/// The calling thread's extended error: code, text, provider.
+/// The calling thread's extended error: code, text, provider (none, once the thread's storage
+/// is gone).
 pub fn get() -> (u32, String, String) {
-    LAST.with(|l| l.borrow().clone())
+    LAST.try_with(|l| l.borrow().clone())
+        .unwrap_or((0, String::new(), String::new()))
 }
 
 unsafe fn get_last_error<C: Unit>(

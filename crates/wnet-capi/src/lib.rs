@@ -17,6 +17,7 @@
 //! - [`query`]: `WNetGetConnection`, `WNetGetUniversalName`, `WNetGetUser`,
 //!   `WNetGetProviderName`, `WNetGetNetworkInformation`, `MultinetGetConnectionPerformance`.
 //! - [`enumerate`]: `WNetOpenEnum`, `WNetEnumResource`, `WNetCloseEnum`.
+//! - [`fork`]: the `pthread_atfork` handlers that keep a forked child from deadlocking.
 //! - [`resource`]: `WNetGetResourceInformation`, `WNetGetResourceParent`.
 //! - [`last_error`]: `WNetGetLastError`, `WNetSetLastError`.
 //! - [`dialog`]: the dialogs, answered as in a non-interactive session.
@@ -30,6 +31,7 @@ pub mod daemon;
 pub mod dialog;
 pub mod enumerate;
 pub mod ffi;
+pub mod fork;
 pub mod guard;
 pub mod last_error;
 pub mod query;

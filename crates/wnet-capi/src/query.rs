@@ -108,12 +108,14 @@ unsafe fn get_universal_name<C: Unit>(
     if level != UNIVERSAL_NAME_INFO_LEVEL && level != REMOTE_NAME_INFO_LEVEL {
         return Err(Fail::new(BAD_LEVEL, format!("level {level} is not 1 or 2")));
     }
-    // SAFETY: size checked.
-    let have = unsafe { buffer_size(buf, size) }?;
+    // Whether the device is connected is answered before the buffer is judged (as Windows:
+    // 2250 for an unredirected drive even with a NULL buffer).
     let name = match daemon::call(&Request::GetUniversalName { local_path })? {
         Reply::UniversalName(n) => n,
         other => return Err(unexpected(&other)),
     };
+    // SAFETY: size checked.
+    let have = unsafe { buffer_size(buf, size) }?;
     let universal = Some(C::encode(&name.universal_name));
     if level == UNIVERSAL_NAME_INFO_LEVEL {
         let need = size_of::<UniversalNameInfoT<C>>() + str_bytes(&universal);

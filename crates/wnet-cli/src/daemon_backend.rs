@@ -29,11 +29,20 @@ impl DaemonBackend {
     }
 
     fn call(&mut self, request: Request) -> Result<Reply, Error> {
+        let reused = self.client.is_some();
         if self.client.is_none() {
             self.client = Some(Client::connect(CLIENT_NAME)?);
         }
         let client = self.client.as_mut().expect("connected above");
-        client.call(&request)
+        match client.call(&request) {
+            // The daemon closes a connection left idle (e.g. while the user answers a
+            // question): send the request once more on a new one.
+            Err(e) if reused && wnet_proto::client::is_gone(&e) => {
+                let client = self.client.insert(Client::connect(CLIENT_NAME)?);
+                client.call(&request)
+            }
+            result => result,
+        }
     }
 }
 

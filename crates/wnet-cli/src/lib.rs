@@ -6,6 +6,7 @@
 //!
 //! # Layout
 //! - [`args`]: the command line: net.exe's `/SWITCH[:value]` syntax, one file per switch.
+//! - [`argv`]: a password given as an argument, hidden from `/proc/<pid>/cmdline`.
 //! - [`backend`]: the [`Backend`] trait and the types it answers with; [`NoNetwork`].
 //! - [`daemon_backend`]: [`DaemonBackend`], the backend over the daemon's socket.
 //! - [`cmd`]: the logic of each command (list, show, connect, delete, set persistent, view,
@@ -52,6 +53,7 @@
 #![deny(missing_docs)]
 
 pub mod args;
+pub mod argv;
 pub mod backend;
 pub mod cmd;
 pub mod daemon_backend;
@@ -87,13 +89,20 @@ pub fn run(
         stderr,
         is_tty,
     };
-    let (line, parsed) = match utf8_args(args) {
+    let (mut line, parsed) = match utf8_args(args) {
         Ok(line) => {
             let parsed = args::parse(&line);
             (line, parsed)
         }
         Err(e) => (Vec::new(), Err(e)),
     };
+    // A password argument now lives only in the command's Secret (the line is kept for the
+    // shell hints, which never look at a password).
+    if let Some(password) = parsed.as_ref().ok().and_then(argv::password_of) {
+        line.iter_mut()
+            .filter(|a| a.as_str() == password.expose())
+            .for_each(|a| wnet_core::secret::wipe_string(a));
+    }
     let line = &line[..];
     let command = match parsed {
         Ok(command) => command,

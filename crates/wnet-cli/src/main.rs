@@ -5,7 +5,11 @@
 use std::io::IsTerminal;
 
 fn main() {
-    let args = std::env::args_os().skip(1).collect();
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    // Other local users can read our command line: hide a password in it at once.
+    if let Some(password) = wnet_cli::argv::given_password(&args) {
+        wnet_cli::argv::burn(&password);
+    }
     let stdin = std::io::stdin();
     let is_tty = stdin.is_terminal();
     let mut backend = wnet_cli::DaemonBackend::new();

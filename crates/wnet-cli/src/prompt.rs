@@ -14,7 +14,8 @@ const MAX_ATTEMPTS: usize = 3;
 /// One line without its line ending; `None` at end of input (or on a read error, which is
 /// treated the same: no answer).
 fn read_line(stdin: &mut dyn BufRead) -> Option<String> {
-    let mut line = String::new();
+    // Room for any password up front: a grown buffer would leave a copy in freed memory.
+    let mut line = String::with_capacity(512);
     match stdin.read_line(&mut line) {
         Ok(0) | Err(_) => None,
         Ok(_) => {

@@ -121,6 +121,11 @@ error_kinds! {
 /// the drive: one entry per holder, `"<path>  (pid N, name)"`. See [`Error::holders`].
 pub const HOLDER: &str = "holder";
 
+/// The context key of what the user must be told beyond the code itself, because it is about
+/// their safety (e.g. why the client refused to trust the daemon's socket). Tools print it with
+/// the error.
+pub const WARNING: &str = "warning";
+
 /// Whether retrying the same operation later may succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorStatus {

@@ -31,7 +31,7 @@ pub mod smb_url;
 pub mod unc;
 pub mod win_error;
 
-pub use error::{Error, ErrorKind, ErrorStatus, HOLDER, Result};
+pub use error::{Error, ErrorKind, ErrorStatus, HOLDER, Result, WARNING};
 pub use flags::ConnectFlags;
 pub use local_name::LocalName;
 pub use logon::{CredentialsCache, Logon};

@@ -33,12 +33,24 @@ impl fmt::Debug for Secret {
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        // Overwrite the bytes in place; volatile so the compiler keeps the writes.
-        // SAFETY: writing zero bytes keeps the String valid UTF-8.
-        for b in unsafe { self.0.as_bytes_mut() } {
-            unsafe { std::ptr::write_volatile(b, 0) };
-        }
+        wipe_string(&mut self.0);
     }
+}
+
+/// Overwrites `bytes` with zeros in place, in a way the compiler does not remove: for buffers
+/// that held a secret (a serialised request with a password, a command line).
+pub fn wipe(bytes: &mut [u8]) {
+    for b in bytes.iter_mut() {
+        // SAFETY: a valid, exclusive reference; volatile so the write is kept.
+        unsafe { std::ptr::write_volatile(b, 0) };
+    }
+    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+}
+
+/// [`wipe`] for a string (it stays valid UTF-8: NUL bytes).
+pub fn wipe_string(s: &mut str) {
+    // SAFETY: NUL bytes keep the String valid UTF-8.
+    wipe(unsafe { s.as_bytes_mut() });
 }
 
 #[cfg(test)]

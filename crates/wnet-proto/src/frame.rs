@@ -46,13 +46,33 @@ impl From<io::Error> for FrameError {
     }
 }
 
+/// Counts the bytes written to it.
+struct Counter(usize);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The bytes of one frame carrying `msg`: the length prefix and the JSON.
+///
+/// The frame is built in one allocation of its exact size (the JSON is measured first), so a
+/// request carrying a password leaves no copy behind in a freed, outgrown buffer: the caller
+/// that sent it [`wipe`](wnet_core::secret::wipe)s the one buffer ([`write_frame`] does).
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
     // Our message types serialise infallibly (no maps with non-string keys).
-    let body = serde_json::to_vec(msg).unwrap_or_default();
-    let mut frame = Vec::with_capacity(4 + body.len());
-    frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    frame.extend_from_slice(&body);
+    let mut counter = Counter(0);
+    let _ = serde_json::to_writer(&mut counter, msg);
+    let mut frame = Vec::with_capacity(4 + counter.0);
+    frame.extend_from_slice(&(counter.0 as u32).to_be_bytes());
+    let _ = serde_json::to_writer(&mut frame, msg);
+    debug_assert_eq!(frame.capacity(), 4 + counter.0);
     frame
 }
 
@@ -70,10 +90,13 @@ pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, FrameError> {
     serde_json::from_slice(payload).map_err(FrameError::Malformed)
 }
 
-/// Writes one frame (one `write_all`, so a frame is never interleaved with another).
+/// Writes one frame (one `write_all`, so a frame is never interleaved with another), then
+/// zeroes the buffer it was built in (it may hold a password).
 pub fn write_frame<T: Serialize>(w: &mut impl Write, msg: &T) -> Result<(), FrameError> {
-    w.write_all(&encode(msg))?;
-    w.flush()?;
+    let mut frame = encode(msg);
+    let written = w.write_all(&frame).and_then(|()| w.flush());
+    wnet_core::secret::wipe(&mut frame);
+    written?;
     Ok(())
 }
 
@@ -88,7 +111,10 @@ pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> Result<T, FrameErro
     let len = check_len(prefix)?;
     let mut payload = vec![0u8; len];
     r.read_exact(&mut payload)?;
-    decode(&payload)
+    let msg = decode(&payload);
+    // The payload may hold a password (an AddConnection): gone once decoded.
+    wnet_core::secret::wipe(&mut payload);
+    msg
 }
 
 #[cfg(test)]
@@ -103,6 +129,24 @@ mod tests {
         assert_eq!(&buf[..4], &(buf.len() as u32 - 4).to_be_bytes());
         let back: Request = read_frame(&mut buf.as_slice()).unwrap();
         assert!(matches!(back, Request::Ping));
+    }
+
+    #[test]
+    fn a_frame_is_built_in_one_buffer_of_its_exact_size() {
+        let r = Request::AddConnection(crate::AddConnectionArgs {
+            resource_type: 1,
+            local: Some("Z:".into()),
+            remote: r"\\s\x".into(),
+            provider: None,
+            user: Some("u".into()),
+            password: Some(wnet_core::Secret::new("hunter2".repeat(100))),
+            flags: 0,
+            save_credentials: false,
+            ccache: None,
+        });
+        let frame = encode(&r);
+        assert_eq!(frame.capacity(), frame.len());
+        assert_eq!(&frame[4..], serde_json::to_vec(&r).unwrap());
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - [`paths`]: where the socket, log, profile and drives are.
 //! - [`client`]: the blocking [`Client`], which starts the daemon on demand.
 //! - [`launch`]: finding and starting `wnetd`, one start at a time, fully detached.
+//! - [`trust`]: the checks that the socket is the caller's own daemon's, before anything is sent.
 #![deny(missing_docs)]
 
 pub mod client;
@@ -18,6 +19,7 @@ pub mod frame;
 pub mod launch;
 pub mod message;
 pub mod paths;
+pub mod trust;
 
 pub use client::Client;
 pub use frame::{FrameError, MAX_FRAME};

@@ -2,7 +2,7 @@
 //!
 //! | what | place |
 //! |---|---|
-//! | socket | `$XDG_RUNTIME_DIR/wnet/wnetd.sock` (dir 0700); without `XDG_RUNTIME_DIR`, `/tmp/wnet-<uid>/` |
+//! | socket | `$XDG_RUNTIME_DIR/wnet/wnetd.sock` (dir 0700); without `XDG_RUNTIME_DIR`, `<state dir>/run/wnetd.sock` |
 //! | daemon log | `$XDG_STATE_HOME/wnet/wnetd.log`, else `~/.local/state/wnet/wnetd.log` |
 //! | profile | `$XDG_CONFIG_HOME/wnet/profile.toml`, else `~/.config/wnet/profile.toml` |
 //! | drives | `$WNET_DRIVE_ROOT`, else `~/Network` |
@@ -48,17 +48,19 @@ impl Paths {
     /// The places for the current user and environment.
     pub fn from_env() -> Result<Paths, Error> {
         let home = env_dir("HOME");
-        let runtime_dir = match env_dir("XDG_RUNTIME_DIR") {
-            Some(dir) => dir.join("wnet"),
-            // SAFETY: getuid cannot fail.
-            None => PathBuf::from(format!("/tmp/wnet-{}", unsafe { libc::getuid() })),
-        };
         let state_dir = match env_dir("XDG_STATE_HOME") {
             Some(dir) => dir.join("wnet"),
             None => home
                 .clone()
                 .ok_or_else(|| no_place("daemon log"))?
                 .join(".local/state/wnet"),
+        };
+        // Without XDG_RUNTIME_DIR the socket goes below the user's own state directory, never
+        // to a fixed name in /tmp: another user could create that first (a squatter can deny
+        // the service, or, if a client trusted it, receive passwords).
+        let runtime_dir = match env_dir("XDG_RUNTIME_DIR") {
+            Some(dir) => dir.join("wnet"),
+            None => state_dir.join("run"),
         };
         let profile = match env_dir("XDG_CONFIG_HOME") {
             Some(dir) => dir.join("wnet/profile.toml"),
@@ -124,8 +126,9 @@ impl Paths {
 }
 
 /// Creates `dir` 0700 (parents as needed) or checks an existing one: a real directory (not a
-/// symlink) owned by the caller. An existing directory keeps its mode (tests open one to 0755 on
-/// purpose), but one writable by group or others is refused.
+/// symlink) owned by the caller. One writable by group or others is refused (someone else may
+/// have put things in it); one merely readable by them is closed to 0700, which is what
+/// clients require before they trust a socket in it ([`crate::trust`]).
 pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
     match fs::DirBuilder::new()
         .recursive(true)
@@ -139,7 +142,8 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
     let meta = fs::symlink_metadata(dir)?;
     // SAFETY: getuid cannot fail.
     let uid = unsafe { libc::getuid() };
-    if !meta.is_dir() || meta.uid() != uid || meta.permissions().mode() & 0o022 != 0 {
+    let mode = meta.permissions().mode();
+    if !meta.is_dir() || meta.uid() != uid || mode & 0o022 != 0 {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
@@ -147,6 +151,9 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
                 dir.display()
             ),
         ));
+    }
+    if mode & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
     }
     Ok(())
 }
@@ -165,6 +172,13 @@ mod tests {
             0o700
         );
         ensure_private_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        ensure_private_dir(&dir).unwrap();
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700,
+            "a readable dir is closed"
+        );
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
         assert!(
             ensure_private_dir(&dir).is_err(),
@@ -173,6 +187,22 @@ mod tests {
         let link = tmp.path().join("link");
         std::os::unix::fs::symlink(&dir, &link).unwrap();
         assert!(ensure_private_dir(&link).is_err(), "a symlink is refused");
+    }
+
+    #[test]
+    fn without_a_runtime_dir_the_socket_is_under_the_state_dir_not_tmp() {
+        let p = Paths {
+            runtime_dir: PathBuf::from("/home/u/.local/state/wnet/run"),
+            socket: PathBuf::from("/home/u/.local/state/wnet/run/wnetd.sock"),
+            state_dir: PathBuf::from("/home/u/.local/state/wnet"),
+            log_file: PathBuf::from("/home/u/.local/state/wnet/wnetd.log"),
+            profile: PathBuf::from("/home/u/.config/wnet/profile.toml"),
+            drive_root: PathBuf::from("/home/u/Network"),
+        };
+        // The daemon started with `env()` (and no XDG_RUNTIME_DIR) finds the same socket.
+        let env = p.env();
+        assert!(env.iter().all(|(k, _)| *k != "XDG_RUNTIME_DIR"));
+        assert!(env.contains(&("XDG_STATE_HOME", PathBuf::from("/home/u/.local/state"))));
     }
 
     #[test]

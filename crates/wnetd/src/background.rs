@@ -55,6 +55,15 @@ impl BackgroundDaemon {
 
     /// Serves a daemon over `router` at `paths`.
     pub fn with_router(paths: Paths, router: Router) -> std::io::Result<BackgroundDaemon> {
+        BackgroundDaemon::with_limits(paths, router, crate::server::Limits::default())
+    }
+
+    /// [`BackgroundDaemon::with_router`] with other server [`Limits`](crate::server::Limits).
+    pub fn with_limits(
+        paths: Paths,
+        router: Router,
+        limits: crate::server::Limits,
+    ) -> std::io::Result<BackgroundDaemon> {
         let bound = crate::bind(&paths)?.ok_or_else(|| {
             std::io::Error::new(
                 std::io::ErrorKind::AddrInUse,
@@ -79,7 +88,7 @@ impl BackgroundDaemon {
                 let Ok(listener) = tokio::net::UnixListener::from_std(std_listener) else {
                     return;
                 };
-                crate::run(listener, served, stopped).await;
+                crate::server::run_with(listener, served, stopped, limits).await;
                 drop(bound);
             });
         });

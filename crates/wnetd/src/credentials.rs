@@ -54,7 +54,8 @@ fn secret_tool(args: &[String], input: Option<&str>) -> Result<String, String> {
     loop {
         match child.try_wait() {
             Ok(Some(status)) => {
-                let mut out = String::new();
+                // Sized up front: a grown buffer would leave a password copy in freed memory.
+                let mut out = String::with_capacity(4096);
                 let mut err = String::new();
                 if let Some(mut s) = child.stdout.take() {
                     let _ = s.read_to_string(&mut out);

@@ -25,7 +25,7 @@ use wnet_proto::{
     WireError,
 };
 
-use crate::enumeration::EnumTable;
+use crate::enumeration::{ClientId, EnumTable};
 
 /// The daemon's state: the router over the providers, the profile, open enumerations.
 pub struct Daemon {
@@ -77,8 +77,14 @@ impl Daemon {
         self.started.elapsed()
     }
 
-    /// Answers one request.
+    /// Answers one request that comes from no connection (in-process callers): its
+    /// enumerations belong to [`ClientId::LOCAL`].
     pub fn handle(&self, request: Request) -> Response {
+        self.serve(ClientId::LOCAL, request)
+    }
+
+    /// Answers one request of connection `client` (whose enumerations only it can use).
+    pub fn serve(&self, client: ClientId, request: Request) -> Response {
         let result = match request {
             Request::Ping => Ok(Reply::Pong),
             Request::AddConnection(args) => self.add_connection(args).map(Reply::Connection),
@@ -99,12 +105,16 @@ impl Daemon {
                 container,
             } => self
                 .open_enum(scope, resource_type, usage, container.as_ref())
-                .map(|handle| Reply::EnumOpened { handle }),
+                .map(|items| Reply::EnumOpened {
+                    handle: self.enums().open(client, items),
+                }),
             Request::EnumNext { handle, max } => self
                 .enums()
-                .next(handle, max)
+                .next(client, handle, max)
                 .map(|items| Reply::Resources { items }),
-            Request::CloseEnum { handle } => self.enums().close(handle).map(|()| Reply::Done),
+            Request::CloseEnum { handle } => {
+                self.enums().close(client, handle).map(|()| Reply::Done)
+            }
             Request::GetResourceInformation { resource } => self
                 .router
                 .get_resource_information(resource.provider.as_deref(), &resource)
@@ -139,6 +149,16 @@ impl Daemon {
             Request::Status => self.status().map(Reply::Status),
         };
         result.map_err(|e| WireError::from(&e))
+    }
+
+    /// Connection `client` ended: its enumerations end too.
+    pub fn client_gone(&self, client: ClientId) {
+        self.enums().close_all(client);
+    }
+
+    /// How many enumerations connection `client` holds open.
+    pub fn open_enums(&self, client: ClientId) -> usize {
+        self.enums().count(client)
     }
 
     fn enums(&self) -> std::sync::MutexGuard<'_, EnumTable> {
@@ -508,7 +528,7 @@ impl Daemon {
         resource_type: u32,
         usage: u32,
         container: Option<&NetResource>,
-    ) -> Result<u64> {
+    ) -> Result<Vec<NetResource>> {
         let scope = Scope::from_u32(scope)?;
         let resource_type = ResourceType::from_u32(resource_type)?;
         let usage = Usage::from_bits(usage)?;
@@ -555,7 +575,7 @@ impl Daemon {
             }
             Scope::Recent => Vec::new(),
         };
-        Ok(self.enums().open(items))
+        Ok(items)
     }
 
     fn get_resource_parent(&self, resource: &NetResource) -> Result<Reply> {

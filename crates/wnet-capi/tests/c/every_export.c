@@ -247,6 +247,7 @@ int main(void)
     /* ---- restore / set */
     r("RestoreConnectionA.notremembered", WNetRestoreConnectionA(NULL, "R:"));
     r("RestoreConnectionW.all_noprovider", WNetRestoreConnectionW(NULL, NULL));
+    r("RestoreAllConnectionsW.noprovider", WNetRestoreAllConnectionsW(NULL, 0));
     r("RestoreSingleConnectionA.null", WNetRestoreSingleConnectionA(NULL, NULL, FALSE));
     r("RestoreSingleConnectionW.notremembered", WNetRestoreSingleConnectionW(NULL, u"R:", FALSE));
     r("SetConnectionA.null", WNetSetConnectionA(NULL, NETPROPERTY_PERSISTENT, &yes));

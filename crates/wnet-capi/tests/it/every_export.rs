@@ -52,7 +52,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("GetUniversalNameA.null", "487"),
     ("GetUniversalNameA.level3", "124"),
     ("GetUniversalNameA.nulllen", "487"),
-    ("GetUniversalNameA.nullbuf", "487"),
+    // Q: is remembered, not connected: that answer wins over the NULL buffer.
+    ("GetUniversalNameA.nullbuf", "1201"),
     ("GetUniversalNameA.remembered", "1201"),
     ("GetUniversalNameA.notconnected", "2250"),
     ("GetUniversalNameW.remembered", "1201"),
@@ -126,6 +127,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("GetResourceParentW.null", "487"),
     ("RestoreConnectionA.notremembered", "2250"),
     ("RestoreConnectionW.all_noprovider", "1222"),
+    ("RestoreAllConnectionsW.noprovider", "1222"),
     ("RestoreSingleConnectionA.null", "487"),
     ("RestoreSingleConnectionW.notremembered", "2250"),
     ("SetConnectionA.null", "487"),

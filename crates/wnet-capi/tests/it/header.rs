@@ -49,3 +49,35 @@ fn sdk_names_as_cxx() {
 fn sdk_names_as_cxx_unicode() {
     check(Lang::Cxx, true);
 }
+
+/// With `-fshort-wchar`, `WCHAR` is `wchar_t` and `L"..."` literals work, as C and as C++.
+fn wide_literals(lang: Lang) {
+    let exe = compile("wide_literals.c", lang, &["-fshort-wchar", "-DUNICODE"]);
+    let env = Env::with_daemon();
+    env.remember("Q:", r"\\files\team");
+    let run = env.run(&exe, &[]);
+    assert_eq!(
+        run.stdout, "sizes=2 6\ngetconnection=1201\nadd=1222\nenum=0\nremote=1 local=1\ntext=2\n",
+        "{lang:?}: {run:?}"
+    );
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn wide_literals_with_short_wchar_as_c() {
+    wide_literals(Lang::C);
+}
+
+#[test]
+fn wide_literals_with_short_wchar_as_cxx() {
+    wide_literals(Lang::Cxx);
+}
+
+#[test]
+fn sdk_names_with_short_wchar_and_unicode() {
+    let exe = compile("sdk_names.c", Lang::C, &["-fshort-wchar", "-DUNICODE"]);
+    let env = Env::with_daemon();
+    env.remember("Q:", r"\\files\team");
+    let run = env.run(&exe, &[]);
+    assert_eq!(run.stdout, format!("{COMMON}tchar=2\n"), "{run:?}");
+}

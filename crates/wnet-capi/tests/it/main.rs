@@ -5,9 +5,11 @@
 mod enumeration;
 mod every_export;
 mod exports;
+mod fork_safety;
 mod header;
 mod kerberos;
 mod names;
+mod precedence;
 mod resources;
 mod restart;
 mod samba;

@@ -1,8 +1,7 @@
 //! The daemon going away between calls: the library starts it again, and a dead connection
 //! never kills the caller with SIGPIPE.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::Stdio;
+use std::io::{BufRead, Write};
 
 use crate::support::{Env, Lang, compile};
 
@@ -11,13 +10,7 @@ fn a_daemon_stopped_between_calls_is_started_again() {
     let exe = compile("restart.c", Lang::C, &[]);
     let env = Env::new();
     env.remember("Q:", r"\\files\team");
-    let mut child = env
-        .command(&exe)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut child, mut out) = env.spawn(&exe);
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
     assert_eq!(line, "first=1201\n");

@@ -223,6 +223,24 @@ impl Env {
         cmd
     }
 
+    /// Starts a program with its standard input and output piped (a dialogue with the test).
+    pub fn spawn(
+        &self,
+        exe: &Path,
+    ) -> (
+        std::process::Child,
+        std::io::BufReader<std::process::ChildStdout>,
+    ) {
+        let mut child = self
+            .command(exe)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = std::io::BufReader::new(child.stdout.take().unwrap());
+        (child, out)
+    }
+
     /// Runs a program to its end.
     pub fn run(&self, exe: &Path, args: &[&str]) -> Run {
         let out = self.command(exe).args(args).output().unwrap();

@@ -43,11 +43,19 @@ pub fn password_prompt(remote: &UncPath) -> String {
 
 /// An error as net.exe reports it on stderr (see [`wnet_core::WinError::net_report`]); beyond
 /// net.exe, a refusal that names who holds the drive (2401, 2404) lists them after it, one per
-/// line, indented by two spaces.
+/// line, indented by two spaces; a warning about the user's safety (e.g. a daemon socket that
+/// is not trusted) follows as `wnet: <warning>`.
 pub fn error_report(error: &Error) -> String {
     let mut s = error.win_error().net_report();
     for h in error.holders() {
         s.push_str(&format!("  {h}\n"));
+    }
+    for (_, warning) in error
+        .context()
+        .iter()
+        .filter(|(k, _)| *k == wnet_core::WARNING)
+    {
+        s.push_str(&format!("wnet: {warning}\n"));
     }
     s
 }

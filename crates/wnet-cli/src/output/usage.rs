@@ -73,7 +73,9 @@ devicename       Assigns a name to connect to the resource or specifies the
 \volume          Specifies a directory below the share.
 password         Is the password needed to access the shared resource.
 *                Produces a prompt for the password. The password is not
-                 displayed when you type it at the prompt.
+                 displayed when you type it at the prompt. Safer than a
+                 password on the command line, which other local users can
+                 read until wnet hides it, or /SAVECRED once.
 /USER            Specifies a different user name with which the connection is
                  made.
 /SAVECRED        Keeps the credentials for the restore at the next login.

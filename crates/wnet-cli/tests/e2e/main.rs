@@ -1,6 +1,8 @@
 //! `wnet` end to end: the real binary, the real daemon over its socket (served in this test
 //! process), a real Samba, real FUSE drives. Outputs are compared byte for byte.
 
+mod neighbours;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

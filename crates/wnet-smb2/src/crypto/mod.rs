@@ -24,4 +24,4 @@ pub mod signing;
 
 pub use error::CryptoError;
 pub(crate) use random::fill_random;
-pub use secret::Secret;
+pub use secret::{Secret, Wipe, wipe_bytes};

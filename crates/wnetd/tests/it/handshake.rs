@@ -156,6 +156,8 @@ fn another_uid_is_refused_by_the_peer_check() {
     );
     assert!(stdout.contains(r#""kind":"refused""#), "{stdout}");
     assert!(stdout.contains("access denied"), "{stdout}");
+    // The owner's client trusts only a private directory: close it again.
+    std::fs::set_permissions(&d.paths.runtime_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     assert!(
         matches!(d.call(Request::Ping).unwrap(), Reply::Pong),
         "the owner is still served"

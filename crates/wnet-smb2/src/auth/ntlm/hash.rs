@@ -39,7 +39,10 @@ pub(crate) fn utf16le(s: &str) -> Vec<u8> {
 
 /// The NT hash: MD4 of the UTF-16LE password (NTOWFv1).
 pub fn nt_hash(password: &str) -> [u8; 16] {
-    Md4::digest(utf16le(password)).into()
+    let mut units = utf16le(password);
+    let hash = Md4::digest(&units).into();
+    crate::crypto::wipe_bytes(&mut units);
+    hash
 }
 
 /// NTOWFv2: `HMAC-MD5(NT hash, UTF-16LE(UPPERCASE(user) + domain))`.
