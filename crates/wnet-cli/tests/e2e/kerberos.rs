@@ -170,3 +170,21 @@ fn the_readme_domain_example_works_pasted_into_bash() {
     let list = d.wnet(Some(&cc), &["use"]);
     assert!(String::from_utf8_lossy(&list.stdout).contains("There are no entries in the list."));
 }
+
+#[test]
+fn require_privacy_encrypts_with_the_kerberos_keys() {
+    let d = Domain::new();
+    let cc = d.kinit("privacy");
+    // Every request of the session is encrypted with keys derived from the Kerberos session
+    // key: a wrong key would fail the tree connect or the first read.
+    let out = d.wnet(Some(&cc), &["use", "J:", &d.unc(), "/REQUIREPRIVACY"]);
+    expect(&out, "The command completed successfully.\n\n", "", 0);
+    let drive = d.daemon.paths().drive_root.join("J");
+    std::fs::write(drive.join("sealed.txt"), b"encrypted on the wire").unwrap();
+    assert_eq!(
+        std::fs::read(drive.join("sealed.txt")).unwrap(),
+        b"encrypted on the wire"
+    );
+    let out = d.wnet(Some(&cc), &["use", "J:", "/delete"]);
+    expect(&out, "J: was deleted successfully.\n\n", "", 0);
+}
