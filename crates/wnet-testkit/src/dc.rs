@@ -98,6 +98,9 @@ impl DomainController {
         }
         let (host, address) = own_name()?;
         let lock = machine_lock()?;
+        // The DC's winbindd puts its socket under the system's /run/samba, which only the
+        // package's install creates: /run is a tmpfs, so after a reboot it may be missing.
+        fs::create_dir_all("/run/samba")?;
         let dir = WorkDir::create()?;
         let root = dir.path().to_path_buf();
         let empty = root.join("empty.conf");
