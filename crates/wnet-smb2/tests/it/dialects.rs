@@ -69,3 +69,69 @@ async fn anonymous_session_reaches_ipc() {
         wnet_smb2::msg::tree_connect::share_type::PIPE
     );
 }
+
+/// A man in the middle between us and a real Samba capped at SMB 3.0.2: it forwards every
+/// byte, but (when `tamper`) flips the DFS capability bit in the server's NEGOTIATE response,
+/// which nothing signs. Returns the port to connect to.
+async fn mitm(server_port: u16, tamper: bool) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let server = tokio::net::TcpStream::connect(("127.0.0.1", server_port))
+                .await
+                .unwrap();
+            let (mut cr, mut cw) = client.into_split();
+            let (mut sr, mut sw) = server.into_split();
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut cr, &mut sw).await;
+            });
+            tokio::spawn(async move {
+                // The first frame from the server is the NEGOTIATE response: 4-byte length,
+                // 64-byte header, then StructureSize, SecurityMode, Dialect, ContextCount,
+                // ServerGuid (16): Capabilities start 24 bytes into the body.
+                let mut len = [0u8; 4];
+                if sr.read_exact(&mut len).await.is_err() {
+                    return;
+                }
+                let n = u32::from_be_bytes(len) as usize & 0x00FF_FFFF;
+                let mut frame = vec![0u8; n];
+                if sr.read_exact(&mut frame).await.is_err() {
+                    return;
+                }
+                if tamper {
+                    frame[64 + 24] ^= 0x01;
+                }
+                if cw.write_all(&len).await.is_err() || cw.write_all(&frame).await.is_err() {
+                    return;
+                }
+                let _ = tokio::io::copy(&mut sr, &mut cw).await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_tampered_smb302_negotiation_is_caught_by_validate_negotiate() {
+    let s = SambaBuilder::new()
+        .user(DEFAULT_USER, DEFAULT_PASSWORD)
+        .share(Share::new("rw"))
+        .global("server max protocol", "SMB3_02")
+        .start()
+        .unwrap();
+    // Untouched, the proxy is invisible: validation passes.
+    let honest = mitm(s.port(), false).await;
+    let sess = Session::connect(config(&s, DEFAULT_USER, DEFAULT_PASSWORD).port(honest))
+        .await
+        .unwrap();
+    assert_eq!(sess.negotiated().dialect, Dialect::SMB302);
+    sess.tree_connect("rw").await.unwrap();
+    // A changed capability in the unsigned NEGOTIATE response: the signed validation differs.
+    let evil = mitm(s.port(), true).await;
+    let e = Session::connect(config(&s, DEFAULT_USER, DEFAULT_PASSWORD).port(evil))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("tampered"), "{e}");
+}
