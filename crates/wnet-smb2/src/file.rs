@@ -95,6 +95,15 @@ fn disk_id(r: &CreateResponse) -> Option<&[u8]> {
     })
 }
 
+/// The server's 64-bit id of the file a CREATE response opened: the first 8 bytes of the
+/// QFid answer's DiskFileId (what FileInternalInformation reports; Samba and Windows fill it
+/// so), 0 when the server gave none.
+pub fn server_file_id(r: &CreateResponse) -> u64 {
+    disk_id(r)
+        .and_then(|d| d.get(..8))
+        .map_or(0, |b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+}
+
 /// What [`same_file`] compares, for the log.
 fn identity(r: &CreateResponse) -> (Option<&[u8]>, u64, u64, u64) {
     (
@@ -201,6 +210,11 @@ impl File {
     /// The CREATE response (times, attributes, action, contexts).
     pub fn open_info(&self) -> &CreateResponse {
         &self.open
+    }
+
+    /// The server's 64-bit id of the file (see [`server_file_id`]; 0: not given).
+    pub fn server_file_id(&self) -> u64 {
+        server_file_id(&self.open)
     }
 
     fn max_read(&self) -> usize {

@@ -140,15 +140,14 @@ impl CreateOptions {
             name: path.to_string(),
             contexts,
         };
-        if crate::file::reopenable(&req) {
-            // Its on-disk id, so that a reopen after a reconnect can tell it is the same file.
-            let mut req = req;
-            req.contexts.push(CreateContext::Raw {
-                name: b"QFid".to_vec(),
-                data: Vec::new(),
-            });
-            return req;
-        }
+        // The file's on-disk id: so that a reopen after a reconnect can tell it is the same
+        // file, and so that callers know the file's identity ([`File::server_file_id`]).
+        // (A durable reclaim strips it again: Samba refuses a reclaim carrying it.)
+        let mut req = req;
+        req.contexts.push(CreateContext::Raw {
+            name: b"QFid".to_vec(),
+            data: Vec::new(),
+        });
         req
     }
 }
@@ -489,6 +488,12 @@ impl Tree {
 
     /// Attributes, times and size of `path`, in one round trip (create + query + close).
     pub async fn stat(&self, path: &str) -> Result<FileNetworkOpenInformation> {
+        Ok(self.stat_with_id(path).await?.0)
+    }
+
+    /// [`Tree::stat`] and the server's 64-bit id of the file (FileInternalInformation; 0 when
+    /// the server has none), still in one round trip (create + two queries + close).
+    pub async fn stat_with_id(&self, path: &str) -> Result<(FileNetworkOpenInformation, u64)> {
         let create = CreateRequest {
             oplock_level: oplock::NONE,
             desired_access: access::READ_ATTRIBUTES | access::SYNCHRONIZE,
@@ -506,17 +511,23 @@ impl Tree {
             additional_information: 0,
             file_id: FileId::RELATED,
         };
+        let internal = QueryInfoRequest {
+            class: file_class::INTERNAL,
+            output_buffer_length: 8,
+            ..query.clone()
+        };
         let close = CloseRequest {
             flags: 0,
             file_id: FileId::RELATED,
         };
-        let (create, query, close) = (&create, &query, &close);
+        let (create, query, internal, close) = (&create, &query, &internal, &close);
         let r = self
             .exec(|ctx| async move {
                 ctx.chain(
                     vec![
                         (ctx.msg(create, false), 0),
                         (ctx.msg(query, true), 0),
+                        (ctx.msg(internal, true), 0),
                         (ctx.msg(close, true), 0),
                     ],
                     self.meta_timeout(),
@@ -525,7 +536,8 @@ impl Tree {
             })
             .await?;
         let q = QueryInfoResponse::decode(&r[1])?;
-        Ok(FileNetworkOpenInformation::decode(&q.output)?)
+        let id = crate::msg::fscc::decode_internal(&QueryInfoResponse::decode(&r[2])?.output)?;
+        Ok((FileNetworkOpenInformation::decode(&q.output)?, id))
     }
 
     /// Reads a whole small file (up to `max` bytes) in one round trip (create + read + close).

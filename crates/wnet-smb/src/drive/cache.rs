@@ -17,7 +17,7 @@
 //! [`Cache::own_done`]); a listing or a server answer that may predate one of our changes is
 //! never allowed to overwrite it (generation counters).
 
-use super::inode::key;
+use super::inode::{ServerFileId, key};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -60,6 +60,8 @@ pub struct Attr {
     pub is_dir: bool,
     /// The SMB attribute bits (`fscc::attr`).
     pub attributes: u32,
+    /// The server's identity of the file, when the answer carried it.
+    pub id: ServerFileId,
 }
 
 impl Attr {
@@ -588,6 +590,7 @@ mod tests {
             crtime: t,
             is_dir: false,
             attributes: 0,
+            id: ServerFileId::UNKNOWN,
         }
     }
 

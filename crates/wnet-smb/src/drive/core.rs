@@ -10,7 +10,7 @@
 use super::cache::{Attr, Cache, KERNEL_TTL, Known, Listed, Stamp, WATCHED_TTL};
 use super::errno::{self, Errno};
 use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile, Releasing};
-use super::inode::{InodeNo, InodeTable, KernelView};
+use super::inode::{InodeNo, InodeTable, KernelView, ServerFileId};
 use super::names;
 use super::posix_lock::{self, Kind as LockKind, OwnerLocks, PosixLocks, Seg};
 use super::readahead::{Plan, Served};
@@ -170,6 +170,7 @@ fn attr_from_info(i: &FileNetworkOpenInformation) -> Attr {
         crtime: i.creation_time.to_system_time(),
         is_dir: i.attributes & attr::DIRECTORY != 0,
         attributes: i.attributes,
+        id: ServerFileId::UNKNOWN,
     }
 }
 
@@ -186,6 +187,7 @@ pub(crate) fn listed(e: &wnet_smb2::msg::fscc::DirEntry) -> Listed {
             crtime: e.creation_time.to_system_time(),
             is_dir: e.is_directory(),
             attributes: e.attributes,
+            id: ServerFileId(e.file_id),
         },
     }
 }
@@ -201,6 +203,7 @@ fn attr_from_open(f: &wnet_smb2::File) -> Attr {
         crtime: o.creation_time.to_system_time(),
         is_dir: o.file_attributes & attr::DIRECTORY != 0,
         attributes: o.file_attributes,
+        id: ServerFileId(f.server_file_id()),
     }
 }
 
@@ -502,9 +505,12 @@ impl Core {
             return Ok(hit);
         }
         let stamp = self.cache.stamp(path);
-        match self.tree.stat(path).await {
-            Ok(info) => {
-                let a = attr_from_info(&info);
+        match self.tree.stat_with_id(path).await {
+            Ok((info, id)) => {
+                let a = Attr {
+                    id: ServerFileId(id),
+                    ..attr_from_info(&info)
+                };
                 let kept = self.cache.put_server(path, Known::Present(a), stamp);
                 Ok((a, if kept { self.ttl(&a) } else { KERNEL_TTL }))
             }
@@ -550,7 +556,11 @@ impl Core {
         let dir = self.path(parent)?;
         self.watch(&dir);
         let hit = self.stat(&path).await?;
-        let ino = self.inodes.lock().expect("inode lock").lookup(&path);
+        let ino = self
+            .inodes
+            .lock()
+            .expect("inode lock")
+            .lookup(&path, hit.0.id);
         let (a, ttl) = self.with_open_writes(ino, hit);
         Ok((ino, a, ttl))
     }
@@ -574,7 +584,11 @@ impl Core {
             Ok(None) => return None,
             Err(e) => return Some(Err(e)),
         };
-        let ino = self.inodes.lock().expect("inode lock").lookup(&path);
+        let ino = self
+            .inodes
+            .lock()
+            .expect("inode lock")
+            .lookup(&path, hit.0.id);
         let (a, ttl) = self.with_open_writes(ino, hit);
         Some(Ok((ino, a, ttl)))
     }
@@ -590,11 +604,11 @@ impl Core {
     }
 
     /// Counts a kernel lookup of `dir/name` that came with a listing (readdirplus).
-    pub fn lookup_listed(&self, dir: &str, name: &str) -> InodeNo {
+    pub fn lookup_listed(&self, dir: &str, name: &str, id: ServerFileId) -> InodeNo {
         self.inodes
             .lock()
             .expect("inode lock")
-            .lookup(&names::join(dir, name))
+            .lookup(&names::join(dir, name), id)
     }
 
     /// The number of `dir/name` if it has one (looked up now, or before and forgotten by the
@@ -895,6 +909,7 @@ impl Core {
             crtime: opened.creation_time.to_system_time(),
             is_dir: opened.file_attributes & attr::DIRECTORY != 0,
             attributes: opened.file_attributes,
+            id: ServerFileId(wnet_smb2::file::server_file_id(&opened)),
         };
         self.revalidate_at_open(ino, path, a, stamp).await;
         let whole = (data.len() as u64) < want || data.len() as u64 == opened.end_of_file;
@@ -958,7 +973,7 @@ impl Core {
         let a = attr_from_open(&file);
         self.cache.own_done(&path, Some(Known::Present(a)));
         self.cache.entry_changed(&path);
-        let ino = self.inodes.lock().expect("inode lock").lookup(&path);
+        let ino = self.inodes.lock().expect("inode lock").lookup(&path, a.id);
         let of = OpenFile::new(file, true, &self.rt);
         let holder = Holder {
             pid,
@@ -1207,7 +1222,7 @@ impl Core {
         self.cache.entry_changed(&path);
         self.smb(r)?;
         let (a, ttl) = self.stat(&path).await?;
-        let ino = self.inodes.lock().expect("inode lock").lookup(&path);
+        let ino = self.inodes.lock().expect("inode lock").lookup(&path, a.id);
         Ok((ino, a, ttl))
     }
 
@@ -1222,14 +1237,20 @@ impl Core {
         let path = self.child(parent, name)?;
         self.cache.own_start(&path);
         let r = match self.tree.create(&path, &CreateOptions::create_new()).await {
-            Ok(f) => f.close().await.map(|i| attr_from_info(&i)),
+            Ok(f) => {
+                let id = ServerFileId(f.server_file_id());
+                f.close().await.map(|i| Attr {
+                    id,
+                    ..attr_from_info(&i)
+                })
+            }
             Err(e) => Err(e),
         };
         self.cache
             .own_done(&path, r.as_ref().ok().map(|a| Known::Present(*a)));
         self.cache.entry_changed(&path);
         let a = self.smb(r)?;
-        let ino = self.inodes.lock().expect("inode lock").lookup(&path);
+        let ino = self.inodes.lock().expect("inode lock").lookup(&path, a.id);
         Ok((ino, a, KERNEL_TTL))
     }
 

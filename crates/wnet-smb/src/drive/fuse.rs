@@ -6,7 +6,7 @@
 use super::cache::{Attr, KERNEL_TTL, Known, WATCHED_TTL};
 use super::core::{Core, ReadStart, SetAttr, SetTime};
 use super::errno::Errno;
-use super::inode::InodeNo;
+use super::inode::{InodeNo, ServerFileId};
 use fuser::{
     FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
     KernelConfig, LockOwner, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData,
@@ -662,12 +662,13 @@ impl Filesystem for FuseFs {
                     crtime: SystemTime::UNIX_EPOCH,
                     is_dir: true,
                     attributes: 0,
+                    id: ServerFileId::UNKNOWN,
                 });
                 let fa = self.file_attr(ino(i), &a);
                 reply.add(i, next + 1, name, &KERNEL_TTL, &fa, Generation(0))
             } else {
                 let e = &entries[(next - 2) as usize];
-                let ci = self.core.lookup_listed(&dir, &e.name);
+                let ci = self.core.lookup_listed(&dir, &e.name, e.attr.id);
                 let mut a = e.attr;
                 let mut ttl = KERNEL_TTL;
                 // Long-lived only if it is what the watch knows now (the listing may be older).

@@ -4,12 +4,17 @@
 //! Shares are case-insensitive: the table is keyed by the lower-cased path, so `Foo` and
 //! `foo` are one inode (the first spelling seen is the one kept).
 //!
-//! Numbers are stable: a path keeps its number after the kernel forgets the inode (a watch
-//! ended, an entry was invalidated), for as long as the drive does not see the file go (our
-//! own unlink, rmdir, or a rename over it); a rename moves the numbers with the names, as on
-//! any file system. `tar --listed-incremental`, `rsync` and `find -samefile` rely on it. (A
-//! file replaced by someone else on the server under the same name keeps the number, as an
-//! inode number reused after a delete.)
+//! Numbers follow the server's identity of a file, its 64-bit FileId (FileInternalInformation,
+//! or the FileId of a directory listing's entry): a file keeps its number for as long as the
+//! server keeps the file, under whatever name (renamed by another client, the number moves
+//! with it), and a file another client put in place of an old one under the same name gets a
+//! new number. `tar --listed-incremental`, `rsync` and `find -samefile` rely on it. FUSE's
+//! numbers stay ours (unique, nonzero, 1 the root): a FileId maps to the number it got first.
+//!
+//! Where the server gave no FileId (0: an answer that carries none, such as a CREATE
+//! response), the path stands in: a path keeps its number after the kernel forgets the inode,
+//! for as long as the drive does not see the file go (our own unlink, rmdir, or a rename over
+//! it), and a FileId seen later for that path adopts the number.
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -38,14 +43,33 @@ pub struct KernelView {
     pub ctime: SystemTime,
 }
 
+/// The server's 64-bit identity of a file (FileInternalInformation's IndexNumber); 0 when the
+/// server gave none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ServerFileId(pub u64);
+
+impl ServerFileId {
+    /// No identity known.
+    pub const UNKNOWN: ServerFileId = ServerFileId(0);
+
+    fn known(self) -> Option<ServerFileId> {
+        (self != Self::UNKNOWN).then_some(self)
+    }
+}
+
 #[derive(Debug)]
 struct Node {
     /// `/`-separated, no leading slash; `""` is the root.
     path: String,
+    /// The server's identity of the file, when known.
+    id: ServerFileId,
     /// Kernel lookups not yet forgotten.
     lookups: u64,
     /// The name was unlinked or replaced: the inode only serves handles still open on it.
     detached: bool,
+    /// Someone else removed the file: the next lookup that learns the identity of what the
+    /// name holds now gives a new number (the server may reuse the identity for a new file).
+    retired: bool,
     /// The attributes last answered to the kernel.
     told: Option<KernelView>,
 }
@@ -55,8 +79,11 @@ struct Node {
 pub struct InodeTable {
     nodes: HashMap<InodeNo, Node>,
     by_key: HashMap<String, InodeNo>,
-    /// Path key → the number it had, for paths the kernel forgot (see the module doc).
-    numbers: HashMap<String, InodeNo>,
+    /// Path key → the number it had (and the file's identity), for paths the kernel forgot
+    /// (see the module doc).
+    numbers: HashMap<String, (InodeNo, ServerFileId)>,
+    /// The server's identity → the number it got, while the server may keep the file.
+    by_id: HashMap<ServerFileId, InodeNo>,
     next: u64,
 }
 
@@ -66,7 +93,7 @@ pub fn key(path: &str) -> String {
 }
 
 /// The entries of `map` whose key is `under` or below it.
-fn at_or_below(map: &HashMap<String, InodeNo>, under: &str) -> Vec<(String, InodeNo)> {
+fn at_or_below<V: Copy>(map: &HashMap<String, V>, under: &str) -> Vec<(String, V)> {
     let prefix = format!("{under}/");
     map.iter()
         .filter(|(k, _)| *k == under || k.starts_with(&prefix))
@@ -87,14 +114,17 @@ impl InodeTable {
             nodes: HashMap::new(),
             by_key: HashMap::new(),
             numbers: HashMap::new(),
+            by_id: HashMap::new(),
             next: 2,
         };
         t.nodes.insert(
             InodeNo::ROOT,
             Node {
                 path: String::new(),
+                id: ServerFileId::UNKNOWN,
                 lookups: 1,
                 detached: false,
+                retired: false,
                 told: None,
             },
         );
@@ -120,33 +150,96 @@ impl InodeTable {
         let k = key(path);
         self.by_key
             .get(&k)
-            .or_else(|| self.numbers.get(&k))
             .copied()
+            .or_else(|| self.numbers.get(&k).map(|(ino, _)| *ino))
     }
 
-    /// Counts one kernel lookup of `path` and returns its inode (a new one if unknown).
-    pub fn lookup(&mut self, path: &str) -> InodeNo {
+    /// Counts one kernel lookup of `path`, which the server identifies as `id`
+    /// ([`ServerFileId::UNKNOWN`]: it did not say), and returns its inode: the number `id`
+    /// has (moved here if another client renamed the file), else the path's if the file
+    /// there is not known to be another one, else a new one.
+    pub fn lookup(&mut self, path: &str, id: ServerFileId) -> InodeNo {
         let k = key(path);
         if let Some(&ino) = self.by_key.get(&k) {
             if let Some(n) = self.nodes.get_mut(&ino) {
-                n.lookups += 1;
-                return ino;
+                match (n.id.known(), id.known()) {
+                    (_, Some(_)) if n.retired => {
+                        n.detached = true;
+                        self.by_key.remove(&k);
+                    }
+                    (Some(had), Some(now)) if had != now => {
+                        // Another file under the name now: the old inode keeps only its
+                        // open handles.
+                        n.detached = true;
+                        self.by_key.remove(&k);
+                    }
+                    (None, Some(now)) => {
+                        n.id = now;
+                        n.lookups += 1;
+                        self.by_id.insert(now, ino);
+                        return ino;
+                    }
+                    _ => {
+                        n.lookups += 1;
+                        return ino;
+                    }
+                }
             }
         }
-        let ino = self.numbers.remove(&k).unwrap_or_else(|| {
+        if let Some(ino) = id.known().and_then(|id| self.by_id.get(&id).copied()) {
+            match self.nodes.get(&ino).filter(|n| !n.detached) {
+                Some(n) if key(&n.path) != k => {
+                    // Renamed on the server behind our back: the number (and everything
+                    // below a directory) moves to the new name.
+                    let from = n.path.clone();
+                    self.rename(&from, path);
+                    let n = self.nodes.get_mut(&ino).expect("moved");
+                    n.lookups += 1;
+                    return ino;
+                }
+                Some(_) => {}
+                None if !self.nodes.contains_key(&ino) => {
+                    self.numbers.retain(|_, (i, _)| *i != ino);
+                    self.numbers.remove(&k);
+                    return self.insert(ino, path, id);
+                }
+                None => {}
+            }
+        }
+        let reuse = self.numbers.remove(&k).and_then(|(ino, had)| {
+            let same = match (had.known(), id.known()) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            (same && !self.nodes.contains_key(&ino)).then_some(ino)
+        });
+        let ino = reuse.unwrap_or_else(|| {
             self.next += 1;
             InodeNo(self.next - 1)
         });
+        self.insert(ino, path, id)
+    }
+
+    /// A node for `path` numbered `ino`, with one lookup.
+    fn insert(&mut self, ino: InodeNo, path: &str, id: ServerFileId) -> InodeNo {
         self.nodes.insert(
             ino,
             Node {
                 path: path.to_string(),
+                id,
                 lookups: 1,
                 detached: false,
+                retired: false,
                 told: None,
             },
         );
-        self.by_key.insert(k, ino);
+        self.by_key.insert(key(path), ino);
+        if let Some(id) = id.known() {
+            if self.by_id.len() >= MAX_NUMBERS {
+                self.by_id.clear();
+            }
+            self.by_id.insert(id, ino);
+        }
         ino
     }
 
@@ -181,7 +274,7 @@ impl InodeTable {
                     // Bounded memory: past a million forgotten names, start over.
                     self.numbers.clear();
                 }
-                self.numbers.insert(k, ino);
+                self.numbers.insert(k, (ino, node.id));
             }
         }
     }
@@ -190,11 +283,42 @@ impl InodeTable {
     pub fn unlink(&mut self, path: &str) {
         let k = key(path);
         let prefix = format!("{k}/");
-        self.numbers
-            .retain(|n, _| *n != k && !n.starts_with(&prefix));
+        let by_id = &mut self.by_id;
+        self.numbers.retain(|n, (ino, id)| {
+            let keep = *n != k && !n.starts_with(&prefix);
+            if !keep && by_id.get(id) == Some(ino) {
+                by_id.remove(id);
+            }
+            keep
+        });
         if let Some(ino) = self.by_key.remove(&k) {
             if let Some(n) = self.nodes.get_mut(&ino) {
                 n.detached = true;
+                // The server may give the identity to a new file.
+                if self.by_id.get(&n.id) == Some(&ino) {
+                    self.by_id.remove(&n.id);
+                }
+            }
+        }
+    }
+
+    /// Someone else removed `path` (a change notification said so): its identity is retired,
+    /// as the server (Samba on ext4, say) may give the same FileId to a file created next
+    /// under the name. The kernel's inode stays usable until a lookup finds what the name
+    /// holds now.
+    pub fn removed_elsewhere(&mut self, path: &str) {
+        let k = key(path);
+        if let Some((ino, id)) = self.numbers.remove(&k) {
+            if self.by_id.get(&id) == Some(&ino) {
+                self.by_id.remove(&id);
+            }
+        }
+        if let Some(&ino) = self.by_key.get(&k) {
+            if let Some(n) = self.nodes.get_mut(&ino) {
+                n.retired = true;
+                if self.by_id.get(&n.id) == Some(&ino) {
+                    self.by_id.remove(&n.id);
+                }
             }
         }
     }
@@ -206,10 +330,10 @@ impl InodeTable {
             self.unlink(to);
         }
         let moved = at_or_below(&self.by_key, &kf);
-        for (k, ino) in at_or_below(&self.numbers, &kf) {
+        for (k, number) in at_or_below(&self.numbers, &kf) {
             self.numbers.remove(&k);
             let rest: String = k.chars().skip(kf.chars().count()).collect();
-            self.numbers.insert(format!("{kt}{rest}"), ino);
+            self.numbers.insert(format!("{kt}{rest}"), number);
         }
         for (k, ino) in moved {
             self.by_key.remove(&k);
@@ -238,55 +362,57 @@ impl InodeTable {
 mod tests {
     use super::*;
 
+    const U: ServerFileId = ServerFileId::UNKNOWN;
+
     #[test]
     fn lookups_are_counted_and_forgotten() {
         let mut t = InodeTable::new();
-        let a = t.lookup("a");
-        assert_eq!(t.lookup("a"), a);
+        let a = t.lookup("a", U);
+        assert_eq!(t.lookup("a", U), a);
         t.forget(a, 1);
         assert_eq!(t.path(a).as_deref(), Some("a"));
         t.forget(a, 1);
         assert_eq!(t.path(a), None);
         assert_eq!(t.len(), 1);
         // Forgotten by the kernel, not gone: the name keeps its number.
-        assert_eq!(t.lookup("A"), a);
+        assert_eq!(t.lookup("A", U), a);
         t.forget(a, 1);
         t.unlink("a");
-        assert_ne!(t.lookup("a"), a, "a new file under the name");
+        assert_ne!(t.lookup("a", U), a, "a new file under the name");
     }
 
     #[test]
     fn numbers_of_forgotten_names_move_with_a_rename_and_go_with_an_unlink() {
         let mut t = InodeTable::new();
-        let d = t.lookup("d");
-        let f = t.lookup("d/f");
-        let g = t.lookup("d/g");
+        let d = t.lookup("d", U);
+        let f = t.lookup("d/f", U);
+        let g = t.lookup("d/g", U);
         t.forget(f, 1);
         t.forget(g, 1);
         t.forget(d, 1);
         t.rename("d", "e");
         assert_eq!(t.number("e/f"), Some(f));
-        assert_eq!(t.lookup("e/f"), f);
-        assert_eq!(t.lookup("e"), d);
-        assert_ne!(t.lookup("d/f"), f);
+        assert_eq!(t.lookup("e/f", U), f);
+        assert_eq!(t.lookup("e", U), d);
+        assert_ne!(t.lookup("d/f", U), f);
         t.unlink("e");
-        assert_ne!(t.lookup("e/g"), g);
+        assert_ne!(t.lookup("e/g", U), g);
     }
 
     #[test]
     fn names_differing_in_case_are_one_inode() {
         let mut t = InodeTable::new();
-        let a = t.lookup("Dir/File.txt");
-        assert_eq!(t.lookup("dir/file.TXT"), a);
+        let a = t.lookup("Dir/File.txt", U);
+        assert_eq!(t.lookup("dir/file.TXT", U), a);
         assert_eq!(t.path(a).as_deref(), Some("Dir/File.txt"));
     }
 
     #[test]
     fn rename_moves_the_subtree_and_detaches_the_target() {
         let mut t = InodeTable::new();
-        let d = t.lookup("d");
-        let f = t.lookup("d/f");
-        let victim = t.lookup("e");
+        let d = t.lookup("d", U);
+        let f = t.lookup("d/f", U);
+        let victim = t.lookup("e", U);
         t.rename("d", "e");
         assert_eq!(t.path(d).as_deref(), Some("e"));
         assert_eq!(t.path(f).as_deref(), Some("e/f"));
@@ -300,5 +426,54 @@ mod tests {
         let mut t = InodeTable::new();
         t.forget(InodeNo::ROOT, 100);
         assert_eq!(t.path(InodeNo::ROOT).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn a_file_keeps_its_number_under_a_new_name_and_a_new_file_gets_a_new_one() {
+        let mut t = InodeTable::new();
+        let (f1, f2) = (ServerFileId(70), ServerFileId(71));
+        let d = t.lookup("d", ServerFileId(9));
+        let a = t.lookup("d/a", f1);
+        // Renamed by another client: the number follows the identity, not the name.
+        assert_eq!(t.lookup("d/b", f1), a);
+        assert_eq!(t.path(a).as_deref(), Some("d/b"));
+        assert_eq!(t.peek("d/a"), None);
+        // Forgotten by the kernel and renamed again behind our back.
+        t.forget(a, 2);
+        assert_eq!(t.lookup("d/c", f1), a);
+        // Another file put in its place under the same name.
+        let other = t.lookup("d/c", f2);
+        assert_ne!(other, a);
+        assert_eq!(t.path(a), None, "the old inode keeps only its handles");
+        // A directory renamed behind our back takes its children along.
+        let e = t.lookup("e", ServerFileId(9));
+        assert_eq!(e, d);
+        assert_eq!(t.path(other).as_deref(), Some("e/c"));
+    }
+
+    #[test]
+    fn a_number_given_before_the_identity_was_known_is_adopted() {
+        let mut t = InodeTable::new();
+        let a = t.lookup("a", U);
+        assert_eq!(t.lookup("a", ServerFileId(5)), a);
+        t.forget(a, 2);
+        assert_eq!(t.lookup("b", ServerFileId(5)), a);
+        assert_eq!(t.lookup("b", U), a);
+    }
+
+    #[test]
+    fn a_file_removed_elsewhere_leaves_its_identity_to_the_next_file() {
+        let mut t = InodeTable::new();
+        let f = ServerFileId(8);
+        let a = t.lookup("a", f);
+        t.removed_elsewhere("a");
+        assert_eq!(t.path(a).as_deref(), Some("a"), "usable until a lookup");
+        assert_eq!(t.lookup("a", U), a, "nothing learnt: still the same");
+        let b = t.lookup("a", f);
+        assert_ne!(b, a, "the identity was given to a new file");
+        assert_eq!(t.path(a), None);
+        t.forget(b, 1);
+        t.removed_elsewhere("a");
+        assert_ne!(t.lookup("a", f), b);
     }
 }

@@ -27,6 +27,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use wnet_smb2::CreateOptions;
+use wnet_smb2::msg::fscc::notify_action;
 use wnet_smb2::msg::fscc::{FileNotifyInformation, notify_filter};
 
 /// Most directories watched at once per drive.
@@ -189,6 +190,17 @@ fn on_notify(
 ) -> Step {
     let soon = match r {
         Ok(changes) => {
+            let removed: Vec<String> = changes
+                .iter()
+                .filter(|n| n.action == notify_action::REMOVED)
+                .map(|n| n.name.replace('\\', "/"))
+                .collect();
+            if !removed.is_empty() {
+                let mut inodes = c.inodes.lock().expect("inode lock");
+                for name in &removed {
+                    inodes.removed_elsewhere(&super::names::join(dir, name));
+                }
+            }
             let names = (!changes.is_empty()).then(|| {
                 changes
                     .into_iter()

@@ -4,7 +4,7 @@
 //! mtime follows the drive's own changes in it, node types SMB cannot hold are `EPERM`,
 //! `fallocate` does what SMB can.
 
-use super::drive::{mount, sh, unique};
+use super::drive::{mount, other_client, sh, unique, within_a_second};
 use std::fs;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -248,4 +248,50 @@ fn inode_numbers_stay_while_the_files_stay() {
     fs::remove_file(e.join("f")).unwrap();
     fs::write(e.join("f"), b"new").unwrap();
     assert_ne!(ino(&e.join("f")), file_ino);
+}
+
+#[test]
+fn inode_numbers_are_the_servers_identity_of_the_file() {
+    let m = mount("rw");
+    let rel = unique("ino-id");
+    let d = m.path(&rel);
+    fs::create_dir(&d).unwrap();
+    fs::write(d.join("a"), b"a").unwrap();
+    fs::write(d.join("k"), b"k").unwrap();
+    fs::write(d.join("r"), b"r").unwrap();
+    let ino = |name: &str| fs::metadata(d.join(name)).map(|m| m.ino()).ok();
+    let (a, k, r) = (ino("a").unwrap(), ino("k").unwrap(), ino("r").unwrap());
+    let on = |name: &str| format!("{rel}/{name}");
+    // Renamed by another SMB client: the new name shows (within the freshness bound) with
+    // the file's number.
+    let (rt, other) = other_client();
+    rt.block_on(other.rename(&on("a"), &on("b"), false))
+        .unwrap();
+    assert_eq!(within_a_second(|| ino("b")), a, "renamed by another client");
+    // Renamed on the server's disk.
+    fs::rename(m.disk(&on("b")), m.disk(&on("c"))).unwrap();
+    assert_eq!(within_a_second(|| ino("c")), a, "renamed on the server");
+    // Replaced by another file under the same name: a different file, a different number.
+    fs::write(m.disk(&on("k.new")), b"new").unwrap();
+    fs::rename(m.disk(&on("k.new")), m.disk(&on("k"))).unwrap();
+    within_a_second(|| ino("k").filter(|&i| i != k));
+    // Deleted and created again by another client.
+    rt.block_on(other.delete(&on("r"))).unwrap();
+    rt.block_on(async {
+        let f = other
+            .create(&on("r"), &wnet_smb2::CreateOptions::create_new())
+            .await
+            .unwrap();
+        f.write_at(0, b"again").await.unwrap();
+        f.close().await.unwrap();
+    });
+    within_a_second(|| ino("r").filter(|&i| i != r));
+    // What stayed keeps its number, seen again through a lookup and a listing.
+    assert_eq!(ino("c"), Some(a));
+    let listed = fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .find(|e| e.file_name() == "c")
+        .unwrap();
+    assert_eq!(std::os::unix::fs::DirEntryExt::ino(&listed), a);
 }

@@ -94,6 +94,8 @@ pub mod file_class {
     pub const BASIC: u8 = 4;
     /// FileStandardInformation.
     pub const STANDARD: u8 = 5;
+    /// FileInternalInformation (the file's 64-bit id, its IndexNumber).
+    pub const INTERNAL: u8 = 6;
     /// FileRenameInformation.
     pub const RENAME: u8 = 10;
     /// FileDispositionInformation.
@@ -312,6 +314,11 @@ impl DirEntry {
             })
         })
     }
+}
+
+/// Decodes FileInternalInformation: the server's 64-bit id of the file (MS-FSCC §2.4.22).
+pub fn decode_internal(b: &[u8]) -> Result<u64, DecodeError> {
+    u64_at(b, 0, "internal information")
 }
 
 /// File-system size (FileFsFullSizeInformation).
