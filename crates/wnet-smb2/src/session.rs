@@ -131,8 +131,14 @@ impl std::fmt::Debug for Session {
 }
 
 /// Whether a failed reconnect attempt should be tried again: everything but a definite
-/// refusal of the credentials (a restarting server may answer oddly for a moment).
+/// refusal of the credentials (a restarting server may answer oddly for a moment). A Kerberos
+/// failure is definite unless the KDC could not be reached: an expired ticket stays expired
+/// until the user runs `kinit`, so retrying it until the reconnect deadline would only hold
+/// the caller (the next call, after `kinit`, reconnects afresh).
 fn worth_retrying(e: &Error) -> bool {
+    if let Error::Kerberos(k) = e {
+        return k.kind == crate::auth::gss::GssErrorKind::KdcUnreachable;
+    }
     !matches!(
         e.status(),
         Some(
