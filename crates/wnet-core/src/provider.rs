@@ -186,6 +186,10 @@ pub struct Connection {
     /// How its session authenticated, when the provider knows.
     #[serde(default)]
     pub logon: Option<crate::Logon>,
+    /// Why it is not usable, when the provider knows (e.g. the server refused to log on
+    /// again: `Kerberos: ... Ticket expired`).
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// What `WNetCancelConnection2` names: a device or a remote name.

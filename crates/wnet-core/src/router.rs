@@ -391,6 +391,7 @@ mod tests {
                 provider: self.info.name.clone(),
                 status: ConnectionStatus::Ok,
                 logon: None,
+                reason: None,
                 open_handles: 0,
             }
         }

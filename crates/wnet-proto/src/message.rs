@@ -207,6 +207,9 @@ pub struct ConnectionInfo {
     /// How the session authenticated (mechanism and principal), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logon: Option<wnet_core::Logon>,
+    /// Why the connection is not usable, when known (e.g. an expired Kerberos ticket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Something the user should know about a connection just made (e.g. why its password
     /// could not be saved); only in the answer to an add connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]

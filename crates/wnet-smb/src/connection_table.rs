@@ -101,17 +101,23 @@ impl LiveConnection {
 
     /// The connection as a provider reports it.
     pub fn describe(&self, provider: &str) -> Connection {
+        let refusal = self.drive.refusal();
         Connection {
             local: self.local,
             remote: self.remote.clone(),
             user: self.user_name(),
             provider: provider.to_owned(),
-            status: match self.drive.state() {
-                DriveState::Connected => ConnectionStatus::Ok,
+            // Down because the server refused to log on again (no valid Kerberos ticket):
+            // Unavailable until the user acts (`kinit`), as Windows shows a connection whose
+            // credentials no longer work.
+            status: match (self.drive.state(), &refusal) {
+                (DriveState::Connected, _) => ConnectionStatus::Ok,
+                (_, Some(_)) => ConnectionStatus::Unavailable,
                 _ => ConnectionStatus::Disconnected,
             },
             open_handles: self.drive.handles().open_count() as u64,
             logon: self.logon(),
+            reason: refusal,
         }
     }
 }

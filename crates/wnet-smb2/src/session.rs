@@ -9,6 +9,7 @@ use crate::crypto::preauth::{self, PreauthHash};
 use crate::crypto::signing::SigningAlgo;
 use crate::error::{Error, Result};
 use crate::lease_keys::LeaseKeys;
+use crate::mechanism::Mechanism;
 use crate::msg::negotiate::{
     self, Dialect, NegotiateContext, NegotiateRequest, NegotiateResponse, caps, cipher,
     signing_algo,
@@ -96,6 +97,13 @@ pub(crate) struct Live {
     pub(crate) any_tree: Arc<std::sync::atomic::AtomicU32>,
 }
 
+impl Live {
+    /// Whether the session authenticated with Kerberos.
+    fn is_kerberos(&self) -> bool {
+        matches!(self.mechanism, Some((Mechanism::Kerberos, _)))
+    }
+}
+
 /// Makes a fresh authenticator for each (re)connect.
 pub type AuthFactory = Arc<dyn Fn() -> Box<dyn Authenticator> + Send + Sync>;
 
@@ -131,8 +139,14 @@ impl std::fmt::Debug for Session {
 }
 
 /// Whether a failed reconnect attempt should be tried again: everything but a definite
-/// refusal of the credentials (a restarting server may answer oddly for a moment).
+/// refusal of the credentials (a restarting server may answer oddly for a moment). A Kerberos
+/// failure is definite unless the KDC could not be reached: an expired ticket stays expired
+/// until the user runs `kinit`, so retrying it until the reconnect deadline would only hold
+/// the caller (the next call, after `kinit`, reconnects afresh).
 fn worth_retrying(e: &Error) -> bool {
+    if let Error::Kerberos(k) = e {
+        return k.kind == crate::auth::gss::GssErrorKind::KdcUnreachable;
+    }
     !matches!(
         e.status(),
         Some(
@@ -391,10 +405,13 @@ const MAX_SETUP_ROUNDS: usize = 4;
 /// Break acknowledgments in flight at once on one connection.
 const BREAK_ACKS_IN_FLIGHT: usize = 8;
 
-/// Connects, negotiates and authenticates: one [`Live`].
+/// Connects, negotiates and authenticates: one [`Live`]. `kerberos_only`: the session being
+/// replaced authenticated with Kerberos, so no other mechanism may stand in (an anonymous
+/// NTLM logon in place of an expired ticket would change who the session is).
 async fn establish(
     cfg: &ClientConfig,
     mut auth: Box<dyn Authenticator>,
+    kerberos_only: bool,
     previous_session_id: u64,
     generation: u64,
     client_guid: [u8; 16],
@@ -410,6 +427,18 @@ async fn establish(
     let mut hash = conn_hash;
     let mut session_id = 0u64;
     let mut token = blocking_step(&mut auth, init_token).await?;
+    if kerberos_only && !matches!(auth.mechanism(), Some((Mechanism::Kerberos, _))) {
+        return Err(Error::Kerberos(auth.fallback_reason().unwrap_or_else(
+            || {
+                crate::auth::gss::GssError {
+                    kind: crate::auth::gss::GssErrorKind::NoCredentials,
+                    message: "no valid Kerberos ticket in the credentials cache to log on again \
+                          (run kinit)"
+                        .into(),
+                }
+            },
+        )));
+    }
     let mut rounds = 0;
     let (final_msg, flags) = loop {
         // NTLM needs two rounds; a server that keeps asking for more is stalling us.
@@ -626,7 +655,7 @@ impl Session {
     pub async fn connect_with(cfg: ClientConfig, auth: AuthFactory) -> Result<Session> {
         let client_guid = random_bytes();
         let leases = Arc::new(LeaseKeys::default());
-        let live = establish(&cfg, auth(), 0, 0, client_guid, &leases).await?;
+        let live = establish(&cfg, auth(), false, 0, 0, client_guid, &leases).await?;
         Ok(Session {
             inner: Arc::new(SessionInner {
                 config: cfg,
@@ -670,6 +699,7 @@ impl Session {
             match establish(
                 cfg,
                 (self.inner.auth)(),
+                old.is_kerberos(),
                 old.id,
                 old.generation + 1,
                 self.inner.client_guid,
@@ -713,6 +743,7 @@ impl Session {
         let live = establish(
             &cfg,
             (self.inner.auth)(),
+            old.is_kerberos(),
             old.id,
             old.generation + 1,
             self.inner.client_guid,

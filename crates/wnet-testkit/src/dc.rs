@@ -15,6 +15,7 @@
 //! made with Kerberos. The audit log ([`DomainController::audit_log`]) says it per session too
 //! (`[SMB2,krb5]`).
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, ToSocketAddrs};
@@ -28,8 +29,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::port::free_port;
-use crate::process::POLL;
-use crate::socket::{LISTEN, inodes_on_port};
+use crate::process::{self, POLL, Proc};
+use crate::socket::{ESTABLISHED, LISTEN, inodes_on_port};
 use crate::workdir::WorkDir;
 
 /// The Kerberos realm of the test domain.
@@ -62,7 +63,7 @@ pub struct DomainController {
     address: Ipv4Addr,
     smb_port: u16,
     kdc_port: u16,
-    _server: Child,
+    server: Child,
     /// Samba (`--interactive`) exits when this pipe closes, i.e. when the test process dies.
     _stdin: Option<ChildStdin>,
 }
@@ -217,7 +218,7 @@ impl DomainController {
             address,
             smb_port,
             kdc_port,
-            _server: child,
+            server: child,
             _stdin: stdin,
         };
         dc.wait_ready()?;
@@ -291,7 +292,11 @@ impl DomainController {
         self.kinit_for(user, password, ccache, None)
     }
 
-    /// As [`kinit`](Self::kinit), with a ticket lifetime (`kinit -l`, e.g. `"30s"`).
+    /// As [`kinit`](Self::kinit), with a ticket lifetime (`kinit -l`, e.g. `"150s"`).
+    ///
+    /// The DC's KDC issues no service ticket for a TGT with less than two minutes left
+    /// (measured: a `"125s"` ticket gets `cifs/<host>` at once, a `"120s"` one gets
+    /// "Ticket expired"), so a ticket meant to be used must live longer than that.
     ///
     /// # Errors
     /// `kinit`'s failure, with its output.
@@ -351,6 +356,70 @@ impl DomainController {
     /// The KDC's port.
     pub fn kdc_port(&self) -> u16 {
         self.kdc_port
+    }
+
+    /// Kills (SIGKILL) every smbd process of the DC serving a client (a descendant of the
+    /// DC's `samba` holding an established TCP connection on its SMB port, and not its
+    /// listening socket), as a network failure would drop the connections, and waits (at most
+    /// 5 s) until they are gone. The DC keeps running and accepts new connections. Every
+    /// client of the DC loses its connection, including other tests' (the engine reconnects
+    /// them). Returns how many were killed.
+    pub fn kill_clients(&self) -> usize {
+        let clients = self.clients();
+        for client in &clients {
+            client.signal(libc::SIGKILL);
+        }
+        process::wait_gone(&clients, Duration::from_secs(5));
+        clients.len()
+    }
+
+    /// Whether `ccache` holds a ticket that is still valid (`klist -s`), as the code under
+    /// test's Kerberos library sees it.
+    pub fn has_valid_ticket(&self, ccache: &Path) -> bool {
+        Command::new("/usr/bin/klist")
+            .arg("-s")
+            .env("KRB5_CONFIG", self.krb5_config())
+            .env("KRB5CCNAME", format!("FILE:{}", ccache.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Waits (polling `klist -s`, at most `bound`) until no ticket in `ccache` is valid any
+    /// more; whether that happened in time.
+    pub fn wait_expired(&self, ccache: &Path, bound: Duration) -> bool {
+        let deadline = Instant::now() + bound;
+        while self.has_valid_ticket(ccache) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            // Each poll runs klist: poll gently.
+            thread::sleep(Duration::from_millis(200));
+        }
+        true
+    }
+
+    fn clients(&self) -> Vec<Proc> {
+        let Some(samba) = Proc::of(self.server.id()) else {
+            return Vec::new();
+        };
+        let established: HashSet<u64> = inodes_on_port(self.smb_port, ESTABLISHED)
+            .into_iter()
+            .collect();
+        let listening: HashSet<u64> = inodes_on_port(self.smb_port, LISTEN).into_iter().collect();
+        if established.is_empty() {
+            return Vec::new();
+        }
+        samba
+            .descendants()
+            .into_iter()
+            .filter(|p| {
+                let inodes = p.socket_inodes();
+                !inodes.is_disjoint(&established) && inodes.is_disjoint(&listening)
+            })
+            .collect()
     }
 }
 

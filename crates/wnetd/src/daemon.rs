@@ -398,6 +398,7 @@ impl Daemon {
             path: path.map(|p| p.display().to_string()),
             opens,
             logon: c.logon,
+            reason: c.reason,
             notice: None,
         }
     }
@@ -755,6 +756,7 @@ impl Daemon {
                     path: None,
                     opens: 0,
                     logon: None,
+                    reason: None,
                     notice: None,
                 });
             }

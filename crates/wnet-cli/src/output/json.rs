@@ -36,6 +36,9 @@ pub struct JsonConnection {
     /// Who it authenticated: a Kerberos principal or the NTLM user (absent when unknown).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal: Option<String>,
+    /// Why the connection is not usable, when known (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl From<&ConnectionEntry> for JsonConnection {
@@ -51,6 +54,7 @@ impl From<&ConnectionEntry> for JsonConnection {
             opens: e.opens,
             mechanism: e.logon.as_ref().map(|l| l.mechanism.clone()),
             principal: e.logon.as_ref().map(|l| l.principal.clone()),
+            reason: e.reason.clone(),
         }
     }
 }

@@ -87,6 +87,7 @@ mod tests {
             path: None,
             opens: 0,
             logon: None,
+            reason: None,
             notice: None,
         }
     }

@@ -35,6 +35,9 @@ pub fn render(report: &StatusReport) -> String {
         line(&mut out, "Local name", &local);
         line(&mut out, "Remote name", &c.remote.to_string());
         line(&mut out, "Status", super::status_text(c.status));
+        if let Some(reason) = &c.reason {
+            line(&mut out, "Reason", reason);
+        }
         line(&mut out, "Server", c.remote.server());
         line(&mut out, "User", &c.user);
         if let Some(logon) = &c.logon {

@@ -188,3 +188,85 @@ fn require_privacy_encrypts_with_the_kerberos_keys() {
     let out = d.wnet(Some(&cc), &["use", "J:", "/delete"]);
     expect(&out, "J: was deleted successfully.\n\n", "", 0);
 }
+
+/// A ticket that lives a little longer than the DC's floor for issuing service tickets (two
+/// minutes, see `DomainController::kinit_for`), and how long its expiry may take to come.
+const SHORT_TICKET: &str = "150s";
+const EXPIRY_BOUND: std::time::Duration = std::time::Duration::from_secs(240);
+
+/// Retries `f` (a drive operation) until it succeeds, for at most `bound`; its last result.
+fn eventually<T>(
+    bound: std::time::Duration,
+    mut f: impl FnMut() -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    let deadline = std::time::Instant::now() + bound;
+    loop {
+        let r = f();
+        if r.is_ok() || std::time::Instant::now() >= deadline {
+            return r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn an_expired_ticket_makes_the_drive_unavailable_until_kinit() {
+    let d = Domain::new();
+    let cc = d.dir.path().join("krb5cc_expiry");
+    d.dc.kinit_for(DC_USER, DC_PASSWORD, &cc, Some(SHORT_TICKET))
+        .unwrap();
+    let out = d.wnet(Some(&cc), &["use", "E:", &d.unc()]);
+    expect(&out, "The command completed successfully.\n\n", "", 0);
+    let drive = d.daemon.paths().drive_root.join("E");
+    std::fs::write(drive.join("before-expiry.txt"), b"1").unwrap();
+
+    assert!(
+        d.dc.wait_expired(&cc, EXPIRY_BOUND),
+        "the ticket did not expire"
+    );
+    assert!(d.dc.kill_clients() >= 1, "no connection to drop");
+
+    // The reconnect finds only the expired ticket: the call fails soon, with EKEYEXPIRED
+    // (not a hang, not a wait for the reconnect deadline), and so does the next one, at once.
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        let e = std::fs::write(drive.join("after-expiry.txt"), b"2").unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EKEYEXPIRED), "{e}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+    let status = d.wnet(Some(&cc), &["status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(text.contains("Status            Unavailable\n"), "{text}");
+    assert!(text.contains("Reason            Kerberos: "), "{text}");
+    let json = d.wnet(Some(&cc), &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["connections"][0]["status"], "Unavailable");
+    assert!(
+        v["connections"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("expired")),
+        "{v}"
+    );
+
+    // A new ticket in the same cache: the drive comes back by itself (its probe logs on
+    // again), no remap.
+    d.dc.kinit(DC_USER, DC_PASSWORD, &cc).unwrap();
+    eventually(std::time::Duration::from_secs(30), || {
+        std::fs::write(drive.join("after-kinit.txt"), b"3")
+    })
+    .unwrap();
+    assert_eq!(
+        std::fs::read(d.dc.share_dir(DC_SHARE).join("after-kinit.txt")).unwrap(),
+        b"3"
+    );
+    let status = d.wnet(Some(&cc), &["status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(text.contains("Status            OK\n"), "{text}");
+    assert!(!text.contains("Reason"), "{text}");
+    let out = d.wnet(Some(&cc), &["use", "E:", "/delete"]);
+    expect(&out, "E: was deleted successfully.\n\n", "", 0);
+}

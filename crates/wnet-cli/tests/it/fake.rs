@@ -35,6 +35,7 @@ pub fn entry(
         }),
         opens: 0,
         logon: None,
+        reason: None,
         notice: None,
     }
 }

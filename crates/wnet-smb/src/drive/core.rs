@@ -142,6 +142,10 @@ pub struct Core {
     /// Where kernel invalidations go (set once mounted); without it nothing is watched.
     kernel: OnceLock<std::sync::mpsc::Sender<Inval>>,
     state: AtomicU8,
+    /// Why the server refused the last attempt to log on again (an expired Kerberos ticket),
+    /// with its errno: while Disconnected, requests fail with that errno rather than `EIO`,
+    /// and the connection's status names it. Cleared when a reconnect succeeds.
+    refusal: Mutex<Option<(Errno, String)>>,
     /// Bumped whenever notifications may have been missed (see [`Core::lose_completeness`]).
     completeness: AtomicU64,
     /// The connection is stalled (an ECHO waits): no directory becomes complete meanwhile.
@@ -231,6 +235,7 @@ impl Core {
             posix: PosixLocks::default(),
             kernel: OnceLock::new(),
             state: AtomicU8::new(CONNECTED),
+            refusal: Mutex::new(None),
             completeness: AtomicU64::new(0),
             stalled: AtomicBool::new(false),
             uid,
@@ -360,11 +365,39 @@ impl Core {
         self.state.store(DETACHED, Ordering::Release);
     }
 
-    /// Runs one request under the deadline. Disconnected or detached: `EIO` at once.
+    /// Why the server refused to log the drive on again (e.g. `Kerberos: ... Ticket expired`),
+    /// while it does.
+    pub fn refusal(&self) -> Option<String> {
+        self.refusal
+            .lock()
+            .expect("refusal lock")
+            .as_ref()
+            .map(|(_, why)| why.clone())
+    }
+
+    /// Records the outcome of an attempt to log on again: a Kerberos refusal (no valid ticket
+    /// in the caller's cache) is kept as the reason the drive is down; anything else clears it.
+    fn note_logon(&self, r: &wnet_smb2::Result<()>) {
+        let refusal = match r {
+            Err(e @ wnet_smb2::Error::Kerberos(_)) => {
+                Some((errno::from_smb(e, self.share_ro), e.to_string()))
+            }
+            _ => None,
+        };
+        *self.refusal.lock().expect("refusal lock") = refusal;
+    }
+
+    /// Runs one request under the deadline. Disconnected or detached: `EIO` at once (or the
+    /// errno of the server's refusal to log on again, e.g. `EKEYEXPIRED`).
     /// Timeout: the drive turns Disconnected and the request fails with `ETIMEDOUT`.
     pub async fn guard<T>(&self, fut: impl Future<Output = Result<T, Errno>>) -> Result<T, Errno> {
-        if !self.is_connected() {
-            return Err(Errno::EIO);
+        match self.state.load(Ordering::Acquire) {
+            CONNECTED => {}
+            DISCONNECTED => {
+                let refusal = self.refusal.lock().expect("refusal lock");
+                return Err(refusal.as_ref().map_or(Errno::EIO, |(n, _)| *n));
+            }
+            _ => return Err(Errno::EIO),
         }
         match tokio::time::timeout(self.deadline, fut).await {
             Ok(r) => r,
@@ -376,10 +409,16 @@ impl Core {
         }
     }
 
-    /// Maps an engine result; a lost connection turns the drive Disconnected.
+    /// Maps an engine result; a lost connection turns the drive Disconnected, and so does a
+    /// reconnect the server (or the KDC) refused for want of a valid Kerberos ticket: later
+    /// requests fail at once with its errno while the background probe waits for `kinit`.
     fn smb<T>(&self, r: wnet_smb2::Result<T>) -> Result<T, Errno> {
         r.map_err(|e| {
-            if errno::is_connection_loss(&e) {
+            if matches!(e, wnet_smb2::Error::Kerberos(_)) {
+                tracing::warn!(error = %e, share = self.tree.share(), "logon refused; drive disconnected");
+                self.note_logon(&Err(e.clone()));
+                self.mark_disconnected();
+            } else if errno::is_connection_loss(&e) {
                 tracing::warn!(error = %e, share = self.tree.share(), "connection lost; drive disconnected");
                 self.mark_disconnected();
             }
@@ -413,6 +452,7 @@ impl Core {
                 }
                 let probe = tokio::time::timeout(core.deadline, core.tree.stat("")).await;
                 if let Ok(Ok(_)) = probe {
+                    core.note_logon(&Ok(()));
                     tracing::info!(
                         share = core.tree.share(),
                         "server answers again; drive connected"
@@ -443,7 +483,13 @@ impl Core {
             return true;
         }
         let fresh = session.reconnect_once(generation, PROBE_CONNECT);
-        matches!(tokio::time::timeout(self.deadline, fresh).await, Ok(Ok(())))
+        match tokio::time::timeout(self.deadline, fresh).await {
+            Ok(r) => {
+                self.note_logon(&r);
+                r.is_ok()
+            }
+            Err(_) => false,
+        }
     }
 
     /// Notifications may have been missed (the connection was lost or is stalled): no
@@ -1667,8 +1713,13 @@ async fn monitor(me: Weak<Core>) {
             tracing::info!(share = core.tree.share(), "connection lost while idle");
             core.lose_completeness();
             let again = session.reconnect_from(session.generation());
-            if !matches!(tokio::time::timeout(core.deadline, again).await, Ok(Ok(()))) {
-                core.mark_disconnected();
+            match tokio::time::timeout(core.deadline, again).await {
+                Ok(Ok(())) => {}
+                Ok(r) => {
+                    core.note_logon(&r);
+                    core.mark_disconnected();
+                }
+                Err(_) => core.mark_disconnected(),
             }
             continue;
         }

@@ -280,6 +280,12 @@ impl Drive {
         self.core.cache.is_complete(dir)
     }
 
+    /// Why the server refused to log the drive on again (no valid Kerberos ticket), while
+    /// it is down for that reason; `None` otherwise.
+    pub fn refusal(&self) -> Option<String> {
+        self.core.refusal()
+    }
+
     /// Connected or Disconnected.
     pub fn state(&self) -> DriveState {
         if self.core.is_connected() {

@@ -129,3 +129,113 @@ async fn a_realm_without_a_kdc_is_named_as_the_reason() {
         other => panic!("{other}"),
     }
 }
+
+/// Ticket lifetime of the expiry tests (the DC issues no service ticket for a TGT with less
+/// than two minutes left: see `DomainController::kinit_for`), and how long to wait for it to
+/// run out.
+const SHORT_TICKET: &str = "150s";
+const EXPIRY_BOUND: std::time::Duration = std::time::Duration::from_secs(240);
+
+/// A session on the DC's share with a short ticket from a fresh ccache.
+async fn short_ticket_session(
+    dc: &DomainController,
+    tag: &str,
+) -> (tempfile::TempDir, PathBuf, Session, wnet_smb2::Tree) {
+    let dir = tempfile::tempdir().unwrap();
+    let cc = dir.path().join(format!("cc.{tag}"));
+    dc.kinit_for(DC_USER, DC_PASSWORD, &cc, Some(SHORT_TICKET))
+        .unwrap();
+    let mut cfg = config(dc, "", "");
+    cfg.kerberos.ccache = Some(format!("FILE:{}", cc.display()));
+    let s = Session::connect(cfg).await.unwrap();
+    let t = s.tree_connect(DC_SHARE).await.unwrap();
+    (dir, cc, s, t)
+}
+
+/// Waits, off the runtime, until the ticket in `cc` has expired.
+async fn wait_expired(cc: &std::path::Path) {
+    let cc = cc.to_path_buf();
+    let expired = tokio::task::spawn_blocking(move || {
+        DomainController::shared().wait_expired(&cc, EXPIRY_BOUND)
+    })
+    .await
+    .unwrap();
+    assert!(expired, "the {SHORT_TICKET} ticket did not expire");
+}
+
+/// Drops the DC's client connections (the other expiry test may have dropped `s`'s already)
+/// and waits until `s` has noticed.
+async fn drop_connection(s: &Session) {
+    tokio::task::spawn_blocking(|| DomainController::shared().kill_clients())
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !s.connection().is_dead() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the connection survived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_expired_ticket_fails_the_reconnect_at_once_and_kinit_heals_it() {
+    let dc = DomainController::shared();
+    let (_dir, cc, s, t) = short_ticket_session(dc, "expire").await;
+    wait_expired(&cc).await;
+    drop_connection(&s).await;
+    // The reconnect finds only an expired ticket: a definite refusal, not retried until the
+    // reconnect deadline (tens of seconds), and not a hang.
+    let started = std::time::Instant::now();
+    let e = t
+        .create("expired.txt", &CreateOptions::overwrite())
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    match &e {
+        Error::Kerberos(k) => assert!(
+            matches!(
+                k.kind,
+                wnet_smb2::auth::gss::GssErrorKind::Expired
+                    | wnet_smb2::auth::gss::GssErrorKind::NoCredentials
+            ),
+            "{k}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // The next kinit into the same ccache makes the same session (and tree) work again.
+    dc.kinit(DC_USER, DC_PASSWORD, &cc).unwrap();
+    let f = t
+        .create("expired.txt", &CreateOptions::overwrite())
+        .await
+        .unwrap();
+    f.write_at(0, b"after kinit").await.unwrap();
+    f.close().await.unwrap();
+    assert_eq!(s.mechanism().map(|m| m.0), Some(Mechanism::Kerberos));
+    assert_eq!(
+        std::fs::read(dc.share_dir(DC_SHARE).join("expired.txt")).unwrap(),
+        b"after kinit"
+    );
+}
+
+#[tokio::test]
+async fn a_renewed_ticket_is_used_on_reconnect() {
+    let dc = DomainController::shared();
+    let (_dir, cc, s, t) = short_ticket_session(dc, "renew").await;
+    wait_expired(&cc).await;
+    // The user renews before the connection drops: the reconnect simply uses the new ticket.
+    dc.kinit(DC_USER, DC_PASSWORD, &cc).unwrap();
+    let before = s.generation();
+    drop_connection(&s).await;
+    let f = t
+        .create("renewed.txt", &CreateOptions::overwrite())
+        .await
+        .unwrap();
+    f.close().await.unwrap();
+    assert!(s.generation() > before, "no reconnect happened");
+}
