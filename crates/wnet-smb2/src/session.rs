@@ -696,22 +696,8 @@ impl Session {
         let deadline = tokio::time::Instant::now() + cfg.timeouts.reconnect;
         let mut delay = std::time::Duration::from_millis(50);
         loop {
-            match establish(
-                cfg,
-                (self.inner.auth)(),
-                old.is_kerberos(),
-                old.id,
-                old.generation + 1,
-                self.inner.client_guid,
-                &self.inner.leases,
-            )
-            .await
-            {
-                Ok(live) => {
-                    tracing::info!(generation = live.generation, "session re-established");
-                    *self.inner.live.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(live);
-                    return Ok(());
-                }
+            match self.replace(cfg, &old).await {
+                Ok(()) => return Ok(()),
                 Err(e) if worth_retrying(&e) && tokio::time::Instant::now() + delay < deadline => {
                     tracing::debug!("reconnect attempt failed: {e}");
                     tokio::time::sleep(delay).await;
@@ -740,8 +726,14 @@ impl Session {
         old.conn.kill();
         let mut cfg = self.inner.config.clone();
         cfg.timeouts.connect = connect.min(cfg.timeouts.connect);
+        self.replace(&cfg, &old).await
+    }
+
+    /// Establishes the generation after `old` (same session id, same mechanism) with `cfg`
+    /// and makes it the live one. The caller holds `reconnecting`.
+    async fn replace(&self, cfg: &ClientConfig, old: &Live) -> Result<()> {
         let live = establish(
-            &cfg,
+            cfg,
             (self.inner.auth)(),
             old.is_kerberos(),
             old.id,
