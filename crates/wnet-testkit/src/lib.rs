@@ -21,6 +21,7 @@
 //!
 //! # Layout
 //!
+//! * `apache.rs`: [`Apache`], Apache httpd with `mod_dav_fs` (WebDAV) over HTTP or HTTPS.
 //! * `dc.rs`: [`DomainController`], a real AD domain controller (Samba) for the Kerberos tests.
 //! * `samba.rs`: [`Samba`], a running `smbd` and what tests ask of it (where, who, break it).
 //! * `builder.rs`: [`SambaBuilder`], users, shares and `[global]` options, then `start`.
@@ -37,6 +38,7 @@
 //! * `partition.rs`: [`Partition`], a silent network partition (nftables) of one port.
 #![deny(missing_docs)]
 
+mod apache;
 mod builder;
 mod config;
 mod dc;
@@ -50,6 +52,7 @@ mod socket;
 mod users;
 mod workdir;
 
+pub use apache::{Apache, DAV_PASSWORD, DAV_REALM, DAV_USER, DavAuth};
 pub use builder::SambaBuilder;
 pub use dc::{DC_PASSWORD, DC_SHARE, DC_USER, DOMAIN, DomainController, REALM};
 pub use partition::Partition;

@@ -1,0 +1,455 @@
+//! [`DavClient`]: the WebDAV methods a drive needs, over one server's connection pool, with
+//! authentication, same-server redirects and stale keep-alive connections handled inside.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::auth::{AuthState, Challenge, Credentials, pick_challenge};
+use crate::conn::Pool;
+use crate::error::{Error, Result};
+use crate::http::{Request, Response, read_response, write_request};
+use crate::location::{DavLocation, Scheme};
+use crate::multistatus::{self, Entry};
+
+/// How a client behaves; [`Options::default`] is what a drive uses.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// TCP connect + TLS handshake deadline.
+    pub connect_timeout: Duration,
+    /// Deadline for one request's whole exchange.
+    pub request_timeout: Duration,
+    /// Send a Basic password over plain `http://` (Windows' `BasicAuthLevel` 2). Off by default.
+    pub allow_basic_over_http: bool,
+    /// A PEM file of CA certificates trusted besides the system's.
+    pub extra_roots: Option<PathBuf>,
+    /// Entries one listing may have.
+    pub max_listing: usize,
+    /// Bytes a listing's body may have.
+    pub max_listing_bytes: usize,
+    /// Idle connections kept per server.
+    pub max_idle: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            allow_basic_over_http: false,
+            extra_roots: None,
+            max_listing: 1_000_000,
+            max_listing_bytes: 512 * 1024 * 1024,
+            max_idle: 8,
+        }
+    }
+}
+
+/// Redirects followed for one request.
+const MAX_REDIRECTS: usize = 5;
+
+/// The properties a listing asks for.
+const PROPFIND_BODY: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/><D:getlastmodified/><D:getetag/></D:prop></D:propfind>"#;
+
+const QUOTA_BODY: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<D:propfind xmlns:D="DAV:"><D:prop><D:quota-available-bytes/><D:quota-used-bytes/></D:prop></D:propfind>"#;
+
+/// What `OPTIONS` says a server supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerCaps {
+    /// `DAV: 1` (the server speaks WebDAV at all).
+    pub class1: bool,
+    /// `DAV: 2` (LOCK/UNLOCK).
+    pub class2: bool,
+}
+
+/// A WebDAV client for one server (scheme, host, port) and one user.
+pub struct DavClient {
+    location: DavLocation,
+    credentials: Option<Credentials>,
+    options: Options,
+    pool: Pool,
+    auth: Mutex<AuthState>,
+}
+
+impl DavClient {
+    /// A client for `location`'s server (no request is sent yet).
+    ///
+    /// Errors: [`Error::Tls`] when an `https` location has no usable trust anchor.
+    pub fn new(
+        location: DavLocation,
+        credentials: Option<Credentials>,
+        options: Options,
+    ) -> Result<Self> {
+        let pool = Pool::new(
+            &location,
+            options.extra_roots.as_ref(),
+            options.connect_timeout,
+            options.max_idle,
+        )?;
+        Ok(DavClient {
+            location,
+            credentials,
+            options,
+            pool,
+            auth: Mutex::new(AuthState::default()),
+        })
+    }
+
+    /// The location the client was made for.
+    pub fn location(&self) -> &DavLocation {
+        &self.location
+    }
+
+    /// `OPTIONS`: which DAV classes the server speaks at `at`.
+    ///
+    /// Errors: [`Error::Status`] for a non-2xx answer; transport and auth errors.
+    pub async fn options(&self, at: &DavLocation) -> Result<ServerCaps> {
+        let r = self
+            .send("OPTIONS", at.url_path(false), vec![], b"", 0)
+            .await?;
+        expect(&r, &[200, 204])?;
+        let classes: Vec<String> = r
+            .headers_named("DAV")
+            .flat_map(|v| v.split(','))
+            .map(|c| c.trim().to_owned())
+            .collect();
+        Ok(ServerCaps {
+            class1: classes.iter().any(|c| c == "1"),
+            class2: classes.iter().any(|c| c == "2"),
+        })
+    }
+
+    /// `PROPFIND` depth 0: the resource itself.
+    ///
+    /// Errors: [`Error::Status`] (404 when it does not exist); [`Error::Protocol`].
+    pub async fn stat(&self, at: &DavLocation) -> Result<Entry> {
+        let mut entries = self.propfind(at, "0", PROPFIND_BODY).await?;
+        if entries.is_empty() {
+            return Err(Error::Protocol(
+                "a depth-0 PROPFIND without a response".into(),
+            ));
+        }
+        Ok(entries.swap_remove(0))
+    }
+
+    /// `PROPFIND` depth 1: a collection's members (itself left out), attributes included, in
+    /// one request.
+    ///
+    /// Errors: as [`DavClient::stat`].
+    pub async fn list(&self, dir: &DavLocation) -> Result<Vec<Entry>> {
+        let entries = self.propfind(dir, "1", PROPFIND_BODY).await?;
+        let me = dir.components();
+        Ok(entries
+            .into_iter()
+            .filter(|e| e.path.len() == me.len() + 1 && e.path[..me.len()] == *me)
+            .collect())
+    }
+
+    /// Quota of the collection `at`: (available, used) bytes, where the server reports them.
+    ///
+    /// Errors: as [`DavClient::stat`].
+    pub async fn quota(&self, at: &DavLocation) -> Result<(Option<u64>, Option<u64>)> {
+        let e = self.propfind(at, "0", QUOTA_BODY).await?;
+        Ok(e.first()
+            .map_or((None, None), |e| (e.quota_available, e.quota_used)))
+    }
+
+    async fn propfind(&self, at: &DavLocation, depth: &str, body: &str) -> Result<Vec<Entry>> {
+        let headers = vec![
+            ("Depth", depth.to_owned()),
+            ("Content-Type", "application/xml; charset=utf-8".into()),
+        ];
+        let r = self
+            .send(
+                "PROPFIND",
+                at.url_path(false),
+                headers,
+                body.as_bytes(),
+                self.options.max_listing_bytes,
+            )
+            .await?;
+        expect(&r, &[207])?;
+        multistatus::parse(&r.body, self.options.max_listing)
+    }
+
+    /// `GET` of `len` bytes at `offset` (a `Range` request). Fewer bytes at the end of the
+    /// file; none past it.
+    ///
+    /// Errors: [`Error::Status`] (404, …); [`Error::TooLarge`] when a server that ignores
+    /// ranges sends more than `offset + len` bytes.
+    pub async fn read(&self, at: &DavLocation, offset: u64, len: usize) -> Result<Vec<u8>> {
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let last = offset + len as u64 - 1;
+        let limit = usize::try_from(last + 1).unwrap_or(usize::MAX);
+        let headers = vec![("Range", format!("bytes={offset}-{last}"))];
+        let r = self
+            .send("GET", at.url_path(false), headers, b"", limit)
+            .await?;
+        match r.status {
+            206 => Ok(r.body),
+            200 => {
+                let start = usize::try_from(offset)
+                    .unwrap_or(usize::MAX)
+                    .min(r.body.len());
+                let end = (start + len).min(r.body.len());
+                Ok(r.body[start..end].to_vec())
+            }
+            416 => Ok(Vec::new()),
+            _ => Err(status_error(&r)),
+        }
+    }
+
+    /// `PUT` of a whole file. Returns the new ETag when the server sends one.
+    ///
+    /// Errors: [`Error::Status`] (409 when the parent is missing, 507 when out of space, …).
+    pub async fn put(&self, at: &DavLocation, body: &[u8]) -> Result<Option<String>> {
+        let r = self
+            .send("PUT", at.url_path(false), vec![], body, 64 * 1024)
+            .await?;
+        expect(&r, &[200, 201, 204])?;
+        Ok(r.header("ETag").map(str::to_owned))
+    }
+
+    /// `MKCOL`: a new collection.
+    ///
+    /// Errors: [`Error::Status`] 405 when something exists there, 409 when the parent is missing.
+    pub async fn mkcol(&self, at: &DavLocation) -> Result<()> {
+        let r = self
+            .send("MKCOL", at.url_path(true), vec![], b"", 64 * 1024)
+            .await?;
+        expect(&r, &[201])
+    }
+
+    /// `DELETE` of a file or (recursively, as WebDAV defines it) a collection.
+    ///
+    /// Errors: [`Error::Status`] 404, 423 (locked), or 207 when part of a collection could not go.
+    pub async fn delete(&self, at: &DavLocation, collection: bool) -> Result<()> {
+        let r = self
+            .send("DELETE", at.url_path(collection), vec![], b"", 64 * 1024)
+            .await?;
+        expect(&r, &[200, 204])
+    }
+
+    /// `MOVE` `from` to `to` on the same server; `overwrite` false makes an existing target
+    /// an error (412).
+    ///
+    /// Errors: [`Error::Status`] 412, 409, 404, 423, 502 (another server).
+    pub async fn rename(
+        &self,
+        from: &DavLocation,
+        to: &DavLocation,
+        collection: bool,
+        overwrite: bool,
+    ) -> Result<()> {
+        let destination = format!(
+            "{}://{}{}",
+            match to.scheme() {
+                Scheme::Http => "http",
+                Scheme::Https => "https",
+            },
+            to.host_header(),
+            to.url_path(collection)
+        );
+        let headers = vec![
+            ("Destination", destination),
+            ("Overwrite", if overwrite { "T" } else { "F" }.into()),
+        ];
+        let r = self
+            .send("MOVE", from.url_path(collection), headers, b"", 64 * 1024)
+            .await?;
+        expect(&r, &[201, 204])
+    }
+
+    /// `LOCK` (exclusive write, depth 0) for `timeout`; returns the lock token.
+    ///
+    /// Errors: [`Error::Status`] 423 when someone else holds a lock; 405/501 without class 2.
+    pub async fn lock(&self, at: &DavLocation, owner: &str, timeout: Duration) -> Result<String> {
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>{}</D:owner></D:lockinfo>"#,
+            xml_escape(owner)
+        );
+        let headers = vec![
+            ("Timeout", format!("Second-{}", timeout.as_secs().max(1))),
+            ("Depth", "0".into()),
+            ("Content-Type", "application/xml; charset=utf-8".into()),
+        ];
+        let r = self
+            .send(
+                "LOCK",
+                at.url_path(false),
+                headers,
+                body.as_bytes(),
+                64 * 1024,
+            )
+            .await?;
+        expect(&r, &[200, 201])?;
+        let token = r
+            .header("Lock-Token")
+            .ok_or_else(|| Error::Protocol("LOCK answered without a Lock-Token".into()))?;
+        Ok(token
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_owned())
+    }
+
+    /// `UNLOCK` with the token [`DavClient::lock`] returned.
+    ///
+    /// Errors: [`Error::Status`] 409 when the token is not (any longer) valid.
+    pub async fn unlock(&self, at: &DavLocation, token: &str) -> Result<()> {
+        let headers = vec![("Lock-Token", format!("<{token}>"))];
+        let r = self
+            .send("UNLOCK", at.url_path(false), headers, b"", 64 * 1024)
+            .await?;
+        expect(&r, &[200, 204])
+    }
+
+    /// Sends one request, handling authentication, same-server redirects and a kept-alive
+    /// connection the server had closed; returns the final response.
+    async fn send(
+        &self,
+        method: &str,
+        mut path: String,
+        headers: Vec<(&'static str, String)>,
+        body: &[u8],
+        limit: usize,
+    ) -> Result<Response> {
+        let mut redirects = 0;
+        let mut answered_challenge = false;
+        loop {
+            let mut all = headers.clone();
+            if let Some(cred) = &self.credentials {
+                let mut auth = self.auth.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(h) = auth.authorization(cred, method, &path) {
+                    all.push(("Authorization", h));
+                }
+            }
+            let req = Request {
+                method,
+                path: path.clone(),
+                headers: all,
+                body,
+            };
+            let r = self.exchange(&req, limit).await?;
+            match r.status {
+                401 => {
+                    let Some(_cred) = &self.credentials else {
+                        return Err(Error::Unauthorized);
+                    };
+                    let challenge = pick_challenge(r.headers_named("WWW-Authenticate"))
+                        .ok_or(Error::Unauthorized)?;
+                    let stale = matches!(&challenge, Challenge::Digest(d) if d.stale);
+                    if answered_challenge && !stale {
+                        return Err(Error::Unauthorized);
+                    }
+                    if challenge == Challenge::Basic
+                        && self.location.scheme() == Scheme::Http
+                        && !self.options.allow_basic_over_http
+                    {
+                        return Err(Error::BasicOverHttp);
+                    }
+                    self.auth
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .adopt(challenge);
+                    answered_challenge = true;
+                }
+                301 | 302 | 307 | 308 if method != "MOVE" => {
+                    redirects += 1;
+                    if redirects > MAX_REDIRECTS {
+                        return Err(Error::Redirect(format!("more than {MAX_REDIRECTS}")));
+                    }
+                    let to = r
+                        .header("Location")
+                        .ok_or_else(|| Error::Protocol("a redirect without Location".into()))?;
+                    path = self.same_server_path(to)?;
+                }
+                _ => return Ok(r),
+            }
+        }
+    }
+
+    /// The path of a `Location` on this server; another server is refused (a drive does not
+    /// follow a share to another host).
+    fn same_server_path(&self, to: &str) -> Result<String> {
+        if to.starts_with('/') {
+            return Ok(to.to_owned());
+        }
+        let target =
+            DavLocation::parse_url(to).map_err(|e| Error::Redirect(format!("to {to:?}: {e}")))?;
+        if target.scheme() != self.location.scheme()
+            || !target.host().eq_ignore_ascii_case(self.location.host())
+            || target.port() != self.location.port()
+        {
+            return Err(Error::Redirect(format!("to another server: {to}")));
+        }
+        Ok(target.url_path(to.ends_with('/')))
+    }
+
+    /// One request and its response on one connection, bounded in time; a reused connection
+    /// that turns out closed is replaced once.
+    async fn exchange(&self, req: &Request<'_>, limit: usize) -> Result<Response> {
+        let host = self.location.host_header();
+        let head_only = req.method == "HEAD";
+        for _ in 0..2 {
+            let (mut conn, reused) = self.pool.get().await?;
+            let attempt = async {
+                write_request(&mut conn, &host, req).await?;
+                read_response(&mut conn, head_only, limit).await
+            };
+            let result = tokio::time::timeout(self.options.request_timeout, attempt)
+                .await
+                .map_err(|_| Error::Timeout)
+                .and_then(|r| r);
+            match result {
+                Ok(r) => {
+                    if r.keep_alive {
+                        self.pool.put(conn);
+                    }
+                    return Ok(r);
+                }
+                Err(Error::Closed | Error::Io(_)) if reused => {
+                    tracing::debug!("kept-alive connection was closed; reconnecting");
+                    self.pool.clear();
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Closed)
+    }
+}
+
+fn expect(r: &Response, ok: &[u16]) -> Result<()> {
+    if ok.contains(&r.status) {
+        Ok(())
+    } else {
+        Err(status_error(r))
+    }
+}
+
+fn status_error(r: &Response) -> Error {
+    let reason = match r.status {
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        412 => "Precondition Failed",
+        423 => "Locked",
+        507 => "Insufficient Storage",
+        s if s >= 500 => "Server Error",
+        _ => "",
+    };
+    Error::Status(r.status, reason.to_owned())
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
