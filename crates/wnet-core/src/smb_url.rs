@@ -46,7 +46,7 @@ pub(crate) fn translate(url: &str) -> Result<Translated, String> {
         return Err("it names no share".into());
     }
     for comp in path.split('/') {
-        let comp = decode(comp)?;
+        let comp = percent_decode(comp)?;
         if comp.contains(['/', '\\']) {
             return Err(format!("{comp:?} contains a separator"));
         }
@@ -62,8 +62,8 @@ fn user_name(userinfo: &str) -> Result<String, String> {
         return Err("a password does not belong in the URL: give it as the password".into());
     }
     let (domain, user) = match userinfo.split_once(';') {
-        Some((d, u)) => (Some(decode(d)?), decode(u)?),
-        None => (None, decode(userinfo)?),
+        Some((d, u)) => (Some(percent_decode(d)?), percent_decode(u)?),
+        None => (None, percent_decode(userinfo)?),
     };
     if user.is_empty() || domain.as_deref() == Some("") {
         return Err("the user part is empty".into());
@@ -94,13 +94,17 @@ fn host_and_port(hostport: &str) -> Result<(String, Option<&str>), String> {
         return Ok((format!("{literal}.ipv6-literal.net"), port));
     }
     match hostport.split_once(':') {
-        Some((host, port)) => Ok((decode(host)?, Some(port))),
-        None => Ok((decode(hostport)?, None)),
+        Some((host, port)) => Ok((percent_decode(host)?, Some(port))),
+        None => Ok((percent_decode(hostport)?, None)),
     }
 }
 
-/// Percent-decoding (RFC 3986 §2.1); the result must be UTF-8.
-fn decode(s: &str) -> Result<String, String> {
+/// Percent-decoding (RFC 3986 §2.1) of one URL component; the result must be UTF-8. Shared
+/// by every URL form wnet takes (`smb://` here, `http(s)://` in wnet-dav).
+///
+/// Errors: a message naming `s` for an escape that is not `%` and two hex digits, or bytes
+/// that are not UTF-8.
+pub fn percent_decode(s: &str) -> Result<String, String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -108,6 +112,7 @@ fn decode(s: &str) -> Result<String, String> {
         if bytes[i] == b'%' {
             let hex = s
                 .get(i + 1..i + 3)
+                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
                 .ok_or_else(|| format!("{s:?} has a bad %-escape"))?;
             out.push(hex);

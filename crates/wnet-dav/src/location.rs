@@ -362,28 +362,12 @@ fn percent_encode_into(out: &mut String, s: &str) {
     }
 }
 
-/// Decodes `%XX` escapes of one path segment into UTF-8.
+/// Decodes `%XX` escapes of one path segment into UTF-8 ([`wnet_core::smb_url::percent_decode`]).
 ///
 /// Errors: [`NameError::Invalid`] for a bad escape or bytes that are not UTF-8.
 pub fn percent_decode(s: &str) -> Result<String, NameError> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or(NameError::Invalid("a bad %-escape"))?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| NameError::Invalid("%-escapes that are not UTF-8"))
+    wnet_core::smb_url::percent_decode(s)
+        .map_err(|_| NameError::Invalid("a bad %-escape, or %-escapes that are not UTF-8"))
 }
 
 #[cfg(test)]
@@ -438,6 +422,7 @@ mod tests {
             r"\\host\a\..\b",
             "http://u:p@h/",
             "http://h/%zz",
+            "http://h/%+1",
             "http://h:x/",
             "http://[::1/",
         ] {
