@@ -18,6 +18,8 @@ Usage: wnetd [--detach]
 
 Serves the WNet requests of `wnet` and libwnet.so on $XDG_RUNTIME_DIR/wnet/wnetd.sock for
 the calling user only. Nobody needs to start it by hand: clients start it when needed.
+When its executable is replaced (an upgrade) it unmounts its drives and runs the new version
+in its place, which restores the remembered ones; when the executable is removed it exits.
 
 Options:
   --detach    start in the background (new session, log to $XDG_STATE_HOME/wnet/wnetd.log)
