@@ -16,8 +16,8 @@ use wnet_core::{Error, ErrorKind};
 pub const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The daemon executable: `$WNETD`, else `wnetd` beside the calling executable, else beside the
-/// shared library this code is linked into (`libwnet.so`) or in its `../bin`, else `wnetd` on
-/// `PATH`.
+/// shared library this code is linked into (`libwnet.so`) or in its `../bin` or `../../bin`
+/// (a multiarch libdir), else `wnetd` on `PATH`.
 pub fn find_wnetd() -> Result<PathBuf, Error> {
     if let Some(path) = std::env::var_os("WNETD").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(path));
@@ -33,15 +33,15 @@ pub fn find_wnetd() -> Result<PathBuf, Error> {
     if let Some(p) = this_object_path().and_then(beside) {
         return Ok(p);
     }
-    // An installed libwnet.so in PREFIX/lib finds PREFIX/bin/wnetd.
-    if let Some(p) = this_object_path()
-        .and_then(|lib| {
-            lib.parent()?
-                .parent()
-                .map(|prefix| prefix.join("bin/wnetd"))
-        })
-        .filter(|p| p.is_file())
-    {
+    // An installed libwnet.so in PREFIX/lib finds PREFIX/bin/wnetd, and one in the multiarch
+    // directory PREFIX/lib/x86_64-linux-gnu (the Debian package) too.
+    if let Some(p) = this_object_path().and_then(|lib| {
+        lib.ancestors()
+            .skip(2)
+            .take(2)
+            .map(|prefix| prefix.join("bin/wnetd"))
+            .find(|p| p.is_file())
+    }) {
         return Ok(p);
     }
     // The release directory when run from a test binary in target/<profile>/deps.

@@ -4,6 +4,7 @@
 //!
 //! # Layout
 //! - [`background`]: a daemon on a thread of the calling process (tests, embedders).
+//! - [`binary`]: noticing that the daemon's executable was upgraded or removed.
 //! - [`server`]: the socket server (`Listener`/`Handler`, connection limit, shutdown, peer uid).
 //! - [`credentials`]: saved passwords in the Secret Service (`/SAVECRED`).
 //! - [`daemon`]: `Daemon`, the WNet semantics over the router and the profile.
@@ -12,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod background;
+pub mod binary;
 pub mod credentials;
 pub mod daemon;
 pub mod enumeration;
@@ -19,6 +21,7 @@ pub mod server;
 pub mod socket;
 
 pub use background::{BackgroundDaemon, smb_router};
+pub use binary::{BinaryChange, BinaryWatch};
 pub use daemon::Daemon;
 pub use server::run;
 pub use socket::{Bound, bind};

@@ -3,10 +3,13 @@
 
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use wnet_proto::Paths;
+use wnetd::BinaryChange;
 
 const USAGE: &str = "\
 wnetd - the per-user wnet daemon (the Windows workstation service of wnet)
@@ -15,6 +18,8 @@ Usage: wnetd [--detach]
 
 Serves the WNet requests of `wnet` and libwnet.so on $XDG_RUNTIME_DIR/wnet/wnetd.sock for
 the calling user only. Nobody needs to start it by hand: clients start it when needed.
+When its executable is replaced (an upgrade) it unmounts its drives and runs the new version
+in its place, which restores the remembered ones; when the executable is removed it exits.
 
 Options:
   --detach    start in the background (new session, log to $XDG_STATE_HOME/wnet/wnetd.log)
@@ -64,7 +69,15 @@ fn main() -> ExitCode {
     };
     init_logging();
     match serve(&paths, ready) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Stopped::Done) => ExitCode::SUCCESS,
+        Ok(Stopped::Upgraded(exe)) => {
+            // Same pid, same streams (the log, or systemd's journal), no --detach: the new
+            // version binds the socket and restores the remembered connections.
+            tracing::info!(exe = %exe.display(), "restarting from the new executable");
+            let e = std::process::Command::new(&exe).exec();
+            tracing::error!(exe = %exe.display(), error = %e, "cannot restart");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             tracing::error!("{e}");
             eprintln!("wnetd: {e}");
@@ -85,9 +98,17 @@ fn init_logging() {
         .init();
 }
 
+/// Why [`serve`] stopped.
+enum Stopped {
+    /// A signal, the socket gone, or the executable removed: the daemon exits.
+    Done,
+    /// The executable was replaced (an upgrade): the daemon runs the new one in its place.
+    Upgraded(PathBuf),
+}
+
 /// Binds the socket, reports readiness through `ready` (the `--detach` pipe), serves until
-/// SIGTERM/SIGINT.
-fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<(), String> {
+/// SIGTERM/SIGINT, the socket's removal or its executable's replacement or removal.
+fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<Stopped, String> {
     let report = |mut pipe: std::fs::File, msg: &str| {
         let _ = pipe.write_all(msg.as_bytes());
     };
@@ -98,7 +119,7 @@ fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<(), String> {
             if let Some(pipe) = ready {
                 report(pipe, "ready\n");
             }
-            return Ok(());
+            return Ok(Stopped::Done);
         }
         Err(e) => {
             let msg = format!("cannot serve {}: {e}", paths.socket.display());
@@ -143,26 +164,32 @@ fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<(), String> {
     let socket = paths.socket.clone();
     let socket_watch = socket.clone();
     let std_listener = bound.listener.try_clone().map_err(|e| e.to_string())?;
-    runtime.block_on(async move {
+    let stopped = runtime.block_on(async move {
         std_listener
             .set_nonblocking(true)
             .map_err(|e| e.to_string())?;
         let listener =
             tokio::net::UnixListener::from_std(std_listener).map_err(|e| e.to_string())?;
-        wnetd::run(listener, daemon, shutdown_signal(socket_watch.clone())).await;
-        Ok::<(), String>(())
+        let (why_tx, why_rx) = tokio::sync::oneshot::channel();
+        let shutdown = async move {
+            let _ = why_tx.send(shutdown_signal(socket_watch).await);
+        };
+        wnetd::run(listener, daemon, shutdown).await;
+        Ok::<Stopped, String>(why_rx.await.unwrap_or(Stopped::Done))
     })?;
     // Unmount every drive (flushing what applications wrote) before the socket goes.
     smb.shutdown();
     let _ = std::fs::remove_file(&socket);
     drop(bound);
     tracing::info!("wnetd stopped");
-    Ok(())
+    Ok(stopped)
 }
 
 /// SIGTERM, SIGINT, or the socket file removed (its directory deleted): nobody can reach this
-/// daemon any more, so it unmounts its drives and exits rather than linger.
-async fn shutdown_signal(socket: std::path::PathBuf) {
+/// daemon any more, so it unmounts its drives and exits rather than linger. Its executable
+/// replaced (an upgrade) or removed: an old version must not go on serving, so it stops too,
+/// and restarts from the new executable (ADR 0013).
+async fn shutdown_signal(socket: PathBuf) -> Stopped {
     use tokio::signal::unix::{SignalKind, signal};
     let term = async {
         match signal(SignalKind::terminate()) {
@@ -172,19 +199,31 @@ async fn shutdown_signal(socket: std::path::PathBuf) {
             Err(_) => std::future::pending().await,
         }
     };
-    let orphaned = async {
+    let mut exe = wnetd::BinaryWatch::current_exe();
+    let watched = async {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             if !socket.exists() {
                 tracing::info!(socket = %socket.display(), "the socket is gone; exiting");
-                return;
+                return Stopped::Done;
+            }
+            match exe.as_mut().and_then(|exe| exe.poll()) {
+                None => {}
+                Some(BinaryChange::Replaced(path)) => {
+                    tracing::info!(exe = %path.display(), "the executable was replaced (an upgrade); restarting");
+                    return Stopped::Upgraded(path);
+                }
+                Some(BinaryChange::Removed) => {
+                    tracing::info!("the executable was removed; exiting");
+                    return Stopped::Done;
+                }
             }
         }
     };
     tokio::select! {
-        _ = term => {}
-        _ = tokio::signal::ctrl_c() => {}
-        _ = orphaned => {}
+        _ = term => Stopped::Done,
+        _ = tokio::signal::ctrl_c() => Stopped::Done,
+        why = watched => why,
     }
 }
 

@@ -1,9 +1,15 @@
-//! The header declares exactly what the library exports.
+//! The header declares exactly what the library exports, and the library is a versioned one.
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use crate::support::{libwnet, workspace};
+use crate::support::{Lang, SONAME, compile, libwnet, workspace};
+
+fn tool(program: &str, args: &[&str], file: &std::path::Path) -> String {
+    let out = Command::new(program).args(args).arg(file).output().unwrap();
+    assert!(out.status.success(), "{program} {args:?} failed: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
 
 #[test]
 fn the_header_declares_exactly_the_exports() {
@@ -14,18 +20,27 @@ fn the_header_declares_exactly_the_exports() {
         .filter_map(|(_, rest)| rest.split_once('('))
         .map(|(name, _)| name.trim().to_owned())
         .collect();
-    let out = Command::new("nm")
-        .args(["-D", "--defined-only"])
-        .arg(libwnet())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let exported: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+    // Every defined dynamic symbol, not only the WNet-looking ones: no Rust symbol leaks.
+    let exported: BTreeSet<String> = tool("nm", &["-D", "--defined-only"], &libwnet())
         .lines()
         .filter_map(|l| l.split_whitespace().nth(2))
-        .filter(|n| n.starts_with("WNet") || n.starts_with("Multinet"))
         .map(str::to_owned)
         .collect();
     assert_eq!(declared, exported);
     assert_eq!(exported.len(), 55, "25 A/W pairs and 5 single functions");
+}
+
+#[test]
+fn the_library_is_named_by_its_soname_and_programs_record_it() {
+    let lib = tool("readelf", &["-d"], &libwnet());
+    assert!(
+        lib.contains(&format!("Library soname: [{SONAME}]")),
+        "SONAME missing:\n{lib}"
+    );
+    assert!(!lib.contains("RPATH") && !lib.contains("RUNPATH"), "{lib}");
+    let program = tool("readelf", &["-d"], &compile("seed.c", Lang::C, &[]));
+    assert!(
+        program.contains(&format!("Shared library: [{SONAME}]")),
+        "the program needs the SONAME, not the development link:\n{program}"
+    );
 }

@@ -29,9 +29,12 @@ pub fn workspace() -> PathBuf {
 }
 
 /// The built `libwnet.so`, copied once per test run into a private directory that the programs
-/// link against and load from. Cargo builds the cdylib into `deps/` and does not always
+/// link against and load from, laid out as installed: the file under its SONAME
+/// (`libwnet.so.1`, which linked programs ask the loader for) and the `libwnet.so` development
+/// link the linker's `-lwnet` finds. Cargo builds the cdylib into `deps/` and does not always
 /// refresh the copy in `target/<profile>/` (e.g. for `--test it`), so the newer of the two is
 /// taken; the private copy keeps a concurrent rebuild from changing it under a running test.
+/// Returns the SONAME file.
 pub fn libwnet() -> PathBuf {
     static COPY: OnceLock<PathBuf> = OnceLock::new();
     COPY.get_or_init(|| {
@@ -47,12 +50,16 @@ pub fn libwnet() -> PathBuf {
             .expect("libwnet.so is not built");
         let dir = out_dir().join("lib");
         std::fs::create_dir_all(&dir).unwrap();
-        let copy = dir.join("libwnet.so");
+        let copy = dir.join(SONAME);
         std::fs::copy(&newest, &copy).unwrap();
+        std::os::unix::fs::symlink(SONAME, dir.join("libwnet.so")).unwrap();
         copy
     })
     .clone()
 }
+
+/// The library's SONAME (`crates/wnet-capi/build.rs`).
+pub const SONAME: &str = "libwnet.so.1";
 
 fn out_dir() -> &'static Path {
     OUT.get_or_init(|| tempfile::tempdir().unwrap()).path()

@@ -1,6 +1,7 @@
 //! The real daemon binary's life with drives: SIGTERM unmounts every drive; after SIGKILL a new
 //! daemon detaches the dead mounts and restores the remembered connections; an unreachable
-//! remembered server shows as Unavailable without delaying anything.
+//! remembered server shows as Unavailable without delaying anything; an upgraded executable
+//! restarts the daemon in place, a removed one stops it.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -232,4 +233,108 @@ fn an_unreachable_remembered_server_delays_nothing() {
     unsafe { libc::kill(pid as i32, libc::SIGTERM) };
     wait_for("the daemon to exit", Duration::from_secs(15), || gone(pid));
     drop(silent);
+}
+
+/// A daemon started from a copy of its executable in a directory of the test's own (which the
+/// test can upgrade, renaming another file over it as dpkg does, or remove), with the remembered
+/// guest drive P:, which it can restore without a password.
+struct Installed {
+    _samba: Samba,
+    _dir: tempfile::TempDir,
+    paths: Paths,
+    exe: std::path::PathBuf,
+    pid: u32,
+    drive: std::path::PathBuf,
+}
+
+impl Installed {
+    fn start() -> Installed {
+        let samba = guest_samba();
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        allow_guests(&paths);
+        let bin = dir.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let exe = bin.join("wnetd");
+        std::fs::copy(wnetd(), &exe).unwrap();
+        let mut c = Client::connect_with(&paths, &exe, "lifecycle").unwrap();
+        connect(&mut c, "P:", &samba.unc("pub"), None, None);
+        let drive = paths.drive_root.join("P");
+        assert!(mounted(&drive));
+        Installed {
+            pid: c.daemon_pid(),
+            _samba: samba,
+            _dir: dir,
+            paths,
+            exe,
+            drive,
+        }
+    }
+}
+
+/// (device, inode) of a file, following links (`/proc/PID/exe` gives the running file's).
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[test]
+fn an_upgraded_executable_restarts_the_daemon_which_restores_its_drives() {
+    let d = Installed::start();
+    let running = Path::new("/proc").join(d.pid.to_string()).join("exe");
+    assert_eq!(file_id(&running), file_id(&d.exe));
+    std::fs::write(d.drive.join("before.txt"), b"written before the upgrade").unwrap();
+
+    // The upgrade: the new version is renamed over the old one, as dpkg does.
+    let staged = d.exe.with_extension("dpkg-new");
+    std::fs::copy(wnetd(), &staged).unwrap();
+    std::fs::rename(&staged, &d.exe).unwrap();
+    let new = file_id(&d.exe);
+    wait_for(
+        "the daemon to run the new executable",
+        Duration::from_secs(30),
+        || file_id(&running) == new,
+    );
+    // The same process, now the new version, serves the socket and restored P:.
+    let mut c = None;
+    wait_for("the new version to serve", Duration::from_secs(15), || {
+        c = Client::connect_to(&d.paths.socket, "lifecycle").ok();
+        c.is_some()
+    });
+    let mut c = c.unwrap();
+    assert_eq!(
+        c.daemon_pid(),
+        d.pid,
+        "restarted in place (systemd keeps its main pid)"
+    );
+    wait_for("P: to be restored", Duration::from_secs(15), || {
+        listing(&mut c).contains(&("P:".into(), ConnectionStatus::Ok))
+    });
+    assert_eq!(
+        std::fs::read(d.drive.join("before.txt")).unwrap(),
+        b"written before the upgrade"
+    );
+    // SAFETY: signalling the daemon this test started.
+    unsafe { libc::kill(d.pid as i32, libc::SIGTERM) };
+    wait_for("the daemon to exit", Duration::from_secs(15), || {
+        gone(d.pid)
+    });
+    assert!(!mounted(&d.drive));
+}
+
+#[test]
+fn a_removed_executable_stops_the_daemon_and_keeps_the_profile() {
+    let d = Installed::start();
+
+    // The package removed.
+    std::fs::remove_file(&d.exe).unwrap();
+    wait_for("the daemon to exit", Duration::from_secs(30), || {
+        gone(d.pid)
+    });
+    assert!(!mounted(&d.drive), "its drive is unmounted");
+    assert!(!d.paths.socket.exists(), "nobody serves the socket");
+    let profile = wnet_core::ProfileStore::new(d.paths.profile.clone())
+        .load()
+        .unwrap();
+    assert_eq!(profile.devices.len(), 1, "P: stays remembered");
 }
