@@ -297,6 +297,44 @@ impl Ctx {
 
 const STAT_LEN: u32 = 56;
 
+/// The create + query (FileNetworkOpenInformation) + close of a stat compound, the last two
+/// related to the first.
+fn stat_requests(name: String) -> (CreateRequest, QueryInfoRequest, CloseRequest) {
+    let create = CreateRequest {
+        oplock_level: oplock::NONE,
+        desired_access: access::READ_ATTRIBUTES | access::SYNCHRONIZE,
+        file_attributes: 0,
+        share_access: share::ALL,
+        disposition: disposition::OPEN,
+        options: 0,
+        name,
+        contexts: vec![],
+    };
+    let query = QueryInfoRequest {
+        info_type: info_type::FILE,
+        class: file_class::NETWORK_OPEN,
+        output_buffer_length: STAT_LEN,
+        additional_information: 0,
+        file_id: FileId::RELATED,
+    };
+    let close = CloseRequest {
+        flags: 0,
+        file_id: FileId::RELATED,
+    };
+    (create, query, close)
+}
+
+/// What [`Tree::create_written`] learnt.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The server's 64-bit id of the file (0 when it has none).
+    pub file_id: u64,
+    /// The file's attributes after the close.
+    pub info: FileNetworkOpenInformation,
+    /// The parent directory's attributes after the create, when asked and answered.
+    pub parent: Option<FileNetworkOpenInformation>,
+}
+
 impl Tree {
     pub(crate) fn new(
         session: Session,
@@ -494,31 +532,11 @@ impl Tree {
     /// [`Tree::stat`] and the server's 64-bit id of the file (FileInternalInformation; 0 when
     /// the server has none), still in one round trip (create + two queries + close).
     pub async fn stat_with_id(&self, path: &str) -> Result<(FileNetworkOpenInformation, u64)> {
-        let create = CreateRequest {
-            oplock_level: oplock::NONE,
-            desired_access: access::READ_ATTRIBUTES | access::SYNCHRONIZE,
-            file_attributes: 0,
-            share_access: share::ALL,
-            disposition: disposition::OPEN,
-            options: 0,
-            name: smb_path(path)?,
-            contexts: vec![],
-        };
-        let query = QueryInfoRequest {
-            info_type: info_type::FILE,
-            class: file_class::NETWORK_OPEN,
-            output_buffer_length: STAT_LEN,
-            additional_information: 0,
-            file_id: FileId::RELATED,
-        };
+        let (create, query, close) = stat_requests(smb_path(path)?);
         let internal = QueryInfoRequest {
             class: file_class::INTERNAL,
             output_buffer_length: 8,
             ..query.clone()
-        };
-        let close = CloseRequest {
-            flags: 0,
-            file_id: FileId::RELATED,
         };
         let (create, query, internal, close) = (&create, &query, &internal, &close);
         let r = self
@@ -601,6 +619,99 @@ impl Tree {
                 })
             };
             Ok((opened, data))
+        })
+        .await
+    }
+
+    /// Creates (or opens, per `opts.disposition`) `path`, writes `data` at `offset` (nothing
+    /// when `data` is empty) and closes it, in one round trip (create + write + close); with
+    /// `parent`, the same compound also asks for that directory's attributes afterwards
+    /// (create + query + close, unrelated to the first three), as the create changed its
+    /// times. `data` must fit one WRITE (the negotiated MaxWriteSize).
+    ///
+    /// Errors: the CREATE's (OBJECT_NAME_COLLISION, OBJECT_PATH_NOT_FOUND, ACCESS_DENIED,
+    /// ...), then the WRITE's (DISK_FULL, ...), then the CLOSE's. The parent's query failing
+    /// is not an error (its attributes are then `None`).
+    pub async fn create_written(
+        &self,
+        path: &str,
+        opts: &CreateOptions,
+        offset: u64,
+        data: &[u8],
+        parent: Option<&str>,
+    ) -> Result<Written> {
+        if data.len() > self.inner.session.negotiated().max_write as usize {
+            return Err(Error::Protocol(crate::msg::DecodeError(
+                "create_written: more than one WRITE",
+            )));
+        }
+        let create = opts.request(&smb_path(path)?);
+        self.remember_leases(&create);
+        let write = crate::msg::write::WriteRequest {
+            offset,
+            file_id: FileId::RELATED,
+            data,
+            flags: 0,
+        };
+        let close = CloseRequest {
+            flags: crate::msg::close::POSTQUERY_ATTRIB,
+            file_id: FileId::RELATED,
+        };
+        let parent = match parent {
+            Some(p) => Some(smb_path(p)?),
+            None => None,
+        };
+        let (create, write, close, parent) = (&create, &write, &close, &parent);
+        self.exec(|ctx| async move {
+            let mut msgs = vec![(ctx.msg(create, false), 0)];
+            if !data.is_empty() {
+                msgs.push((ctx.msg(write, true), data.len()));
+            }
+            msgs.push((ctx.msg(close, true), 0));
+            if let Some(dir) = parent {
+                let (c, q, x) = stat_requests(dir.clone());
+                msgs.push((ctx.msg(&c, false), 0));
+                msgs.push((ctx.msg(&q, true), 0));
+                msgs.push((ctx.msg(&x, true), 0));
+            }
+            let replies = ctx
+                .live
+                .conn
+                .compound(msgs, ctx.opts(self.data_timeout()))
+                .await?;
+            let mut it = replies.into_iter();
+            let mut next = || -> Result<Vec<u8>> { it.next().ok_or(Error::Disconnected)? };
+            let c = next()?;
+            check_status(&c)?;
+            let opened = CreateResponse::decode(&c)?;
+            if !data.is_empty() {
+                let w = next()?;
+                check_status(&w)?;
+                let n = crate::msg::write::WriteResponse::decode(&w)?.count;
+                if (n as usize) < data.len() {
+                    return Err(Error::Status {
+                        status: NtStatus::DISK_FULL,
+                        command: crate::msg::Command::Write,
+                    });
+                }
+            }
+            let x = next()?;
+            check_status(&x)?;
+            let info = CloseResponse::decode(&x)?.info;
+            let mut parent_info = None;
+            if parent.is_some() {
+                let (_, q, _) = (next(), next(), next());
+                parent_info = q.ok().and_then(|q| {
+                    check_status(&q).ok()?;
+                    let r = QueryInfoResponse::decode(&q).ok()?;
+                    FileNetworkOpenInformation::decode(&r.output).ok()
+                });
+            }
+            Ok(Written {
+                file_id: crate::file::server_file_id(&opened),
+                info,
+                parent: parent_info,
+            })
         })
         .await
     }
