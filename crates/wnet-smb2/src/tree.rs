@@ -727,6 +727,9 @@ impl Tree {
     }
 
     /// Opens `path` with `access`, applies one SET_INFO, closes: one round trip.
+    /// Opens `path` with `access_mask`, applies one SET_INFO, closes, then asks for the
+    /// attributes of each of `dirs` (create + query + close, unrelated to the first three):
+    /// one round trip. The directories' attributes are `None` where the query failed.
     async fn set_info_path(
         &self,
         path: &str,
@@ -734,7 +737,8 @@ impl Tree {
         class: u8,
         data: Vec<u8>,
         idempotent: bool,
-    ) -> Result<()> {
+        dirs: &[&str],
+    ) -> Result<Vec<Option<FileNetworkOpenInformation>>> {
         let create = CreateRequest {
             oplock_level: oplock::NONE,
             desired_access: access_mask,
@@ -756,26 +760,64 @@ impl Tree {
             flags: 0,
             file_id: FileId::RELATED,
         };
-        let (create, set, close) = (&create, &set, &close);
+        let stats = dirs
+            .iter()
+            .map(|d| Ok(stat_requests(smb_path(d)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let (create, set, close, stats) = (&create, &set, &close, &stats);
         self.exec_with(idempotent, |ctx| async move {
-            ctx.chain(
-                vec![
-                    (ctx.msg(create, false), 0),
-                    (ctx.msg(set, true), 0),
-                    (ctx.msg(close, true), 0),
-                ],
-                self.meta_timeout(),
-            )
-            .await
+            let mut msgs = vec![
+                (ctx.msg(create, false), 0),
+                (ctx.msg(set, true), 0),
+                (ctx.msg(close, true), 0),
+            ];
+            for (c, q, x) in stats {
+                msgs.push((ctx.msg(c, false), 0));
+                msgs.push((ctx.msg(q, true), 0));
+                msgs.push((ctx.msg(x, true), 0));
+            }
+            let replies = ctx
+                .live
+                .conn
+                .compound(msgs, ctx.opts(self.meta_timeout()))
+                .await?;
+            let mut it = replies.into_iter();
+            for _ in 0..3 {
+                let r = it.next().ok_or(Error::Disconnected)??;
+                check_status(&r)?;
+            }
+            Ok(stats
+                .iter()
+                .map(|_| {
+                    let (_, q, _) = (it.next(), it.next(), it.next());
+                    let q = q?.ok()?;
+                    check_status(&q).ok()?;
+                    let r = QueryInfoResponse::decode(&q).ok()?;
+                    FileNetworkOpenInformation::decode(&r.output).ok()
+                })
+                .collect())
         })
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Renames (moves) `from` to `to` within the share.
     ///
     /// Errors: OBJECT_NAME_COLLISION when `to` exists and `replace` is false.
     pub async fn rename(&self, from: &str, to: &str, replace: bool) -> Result<()> {
+        self.rename_then_stat(from, to, replace, &[])
+            .await
+            .map(|_| ())
+    }
+
+    /// [`Tree::rename`], and in the same round trip the attributes of each of `dirs` after
+    /// it (`None` where that query failed): the directories whose times the rename changed.
+    pub async fn rename_then_stat(
+        &self,
+        from: &str,
+        to: &str,
+        replace: bool,
+        dirs: &[&str],
+    ) -> Result<Vec<Option<FileNetworkOpenInformation>>> {
         let data = fscc::encode_rename(&smb_path(to)?, replace);
         self.set_info_path(
             from,
@@ -783,6 +825,7 @@ impl Tree {
             file_class::RENAME,
             data,
             false,
+            dirs,
         )
         .await
     }
@@ -791,12 +834,23 @@ impl Tree {
     ///
     /// Errors: OBJECT_NAME_NOT_FOUND, DIRECTORY_NOT_EMPTY, ACCESS_DENIED.
     pub async fn delete(&self, path: &str) -> Result<()> {
+        self.delete_then_stat(path, &[]).await.map(|_| ())
+    }
+
+    /// [`Tree::delete`], and in the same round trip the attributes of each of `dirs` after
+    /// it (`None` where that query failed).
+    pub async fn delete_then_stat(
+        &self,
+        path: &str,
+        dirs: &[&str],
+    ) -> Result<Vec<Option<FileNetworkOpenInformation>>> {
         self.set_info_path(
             path,
             access::DELETE,
             file_class::DISPOSITION,
             fscc::encode_disposition(true),
             false,
+            dirs,
         )
         .await
     }
@@ -809,8 +863,10 @@ impl Tree {
             file_class::BASIC,
             info.encode(),
             true,
+            &[],
         )
         .await
+        .map(|_| ())
     }
 
     /// Truncates or extends the file at `path`, in one round trip.
@@ -821,8 +877,10 @@ impl Tree {
             file_class::END_OF_FILE,
             fscc::encode_end_of_file(len),
             true,
+            &[],
         )
         .await
+        .map(|_| ())
     }
 
     /// Removes an empty directory (same as [`Tree::delete`]).

@@ -9,10 +9,10 @@
 
 mod deferred;
 
-use super::cache::{Attr, Cache, KERNEL_TTL, Known, Listed, Stamp, WATCHED_TTL};
+use super::cache::{Attr, Cache, KERNEL_TTL, Known, Listed, Stamp, WATCHED_TTL, split};
 use super::errno::{self, Errno};
 use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile, Releasing};
-use super::inode::{InodeNo, InodeTable, KernelView, ServerFileId};
+use super::inode::{InodeNo, InodeTable, KernelView, ServerFileId, key};
 use super::names;
 use super::posix_lock::{self, Kind as LockKind, OwnerLocks, PosixLocks, Seg};
 use super::readahead::{Plan, Served};
@@ -1382,13 +1382,15 @@ impl Core {
         self.send_creates_under(&path).await?;
         self.handles.released(&path, RELEASE_WAIT).await;
         self.cache.own_start(&path);
+        let dirs = [split(&path).0];
         let r = self
-            .despite_read_only(&path, || self.tree.delete(&path))
+            .despite_read_only(&path, || self.tree.delete_then_stat(&path, &dirs))
             .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
         self.cache.entry_changed(&path);
-        self.smb(r)?;
+        let stats = self.smb(r)?;
+        self.dirs_answered(&dirs, &stats);
         self.inodes.lock().expect("inode lock").unlink(&path);
         Ok(())
     }
@@ -1402,13 +1404,15 @@ impl Core {
         self.watches.stop_under(Some(&path), self.deadline).await;
         self.handles.released(&path, RELEASE_WAIT).await;
         self.cache.invalidate_tree(&path);
+        let dirs = [split(&path).0];
         let r = self
-            .despite_read_only(&path, || self.tree.rmdir(&path))
+            .despite_read_only(&path, || self.tree.delete_then_stat(&path, &dirs))
             .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
         self.cache.entry_changed(&path);
-        self.smb(r)?;
+        let stats = self.smb(r)?;
+        self.dirs_answered(&dirs, &stats);
         self.inodes.lock().expect("inode lock").unlink(&path);
         Ok(())
     }
@@ -1435,21 +1439,39 @@ impl Core {
         self.handles.released(&to, RELEASE_WAIT).await;
         self.cache.invalidate_tree(&from);
         self.cache.invalidate_tree(&to);
+        // Both directories' new times come back in the same round trip.
+        let (a, b) = (split(&from).0, split(&to).0);
+        let dirs: Vec<&str> = if key(a) == key(b) {
+            vec![a]
+        } else {
+            vec![a, b]
+        };
         let r = if replace {
-            self.despite_read_only(&to, || self.tree.rename(&from, &to, true))
+            self.despite_read_only(&to, || self.tree.rename_then_stat(&from, &to, true, &dirs))
                 .await
         } else {
-            self.tree.rename(&from, &to, false).await
+            self.tree.rename_then_stat(&from, &to, false, &dirs).await
         };
         self.cache
             .own_done(&from, r.is_ok().then_some(Known::Absent));
         self.cache.own_done(&to, None);
         self.cache.entry_changed(&from);
         self.cache.entry_changed(&to);
-        self.smb(r)?;
+        let stats = self.smb(r)?;
+        self.dirs_answered(&dirs, &stats);
         self.inodes.lock().expect("inode lock").rename(&from, &to);
         self.handles.renamed(&from, &to);
         Ok(())
+    }
+
+    /// The attributes of `dirs` the server answered right after our own change in them
+    /// (their times changed): cached, for the kernel's next question.
+    fn dirs_answered(&self, dirs: &[&str], stats: &[Option<FileNetworkOpenInformation>]) {
+        for (dir, info) in dirs.iter().zip(stats) {
+            if let Some(info) = info {
+                self.cache.put_attr(dir, attr_from_info(info));
+            }
+        }
     }
 
     /// STATFS.

@@ -359,6 +359,38 @@ fn reading_a_small_file_costs_one_round_trip_and_writing_one() {
     assert!(requests <= 6 * N + 30, "{requests} requests");
 }
 
+#[test]
+fn renaming_and_deleting_a_file_cost_one_round_trip_each() {
+    const N: usize = 20;
+    let samba = wnet_testkit::SambaBuilder::new()
+        .user(wnet_testkit::DEFAULT_USER, wnet_testkit::DEFAULT_PASSWORD)
+        .share(wnet_testkit::Share::new("rw"))
+        .global("log level", "1 smb2:10")
+        .start()
+        .unwrap();
+    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    fs::create_dir(m.path("d")).unwrap();
+    for i in 0..N {
+        fs::write(m.path(&format!("d/f{i}")), b"x").unwrap();
+    }
+    let log = samba.log_dir().join("smbd.log");
+    let (_, _, at) = server_traffic(&log, 0);
+    // Each is one compound (create + set-info + close) that also brings the directory's new
+    // times (create + query + close), which the kernel asks for before the next path walk.
+    for i in 0..N {
+        fs::rename(m.path(&format!("d/f{i}")), m.path(&format!("d/g{i}"))).unwrap();
+    }
+    for i in 0..N {
+        fs::remove_file(m.path(&format!("d/g{i}"))).unwrap();
+    }
+    let (frames, requests, _) = server_traffic(&log, at);
+    eprintln!("renaming and deleting {N} files: {frames} frames, {requests} requests");
+    // A few more for the watch (notifications of our own changes, listings).
+    assert!(frames > 0 && frames <= 2 * N + 15, "{frames} frames");
+    assert!(requests <= 12 * N + 30, "{requests} requests");
+    assert_eq!(fs::read_dir(m.disk("d")).unwrap().count(), 0);
+}
+
 /// Writes `data` as `rel` on the server's disk (someone else's change) and waits until the
 /// drive shows it, which the freshness contract bounds to 1 s.
 fn put_on_server(m: &Mounted, rel: impl AsRef<str>, data: impl AsRef<[u8]>) {

@@ -232,9 +232,7 @@ impl Core {
         self.learn_id(&d.path, a.id);
         self.cache.own_done(&d.path, Some(Known::Present(a)));
         self.cache.entry_changed(&d.path);
-        if let Some(p) = &w.parent {
-            self.cache.put_attr(dir, attr_from_info(p));
-        }
+        self.dirs_answered(&[dir], &[w.parent]);
         // The kernel may hold the directory's times of before the create (asked since):
         // forgotten before close() returns. The file's, as answered at create, too.
         let parent = self.inodes.lock().expect("inode lock").peek(dir);
