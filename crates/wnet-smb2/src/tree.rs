@@ -919,14 +919,8 @@ impl Tree {
     /// Size and attributes of the share's file system (one round trip).
     pub async fn fs_info(&self) -> Result<FsInfo> {
         let create = CreateRequest {
-            oplock_level: oplock::NONE,
-            desired_access: access::READ_ATTRIBUTES | access::SYNCHRONIZE,
-            file_attributes: 0,
-            share_access: share::ALL,
-            disposition: disposition::OPEN,
             options: options::DIRECTORY_FILE,
-            name: String::new(),
-            contexts: vec![],
+            ..stat_requests(String::new()).0
         };
         let q = |class| QueryInfoRequest {
             info_type: info_type::FILESYSTEM,

@@ -318,9 +318,9 @@ fn server_traffic(log: &std::path::Path, from: usize) -> (usize, usize, usize) {
     (frames, requests, text.len())
 }
 
-#[test]
-fn reading_a_small_file_costs_one_round_trip_and_writing_one() {
-    const N: usize = 20;
+/// A Samba that logs every request (`log level = 1 smb2:10`, for [`server_traffic`]) and the
+/// drive on its share `rw` (declared after it: unmounted first).
+fn logging_every_request() -> (wnet_testkit::Samba, Mounted) {
     let samba = wnet_testkit::SambaBuilder::new()
         .user(wnet_testkit::DEFAULT_USER, wnet_testkit::DEFAULT_PASSWORD)
         .share(wnet_testkit::Share::new("rw"))
@@ -328,6 +328,13 @@ fn reading_a_small_file_costs_one_round_trip_and_writing_one() {
         .start()
         .unwrap();
     let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    (samba, m)
+}
+
+#[test]
+fn reading_a_small_file_costs_one_round_trip_and_writing_one() {
+    const N: usize = 20;
+    let (samba, m) = logging_every_request();
     fs::create_dir(m.path("d")).unwrap();
     let data = pattern(4096, 1);
     for i in 0..N {
@@ -362,13 +369,7 @@ fn reading_a_small_file_costs_one_round_trip_and_writing_one() {
 #[test]
 fn renaming_and_deleting_a_file_cost_one_round_trip_each() {
     const N: usize = 20;
-    let samba = wnet_testkit::SambaBuilder::new()
-        .user(wnet_testkit::DEFAULT_USER, wnet_testkit::DEFAULT_PASSWORD)
-        .share(wnet_testkit::Share::new("rw"))
-        .global("log level", "1 smb2:10")
-        .start()
-        .unwrap();
-    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    let (samba, m) = logging_every_request();
     fs::create_dir(m.path("d")).unwrap();
     for i in 0..N {
         fs::write(m.path(&format!("d/f{i}")), b"x").unwrap();
