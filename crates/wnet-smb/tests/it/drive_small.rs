@@ -504,3 +504,26 @@ fn a_new_file_the_server_refuses_fails_close() {
     );
     assert_eq!(e.raw_os_error(), Some(libc::ENOENT), "{e}");
 }
+
+#[test]
+fn an_exclusive_create_is_on_the_server_when_open_returns() {
+    let m = mount("rw");
+    let name = unique("exclusive");
+    // O_EXCL: the collision with another client's file must be open()'s error, so the
+    // create is not deferred to close().
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(m.path(&name))
+        .unwrap();
+    assert!(m.disk(&name).exists(), "not created at open()");
+    f.write_all(b"mine").unwrap();
+    drop(f);
+    assert_eq!(fs::read(m.disk(&name)).unwrap(), b"mine");
+    let e = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(m.path(&name))
+        .unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EEXIST), "{e}");
+}
