@@ -451,7 +451,7 @@ impl Bench {
 }
 
 /// Counts the SMB2 requests Samba logged (`smbd_smb2_request_dispatch: opcode[SMB2_OP_X]`)
-/// after byte `from` of its log, by command.
+/// after byte `from` of its log, by command, and the frames it received.
 fn smb2_ops(log: &Path, from: u64) -> String {
     let text = fs::read(log).unwrap_or_default();
     let text = String::from_utf8_lossy(&text[(from as usize).min(text.len())..]).into_owned();
@@ -472,7 +472,9 @@ fn smb2_ops(log: &Path, from: u64) -> String {
     }
     let total: usize = counts.iter().map(|(_, n)| n).sum();
     let parts: Vec<String> = counts.iter().map(|(o, n)| format!("{o}={n}")).collect();
-    format!("total={total} {}", parts.join(" "))
+    // A compound is one frame (one round trip) however many requests it holds.
+    let frames = text.matches("(smbd_smb2_io_handler)").count();
+    format!("frames={frames} total={total} {}", parts.join(" "))
 }
 
 fn secs(d: Duration) -> String {

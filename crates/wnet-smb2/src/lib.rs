@@ -70,4 +70,4 @@ pub use file::File;
 pub use mechanism::{KerberosConfig, Mechanism};
 pub use session::{Authenticator, Session};
 pub use status::NtStatus;
-pub use tree::{CreateOptions, Tree};
+pub use tree::{CreateOptions, Tree, Written};

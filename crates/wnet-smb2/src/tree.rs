@@ -297,6 +297,44 @@ impl Ctx {
 
 const STAT_LEN: u32 = 56;
 
+/// The create + query (FileNetworkOpenInformation) + close of a stat compound, the last two
+/// related to the first.
+fn stat_requests(name: String) -> (CreateRequest, QueryInfoRequest, CloseRequest) {
+    let create = CreateRequest {
+        oplock_level: oplock::NONE,
+        desired_access: access::READ_ATTRIBUTES | access::SYNCHRONIZE,
+        file_attributes: 0,
+        share_access: share::ALL,
+        disposition: disposition::OPEN,
+        options: 0,
+        name,
+        contexts: vec![],
+    };
+    let query = QueryInfoRequest {
+        info_type: info_type::FILE,
+        class: file_class::NETWORK_OPEN,
+        output_buffer_length: STAT_LEN,
+        additional_information: 0,
+        file_id: FileId::RELATED,
+    };
+    let close = CloseRequest {
+        flags: 0,
+        file_id: FileId::RELATED,
+    };
+    (create, query, close)
+}
+
+/// What [`Tree::create_written`] learnt.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The server's 64-bit id of the file (0 when it has none).
+    pub file_id: u64,
+    /// The file's attributes after the close.
+    pub info: FileNetworkOpenInformation,
+    /// The parent directory's attributes after the create, when asked and answered.
+    pub parent: Option<FileNetworkOpenInformation>,
+}
+
 impl Tree {
     pub(crate) fn new(
         session: Session,
@@ -494,31 +532,11 @@ impl Tree {
     /// [`Tree::stat`] and the server's 64-bit id of the file (FileInternalInformation; 0 when
     /// the server has none), still in one round trip (create + two queries + close).
     pub async fn stat_with_id(&self, path: &str) -> Result<(FileNetworkOpenInformation, u64)> {
-        let create = CreateRequest {
-            oplock_level: oplock::NONE,
-            desired_access: access::READ_ATTRIBUTES | access::SYNCHRONIZE,
-            file_attributes: 0,
-            share_access: share::ALL,
-            disposition: disposition::OPEN,
-            options: 0,
-            name: smb_path(path)?,
-            contexts: vec![],
-        };
-        let query = QueryInfoRequest {
-            info_type: info_type::FILE,
-            class: file_class::NETWORK_OPEN,
-            output_buffer_length: STAT_LEN,
-            additional_information: 0,
-            file_id: FileId::RELATED,
-        };
+        let (create, query, close) = stat_requests(smb_path(path)?);
         let internal = QueryInfoRequest {
             class: file_class::INTERNAL,
             output_buffer_length: 8,
             ..query.clone()
-        };
-        let close = CloseRequest {
-            flags: 0,
-            file_id: FileId::RELATED,
         };
         let (create, query, internal, close) = (&create, &query, &internal, &close);
         let r = self
@@ -605,6 +623,99 @@ impl Tree {
         .await
     }
 
+    /// Creates (or opens, per `opts.disposition`) `path`, writes `data` at `offset` (nothing
+    /// when `data` is empty) and closes it, in one round trip (create + write + close); with
+    /// `parent`, the same compound also asks for that directory's attributes afterwards
+    /// (create + query + close, unrelated to the first three), as the create changed its
+    /// times. `data` must fit one WRITE (the negotiated MaxWriteSize).
+    ///
+    /// Errors: the CREATE's (OBJECT_NAME_COLLISION, OBJECT_PATH_NOT_FOUND, ACCESS_DENIED,
+    /// ...), then the WRITE's (DISK_FULL, ...), then the CLOSE's. The parent's query failing
+    /// is not an error (its attributes are then `None`).
+    pub async fn create_written(
+        &self,
+        path: &str,
+        opts: &CreateOptions,
+        offset: u64,
+        data: &[u8],
+        parent: Option<&str>,
+    ) -> Result<Written> {
+        if data.len() > self.inner.session.negotiated().max_write as usize {
+            return Err(Error::Protocol(crate::msg::DecodeError(
+                "create_written: more than one WRITE",
+            )));
+        }
+        let create = opts.request(&smb_path(path)?);
+        self.remember_leases(&create);
+        let write = crate::msg::write::WriteRequest {
+            offset,
+            file_id: FileId::RELATED,
+            data,
+            flags: 0,
+        };
+        let close = CloseRequest {
+            flags: crate::msg::close::POSTQUERY_ATTRIB,
+            file_id: FileId::RELATED,
+        };
+        let parent = match parent {
+            Some(p) => Some(smb_path(p)?),
+            None => None,
+        };
+        let (create, write, close, parent) = (&create, &write, &close, &parent);
+        self.exec(|ctx| async move {
+            let mut msgs = vec![(ctx.msg(create, false), 0)];
+            if !data.is_empty() {
+                msgs.push((ctx.msg(write, true), data.len()));
+            }
+            msgs.push((ctx.msg(close, true), 0));
+            if let Some(dir) = parent {
+                let (c, q, x) = stat_requests(dir.clone());
+                msgs.push((ctx.msg(&c, false), 0));
+                msgs.push((ctx.msg(&q, true), 0));
+                msgs.push((ctx.msg(&x, true), 0));
+            }
+            let replies = ctx
+                .live
+                .conn
+                .compound(msgs, ctx.opts(self.data_timeout()))
+                .await?;
+            let mut it = replies.into_iter();
+            let mut next = || -> Result<Vec<u8>> { it.next().ok_or(Error::Disconnected)? };
+            let c = next()?;
+            check_status(&c)?;
+            let opened = CreateResponse::decode(&c)?;
+            if !data.is_empty() {
+                let w = next()?;
+                check_status(&w)?;
+                let n = crate::msg::write::WriteResponse::decode(&w)?.count;
+                if (n as usize) < data.len() {
+                    return Err(Error::Status {
+                        status: NtStatus::DISK_FULL,
+                        command: crate::msg::Command::Write,
+                    });
+                }
+            }
+            let x = next()?;
+            check_status(&x)?;
+            let info = CloseResponse::decode(&x)?.info;
+            let mut parent_info = None;
+            if parent.is_some() {
+                let (_, q, _) = (next(), next(), next());
+                parent_info = q.ok().and_then(|q| {
+                    check_status(&q).ok()?;
+                    let r = QueryInfoResponse::decode(&q).ok()?;
+                    FileNetworkOpenInformation::decode(&r.output).ok()
+                });
+            }
+            Ok(Written {
+                file_id: crate::file::server_file_id(&opened),
+                info,
+                parent: parent_info,
+            })
+        })
+        .await
+    }
+
     /// Lists a directory (without `.` and `..`).
     pub async fn list(&self, dir: &str) -> Result<Vec<DirEntry>> {
         let d = self.create(dir, &CreateOptions::directory()).await?;
@@ -616,6 +727,9 @@ impl Tree {
     }
 
     /// Opens `path` with `access`, applies one SET_INFO, closes: one round trip.
+    /// Opens `path` with `access_mask`, applies one SET_INFO, closes, then asks for the
+    /// attributes of each of `dirs` (create + query + close, unrelated to the first three):
+    /// one round trip. The directories' attributes are `None` where the query failed.
     async fn set_info_path(
         &self,
         path: &str,
@@ -623,7 +737,8 @@ impl Tree {
         class: u8,
         data: Vec<u8>,
         idempotent: bool,
-    ) -> Result<()> {
+        dirs: &[&str],
+    ) -> Result<Vec<Option<FileNetworkOpenInformation>>> {
         let create = CreateRequest {
             oplock_level: oplock::NONE,
             desired_access: access_mask,
@@ -645,26 +760,64 @@ impl Tree {
             flags: 0,
             file_id: FileId::RELATED,
         };
-        let (create, set, close) = (&create, &set, &close);
+        let stats = dirs
+            .iter()
+            .map(|d| Ok(stat_requests(smb_path(d)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let (create, set, close, stats) = (&create, &set, &close, &stats);
         self.exec_with(idempotent, |ctx| async move {
-            ctx.chain(
-                vec![
-                    (ctx.msg(create, false), 0),
-                    (ctx.msg(set, true), 0),
-                    (ctx.msg(close, true), 0),
-                ],
-                self.meta_timeout(),
-            )
-            .await
+            let mut msgs = vec![
+                (ctx.msg(create, false), 0),
+                (ctx.msg(set, true), 0),
+                (ctx.msg(close, true), 0),
+            ];
+            for (c, q, x) in stats {
+                msgs.push((ctx.msg(c, false), 0));
+                msgs.push((ctx.msg(q, true), 0));
+                msgs.push((ctx.msg(x, true), 0));
+            }
+            let replies = ctx
+                .live
+                .conn
+                .compound(msgs, ctx.opts(self.meta_timeout()))
+                .await?;
+            let mut it = replies.into_iter();
+            for _ in 0..3 {
+                let r = it.next().ok_or(Error::Disconnected)??;
+                check_status(&r)?;
+            }
+            Ok(stats
+                .iter()
+                .map(|_| {
+                    let (_, q, _) = (it.next(), it.next(), it.next());
+                    let q = q?.ok()?;
+                    check_status(&q).ok()?;
+                    let r = QueryInfoResponse::decode(&q).ok()?;
+                    FileNetworkOpenInformation::decode(&r.output).ok()
+                })
+                .collect())
         })
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Renames (moves) `from` to `to` within the share.
     ///
     /// Errors: OBJECT_NAME_COLLISION when `to` exists and `replace` is false.
     pub async fn rename(&self, from: &str, to: &str, replace: bool) -> Result<()> {
+        self.rename_then_stat(from, to, replace, &[])
+            .await
+            .map(|_| ())
+    }
+
+    /// [`Tree::rename`], and in the same round trip the attributes of each of `dirs` after
+    /// it (`None` where that query failed): the directories whose times the rename changed.
+    pub async fn rename_then_stat(
+        &self,
+        from: &str,
+        to: &str,
+        replace: bool,
+        dirs: &[&str],
+    ) -> Result<Vec<Option<FileNetworkOpenInformation>>> {
         let data = fscc::encode_rename(&smb_path(to)?, replace);
         self.set_info_path(
             from,
@@ -672,6 +825,7 @@ impl Tree {
             file_class::RENAME,
             data,
             false,
+            dirs,
         )
         .await
     }
@@ -680,12 +834,23 @@ impl Tree {
     ///
     /// Errors: OBJECT_NAME_NOT_FOUND, DIRECTORY_NOT_EMPTY, ACCESS_DENIED.
     pub async fn delete(&self, path: &str) -> Result<()> {
+        self.delete_then_stat(path, &[]).await.map(|_| ())
+    }
+
+    /// [`Tree::delete`], and in the same round trip the attributes of each of `dirs` after
+    /// it (`None` where that query failed).
+    pub async fn delete_then_stat(
+        &self,
+        path: &str,
+        dirs: &[&str],
+    ) -> Result<Vec<Option<FileNetworkOpenInformation>>> {
         self.set_info_path(
             path,
             access::DELETE,
             file_class::DISPOSITION,
             fscc::encode_disposition(true),
             false,
+            dirs,
         )
         .await
     }
@@ -698,8 +863,10 @@ impl Tree {
             file_class::BASIC,
             info.encode(),
             true,
+            &[],
         )
         .await
+        .map(|_| ())
     }
 
     /// Truncates or extends the file at `path`, in one round trip.
@@ -710,8 +877,10 @@ impl Tree {
             file_class::END_OF_FILE,
             fscc::encode_end_of_file(len),
             true,
+            &[],
         )
         .await
+        .map(|_| ())
     }
 
     /// Removes an empty directory (same as [`Tree::delete`]).
@@ -750,14 +919,8 @@ impl Tree {
     /// Size and attributes of the share's file system (one round trip).
     pub async fn fs_info(&self) -> Result<FsInfo> {
         let create = CreateRequest {
-            oplock_level: oplock::NONE,
-            desired_access: access::READ_ATTRIBUTES | access::SYNCHRONIZE,
-            file_attributes: 0,
-            share_access: share::ALL,
-            disposition: disposition::OPEN,
             options: options::DIRECTORY_FILE,
-            name: String::new(),
-            contexts: vec![],
+            ..stat_requests(String::new()).0
         };
         let q = |class| QueryInfoRequest {
             info_type: info_type::FILESYSTEM,

@@ -164,10 +164,17 @@ fn differs(a: &Listed, b: &Listed) -> bool {
         || x.crtime != y.crtime
         || x.is_dir != y.is_dir
         || x.attributes != y.attributes
+        || another_file(x, y)
+}
+
+/// Whether the server says `a` and `b` are different files (both ids known and not equal):
+/// the kernel must drop the name's entry, so that its next lookup gets the other number.
+fn another_file(a: &Attr, b: &Attr) -> bool {
+    a.id != b.id && a.id != ServerFileId::UNKNOWN && b.id != ServerFileId::UNKNOWN
 }
 
 /// `(dir, name)` of a drive path.
-fn split(path: &str) -> (&str, &str) {
+pub(crate) fn split(path: &str) -> (&str, &str) {
     path.rsplit_once('/').unwrap_or(("", path))
 }
 
@@ -492,7 +499,9 @@ impl Cache {
                 }),
                 Some(o) if differs(&o, l) => changed.push(Changed {
                     name: l.name.clone(),
-                    entry: o.attr.is_dir != l.attr.is_dir || o.name != l.name,
+                    entry: o.attr.is_dir != l.attr.is_dir
+                        || o.name != l.name
+                        || another_file(&o.attr, &l.attr),
                 }),
                 _ => {}
             }

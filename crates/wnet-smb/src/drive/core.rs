@@ -7,10 +7,12 @@
 //! then on requests fail at once with `EIO` (no second wait), while a background probe asks
 //! the server once a second and turns the drive Connected again when it answers.
 
-use super::cache::{Attr, Cache, KERNEL_TTL, Known, Listed, Stamp, WATCHED_TTL};
+mod deferred;
+
+use super::cache::{Attr, Cache, KERNEL_TTL, Known, Listed, Stamp, WATCHED_TTL, split};
 use super::errno::{self, Errno};
 use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile, Releasing};
-use super::inode::{InodeNo, InodeTable, KernelView, ServerFileId};
+use super::inode::{InodeNo, InodeTable, KernelView, ServerFileId, key};
 use super::names;
 use super::posix_lock::{self, Kind as LockKind, OwnerLocks, PosixLocks, Seg};
 use super::readahead::{Plan, Served};
@@ -139,6 +141,8 @@ pub struct Core {
     pub(crate) watches: Watches,
     /// POSIX (`fcntl`) and `flock` locks, mirrored on the server.
     pub(crate) posix: PosixLocks,
+    /// Files created through the drive whose create waits for `close()` (see [`deferred`]).
+    creating: deferred::Creating,
     /// Where kernel invalidations go (set once mounted); without it nothing is watched.
     kernel: OnceLock<std::sync::mpsc::Sender<Inval>>,
     state: AtomicU8,
@@ -233,6 +237,7 @@ impl Core {
             cache: Cache::default(),
             watches: Watches::default(),
             posix: PosixLocks::default(),
+            creating: deferred::Creating::default(),
             kernel: OnceLock::new(),
             state: AtomicU8::new(CONNECTED),
             refusal: Mutex::new(None),
@@ -297,6 +302,14 @@ impl Core {
             if let (true, Some(p)) = (entry, parent) {
                 let _ = tx.send(Inval::later(Forget::Entry { parent: p, name }));
             }
+        }
+    }
+
+    /// Makes the kernel forget the attributes of `path` (and its pages), without waiting.
+    fn kernel_forget_attrs(&self, path: &str) {
+        let Some(tx) = self.kernel.get() else { return };
+        if let Some(i) = self.inodes.lock().expect("inode lock").peek(path) {
+            let _ = tx.send(Inval::later(Forget::Inode(i)));
         }
     }
 
@@ -534,6 +547,9 @@ impl Core {
     /// when a complete watched directory knows the name does not exist; `Ok(None)`: ask the
     /// server.
     fn stat_cached(&self, path: &str) -> Result<Option<(Attr, Duration)>, Errno> {
+        if let Some(a) = self.creating_attr(path) {
+            return Ok(Some((a, KERNEL_TTL)));
+        }
         if !path.is_empty() {
             match self.cache.known(path) {
                 Some(Known::Present(a)) if !a.is_dir => return Ok(Some((a, self.ttl(&a)))),
@@ -699,8 +715,11 @@ impl Core {
 
     /// Flushes the buffered writes of every handle on `ino` (before changing size or times,
     /// which a later write would otherwise undo).
-    async fn flush_inode(&self, ino: InodeNo) -> Result<(), Errno> {
+    async fn flush_inode(&self, ino: InodeNo, path: Option<&str>) -> Result<(), Errno> {
         for f in self.handles.files_of(ino) {
+            if let (Some(path), false) = (path, f.writes.is_empty()) {
+                self.ensure_handle(&f, path).await?;
+            }
             let r = f.writes.flush().await;
             self.smb(r)?;
         }
@@ -732,7 +751,10 @@ impl Core {
             return self.getattr(ino, fh).await;
         }
         self.writable_mount()?;
-        self.flush_inode(ino).await?;
+        if let Some(path) = &path {
+            self.send_creates_under(path).await?;
+        }
+        self.flush_inode(ino, path.as_deref()).await?;
         let own = fh.and_then(|fh| match self.handles.get(fh) {
             Some(Kind::File(f)) if f.writable => Some(f),
             _ => None,
@@ -773,6 +795,7 @@ impl Core {
         let set_basic = s.atime.is_some() || s.mtime.is_some() || s.mode.is_some();
         match &own {
             Some(f) => {
+                self.server_handle(fh.ok_or(Errno::EBADF)?, f).await?;
                 let g = f.file.read().await;
                 let file = g.as_ref().ok_or(Errno::EBADF)?;
                 if let Some(len) = s.size {
@@ -844,6 +867,7 @@ impl Core {
                 l
             }
         };
+        let entries = self.with_creating(&path, entries);
         let holder = Holder {
             pid,
             path: path.clone(),
@@ -876,6 +900,7 @@ impl Core {
     /// trip (see [`Core::open_small`]).
     pub async fn open(&self, ino: InodeNo, flags: i32, pid: u32) -> Result<u64, Errno> {
         let path = self.path(ino)?;
+        self.send_creates_under(&path).await?;
         let writable = flags & libc::O_ACCMODE != libc::O_RDONLY;
         if writable {
             self.writable_mount()?;
@@ -969,12 +994,30 @@ impl Core {
             return Ok(());
         }
         let path = self.handles.path_of(fh).ok_or(Errno::EBADF)?;
+        self.ensure_handle(f, &path).await
+    }
+
+    /// [`Core::server_handle`] of `f` open at `path`: a deferred create is sent; a file
+    /// without one (read from a snapshot, or written whole in a compound at an earlier
+    /// `close()` of a `dup`) is opened again, for reading, or reading and writing.
+    async fn ensure_handle(&self, f: &OpenFile, path: &str) -> Result<(), Errno> {
+        if f.pending_create().is_some() {
+            return self.send_create(f).await;
+        }
+        if !f.needs_server_handle() {
+            return Ok(());
+        }
+        let opts = if f.writable {
+            CreateOptions {
+                disposition: disposition::OPEN,
+                ..CreateOptions::read_write()
+            }
+        } else {
+            CreateOptions::read()
+        };
         let r = f
             .ensure_server_handle(self.guard(async {
-                let r = self
-                    .tree
-                    .create(&path, &CreateOptions::read().durable(true))
-                    .await;
+                let r = self.tree.create(path, &opts.durable(true)).await;
                 self.smb(r)
             }))
             .await;
@@ -1007,6 +1050,20 @@ impl Core {
             durable: true,
             lease: None,
         };
+        let holder = Holder {
+            pid,
+            path: path.clone(),
+            is_dir: false,
+        };
+        if self.may_defer(flags) {
+            // Sent at close(), in one round trip with the content (see `deferred`).
+            let d = Self::deferred(&path, opts);
+            let of = Arc::new(OpenFile::deferred(d.clone(), &self.rt));
+            let a = self.creating(&path, &of, &d);
+            let ino = self.inodes.lock().expect("inode lock").lookup(&path, a.id);
+            let fh = self.handles.insert(holder, ino, Kind::File(of));
+            return Ok((ino, a, fh));
+        }
         self.cache.own_start(&path);
         let created = self.tree.create(&path, &opts).await;
         let file = match created {
@@ -1021,11 +1078,6 @@ impl Core {
         self.cache.entry_changed(&path);
         let ino = self.inodes.lock().expect("inode lock").lookup(&path, a.id);
         let of = OpenFile::new(file, true, &self.rt);
-        let holder = Holder {
-            pid,
-            path,
-            is_dir: false,
-        };
         let fh = self.handles.insert(holder, ino, Kind::File(Arc::new(of)));
         Ok((ino, a, fh))
     }
@@ -1085,6 +1137,8 @@ impl Core {
         if !f.writable {
             return Err(Errno::EBADF);
         }
+        // This write may have to be sent: the file needs its server handle.
+        self.server_handle(fh, &f).await?;
         self.drop_read_ahead(fh, &f);
         let r = f.writes.write(offset, data).await;
         self.smb(r)?;
@@ -1153,16 +1207,21 @@ impl Core {
             Some(Kind::Dir(_)) => return Ok(()),
             None => return Err(Errno::EBADF),
         };
-        let r = f.writes.flush().await;
+        let path = self.handles.path_of(fh);
+        let r = match &path {
+            Some(path) if f.writable => self.land(&f, path).await,
+            _ => self.smb(f.writes.flush().await).map(|()| false),
+        };
         self.handles.mark_closing(fh);
-        if f.writes.written() {
-            // What the cache knew of the file predates these writes.
+        if f.writes.written() && !matches!(r, Ok(true)) {
+            // What the cache knew of the file predates these writes (a compound's answer
+            // is newer than them: kept).
             let path = self.handles.ino_of(fh).and_then(|i| self.path(i).ok());
             if let Some(path) = path {
                 self.cache.own_done(&path, None);
             }
         }
-        self.smb(r)
+        r.map(|_| ())
     }
 
     /// FALLOCATE through `fh`, as far as SMB can: plain (the file grows to `offset + len`
@@ -1181,6 +1240,7 @@ impl Core {
         if !f.writable {
             return Err(Errno::EBADF);
         }
+        self.server_handle(fh, &f).await?;
         // Buffered writes first: the server's size decides, and a punched range must not be
         // written over by data queued before the punch.
         self.smb(f.writes.flush().await)?;
@@ -1213,10 +1273,14 @@ impl Core {
     /// FSYNC: flush buffered writes, then SMB2 FLUSH, waited for.
     pub async fn fsync(&self, fh: u64) -> Result<(), Errno> {
         let f = self.file(fh)?;
+        if f.writable {
+            // A deferred create is sent (no compound: the FLUSH needs a handle).
+            self.server_handle(fh, &f).await?;
+        }
         let r = f.writes.flush().await;
         self.smb(r)?;
         f.writes.take_dirty();
-        if f.lazy {
+        if f.lazy && !f.writable {
             // Read-only and served from a snapshot: nothing of it to make durable.
             return Ok(());
         }
@@ -1243,8 +1307,19 @@ impl Core {
     /// the deadline even when the drive is disconnected (the handle is gone from the table
     /// either way; an unclosed server handle is closed by the engine when dropped).
     pub async fn release_end(&self, f: Arc<OpenFile>, path: &str) -> Result<(), Errno> {
-        let r = match tokio::time::timeout(self.deadline, f.close()).await {
-            Ok(r) => self.smb(r),
+        let close = async {
+            // Written since the last FLUSH (a deferred create never flushed, or writes
+            // through a shared mapping after close()): on the server first.
+            let landed = if f.writable {
+                self.land(&f, path).await.map(|_| ())
+            } else {
+                Ok(())
+            };
+            let r = f.close().await;
+            landed.and(self.smb(r))
+        };
+        let r = match tokio::time::timeout(self.deadline, close).await {
+            Ok(r) => r,
             Err(_) => Err(Errno::ETIMEDOUT),
         };
         if f.writes.written() {
@@ -1304,15 +1379,18 @@ impl Core {
     pub async fn unlink(&self, parent: InodeNo, name: &OsStr) -> Result<(), Errno> {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
+        self.send_creates_under(&path).await?;
         self.handles.released(&path, RELEASE_WAIT).await;
         self.cache.own_start(&path);
+        let dirs = [split(&path).0];
         let r = self
-            .despite_read_only(&path, || self.tree.delete(&path))
+            .despite_read_only(&path, || self.tree.delete_then_stat(&path, &dirs))
             .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
         self.cache.entry_changed(&path);
-        self.smb(r)?;
+        let stats = self.smb(r)?;
+        self.dirs_answered(&dirs, &stats);
         self.inodes.lock().expect("inode lock").unlink(&path);
         Ok(())
     }
@@ -1322,16 +1400,19 @@ impl Core {
     pub async fn rmdir(&self, parent: InodeNo, name: &OsStr) -> Result<(), Errno> {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
+        self.send_creates_under(&path).await?;
         self.watches.stop_under(Some(&path), self.deadline).await;
         self.handles.released(&path, RELEASE_WAIT).await;
         self.cache.invalidate_tree(&path);
+        let dirs = [split(&path).0];
         let r = self
-            .despite_read_only(&path, || self.tree.rmdir(&path))
+            .despite_read_only(&path, || self.tree.delete_then_stat(&path, &dirs))
             .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
         self.cache.entry_changed(&path);
-        self.smb(r)?;
+        let stats = self.smb(r)?;
+        self.dirs_answered(&dirs, &stats);
         self.inodes.lock().expect("inode lock").unlink(&path);
         Ok(())
     }
@@ -1348,6 +1429,8 @@ impl Core {
         self.writable_mount()?;
         let from = self.child(parent, name)?;
         let to = self.child(new_parent, new_name)?;
+        self.send_creates_under(&from).await?;
+        self.send_creates_under(&to).await?;
         // The server refuses to rename a directory with a handle open below it.
         self.watches.stop_under(Some(&from), self.deadline).await;
         self.watches.stop_under(Some(&to), self.deadline).await;
@@ -1356,21 +1439,39 @@ impl Core {
         self.handles.released(&to, RELEASE_WAIT).await;
         self.cache.invalidate_tree(&from);
         self.cache.invalidate_tree(&to);
+        // Both directories' new times come back in the same round trip.
+        let (a, b) = (split(&from).0, split(&to).0);
+        let dirs: Vec<&str> = if key(a) == key(b) {
+            vec![a]
+        } else {
+            vec![a, b]
+        };
         let r = if replace {
-            self.despite_read_only(&to, || self.tree.rename(&from, &to, true))
+            self.despite_read_only(&to, || self.tree.rename_then_stat(&from, &to, true, &dirs))
                 .await
         } else {
-            self.tree.rename(&from, &to, false).await
+            self.tree.rename_then_stat(&from, &to, false, &dirs).await
         };
         self.cache
             .own_done(&from, r.is_ok().then_some(Known::Absent));
         self.cache.own_done(&to, None);
         self.cache.entry_changed(&from);
         self.cache.entry_changed(&to);
-        self.smb(r)?;
+        let stats = self.smb(r)?;
+        self.dirs_answered(&dirs, &stats);
         self.inodes.lock().expect("inode lock").rename(&from, &to);
         self.handles.renamed(&from, &to);
         Ok(())
+    }
+
+    /// The attributes of `dirs` the server answered right after our own change in them
+    /// (their times changed): cached, for the kernel's next question.
+    fn dirs_answered(&self, dirs: &[&str], stats: &[Option<FileNetworkOpenInformation>]) {
+        for (dir, info) in dirs.iter().zip(stats) {
+            if let Some(info) = info {
+                self.cache.put_attr(dir, attr_from_info(info));
+            }
+        }
     }
 
     /// STATFS.
@@ -1661,9 +1762,12 @@ impl Core {
     /// written since its last one.
     pub async fn flush_all(&self) -> Result<(), Errno> {
         let mut first = Ok(());
-        for f in self.handles.files() {
-            let r = f.writes.flush().await;
-            let mut r = self.smb(r);
+        for (f, path) in self.handles.files_with_paths() {
+            let mut r = if f.writable {
+                self.land(&f, &path).await.map(|_| ())
+            } else {
+                self.smb(f.writes.flush().await)
+            };
             if r.is_ok() && f.writes.take_dirty() {
                 let g = f.file.read().await;
                 if let Some(file) = g.as_ref() {

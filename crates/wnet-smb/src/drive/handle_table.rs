@@ -55,6 +55,22 @@ pub struct OpenFile {
     pub lazy: bool,
     /// Released: no server handle may be opened for it any more.
     closed: AtomicBool,
+    /// A file this open creates that the server does not have yet (see [`Deferred`]).
+    deferred: Mutex<Option<Deferred>>,
+}
+
+/// A create the drive has not sent yet: a new file whose whole content may still reach the
+/// server in one compound (create + write + close) at `close()`. Anything else that needs
+/// the file on the server sends the create first. The path cannot change meanwhile: a
+/// rename (of it or a directory above) sends the create before it goes ahead.
+#[derive(Debug, Clone)]
+pub struct Deferred {
+    /// Where the file is created.
+    pub path: String,
+    /// How (disposition from the open's flags, durable).
+    pub opts: wnet_smb2::CreateOptions,
+    /// When the open created it (the times answered until the server has it).
+    pub at: std::time::SystemTime,
 }
 
 impl OpenFile {
@@ -70,6 +86,7 @@ impl OpenFile {
             size_at_open,
             lazy: false,
             closed: AtomicBool::new(false),
+            deferred: Mutex::new(None),
         }
     }
 
@@ -88,7 +105,34 @@ impl OpenFile {
             size_at_open,
             lazy: true,
             closed: AtomicBool::new(false),
+            deferred: Mutex::new(None),
         }
+    }
+
+    /// A file being created by this open, not on the server yet: its writes are buffered
+    /// until `close()` sends it whole, or until something needs a server handle.
+    pub fn deferred(d: Deferred, rt: &Handle) -> Self {
+        let file: ServerFile = Arc::new(RwLock::new(None));
+        OpenFile {
+            writes: WriteBuffer::new(file.clone(), rt.clone()),
+            reads: ReadAhead::new(file.clone(), rt.clone()),
+            file,
+            writable: true,
+            size_at_open: 0,
+            lazy: true,
+            closed: AtomicBool::new(false),
+            deferred: Mutex::new(Some(d)),
+        }
+    }
+
+    /// The create not sent yet, if any.
+    pub fn pending_create(&self) -> Option<Deferred> {
+        self.deferred.lock().expect("deferred lock").clone()
+    }
+
+    /// The create was sent (or failed: it is not sent again).
+    pub fn create_sent(&self) {
+        self.deferred.lock().expect("deferred lock").take();
     }
 
     /// Whether a lazily opened file has no server handle yet.
@@ -112,6 +156,7 @@ impl OpenFile {
         match open.await {
             Ok(f) => {
                 *g = Some(f);
+                self.create_sent();
                 Some(Ok(()))
             }
             Err(e) => Some(Err(e)),
@@ -121,7 +166,7 @@ impl OpenFile {
     /// At release: a lazily opened file that never got its server handle has nothing to
     /// flush or close; marks it closed (no handle may be opened for it after) and says so.
     pub fn release_idle(&self) -> bool {
-        if !self.lazy {
+        if !self.lazy || self.pending_create().is_some() || !self.writes.is_empty() {
             return false;
         }
         match self.file.try_write() {
@@ -215,7 +260,7 @@ impl Drop for Releasing {
 }
 
 /// Whether `key` is the path key `under` or below it.
-fn at_or_below(key: &str, under: &str) -> bool {
+pub(crate) fn at_or_below(key: &str, under: &str) -> bool {
     key.strip_prefix(under)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
@@ -410,15 +455,15 @@ impl HandleTable {
         files
     }
 
-    /// The open files (for flush-all).
-    pub(crate) fn files(&self) -> Vec<Arc<OpenFile>> {
+    /// The open files with their paths (for flush-all).
+    pub(crate) fn files_with_paths(&self) -> Vec<(Arc<OpenFile>, String)> {
         self.slots
             .lock()
             .expect("handle lock")
             .by_fh
             .values()
             .filter_map(|s| match &s.kind {
-                Kind::File(f) => Some(f.clone()),
+                Kind::File(f) => Some((f.clone(), s.holder.path.clone())),
                 Kind::Dir(_) => None,
             })
             .collect()

@@ -220,6 +220,19 @@ impl InodeTable {
         self.insert(ino, path, id)
     }
 
+    /// The server's identity of the file at `path`, learnt without a kernel lookup (a
+    /// create the drive sent later than it answered the kernel): adopted if the node has
+    /// none yet.
+    pub fn learn_id(&mut self, path: &str, id: ServerFileId) {
+        let (Some(&ino), Some(now)) = (self.by_key.get(&key(path)), id.known()) else {
+            return;
+        };
+        if let Some(n) = self.nodes.get_mut(&ino).filter(|n| n.id.known().is_none()) {
+            n.id = now;
+            self.by_id.insert(now, ino);
+        }
+    }
+
     /// A node for `path` numbered `ino`, with one lookup.
     fn insert(&mut self, ino: InodeNo, path: &str, id: ServerFileId) -> InodeNo {
         self.nodes.insert(

@@ -171,6 +171,33 @@ impl WriteBuffer {
         Some(Ok(()))
     }
 
+    /// Whether nothing is buffered, in flight or failed.
+    pub fn is_empty(&self) -> bool {
+        let Ok(st) = self.pending.try_lock() else {
+            return false;
+        };
+        st.pending.is_none()
+            && self.slots.available_permits() == DEPTH as usize
+            && self.error.lock().expect("error lock").is_none()
+    }
+
+    /// Everything this buffer holds, taken out to be sent by the caller, when that is all
+    /// there is to send: nothing in flight, no error waiting. `(offset, data)`; empty when
+    /// nothing is buffered. `None`: use [`WriteBuffer::flush`].
+    pub async fn take_whole(&self) -> Option<(u64, Vec<u8>)> {
+        let mut st = self.pending.lock().await;
+        if self.slots.available_permits() != DEPTH as usize
+            || self.error.lock().expect("error lock").is_some()
+        {
+            return None;
+        }
+        Some(
+            st.pending
+                .take()
+                .map_or((0, Vec::new()), |p| (p.offset, p.data)),
+        )
+    }
+
     /// Sends the partial chunk, waits for every write in flight; reports a failure once.
     pub async fn flush(&self) -> Result<(), wnet_smb2::Error> {
         let mut st = self.pending.lock().await;

@@ -318,9 +318,9 @@ fn server_traffic(log: &std::path::Path, from: usize) -> (usize, usize, usize) {
     (frames, requests, text.len())
 }
 
-#[test]
-fn reading_a_small_file_costs_one_round_trip_and_writing_one_four() {
-    const N: usize = 20;
+/// A Samba that logs every request (`log level = 1 smb2:10`, for [`server_traffic`]) and the
+/// drive on its share `rw` (declared after it: unmounted first).
+fn logging_every_request() -> (wnet_testkit::Samba, Mounted) {
     let samba = wnet_testkit::SambaBuilder::new()
         .user(wnet_testkit::DEFAULT_USER, wnet_testkit::DEFAULT_PASSWORD)
         .share(wnet_testkit::Share::new("rw"))
@@ -328,6 +328,13 @@ fn reading_a_small_file_costs_one_round_trip_and_writing_one_four() {
         .start()
         .unwrap();
     let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    (samba, m)
+}
+
+#[test]
+fn reading_a_small_file_costs_one_round_trip_and_writing_one() {
+    const N: usize = 20;
+    let (samba, m) = logging_every_request();
     fs::create_dir(m.path("d")).unwrap();
     let data = pattern(4096, 1);
     for i in 0..N {
@@ -345,19 +352,44 @@ fn reading_a_small_file_costs_one_round_trip_and_writing_one_four() {
     // A few more for the watch (its notify and listing).
     assert!(frames > 0 && frames <= N + 10, "{frames} frames");
     assert!(requests <= 6 * N + 15, "{requests} requests");
-    // Create, write (at close), close (at release), and a stat of the directory: the create
-    // changed its times, the kernel asks for them again (for its permission check on the next
-    // path walk) and a cached answer would be stale. The lookup of the new name is answered
-    // from the watched directory's listing.
+    // One compound at close(): create + write + close, and create + query + close of the
+    // directory, whose times the create changed (the kernel asks for them again for its
+    // permission check on the next path walk, answered from what the compound brought).
+    // The lookup of the new name is answered from the watched directory's listing.
     for i in 0..N {
         fs::write(m.path(&format!("d/w{i}")), &data).unwrap();
     }
     let (frames, requests, _) = server_traffic(&log, at);
     eprintln!("writing {N} small files: {frames} frames, {requests} requests");
-    // A few more for the watches (notifications of our own changes, listings; the parent's
-    // watch also reports the directory's new times, which the kernel then asks again).
-    assert!(frames > 0 && frames <= 4 * N + 30, "{frames} frames");
-    assert!(requests <= 9 * N + 30, "{requests} requests");
+    // A few more for the watches (notifications of our own changes, listings).
+    assert!(frames > 0 && frames <= N + 15, "{frames} frames");
+    assert!(requests <= 6 * N + 30, "{requests} requests");
+}
+
+#[test]
+fn renaming_and_deleting_a_file_cost_one_round_trip_each() {
+    const N: usize = 20;
+    let (samba, m) = logging_every_request();
+    fs::create_dir(m.path("d")).unwrap();
+    for i in 0..N {
+        fs::write(m.path(&format!("d/f{i}")), b"x").unwrap();
+    }
+    let log = samba.log_dir().join("smbd.log");
+    let (_, _, at) = server_traffic(&log, 0);
+    // Each is one compound (create + set-info + close) that also brings the directory's new
+    // times (create + query + close), which the kernel asks for before the next path walk.
+    for i in 0..N {
+        fs::rename(m.path(&format!("d/f{i}")), m.path(&format!("d/g{i}"))).unwrap();
+    }
+    for i in 0..N {
+        fs::remove_file(m.path(&format!("d/g{i}"))).unwrap();
+    }
+    let (frames, requests, _) = server_traffic(&log, at);
+    eprintln!("renaming and deleting {N} files: {frames} frames, {requests} requests");
+    // A few more for the watch (notifications of our own changes, listings).
+    assert!(frames > 0 && frames <= 2 * N + 15, "{frames} frames");
+    assert!(requests <= 12 * N + 30, "{requests} requests");
+    assert_eq!(fs::read_dir(m.disk("d")).unwrap().count(), 0);
 }
 
 /// Writes `data` as `rel` on the server's disk (someone else's change) and waits until the
@@ -369,4 +401,129 @@ fn put_on_server(m: &Mounted, rel: impl AsRef<str>, data: impl AsRef<[u8]>) {
         let len = fs::metadata(m.path(rel)).ok()?.len();
         (len == data.len() as u64).then_some(())
     });
+}
+
+#[test]
+fn a_new_file_shows_on_the_drive_while_written_and_on_the_server_when_close_returns() {
+    let m = mount("rw");
+    let dir = unique("creating");
+    fs::create_dir(m.path(&dir)).unwrap();
+    let name = format!("{dir}/new");
+    let mut f = fs::File::create(m.path(&name)).unwrap();
+    f.write_all(b"hello").unwrap();
+    // Through the drive it is there, with what was written so far, and listed.
+    assert_eq!(fs::metadata(m.path(&name)).unwrap().len(), 5);
+    let listed: Vec<_> = fs::read_dir(m.path(&dir))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(listed, vec![std::ffi::OsString::from("new")]);
+    f.write_all(b" world").unwrap();
+    drop(f);
+    assert_eq!(fs::read(m.disk(&name)).unwrap(), b"hello world");
+    assert_eq!(fs::metadata(m.path(&name)).unwrap().len(), 11);
+    assert_eq!(fs::read(m.path(&name)).unwrap(), b"hello world");
+}
+
+#[test]
+fn a_file_being_created_can_be_fsynced_truncated_renamed_and_unlinked_before_close() {
+    let m = mount("rw");
+    // fsync: on the server before close().
+    let a = unique("fsynced");
+    let mut f = fs::File::create(m.path(&a)).unwrap();
+    f.write_all(b"durable").unwrap();
+    f.sync_all().unwrap();
+    assert_eq!(fs::read(m.disk(&a)).unwrap(), b"durable");
+    drop(f);
+    // ftruncate through the descriptor.
+    let t = unique("truncated");
+    let mut f = fs::File::create(m.path(&t)).unwrap();
+    f.write_all(b"0123456789").unwrap();
+    f.set_len(4).unwrap();
+    drop(f);
+    assert_eq!(fs::read(m.disk(&t)).unwrap(), b"0123");
+    // Renamed while open: the content is under the new name.
+    let (from, to) = (unique("renamedfrom"), unique("renamedto"));
+    let mut f = fs::File::create(m.path(&from)).unwrap();
+    f.write_all(b"moved").unwrap();
+    fs::rename(m.path(&from), m.path(&to)).unwrap();
+    f.write_all(b" on").unwrap();
+    drop(f);
+    assert_eq!(fs::read(m.disk(&to)).unwrap(), b"moved on");
+    assert!(!m.disk(&from).exists());
+    // Its directory is not empty.
+    let d = unique("notempty");
+    fs::create_dir(m.path(&d)).unwrap();
+    let f = fs::File::create(m.path(&format!("{d}/y"))).unwrap();
+    let e = fs::remove_dir(m.path(&d)).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::ENOTEMPTY), "{e}");
+    drop(f);
+    // Unlinked while open: gone once closed, still written through the descriptor.
+    let u = unique("unlinked");
+    let mut f = fs::File::create(m.path(&u)).unwrap();
+    f.write_all(b"gone").unwrap();
+    fs::remove_file(m.path(&u)).unwrap();
+    f.write_all(b" soon").unwrap();
+    drop(f);
+    let until = Instant::now() + Duration::from_secs(5);
+    while m.disk(&u).exists() {
+        assert!(
+            Instant::now() < until,
+            "the unlinked file stayed on the server"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Opened again while being written: there on the server from then on.
+    let o = unique("reopened");
+    let mut f = fs::File::create(m.path(&o)).unwrap();
+    let g = fs::File::open(m.path(&o)).unwrap();
+    assert!(m.disk(&o).exists());
+    f.write_all(b"shared").unwrap();
+    drop(f);
+    assert_eq!(fs::read(m.disk(&o)).unwrap(), b"shared");
+    drop(g);
+}
+
+#[test]
+fn a_new_file_the_server_refuses_fails_close() {
+    use std::os::unix::io::IntoRawFd;
+    let m = mount("rw");
+    let d = unique("vanishing");
+    fs::create_dir(m.path(&d)).unwrap();
+    let mut f = fs::File::create(m.path(&format!("{d}/x"))).unwrap();
+    // The create waits for close(): meanwhile someone removes the directory on the server.
+    fs::remove_dir(m.disk(&d)).unwrap();
+    f.write_all(b"nowhere to go").unwrap();
+    let fd = f.into_raw_fd();
+    // SAFETY: closing the descriptor we own, once.
+    let r = unsafe { libc::close(fd) };
+    let e = std::io::Error::last_os_error();
+    assert_eq!(
+        r, -1,
+        "close() reported success for a file the server never had"
+    );
+    assert_eq!(e.raw_os_error(), Some(libc::ENOENT), "{e}");
+}
+
+#[test]
+fn an_exclusive_create_is_on_the_server_when_open_returns() {
+    let m = mount("rw");
+    let name = unique("exclusive");
+    // O_EXCL: the collision with another client's file must be open()'s error, so the
+    // create is not deferred to close().
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(m.path(&name))
+        .unwrap();
+    assert!(m.disk(&name).exists(), "not created at open()");
+    f.write_all(b"mine").unwrap();
+    drop(f);
+    assert_eq!(fs::read(m.disk(&name)).unwrap(), b"mine");
+    let e = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(m.path(&name))
+        .unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EEXIST), "{e}");
 }

@@ -131,6 +131,19 @@ fn unmount_is_busy_while_a_process_has_its_cwd_inside_and_succeeds_after() {
 }
 
 #[test]
+fn force_unmount_creates_a_small_new_file_still_open() {
+    let mut m = mount("rw");
+    let name = unique("forcedsmall");
+    let mut f = fs::File::create(m.path(&name)).unwrap();
+    f.write_all(b"not closed yet").unwrap();
+    // The create waits for close(), which never comes: the unmount sends it.
+    let drive = m.drive.take().unwrap();
+    drive.force_unmount().unwrap();
+    assert_eq!(fs::read(m.disk(&name)).unwrap(), b"not closed yet");
+    drop(f);
+}
+
+#[test]
 fn force_unmount_writes_everything_and_old_descriptors_fail_without_hanging() {
     let mut m = mount("rw");
     let name = unique("forced");
