@@ -223,24 +223,7 @@ impl Drive {
             )));
         }
         let core = Core::new(tree, rt, cfg.timeouts.request, cfg.read_only);
-        let mut config = fuser::Config::default();
-        // Two readers of /dev/fuse: answers served from read-ahead overlap.
-        config.n_threads = Some(2);
-        config.mount_options = vec![
-            fuser::MountOption::FSName(cfg.fsname.clone()),
-            // The type `fuse.wnet` (`findmnt -t fuse.wnet`). fuser's `Subtype` reaches only
-            // fusermount3; as a kernel option it also reaches the direct mount root makes, and
-            // fusermount3 takes it too.
-            fuser::MountOption::CUSTOM("subtype=wnet".into()),
-            fuser::MountOption::NoDev,
-            fuser::MountOption::NoSuid,
-            fuser::MountOption::DefaultPermissions,
-            if cfg.read_only {
-                fuser::MountOption::RO
-            } else {
-                fuser::MountOption::RW
-            },
-        ];
+        let config = fuse_config(&cfg.fsname, cfg.read_only);
         let session = fuser::spawn_mount(fuse::FuseFs::new(core.clone()), mp, &config)
             .map_err(DriveError::Mount)?;
         core.attach_kernel(session.notifier());
@@ -382,6 +365,30 @@ impl Drive {
     fn kernel_unmount(&self, lazy: bool) -> Result<(), DriveError> {
         kernel_unmount(&self.mountpoint, lazy)
     }
+}
+
+/// How a drive or a printer port is mounted: type `fuse.wnet`, source `fsname`, no devices
+/// or set-uid programs, the kernel checking permissions, two readers of `/dev/fuse`.
+pub(crate) fn fuse_config(fsname: &str, read_only: bool) -> fuser::Config {
+    let mut config = fuser::Config::default();
+    // Two readers of /dev/fuse: answers served from read-ahead overlap.
+    config.n_threads = Some(2);
+    config.mount_options = vec![
+        fuser::MountOption::FSName(fsname.to_owned()),
+        // The type `fuse.wnet` (`findmnt -t fuse.wnet`). fuser's `Subtype` reaches only
+        // fusermount3; as a kernel option it also reaches the direct mount root makes, and
+        // fusermount3 takes it too.
+        fuser::MountOption::CUSTOM("subtype=wnet".into()),
+        fuser::MountOption::NoDev,
+        fuser::MountOption::NoSuid,
+        fuser::MountOption::DefaultPermissions,
+        if read_only {
+            fuser::MountOption::RO
+        } else {
+            fuser::MountOption::RW
+        },
+    ];
+    config
 }
 
 /// After the kernel let go of the mount: joins the FUSE thread when it has ended

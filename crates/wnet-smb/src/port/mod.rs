@@ -28,7 +28,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::drive::errno::Errno;
-use crate::drive::{DriveConfig, DriveError, block_on, finish_session, kernel_unmount};
+use crate::drive::{
+    DriveConfig, DriveError, block_on, finish_session, fuse_config, kernel_unmount,
+};
 
 /// What the port's FUSE adapter works with.
 pub(crate) struct PortCore {
@@ -141,17 +143,9 @@ impl Port {
             mounted_at: SystemTime::now(),
             detached: AtomicBool::new(false),
         });
-        let mut config = fuser::Config::default();
-        config.n_threads = Some(2);
-        config.mount_options = vec![
-            fuser::MountOption::FSName(cfg.fsname.clone()),
-            fuser::MountOption::CUSTOM("subtype=wnet".into()),
-            fuser::MountOption::NoDev,
-            fuser::MountOption::NoSuid,
-            fuser::MountOption::NoExec,
-            fuser::MountOption::DefaultPermissions,
-            fuser::MountOption::RW,
-        ];
+        let mut config = fuse_config(&cfg.fsname, false);
+        // A port holds documents, never programs.
+        config.mount_options.push(fuser::MountOption::NoExec);
         let session = fuser::spawn_mount(fuse::PortFs::new(core.clone()), mp, &config)
             .map_err(DriveError::Mount)?;
         tracing::info!(mountpoint = %mp.display(), fsname = cfg.fsname, "port mounted");
