@@ -1,6 +1,7 @@
 //! The `fuser` adapter of a port: the mount's root is one write-only regular file. OPEN creates
-//! a print job on the share, WRITE appends to it (answered once the server acknowledged the
-//! bytes), RELEASE closes it, which submits it. Every other operation answers `ENOSYS`.
+//! a print job on the share, WRITE appends to it (buffered and pipelined as the drive's
+//! writes), FLUSH waits until the server has every byte (so `close()` reports a failure),
+//! RELEASE closes the job, which submits it. Every other operation answers `ENOSYS`.
 
 use std::ffi::OsStr;
 use std::sync::Arc;
@@ -50,6 +51,19 @@ impl PortFs {
             blksize: MAX_WRITE,
             flags: 0,
         }
+    }
+}
+
+impl PortFs {
+    /// Answers `reply` once the server acknowledged every byte of `job` (or with the error).
+    fn flush_job(&self, job: std::sync::Arc<super::jobs::Job>, reply: ReplyEmpty) {
+        let core = self.core.clone();
+        self.core.rt.spawn(async move {
+            match core.guard(async { job.flush().await }).await {
+                Ok(()) => reply.ok(),
+                Err(e) => reply.error(fe(e)),
+            }
+        });
     }
 }
 
@@ -158,13 +172,19 @@ impl Filesystem for PortFs {
         _lock_owner: LockOwner,
         reply: ReplyEmpty,
     ) {
-        // Every write was acknowledged before it was answered: nothing is pending here.
+        // `close()` returns once the server has every byte of the job, or with the error.
+        let Some(job) = self.core.jobs.get(fh.0) else {
+            return reply.ok();
+        };
         self.core.jobs.flushed(fh.0);
-        reply.ok();
+        self.flush_job(job, reply);
     }
 
-    fn fsync(&self, _req: &Request, _i: INodeNo, _fh: FileHandle, _ds: bool, reply: ReplyEmpty) {
-        reply.ok();
+    fn fsync(&self, _req: &Request, _i: INodeNo, fh: FileHandle, _ds: bool, reply: ReplyEmpty) {
+        let Some(job) = self.core.jobs.get(fh.0) else {
+            return reply.error(fuser::Errno::EBADF);
+        };
+        self.flush_job(job, reply);
     }
 
     fn release(

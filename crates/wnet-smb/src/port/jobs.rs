@@ -9,51 +9,51 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::drive::Holder;
+use crate::drive::handle_table::OpenFile;
 
-/// One print job: its server handle and how much was written to it.
+/// One print job: its server handle, its write buffer and how much was written to it.
 #[derive(Debug)]
 pub struct Job {
     /// The process that opened it.
     pub pid: u32,
-    /// The server handle and the next offset; `None` once closed (submitted). The lock keeps
-    /// the job's writes in the order they arrive: a port is a stream.
-    state: tokio::sync::Mutex<Option<(wnet_smb2::File, u64)>>,
+    /// The server handle with the drive's pipelined write buffer: a write is answered once
+    /// buffered, a failure is reported by the next write or by FLUSH (`close()`).
+    file: OpenFile,
+    /// Where the next write goes: a port is a stream, the kernel's offsets are ignored. The
+    /// lock keeps the job's writes in the order they arrive.
+    next: tokio::sync::Mutex<u64>,
     /// FLUSH arrived (the program probably closed it) and no write followed: a cancel waits
     /// (bounded) for its RELEASE.
     closing: AtomicBool,
 }
 
 impl Job {
-    fn new(pid: u32, file: wnet_smb2::File) -> Self {
+    fn new(pid: u32, file: wnet_smb2::File, rt: &tokio::runtime::Handle) -> Self {
         Job {
             pid,
-            state: tokio::sync::Mutex::new(Some((file, 0))),
+            file: OpenFile::new(file, true, rt),
+            next: tokio::sync::Mutex::new(0),
             closing: AtomicBool::new(false),
         }
     }
 
-    /// Appends `data` to the job (the port ignores offsets: jobs are streams). Answers once
-    /// the server acknowledged every byte.
+    /// Appends `data` to the job. Errors: an earlier write's failure.
     pub async fn write(&self, data: &[u8]) -> Result<usize, wnet_smb2::Error> {
-        let mut g = self.state.lock().await;
-        let Some((file, offset)) = g.as_mut() else {
-            return Err(wnet_smb2::Error::InvalidInput(
-                "the print job was submitted",
-            ));
-        };
-        // `write_at` writes everything or fails.
-        let n = file.write_at(*offset, data).await?;
-        *offset += n;
-        Ok(n as usize)
+        let mut next = self.next.lock().await;
+        self.file.writes.write(*next, data).await?;
+        *next += data.len() as u64;
+        Ok(data.len())
     }
 
-    /// Closes the job's server handle: the server submits the job to its queue. Idempotent.
+    /// Waits until the server acknowledged every byte written; reports a failure once.
+    pub async fn flush(&self) -> Result<(), wnet_smb2::Error> {
+        self.file.writes.flush().await
+    }
+
+    /// Flushes, then closes the job's server handle: the server submits the job to its queue.
+    /// Idempotent.
     pub async fn submit(&self) -> Result<(), wnet_smb2::Error> {
-        let taken = self.state.lock().await.take();
-        match taken {
-            Some((file, _)) => file.close_quietly().await,
-            None => Ok(()),
-        }
+        self.file.close().await
     }
 }
 
@@ -70,10 +70,10 @@ impl JobTable {
         self.jobs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Enters a job opened by `pid` on `file`; its handle number.
-    pub fn insert(&self, pid: u32, file: wnet_smb2::File) -> u64 {
+    /// Enters a job opened by `pid` on `file` (its writes sent on `rt`); its handle number.
+    pub fn insert(&self, pid: u32, file: wnet_smb2::File, rt: &tokio::runtime::Handle) -> u64 {
         let fh = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        self.jobs().insert(fh, Arc::new(Job::new(pid, file)));
+        self.jobs().insert(fh, Arc::new(Job::new(pid, file, rt)));
         self.count.fetch_add(1, Ordering::AcqRel);
         fh
     }

@@ -72,7 +72,7 @@ impl PortCore {
                     .create(&name, &wnet_smb2::CreateOptions::print_job()),
             )
             .await?;
-        Ok(self.jobs.insert(pid, file))
+        Ok(self.jobs.insert(pid, file, &self.rt))
     }
 
     /// Submits every open job (closing its handle), as closing the handles does on Windows.
