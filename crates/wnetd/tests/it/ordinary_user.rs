@@ -42,20 +42,23 @@ fn user_flow() {
         unsafe { libc::getuid() }.to_string(),
         "the daemon runs as its user"
     );
-    let reply = c
-        .call(&Request::AddConnection(AddConnectionArgs {
-            resource_type: 1,
-            local: Some("Z:".into()),
-            remote: unc.clone(),
-            provider: None,
-            user: Some(DEFAULT_USER.into()),
-            password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
-            flags: 0,
-            save_credentials: false,
-            ccache: None,
-        }))
-        .unwrap();
-    assert!(matches!(reply, Reply::Connection(_)));
+    let connect = |c: &mut Client, device: &str, remote: String, resource_type: u32| {
+        let reply = c
+            .call(&Request::AddConnection(AddConnectionArgs {
+                resource_type,
+                local: Some(device.into()),
+                remote,
+                provider: None,
+                user: Some(DEFAULT_USER.into()),
+                password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
+                flags: 0,
+                save_credentials: false,
+                ccache: None,
+            }))
+            .unwrap();
+        assert!(matches!(reply, Reply::Connection(_)));
+    };
+    connect(&mut c, "Z:", unc.clone(), 1);
     let drive = paths.drive_root.join("Z");
     std::fs::write(
         drive.join("from-user.txt"),
@@ -77,20 +80,7 @@ fn user_flow() {
     ));
     // A printer port: fusermount3 mounts on the port's (regular, user-owned) file.
     let (server, _) = unc.rsplit_once('\\').unwrap();
-    let reply = c
-        .call(&Request::AddConnection(AddConnectionArgs {
-            resource_type: 2,
-            local: Some("LPT1:".into()),
-            remote: format!("{server}\\{PRINTER}"),
-            provider: None,
-            user: Some(DEFAULT_USER.into()),
-            password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
-            flags: 0,
-            save_credentials: false,
-            ccache: None,
-        }))
-        .unwrap();
-    assert!(matches!(reply, Reply::Connection(_)));
+    connect(&mut c, "LPT1:", format!("{server}\\{PRINTER}"), 2);
     let port = paths.drive_root.join("LPT1");
     std::fs::write(&port, b"printed by an ordinary user\n").unwrap();
     assert!(matches!(
