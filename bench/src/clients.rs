@@ -6,9 +6,15 @@ use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
 
 /// Connects Z: to `unc` as the kit's default user through the daemon of `c`.
 pub fn add_z(c: &mut Client, unc: &str) {
+    add(c, "Z:", unc, 1);
+}
+
+/// Connects `device` to `unc` (`resource_type`: 1 disk, 2 print) as the kit's default user
+/// through the daemon of `c`.
+pub fn add(c: &mut Client, device: &str, unc: &str, resource_type: u32) {
     let r = c.call(&Request::AddConnection(AddConnectionArgs {
-        resource_type: 1,
-        local: Some("Z:".into()),
+        resource_type,
+        local: Some(device.into()),
         remote: unc.into(),
         provider: None,
         user: Some(DEFAULT_USER.into()),

@@ -69,7 +69,16 @@ impl Backend for DaemonBackend {
 
     fn connect(&mut self, request: &ConnectRequest) -> Result<ConnectOutcome, Error> {
         let args = AddConnectionArgs {
-            resource_type: wnet_core::ResourceType::Disk.to_u32(),
+            // `net use LPT1: ...` connects a printer, a drive (or `*`) a disk, a deviceless
+            // connection either.
+            resource_type: match request.local {
+                Some(l) if !l.is_disk() => wnet_core::ResourceType::Print,
+                None if !request.flags.contains(ConnectFlags::REDIRECT) => {
+                    wnet_core::ResourceType::Any
+                }
+                _ => wnet_core::ResourceType::Disk,
+            }
+            .to_u32(),
             local: request.local.map(|l| l.to_string()),
             remote: request.remote.to_string(),
             provider: None,

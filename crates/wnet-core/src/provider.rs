@@ -183,6 +183,9 @@ pub struct Connection {
     /// Files and directories open on it (its drive's handle table); 0 when unknown.
     #[serde(default)]
     pub open_handles: u64,
+    /// Disk (a drive or deviceless disk share) or Print (a printer port or print share).
+    #[serde(default = "ResourceType::disk")]
+    pub resource_type: ResourceType,
     /// How its session authenticated, when the provider knows.
     #[serde(default)]
     pub logon: Option<crate::Logon>,

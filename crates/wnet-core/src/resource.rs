@@ -68,6 +68,13 @@ u32_enum! {
     }
 }
 
+impl ResourceType {
+    /// `RESOURCETYPE_DISK`: the default of records written before connections had a type.
+    pub fn disk() -> Self {
+        ResourceType::Disk
+    }
+}
+
 u32_enum! {
     /// `dwDisplayType` (`RESOURCEDISPLAYTYPE_*`): how a browser shows the resource.
     DisplayType, "display type" {
@@ -167,6 +174,21 @@ pub struct NetResource {
 }
 
 impl NetResource {
+    /// A connection (or remembered connection) of type `resource_type`, as enumerations
+    /// report it.
+    pub fn share(
+        scope: Scope,
+        resource_type: ResourceType,
+        local: Option<LocalName>,
+        remote: &str,
+        provider: &str,
+    ) -> Self {
+        NetResource {
+            resource_type,
+            ..NetResource::disk_share(scope, local, remote, provider)
+        }
+    }
+
     /// A disk share resource as connections and enumerations report it.
     pub fn disk_share(
         scope: Scope,

@@ -393,6 +393,7 @@ mod tests {
                 logon: None,
                 reason: None,
                 open_handles: 0,
+                resource_type: ResourceType::Disk,
             }
         }
     }

@@ -1,11 +1,13 @@
-//! `ConnectionTable`: the only owner of live connections (their tree, session share and drive).
+//! `ConnectionTable`: the only owner of live connections (their tree, session share and drive
+//! or printer port).
 
 use std::collections::{HashMap, HashSet};
 
 use wnet_core::{Connection, ConnectionStatus, Error, ErrorKind, LocalName, UncPath};
 use wnet_smb2::Tree;
 
-use crate::drive::{Drive, DriveError, DriveState};
+use crate::drive::{DriveError, DriveState};
+use crate::redirection::Redirection;
 use crate::session_pool::ServerKey;
 
 /// How a connection is named: by its device, or (deviceless) by its share.
@@ -39,12 +41,12 @@ pub struct LiveConnection {
     pub server: ServerKey,
     /// The tree connect.
     pub tree: Tree,
-    /// The mounted drive.
-    pub drive: Drive,
+    /// The mounted drive or printer port.
+    pub mount: Redirection,
 }
 
 impl LiveConnection {
-    /// Unmounts the drive, not lazily; refused (the connection handed back whole and usable)
+    /// Unmounts the drive or port, not lazily; refused (the connection handed back whole and usable)
     /// when the kernel says the mount is busy. What remains to end: the tree and its server.
     pub fn unmount(self) -> Result<(Tree, ServerKey), (Box<LiveConnection>, DriveError)> {
         let LiveConnection {
@@ -53,27 +55,28 @@ impl LiveConnection {
             user,
             server,
             tree,
-            drive,
+            mount,
         } = self;
-        match drive.unmount() {
+        match mount.unmount() {
             Ok(()) => Ok((tree, server)),
-            Err((drive, e)) => Err((
+            Err((mount, e)) => Err((
                 Box::new(LiveConnection {
                     local,
                     remote,
                     user,
                     server,
                     tree,
-                    drive,
+                    mount,
                 }),
                 e,
             )),
         }
     }
 
-    /// Flushes what applications wrote, closes every server handle and detaches the mount.
+    /// Flushes what applications wrote (a port submits its open jobs), closes every server
+    /// handle and detaches the mount.
     pub fn force_unmount(self) -> (Tree, ServerKey, Result<(), DriveError>) {
-        let result = self.drive.force_unmount();
+        let result = self.mount.force_unmount();
         (self.tree, self.server, result)
     }
 
@@ -101,7 +104,7 @@ impl LiveConnection {
 
     /// The connection as a provider reports it.
     pub fn describe(&self, provider: &str) -> Connection {
-        let refusal = self.drive.refusal();
+        let refusal = self.mount.refusal();
         Connection {
             local: self.local,
             remote: self.remote.clone(),
@@ -110,12 +113,17 @@ impl LiveConnection {
             // Down because the server refused to log on again (no valid Kerberos ticket):
             // Unavailable until the user acts (`kinit`), as Windows shows a connection whose
             // credentials no longer work.
-            status: match (self.drive.state(), &refusal) {
+            status: match (self.mount.state(), &refusal) {
                 (DriveState::Connected, _) => ConnectionStatus::Ok,
                 (_, Some(_)) => ConnectionStatus::Unavailable,
                 _ => ConnectionStatus::Disconnected,
             },
-            open_handles: self.drive.handles().open_count() as u64,
+            open_handles: self.mount.open_count() as u64,
+            resource_type: if self.mount.is_port() {
+                wnet_core::ResourceType::Print
+            } else {
+                wnet_core::ResourceType::Disk
+            },
             logon: self.logon(),
             reason: refusal,
         }

@@ -8,6 +8,9 @@
 //! - [`connection_table`]: the only owner of live connections (tree, drive).
 //! - [`errors`]: the one mapping from engine errors to core (WNet) errors.
 //! - [`stale`]: detaching mounts a dead daemon left behind.
+//! - [`redirection`]: a live connection's drive or printer port, behind one interface.
+//! - [`port`]: the redirected printer port: a print share as a write-only file (`LPT1`), one
+//!   print job per open.
 //! - [`drive`]: the redirected drive: a share as a real FUSE mount (inodes, handle table,
 //!   caches, read-ahead, write buffering, the `fuser` adapter, the one errno mapping).
 #![deny(missing_docs)]
@@ -15,7 +18,9 @@
 pub mod connection_table;
 pub mod drive;
 pub mod errors;
+pub mod port;
 pub mod provider;
+pub mod redirection;
 pub mod session_pool;
 pub mod stale;
 

@@ -19,6 +19,8 @@ use wnet_smb2::Timeouts;
 use crate::connection_table::{ConnKey, ConnectionTable, LiveConnection};
 use crate::drive::{Drive, DriveConfig, DriveError, DriveTimeouts};
 use crate::errors::core_error;
+use crate::port::Port;
+use crate::redirection::Redirection;
 use crate::session_pool::{Credentials, ServerKey, SessionPool};
 
 /// The provider name, as Windows' LanmanWorkstation provider calls itself.
@@ -96,11 +98,11 @@ impl SmbProvider {
         }
     }
 
-    /// Open files and directories on a live connection.
+    /// Open files and directories (or print jobs) on a live connection.
     pub fn open_count(&self, local: Option<LocalName>, remote: &UncPath) -> Option<usize> {
         self.table()
             .get(&ConnKey::new(local, remote))
-            .map(|c| c.drive.handles().open_count())
+            .map(|c| c.mount.open_count())
     }
 
     /// The shares of `server` over srvsvc: through the live session to it if there is one,
@@ -133,11 +135,11 @@ impl SmbProvider {
     pub fn shutdown(&self) {
         let all = self.table().take_all();
         for conn in all {
-            let mountpoint = conn.drive.mountpoint().to_path_buf();
-            if let Err(e) = conn.drive.force_unmount() {
+            let mountpoint = conn.mount.mountpoint().to_path_buf();
+            if let Err(e) = conn.mount.force_unmount() {
                 tracing::warn!(mountpoint = %mountpoint.display(), error = %e, "unmount at shutdown failed");
             }
-            remove_mountpoint(&mountpoint);
+            Redirection::remove_mountpoint(&mountpoint);
             let tree = conn.tree;
             let _ = self.rt().block_on(async move { tree.disconnect().await });
         }
@@ -181,6 +183,12 @@ impl SmbProvider {
             ConnKey::Device(l) => Some(*l),
             ConnKey::Deviceless(_) => None,
         };
+        if let Err(e) = check_share_type(&tree, local, request.resource_type, &remote) {
+            let _ = tree.disconnect().await;
+            self.pool.release(&server).await;
+            return Err(e);
+        }
+        let is_print = tree.share_type() == wnet_smb2::msg::tree_connect::share_type::PRINT;
         let mountpoint = self.mountpoint(local, &remote);
         // What findmnt/df show as the source: the share, with its port unless it is 445.
         let fsname = match remote.port().filter(|&p| p != 445) {
@@ -196,10 +204,17 @@ impl SmbProvider {
         let handle = self.rt().handle().clone();
         let mounted = {
             let tree = tree.clone();
-            tokio::task::spawn_blocking(move || Drive::mount(tree, handle, drive_cfg)).await
+            tokio::task::spawn_blocking(move || {
+                if is_print {
+                    Port::mount(tree, handle, drive_cfg).map(Redirection::Port)
+                } else {
+                    Drive::mount(tree, handle, drive_cfg).map(Redirection::Drive)
+                }
+            })
+            .await
         };
-        let drive = match mounted {
-            Ok(Ok(drive)) => drive,
+        let mount = match mounted {
+            Ok(Ok(mount)) => mount,
             other => {
                 let why = match other {
                     Ok(Err(e)) => e.to_string(),
@@ -220,7 +235,7 @@ impl SmbProvider {
             user,
             server,
             tree,
-            drive,
+            mount,
         })
     }
 
@@ -235,7 +250,7 @@ impl SmbProvider {
             Some(l) => l.to_string(),
             None => conn.remote.to_string(),
         };
-        let mountpoint = conn.drive.mountpoint().to_path_buf();
+        let mountpoint = conn.mount.mountpoint().to_path_buf();
         let (tree, server) = if force {
             let (tree, server, result) = conn.force_unmount();
             if let Err(e) = result {
@@ -243,8 +258,8 @@ impl SmbProvider {
             }
             (tree, server)
         } else {
-            if wait_for_releases(&conn.drive) > 0 {
-                let e = open_files(&name, &mountpoint, &conn.drive);
+            if wait_for_releases(&conn.mount) > 0 {
+                let e = open_files(&name, &mountpoint, &conn.mount);
                 return Err((Box::new(conn), e));
             }
             match conn.unmount() {
@@ -252,8 +267,8 @@ impl SmbProvider {
                 Err((conn, DriveError::Busy)) => {
                     // An open that raced the check is counted as open files; otherwise a
                     // process has its working directory or root on the drive.
-                    let e = if wait_for_releases(&conn.drive) > 0 {
-                        open_files(&name, &mountpoint, &conn.drive)
+                    let e = if wait_for_releases(&conn.mount) > 0 {
+                        open_files(&name, &mountpoint, &conn.mount)
                     } else {
                         device_in_use(&name, &mountpoint)
                     };
@@ -268,7 +283,7 @@ impl SmbProvider {
                 }
             }
         };
-        remove_mountpoint(&mountpoint);
+        Redirection::remove_mountpoint(&mountpoint);
         self.rt().block_on(async {
             let _ = tree.disconnect().await;
             self.pool.release(&server).await;
@@ -280,7 +295,7 @@ impl SmbProvider {
 /// Open handles once the releases in flight have arrived, waiting at most [`SETTLE_BOUND`]:
 /// FUSE sends RELEASE after `close()` (or `munmap`) has returned, so a file its program has
 /// closed must not count as open.
-fn wait_for_releases(drive: &Drive) -> usize {
+fn wait_for_releases(drive: &Redirection) -> usize {
     let until = std::time::Instant::now() + SETTLE_BOUND;
     // Releases flagged by a FLUSH (a close) are waited for by `settle`; one that comes without
     // (after `munmap`) shows only as a falling count, so wait while it still falls.
@@ -288,7 +303,7 @@ fn wait_for_releases(drive: &Drive) -> usize {
     let mut last_change = std::time::Instant::now();
     while open > 0 && std::time::Instant::now() < until && last_change.elapsed() < QUIET {
         std::thread::sleep(Duration::from_millis(1));
-        let now = drive.handles().open_count();
+        let now = drive.open_count();
         if now != open {
             open = now;
             last_change = std::time::Instant::now();
@@ -303,21 +318,29 @@ const QUIET: Duration = Duration::from_millis(20);
 /// At most this many holders are named in a refusal; the rest are counted.
 const MAX_HOLDERS_NAMED: usize = 20;
 
-/// 2401, naming every open file and its process.
-fn open_files(name: &str, mountpoint: &Path, drive: &Drive) -> Error {
-    let open = drive.handles().open_count();
-    let holders = drive.handles().holders();
-    let mut e = Error::new(
-        ErrorKind::OpenFiles,
-        format!("{name} has {open} open file(s) or directories"),
-    );
+/// 2401, naming every open file (or print job) and its process.
+fn open_files(name: &str, mountpoint: &Path, mount: &Redirection) -> Error {
+    let open = mount.open_count();
+    let holders = mount.holders();
+    let what = if mount.is_port() {
+        "open print job(s)"
+    } else {
+        "open file(s) or directories"
+    };
+    let mut e = Error::new(ErrorKind::OpenFiles, format!("{name} has {open} {what}"));
     let more = holders.len().saturating_sub(MAX_HOLDERS_NAMED);
     for h in holders.into_iter().take(MAX_HOLDERS_NAMED) {
         e = e.with_context(
             wnet_core::HOLDER,
             format!(
                 "{}  (pid {}, {})",
-                mountpoint.join(&h.path).display(),
+                // A job's path is empty: the port itself.
+                if h.path.is_empty() {
+                    mountpoint.to_path_buf()
+                } else {
+                    mountpoint.join(&h.path)
+                }
+                .display(),
                 h.pid,
                 process_name(h.pid)
             ),
@@ -387,11 +410,6 @@ fn process_name(pid: u32) -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-fn remove_mountpoint(path: &Path) {
-    // Only empty directories go: a mount point that is still mounted or holds files stays.
-    let _ = std::fs::remove_dir(path);
-}
-
 impl Drop for SmbProvider {
     fn drop(&mut self) {
         if let Some(rt) = self.rt.take() {
@@ -426,12 +444,6 @@ impl NetworkProvider for SmbProvider {
     }
 
     fn add_connection(&self, request: &AddConnection) -> Result<Connection> {
-        if request.resource_type == ResourceType::Print {
-            return Err(Error::new(
-                ErrorKind::BadDevType,
-                "the SMB provider serves disk shares only",
-            ));
-        }
         if !request.remote.is_share_root() {
             return Err(Error::new(
                 ErrorKind::BadNetName,
@@ -447,7 +459,7 @@ impl NetworkProvider for SmbProvider {
         match self.rt().block_on(self.connect(request, &key)) {
             Ok(conn) => {
                 let description = conn.describe(PROVIDER_NAME);
-                tracing::info!(connection = %key_name(&key), user = %conn.user, mountpoint = %conn.drive.mountpoint().display(), "connected");
+                tracing::info!(connection = %key_name(&key), user = %conn.user, mountpoint = %conn.mount.mountpoint().display(), "connected");
                 self.table().insert(key, conn);
                 Ok(description)
             }
@@ -604,17 +616,19 @@ impl NetworkProvider for SmbProvider {
             .as_deref()
             .ok_or_else(|| Error::new(ErrorKind::InvalidParameter, "lpRemoteName is required"))?;
         let unc = UncPath::parse(remote)?;
-        if !matches!(
-            resource.resource_type,
-            ResourceType::Any | ResourceType::Disk
-        ) {
-            return Err(Error::new(
-                ErrorKind::BadDevType,
-                "the SMB provider serves disk shares only",
-            ));
-        }
-        let share = NetResource::disk_share(
+        let resource_type = match resource.resource_type {
+            ResourceType::Any | ResourceType::Disk => ResourceType::Disk,
+            ResourceType::Print => ResourceType::Print,
+            other => {
+                return Err(Error::new(
+                    ErrorKind::BadDevType,
+                    format!("the SMB provider serves disk and print shares, not {other:?}"),
+                ));
+            }
+        };
+        let share = NetResource::share(
             wnet_core::Scope::GlobalNet,
+            resource_type,
             None,
             &unc.share_root().to_string(),
             PROVIDER_NAME,
@@ -635,6 +649,35 @@ impl NetworkProvider for SmbProvider {
             comment: None,
             provider: Some(PROVIDER_NAME.into()),
         }))
+    }
+}
+
+/// Whether the share `tree` connected fits what was asked: a printer port (or
+/// `RESOURCETYPE_PRINT`) needs a print share, 67 otherwise (no printer of that name); a drive
+/// (or `RESOURCETYPE_DISK`) cannot carry a print share, 66. Deviceless `RESOURCETYPE_ANY`
+/// takes either.
+fn check_share_type(
+    tree: &wnet_smb2::Tree,
+    local: Option<LocalName>,
+    resource_type: ResourceType,
+    remote: &UncPath,
+) -> Result<()> {
+    let is_print = tree.share_type() == wnet_smb2::msg::tree_connect::share_type::PRINT;
+    let wants = match local {
+        Some(l) if l.is_disk() => ResourceType::Disk,
+        Some(_) => ResourceType::Print,
+        None => resource_type,
+    };
+    match (wants, is_print) {
+        (ResourceType::Print, false) => Err(Error::new(
+            ErrorKind::BadNetName,
+            format!("{remote} is not a print share"),
+        )),
+        (ResourceType::Disk, true) => Err(Error::new(
+            ErrorKind::BadDevType,
+            format!("{remote} is a print share: connect it to a printer port (LPT1:)"),
+        )),
+        _ => Ok(()),
     }
 }
 

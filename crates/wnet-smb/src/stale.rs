@@ -10,7 +10,8 @@ pub fn detach_stale_mounts(root: &Path) {
         if !lazy_unmount(&mountpoint) {
             tracing::warn!(mountpoint = %mountpoint.display(), "could not detach the stale drive");
         }
-        let _ = std::fs::remove_dir(&mountpoint);
+        // A drive's directory, or a printer port's empty file.
+        crate::redirection::Redirection::remove_mountpoint(&mountpoint);
     }
 }
 

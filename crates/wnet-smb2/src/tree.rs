@@ -90,6 +90,17 @@ impl CreateOptions {
         }
     }
 
+    /// A print job on a print share: the name is the job's document name; written from
+    /// offset 0, submitted to the queue by its CLOSE.
+    pub fn print_job() -> Self {
+        CreateOptions {
+            access: access::GENERIC_WRITE,
+            disposition: disposition::OVERWRITE_IF,
+            share_access: share::READ,
+            ..Self::read()
+        }
+    }
+
     /// Sets the disposition.
     pub fn disposition(mut self, d: u32) -> Self {
         self.disposition = d;

@@ -113,9 +113,16 @@ impl SambaBuilder {
             sections.push((share.name.clone(), section));
         }
 
+        let mut globals = Vec::new();
+        if self.shares.iter().any(|s| s.printer) {
+            // smbd opens a print job over spoolss (OpenPrinter, StartDocPrinter): a print share
+            // needs it served. The caller's own lines still win.
+            globals.push(("disable spoolss".to_owned(), "no".to_owned()));
+        }
+        globals.extend(self.globals.iter().cloned());
         let mut port = self.port.unwrap_or_else(free_port);
         let write_conf = |port: u16| {
-            let global = config::global(&paths, port, &self.globals);
+            let global = config::global(&paths, port, &globals);
             fs::write(paths.conf(), config::render(&global, &sections))
         };
         write_conf(port)?;
@@ -172,6 +179,15 @@ impl SambaBuilder {
 fn prepare_share_dir(paths: &Paths, share: &Share, force_user: Option<&str>) -> io::Result<()> {
     let dir = paths.share_dir(&share.name);
     fs::create_dir_all(&dir)?;
+    if share.printer {
+        // The spool directory smbd writes jobs into as the user, and where the print command
+        // leaves them.
+        set_mode(&dir, 0o1777)?;
+        let printed = paths.printed_dir(&share.name);
+        fs::create_dir_all(&printed)?;
+        set_mode(&printed, 0o1777)?;
+        return Ok(());
+    }
     set_mode(&dir, 0o755)?;
     for (path, contents) in &share.files {
         let file = dir.join(path);

@@ -24,6 +24,10 @@ impl Paths {
     pub(crate) fn share_dir(&self, share: &str) -> PathBuf {
         self.root.join("shares").join(share)
     }
+    /// Where the print command of print share `share` leaves the jobs.
+    pub(crate) fn printed_dir(&self, share: &str) -> PathBuf {
+        self.root.join("printed").join(share)
+    }
     /// Directories smbd keeps state in, each named in `[global]`.
     pub(crate) fn state_dirs(&self) -> [(&'static str, PathBuf); 6] {
         [
@@ -135,6 +139,28 @@ pub(crate) fn share(paths: &Paths, share: &Share, users: &[String]) -> Section {
     // Every kit user sees and may change every file, whoever created it, and tests can prepare
     // files in the share directory as root without handing them over.
     s.set("force user", "root");
+    if share.printer {
+        // spoolss checks `valid users` against the spooling user's own name: jobs are spooled
+        // as the user who logged on (into the 1777 spool directory), never as a forced root.
+        s.set("force user", "");
+        // A print share without CUPS (FIELD-NOTES "Printing without CUPS"): smbd runs the print
+        // command in the spool directory with %s the spool file's name; the job is copied
+        // under a dot name and renamed, so a job file in the printed directory is always whole.
+        let printed = path_value(&paths.printed_dir(&share.name));
+        s.set("printable", "yes");
+        s.set(
+            "print command",
+            format!(
+                "/bin/sh -c 'cp %s {printed}/.%s.part && mv {printed}/.%s.part {printed}/%s && rm -f %s'"
+            ),
+        );
+        s.set("lpq command", "/bin/true");
+        s.set("lprm command", "/bin/true");
+        s.set("lppause command", "/bin/true");
+        s.set("lpresume command", "/bin/true");
+        s.set("queuepause command", "/bin/true");
+        s.set("queueresume command", "/bin/true");
+    }
     for (k, v) in &share.options {
         s.set(k, v.clone());
     }

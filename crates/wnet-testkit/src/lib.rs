@@ -57,7 +57,7 @@ pub use builder::SambaBuilder;
 pub use dc::{DC_PASSWORD, DC_SHARE, DC_USER, DOMAIN, DomainController, REALM};
 pub use partition::Partition;
 pub use port::free_port;
-pub use samba::Samba;
+pub use samba::{PRINTER, Samba};
 pub use share::Share;
 pub use users::{
     DEFAULT_PASSWORD, DEFAULT_USER, StagedPrograms, TEST_PASSWORD2, TEST_USER2, as_user,

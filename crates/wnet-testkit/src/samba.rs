@@ -26,6 +26,8 @@ const HOST: &str = "127.0.0.1";
 const START_BOUND: Duration = Duration::from_secs(20);
 /// How long processes get to exit after SIGTERM (and again after SIGKILL).
 const STOP_BOUND: Duration = Duration::from_secs(5);
+/// The print share of [`Samba::start_with_printer`].
+pub const PRINTER: &str = "printer";
 /// Log lines quoted in start-up errors.
 const TAIL_LINES: usize = 40;
 
@@ -55,6 +57,21 @@ impl Samba {
     /// * share `rw`: read-write, empty;
     /// * share `ro`: read-only, holding `hello.txt` = `"hello from samba\n"`.
     pub fn start_default() -> Samba {
+        Self::default_builder()
+            .start()
+            .unwrap_or_else(|e| panic!("wnet-testkit: cannot start the default Samba: {e}"))
+    }
+
+    /// The standard test server of [`start_default`](Samba::start_default) plus the print
+    /// share [`PRINTER`] ([`Share::printer`]: jobs land in [`printed_dir`](Samba::printed_dir)).
+    pub fn start_with_printer() -> Samba {
+        Self::default_builder()
+            .share(Share::printer(PRINTER))
+            .start()
+            .unwrap_or_else(|e| panic!("wnet-testkit: cannot start a Samba with a printer: {e}"))
+    }
+
+    fn default_builder() -> SambaBuilder {
         SambaBuilder::new()
             .user(DEFAULT_USER, DEFAULT_PASSWORD)
             .user(TEST_USER2, TEST_PASSWORD2)
@@ -64,8 +81,6 @@ impl Samba {
                     .read_only(true)
                     .file("hello.txt", "hello from samba\n"),
             )
-            .start()
-            .unwrap_or_else(|e| panic!("wnet-testkit: cannot start the default Samba: {e}"))
     }
 
     pub(crate) fn new(
@@ -111,6 +126,55 @@ impl Samba {
                 "wnet-testkit: no share {share:?} (shares: {:?})",
                 self.shares
             ),
+        }
+    }
+
+    /// The directory where the jobs printed on print share `share` ([`Share::printer`]) land,
+    /// one file per job.
+    ///
+    /// # Panics
+    ///
+    /// If the server has no such share.
+    pub fn printed_dir(&self, share: &str) -> PathBuf {
+        let name = self.share_dir(share);
+        let name = name.file_name().expect("a share directory has a name");
+        self.paths.printed_dir(&name.to_string_lossy())
+    }
+
+    /// The jobs printed so far on print share `share`, each job's bytes, in the order their
+    /// spool files were named (the server's job order).
+    ///
+    /// # Panics
+    ///
+    /// If the server has no such share or its printed directory is unreadable.
+    pub fn printed_jobs(&self, share: &str) -> Vec<Vec<u8>> {
+        let dir = self.printed_dir(share);
+        let mut names: Vec<PathBuf> = fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("wnet-testkit: reading {}: {e}", dir.display()))
+            .map(|e| e.expect("directory entry").path())
+            // `.NAME.part` is a job still being copied.
+            .filter(|p| {
+                !p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|p| fs::read(&p).unwrap_or_else(|e| panic!("wnet-testkit: {}: {e}", p.display())))
+            .collect()
+    }
+
+    /// Waits (at most `bound`) until at least `count` jobs were printed on `share`; returns
+    /// them all (fewer when the bound passed).
+    pub fn wait_printed(&self, share: &str, count: usize, bound: Duration) -> Vec<Vec<u8>> {
+        let until = Instant::now() + bound;
+        loop {
+            let jobs = self.printed_jobs(share);
+            if jobs.len() >= count || Instant::now() >= until {
+                return jobs;
+            }
+            thread::sleep(POLL);
         }
     }
 

@@ -12,6 +12,7 @@ use std::path::{Component, Path, PathBuf};
 pub struct Share {
     pub(crate) name: String,
     pub(crate) read_only: bool,
+    pub(crate) printer: bool,
     pub(crate) options: Vec<(String, String)>,
     pub(crate) files: Vec<(PathBuf, Vec<u8>)>,
 }
@@ -26,8 +27,20 @@ impl Share {
         Share {
             name: name.to_owned(),
             read_only: false,
+            printer: false,
             options: Vec::new(),
             files: Vec::new(),
+        }
+    }
+
+    /// A print share called `name` (SMB2 share type PRINT, `Printer` in `smbclient -L`), with
+    /// no CUPS behind it: every job a client submits (its CREATE ... CLOSE) lands as a file in
+    /// [`Samba::printed_dir`](crate::Samba::printed_dir), whole, named after the server's spool
+    /// file. The share directory is the 1777 spool directory.
+    pub fn printer(name: &str) -> Self {
+        Share {
+            printer: true,
+            ..Share::new(name)
         }
     }
 
@@ -63,6 +76,12 @@ impl Share {
     pub(crate) fn validate(&self) -> io::Result<()> {
         let reserved = ["global", "homes", "printers", "ipc$"];
         let bad_char = |c: char| c.is_control() || "/\\[]%".contains(c);
+        if self.printer && !self.files.is_empty() {
+            return Err(invalid(format!(
+                "print share {:?} cannot be seeded with files",
+                self.name
+            )));
+        }
         if self.name.is_empty()
             || self.name.chars().count() > 80
             || self.name.chars().any(bad_char)

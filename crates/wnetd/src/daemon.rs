@@ -382,10 +382,9 @@ impl Daemon {
 
     fn info(&self, c: Connection, persistent: bool) -> ConnectionInfo {
         let opens = c.open_handles;
+        // A drive's directory or a port's file (`LPT1`), where programs use it.
         let path = match c.local {
-            Some(l) => l
-                .drive_letter()
-                .map(|d| self.paths.drive_root.join(d.to_string())),
+            Some(l) => Some(self.paths.drive_root.join(l.profile_key())),
             None => Some(self.paths.drive_root.join(c.remote.deviceless_dir())),
         };
         ConnectionInfo {
@@ -539,8 +538,9 @@ impl Daemon {
                 .live()?
                 .into_iter()
                 .map(|c| {
-                    NetResource::disk_share(
+                    NetResource::share(
                         Scope::Connected,
+                        c.resource_type,
                         c.local,
                         &c.remote.to_string(),
                         &c.provider,
@@ -554,14 +554,13 @@ impl Daemon {
                 .devices
                 .into_iter()
                 .map(|(l, e)| {
-                    let mut r = NetResource::disk_share(
+                    NetResource::share(
                         Scope::Remembered,
+                        e.resource_type(),
                         Some(l),
                         &e.remote_path.to_string(),
                         &e.provider_name,
-                    );
-                    r.resource_type = e.resource_type();
-                    r
+                    )
                 })
                 .filter(|r| wanted(r.resource_type))
                 .collect(),
@@ -615,7 +614,7 @@ impl Daemon {
         Ok(NetworkInfo {
             provider_version: 0x0005_0001,
             status: 0,
-            characteristics: 0x4, // NETINFO_DISKRED
+            characteristics: 0x4 | 0x8, // NETINFO_DISKRED | NETINFO_PRINTERRED
             handle: index,
             net_type: (p.info().net_type >> 16) as u16,
             printers,
@@ -796,6 +795,13 @@ fn bad_dev_type(l: LocalName, t: ResourceType) -> Error {
 
 /// Splits `Z:\dir\file` (or `Z:`, `z:/dir`) into the device and the rest (`\dir\file`).
 fn split_local_path(path: &str) -> Result<(LocalName, &str)> {
+    if let Ok(port @ LocalName::Lpt(_)) = LocalName::parse(path) {
+        // Universal names are paths of files; a printer port has none (Windows: 1200).
+        return Err(Error::new(
+            ErrorKind::BadDevice,
+            format!("{port} is a printer port: universal names are for paths on drives"),
+        ));
+    }
     let cut = path.char_indices().nth(2).map_or(path.len(), |(i, _)| i);
     let (device, rest) = path.split_at(cut);
     let device = LocalName::parse(device)?;
@@ -839,5 +845,6 @@ mod tests {
         assert_eq!(split_local_path("Q:x").unwrap_err().win_error().0, 1200);
         assert_eq!(split_local_path(r"\\s\x").unwrap_err().win_error().0, 1200);
         assert_eq!(split_local_path("").unwrap_err().win_error().0, 1200);
+        assert_eq!(split_local_path("LPT1:").unwrap_err().win_error().0, 1200);
     }
 }

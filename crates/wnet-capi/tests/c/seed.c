@@ -1,7 +1,14 @@
 /* The seed (Microsoft's "Canceling a Network Connection" example), unchanged but for the
- * includes and a main. Compiled as C and as C++. */
+ * includes, a main and its device: "z:", or "LPT1:" when built with -DSEED_LPT1 (the seed's
+ * "open files or jobs": a print job held open refuses the cancel). Compiled as C and as C++. */
 #include <stdio.h>
 #include <winnetwk.h>
+
+#ifdef SEED_LPT1
+#define SEED_DEVICE "LPT1:"
+#else
+#define SEED_DEVICE "z:"
+#endif
 
 static DWORD cancel_z(void)
 {
@@ -10,7 +17,7 @@ DWORD dwResult;
 // Call the WNetCancelConnection2 function, specifying
 //  that the connection should no longer be a persistent one.
 //
-dwResult = WNetCancelConnection2("z:", 
+dwResult = WNetCancelConnection2(SEED_DEVICE, 
     CONNECT_UPDATE_PROFILE, // remove connection from profile 
     FALSE);                 // fail if open files or jobs 
  

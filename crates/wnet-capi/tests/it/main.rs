@@ -10,6 +10,7 @@ mod header;
 mod kerberos;
 mod names;
 mod precedence;
+mod printer;
 mod resources;
 mod restart;
 mod samba;

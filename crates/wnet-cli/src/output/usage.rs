@@ -66,7 +66,8 @@ devicename       Assigns a name to connect to the resource or specifies the
                  device to be disconnected. Devices are disk drives (A: through
                  Z:) and printers (LPT1: through LPT9:). Type an asterisk
                  instead of a specific device name to assign the next available
-                 drive letter, from Z: down.
+                 drive letter, from Z: down. A printer is the file
+                 ~/Network/LPT1: each open() of it is one print job.
 \\computername   Is the name of the computer controlling the shared resource,
                  optionally with a port: \\computername@port.
 \sharename       Is the network name of the shared resource.

@@ -1,7 +1,7 @@
 //! The documentation's examples work when pasted into bash: the `$ wnet ...` lines of the
 //! README's console blocks, of the man page's EXAMPLES (as `groff` prints them) and the
 //! examples of `wnet use --help` run, in order, against a real Samba, with the documented
-//! names (`fileserver`, `team`, `alice`, port 4455) replaced by the test server's. Each must
+//! names (`fileserver`, `team`, `alice`, port 4455; `printer` is the test server's print share) replaced by the test server's. Each must
 //! succeed with nothing on stderr; the working directory holds files, so an unquoted `*` would
 //! be expanded and fail.
 
@@ -117,7 +117,8 @@ fn run_all(w: &World, source: &str, examples: &[String]) {
 
 #[test]
 fn readme_man_page_and_help_examples_work_pasted_into_bash() {
-    let w = World::new();
+    // With the print share `printer` of the README's printer example.
+    let w = World::with(wnet_testkit::Samba::start_with_printer());
 
     let readme = readme_examples();
     assert!(

@@ -13,6 +13,7 @@ use wnetd::BackgroundDaemon;
 
 mod docs_examples;
 mod kerberos;
+mod printers;
 mod shell;
 mod tools_report;
 
@@ -24,7 +25,10 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let samba = Samba::start_default();
+        World::with(Samba::start_default())
+    }
+
+    fn with(samba: Samba) -> World {
         let dir = tempfile::tempdir().unwrap();
         let daemon = BackgroundDaemon::start(Paths::under(dir.path())).unwrap();
         World { samba, daemon, dir }

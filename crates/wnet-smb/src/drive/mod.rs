@@ -38,6 +38,7 @@ pub mod readahead;
 pub mod watch;
 pub mod write_buffer;
 
+pub(crate) use fuse::process_of;
 pub use handle_table::{HandleTable, Holder};
 pub use inode::InodeNo;
 
@@ -152,7 +153,7 @@ fn is_root() -> bool {
 
 /// Runs `fut` on `rt` and waits for it from this (non-async) thread. `None` when the runtime
 /// is gone (shut down), so the task could not run.
-fn block_on<T: Send + 'static>(
+pub(crate) fn block_on<T: Send + 'static>(
     rt: &tokio::runtime::Handle,
     fut: impl Future<Output = T> + Send + 'static,
 ) -> Option<T> {
@@ -222,24 +223,7 @@ impl Drive {
             )));
         }
         let core = Core::new(tree, rt, cfg.timeouts.request, cfg.read_only);
-        let mut config = fuser::Config::default();
-        // Two readers of /dev/fuse: answers served from read-ahead overlap.
-        config.n_threads = Some(2);
-        config.mount_options = vec![
-            fuser::MountOption::FSName(cfg.fsname.clone()),
-            // The type `fuse.wnet` (`findmnt -t fuse.wnet`). fuser's `Subtype` reaches only
-            // fusermount3; as a kernel option it also reaches the direct mount root makes, and
-            // fusermount3 takes it too.
-            fuser::MountOption::CUSTOM("subtype=wnet".into()),
-            fuser::MountOption::NoDev,
-            fuser::MountOption::NoSuid,
-            fuser::MountOption::DefaultPermissions,
-            if cfg.read_only {
-                fuser::MountOption::RO
-            } else {
-                fuser::MountOption::RW
-            },
-        ];
+        let config = fuse_config(&cfg.fsname, cfg.read_only);
         let session = fuser::spawn_mount(fuse::FuseFs::new(core.clone()), mp, &config)
             .map_err(DriveError::Mount)?;
         core.attach_kernel(session.notifier());
@@ -374,66 +358,99 @@ impl Drive {
         });
     }
 
-    /// After the kernel let go of the mount: joins the FUSE thread when it has ended
-    /// (bounded); otherwise (descriptors still open after a lazy detach) leaves it running,
-    /// answering `EIO` until the last one closes.
     fn finish(&mut self, session: Option<Box<fuser::BackgroundSession>>) {
-        let Some(session) = session else { return };
-        let until = Instant::now() + Duration::from_secs(2);
-        while !session.guard.is_finished() && Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        if session.guard.is_finished() {
-            // The connection is gone, so the session's own unmount-on-drop is a no-op.
-            if let Err(e) = (*session).join() {
-                tracing::warn!(error = %e, "FUSE session ended with an error");
-            }
-        } else {
-            // Its drop would try to unmount the path again, which may be someone else's
-            // mount by now: let it go instead.
-            std::mem::forget(session);
-        }
+        finish_session(session);
     }
 
     fn kernel_unmount(&self, lazy: bool) -> Result<(), DriveError> {
-        let mp = &self.mountpoint;
-        if is_root() {
-            let c = CString::new(mp.as_os_str().as_bytes()).map_err(|_| {
-                DriveError::Unmount(std::io::Error::from(std::io::ErrorKind::InvalidInput))
-            })?;
-            let flags = if lazy { libc::MNT_DETACH } else { 0 };
-            // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
-            let rc = unsafe { libc::umount2(c.as_ptr(), flags) };
-            if rc == 0 {
-                return Ok(());
-            }
-            let e = std::io::Error::last_os_error();
-            return Err(match e.raw_os_error() {
-                Some(libc::EBUSY) => DriveError::Busy,
-                _ => DriveError::Unmount(e),
-            });
+        kernel_unmount(&self.mountpoint, lazy)
+    }
+}
+
+/// How a drive or a printer port is mounted: type `fuse.wnet`, source `fsname`, no devices
+/// or set-uid programs, the kernel checking permissions, two readers of `/dev/fuse`.
+pub(crate) fn fuse_config(fsname: &str, read_only: bool) -> fuser::Config {
+    let mut config = fuser::Config::default();
+    // Two readers of /dev/fuse: answers served from read-ahead overlap.
+    config.n_threads = Some(2);
+    config.mount_options = vec![
+        fuser::MountOption::FSName(fsname.to_owned()),
+        // The type `fuse.wnet` (`findmnt -t fuse.wnet`). fuser's `Subtype` reaches only
+        // fusermount3; as a kernel option it also reaches the direct mount root makes, and
+        // fusermount3 takes it too.
+        fuser::MountOption::CUSTOM("subtype=wnet".into()),
+        fuser::MountOption::NoDev,
+        fuser::MountOption::NoSuid,
+        fuser::MountOption::DefaultPermissions,
+        if read_only {
+            fuser::MountOption::RO
+        } else {
+            fuser::MountOption::RW
+        },
+    ];
+    config
+}
+
+/// After the kernel let go of the mount: joins the FUSE thread when it has ended
+/// (bounded); otherwise (descriptors still open after a lazy detach) leaves it running,
+/// answering `EIO` until the last one closes.
+pub(crate) fn finish_session(session: Option<Box<fuser::BackgroundSession>>) {
+    let Some(session) = session else { return };
+    let until = Instant::now() + Duration::from_secs(2);
+    while !session.guard.is_finished() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if session.guard.is_finished() {
+        // The connection is gone, so the session's own unmount-on-drop is a no-op.
+        if let Err(e) = (*session).join() {
+            tracing::warn!(error = %e, "FUSE session ended with an error");
         }
-        let mut cmd = std::process::Command::new("fusermount3");
-        // Not -q: the "Device or resource busy" text is how fusermount3 tells EBUSY.
-        cmd.arg("-u");
-        if lazy {
-            cmd.arg("-z");
-        }
-        let out = cmd
-            .arg("--")
-            .arg(mp)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .map_err(DriveError::Unmount)?;
-        if out.status.success() {
+    } else {
+        // Its drop would try to unmount the path again, which may be someone else's
+        // mount by now: let it go instead.
+        std::mem::forget(session);
+    }
+}
+
+/// Unmounts `mp` (`lazy`: detached, `MNT_DETACH`): directly as root, else through
+/// `fusermount3`. A refusal because the mount is in use is [`DriveError::Busy`].
+pub(crate) fn kernel_unmount(mp: &Path, lazy: bool) -> Result<(), DriveError> {
+    if is_root() {
+        let c = CString::new(mp.as_os_str().as_bytes()).map_err(|_| {
+            DriveError::Unmount(std::io::Error::from(std::io::ErrorKind::InvalidInput))
+        })?;
+        let flags = if lazy { libc::MNT_DETACH } else { 0 };
+        // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+        let rc = unsafe { libc::umount2(c.as_ptr(), flags) };
+        if rc == 0 {
             return Ok(());
         }
-        let msg = String::from_utf8_lossy(&out.stderr).to_string();
-        if msg.to_lowercase().contains("busy") {
-            Err(DriveError::Busy)
-        } else {
-            Err(DriveError::Unmount(std::io::Error::other(msg)))
-        }
+        let e = std::io::Error::last_os_error();
+        return Err(match e.raw_os_error() {
+            Some(libc::EBUSY) => DriveError::Busy,
+            _ => DriveError::Unmount(e),
+        });
+    }
+    let mut cmd = std::process::Command::new("fusermount3");
+    // Not -q: the "Device or resource busy" text is how fusermount3 tells EBUSY.
+    cmd.arg("-u");
+    if lazy {
+        cmd.arg("-z");
+    }
+    let out = cmd
+        .arg("--")
+        .arg(mp)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(DriveError::Unmount)?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let msg = String::from_utf8_lossy(&out.stderr).to_string();
+    if msg.to_lowercase().contains("busy") {
+        Err(DriveError::Busy)
+    } else {
+        Err(DriveError::Unmount(std::io::Error::other(msg)))
     }
 }
 

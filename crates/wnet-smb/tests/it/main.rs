@@ -12,4 +12,5 @@ mod drive_partition;
 mod drive_posix;
 mod drive_small;
 mod drive_unmount;
+mod printer;
 mod provider;

@@ -37,7 +37,12 @@ fn gone(pid: u32) -> bool {
 fn connect(c: &mut Client, device: &str, unc: &str, user: Option<&str>, password: Option<&str>) {
     let reply = c
         .call(&Request::AddConnection(AddConnectionArgs {
-            resource_type: 1,
+            // RESOURCETYPE_PRINT for a printer port, else DISK.
+            resource_type: if device.to_ascii_uppercase().starts_with("LPT") {
+                2
+            } else {
+                1
+            },
             local: Some(device.into()),
             remote: unc.into(),
             provider: None,
@@ -71,7 +76,8 @@ fn allow_guests(paths: &Paths) {
         .unwrap();
 }
 
-/// A Samba whose share `pub` needs no credentials (an unknown user becomes the guest).
+/// A Samba whose share `pub` and print share `gprint` need no credentials (an unknown user
+/// becomes the guest).
 fn guest_samba() -> Samba {
     SambaBuilder::new()
         .user(DEFAULT_USER, DEFAULT_PASSWORD)
@@ -82,6 +88,11 @@ fn guest_samba() -> Samba {
                 .option("valid users", ""),
         )
         .share(Share::new("rw"))
+        .share(
+            Share::printer("gprint")
+                .option("guest ok", "yes")
+                .option("valid users", ""),
+        )
         .start()
         .unwrap()
 }
@@ -337,4 +348,44 @@ fn a_removed_executable_stops_the_daemon_and_keeps_the_profile() {
         .load()
         .unwrap();
     assert_eq!(profile.devices.len(), 1, "P: stays remembered");
+}
+
+#[test]
+fn a_remembered_printer_port_is_restored_and_prints() {
+    let samba = guest_samba();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    allow_guests(&paths);
+    let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
+    let pid = c.daemon_pid();
+    connect(&mut c, "LPT1:", &samba.unc("gprint"), None, None);
+    let port = paths.drive_root.join("LPT1");
+    assert!(mounted(&port));
+    let profile = wnet_core::ProfileStore::new(paths.profile.clone());
+    let entry = profile
+        .get(wnet_core::LocalName::Lpt(1))
+        .unwrap()
+        .expect("LPT1: is remembered");
+    assert_eq!(entry.connection_type, 2, "remembered as a printer");
+    // SAFETY: signalling the daemon this test started.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    wait_for("the daemon to die", Duration::from_secs(10), || gone(pid));
+    let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
+    wait_for("LPT1: to be restored", Duration::from_secs(15), || {
+        listing(&mut c).contains(&("LPT1:".into(), ConnectionStatus::Ok))
+    });
+    assert!(mounted(&port));
+    std::fs::write(&port, b"printed after a restore\n").unwrap();
+    assert_eq!(
+        samba.wait_printed("gprint", 1, Duration::from_secs(20)),
+        vec![b"printed after a restore\n".to_vec()]
+    );
+    let new_pid = c.daemon_pid();
+    // SAFETY: signalling the daemon this test started.
+    unsafe { libc::kill(new_pid as i32, libc::SIGTERM) };
+    wait_for("the daemon to exit", Duration::from_secs(15), || {
+        gone(new_pid)
+    });
+    assert!(!mounted(&port));
+    assert!(!port.exists(), "no port file is left behind");
 }

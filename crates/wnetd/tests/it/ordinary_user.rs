@@ -1,12 +1,12 @@
 //! An ordinary (non-root) user: the client starts the user's own daemon, which mounts the drive
-//! through fusermount3; root cannot enter that drive (no allow_other).
+//! (and a printer port) through fusermount3; root cannot enter that drive (no allow_other).
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use wnet_proto::{AddConnectionArgs, Client, Paths, Reply, Request};
-use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba, StagedPrograms};
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, PRINTER, Samba, StagedPrograms};
 
 const CHILD: &str = "WNET_TEST_USER_FLOW_UNC";
 const CHILD_BASE: &str = "WNET_TEST_USER_FLOW_BASE";
@@ -21,7 +21,7 @@ fn user_flow() {
     let (_samba, unc, base) = match (std::env::var(CHILD), std::env::var(CHILD_BASE)) {
         (Ok(unc), Ok(base)) => (None, unc, PathBuf::from(base)),
         _ => {
-            let samba = Samba::start_default();
+            let samba = Samba::start_with_printer();
             let unc = samba.unc("rw");
             (Some(samba), unc, tmp.path().to_path_buf())
         }
@@ -42,20 +42,23 @@ fn user_flow() {
         unsafe { libc::getuid() }.to_string(),
         "the daemon runs as its user"
     );
-    let reply = c
-        .call(&Request::AddConnection(AddConnectionArgs {
-            resource_type: 1,
-            local: Some("Z:".into()),
-            remote: unc,
-            provider: None,
-            user: Some(DEFAULT_USER.into()),
-            password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
-            flags: 0,
-            save_credentials: false,
-            ccache: None,
-        }))
-        .unwrap();
-    assert!(matches!(reply, Reply::Connection(_)));
+    let connect = |c: &mut Client, device: &str, remote: String, resource_type: u32| {
+        let reply = c
+            .call(&Request::AddConnection(AddConnectionArgs {
+                resource_type,
+                local: Some(device.into()),
+                remote,
+                provider: None,
+                user: Some(DEFAULT_USER.into()),
+                password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
+                flags: 0,
+                save_credentials: false,
+                ccache: None,
+            }))
+            .unwrap();
+        assert!(matches!(reply, Reply::Connection(_)));
+    };
+    connect(&mut c, "Z:", unc.clone(), 1);
     let drive = paths.drive_root.join("Z");
     std::fs::write(
         drive.join("from-user.txt"),
@@ -75,6 +78,21 @@ fn user_flow() {
         .unwrap(),
         Reply::Done
     ));
+    // A printer port: fusermount3 mounts on the port's (regular, user-owned) file.
+    let (server, _) = unc.rsplit_once('\\').unwrap();
+    connect(&mut c, "LPT1:", format!("{server}\\{PRINTER}"), 2);
+    let port = paths.drive_root.join("LPT1");
+    std::fs::write(&port, b"printed by an ordinary user\n").unwrap();
+    assert!(matches!(
+        c.call(&Request::CancelConnection {
+            name: "LPT1:".into(),
+            flags: 1,
+            force: false
+        })
+        .unwrap(),
+        Reply::Done
+    ));
+    assert!(!port.exists(), "the port file goes with the connection");
     let pid = c.daemon_pid();
     // SAFETY: signalling the daemon this flow started.
     unsafe { libc::kill(pid as i32, libc::SIGTERM) };
@@ -88,7 +106,7 @@ fn user_flow() {
 
 #[test]
 fn an_ordinary_user_gets_a_daemon_and_a_drive() {
-    let samba = Samba::start_default();
+    let samba = Samba::start_with_printer();
     wnet_testkit::ensure_system_user(DEFAULT_USER).unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -132,5 +150,9 @@ fn an_ordinary_user_gets_a_daemon_and_a_drive() {
     assert_eq!(
         std::fs::read(samba.share_dir("rw").join("from-user.txt")).unwrap(),
         b"written by an ordinary user\n"
+    );
+    assert_eq!(
+        samba.wait_printed(PRINTER, 1, Duration::from_secs(20)),
+        vec![b"printed by an ordinary user\n".to_vec()]
     );
 }
