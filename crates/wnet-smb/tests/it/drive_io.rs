@@ -160,7 +160,7 @@ fn a_write_through_one_descriptor_is_seen_by_read_ahead_of_another() {
     let name = unique("siblings");
     let data = pattern(4 << 20, 11);
     fs::write(m.disk(&name), &data).unwrap();
-    crate::drive::within_a_second(|| fs::metadata(m.path(&name)).ok());
+    crate::drive::once_visible(|| fs::metadata(m.path(&name)).ok());
     let r = fs::File::open(m.path(&name)).unwrap();
     let mut head = vec![0u8; 128 << 10];
     r.read_exact_at(&mut head, 0).unwrap();

@@ -1,7 +1,7 @@
 //! The small-file paths: a read-only open of a small file reads it whole in one round trip
 //! (no server handle kept), and a small write is on the server when `close()` returns.
 
-use crate::drive::{Mounted, mount, mount_with, other_client, pattern, unique, within_a_second};
+use crate::drive::{Mounted, mount, mount_with, once_visible, other_client, pattern, unique};
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
@@ -397,7 +397,7 @@ fn renaming_and_deleting_a_file_cost_one_round_trip_each() {
 fn put_on_server(m: &Mounted, rel: impl AsRef<str>, data: impl AsRef<[u8]>) {
     let (rel, data) = (rel.as_ref(), data.as_ref());
     fs::write(m.disk(rel), data).unwrap();
-    within_a_second(|| {
+    once_visible(|| {
         let len = fs::metadata(m.path(rel)).ok()?.len();
         (len == data.len() as u64).then_some(())
     });
