@@ -62,6 +62,12 @@ impl Error {
         }
     }
 
+    /// Whether the server said the path lies in a DFS link it does not hold
+    /// (`STATUS_PATH_NOT_COVERED`): the caller asks for a referral and goes to the target.
+    pub fn is_path_not_covered(&self) -> bool {
+        self.status() == Some(NtStatus::PATH_NOT_COVERED)
+    }
+
     /// Whether a retry after reconnecting may succeed (transport trouble, timeouts, expired
     /// sessions). Permanent errors (access denied, not found, logon failure) say no.
     pub fn is_temporary(&self) -> bool {

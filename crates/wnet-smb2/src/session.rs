@@ -868,6 +868,28 @@ impl Session {
         Ok((live, h.tree_id, r, encrypt))
     }
 
+    /// Asks the server for the DFS referral of `path` (`\\server\share[\rest]` or with one
+    /// leading backslash): FSCTL_DFS_GET_REFERRALS on `IPC$` (\[MS-DFSC\] §3.1.4.1), v4 at most.
+    ///
+    /// Errors: [`NtStatus::NOT_FOUND`] (Samba: also `OBJECT_PATH_NOT_FOUND`) when the server
+    /// has no namespace for `path`; a malformed reply is [`Error::Protocol`].
+    pub async fn dfs_referral(&self, path: &str) -> Result<crate::msg::dfs::ReferralResponse> {
+        use crate::msg::dfs::{
+            FSCTL_DFS_GET_REFERRALS, MAX_REFERRAL_OUTPUT, ReferralResponse, referral_request,
+        };
+        let path = format!("\\{}", path.trim_start_matches('\\'));
+        let ipc = self.tree_connect("IPC$").await?;
+        let out = ipc
+            .fsctl(
+                FSCTL_DFS_GET_REFERRALS,
+                &referral_request(&path),
+                MAX_REFERRAL_OUTPUT,
+            )
+            .await;
+        let _ = ipc.disconnect().await;
+        Ok(ReferralResponse::decode(&out?)?)
+    }
+
     /// Lists the server's shares (IPC$, srvsvc NetrShareEnum level 1).
     pub async fn list_shares(&self) -> Result<Vec<crate::rpc::ShareInfo>> {
         crate::rpc::list_shares(self).await

@@ -212,6 +212,7 @@ struct TreeState {
     id: u32,
     encrypt: bool,
     share_type: u8,
+    share_flags: u32,
     maximal_access: u32,
 }
 
@@ -360,6 +361,7 @@ impl Tree {
             id,
             encrypt,
             share_type: r.share_type,
+            share_flags: r.share_flags,
             maximal_access: r.maximal_access,
         };
         Tree {
@@ -399,6 +401,13 @@ impl Tree {
     /// ShareType (`tree_connect::share_type`).
     pub fn share_type(&self) -> u8 {
         self.state().share_type
+    }
+
+    /// Whether the share is in a DFS namespace (ShareFlags DFS or DFS_ROOT): its paths may lead
+    /// to links, which answer [`NtStatus::PATH_NOT_COVERED`] (see `Session::dfs_referral`).
+    pub fn is_dfs(&self) -> bool {
+        use crate::msg::tree_connect::{SHARE_FLAG_DFS, SHARE_FLAG_DFS_ROOT};
+        self.state().share_flags & (SHARE_FLAG_DFS | SHARE_FLAG_DFS_ROOT) != 0
     }
 
     /// The maximal access the server grants on the share.
@@ -443,6 +452,7 @@ impl Tree {
             id,
             encrypt,
             share_type: r.share_type,
+            share_flags: r.share_flags,
             maximal_access: r.maximal_access,
         };
         *self.inner.state.lock().unwrap_or_else(|e| e.into_inner()) = st;
@@ -964,6 +974,42 @@ impl Tree {
         let attributes = FsAttributeInformation::decode(&QueryInfoResponse::decode(&r[2])?.output)?;
         let _ = CloseResponse::decode(&r[3])?;
         Ok(FsInfo { size, attributes })
+    }
+
+    /// One FSCTL on the tree itself, no handle (FileId all ones): `input` in, at most
+    /// `max_output` bytes back (a longer answer is a protocol error).
+    pub(crate) async fn fsctl(
+        &self,
+        ctl_code: u32,
+        input: &[u8],
+        max_output: u32,
+    ) -> Result<Vec<u8>> {
+        use crate::msg::ioctl::{IOCTL_IS_FSCTL, IoctlRequest, IoctlResponse};
+        let req = IoctlRequest {
+            ctl_code,
+            file_id: FileId::RELATED,
+            input: input.to_vec(),
+            max_output_response: max_output,
+            flags: IOCTL_IS_FSCTL,
+        };
+        let req = &req;
+        let resp = self
+            .exec(|ctx| async move {
+                ctx.call(
+                    req,
+                    input.len().max(max_output as usize),
+                    self.meta_timeout(),
+                )
+                .await
+            })
+            .await?;
+        let output = IoctlResponse::decode(&resp)?.output;
+        crate::msg::wire::within_asked(
+            output.len(),
+            max_output as usize,
+            "ioctl: output too long",
+        )?;
+        Ok(output)
     }
 
     /// Disconnects the tree (on the current generation; nothing to do if it is stale).

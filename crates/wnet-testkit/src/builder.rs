@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::io::{self, Write};
+use std::net::Ipv4Addr;
 use std::os::unix::fs::{PermissionsExt, chown};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -35,6 +36,7 @@ pub struct SambaBuilder {
     shares: Vec<Share>,
     globals: Vec<(String, String)>,
     port: Option<u16>,
+    address: Option<Ipv4Addr>,
 }
 
 impl SambaBuilder {
@@ -72,6 +74,14 @@ impl SambaBuilder {
     /// another port, if something else holds it.
     pub fn port(mut self, port: u16) -> Self {
         self.port = Some(port);
+        self
+    }
+
+    /// Listens on the loopback `address` (any of 127.0.0.0/8) instead of 127.0.0.1, so that
+    /// several servers can share one port (445, as DFS targets must) on different addresses.
+    /// Written `interfaces = ADDRESS/8`: Samba 4.17 finds no interface for a `/32`.
+    pub fn address(mut self, address: Ipv4Addr) -> Self {
+        self.address = Some(address);
         self
     }
 
@@ -121,6 +131,13 @@ impl SambaBuilder {
         }
         globals.extend(self.globals.iter().cloned());
         let mut port = self.port.unwrap_or_else(free_port);
+        let host = self
+            .address
+            .map_or(crate::samba::HOST.to_owned(), |a| a.to_string());
+        let mut globals = self.globals.clone();
+        if let Some(address) = self.address {
+            globals.insert(0, ("interfaces".to_owned(), format!("{address}/8")));
+        }
         let write_conf = |port: u16| {
             let global = config::global(&paths, port, &globals);
             fs::write(paths.conf(), config::render(&global, &sections))
@@ -144,6 +161,7 @@ impl SambaBuilder {
         Ok(Samba::new(
             dir,
             paths,
+            host,
             port,
             self.users,
             self.shares.into_iter().map(|s| s.name).collect(),

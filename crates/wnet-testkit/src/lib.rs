@@ -22,6 +22,8 @@
 //! # Layout
 //!
 //! * `apache.rs`: [`Apache`], Apache httpd with `mod_dav_fs` (WebDAV) over HTTP or HTTPS.
+//! * `dfs.rs`: [`DfsLab`], a DFS namespace server and two target servers on port 445, each on
+//!   its own loopback address.
 //! * `dc.rs`: [`DomainController`], a real AD domain controller (Samba) for the Kerberos tests.
 //! * `samba.rs`: [`Samba`], a running `smbd` and what tests ask of it (where, who, break it).
 //! * `builder.rs`: [`SambaBuilder`], users, shares and `[global]` options, then `start`.
@@ -42,6 +44,7 @@ mod apache;
 mod builder;
 mod config;
 mod dc;
+mod dfs;
 pub mod hostile;
 mod partition;
 mod port;
@@ -55,6 +58,7 @@ mod workdir;
 pub use apache::{Apache, DAV_PASSWORD, DAV_REALM, DAV_USER, DavAuth};
 pub use builder::SambaBuilder;
 pub use dc::{DC_PASSWORD, DC_SHARE, DC_USER, DOMAIN, DomainController, REALM};
+pub use dfs::{DFS_HELLO, DFS_PORT, DfsLab};
 pub use partition::Partition;
 pub use port::free_port;
 pub use samba::{PRINTER, Samba};

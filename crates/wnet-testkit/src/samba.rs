@@ -20,8 +20,8 @@ use crate::workdir::WorkDir;
 
 /// The Samba server binary (Debian's `samba` package).
 const SMBD: &str = "/usr/sbin/smbd";
-/// The only address the server listens on.
-const HOST: &str = "127.0.0.1";
+/// The address a server listens on unless its builder names another.
+pub(crate) const HOST: &str = "127.0.0.1";
 /// How long smbd may take to listen.
 const START_BOUND: Duration = Duration::from_secs(20);
 /// How long processes get to exit after SIGTERM (and again after SIGKILL).
@@ -42,6 +42,7 @@ pub struct Samba {
     /// Owns the directory; removed on drop, after the processes are gone.
     dir: Option<WorkDir>,
     paths: Paths,
+    host: String,
     port: u16,
     users: Vec<(String, String)>,
     shares: Vec<String>,
@@ -86,6 +87,7 @@ impl Samba {
     pub(crate) fn new(
         dir: WorkDir,
         paths: Paths,
+        host: String,
         port: u16,
         users: Vec<(String, String)>,
         shares: Vec<String>,
@@ -94,6 +96,7 @@ impl Samba {
         Samba {
             dir: Some(dir),
             paths,
+            host,
             port,
             users,
             shares,
@@ -101,9 +104,10 @@ impl Samba {
         }
     }
 
-    /// The address the server listens on: `"127.0.0.1"`.
+    /// The address the server listens on: `"127.0.0.1"` unless the builder gave another
+    /// ([`SambaBuilder::address`]).
     pub fn host(&self) -> &str {
-        HOST
+        &self.host
     }
 
     /// The TCP port the server listens on; it stays the same across [`restart`](Self::restart).
@@ -179,9 +183,9 @@ impl Samba {
     }
 
     /// The share's UNC name with the port, `\\127.0.0.1@PORT\share`, as wnet writes a
-    /// non-default port.
+    /// non-default port (`\\127.0.0.1@445\share` on port 445 too).
     pub fn unc(&self, share: &str) -> String {
-        format!(r"\\{HOST}@{}\{share}", self.port)
+        format!(r"\\{}@{}\{share}", self.host, self.port)
     }
 
     /// The default user (the first one given to the builder) and its password.
@@ -218,7 +222,7 @@ impl Samba {
             .arg(self.paths.conf())
             .arg("-p")
             .arg(self.port.to_string())
-            .arg(format!("//{HOST}/{share}"))
+            .arg(format!("//{}/{share}", self.host))
             .arg("-U")
             .arg(format!("{user}%{password}"))
             .arg("-c")
@@ -259,6 +263,12 @@ impl Samba {
         self.stop();
         self.server = Some(Server::spawn(&self.paths, self.port)?);
         Ok(())
+    }
+
+    /// Stops smbd (and its helpers) without starting it again, as a server that went down:
+    /// connections are dropped and new ones refused until [`restart`](Self::restart).
+    pub fn shut_down(&mut self) {
+        self.stop();
     }
 
     /// The directory holding `smbd.log` (the server's log) and `smbd.stdout` (its output).

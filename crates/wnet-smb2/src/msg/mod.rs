@@ -13,6 +13,7 @@ pub mod cancel;
 pub mod change_notify;
 pub mod close;
 pub mod create;
+pub mod dfs;
 pub mod echo;
 pub mod file_id;
 pub mod flush;

@@ -32,6 +32,10 @@ pub mod share_type {
     pub const PRINT: u8 = 3;
 }
 
+/// ShareFlags bit: the share is in a DFS namespace.
+pub const SHARE_FLAG_DFS: u32 = 0x0000_0001;
+/// ShareFlags bit: the share is a DFS root.
+pub const SHARE_FLAG_DFS_ROOT: u32 = 0x0000_0002;
 /// ShareFlags bit: the share requires encryption.
 pub const SHARE_FLAG_ENCRYPT_DATA: u32 = 0x0000_8000;
 

@@ -6,6 +6,7 @@
 mod alloc_peak;
 mod common;
 mod connect;
+mod dfs;
 mod dialects;
 mod durable;
 mod errors;
