@@ -16,7 +16,7 @@ const NCA_S_OP_RNG_ERROR: u32 = 0x1C01_0002;
 /// |---|---|
 /// | logon failure, account restrictions | 1326 `ERROR_LOGON_FAILURE` |
 /// | wrong password | 86 `ERROR_INVALID_PASSWORD` |
-/// | bad share name | 67 `ERROR_BAD_NET_NAME` |
+/// | bad share name, a DFS path or folder nobody serves | 67 `ERROR_BAD_NET_NAME` |
 /// | access denied | 5 `ERROR_ACCESS_DENIED` |
 /// | unreachable server, timeout, connection lost | 53 `ERROR_BAD_NETPATH` (temporary) |
 /// | RPC fault: access denied / unknown interface / opnum out of range / any other | 5 / 1717 / 1745 / 1726 `RPC_S_CALL_FAILED` |
@@ -30,7 +30,12 @@ pub fn core_error(e: &wnet_smb2::Error, what: &str) -> Error {
             | NtStatus::ACCOUNT_DISABLED
             | NtStatus::PASSWORD_EXPIRED => ErrorKind::LogonFailure,
             NtStatus(0xC000_006A) => ErrorKind::InvalidPassword, // STATUS_WRONG_PASSWORD
-            NtStatus::BAD_NETWORK_NAME => ErrorKind::BadNetName,
+            // A DFS path no link or target serves, a folder below a share that is not there.
+            NtStatus::BAD_NETWORK_NAME
+            | NtStatus::PATH_NOT_COVERED
+            | NtStatus::NOT_FOUND
+            | NtStatus::OBJECT_NAME_NOT_FOUND
+            | NtStatus::OBJECT_PATH_NOT_FOUND => ErrorKind::BadNetName,
             NtStatus::ACCESS_DENIED | NtStatus::PRIVILEGE_NOT_HELD => ErrorKind::AccessDenied,
             NtStatus::NETWORK_NAME_DELETED
             | NtStatus::USER_SESSION_DELETED

@@ -6,6 +6,7 @@
 //! - [`provider`]: `SmbProvider`, the NP* functions over the engine.
 //! - [`session_pool`]: one authenticated session per server, shared by its tree connects.
 //! - [`connection_table`]: the only owner of live connections (tree, drive).
+//! - [`dfs`]: DFS namespaces: referrals, their cache, targets and failover for a drive.
 //! - [`errors`]: the one mapping from engine errors to core (WNet) errors.
 //! - [`stale`]: detaching mounts a dead daemon left behind.
 //! - [`redirection`]: a live connection's drive or printer port, behind one interface.
@@ -16,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod connection_table;
+pub mod dfs;
 pub mod drive;
 pub mod errors;
 pub mod port;

@@ -6,7 +6,7 @@
 //! engine's deadlines.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wnet_core::{
@@ -17,6 +17,7 @@ use wnet_core::{
 use wnet_smb2::Timeouts;
 
 use crate::connection_table::{ConnKey, ConnectionTable, LiveConnection};
+use crate::dfs::Namespace;
 use crate::drive::{Drive, DriveConfig, DriveError, DriveTimeouts};
 use crate::errors::core_error;
 use crate::port::Port;
@@ -41,7 +42,13 @@ pub struct SmbProviderConfig {
     /// Accept guest sessions (the profile's `insecure_guest_logons`); see
     /// [`wnet_smb2::ClientConfig::allow_insecure_guest`].
     pub allow_insecure_guest: bool,
+    /// The longest a DFS referral is kept, whatever TTL its server gives
+    /// ([`DFS_MAX_TTL`] by default; Samba gives 600 s).
+    pub dfs_max_ttl: Duration,
 }
+
+/// The longest a DFS referral is kept by default: Windows keeps link referrals 1800 s.
+pub const DFS_MAX_TTL: Duration = Duration::from_secs(1800);
 
 /// The SMB provider.
 pub struct SmbProvider {
@@ -49,7 +56,7 @@ pub struct SmbProvider {
     cfg: SmbProviderConfig,
     rt: Option<tokio::runtime::Runtime>,
     table: Mutex<ConnectionTable>,
-    pool: SessionPool,
+    pool: Arc<SessionPool>,
 }
 
 impl std::fmt::Debug for SmbProvider {
@@ -78,7 +85,7 @@ impl SmbProvider {
             cfg,
             rt: Some(rt),
             table: Mutex::new(ConnectionTable::default()),
-            pool: SessionPool::default(),
+            pool: Arc::new(SessionPool::default()),
         })
     }
 
@@ -96,6 +103,15 @@ impl SmbProvider {
             Some(l) => self.cfg.drive_root.join(l.profile_key()),
             None => self.cfg.drive_root.join(remote.deviceless_dir()),
         }
+    }
+
+    /// For a connection over a DFS namespace, where its root leads now
+    /// (`\\server\share[\path]`) and how many referrals it has asked so far.
+    pub fn dfs_target(&self, local: Option<LocalName>, remote: &UncPath) -> Option<(String, u64)> {
+        self.table()
+            .get(&ConnKey::new(local, remote))
+            .and_then(|c| c.mount.namespace().cloned())
+            .map(|ns| (ns.current_target(), ns.referral_count()))
     }
 
     /// Open files and directories (or print jobs) on a live connection.
@@ -136,12 +152,18 @@ impl SmbProvider {
         let all = self.table().take_all();
         for conn in all {
             let mountpoint = conn.mount.mountpoint().to_path_buf();
+            let namespace = conn.mount.namespace().cloned();
             if let Err(e) = conn.mount.force_unmount() {
                 tracing::warn!(mountpoint = %mountpoint.display(), error = %e, "unmount at shutdown failed");
             }
             Redirection::remove_mountpoint(&mountpoint);
             let tree = conn.tree;
-            let _ = self.rt().block_on(async move { tree.disconnect().await });
+            self.rt().block_on(async move {
+                if let Some(ns) = namespace {
+                    ns.close().await;
+                }
+                let _ = tree.disconnect().await;
+            });
         }
         self.rt().block_on(async { self.pool.clear().await });
     }
@@ -172,11 +194,11 @@ impl SmbProvider {
             .pool
             .acquire(&server, &creds, self.cfg.timeouts)
             .await?;
-        let tree = match session.tree_connect(remote.share()).await {
-            Ok(t) => t,
+        let (tree, namespace) = match self.open_share(request, &session, &server, creds).await {
+            Ok(opened) => opened,
             Err(e) => {
                 self.pool.release(&server).await;
-                return Err(core_error(&e, &format!("connecting to {remote}")));
+                return Err(e);
             }
         };
         let local = match key {
@@ -184,6 +206,9 @@ impl SmbProvider {
             ConnKey::Deviceless(_) => None,
         };
         if let Err(e) = check_share_type(&tree, local, request.resource_type, &remote) {
+            if let Some(ns) = &namespace {
+                ns.close().await;
+            }
             let _ = tree.disconnect().await;
             self.pool.release(&server).await;
             return Err(e);
@@ -200,6 +225,7 @@ impl SmbProvider {
             fsname,
             timeouts: DriveTimeouts::default(),
             read_only: false,
+            dfs: namespace.clone(),
         };
         let handle = self.rt().handle().clone();
         let mounted = {
@@ -221,6 +247,9 @@ impl SmbProvider {
                     Err(e) => e.to_string(),
                     Ok(Ok(_)) => unreachable!(),
                 };
+                if let Some(ns) = &namespace {
+                    ns.close().await;
+                }
                 let _ = tree.disconnect().await;
                 self.pool.release(&server).await;
                 return Err(Error::new(
@@ -231,12 +260,96 @@ impl SmbProvider {
         };
         Ok(LiveConnection {
             local,
-            remote: request.remote.share_root(),
+            // A DFS path is kept as the user wrote it, below the share too (as Windows does).
+            remote: match namespace {
+                Some(_) => request.remote.clone(),
+                None => request.remote.share_root(),
+            },
             user,
             server,
             tree,
             mount,
         })
+    }
+
+    /// Connects the share of `request` on `session`: its tree, and for a share in a DFS
+    /// namespace the drive's [`Namespace`] with its root resolved once (so that a link leading
+    /// nowhere fails the connection). A share the server refuses to connect may be one that
+    /// only refers (`msdfs proxy`): its referral is asked, as a DFS client does, and the
+    /// drive's tree is then the target's.
+    ///
+    /// # Errors
+    /// 67 for a missing share, a folder below a plain share or a DFS path no target serves;
+    /// the mapped engine error when no target answers.
+    async fn open_share(
+        &self,
+        request: &AddConnection,
+        session: &wnet_smb2::Session,
+        server: &ServerKey,
+        creds: Credentials,
+    ) -> Result<(wnet_smb2::Tree, Option<Arc<Namespace>>)> {
+        let remote = &request.remote;
+        let root = format!(
+            r"\{}\{}{}",
+            remote.server(),
+            remote.share(),
+            remote.remaining_path()
+        );
+        let namespace = |tree: Option<(wnet_smb2::Tree, ServerKey)>| {
+            Arc::new(Namespace::new(
+                &root,
+                tree,
+                self.pool.clone(),
+                creds.clone(),
+                self.cfg.timeouts,
+                self.cfg.dfs_max_ttl,
+            ))
+        };
+        let (tree, ns) = match session.tree_connect(remote.share()).await {
+            Ok(tree) if !tree.is_dfs() => {
+                if remote.is_share_root() {
+                    return Ok((tree, None));
+                }
+                let _ = tree.disconnect().await;
+                return Err(Error::new(
+                    ErrorKind::BadNetName,
+                    format!(
+                        "{remote}: connecting to a folder below a share is not supported; connect to {}",
+                        remote.share_root()
+                    ),
+                ));
+            }
+            Ok(tree) => (Some(tree.clone()), namespace(Some((tree, server.clone())))),
+            Err(e) if e.status() == Some(wnet_smb2::NtStatus::BAD_NETWORK_NAME) => {
+                let ns = namespace(None);
+                if ns.prime(session).await.is_err() {
+                    return Err(core_error(&e, &format!("connecting to {remote}")));
+                }
+                (None, ns)
+            }
+            Err(e) => return Err(core_error(&e, &format!("connecting to {remote}"))),
+        };
+        let resolved = ns.run("", |t, p| async move { t.stat(&p).await }).await;
+        let tree = match (resolved, tree.or_else(|| ns.home_tree())) {
+            (Ok(_), Some(tree)) => tree,
+            (r, tree) => {
+                ns.close().await;
+                if let Some(tree) = tree {
+                    let _ = tree.disconnect().await;
+                }
+                let e = r.err().unwrap_or(wnet_smb2::Error::Status {
+                    status: wnet_smb2::NtStatus::BAD_NETWORK_NAME,
+                    command: wnet_smb2::msg::Command::TreeConnect,
+                });
+                return Err(core_error(&e, &format!("resolving {remote}")));
+            }
+        };
+        tracing::info!(
+            dfs = root,
+            target = ns.current_target(),
+            "DFS path resolved"
+        );
+        Ok((tree, Some(ns)))
     }
 
     /// Ends a connection taken out of the table: refuses (and hands it back) when files are
@@ -251,6 +364,7 @@ impl SmbProvider {
             None => conn.remote.to_string(),
         };
         let mountpoint = conn.mount.mountpoint().to_path_buf();
+        let namespace = conn.mount.namespace().cloned();
         let (tree, server) = if force {
             let (tree, server, result) = conn.force_unmount();
             if let Err(e) = result {
@@ -285,6 +399,9 @@ impl SmbProvider {
         };
         Redirection::remove_mountpoint(&mountpoint);
         self.rt().block_on(async {
+            if let Some(ns) = namespace {
+                ns.close().await;
+            }
             let _ = tree.disconnect().await;
             self.pool.release(&server).await;
         });
@@ -444,16 +561,6 @@ impl NetworkProvider for SmbProvider {
     }
 
     fn add_connection(&self, request: &AddConnection) -> Result<Connection> {
-        if !request.remote.is_share_root() {
-            return Err(Error::new(
-                ErrorKind::BadNetName,
-                format!(
-                    "{}: connecting to a folder below a share is not supported; connect to {}",
-                    request.remote,
-                    request.remote.share_root()
-                ),
-            ));
-        }
         let key = ConnKey::new(request.local, &request.remote);
         self.table().reserve(&key)?;
         match self.rt().block_on(self.connect(request, &key)) {

@@ -14,6 +14,7 @@ use crate::Daemon;
 /// root. The provider is returned too, so its owner can shut it down (unmount every drive).
 pub fn smb_router(paths: &Paths) -> std::io::Result<(Router, Arc<SmbProvider>)> {
     let smb = Arc::new(SmbProvider::new(SmbProviderConfig {
+        dfs_max_ttl: wnet_smb::provider::DFS_MAX_TTL,
         drive_root: paths.drive_root.clone(),
         timeouts: Timeouts::default(),
         default_user: crate::daemon::current_user_name(),

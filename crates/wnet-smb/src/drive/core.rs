@@ -17,6 +17,7 @@ use super::names;
 use super::posix_lock::{self, Kind as LockKind, OwnerLocks, PosixLocks, Seg};
 use super::readahead::{Plan, Served};
 use super::watch::{Forget, Watches};
+use crate::dfs::Namespace;
 use std::ffi::OsStr;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
@@ -128,7 +129,10 @@ pub struct SetAttr {
 
 /// The redirector filesystem of one drive.
 pub struct Core {
-    pub(crate) tree: Tree,
+    /// The share mounted (for a DFS drive: the share its DFS path starts on).
+    tree: Tree,
+    /// Where a DFS drive's paths live now; `None` for a plain share.
+    pub(crate) dfs: Option<Arc<Namespace>>,
     pub(crate) rt: Handle,
     pub(crate) deadline: Duration,
     /// Mounted read-only.
@@ -217,7 +221,13 @@ fn attr_from_open(f: &wnet_smb2::File) -> Attr {
 
 impl Core {
     /// A core over `tree`; `deadline` bounds every request.
-    pub fn new(tree: Tree, rt: Handle, deadline: Duration, read_only: bool) -> Arc<Core> {
+    pub fn new(
+        tree: Tree,
+        dfs: Option<Arc<Namespace>>,
+        rt: Handle,
+        deadline: Duration,
+        read_only: bool,
+    ) -> Arc<Core> {
         let writable = access::WRITE_DATA
             | access::APPEND_DATA
             | access::GENERIC_WRITE
@@ -228,6 +238,7 @@ impl Core {
         let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
         let core = Arc::new_cyclic(|me| Core {
             tree,
+            dfs,
             rt,
             deadline,
             read_only,
@@ -400,6 +411,34 @@ impl Core {
         *self.refusal.lock().expect("refusal lock") = refusal;
     }
 
+    /// The tree the drive's root lives on now: the mounted share, or for a DFS drive the
+    /// target its root leads to (its session is the one watched for liveness).
+    pub(crate) fn tree(&self) -> Tree {
+        self.dfs
+            .as_ref()
+            .and_then(|ns| ns.home_tree())
+            .unwrap_or_else(|| self.tree.clone())
+    }
+
+    /// Runs `op` on the share and path where the drive's `path` lives: the mounted share, or
+    /// for a DFS drive wherever its namespace leads now (links followed, targets failed over;
+    /// see [`crate::dfs`]).
+    pub(crate) async fn on<T, F, Fut>(&self, path: &str, op: F) -> wnet_smb2::Result<T>
+    where
+        F: Fn(Tree, String) -> Fut,
+        Fut: Future<Output = wnet_smb2::Result<T>>,
+    {
+        let Some(ns) = &self.dfs else {
+            return op(self.tree.clone(), path.to_owned()).await;
+        };
+        let r = ns.run(path, op).await;
+        if ns.take_changed() {
+            // Another server now: nothing known of the old one's directories holds.
+            self.lose_completeness();
+        }
+        r
+    }
+
     /// Runs one request under the deadline. Disconnected or detached: `EIO` at once (or the
     /// errno of the server's refusal to log on again, e.g. `EKEYEXPIRED`).
     /// Timeout: the drive turns Disconnected and the request fails with `ETIMEDOUT`.
@@ -415,7 +454,7 @@ impl Core {
         match tokio::time::timeout(self.deadline, fut).await {
             Ok(r) => r,
             Err(_) => {
-                tracing::warn!(deadline = ?self.deadline, share = self.tree.share(), "request timed out; drive disconnected");
+                tracing::warn!(deadline = ?self.deadline, share = self.tree().share(), "request timed out; drive disconnected");
                 self.mark_disconnected();
                 Err(Errno::ETIMEDOUT)
             }
@@ -428,11 +467,11 @@ impl Core {
     fn smb<T>(&self, r: wnet_smb2::Result<T>) -> Result<T, Errno> {
         r.map_err(|e| {
             if matches!(e, wnet_smb2::Error::Kerberos(_)) {
-                tracing::warn!(error = %e, share = self.tree.share(), "logon refused; drive disconnected");
+                tracing::warn!(error = %e, share = self.tree().share(), "logon refused; drive disconnected");
                 self.note_logon(&Err(e.clone()));
                 self.mark_disconnected();
             } else if errno::is_connection_loss(&e) {
-                tracing::warn!(error = %e, share = self.tree.share(), "connection lost; drive disconnected");
+                tracing::warn!(error = %e, share = self.tree().share(), "connection lost; drive disconnected");
                 self.mark_disconnected();
             }
             errno::from_smb(&e, self.share_ro)
@@ -463,11 +502,15 @@ impl Core {
                 if !core.revive().await {
                     continue;
                 }
-                let probe = tokio::time::timeout(core.deadline, core.tree.stat("")).await;
+                let probe = tokio::time::timeout(
+                    core.deadline,
+                    core.on("", |t, p| async move { t.stat(&p).await }),
+                )
+                .await;
                 if let Ok(Ok(_)) = probe {
                     core.note_logon(&Ok(()));
                     tracing::info!(
-                        share = core.tree.share(),
+                        share = core.tree().share(),
                         "server answers again; drive connected"
                     );
                     let _ = core.state.compare_exchange(
@@ -485,7 +528,8 @@ impl Core {
     /// Whether the session has a connection that answers now: the current one if it answers
     /// an ECHO within [`PROBE_ECHO`], else a fresh one (one attempt).
     async fn revive(&self) -> bool {
-        let session = self.tree.session();
+        let tree = self.tree();
+        let session = tree.session();
         let generation = session.generation();
         if !session.connection().is_dead()
             && matches!(
@@ -567,7 +611,10 @@ impl Core {
             return Ok(hit);
         }
         let stamp = self.cache.stamp(path);
-        match self.tree.stat_with_id(path).await {
+        match self
+            .on(path, |t, p| async move { t.stat_with_id(&p).await })
+            .await
+        {
             Ok((info, id)) => {
                 let a = Attr {
                     id: ServerFileId(id),
@@ -780,7 +827,10 @@ impl Core {
         }
         if let Some(mode) = s.mode {
             let attributes = match &path {
-                Some(path) => self.smb(self.tree.stat(path).await)?.attributes,
+                Some(path) => {
+                    let r = self.on(path, |t, p| async move { t.stat(&p).await });
+                    self.smb(r.await)?.attributes
+                }
                 None => {
                     let fh = fh.ok_or(Errno::EBADF)?;
                     self.attr_by_handle(ino, fh).await?.0.attributes
@@ -823,7 +873,11 @@ impl Core {
                     durable: false,
                     lease: None,
                 };
-                let file = self.smb(self.tree.create(path, &opts).await)?;
+                let opts = &opts;
+                let file = self.smb(
+                    self.on(path, |t, p| async move { t.create(&p, opts).await })
+                        .await,
+                )?;
                 let mut r = Ok(());
                 if let Some(len) = s.size {
                     r = file.set_len(len).await;
@@ -861,7 +915,8 @@ impl Core {
         let entries = match cached {
             Some(l) => l,
             None => {
-                let list = self.smb(self.tree.list(&path).await)?;
+                let list =
+                    self.smb(self.on(&path, |t, p| async move { t.list(&p).await }).await)?;
                 let l: Arc<Vec<Listed>> = Arc::new(list.iter().map(listed).collect());
                 self.cache.put_dir(&path, l.clone());
                 l
@@ -932,7 +987,11 @@ impl Core {
             lease: None,
         };
         let stamp = self.cache.stamp(&path);
-        let file = self.smb(self.tree.create(&path, &opts).await)?;
+        let opts = &opts;
+        let file = self.smb(
+            self.on(&path, |t, p| async move { t.create(&p, opts).await })
+                .await,
+        )?;
         self.revalidate_at_open(ino, &path, attr_from_open(&file), stamp)
             .await;
         let of = OpenFile::new(file, writable, &self.rt);
@@ -956,7 +1015,7 @@ impl Core {
         let Ok(Some((known, _))) = self.stat_cached(path) else {
             return Ok(None);
         };
-        let max = SMALL_FILE.min(u64::from(self.tree.session().negotiated().max_read));
+        let max = SMALL_FILE.min(u64::from(self.tree().session().negotiated().max_read));
         if known.is_dir || known.size > max {
             return Ok(None);
         }
@@ -964,8 +1023,10 @@ impl Core {
         let want = (known.size + SMALL_SLACK).min(max);
         let stamp = self.cache.stamp(path);
         let r = self
-            .tree
-            .read_small_opened(path, &CreateOptions::read(), want as u32)
+            .on(path, |t, p| async move {
+                t.read_small_opened(&p, &CreateOptions::read(), want as u32)
+                    .await
+            })
             .await;
         let (opened, data) = self.smb(r)?;
         let Ok(data) = data else {
@@ -1017,7 +1078,10 @@ impl Core {
         };
         let r = f
             .ensure_server_handle(self.guard(async {
-                let r = self.tree.create(path, &opts.durable(true)).await;
+                let opts = &opts.durable(true);
+                let r = self
+                    .on(path, |t, p| async move { t.create(&p, opts).await })
+                    .await;
                 self.smb(r)
             }))
             .await;
@@ -1065,7 +1129,10 @@ impl Core {
             return Ok((ino, a, fh));
         }
         self.cache.own_start(&path);
-        let created = self.tree.create(&path, &opts).await;
+        let opts = &opts;
+        let created = self
+            .on(&path, |t, p| async move { t.create(&p, opts).await })
+            .await;
         let file = match created {
             Ok(f) => f,
             Err(e) => {
@@ -1338,7 +1405,9 @@ impl Core {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
         self.cache.own_start(&path);
-        let r = self.tree.mkdir(&path).await;
+        let r = self
+            .on(&path, |t, p| async move { t.mkdir(&p).await })
+            .await;
         self.cache.own_done(&path, None);
         self.cache.entry_changed(&path);
         self.smb(r)?;
@@ -1357,7 +1426,10 @@ impl Core {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
         self.cache.own_start(&path);
-        let r = match self.tree.create(&path, &CreateOptions::create_new()).await {
+        let created = self.on(&path, |t, p| async move {
+            t.create(&p, &CreateOptions::create_new()).await
+        });
+        let r = match created.await {
             Ok(f) => {
                 let id = ServerFileId(f.server_file_id());
                 f.close().await.map(|i| Attr {
@@ -1384,7 +1456,7 @@ impl Core {
         self.cache.own_start(&path);
         let dirs = [split(&path).0];
         let r = self
-            .despite_read_only(&path, || self.tree.delete_then_stat(&path, &dirs))
+            .despite_read_only(&path, || self.delete_then_stat(&path, &dirs))
             .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
@@ -1406,7 +1478,7 @@ impl Core {
         self.cache.invalidate_tree(&path);
         let dirs = [split(&path).0];
         let r = self
-            .despite_read_only(&path, || self.tree.delete_then_stat(&path, &dirs))
+            .despite_read_only(&path, || self.delete_then_stat(&path, &dirs))
             .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
@@ -1447,10 +1519,10 @@ impl Core {
             vec![a, b]
         };
         let r = if replace {
-            self.despite_read_only(&to, || self.tree.rename_then_stat(&from, &to, true, &dirs))
+            self.despite_read_only(&to, || self.rename_then_stat(&from, &to, true, &dirs))
                 .await
         } else {
-            self.tree.rename_then_stat(&from, &to, false, &dirs).await
+            self.rename_then_stat(&from, &to, false, &dirs).await
         };
         self.cache
             .own_done(&from, r.is_ok().then_some(Known::Absent));
@@ -1474,9 +1546,52 @@ impl Core {
         }
     }
 
+    /// Deletes `path` (a file or an empty directory) and stats `dirs` in the same round trip.
+    /// On a DFS drive the directories may live on another server: none is asked there, and
+    /// each answer is `None`.
+    async fn delete_then_stat(
+        &self,
+        path: &str,
+        dirs: &[&str],
+    ) -> wnet_smb2::Result<Vec<Option<FileNetworkOpenInformation>>> {
+        if self.dfs.is_none() {
+            return self.tree.delete_then_stat(path, dirs).await;
+        }
+        let n = dirs.len();
+        self.on(path, |t, p| async move {
+            t.delete(&p).await.map(|()| vec![None; n])
+        })
+        .await
+    }
+
+    /// Renames `from` to `to` and stats `dirs` in the same round trip, on the share where
+    /// `from` lives. On a DFS drive `to` must lead to the same share (else
+    /// `STATUS_NOT_SAME_DEVICE`: `EXDEV`, and `mv` copies) and no directory is asked (`None`
+    /// each), as for [`Core::delete_then_stat`].
+    async fn rename_then_stat(
+        &self,
+        from: &str,
+        to: &str,
+        replace: bool,
+        dirs: &[&str],
+    ) -> wnet_smb2::Result<Vec<Option<FileNetworkOpenInformation>>> {
+        let Some(ns) = &self.dfs else {
+            return self.tree.rename_then_stat(from, to, replace, dirs).await;
+        };
+        let n = dirs.len();
+        ns.run(from, |t, f| async move {
+            let to = ns.path_on(to, &t).ok_or(wnet_smb2::Error::Status {
+                status: wnet_smb2::NtStatus::NOT_SAME_DEVICE,
+                command: wnet_smb2::msg::Command::SetInfo,
+            })?;
+            t.rename(&f, &to, replace).await.map(|()| vec![None; n])
+        })
+        .await
+    }
+
     /// STATFS.
     pub async fn statfs(&self) -> Result<FsInfo, Errno> {
-        let r = self.tree.fs_info().await;
+        let r = self.on("", |t, _| async move { t.fs_info().await }).await;
         self.smb(r)
     }
 
@@ -1810,11 +1925,29 @@ async fn monitor(me: Weak<Core>) {
             DISCONNECTED => continue,
             _ => {}
         }
-        let session = core.tree.session().clone();
+        if let Some(ns) = core.dfs.clone() {
+            // Referrals past their TTL are asked again here, never by a waiting request.
+            ns.refresh().await;
+            if ns.take_changed() {
+                core.lose_completeness();
+            }
+        }
+        let session = core.tree().session().clone();
+        if session.connection().is_dead() && core.dfs.is_some() {
+            // A DFS drive goes where its namespace leads (the next target when this one is
+            // gone): only when no target answers is the drive disconnected.
+            core.lose_completeness();
+            let probe = core.on("", |t, p| async move { t.stat(&p).await });
+            if !matches!(tokio::time::timeout(core.deadline, probe).await, Ok(Ok(_))) {
+                tracing::warn!("no DFS target answers; drive disconnected");
+                core.mark_disconnected();
+            }
+            continue;
+        }
         if session.connection().is_dead() {
             // As the next request would: reconnect (the engine's bounded backoff, as long as
             // a request may wait), and only then call the server lost.
-            tracing::info!(share = core.tree.share(), "connection lost while idle");
+            tracing::info!(share = core.tree().share(), "connection lost while idle");
             core.lose_completeness();
             let again = session.reconnect_from(session.generation());
             match tokio::time::timeout(core.deadline, again).await {
@@ -1837,7 +1970,7 @@ async fn monitor(me: Weak<Core>) {
             r = &mut echo => r,
             _ = tokio::time::sleep(STALL) => {
                 let Some(core) = me.upgrade() else { return };
-                tracing::info!(share = core.tree.share(), "connection stalled; watched directories not exact");
+                tracing::info!(share = core.tree().share(), "connection stalled; watched directories not exact");
                 core.stalled.store(true, Ordering::Release);
                 core.lose_completeness();
                 drop(core);
@@ -1851,7 +1984,7 @@ async fn monitor(me: Weak<Core>) {
         // A connection that broke is the next tick's (reconnected as a request would be);
         // one that stayed silent for the whole deadline is a lost server.
         if let (Err(e @ wnet_smb2::Error::Timeout { .. }), Some(core)) = (answer, me.upgrade()) {
-            tracing::warn!(error = %e, share = core.tree.share(), "no answer to an echo; drive disconnected");
+            tracing::warn!(error = %e, share = core.tree().share(), "no answer to an echo; drive disconnected");
             core.mark_disconnected();
         }
     }

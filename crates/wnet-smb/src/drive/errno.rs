@@ -96,6 +96,8 @@ pub fn from_status(s: NtStatus, read_only_share: bool) -> Errno {
         | NtStatus::USER_SESSION_DELETED
         | NtStatus::NETWORK_SESSION_EXPIRED => libc::EIO,
         NtStatus::IO_TIMEOUT => libc::ETIMEDOUT,
+        // A rename between two DFS targets: `mv` copies instead.
+        NtStatus::NOT_SAME_DEVICE => libc::EXDEV,
         NtStatus::FILE_CLOSED => libc::EBADF,
         NtStatus::INSUFFICIENT_RESOURCES => libc::ENOMEM,
         _ => libc::EIO,

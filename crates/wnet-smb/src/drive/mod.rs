@@ -76,6 +76,9 @@ pub struct DriveConfig {
     pub timeouts: DriveTimeouts,
     /// Mount read-only.
     pub read_only: bool,
+    /// For a share in a DFS namespace: where its paths lead ([`crate::dfs`]); `None` for a
+    /// plain share.
+    pub dfs: Option<std::sync::Arc<crate::dfs::Namespace>>,
 }
 
 /// Whether the drive reaches its server.
@@ -222,7 +225,13 @@ impl Drive {
                 format!("{} is not empty", mp.display()),
             )));
         }
-        let core = Core::new(tree, rt, cfg.timeouts.request, cfg.read_only);
+        let core = Core::new(
+            tree,
+            cfg.dfs.clone(),
+            rt,
+            cfg.timeouts.request,
+            cfg.read_only,
+        );
         let config = fuse_config(&cfg.fsname, cfg.read_only);
         let session = fuser::spawn_mount(fuse::FuseFs::new(core.clone()), mp, &config)
             .map_err(DriveError::Mount)?;
@@ -239,6 +248,11 @@ impl Drive {
     /// Where the drive is mounted.
     pub fn mountpoint(&self) -> &Path {
         &self.mountpoint
+    }
+
+    /// The DFS namespace of the drive, if its share is in one.
+    pub fn namespace(&self) -> Option<&std::sync::Arc<crate::dfs::Namespace>> {
+        self.core.dfs.as_ref()
     }
 
     /// Every open file and directory, with the pid that opened it.

@@ -45,24 +45,25 @@ impl Core {
             Err(e) if refused_as_read_only(e) => {}
             _ => return first,
         }
-        let Ok(info) = self.tree.stat(path).await else {
+        let stat = self.on(path, |t, p| async move { t.stat(&p).await });
+        let Ok(info) = stat.await else {
             return first;
         };
         if info.attributes & attr::READONLY == 0 {
             return first;
         }
         let writable = attributes(info.attributes & !attr::READONLY);
-        if let Err(e) = self.tree.set_basic(path, &writable).await {
+        let writable = &writable;
+        let set = self.on(path, |t, p| async move { t.set_basic(&p, writable).await });
+        if let Err(e) = set.await {
             tracing::debug!(path, error = %e, "clearing READONLY before a delete failed");
             return first;
         }
         let again = op().await;
         if again.is_err() {
-            if let Err(e) = self
-                .tree
-                .set_basic(path, &attributes(info.attributes))
-                .await
-            {
+            let back = &attributes(info.attributes);
+            let set = self.on(path, |t, p| async move { t.set_basic(&p, back).await });
+            if let Err(e) = set.await {
                 tracing::warn!(path, error = %e, "could not set READONLY back");
             }
         }

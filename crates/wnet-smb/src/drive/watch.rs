@@ -225,8 +225,10 @@ fn on_notify(
 /// engine request that is not polled may hold the connection's writer).
 async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
     let Some(c) = core.upgrade() else { return };
-    let opened =
-        tokio::time::timeout(c.deadline, c.tree.create(dir, &CreateOptions::directory())).await;
+    let open = c.on(dir, |t, p| async move {
+        t.create(&p, &CreateOptions::directory()).await
+    });
+    let opened = tokio::time::timeout(c.deadline, open).await;
     let Ok(Ok(handle)) = opened else {
         end(&c, dir, "open failed");
         return;
@@ -330,7 +332,8 @@ async fn relist(c: &Core, dir: &str) -> Result<(), &'static str> {
     let Some(r) = c.cache.relist_begin(dir) else {
         return Err("no longer watched");
     };
-    let listed = tokio::time::timeout(c.deadline, c.tree.list(dir)).await;
+    let list = c.on(dir, |t, p| async move { t.list(&p).await });
+    let listed = tokio::time::timeout(c.deadline, list).await;
     match listed {
         Ok(Ok(_)) if c.completeness_epoch() != Some(epoch) => {
             c.cache.relist_abort(dir, r);

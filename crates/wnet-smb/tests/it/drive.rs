@@ -110,6 +110,7 @@ pub fn mount_with(samba: &Samba, share: &str, read_only: bool, timeouts: DriveTi
             fsname: format!("//{}/{share}", samba.host()),
             timeouts,
             read_only,
+            dfs: None,
         },
     )
     .expect("mount");

@@ -88,6 +88,7 @@ fn as_the_user(dir: &Path) {
                 fsname: "//127.0.0.1/rw".into(),
                 timeouts: DriveTimeouts::default(),
                 read_only: false,
+                dfs: None,
             },
         )
         .unwrap()

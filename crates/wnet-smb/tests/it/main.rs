@@ -1,5 +1,6 @@
 //! The SMB provider and its drives against a real Samba.
 
+mod dfs;
 mod drive;
 mod drive_after_close;
 mod drive_blips;

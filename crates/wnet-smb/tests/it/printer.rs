@@ -29,6 +29,7 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("Network");
         let provider = SmbProvider::new(SmbProviderConfig {
+            dfs_max_ttl: wnet_smb::provider::DFS_MAX_TTL,
             drive_root: root.clone(),
             timeouts: Timeouts::default(),
             default_user: DEFAULT_USER.into(),

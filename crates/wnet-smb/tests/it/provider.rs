@@ -23,6 +23,7 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("Network");
         let provider = SmbProvider::new(SmbProviderConfig {
+            dfs_max_ttl: wnet_smb::provider::DFS_MAX_TTL,
             drive_root: root.clone(),
             timeouts: Timeouts::default(),
             default_user: DEFAULT_USER.into(),
@@ -275,6 +276,7 @@ fn a_guest_share_needs_the_insecure_guest_opt_in_and_no_integrity_flag() {
     let dir = tempfile::tempdir().unwrap();
     let provider = |allow_insecure_guest| {
         SmbProvider::new(SmbProviderConfig {
+            dfs_max_ttl: wnet_smb::provider::DFS_MAX_TTL,
             drive_root: dir.path().join("Network"),
             timeouts: Timeouts::default(),
             default_user: "nobody-in-particular".into(),

@@ -159,7 +159,10 @@ impl Core {
         };
         let r = f
             .ensure_server_handle(self.guard(async {
-                let r = self.tree.create(&d.path, &d.opts).await;
+                let opts = &d.opts;
+                let r = self
+                    .on(&d.path, |t, p| async move { t.create(&p, opts).await })
+                    .await;
                 self.smb(r)
             }))
             .await
@@ -211,9 +214,13 @@ impl Core {
         };
         let r = self
             .guard(async {
+                // On a DFS drive the directory may live on another server: not asked.
+                let dir = self.dfs.is_none().then_some(dir);
+                let opts = &opts;
                 let r = self
-                    .tree
-                    .create_written(&d.path, &opts, offset, data, Some(dir))
+                    .on(&d.path, |t, p| async move {
+                        t.create_written(&p, opts, offset, data, dir).await
+                    })
                     .await;
                 self.smb(r)
             })

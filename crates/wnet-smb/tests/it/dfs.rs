@@ -1,0 +1,262 @@
+//! DFS through the provider and its drive: a namespace of three real smbd on port 445
+//! (`wnet_testkit::DfsLab`), links followed, replicas failed over, names kept as mapped.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use wnet_core::{
+    AddConnection, ConnectFlags, ConnectionName, LocalName, NetworkProvider, ResourceType, Secret,
+    UncPath,
+};
+use wnet_smb::{SmbProvider, SmbProviderConfig, Timeouts};
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, DFS_HELLO, DfsLab};
+
+/// How long a condition that must come true may take on a loaded machine.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+struct Fixture {
+    lab: DfsLab,
+    provider: SmbProvider,
+    root: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        Fixture::with_ttl(wnet_smb::provider::DFS_MAX_TTL)
+    }
+
+    fn with_ttl(dfs_max_ttl: Duration) -> Fixture {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+        let lab = DfsLab::start().unwrap_or_else(|e| panic!("cannot start the DFS lab: {e}"));
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("Network");
+        let provider = SmbProvider::new(SmbProviderConfig {
+            drive_root: root.clone(),
+            timeouts: Timeouts::default(),
+            default_user: DEFAULT_USER.into(),
+            allow_insecure_guest: false,
+            dfs_max_ttl,
+        })
+        .unwrap();
+        Fixture {
+            lab,
+            provider,
+            root,
+            _dir: dir,
+        }
+    }
+
+    /// Maps `unc` at `local`; the drive's directory.
+    fn map(&self, local: &str, unc: &str) -> wnet_core::Result<PathBuf> {
+        self.provider.add_connection(&AddConnection {
+            resource_type: ResourceType::Disk,
+            local: Some(LocalName::parse(local).unwrap()),
+            remote: UncPath::parse(unc).unwrap(),
+            user: Some(DEFAULT_USER.into()),
+            password: Some(Secret::new(DEFAULT_PASSWORD)),
+            flags: ConnectFlags::empty(),
+            ccache: None,
+        })?;
+        Ok(self.root.join(local[..1].to_uppercase()))
+    }
+
+    fn target(&self, local: &str, unc: &str) -> String {
+        self.provider
+            .dfs_target(
+                Some(LocalName::parse(local).unwrap()),
+                &UncPath::parse(unc).unwrap(),
+            )
+            .expect("a DFS connection")
+            .0
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        self.provider.shutdown();
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Waits until `f` holds, or panics with `what` after [`PATIENCE`].
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let until = Instant::now() + PATIENCE;
+    while !f() {
+        assert!(Instant::now() < until, "{what}: not within {PATIENCE:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_mapped_namespace_root_follows_links_for_reads_and_writes() {
+    let f = Fixture::new();
+    let z = f.map("z:", &f.lab.unc("")).unwrap();
+    assert_eq!(read(&z.join("readme.txt")), "the namespace root\n");
+    assert_eq!(read(&z.join("team/hello.txt")), DFS_HELLO);
+    assert_eq!(read(&z.join("team/sub/inner.txt")), "inner\n");
+    assert_eq!(read(&z.join("deep/down/link/deep.txt")), "deep\n");
+    let names: Vec<String> = std::fs::read_dir(z.join("team"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(names.contains(&"hello.txt".to_owned()), "{names:?}");
+    // A write through the link lands on the first target, the one in use.
+    std::fs::write(z.join("team/written.txt"), "through the namespace\n").unwrap();
+    assert_eq!(
+        read(&f.lab.target_a.share_dir("team").join("written.txt")),
+        "through the namespace\n"
+    );
+    std::fs::create_dir(z.join("team/newdir")).unwrap();
+    std::fs::rename(z.join("team/written.txt"), z.join("team/newdir/moved.txt")).unwrap();
+    assert!(
+        f.lab
+            .target_a
+            .share_dir("team")
+            .join("newdir/moved.txt")
+            .exists()
+    );
+    // A rename from the root into a link crosses servers: EXDEV, so `mv` copies.
+    let e = std::fs::rename(z.join("readme.txt"), z.join("team/readme.txt")).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::EXDEV), "{e}");
+    std::fs::remove_file(z.join("team/newdir/moved.txt")).unwrap();
+    std::fs::remove_dir(z.join("team/newdir")).unwrap();
+}
+
+#[test]
+fn a_path_below_a_link_maps_and_names_stay_the_users() {
+    let f = Fixture::new();
+    let unc = f.lab.unc(r"\team\sub");
+    let y = f.map("y:", &unc).unwrap();
+    assert_eq!(read(&y.join("inner.txt")), "inner\n");
+    let c = f.provider.get_connection(LocalName::Drive(b'Y')).unwrap();
+    assert_eq!(c.remote.to_string(), unc, "the DFS path as mapped");
+    let u = f
+        .provider
+        .get_universal_name(LocalName::Drive(b'Y'), r"\inner.txt")
+        .unwrap();
+    assert_eq!(u.universal_name, format!(r"{unc}\inner.txt"));
+    assert_eq!(u.connection_name, unc);
+    assert_eq!(
+        f.target("y:", &unc),
+        format!(r"\\{}\team\sub", f.lab.target_a.host())
+    );
+    // A link that leads nowhere is no network name.
+    let e = f.map("x:", &f.lab.unc(r"\nothere")).unwrap_err();
+    assert_eq!(e.win_error().0, 67, "{e}");
+}
+
+#[test]
+fn a_proxy_share_leads_to_its_target() {
+    let f = Fixture::new();
+    let unc = format!(r"\\{}\proxy", f.lab.ns());
+    let p = f.map("p:", &unc).unwrap();
+    assert_eq!(read(&p.join("hello.txt")), DFS_HELLO);
+    std::fs::write(p.join("via-proxy.txt"), "p\n").unwrap();
+    assert!(
+        f.lab
+            .target_a
+            .share_dir("team")
+            .join("via-proxy.txt")
+            .exists()
+    );
+}
+
+#[test]
+fn the_drive_fails_over_to_the_replica_when_its_target_stops() {
+    let mut f = Fixture::new();
+    let unc = f.lab.unc(r"\team");
+    let t = f.map("t:", &unc).unwrap();
+    assert_eq!(read(&t.join("hello.txt")), DFS_HELLO);
+    assert_eq!(
+        f.target("t:", &unc),
+        format!(r"\\{}\team", f.lab.target_a.host())
+    );
+    // A file only the replica has shows that answers come from there.
+    std::fs::write(
+        f.lab.target_b.share_dir("team").join("replica.txt"),
+        "from b\n",
+    )
+    .unwrap();
+    f.lab.target_a.shut_down();
+    // A create must reach a server: the first call after the stop.
+    let start = Instant::now();
+    std::fs::write(t.join("after-failover.txt"), "b\n").unwrap();
+    let took = start.elapsed();
+    eprintln!("MEASURED dfs failover: first call after the target stopped took {took:?}");
+    assert!(took < Duration::from_secs(10), "failover took {took:?}");
+    assert_eq!(
+        f.target("t:", &unc),
+        format!(r"\\{}\team", f.lab.target_b.host())
+    );
+    // What the drive knew of the old target is forgotten.
+    eventually("the replica's own file shows", || {
+        std::fs::read_to_string(t.join("replica.txt")).is_ok_and(|s| s == "from b\n")
+    });
+    assert!(
+        f.lab
+            .target_b
+            .share_dir("team")
+            .join("after-failover.txt")
+            .exists()
+    );
+}
+
+#[test]
+fn targets_keep_working_when_the_namespace_server_stops() {
+    let mut f = Fixture::with_ttl(Duration::from_secs(1));
+    let unc = f.lab.unc(r"\team");
+    let t = f.map("t:", &unc).unwrap();
+    assert_eq!(read(&t.join("hello.txt")), DFS_HELLO);
+    f.lab.namespace.shut_down();
+    // Past the TTL: the referral cannot be refreshed, the cached one stays in use.
+    std::thread::sleep(Duration::from_millis(1500));
+    let start = Instant::now();
+    std::fs::write(t.join("ns-down.txt"), "still here\n").unwrap();
+    assert_eq!(read(&t.join("ns-down.txt")), "still here\n");
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert!(
+        f.lab
+            .target_a
+            .share_dir("team")
+            .join("ns-down.txt")
+            .exists()
+    );
+}
+
+#[test]
+fn a_retargeted_link_is_followed_after_the_ttl() {
+    let f = Fixture::with_ttl(Duration::from_secs(1));
+    let z = f.map("z:", &f.lab.unc("")).unwrap();
+    assert_eq!(read(&z.join("team/hello.txt")), DFS_HELLO);
+    let b: std::net::Ipv4Addr = f.lab.target_b.host().parse().unwrap();
+    f.lab.link("team", &[(b, "deep")]).unwrap();
+    eventually("team leads to deep", || z.join("team/deep.txt").exists());
+}
+
+#[test]
+fn a_dfs_drive_is_cancelled_and_its_sessions_released() {
+    let f = Fixture::new();
+    let unc = f.lab.unc(r"\team");
+    let t = f.map("t:", &unc).unwrap();
+    assert_eq!(read(&t.join("hello.txt")), DFS_HELLO);
+    f.provider
+        .cancel_connection(&ConnectionName::parse("t:").unwrap(), false)
+        .unwrap();
+    assert!(f.provider.connections().unwrap().is_empty());
+    assert!(!t.join("hello.txt").exists());
+    // The target's session was given back: no client of ours is left on target A.
+    eventually("target A has no client", || {
+        f.lab.target_a.client_pids().is_empty()
+    });
+    // And mapping again works.
+    let t = f.map("t:", &unc).unwrap();
+    assert_eq!(read(&t.join("hello.txt")), DFS_HELLO);
+}
