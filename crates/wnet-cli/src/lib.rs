@@ -45,6 +45,8 @@
 //! - `persistent`: remembered in the profile (restored at login).
 //! - `path`: the connection's directory under the drive root, `null` when it has none.
 //! - `opens`: open files and directories on it.
+//! - `target` (only for a DFS name): the server share it leads to now,
+//!   `\\server\share[\path]` (`wnet status` shows it as `DFS target`).
 //!
 //! `wnet use X: --json` prints one connection object (the same fields, with `version`) plus
 //! `resource_type` (`"Disk"` or `"Print"`) and `connections` (`# Connections`).

@@ -193,6 +193,10 @@ pub struct Connection {
     /// again: `Kerberos: ... Ticket expired`).
     #[serde(default)]
     pub reason: Option<String>,
+    /// For a connection over a DFS namespace: where its name leads now
+    /// (`\\server\share[\path]`, the target in use).
+    #[serde(default)]
+    pub dfs_target: Option<String>,
 }
 
 /// What `WNetCancelConnection2` names: a device or a remote name.

@@ -392,6 +392,7 @@ mod tests {
                 status: ConnectionStatus::Ok,
                 logon: None,
                 reason: None,
+                dfs_target: None,
                 open_handles: 0,
                 resource_type: ResourceType::Disk,
             }

@@ -210,6 +210,9 @@ pub struct ConnectionInfo {
     /// Why the connection is not usable, when known (e.g. an expired Kerberos ticket).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// For a connection over a DFS namespace: the target its name leads to now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dfs_target: Option<String>,
     /// Something the user should know about a connection just made (e.g. why its password
     /// could not be saved); only in the answer to an add connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]

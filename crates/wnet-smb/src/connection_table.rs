@@ -126,6 +126,7 @@ impl LiveConnection {
             },
             logon: self.logon(),
             reason: refusal,
+            dfs_target: self.mount.namespace().map(|ns| ns.current_target()),
         }
     }
 }

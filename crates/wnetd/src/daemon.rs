@@ -398,6 +398,7 @@ impl Daemon {
             opens,
             logon: c.logon,
             reason: c.reason,
+            dfs_target: c.dfs_target,
             notice: None,
         }
     }
@@ -756,6 +757,7 @@ impl Daemon {
                     opens: 0,
                     logon: None,
                     reason: None,
+                    dfs_target: None,
                     notice: None,
                 });
             }

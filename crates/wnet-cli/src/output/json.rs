@@ -39,6 +39,10 @@ pub struct JsonConnection {
     /// Why the connection is not usable, when known (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// For a DFS name: the target it leads to now, `\\server\share[\path]` (absent
+    /// otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 impl From<&ConnectionEntry> for JsonConnection {
@@ -55,6 +59,7 @@ impl From<&ConnectionEntry> for JsonConnection {
             mechanism: e.logon.as_ref().map(|l| l.mechanism.clone()),
             principal: e.logon.as_ref().map(|l| l.principal.clone()),
             reason: e.reason.clone(),
+            target: e.dfs_target.clone(),
         }
     }
 }

@@ -88,6 +88,7 @@ mod tests {
             opens: 0,
             logon: None,
             reason: None,
+            dfs_target: None,
             notice: None,
         }
     }

@@ -39,6 +39,9 @@ pub fn render(report: &StatusReport) -> String {
             line(&mut out, "Reason", reason);
         }
         line(&mut out, "Server", c.remote.server());
+        if let Some(target) = &c.dfs_target {
+            line(&mut out, "DFS target", target);
+        }
         line(&mut out, "User", &c.user);
         if let Some(logon) = &c.logon {
             line(

@@ -11,6 +11,7 @@ use wnet_proto::Paths;
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
 use wnetd::BackgroundDaemon;
 
+mod dfs;
 mod docs_examples;
 mod kerberos;
 mod printers;

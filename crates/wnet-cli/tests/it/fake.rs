@@ -36,6 +36,7 @@ pub fn entry(
         opens: 0,
         logon: None,
         reason: None,
+        dfs_target: None,
         notice: None,
     }
 }

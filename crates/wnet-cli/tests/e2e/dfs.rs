@@ -1,0 +1,104 @@
+//! `wnet use` with a DFS name: the real binary and daemon against a namespace of three smbd
+//! on port 445 (`wnet_testkit::DfsLab`). The name shown and remembered is the user's; status
+//! also shows the target in use.
+
+use std::process::{Command, Output, Stdio};
+
+use wnet_proto::Paths;
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, DFS_HELLO, DfsLab};
+use wnetd::BackgroundDaemon;
+
+use super::{expect, listing, listing_row, mounted};
+
+struct Dfs {
+    lab: DfsLab,
+    daemon: BackgroundDaemon,
+    dir: tempfile::TempDir,
+}
+
+impl Dfs {
+    fn new() -> Dfs {
+        let lab = DfsLab::start().unwrap_or_else(|e| panic!("cannot start the DFS lab: {e}"));
+        let dir = tempfile::tempdir().unwrap();
+        let daemon = BackgroundDaemon::start(Paths::under(dir.path())).unwrap();
+        Dfs { lab, daemon, dir }
+    }
+
+    fn wnet(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_wnet"))
+            .args(args)
+            .envs(self.daemon.paths().env())
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
+            .env("WNETD", "/nonexistent/the-daemon-is-already-running")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+}
+
+#[test]
+fn a_path_below_a_dfs_link_is_mapped_listed_and_remembered_by_its_dfs_name() {
+    let d = Dfs::new();
+    let unc = d.lab.unc(r"\team\sub");
+    let user = format!("/USER:{DEFAULT_USER}");
+    expect(
+        &d.wnet(&["use", "Y:", &unc, DEFAULT_PASSWORD, &user]),
+        "The command completed successfully.\n\n",
+        "",
+        0,
+    );
+    let drive = d.daemon.paths().drive_root.join("Y");
+    assert!(mounted(&drive));
+    assert_eq!(
+        std::fs::read_to_string(drive.join("inner.txt")).unwrap(),
+        "inner\n"
+    );
+    expect(
+        &d.wnet(&["use"]),
+        &listing(&[listing_row("OK", "Y:", &unc)]),
+        "",
+        0,
+    );
+    let target = format!(r"\\{}\team\sub", d.lab.target_a.host());
+    let status = d.wnet(&["status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains(&format!("Remote name       {unc}\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("DFS target        {target}\n")),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&d.wnet(&["status", "--json"]).stdout).unwrap();
+    let row = &json["connections"][0];
+    assert_eq!(row["remote"], unc);
+    assert_eq!(row["target"], target);
+    // The profile remembers the DFS name, not the target.
+    let profile = wnet_core::ProfileStore::new(d.daemon.paths().profile.clone())
+        .load()
+        .unwrap();
+    let entry = &profile.devices[&wnet_core::LocalName::Drive(b'Y')];
+    assert_eq!(entry.remote_path.to_string(), unc);
+    // A link itself maps too.
+    let root = d.lab.unc(r"\team");
+    expect(
+        &d.wnet(&["use", "T:", &root, DEFAULT_PASSWORD, &user]),
+        "The command completed successfully.\n\n",
+        "",
+        0,
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.daemon.paths().drive_root.join("T/hello.txt")).unwrap(),
+        DFS_HELLO
+    );
+    for device in ["Y:", "T:"] {
+        expect(
+            &d.wnet(&["use", device, "/delete"]),
+            &format!("{device} was deleted successfully.\n\n"),
+            "",
+            0,
+        );
+    }
+}
