@@ -2,6 +2,7 @@
 //! `include/winnetwk.h` and the built library, run against the daemon (in this process, or the
 //! real `wnetd` started on demand) and, for connections, a real Samba.
 
+mod dfs;
 mod enumeration;
 mod every_export;
 mod exports;
