@@ -8,6 +8,7 @@ use wnet_proto::Paths;
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, DFS_HELLO, DfsLab};
 use wnetd::BackgroundDaemon;
 
+use super::docs_examples::readme_console_blocks;
 use super::{expect, listing, listing_row, mounted};
 
 struct Dfs {
@@ -101,4 +102,65 @@ fn a_path_below_a_dfs_link_is_mapped_listed_and_remembered_by_its_dfs_name() {
             0,
         );
     }
+}
+
+#[test]
+fn the_readme_dfs_examples_work_pasted_into_bash() {
+    let d = Dfs::new();
+    let examples: Vec<String> = readme_console_blocks()
+        .into_iter()
+        .filter(|b| b.iter().any(|c| c.contains("corp-ns")))
+        .flatten()
+        .collect();
+    assert!(examples.len() >= 4, "{examples:?}");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_wnet"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for example in &examples {
+        // The documented names: the lab's namespace, its root share and a folder of a link.
+        let line = example
+            .replace("corp-ns", d.lab.ns())
+            .replace(r"\files", r"\dfs")
+            .replace(r"team\reports", r"team\sub")
+            .replace("alice", DEFAULT_USER);
+        let mut child = Command::new("bash")
+            .args(["--norc", "--noprofile", "-c", &line])
+            .envs(d.daemon.paths().env())
+            .env("XDG_RUNTIME_DIR", d.dir.path().join("run"))
+            .env("WNETD", "/nonexistent/the-daemon-is-already-running")
+            .env("PATH", &path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        let _ = child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{DEFAULT_PASSWORD}\n").as_bytes());
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "`{example}` (run as `{line}`) failed:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if line.contains("DFS target") {
+            let want = format!(r"DFS target        \\{}\team\sub", d.lab.target_a.host());
+            assert!(stdout.contains(&want), "{stdout}");
+        }
+    }
+    expect(
+        &d.wnet(&["use"]),
+        "New connections will be remembered.\n\nThere are no entries in the list.\n\n",
+        "",
+        0,
+    );
 }

@@ -38,11 +38,15 @@ pub fn readme_console_blocks() -> Vec<Vec<String>> {
 }
 
 /// The `wnet` commands of the README's console blocks, but for the Windows-domain ones (those
-/// that `kinit` first): `kerberos.rs` runs those against the test DC.
+/// that `kinit` first): `kerberos.rs` runs those against the test DC; and the DFS ones (on
+/// `corp-ns`): `dfs.rs` runs those against a namespace.
 fn readme_examples() -> Vec<String> {
     readme_console_blocks()
         .into_iter()
-        .filter(|b| !b.iter().any(|c| c.starts_with("kinit ")))
+        .filter(|b| {
+            !b.iter()
+                .any(|c| c.starts_with("kinit ") || c.contains("corp-ns"))
+        })
         .flatten()
         .filter(|c| c.starts_with("wnet "))
         .collect()

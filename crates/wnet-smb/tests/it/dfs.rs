@@ -260,3 +260,29 @@ fn a_dfs_drive_is_cancelled_and_its_sessions_released() {
     let t = f.map("t:", &unc).unwrap();
     assert_eq!(read(&t.join("hello.txt")), DFS_HELLO);
 }
+
+#[test]
+fn a_cached_link_costs_no_referral_and_the_first_access_one() {
+    let f = Fixture::new();
+    let z = f.map("z:", &f.lab.unc("")).unwrap();
+    let unc = f.lab.unc("");
+    let referrals = || {
+        f.provider
+            .dfs_target(Some(LocalName::Drive(b'Z')), &UncPath::parse(&unc).unwrap())
+            .unwrap()
+            .1
+    };
+    let before = referrals();
+    // First access through the link: PATH_NOT_COVERED, the referral, a session and a tree
+    // connect to the target, then the read.
+    let start = Instant::now();
+    assert_eq!(read(&z.join("team/hello.txt")), DFS_HELLO);
+    let first = start.elapsed();
+    assert_eq!(referrals(), before + 1, "one referral for the link");
+    // Another file below the same link: the cache routes it straight to the target.
+    let start = Instant::now();
+    assert_eq!(read(&z.join("team/sub/inner.txt")), "inner\n");
+    let cached = start.elapsed();
+    assert_eq!(referrals(), before + 1, "no referral for a cached link");
+    eprintln!("MEASURED dfs first access through a link {first:?}, cached {cached:?}");
+}
