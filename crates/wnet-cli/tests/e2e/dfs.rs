@@ -9,7 +9,7 @@ use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, DFS_HELLO, DfsLab};
 use wnetd::BackgroundDaemon;
 
 use super::docs_examples::readme_console_blocks;
-use super::{expect, listing, listing_row, mounted};
+use super::{expect, listing, listing_row, mounted, path_with_wnet};
 
 struct Dfs {
     lab: DfsLab,
@@ -113,14 +113,7 @@ fn the_readme_dfs_examples_work_pasted_into_bash() {
         .flatten()
         .collect();
     assert!(examples.len() >= 4, "{examples:?}");
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_wnet"))
-        .parent()
-        .unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = path_with_wnet();
     for example in &examples {
         // The documented names: the lab's namespace, its root share and a folder of a link.
         let line = example

@@ -9,7 +9,7 @@ use wnet_testkit::{DC_PASSWORD, DC_SHARE, DC_USER, DomainController, REALM};
 use wnetd::BackgroundDaemon;
 
 use super::docs_examples::readme_console_blocks;
-use super::{expect, mounted};
+use super::{expect, mounted, path_with_wnet};
 
 /// The daemon is started first; the user runs `kinit` afterwards, in a cache of their own
 /// that the daemon's environment does not name: the request must carry it.
@@ -131,14 +131,7 @@ fn the_readme_domain_example_works_pasted_into_bash() {
         .collect();
     assert_eq!(blocks.len(), 1, "one Windows-domain example in the README");
     let cc = d.dir.path().join("krb5cc_readme");
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_wnet"))
-        .parent()
-        .unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = path_with_wnet();
     for line in &blocks[0] {
         if line.starts_with("kinit ") {
             // kinit asks for the password on the terminal: the kit's kinit does the same.

@@ -71,12 +71,7 @@ impl World {
     /// `stdin` as its input.
     fn bash(&self, line: &str, cwd: &Path, stdin: &str) -> Output {
         use std::io::Write;
-        let bin = Path::new(env!("CARGO_BIN_EXE_wnet")).parent().unwrap();
-        let path = format!(
-            "{}:{}",
-            bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
+        let path = path_with_wnet();
         let mut child = Command::new("bash")
             .args(["--norc", "--noprofile", "-c", line])
             .current_dir(cwd)
@@ -145,6 +140,16 @@ fn listing(rows: &[String]) -> String {
     }
     s.push_str("The command completed successfully.\n\n");
     s
+}
+
+/// `PATH` with the `wnet` under test first, for lines run through bash as a user types them.
+fn path_with_wnet() -> String {
+    let bin = Path::new(env!("CARGO_BIN_EXE_wnet")).parent().unwrap();
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 fn mounted(path: &Path) -> bool {
