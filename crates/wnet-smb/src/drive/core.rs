@@ -499,7 +499,9 @@ impl Core {
                 if core.state.load(Ordering::Acquire) != DISCONNECTED {
                     return;
                 }
-                if !core.revive().await {
+                // A DFS drive's probe below resolves again and fails over by itself; reviving
+                // the session of a target that is gone would only wait for it.
+                if core.dfs.is_none() && !core.revive().await {
                     continue;
                 }
                 let probe = tokio::time::timeout(

@@ -184,6 +184,8 @@ fn the_drive_fails_over_to_the_replica_when_its_target_stops() {
         "from b\n",
     )
     .unwrap();
+    // A file held open on the first target while it stops.
+    let mut held = std::fs::File::create(t.join("held.txt")).unwrap();
     f.lab.target_a.shut_down();
     // A create must reach a server: the first call after the stop.
     let start = Instant::now();
@@ -195,6 +197,20 @@ fn the_drive_fails_over_to_the_replica_when_its_target_stops() {
         f.target("t:", &unc),
         format!(r"\\{}\team", f.lab.target_b.host())
     );
+    // The file open on the stopped target fails cleanly (its server is gone), within bounds.
+    let start = Instant::now();
+    use std::io::Write;
+    let held_result = held.write_all(b"x").and_then(|()| held.sync_all());
+    assert!(
+        held_result.is_err(),
+        "a write to the stopped target succeeded"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(12),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(held);
     // What the drive knew of the old target is forgotten.
     eventually("the replica's own file shows", || {
         std::fs::read_to_string(t.join("replica.txt")).is_ok_and(|s| s == "from b\n")
