@@ -9,7 +9,7 @@
 static void r(const char *label, DWORD code) { printf("%s=%lu\n", label, (unsigned long)code); }
 static void s(const char *label, const char *value) { printf("%s=%s\n", label, value ? value : "(null)"); }
 
-static union { UNIVERSAL_NAME_INFOA uni; REMOTE_NAME_INFOA rni; char bytes[4096]; } big;
+static union { NETRESOURCEA nr; UNIVERSAL_NAME_INFOA uni; REMOTE_NAME_INFOA rni; char bytes[4096]; } big;
 
 int main(int argc, char **argv)
 {
@@ -50,6 +50,18 @@ int main(int argc, char **argv)
     s("universal.name", big.rni.lpUniversalName);
     s("universal.connection", big.rni.lpConnectionName);
     s("universal.remaining", big.rni.lpRemainingPath);
+
+    {
+        NETRESOURCEA q;
+        char *system_part = NULL;
+        memset(&q, 0, sizeof q);
+        q.dwType = RESOURCETYPE_DISK;
+        q.lpRemoteName = argv[1];
+        len = sizeof big;
+        r("info", WNetGetResourceInformationA(&q, big.bytes, &len, &system_part));
+        s("info.remote", big.nr.lpRemoteName);
+        s("info.system", system_part);
+    }
 
     r("cancel", WNetCancelConnection2A("Y:", 0, FALSE));
     len = sizeof buf;

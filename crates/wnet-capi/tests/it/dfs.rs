@@ -25,6 +25,10 @@ fn a_dfs_path_is_mapped_and_named_as_written_through_the_c_api() {
     expect("universal.name", &format!(r"{unc}\inner.txt"));
     expect("universal.connection", &unc);
     expect("universal.remaining", r"\inner.txt");
+    // The share part of the DFS name, and the rest as lpSystem.
+    expect("info", "0");
+    expect("info.remote", &lab.unc(""));
+    expect("info.system", r"\team\sub");
     expect("cancel", "0");
     expect("after.getconnection", "2250");
 }

@@ -1,6 +1,7 @@
 //! Integration tests of wnet-testkit against the real smbd: one binary, a module per capability.
 
 mod clients;
+mod dfs;
 mod lifecycle;
 mod serving;
 mod users;
