@@ -75,8 +75,8 @@ struct Route {
     share: String,
     /// The path inside the share (no leading separator).
     rest: String,
-    /// The cached link the last hop went through, if any.
-    link: Option<String>,
+    /// The cached link the last hop went through, if any, and the target it led to.
+    link: Option<(String, String)>,
 }
 
 /// One connected share.
@@ -251,7 +251,7 @@ impl Namespace {
             };
             let target = &l.targets[l.active];
             unc = join(target, &unc[l.prefix.len()..]);
-            link = Some(l.prefix.clone());
+            link = Some((l.prefix.clone(), target.clone()));
         }
         let (share, rest) = split_share(&unc).unwrap_or_else(|| (unc.clone(), String::new()));
         Route { share, rest, link }
@@ -283,10 +283,10 @@ impl Namespace {
             };
             match outcome {
                 Err(e) if is_connection_loss(&e) => {
-                    let Some(link) = &route.link else {
+                    let Some((link, target)) = &route.link else {
                         return Err(e);
                     };
-                    if !self.fail_over(link, &mut failovers) {
+                    if !self.fail_over(link, target, &mut failovers) {
                         return Err(e);
                     }
                     tracing::warn!(share = route.share, error = %e, "DFS target not answering; trying the next one");
@@ -298,8 +298,10 @@ impl Namespace {
         Err(last.unwrap_or(Error::InvalidInput("DFS: too many referrals for one path")))
     }
 
-    /// Moves `prefix`'s link to its next target; false when every target has been tried.
-    fn fail_over(&self, prefix: &str, failovers: &mut usize) -> bool {
+    /// Moves `prefix`'s link from `failed` to its next target; false when every target has
+    /// been tried. When another request moved it already (both saw `failed` go), it stays
+    /// where that one put it: two failovers must not move it twice.
+    fn fail_over(&self, prefix: &str, failed: &str, failovers: &mut usize) -> bool {
         let mut links = self.links();
         let Some(l) = links.iter_mut().find(|l| l.prefix == prefix) else {
             return false;
@@ -308,6 +310,9 @@ impl Namespace {
             return false;
         }
         *failovers += 1;
+        if !l.targets[l.active].eq_ignore_ascii_case(failed) {
+            return true;
+        }
         l.active = (l.active + 1) % l.targets.len();
         self.changed
             .store(true, std::sync::atomic::Ordering::Release);

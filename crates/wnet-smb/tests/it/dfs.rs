@@ -184,8 +184,16 @@ fn the_drive_fails_over_to_the_replica_when_its_target_stops() {
         "from b\n",
     )
     .unwrap();
-    // A file held open on the first target while it stops.
-    let mut held = std::fs::File::create(t.join("held.txt")).unwrap();
+    // A file held open on the first target while it stops (an existing file: its open goes
+    // to the server at once, where a new file's create may wait for its first write).
+    std::fs::write(f.lab.target_a.share_dir("team").join("held.txt"), "a\n").unwrap();
+    eventually("held.txt shows through the drive", || {
+        t.join("held.txt").exists()
+    });
+    let mut held = std::fs::OpenOptions::new()
+        .write(true)
+        .open(t.join("held.txt"))
+        .unwrap();
     f.lab.target_a.shut_down();
     // A create must reach a server: the first call after the stop.
     let start = Instant::now();
@@ -215,12 +223,10 @@ fn the_drive_fails_over_to_the_replica_when_its_target_stops() {
     eventually("the replica's own file shows", || {
         std::fs::read_to_string(t.join("replica.txt")).is_ok_and(|s| s == "from b\n")
     });
-    assert!(
-        f.lab
-            .target_b
-            .share_dir("team")
-            .join("after-failover.txt")
-            .exists()
+    let on_b = f.lab.target_b.share_dir("team").join("after-failover.txt");
+    eventually(
+        "the file written after the failover is on the replica",
+        || on_b.exists(),
     );
 }
 
