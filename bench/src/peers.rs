@@ -18,6 +18,10 @@ pub struct Args {
     pub rounds: usize,
     /// `--only a,b`: run only these sides (by their tags); empty: all.
     pub only: Vec<String>,
+    /// `--rows a,b`: the row groups `drive` runs (default: all of them).
+    pub rows: Vec<crate::rows::Group>,
+    /// `--entries N`: entries of `drive`'s big directory (default 100,000).
+    pub entries: usize,
 }
 
 impl Args {
@@ -27,8 +31,9 @@ impl Args {
     }
 }
 
-/// Parses `--size-mib N`, `--rounds N` (env `WNET_BENCH_MIB` is the size's default) and
-/// `--only A,B` (sides to run, where a benchmark has several).
+/// Parses `--size-mib N`, `--rounds N` (env `WNET_BENCH_MIB` is the size's default),
+/// `--only A,B` (sides to run, where a benchmark has several), and `drive`'s `--rows A,B`
+/// (row groups: `base,parallel,encrypted,bigdir,memory`) and `--entries N` (big directory).
 ///
 /// # Panics
 ///
@@ -41,6 +46,8 @@ pub fn args() -> Args {
             .unwrap_or(1024),
         rounds: 3,
         only: Vec::new(),
+        rows: crate::rows::Group::ALL.to_vec(),
+        entries: 100_000,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -57,8 +64,15 @@ pub fn args() -> Args {
                 let v = it.next().expect("--only wants a comma-separated list");
                 a.only = v.split(',').map(str::to_owned).collect();
             }
+            "--rows" => {
+                let v = it.next().expect("--rows wants a comma-separated list");
+                a.rows = crate::rows::Group::parse_list(&v).unwrap_or_else(|e| panic!("{e}"));
+            }
+            "--entries" => a.entries = value(&mut it) as usize,
             other => {
-                panic!("unknown argument {other:?} (know --size-mib N, --rounds N, --only A,B)")
+                panic!(
+                    "unknown argument {other:?} (know --size-mib N, --rounds N, --only A,B, --rows A,B, --entries N)"
+                )
             }
         }
     }
