@@ -737,6 +737,17 @@ impl Tree {
         Ok(v)
     }
 
+    /// [`Tree::list`] of a directory expected to be small: `Ok(None)` as soon as it has more
+    /// than `limit` entries, without reading the rest (see [`File::list_entries_at_most`]).
+    pub async fn list_at_most(&self, dir: &str, limit: usize) -> Result<Option<Vec<DirEntry>>> {
+        let d = self.create(dir, &CreateOptions::directory()).await?;
+        let res = d.list_entries_at_most(limit).await;
+        let closed = d.close().await;
+        let v = res?;
+        closed?;
+        Ok(v)
+    }
+
     /// Opens `path` with `access`, applies one SET_INFO, closes: one round trip.
     /// Opens `path` with `access_mask`, applies one SET_INFO, closes, then asks for the
     /// attributes of each of `dirs` (create + query + close, unrelated to the first three):
