@@ -10,6 +10,7 @@ use wnet_core::ConnectFlags;
 use wnet_smb2::{ClientConfig, CreateOptions, Session, Tree};
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
 
+use super::cpu::{self, Usage};
 use super::table::{Amount, Table};
 use super::worker::{read_all, write_file};
 use super::{Ctx, DaemonProcess, ENC_SHARE, run_all, smbclient_cmd};
@@ -43,6 +44,15 @@ impl Side {
             Side::SmbclientEnc => "smbclient-enc",
             Side::Engine => "engine",
             Side::EngineEnc => "engine-enc",
+        }
+    }
+
+    /// Whose CPU time a run counts besides the server's.
+    fn client(self) -> &'static str {
+        match self {
+            Side::Wnet | Side::WnetEnc => "wnetd",
+            Side::Engine | Side::EngineEnc => "bench",
+            Side::Smbclient | Side::SmbclientEnc => "-",
         }
     }
 
@@ -102,11 +112,20 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
         ctx.rounds
     );
     let mut t = Table::new("encryption (median)");
+    let mut cpu_notes = Vec::new();
+    // Whose CPU a side's run is: the daemon's, the benchmark's (engine), none (smbclient
+    // exits before it could be read: only the server's counts).
+    let client_pid = |side: Side| match side {
+        Side::Wnet | Side::WnetEnc => daemon.pid(),
+        Side::Engine | Side::EngineEnc => std::process::id(),
+        Side::Smbclient | Side::SmbclientEnc => 0,
+    };
     for round in 0..ctx.rounds {
         for side in Side::ALL {
             let rel = format!("enc-{}-r{round}", side.tag());
             let on_server = samba.share_dir(side.share()).join(&rel);
             sync();
+            let cpu = Usage::now(client_pid(side), samba.pid());
             let t0 = Instant::now();
             match side {
                 Side::Wnet | Side::WnetEnc => write_file(&mount(side).join(&rel), size),
@@ -138,11 +157,19 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
                     .is_ok_and(|m| m.len() == size)),
                 "the server never showed {rel}"
             );
-            t.push(&write_label, Amount::Bytes(size), side.tag(), t0.elapsed());
+            let took = t0.elapsed();
+            t.push(&write_label, Amount::Bytes(size), side.tag(), took);
+            cpu_notes.push(format!(
+                "round {round} {write_label} {:<13} {:.3}s wall; {}",
+                side.tag(),
+                took.as_secs_f64(),
+                cpu.since(side.client(), client_pid(side), samba.pid())
+            ));
             let _ = fs::remove_file(&on_server);
         }
         for side in Side::ALL {
             drop_caches();
+            let cpu = Usage::now(client_pid(side), samba.pid());
             let t0 = Instant::now();
             match side {
                 Side::Wnet | Side::WnetEnc => {
@@ -167,7 +194,14 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
                     });
                 }
             }
-            t.push(&read_label, Amount::Bytes(size), side.tag(), t0.elapsed());
+            let took = t0.elapsed();
+            t.push(&read_label, Amount::Bytes(size), side.tag(), took);
+            cpu_notes.push(format!(
+                "round {round} {read_label} {:<13} {:.3}s wall; {}",
+                side.tag(),
+                took.as_secs_f64(),
+                cpu.since(side.client(), client_pid(side), samba.pid())
+            ));
         }
     }
     for label in [&write_label, &read_label] {
@@ -190,6 +224,10 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
     t.note(
         "smbclient put sends no fsync; wnet and the engine send SMB2 FLUSH (smbd fsyncs)".into(),
     );
+    t.note(format!("load average at the end: {}", cpu::load()));
+    for n in cpu_notes {
+        t.note(n);
+    }
     t.print();
     let _ = fs::remove_file(enc_dir.join(ctx.big));
 }

@@ -12,9 +12,11 @@
 //! - [`worker`]: the benchmark re-executed as a child program (`--worker ...`): the
 //!   "processes" of the parallel rows, the holder of 10,000 open files.
 //! - [`table`]: medians per row and side, printed with throughput and targets.
+//! - [`cpu`]: CPU seconds of the daemon and of the server during a run.
 //! - [`parallel`], [`encrypted`], [`bigdir`], [`memory`]: the groups.
 
 pub mod bigdir;
+pub mod cpu;
 pub mod daemon;
 pub mod encrypted;
 pub mod memory;

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use wnet_core::ConnectFlags;
 
+use super::cpu::{self, Usage};
 use super::table::{Amount, Table};
 use super::worker::{self, SMALL, small_name};
 use super::{Ctx, DaemonProcess, run_all, smbclient_cmd};
@@ -63,6 +64,8 @@ struct Par<'a> {
     /// Local sources of `smbclient put`: a quarter-size file and a small one.
     src_quarter: std::path::PathBuf,
     src_small: std::path::PathBuf,
+    /// The wnet daemon's pid.
+    daemon: u32,
 }
 
 fn os(s: impl Into<OsString>) -> OsString {
@@ -199,7 +202,8 @@ impl Par<'_> {
         }
     }
 
-    fn run(&self, side: Side, work: Work, n: usize, round: usize) -> Duration {
+    /// One run: its time and, for wnet, the CPU the daemon and the server used in it.
+    fn run(&self, side: Side, work: Work, n: usize, round: usize) -> (Duration, Option<String>) {
         let dir = format!("par-{}-r{round}-{}{n}", side.tag(), work_tag(work));
         if work != Work::Read {
             self.prepare(side, &dir, n, work);
@@ -210,6 +214,8 @@ impl Par<'_> {
         } else {
             sync();
         }
+        let pids = (self.daemon, self.ctx.samba.pid());
+        let cpu = Usage::now(pids.0, pids.1);
         let t0 = Instant::now();
         run_all(cmds);
         assert!(
@@ -217,10 +223,11 @@ impl Par<'_> {
             "the server never showed {dir}"
         );
         let took = t0.elapsed();
+        let used = (side == Side::Wnet).then(|| cpu.since("wnetd", pids.0, pids.1));
         if work == Work::Write {
             let _ = fs::remove_dir_all(self.ctx.share().join(&dir));
         }
-        took
+        (took, used)
     }
 }
 
@@ -251,6 +258,7 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
         quarter,
         src_quarter,
         src_small,
+        daemon: daemon.pid(),
     };
     println!(
         "parallel: {STREAMS} readers, {STREAMS} writers ({} MiB each), {CREATORS} creators ({FILES} files each) at once vs one process; {} rounds",
@@ -266,11 +274,19 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
         (Work::Create, 1),
         (Work::Create, CREATORS),
     ];
+    let mut cpu_notes = Vec::new();
     for round in 0..ctx.rounds {
         for (work, n) in plan {
             for side in Side::ALL {
-                let took = p.run(side, work, n, round);
+                let (took, used) = p.run(side, work, n, round);
                 t.push(&p.label(work, n), p.amount(work, n), side.tag(), took);
+                if let Some(used) = used {
+                    cpu_notes.push(format!(
+                        "round {round} {:<36} wnet {:.3}s wall; {used}",
+                        p.label(work, n),
+                        took.as_secs_f64()
+                    ));
+                }
             }
         }
     }
@@ -299,6 +315,10 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
                 ));
             }
         }
+    }
+    t.note(format!("load average at the end: {}", cpu::load()));
+    for n in cpu_notes {
+        t.note(n);
     }
     t.print();
     let _ = fs::remove_dir_all(share.join(INPUT));
