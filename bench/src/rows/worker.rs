@@ -6,7 +6,7 @@
 //! - `read FILE`: reads to the end in 1 MiB `read`s.
 //! - `write FILE BYTES`: creates, writes 1 MiB `write`s, `fsync`, `close`.
 //! - `create DIR N`: creates `DIR/f0000`..`f{N-1}`, 4 KiB each (create, write, close).
-//! - `hold DIR N`: opens `DIR/` [`hold_name`]`(0..N)` read-only, prints `ready`, keeps them
+//! - `hold DIR N`: opens `DIR/` [`hold_name`]`(0..N)` read-write, prints `ready`, keeps them
 //!   open until its stdin closes.
 
 use std::ffi::OsString;
@@ -112,7 +112,13 @@ fn hold(dir: &Path, n: usize) {
     let files: Vec<fs::File> = (0..n)
         .map(|i| {
             let p = dir.join(hold_name(i));
-            fs::File::open(&p).unwrap_or_else(|e| panic!("open {p:?}: {e}"))
+            // Read-write: the drive holds a server handle for each (a read-only open of a
+            // small file may be served from a snapshot read at open, holding none).
+            fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&p)
+                .unwrap_or_else(|e| panic!("open {p:?}: {e}"))
         })
         .collect();
     println!("ready {}", files.len());
