@@ -161,20 +161,9 @@ pub fn smbclient(samba: &Samba, share: &str, command: &str) -> Duration {
 ///
 /// When smbclient fails.
 pub fn smbclient_signed(samba: &Samba, share: &str, command: &str) -> Duration {
-    let (user, password) = samba.user();
     let t0 = Instant::now();
-    let out = Command::new("smbclient")
-        .arg("--configfile")
-        .arg(samba.conf())
-        .arg("-p")
-        .arg(samba.port().to_string())
-        .arg(format!("//{}/{share}", samba.host()))
-        .arg("-U")
-        .arg(format!("{user}%{password}"))
-        .arg("--option=client signing=required")
-        .arg("-c")
-        .arg(command)
-        .stdin(Stdio::null())
+    let out = smbclient_cmd(samba, share, &["--option=client signing=required"], command)
+        .stdout(Stdio::piped())
         .output()
         .expect("smbclient");
     let took = t0.elapsed();
@@ -185,6 +174,53 @@ pub fn smbclient_signed(samba: &Samba, share: &str, command: &str) -> Duration {
         String::from_utf8_lossy(&out.stderr)
     );
     took
+}
+
+/// `smbclient` against `share` of `samba` as its default user, with extra options (e.g.
+/// `--client-protection=encrypt`), running `command`: stdin and stdout closed, stderr
+/// piped; not started.
+pub fn smbclient_cmd(samba: &Samba, share: &str, options: &[&str], command: &str) -> Command {
+    let (user, password) = samba.user();
+    let mut c = Command::new("smbclient");
+    c.arg("--configfile")
+        .arg(samba.conf())
+        .arg("-p")
+        .arg(samba.port().to_string())
+        .arg(format!("//{}/{share}", samba.host()))
+        .arg("-U")
+        .arg(format!("{user}%{password}"))
+        .args(options)
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// Raises `RLIMIT_NOFILE` to at least `n` (root may raise the hard limit too).
+///
+/// # Panics
+///
+/// When the limit cannot be raised.
+pub fn raise_nofile(n: u64) {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit with a valid out/in pointer.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut r);
+        if r.rlim_cur < n {
+            r.rlim_cur = n;
+            r.rlim_max = r.rlim_max.max(n);
+            assert_eq!(
+                libc::setrlimit(libc::RLIMIT_NOFILE, &r),
+                0,
+                "cannot raise RLIMIT_NOFILE to {n}"
+            );
+        }
+    }
 }
 
 /// Polls `done` every 5 ms until it holds; returns false after `limit`.

@@ -73,6 +73,9 @@ impl DaemonProcess {
     ///
     /// When the daemon refuses.
     pub fn add(&mut self, local: Option<&str>, unc: &str, flags: ConnectFlags) {
+        // The daemon closes client connections idle for long (a group can run for many
+        // minutes between two calls): a fresh one for each call.
+        self.client = Client::connect_to(&self.paths.socket, "bench").expect("the daemon");
         let r = self.client.call(&Request::AddConnection(AddConnectionArgs {
             resource_type: 1,
             local: local.map(str::to_owned),

@@ -56,6 +56,15 @@ impl Side {
         }
     }
 
+    /// `smbclient`'s extra options.
+    fn smbclient_options(self) -> &'static [&'static str] {
+        if self == Side::SmbclientEnc {
+            &["--client-protection=encrypt"]
+        } else {
+            &[]
+        }
+    }
+
     fn share(self) -> &'static str {
         match self {
             Side::WnetEnc | Side::SmbclientEnc | Side::EngineEnc => ENC_SHARE,
@@ -111,6 +120,15 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
         size >> 20,
         ctx.rounds
     );
+    let smbclient = |side: Side, cmd: &str| {
+        run_all(vec![smbclient_cmd(
+            samba,
+            side.share(),
+            side.smbclient_options(),
+            cmd,
+        )]);
+    };
+    let tree_of = |side: Side| if side == Side::Engine { &plain } else { &enc };
     let mut t = Table::new("encryption (median)");
     let mut cpu_notes = Vec::new();
     // Whose CPU a side's run is: the daemon's, the benchmark's (engine), none (smbclient
@@ -130,16 +148,10 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
             match side {
                 Side::Wnet | Side::WnetEnc => write_file(&mount(side).join(&rel), size),
                 Side::Smbclient | Side::SmbclientEnc => {
-                    let opts: &[&str] = if side == Side::SmbclientEnc {
-                        &["--client-protection=encrypt"]
-                    } else {
-                        &[]
-                    };
-                    let cmd = format!("put {} {rel}", ctx.src.display());
-                    run_all(vec![smbclient_cmd(samba, side.share(), opts, &cmd)]);
+                    smbclient(side, &format!("put {} {rel}", ctx.src.display()));
                 }
                 Side::Engine | Side::EngineEnc => {
-                    let tree = if side == Side::Engine { &plain } else { &enc };
+                    let tree = tree_of(side);
                     rt.block_on(async {
                         let f = tree
                             .create(&rel, &CreateOptions::overwrite())
@@ -176,16 +188,10 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
                     assert_eq!(read_all(&mount(side).join(ctx.big)), size);
                 }
                 Side::Smbclient | Side::SmbclientEnc => {
-                    let opts: &[&str] = if side == Side::SmbclientEnc {
-                        &["--client-protection=encrypt"]
-                    } else {
-                        &[]
-                    };
-                    let cmd = format!("get {} /dev/null", ctx.big);
-                    run_all(vec![smbclient_cmd(samba, side.share(), opts, &cmd)]);
+                    smbclient(side, &format!("get {} /dev/null", ctx.big));
                 }
                 Side::Engine | Side::EngineEnc => {
-                    let tree = if side == Side::Engine { &plain } else { &enc };
+                    let tree = tree_of(side);
                     rt.block_on(async {
                         let f = tree.create(ctx.big, &CreateOptions::read()).await.unwrap();
                         let d = f.read_pipelined(0, size, 1 << 20, 8).await.unwrap();

@@ -25,10 +25,11 @@ pub mod table;
 pub mod worker;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use wnet_testkit::{Samba, Share};
 
+pub use crate::peers::smbclient_cmd;
 pub use daemon::DaemonProcess;
 
 /// A group of rows `--rows` selects.
@@ -148,27 +149,6 @@ pub fn run(ctx: &Ctx<'_>, groups: &[Group]) {
             Group::Memory => memory::run(ctx),
         }
     }
-}
-
-/// `smbclient` against `share` of `samba` as its default user, with extra options (e.g.
-/// `--client-protection=encrypt`), running `command`; not started.
-pub fn smbclient_cmd(samba: &Samba, share: &str, options: &[&str], command: &str) -> Command {
-    let (user, password) = samba.user();
-    let mut c = Command::new("smbclient");
-    c.arg("--configfile")
-        .arg(samba.conf())
-        .arg("-p")
-        .arg(samba.port().to_string())
-        .arg(format!("//{}/{share}", samba.host()))
-        .arg("-U")
-        .arg(format!("{user}%{password}"))
-        .args(options)
-        .arg("-c")
-        .arg(command)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    c
 }
 
 /// Runs every command at once and waits for all of them.

@@ -15,7 +15,7 @@ use std::io::{BufRead, Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::peers::pattern;
+use crate::peers::{pattern, raise_nofile};
 
 /// Size of each small file of `create`.
 pub const SMALL: usize = 4096;
@@ -127,25 +127,4 @@ fn hold(dir: &Path, n: usize) {
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     drop(files);
-}
-
-/// Raises `RLIMIT_NOFILE` to at least `n` (root may raise the hard limit too).
-fn raise_nofile(n: u64) {
-    let mut r = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit with a valid out/in pointer.
-    unsafe {
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut r);
-        if r.rlim_cur < n {
-            r.rlim_cur = n;
-            r.rlim_max = r.rlim_max.max(n);
-            assert_eq!(
-                libc::setrlimit(libc::RLIMIT_NOFILE, &r),
-                0,
-                "cannot raise RLIMIT_NOFILE to {n}"
-            );
-        }
-    }
 }

@@ -729,12 +729,11 @@ impl Tree {
 
     /// Lists a directory (without `.` and `..`).
     pub async fn list(&self, dir: &str) -> Result<Vec<DirEntry>> {
-        let d = self.create(dir, &CreateOptions::directory()).await?;
-        let res = d.list_entries().await;
-        let closed = d.close().await;
-        let v = res?;
-        closed?;
-        Ok(v)
+        self.list_at_most(dir, crate::file::MAX_LISTING_ENTRIES)
+            .await?
+            .ok_or(Error::Protocol(crate::msg::DecodeError(
+                "query directory: too many entries",
+            )))
     }
 
     /// [`Tree::list`] of a directory expected to be small: `Ok(None)` as soon as it has more
