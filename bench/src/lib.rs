@@ -4,10 +4,13 @@
 //! - [`stats`]: percentiles of timings.
 //! - [`clients`]: the wnet sides: a drive through the daemon, the engine alone.
 //! - [`peers`]: arguments, cache dropping, test data, `smbclient` and `rclone mount` peers.
+//! - [`rows`]: `drive`'s row groups beyond its base table (parallel programs, encryption, a
+//!   big directory, memory), selected with `--rows`.
 #![deny(missing_docs)]
 
 pub mod clients;
 pub mod peers;
+pub mod rows;
 
 /// Percentiles of timings.
 pub mod stats {

@@ -18,6 +18,10 @@ pub struct Args {
     pub rounds: usize,
     /// `--only a,b`: run only these sides (by their tags); empty: all.
     pub only: Vec<String>,
+    /// `--rows a,b`: the row groups `drive` runs (default: all of them).
+    pub rows: Vec<crate::rows::Group>,
+    /// `--entries N`: entries of `drive`'s big directory (default 100,000).
+    pub entries: usize,
 }
 
 impl Args {
@@ -27,8 +31,9 @@ impl Args {
     }
 }
 
-/// Parses `--size-mib N`, `--rounds N` (env `WNET_BENCH_MIB` is the size's default) and
-/// `--only A,B` (sides to run, where a benchmark has several).
+/// Parses `--size-mib N`, `--rounds N` (env `WNET_BENCH_MIB` is the size's default),
+/// `--only A,B` (sides to run, where a benchmark has several), and `drive`'s `--rows A,B`
+/// (row groups: `base,parallel,encrypted,bigdir,memory`) and `--entries N` (big directory).
 ///
 /// # Panics
 ///
@@ -41,6 +46,8 @@ pub fn args() -> Args {
             .unwrap_or(1024),
         rounds: 3,
         only: Vec::new(),
+        rows: crate::rows::Group::ALL.to_vec(),
+        entries: 100_000,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -57,8 +64,15 @@ pub fn args() -> Args {
                 let v = it.next().expect("--only wants a comma-separated list");
                 a.only = v.split(',').map(str::to_owned).collect();
             }
+            "--rows" => {
+                let v = it.next().expect("--rows wants a comma-separated list");
+                a.rows = crate::rows::Group::parse_list(&v).unwrap_or_else(|e| panic!("{e}"));
+            }
+            "--entries" => a.entries = value(&mut it) as usize,
             other => {
-                panic!("unknown argument {other:?} (know --size-mib N, --rounds N, --only A,B)")
+                panic!(
+                    "unknown argument {other:?} (know --size-mib N, --rounds N, --only A,B, --rows A,B, --entries N)"
+                )
             }
         }
     }
@@ -147,20 +161,9 @@ pub fn smbclient(samba: &Samba, share: &str, command: &str) -> Duration {
 ///
 /// When smbclient fails.
 pub fn smbclient_signed(samba: &Samba, share: &str, command: &str) -> Duration {
-    let (user, password) = samba.user();
     let t0 = Instant::now();
-    let out = Command::new("smbclient")
-        .arg("--configfile")
-        .arg(samba.conf())
-        .arg("-p")
-        .arg(samba.port().to_string())
-        .arg(format!("//{}/{share}", samba.host()))
-        .arg("-U")
-        .arg(format!("{user}%{password}"))
-        .arg("--option=client signing=required")
-        .arg("-c")
-        .arg(command)
-        .stdin(Stdio::null())
+    let out = smbclient_cmd(samba, share, &["--option=client signing=required"], command)
+        .stdout(Stdio::piped())
         .output()
         .expect("smbclient");
     let took = t0.elapsed();
@@ -171,6 +174,53 @@ pub fn smbclient_signed(samba: &Samba, share: &str, command: &str) -> Duration {
         String::from_utf8_lossy(&out.stderr)
     );
     took
+}
+
+/// `smbclient` against `share` of `samba` as its default user, with extra options (e.g.
+/// `--client-protection=encrypt`), running `command`: stdin and stdout closed, stderr
+/// piped; not started.
+pub fn smbclient_cmd(samba: &Samba, share: &str, options: &[&str], command: &str) -> Command {
+    let (user, password) = samba.user();
+    let mut c = Command::new("smbclient");
+    c.arg("--configfile")
+        .arg(samba.conf())
+        .arg("-p")
+        .arg(samba.port().to_string())
+        .arg(format!("//{}/{share}", samba.host()))
+        .arg("-U")
+        .arg(format!("{user}%{password}"))
+        .args(options)
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// Raises `RLIMIT_NOFILE` to at least `n` (root may raise the hard limit too).
+///
+/// # Panics
+///
+/// When the limit cannot be raised.
+pub fn raise_nofile(n: u64) {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit with a valid out/in pointer.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut r);
+        if r.rlim_cur < n {
+            r.rlim_cur = n;
+            r.rlim_max = r.rlim_max.max(n);
+            assert_eq!(
+                libc::setrlimit(libc::RLIMIT_NOFILE, &r),
+                0,
+                "cannot raise RLIMIT_NOFILE to {n}"
+            );
+        }
+    }
 }
 
 /// Polls `done` every 5 ms until it holds; returns false after `limit`.

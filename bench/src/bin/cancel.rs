@@ -24,22 +24,8 @@ fn cancel(c: &mut Client, force: bool) -> (Duration, u32) {
     (took, r.map_or_else(|e| e.win_error().0, |_| 0))
 }
 
-fn raise_fd_limit(want: u64) {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: get/setrlimit with a valid struct.
-    unsafe {
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
-        lim.rlim_cur = want.min(lim.rlim_max.max(want));
-        lim.rlim_max = lim.rlim_max.max(want);
-        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-    }
-}
-
 fn main() {
-    raise_fd_limit(20_000);
+    wnet_bench::peers::raise_nofile(20_000);
     let samba = wnet_testkit::SambaBuilder::new()
         .user(DEFAULT_USER, DEFAULT_PASSWORD)
         .share(wnet_testkit::Share::new("rw"))

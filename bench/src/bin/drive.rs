@@ -15,7 +15,13 @@
 //!
 //! ```sh
 //! cargo run --release -p wnet-bench --bin drive -- [--size-mib N] [--rounds N] [--only wnet,engine]
+//!     [--rows base,parallel,encrypted,bigdir,memory] [--entries N]
 //! ```
+//!
+//! `--rows` picks row groups (default: all): `base` is the table below; the others
+//! (parallel programs, an encrypted share, a big directory, the daemon's memory) are in
+//! [`wnet_bench::rows`] and need the `wnetd` binary beside this one
+//! (`cargo build --release -p wnetd -p wnet-bench`).
 //!
 //! With env `WNET_BENCH_OPS=1` Samba logs every SMB2 request (`log level = 1 smb2:10`; slows the
 //! server, so times are not comparable) and the benchmark prints, per workload and side, how
@@ -31,6 +37,7 @@ use std::time::{Duration, Instant};
 
 use wnet_bench::clients::add_z;
 use wnet_bench::peers::{self, Args, RcloneMount, drop_caches, median, sync, wait_until};
+use wnet_bench::rows;
 use wnet_proto::{Client, Paths, Request};
 use wnet_smb2::{CreateOptions, Tree};
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
@@ -482,12 +489,18 @@ fn secs(d: Duration) -> String {
 }
 
 fn main() {
+    if let Some(code) = wnet_bench::rows::worker::main() {
+        std::process::exit(code);
+    }
     let args = peers::args();
     let size = args.size();
     let count_ops = std::env::var_os("WNET_BENCH_OPS").is_some();
     let mut builder = wnet_testkit::SambaBuilder::new()
         .user(DEFAULT_USER, DEFAULT_PASSWORD)
         .share(wnet_testkit::Share::new("rw"));
+    for share in rows::shares(&args.rows) {
+        builder = builder.share(share);
+    }
     if count_ops {
         builder = builder.global("log level", "1 smb2:10");
     }
@@ -567,6 +580,22 @@ fn main() {
         offsets,
     };
 
+    rows::run(
+        &rows::Ctx {
+            samba: &b.samba,
+            scratch: scratch.path(),
+            rclone: &rclone.dir,
+            big: BIG,
+            src: &b.src,
+            size,
+            rounds: args.rounds,
+            entries: args.entries,
+        },
+        &args.rows,
+    );
+    if !args.rows.contains(&rows::Group::Base) {
+        return;
+    }
     println!(
         "drive: {} MiB big file, {} rounds, interleaved (wnet, rclone, rclone-wr, smbclient, engine)",
         args.size_mib, args.rounds

@@ -669,6 +669,19 @@ impl File {
 
     /// Lists the directory this handle is open on (without `.` and `..`).
     pub async fn list_entries(&self) -> Result<Vec<DirEntry>> {
+        match self.list_entries_at_most(MAX_LISTING_ENTRIES).await? {
+            Some(v) => Ok(v),
+            None => Err(Error::Protocol(crate::msg::DecodeError(
+                "query directory: too many entries",
+            ))),
+        }
+    }
+
+    /// [`File::list_entries`], but `Ok(None)` as soon as more than `limit` entries came:
+    /// a caller that only wants small directories stops paging (and the server stops
+    /// enumerating) there, rather than after the whole directory.
+    pub async fn list_entries_at_most(&self, limit: usize) -> Result<Option<Vec<DirEntry>>> {
+        let limit = limit.min(MAX_LISTING_ENTRIES);
         let timeout = self.tree.meta_timeout();
         let max = self.tree.session().negotiated().max_transact.min(1 << 20);
         let until = tokio::time::Instant::now() + MAX_LISTING_TIME;
@@ -676,10 +689,8 @@ impl File {
             let mut out = Vec::new();
             let mut first = true;
             loop {
-                if out.len() > MAX_LISTING_ENTRIES {
-                    return Err(Error::Protocol(crate::msg::DecodeError(
-                        "query directory: too many entries",
-                    )));
+                if out.len() > limit {
+                    return Ok(None);
                 }
                 let timeout =
                     timeout.min(until.saturating_duration_since(tokio::time::Instant::now()));
@@ -700,7 +711,7 @@ impl File {
                 let resp = ctx.call_raw(&req, max as usize, timeout).await?;
                 let h = Header::decode(&resp)?;
                 if h.status == NtStatus::NO_MORE_FILES {
-                    return Ok(out);
+                    return Ok(Some(out));
                 }
                 crate::session::check_status(&resp)?;
                 let r = QueryDirectoryResponse::decode(&resp)?;
@@ -710,7 +721,7 @@ impl File {
                     "query directory: output too long",
                 )?;
                 if r.output.is_empty() {
-                    return Ok(out);
+                    return Ok(Some(out));
                 }
                 out.extend(
                     DirEntry::parse_list(&r.output, file_class::ID_BOTH_DIRECTORY)?

@@ -739,8 +739,18 @@ impl Tree {
 
     /// Lists a directory (without `.` and `..`).
     pub async fn list(&self, dir: &str) -> Result<Vec<DirEntry>> {
+        self.list_at_most(dir, crate::file::MAX_LISTING_ENTRIES)
+            .await?
+            .ok_or(Error::Protocol(crate::msg::DecodeError(
+                "query directory: too many entries",
+            )))
+    }
+
+    /// [`Tree::list`] of a directory expected to be small: `Ok(None)` as soon as it has more
+    /// than `limit` entries, without reading the rest (see [`File::list_entries_at_most`]).
+    pub async fn list_at_most(&self, dir: &str, limit: usize) -> Result<Option<Vec<DirEntry>>> {
         let d = self.create(dir, &CreateOptions::directory()).await?;
-        let res = d.list_entries().await;
+        let res = d.list_entries_at_most(limit).await;
         let closed = d.close().await;
         let v = res?;
         closed?;

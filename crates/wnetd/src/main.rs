@@ -67,6 +67,7 @@ fn main() -> ExitCode {
     } else {
         None
     };
+    fix_mmap_threshold();
     init_logging();
     match serve(&paths, ready) {
         Ok(Stopped::Done) => ExitCode::SUCCESS,
@@ -83,6 +84,21 @@ fn main() -> ExitCode {
             eprintln!("wnetd: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Pins glibc's mmap threshold (which also stops its dynamic growth). Every mounted
+/// connection's FUSE session reads requests into `fuser`'s own 16 MiB buffers (`calloc`).
+/// With the dynamic threshold, the first large buffer freed (any 1 MiB read) raises the
+/// threshold to up to 32 MiB, later 16 MiB `calloc`s come from a malloc arena and are
+/// zeroed there: resident at once. Measured (`drive --rows memory`): 26 drives + 100
+/// deviceless connections took 1649 MiB; mapped directly instead, the untouched buffer
+/// pages stay out of the resident set.
+fn fix_mmap_threshold() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt only sets an allocator parameter; called before any other thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
 

@@ -443,6 +443,26 @@ impl Core {
     /// errno of the server's refusal to log on again, e.g. `EKEYEXPIRED`).
     /// Timeout: the drive turns Disconnected and the request fails with `ETIMEDOUT`.
     pub async fn guard<T>(&self, fut: impl Future<Output = Result<T, Errno>>) -> Result<T, Errno> {
+        self.guard_for(self.deadline, fut).await
+    }
+
+    /// [`Core::guard`] for an OPENDIR, whose listing may take longer than one request's
+    /// deadline and still be making progress: the engine bounds each page of it by the
+    /// metadata deadline and the whole by [`wnet_smb2::file::MAX_LISTING_TIME`]. Measured:
+    /// `ls -l` of 100,000 cold entries on a loaded machine took more than 10 s, which the
+    /// request deadline turned into ETIMEDOUT and a Disconnected drive.
+    pub async fn guard_listing<T>(
+        &self,
+        fut: impl Future<Output = Result<T, Errno>>,
+    ) -> Result<T, Errno> {
+        self.guard_for(wnet_smb2::file::MAX_LISTING_TIME, fut).await
+    }
+
+    async fn guard_for<T>(
+        &self,
+        deadline: Duration,
+        fut: impl Future<Output = Result<T, Errno>>,
+    ) -> Result<T, Errno> {
         match self.state.load(Ordering::Acquire) {
             CONNECTED => {}
             DISCONNECTED => {
@@ -451,10 +471,14 @@ impl Core {
             }
             _ => return Err(Errno::EIO),
         }
-        match tokio::time::timeout(self.deadline, fut).await {
+        match tokio::time::timeout(deadline, fut).await {
             Ok(r) => r,
             Err(_) => {
-                tracing::warn!(deadline = ?self.deadline, share = self.tree().share(), "request timed out; drive disconnected");
+                tracing::warn!(
+                    ?deadline,
+                    share = self.tree().share(),
+                    "request timed out; drive disconnected"
+                );
                 self.mark_disconnected();
                 Err(Errno::ETIMEDOUT)
             }

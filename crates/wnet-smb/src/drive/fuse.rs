@@ -1,6 +1,7 @@
 //! The `fuser` adapter: pure translation between FUSE requests and [`Core`]. Each request is
 //! answered from a task on the tokio runtime (replies are `Send`), so a slow server never
-//! blocks the FUSE loop; every task runs under the core's deadline. Operations not listed
+//! blocks the FUSE loop; every task runs under the core's deadline (an OPENDIR's listing under
+//! the engine's per-page and whole-listing bounds instead). Operations not listed
 //! here answer `ENOSYS` (fuser's defaults).
 
 use super::cache::{Attr, KERNEL_TTL, Known, WATCHED_TTL};
@@ -580,13 +581,13 @@ impl Filesystem for FuseFs {
     fn opendir(&self, req: &Request, i: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
         let core = self.core.clone();
         let pid = process_of(req.pid());
-        self.run(
-            async move { core.opendir(ino(i), pid).await },
-            move |r| match r {
+        self.core.rt.spawn(async move {
+            let r = core.guard_listing(core.opendir(ino(i), pid)).await;
+            match r {
                 Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
                 Err(e) => reply.error(fe(e)),
-            },
-        );
+            }
+        });
     }
 
     fn readdir(

@@ -16,6 +16,10 @@
 //! directory with a handle open below it), when the drive disconnects, or on any error. When
 //! it ends, the kernel forgets every entry of the directory, so nothing answered under the
 //! watch outlives it.
+//!
+//! A directory of more than [`MAX_ENTRIES`] names is not watched: its listing stops paging
+//! there, and the directory is not tried again for [`TOO_BIG_RECHECK`], so a lookup in it is
+//! one stat round trip, never a listing of it.
 
 use super::cache::{Listed, OWN_DEBOUNCE};
 use super::core::Core;
@@ -24,7 +28,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
 use wnet_smb2::CreateOptions;
 use wnet_smb2::msg::fscc::notify_action;
@@ -36,6 +40,11 @@ pub const MAX_WATCHES: usize = 64;
 pub const IDLE: Duration = Duration::from_secs(30);
 /// A directory with more entries than this is not watched (each notification lists it).
 pub const MAX_ENTRIES: usize = 20_000;
+/// How long a directory found to have more than [`MAX_ENTRIES`] is not watched again: each
+/// try costs a listing of [`MAX_ENTRIES`] names, and a lookup in it would try again at once.
+pub const TOO_BIG_RECHECK: Duration = Duration::from_secs(300);
+/// Most directories remembered as too big (the oldest is forgotten first).
+const MAX_TOO_BIG: usize = 256;
 /// How long one notify request waits before it is renewed.
 const NOTIFY_WAIT: Duration = Duration::from_secs(120);
 /// What the server is asked to report.
@@ -77,6 +86,9 @@ struct Running {
 pub struct Watches {
     running: Mutex<HashMap<String, Running>>,
     next_id: std::sync::atomic::AtomicU64,
+    /// Directories found to have more than [`MAX_ENTRIES`], by key, with when: not watched
+    /// again for [`TOO_BIG_RECHECK`].
+    too_big: Mutex<HashMap<String, Instant>>,
 }
 
 impl Watches {
@@ -96,6 +108,9 @@ impl Watches {
             return;
         }
         let k = key(dir);
+        if self.too_big_lately(&k) {
+            return;
+        }
         let mut m = self.running.lock().expect("watch lock");
         if m.contains_key(&k) {
             return;
@@ -136,6 +151,34 @@ impl Watches {
             }
             let _ = done_tx.send(true);
         });
+    }
+
+    /// Whether the directory with key `k` was found too big to watch within
+    /// [`TOO_BIG_RECHECK`].
+    fn too_big_lately(&self, k: &str) -> bool {
+        let mut m = self.too_big.lock().expect("watch lock");
+        match m.get(k) {
+            Some(at) if at.elapsed() < TOO_BIG_RECHECK => true,
+            Some(_) => {
+                m.remove(k);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Remembers that `dir` has more than [`MAX_ENTRIES`] entries.
+    fn too_big(&self, dir: &str) {
+        let mut m = self.too_big.lock().expect("watch lock");
+        if m.len() >= MAX_TOO_BIG {
+            m.retain(|_, at| at.elapsed() < TOO_BIG_RECHECK);
+            if m.len() >= MAX_TOO_BIG
+                && let Some(oldest) = m.iter().min_by_key(|(_, at)| **at).map(|(d, _)| d.clone())
+            {
+                m.remove(&oldest);
+            }
+        }
+        m.insert(key(dir), Instant::now());
     }
 
     /// Ends the watches of `dir` and every directory below it, and waits (at most `bound`)
@@ -332,14 +375,19 @@ async fn relist(c: &Core, dir: &str) -> Result<(), &'static str> {
     let Some(r) = c.cache.relist_begin(dir) else {
         return Err("no longer watched");
     };
-    let list = c.on(dir, |t, p| async move { t.list(&p).await });
+    // Paging stops past MAX_ENTRIES: a big directory costs a bounded listing, once per
+    // TOO_BIG_RECHECK (`Watches::too_big`), not a whole one per lookup in it.
+    let list = c.on(
+        dir,
+        |t, p| async move { t.list_at_most(&p, MAX_ENTRIES).await },
+    );
     let listed = tokio::time::timeout(c.deadline, list).await;
     match listed {
         Ok(Ok(_)) if c.completeness_epoch() != Some(epoch) => {
             c.cache.relist_abort(dir, r);
             Ok(())
         }
-        Ok(Ok(list)) if list.len() <= MAX_ENTRIES => {
+        Ok(Ok(Some(list))) => {
             let l: Vec<Listed> = list.iter().map(super::core::listed).collect();
             let changed = c.cache.relist_apply(dir, r, &l);
             if !changed.is_empty() {
@@ -348,8 +396,9 @@ async fn relist(c: &Core, dir: &str) -> Result<(), &'static str> {
             }
             Ok(())
         }
-        Ok(Ok(_)) => {
+        Ok(Ok(None)) => {
             c.cache.relist_abort(dir, r);
+            c.watches.too_big(dir);
             Err("too many entries")
         }
         _ => {

@@ -3,6 +3,7 @@
 mod dfs;
 mod drive;
 mod drive_after_close;
+mod drive_bigdir;
 mod drive_blips;
 mod drive_consistency;
 mod drive_failure;
