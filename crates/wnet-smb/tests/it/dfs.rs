@@ -8,7 +8,7 @@ use wnet_core::{
     AddConnection, ConnectFlags, ConnectionName, LocalName, NetworkProvider, ResourceType, Secret,
     UncPath,
 };
-use wnet_smb::{SmbProvider, SmbProviderConfig, Timeouts};
+use wnet_smb::SmbProvider;
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, DFS_HELLO, DfsLab};
 
 /// How long a condition that must come true may take on a loaded machine.
@@ -32,16 +32,7 @@ impl Fixture {
             .with_test_writer()
             .try_init();
         let lab = DfsLab::start().unwrap_or_else(|e| panic!("cannot start the DFS lab: {e}"));
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("Network");
-        let provider = SmbProvider::new(SmbProviderConfig {
-            drive_root: root.clone(),
-            timeouts: Timeouts::default(),
-            default_user: DEFAULT_USER.into(),
-            allow_insecure_guest: false,
-            dfs_max_ttl,
-        })
-        .unwrap();
+        let (provider, root, dir) = crate::provider::provider_in_tempdir(dfs_max_ttl);
         Fixture {
             lab,
             provider,

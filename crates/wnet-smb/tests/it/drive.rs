@@ -131,31 +131,24 @@ pub fn mount(share: &str) -> Mounted {
 /// The first `Some` of `probe`, polled for up to 20 s: for a test whose subject is not the
 /// freshness bound but needs someone else's change to have shown (a loaded machine may take
 /// longer than the promised second; tests of the promise itself use [`within_a_second`]).
-pub fn once_visible<T>(mut probe: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "not visible after {:?}",
-            start.elapsed()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+pub fn once_visible<T>(probe: impl FnMut() -> Option<T>) -> T {
+    poll_for(Duration::from_secs(20), probe)
 }
 
 /// The first `Some` of `probe`, polled for at most the freshness bound (1 s, plus scheduling
 /// slack): what someone else does on the server shows within that.
-pub fn within_a_second<T>(mut probe: impl FnMut() -> Option<T>) -> T {
+pub fn within_a_second<T>(probe: impl FnMut() -> Option<T>) -> T {
+    poll_for(Duration::from_millis(1100), probe)
+}
+
+fn poll_for<T>(bound: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
         if let Some(v) = probe() {
             return v;
         }
         assert!(
-            start.elapsed() < Duration::from_millis(1100),
+            start.elapsed() < bound,
             "not visible after {:?}",
             start.elapsed()
         );

@@ -10,7 +10,7 @@ use wnet_core::{
     AddConnection, ConnectFlags, ConnectionName, LocalName, NetworkProvider, ResourceType, Secret,
     UncPath,
 };
-use wnet_smb::{SmbProvider, SmbProviderConfig, Timeouts};
+use wnet_smb::SmbProvider;
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, PRINTER, Samba};
 
 /// How long a submitted job may take to reach the printed directory on a loaded machine.
@@ -26,16 +26,8 @@ struct Fixture {
 impl Fixture {
     fn new() -> Fixture {
         let samba = Samba::start_with_printer();
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("Network");
-        let provider = SmbProvider::new(SmbProviderConfig {
-            dfs_max_ttl: wnet_smb::provider::DFS_MAX_TTL,
-            drive_root: root.clone(),
-            timeouts: Timeouts::default(),
-            default_user: DEFAULT_USER.into(),
-            allow_insecure_guest: false,
-        })
-        .unwrap();
+        let (provider, root, dir) =
+            crate::provider::provider_in_tempdir(wnet_smb::provider::DFS_MAX_TTL);
         Fixture {
             samba,
             provider,

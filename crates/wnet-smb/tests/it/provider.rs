@@ -20,16 +20,8 @@ struct Fixture {
 impl Fixture {
     fn new() -> Fixture {
         let samba = Samba::start_default();
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("Network");
-        let provider = SmbProvider::new(SmbProviderConfig {
-            dfs_max_ttl: wnet_smb::provider::DFS_MAX_TTL,
-            drive_root: root.clone(),
-            timeouts: Timeouts::default(),
-            default_user: DEFAULT_USER.into(),
-            allow_insecure_guest: false,
-        })
-        .unwrap();
+        let (provider, root, dir) =
+            crate::provider::provider_in_tempdir(wnet_smb::provider::DFS_MAX_TTL);
         Fixture {
             samba,
             provider,
@@ -81,6 +73,24 @@ impl Fixture {
             Err(e) => e.win_error().0,
         }
     }
+}
+
+/// A provider whose drives live under a fresh temporary `Network` directory, with the
+/// kit's default user: (the provider, that drive root, the directory to keep alive).
+pub(crate) fn provider_in_tempdir(
+    dfs_max_ttl: Duration,
+) -> (SmbProvider, PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("Network");
+    let provider = SmbProvider::new(SmbProviderConfig {
+        dfs_max_ttl,
+        drive_root: root.clone(),
+        timeouts: Timeouts::default(),
+        default_user: DEFAULT_USER.into(),
+        allow_insecure_guest: false,
+    })
+    .unwrap();
+    (provider, root, dir)
 }
 
 impl Drop for Fixture {
