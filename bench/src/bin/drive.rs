@@ -731,6 +731,10 @@ fn main() {
 
     drop(rclone);
     drop(rclone_wr);
+    // The rows took minutes: the daemon has closed `c` as idle (wnetd's IDLE_TIMEOUT, 60 s),
+    // so the cancel goes over a new connection.
+    drop(c);
+    let mut c = Client::connect_to(&paths.socket, "bench").unwrap();
     let r = c.call(&Request::CancelConnection {
         name: "Z:".into(),
         flags: 0,
