@@ -13,6 +13,10 @@ use crate::error::{Error, Result};
 pub const MAX_HEAD: usize = 64 * 1024;
 /// Header lines in one response.
 pub const MAX_HEADERS: usize = 128;
+/// The body bound of a response that is not a success (a 401 challenge's page, a redirect,
+/// a 4xx/5xx error page): read and kept whatever the caller's limit, which is for the body a
+/// success carries (0 for `OPTIONS`).
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// A request to send: method, encoded path (`/a/b%20c`), headers, body.
 #[derive(Debug)]
@@ -111,6 +115,11 @@ pub async fn read_response<R: AsyncBufRead + Unpin>(
             connection.as_deref() == Some("keep-alive")
         };
         let no_body = head_only || status == 204 || status == 304;
+        let limit = if (200..300).contains(&status) {
+            limit
+        } else {
+            limit.max(MAX_ERROR_BODY)
+        };
         let body = if no_body {
             Vec::new()
         } else if header_of(&headers, "transfer-encoding")
@@ -279,6 +288,21 @@ mod tests {
     async fn parse(raw: &[u8], limit: usize) -> Result<Response> {
         let mut r = tokio::io::BufReader::new(raw);
         read_response(&mut r, false, limit).await
+    }
+
+    #[tokio::test]
+    async fn an_error_page_is_read_whatever_the_success_limit() {
+        let page = format!(
+            "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"x\"\r\n\
+             Content-Length: 421\r\n\r\n{}",
+            "x".repeat(421)
+        );
+        let r = parse(page.as_bytes(), 0).await.unwrap();
+        assert_eq!((r.status, r.body.len()), (401, 421));
+        let huge = b"HTTP/1.1 500 Oops\r\nContent-Length: 99999999\r\n\r\n";
+        assert!(matches!(parse(huge, 0).await, Err(Error::TooLarge(..))));
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabcde";
+        assert!(matches!(parse(ok, 0).await, Err(Error::TooLarge(5, 0))));
     }
 
     #[tokio::test]
