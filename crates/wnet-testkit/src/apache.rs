@@ -12,12 +12,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::port::free_port;
 use crate::process::{self, Proc};
-use crate::socket::{LISTEN, inodes_on_port};
 use crate::workdir::WorkDir;
 
 const HTTPD: &str = "/usr/sbin/apache2";
@@ -118,36 +116,13 @@ impl Apache {
     }
 
     fn wait_listening(&mut self, base: &Path) -> io::Result<()> {
-        let deadline = Instant::now() + START_BOUND;
-        loop {
-            let child = self
-                .child
-                .as_mut()
-                .ok_or_else(|| io::Error::other("no child"))?;
-            if let Some(status) = child.try_wait()? {
-                return Err(io::Error::other(format!(
-                    "httpd exited during start-up ({status}):\n{}",
-                    logs(base)
-                )));
-            }
-            let mine = self.proc.map(|p| p.socket_inodes()).unwrap_or_default();
-            if inodes_on_port(self.port, LISTEN)
-                .iter()
-                .any(|i| mine.contains(i))
-            {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!(
-                        "httpd did not listen within {START_BOUND:?}:\n{}",
-                        logs(base)
-                    ),
-                ));
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
+        let child = self
+            .child
+            .as_mut()
+            .ok_or_else(|| io::Error::other("no child"))?;
+        crate::listen::wait_listening("httpd", child, self.proc, self.port, START_BOUND, || {
+            logs(base)
+        })
     }
 
     /// The TCP port.

@@ -22,6 +22,7 @@
 //! # Layout
 //!
 //! * `apache.rs`: [`Apache`], Apache httpd with `mod_dav_fs` (WebDAV) over HTTP or HTTPS.
+//! * `rclone.rs`: [`RcloneDav`], `rclone serve webdav`, a second, independent WebDAV server.
 //! * `dfs.rs`: [`DfsLab`], a DFS namespace server and two target servers on port 445, each on
 //!   its own loopback address.
 //! * `dc.rs`: [`DomainController`], a real AD domain controller (Samba) for the Kerberos tests.
@@ -46,9 +47,11 @@ mod config;
 mod dc;
 mod dfs;
 pub mod hostile;
+mod listen;
 mod partition;
 mod port;
 mod process;
+mod rclone;
 mod samba;
 mod share;
 mod socket;
@@ -61,6 +64,7 @@ pub use dc::{DC_PASSWORD, DC_SHARE, DC_USER, DOMAIN, DomainController, REALM};
 pub use dfs::{DFS_HELLO, DFS_PORT, DfsLab};
 pub use partition::Partition;
 pub use port::free_port;
+pub use rclone::RcloneDav;
 pub use samba::{PRINTER, Samba};
 pub use share::Share;
 pub use users::{

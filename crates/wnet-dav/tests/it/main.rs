@@ -1,3 +1,5 @@
-//! The WebDAV client against a real Apache httpd with mod_dav_fs (wnet-testkit).
+//! The WebDAV client against real servers: Apache httpd with mod_dav_fs and
+//! `rclone serve webdav` (wnet-testkit).
 
 mod client;
+mod rclone;
