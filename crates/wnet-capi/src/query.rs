@@ -3,7 +3,7 @@
 
 use std::mem::size_of;
 
-use wnet_core::{ConnectionStatus, UncPath};
+use wnet_core::{ConnectionStatus, RemoteName};
 use wnet_proto::{ConnectionInfo, Reply, Request};
 
 use crate::connect::unexpected;
@@ -374,15 +374,14 @@ unsafe fn connection_performance<C: Unit>(
             get_connection(local)?;
         }
         (None, Some(remote)) => {
-            let wanted = UncPath::parse(&remote).map_err(|e| Fail::from_error(&e))?;
+            let wanted = RemoteName::parse(&remote).map_err(|e| Fail::from_error(&e))?;
             let rows = match daemon::call(&Request::List)? {
                 Reply::Listing { connections, .. } => connections,
                 other => return Err(unexpected(&other)),
             };
-            if !rows
-                .iter()
-                .any(|c| c.status != ConnectionStatus::Unavailable && c.remote.same_share(&wanted))
-            {
+            if !rows.iter().any(|c| {
+                c.status != ConnectionStatus::Unavailable && c.remote.same_connection(&wanted)
+            }) {
                 return Err(Fail::new(
                     NOT_CONNECTED,
                     format!("{remote} is not connected"),

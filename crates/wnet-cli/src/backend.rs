@@ -8,7 +8,8 @@
 use std::fmt;
 
 use wnet_core::{
-    ConnectFlags, ConnectionName, Error, ErrorKind, LocalName, Secret, UncPath, WinError,
+    ConnectFlags, ConnectionName, Error, ErrorKind, LocalName, RemoteName, Secret, UncPath,
+    WinError,
 };
 
 /// One connection as `wnet use` lists it: live, disconnected, or remembered only. The daemon's
@@ -39,8 +40,8 @@ pub struct ConnectRequest {
     /// The device to redirect; `None` with [`ConnectFlags::REDIRECT`] = choose the next free
     /// letter from `Z:` down; `None` without it = deviceless.
     pub local: Option<LocalName>,
-    /// The remote share (its port set by `/TCPPORT` if given).
-    pub remote: UncPath,
+    /// The remote name (an SMB name's port set by `/TCPPORT` if given).
+    pub remote: RemoteName,
     /// `/USER:`: `None` = the default credentials.
     pub user: Option<String>,
     /// The password: `None` = default credentials, empty = no password.
@@ -55,8 +56,8 @@ pub struct ConnectRequest {
 pub struct ConnectOutcome {
     /// The device redirected (the one chosen for `*`), `None` when deviceless.
     pub local: Option<LocalName>,
-    /// The remote share connected.
-    pub remote: UncPath,
+    /// The remote name connected.
+    pub remote: RemoteName,
     /// Something to tell the user beyond net.exe's lines (e.g. why `/SAVECRED` saved nothing);
     /// printed on stderr.
     pub notice: Option<String>,

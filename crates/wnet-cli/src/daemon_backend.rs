@@ -186,7 +186,9 @@ impl Backend for DaemonBackend {
                 let unc = wnet_core::UncPath::parse(&remote).ok();
                 let used_as = unc.and_then(|u| {
                     used.iter()
-                        .find(|e| e.remote.same_share(&u) && e.local.is_some())
+                        .find(|e| {
+                            e.remote.unc().is_ok_and(|r| r.same_share(&u)) && e.local.is_some()
+                        })
                         .and_then(|e| e.local)
                 });
                 let kind = match r.resource_type {

@@ -139,6 +139,7 @@ pub enum ErrorStatus {
 pub struct Error {
     kind: ErrorKind,
     status: ErrorStatus,
+    authoritative: bool,
     message: String,
     context: Vec<(&'static str, String)>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
@@ -153,6 +154,7 @@ impl Error {
         Error {
             kind,
             status: ErrorStatus::Permanent,
+            authoritative: false,
             message: message.into(),
             context: Vec::new(),
             source: None,
@@ -168,6 +170,21 @@ impl Error {
     pub fn temporary(mut self) -> Self {
         self.status = ErrorStatus::Temporary;
         self
+    }
+
+    /// Marks the error as the answer of the provider that owns the name: its server answered
+    /// at the endpoint the name names (an explicit `@port`), in its protocol, so no other
+    /// provider can reach another server there. The router returns such an answer at once,
+    /// even a "not mine" code (67 from an SMB server that has no such share), instead of
+    /// asking the next provider (ADR 0018).
+    pub fn authoritative(mut self) -> Self {
+        self.authoritative = true;
+        self
+    }
+
+    /// `true` for an [`Error::authoritative`] answer.
+    pub fn is_authoritative(&self) -> bool {
+        self.authoritative
     }
 
     /// Adds a key/value of context (the router adds the operation and the provider).

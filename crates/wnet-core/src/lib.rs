@@ -8,6 +8,7 @@
 //!   `WinError`.
 //! - [`local_name`]: `LocalName`, a device `A:`–`Z:` or `LPT1:`–`LPT9:`.
 //! - [`logon`]: `CredentialsCache` (the caller's `KRB5CCNAME`) and `Logon` (mechanism, principal).
+//! - [`remote`]: `RemoteName`, the name the user gave, which providers interpret.
 //! - [`unc`]: `UncPath`, `\\server[@port]\share[\path]`.
 //! - [`smb_url`]: `smb://[domain;][user@]host[:port]/share[/path]`, translated to a UNC.
 //! - [`flags`]: `ConnectFlags`, the `CONNECT_*` bits.
@@ -24,6 +25,7 @@ pub mod local_name;
 pub mod logon;
 pub mod profile;
 pub mod provider;
+pub mod remote;
 pub mod resource;
 pub mod router;
 pub mod secret;
@@ -38,8 +40,9 @@ pub use logon::{CredentialsCache, Logon};
 pub use profile::{PROFILE_SCHEMA, Profile, ProfileStore, RememberedConnection, Settings};
 pub use provider::{
     AddConnection, Capabilities, Capability, Connection, ConnectionName, ConnectionStatus,
-    NetworkProvider, ProviderInfo, UniversalName, WNNC_NET_LANMAN,
+    NetworkProvider, ProviderInfo, ProviderStatus, UniversalName, WNNC_NET_DAV, WNNC_NET_LANMAN,
 };
+pub use remote::{MAX_URL, RemoteName};
 pub use resource::{DisplayType, NetResource, ResourceType, Scope, Usage};
 pub use router::Router;
 pub use secret::Secret;

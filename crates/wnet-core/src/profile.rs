@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, ErrorKind, LocalName, ResourceType, Result, UncPath};
+use crate::{Error, ErrorKind, LocalName, RemoteName, ResourceType, Result};
 
 /// The schema version this build reads and writes.
 pub const PROFILE_SCHEMA: u32 = 1;
@@ -43,8 +43,9 @@ pub const PROFILE_SCHEMA: u32 = 1;
 /// One remembered connection (`HKCU\Network\<X>`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RememberedConnection {
-    /// `RemotePath`: `\\server[@port]\share`.
-    pub remote_path: UncPath,
+    /// `RemotePath`: the remote name as connected (`\\server[@port]\share`,
+    /// `\\host@SSL\DavWWWRoot\path`, `https://host/path`).
+    pub remote_path: RemoteName,
     /// `UserName`: "" for the logon user, else the alternate account.
     #[serde(default)]
     pub user_name: String,
@@ -65,7 +66,7 @@ pub struct RememberedConnection {
 impl RememberedConnection {
     /// A disk connection remembered for the logon user, with no extra flags: what
     /// `net use X: \\server\share /PERSISTENT:YES` remembers.
-    pub fn disk(remote_path: UncPath, provider_name: &str, provider_type: u32) -> Self {
+    pub fn disk(remote_path: RemoteName, provider_name: &str, provider_type: u32) -> Self {
         RememberedConnection {
             remote_path,
             user_name: String::new(),
@@ -97,6 +98,18 @@ pub struct Settings {
     /// carries. Read by the daemon at start.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub insecure_guest_logons: bool,
+    /// The order providers are asked in (Windows'
+    /// `HKLM\SYSTEM\CurrentControlSet\Control\NetworkProvider\Order\ProviderOrder`), by
+    /// name: e.g. `["Web Client Network", "Microsoft Windows Network"]`. Empty: the default,
+    /// SMB first, then WebDAV. Providers it does not name follow in the default order; names of
+    /// providers that do not exist are ignored. Read by the daemon at start.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provider_order: Vec<String>,
+    /// Let the WebDAV provider send a Basic password over plain `http://` (Windows'
+    /// WebClient `BasicAuthLevel` 2). Off by default (level 1: Basic only over https), since
+    /// anyone on the path reads such a password. Read by the daemon at start.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dav_basic_over_http: bool,
 }
 
 fn yes() -> bool {
@@ -108,6 +121,8 @@ impl Default for Settings {
         Settings {
             save_connections: true,
             insecure_guest_logons: false,
+            provider_order: Vec::new(),
+            dav_basic_over_http: false,
         }
     }
 }
@@ -351,7 +366,7 @@ mod tests {
 
     fn entry(remote: &str, user: &str) -> RememberedConnection {
         RememberedConnection {
-            remote_path: UncPath::parse(remote).unwrap(),
+            remote_path: RemoteName::parse(remote).unwrap(),
             user_name: user.into(),
             provider_name: "Microsoft Windows Network".into(),
             provider_type: 0x20000,

@@ -14,12 +14,15 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ConnectFlags, Error, ErrorKind, LocalName, NetResource, ResourceType, Result, Scope, Secret,
-    UncPath, Usage,
+    ConnectFlags, Error, ErrorKind, LocalName, NetResource, RemoteName, ResourceType, Result,
+    Scope, Secret, Usage,
 };
 
 /// `WNNC_NET_LANMAN`: the SMB network type.
 pub const WNNC_NET_LANMAN: u32 = 0x0002_0000;
+
+/// `WNNC_NET_DAV`: the WebDAV (WebClient) network type.
+pub const WNNC_NET_DAV: u32 = 0x002E_0000;
 
 /// A provider's name and network type (`NPGetCaps(WNNC_NET_TYPE)`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,8 +146,9 @@ pub struct AddConnection {
     pub resource_type: ResourceType,
     /// The device to redirect, or `None` for a deviceless connection.
     pub local: Option<LocalName>,
-    /// The remote share.
-    pub remote: UncPath,
+    /// The remote name as the caller gave it; the provider parses it into its own form and
+    /// answers "not mine" (67) when it cannot.
+    pub remote: RemoteName,
     /// The user name (`[domain\]user`), or `None` for the caller's default credentials.
     pub user: Option<String>,
     /// The password: `None` = default credentials, empty = no password.
@@ -172,8 +176,8 @@ pub enum ConnectionStatus {
 pub struct Connection {
     /// The redirected device, `None` for a deviceless connection.
     pub local: Option<LocalName>,
-    /// The remote share.
-    pub remote: UncPath,
+    /// The remote name, in the provider's canonical form.
+    pub remote: RemoteName,
     /// The user the session is authenticated as.
     pub user: String,
     /// The provider's name.
@@ -197,6 +201,24 @@ pub struct Connection {
     /// (`\\server\share[\path]`, the target in use).
     #[serde(default)]
     pub dfs_target: Option<String>,
+    /// The provider made a local directory (a drive, a deviceless drive, a port file) for it;
+    /// `false` for a connection without one (a deviceless WebDAV connection, ADR 0018).
+    #[serde(default)]
+    pub mounted: bool,
+}
+
+/// What a provider says about itself for `wnet status` ([`NetworkProvider::status`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderStatus {
+    /// The provider's name.
+    pub name: String,
+    /// Its `WNNC_NET_*` type.
+    pub net_type: u32,
+    /// Its live connections (0 when it cannot list them).
+    pub connections: usize,
+    /// One line of provider-specific state (sessions, servers), when it has some.
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 /// What `WNetCancelConnection2` names: a device or a remote name.
@@ -205,18 +227,18 @@ pub enum ConnectionName {
     /// A local device: cancel that redirection.
     Local(LocalName),
     /// A remote name: cancel the deviceless connections to it.
-    Remote(UncPath),
+    Remote(RemoteName),
 }
 
 impl ConnectionName {
-    /// Parses a device (`Z:`, any case) or a remote name (`\\server\share`). A device-shaped
-    /// name that is not a valid device gives 1200; anything else that is not a valid remote name
-    /// gives its [`UncPath::parse`] error.
+    /// Parses a device (`Z:`, any case) or a remote name (`\\server\share`, a URL). A
+    /// device-shaped name that is not a valid device gives 1200; anything else that is not a
+    /// remote name gives its [`RemoteName::parse`] error.
     pub fn parse(s: &str) -> Result<Self> {
         if LocalName::looks_like_device(s) {
             LocalName::parse(s).map(ConnectionName::Local)
         } else {
-            UncPath::parse(s).map(ConnectionName::Remote)
+            RemoteName::parse(s).map(ConnectionName::Remote)
         }
     }
 }
@@ -254,6 +276,46 @@ pub trait NetworkProvider: Send + Sync {
     /// # Behavior
     /// Constant for the provider's life. The router calls no method whose capability is absent.
     fn capabilities(&self) -> Capabilities;
+
+    /// Restores a remembered connection at logon or on request (`NPAddConnection3` with the
+    /// profile's entry: no password but a saved one, the daemon's own credentials).
+    ///
+    /// # Behavior
+    /// Capability [`Capability::AddConnection`]. The default makes the connection as
+    /// [`NetworkProvider::add_connection`] does; a provider overrides it when a restored
+    /// connection differs (e.g. is deferred until first use).
+    ///
+    /// # Errors
+    /// As [`NetworkProvider::add_connection`].
+    fn restore(&self, request: &AddConnection) -> Result<Connection> {
+        self.add_connection(request)
+    }
+
+    /// Ends every connection of this provider (daemon shutdown): data applications wrote is
+    /// flushed, drives are unmounted, sessions are logged off. Never fails; problems are logged.
+    ///
+    /// # Behavior
+    /// Needs no capability. The default does nothing (a provider without live state).
+    fn shutdown(&self) {}
+
+    /// What `wnet status` shows for this provider.
+    ///
+    /// # Behavior
+    /// Needs no capability. The default gives the name, type and the number of
+    /// [`NetworkProvider::connections`] (0 when they cannot be listed).
+    fn status(&self) -> ProviderStatus {
+        let connections = if self.capabilities().has(Capability::EnumLocal) {
+            self.connections().map_or(0, |c| c.len())
+        } else {
+            0
+        };
+        ProviderStatus {
+            name: self.info().name.clone(),
+            net_type: self.info().net_type,
+            connections,
+            detail: None,
+        }
+    }
 
     /// Makes a connection (`NPAddConnection3`).
     ///

@@ -1,9 +1,24 @@
 //! `Router`: the multiple provider router (MPR) over the configured network providers.
 //!
+//! MPR does not know what a name means: it hands the name the caller gave (a [`RemoteName`],
+//! normalised, not parsed) to each provider in the configured order (Windows' `ProviderOrder`
+//! registry value; here [`Router::ordered`], from the profile's `provider_order`, default SMB
+//! then WebDAV) and each provider decides whether the name is its own. Microsoft's guidelines
+//! for providers ("Implementing a Network Provider", routing): a provider that does not own a
+//! name answers `WN_BAD_NETNAME` (67) or another "not mine" code *quickly*, and MPR then asks
+//! the next one; the first error that is not "not mine" is what the caller gets if nobody
+//! accepts. A name both providers could own (`\\host@8080\x`: our SMB port form and
+//! WebClient's HTTP port form) is therefore tried by SMB first; when the server there does not
+//! speak SMB, SMB answers 53/67 and WebDAV gets it (ADR 0018).
+//!
 //! Rules (WNET-SPEC.md §4):
 //! - No providers at all → `ERROR_NO_NETWORK` (1222).
 //! - `lpProvider` given → only that provider (names compare case-insensitively); an unknown name
 //!   → `ERROR_BAD_PROVIDER` (1204); its answer is returned as is.
+//! - An answer a provider marks [`Error::authoritative`] (its server answered at the endpoint
+//!   the name names) ends the routing at once, whatever its code: `\\host@4455\nosuch` on an
+//!   SMB server is 67 without WebDAV trying HTTP on an SMB port (where an SMB server keeps the
+//!   connection open, waiting for the rest of a message that never comes).
 //! - Otherwise the providers are asked in configured order until one accepts. "Not mine" answers
 //!   (53, 67, 87, 124, and 2250 for operations on an existing connection) are passed over; the
 //!   **first significant error** is remembered and returned if nobody accepts. If every answer
@@ -17,6 +32,7 @@
 
 use std::sync::Arc;
 
+use crate::provider::ProviderStatus;
 use crate::{
     AddConnection, Capability, Connection, ConnectionName, Error, ErrorKind, LocalName,
     NetResource, NetworkProvider, ProviderInfo, ResourceType, Result, Scope, UniversalName, Usage,
@@ -50,6 +66,12 @@ struct Route {
 
 const ADD: Route = Route {
     operation: "add_connection",
+    capability: Capability::AddConnection,
+    not_mine: NOT_MINE_PATH,
+    nobody: ErrorKind::NoNetOrBadPath,
+};
+const RESTORE: Route = Route {
+    operation: "restore",
     capability: Capability::AddConnection,
     not_mine: NOT_MINE_PATH,
     nobody: ErrorKind::NoNetOrBadPath,
@@ -115,6 +137,39 @@ impl Router {
     /// A router over `providers`, asked in this order (`ProviderOrder`).
     pub fn new(providers: Vec<Arc<dyn NetworkProvider>>) -> Self {
         Router { providers }
+    }
+
+    /// A router over `providers` (given in the default order) reordered by `order`, a list of
+    /// provider names (`ProviderOrder`, compared case-insensitively): the named providers first,
+    /// in that order, then the others in their default order. Unknown names are ignored.
+    pub fn ordered(mut providers: Vec<Arc<dyn NetworkProvider>>, order: &[String]) -> Self {
+        let rank = |p: &Arc<dyn NetworkProvider>| {
+            order
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(&p.info().name))
+                .unwrap_or(order.len())
+        };
+        // A stable sort keeps the default order among the providers `order` does not name.
+        providers.sort_by_key(rank);
+        Router { providers }
+    }
+
+    /// Restores a remembered connection through the provider that made it (`provider`, the
+    /// profile's `ProviderName`): [`NetworkProvider::restore`].
+    pub fn restore(&self, provider: &str, request: &AddConnection) -> Result<Connection> {
+        self.route(&RESTORE, Some(provider), |p| p.restore(request))
+    }
+
+    /// Shuts every provider down, in order ([`NetworkProvider::shutdown`]).
+    pub fn shutdown(&self) {
+        for p in &self.providers {
+            p.shutdown();
+        }
+    }
+
+    /// Every provider's [`NetworkProvider::status`], in order.
+    pub fn status(&self) -> Vec<ProviderStatus> {
+        self.providers.iter().map(|p| p.status()).collect()
     }
 
     /// The providers' names and types, in order.
@@ -194,6 +249,7 @@ impl Router {
         for p in capable {
             match call(p.as_ref()) {
                 Ok(value) => return Ok(value),
+                Err(e) if e.is_authoritative() => return Err(tag(e, p.as_ref())),
                 Err(e) if route.not_mine.contains(&e.win_error()) => {
                     not_mine.push(tag(e, p.as_ref()))
                 }
@@ -334,7 +390,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::{Capabilities, ConnectFlags, ConnectionStatus, UncPath};
+    use crate::{Capabilities, ConnectFlags, ConnectionStatus, RemoteName};
 
     /// A provider that answers every call with a fixed code (0 = success) and records calls.
     struct Fixed {
@@ -384,18 +440,24 @@ mod tests {
         }
 
         fn connection(&self) -> Connection {
-            Connection {
-                local: None,
-                remote: UncPath::parse(r"\\s\x").unwrap(),
-                user: "u".into(),
-                provider: self.info.name.clone(),
-                status: ConnectionStatus::Ok,
-                logon: None,
-                reason: None,
-                dfs_target: None,
-                open_handles: 0,
-                resource_type: ResourceType::Disk,
-            }
+            connection(RemoteName::parse(r"\\s\x").unwrap(), &self.info.name)
+        }
+    }
+
+    /// A live deviceless disk connection of `provider` to `remote`.
+    fn connection(remote: RemoteName, provider: &str) -> Connection {
+        Connection {
+            local: None,
+            remote,
+            user: "u".into(),
+            provider: provider.into(),
+            status: ConnectionStatus::Ok,
+            logon: None,
+            reason: None,
+            dfs_target: None,
+            open_handles: 0,
+            resource_type: ResourceType::Disk,
+            mounted: false,
         }
     }
 
@@ -424,7 +486,7 @@ mod tests {
         AddConnection {
             resource_type: ResourceType::Disk,
             local: Some(LocalName::Drive(b'Z')),
-            remote: UncPath::parse(r"\\s\x").unwrap(),
+            remote: RemoteName::parse(r"\\s\x").unwrap(),
             user: None,
             password: None,
             flags: ConnectFlags::empty(),
@@ -669,5 +731,202 @@ mod tests {
         assert_eq!(root.len(), 1);
         assert_eq!(root[0].provider.as_deref(), Some("A"));
         assert_eq!(root[0].display_type, crate::DisplayType::Network);
+    }
+
+    /// A provider that judges each name (0 = accept, else the code), like a real one: SMB-like
+    /// or WebDAV-like rules, recording the names it was asked about and whether it was shut down.
+    struct Judging {
+        info: ProviderInfo,
+        judge: Box<dyn Fn(&RemoteName) -> u32 + Send + Sync>,
+        calls: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Judging {
+        fn provider(
+            name: &str,
+            net_type: u32,
+            calls: &Arc<Mutex<Vec<String>>>,
+            judge: impl Fn(&RemoteName) -> u32 + Send + Sync + 'static,
+        ) -> Arc<dyn NetworkProvider> {
+            Arc::new(Judging {
+                info: ProviderInfo {
+                    name: name.into(),
+                    net_type,
+                },
+                judge: Box::new(judge),
+                calls: calls.clone(),
+            })
+        }
+    }
+
+    impl NetworkProvider for Judging {
+        fn info(&self) -> &ProviderInfo {
+            &self.info
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities::none().with(Capability::AddConnection)
+        }
+        fn add_connection(&self, r: &AddConnection) -> Result<Connection> {
+            self.calls.lock().unwrap().push(self.info.name.clone());
+            match (self.judge)(&r.remote) {
+                0 => Ok(connection(r.remote.clone(), &self.info.name)),
+                code => Err(Error::from(WinError(code))),
+            }
+        }
+        fn shutdown(&self) {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("shutdown {}", self.info.name));
+        }
+    }
+
+    /// SMB's rule: a name the UNC rules accept is its own; `smb_answer` is what the server
+    /// says (0 = connected).
+    fn smb(calls: &Arc<Mutex<Vec<String>>>, smb_answer: u32) -> Arc<dyn NetworkProvider> {
+        Judging::provider("SMB", crate::WNNC_NET_LANMAN, calls, move |n| {
+            if n.unc().is_err() { 67 } else { smb_answer }
+        })
+    }
+
+    /// WebDAV's rule: URLs, WebClient marks and `@port` forms; `dav_answer` for those.
+    fn dav(calls: &Arc<Mutex<Vec<String>>>, dav_answer: u32) -> Arc<dyn NetworkProvider> {
+        Judging::provider("DAV", crate::WNNC_NET_DAV, calls, move |n| {
+            let port_form = n
+                .as_str()
+                .trim_start_matches('\\')
+                .split('\\')
+                .next()
+                .is_some_and(|s| s.contains('@'));
+            if n.scheme().is_some() || n.has_webclient_marks() || port_form {
+                dav_answer
+            } else {
+                67
+            }
+        })
+    }
+
+    fn add(r: &Router, name: &str) -> std::result::Result<String, u32> {
+        let mut req = request();
+        req.local = None;
+        req.remote = RemoteName::parse(name).unwrap();
+        r.add_connection(None, &req)
+            .map(|c| c.provider)
+            .map_err(|e| e.win_error().0)
+    }
+
+    #[test]
+    fn each_name_reaches_the_provider_that_claims_it() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let r = Router::new(vec![smb(&calls, 0), dav(&calls, 0)]);
+        assert_eq!(add(&r, r"\\files\team").unwrap(), "SMB");
+        assert_eq!(
+            add(&r, "https://cloud/remote.php/dav/files/alice").unwrap(),
+            "DAV"
+        );
+        assert_eq!(add(&r, r"\\cloud@SSL@443\DavWWWRoot\x").unwrap(), "DAV");
+        assert_eq!(
+            *calls.lock().unwrap(),
+            ["SMB", "SMB", "DAV", "SMB", "DAV"],
+            "SMB is asked first and passes a URL and a WebClient name on"
+        );
+        assert_eq!(add(&r, r"\\h").unwrap_err(), 67, "nobody's: the shared 67");
+    }
+
+    #[test]
+    fn the_ambiguous_port_form_goes_to_webdav_when_smb_finds_no_smb_server() {
+        // `\\host@8080\x` is SMB's port form and WebClient's HTTP port form: SMB tries, the
+        // server there does not speak SMB (53), WebDAV connects.
+        for not_mine in [53, 67] {
+            let calls = Arc::new(Mutex::new(Vec::new()));
+            let r = Router::new(vec![smb(&calls, not_mine), dav(&calls, 0)]);
+            assert_eq!(add(&r, r"\\h@8080\x").unwrap(), "DAV");
+            assert_eq!(*calls.lock().unwrap(), ["SMB", "DAV"]);
+        }
+        // An SMB server that answers there wins.
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let r = Router::new(vec![smb(&calls, 0), dav(&calls, 0)]);
+        assert_eq!(add(&r, r"\\h@8080\x").unwrap(), "SMB");
+        assert_eq!(*calls.lock().unwrap(), ["SMB"]);
+    }
+
+    #[test]
+    fn the_first_significant_error_wins_over_later_not_mine() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        // SMB's server refused the password (86); WebDAV finds nothing there (53).
+        let r = Router::new(vec![smb(&calls, 86), dav(&calls, 53)]);
+        assert_eq!(add(&r, r"\\h@8080\x").unwrap_err(), 86);
+        // Not mine from SMB (53), a significant 1326 from WebDAV: 1326.
+        let r = Router::new(vec![smb(&calls, 53), dav(&calls, 1326)]);
+        assert_eq!(add(&r, r"\\h@8080\x").unwrap_err(), 1326);
+        // Both not mine, different codes: 1203.
+        let r = Router::new(vec![smb(&calls, 53), dav(&calls, 67)]);
+        assert_eq!(add(&r, r"\\h@8080\x").unwrap_err(), 1203);
+        // A significant error first, a later provider accepts: success.
+        let r = Router::new(vec![smb(&calls, 5), dav(&calls, 0)]);
+        assert_eq!(add(&r, r"\\h@8080\x").unwrap(), "DAV");
+    }
+
+    #[test]
+    fn an_authoritative_not_mine_answer_ends_the_routing() {
+        // An SMB server answered at `\\h@8080` that it has no share `x`: 67, final; WebDAV is
+        // not asked to speak HTTP to an SMB server.
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let smb = Judging::provider("SMB", crate::WNNC_NET_LANMAN, &calls, |_| 67);
+        struct Final(Arc<dyn NetworkProvider>);
+        impl NetworkProvider for Final {
+            fn info(&self) -> &ProviderInfo {
+                self.0.info()
+            }
+            fn capabilities(&self) -> Capabilities {
+                self.0.capabilities()
+            }
+            fn add_connection(&self, r: &AddConnection) -> Result<Connection> {
+                self.0.add_connection(r).map_err(Error::authoritative)
+            }
+        }
+        let r = Router::new(vec![Arc::new(Final(smb)), dav(&calls, 0)]);
+        assert_eq!(add(&r, r"\\h@8080\x").unwrap_err(), 67);
+        assert_eq!(*calls.lock().unwrap(), ["SMB"]);
+    }
+
+    #[test]
+    fn provider_order_is_configurable() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let order = vec!["dav".to_string(), "no such provider".to_string()];
+        let r = Router::ordered(vec![smb(&calls, 0), dav(&calls, 0)], &order);
+        let names: Vec<String> = r.providers().into_iter().map(|p| p.name).collect();
+        assert_eq!(names, ["DAV", "SMB"]);
+        assert_eq!(add(&r, r"\\h@8080\x").unwrap(), "DAV", "WebDAV first now");
+        assert_eq!(add(&r, r"\\files\team").unwrap(), "SMB");
+        let r = Router::ordered(vec![smb(&calls, 0), dav(&calls, 0)], &[]);
+        let names: Vec<String> = r.providers().into_iter().map(|p| p.name).collect();
+        assert_eq!(names, ["SMB", "DAV"], "the default order");
+    }
+
+    #[test]
+    fn restore_shutdown_and_status_are_provider_methods() {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let r = Router::new(vec![smb(&calls, 0), dav(&calls, 0)]);
+        let mut req = request();
+        req.remote = RemoteName::parse(r"\\h@8080\x").unwrap();
+        assert_eq!(r.restore("dav", &req).unwrap().provider, "DAV");
+        assert_eq!(
+            *calls.lock().unwrap(),
+            ["DAV"],
+            "only the remembered provider"
+        );
+        assert_eq!(r.restore("nope", &req).unwrap_err().win_error().0, 1204);
+        r.shutdown();
+        assert_eq!(
+            calls.lock().unwrap()[1..],
+            ["shutdown SMB".to_string(), "shutdown DAV".to_string()]
+        );
+        let status = r.status();
+        assert_eq!(
+            status.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            ["SMB", "DAV"]
+        );
+        assert_eq!(status[1].net_type, crate::WNNC_NET_DAV);
     }
 }

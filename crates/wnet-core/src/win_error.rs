@@ -56,6 +56,8 @@ win_errors! {
         "A device attached to the system is not functioning.", None;
     ERROR_NOT_SUPPORTED = 50, Some("WN_NOT_SUPPORTED"), "The request is not supported.", None;
     ERROR_BAD_NETPATH = 53, None, "The network path was not found.", None;
+    ERROR_BAD_NET_RESP = 58, None,
+        "The specified server cannot perform the requested operation.", None;
     ERROR_UNEXP_NET_ERR = 59, Some("WN_NET_ERROR"), "An unexpected network error occurred.", None;
     ERROR_BAD_DEV_TYPE = 66, Some("WN_BAD_DEV_TYPE"), "The network resource type is not correct.", None;
     ERROR_BAD_NET_NAME = 67, Some("WN_BAD_NETNAME"), "The network name cannot be found.", None;

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use wnet_core::{
-    ConnectionStatus, Error, ErrorKind, LocalName, NetResource, Secret, UncPath, UniversalName,
+    ConnectionStatus, Error, ErrorKind, LocalName, NetResource, RemoteName, Secret, UniversalName,
     WinError,
 };
 
@@ -192,8 +192,8 @@ pub struct ConnectionInfo {
     pub status: ConnectionStatus,
     /// The device, `None` when deviceless.
     pub local: Option<LocalName>,
-    /// `\\server[@port]\share`.
-    pub remote: UncPath,
+    /// The remote name (`\\server[@port]\share`, a WebDAV name or URL).
+    pub remote: RemoteName,
     /// The provider's name.
     pub provider: String,
     /// The user the session runs as ("" for the default).
@@ -251,6 +251,9 @@ pub struct DaemonStatus {
     pub drive_root: String,
     /// The providers in routing order.
     pub providers: Vec<String>,
+    /// What each provider says about itself, in routing order.
+    #[serde(default)]
+    pub provider_status: Vec<wnet_core::ProviderStatus>,
     /// Every connection.
     pub connections: Vec<ConnectionInfo>,
 }

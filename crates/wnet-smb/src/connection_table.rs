@@ -107,7 +107,7 @@ impl LiveConnection {
         let refusal = self.mount.refusal();
         Connection {
             local: self.local,
-            remote: self.remote.clone(),
+            remote: self.remote.clone().into(),
             user: self.user_name(),
             provider: provider.to_owned(),
             // Down because the server refused to log on again (no valid Kerberos ticket):
@@ -127,6 +127,7 @@ impl LiveConnection {
             logon: self.logon(),
             reason: refusal,
             dfs_target: self.mount.namespace().map(|ns| ns.current_target()),
+            mounted: true,
         }
     }
 }

@@ -147,29 +147,13 @@ impl SmbProvider {
         shares
     }
 
-    /// Flushes and unmounts every drive and logs off every session (daemon shutdown).
-    pub fn shutdown(&self) {
-        let all = self.table().take_all();
-        for conn in all {
-            let mountpoint = conn.mount.mountpoint().to_path_buf();
-            let namespace = conn.mount.namespace().cloned();
-            if let Err(e) = conn.mount.force_unmount() {
-                tracing::warn!(mountpoint = %mountpoint.display(), error = %e, "unmount at shutdown failed");
-            }
-            Redirection::remove_mountpoint(&mountpoint);
-            let tree = conn.tree;
-            self.rt().block_on(async move {
-                if let Some(ns) = namespace {
-                    ns.close().await;
-                }
-                let _ = tree.disconnect().await;
-            });
-        }
-        self.rt().block_on(async { self.pool.clear().await });
-    }
-
-    async fn connect(&self, request: &AddConnection, key: &ConnKey) -> Result<LiveConnection> {
-        let remote = request.remote.share_root();
+    async fn connect(
+        &self,
+        request: &AddConnection,
+        unc: &UncPath,
+        key: &ConnKey,
+    ) -> Result<LiveConnection> {
+        let remote = unc.share_root();
         let host = match remote.server_addr() {
             ServerAddr::Ip(ip) => ip.to_string(),
             ServerAddr::Host(h) => h,
@@ -194,7 +178,7 @@ impl SmbProvider {
             .pool
             .acquire(&server, &creds, self.cfg.timeouts)
             .await?;
-        let (tree, namespace) = match self.open_share(request, &session, &server, creds).await {
+        let (tree, namespace) = match self.open_share(unc, &session, &server, creds).await {
             Ok(opened) => opened,
             Err(e) => {
                 self.pool.release(&server).await;
@@ -262,8 +246,8 @@ impl SmbProvider {
             local,
             // A DFS path is kept as the user wrote it, below the share too (as Windows does).
             remote: match namespace {
-                Some(_) => request.remote.clone(),
-                None => request.remote.share_root(),
+                Some(_) => unc.clone(),
+                None => unc.share_root(),
             },
             user,
             server,
@@ -283,12 +267,11 @@ impl SmbProvider {
     /// the mapped engine error when no target answers.
     async fn open_share(
         &self,
-        request: &AddConnection,
+        remote: &UncPath,
         session: &wnet_smb2::Session,
         server: &ServerKey,
         creds: Credentials,
     ) -> Result<(wnet_smb2::Tree, Option<Arc<Namespace>>)> {
-        let remote = &request.remote;
         let root = format!(
             r"\{}\{}{}",
             remote.server(),
@@ -560,10 +543,42 @@ impl NetworkProvider for SmbProvider {
         capabilities()
     }
 
+    /// Flushes and unmounts every drive and logs off every session (daemon shutdown).
+    fn shutdown(&self) {
+        let all = self.table().take_all();
+        for conn in all {
+            let mountpoint = conn.mount.mountpoint().to_path_buf();
+            let namespace = conn.mount.namespace().cloned();
+            if let Err(e) = conn.mount.force_unmount() {
+                tracing::warn!(mountpoint = %mountpoint.display(), error = %e, "unmount at shutdown failed");
+            }
+            Redirection::remove_mountpoint(&mountpoint);
+            let tree = conn.tree;
+            self.rt().block_on(async move {
+                if let Some(ns) = namespace {
+                    ns.close().await;
+                }
+                let _ = tree.disconnect().await;
+            });
+        }
+        self.rt().block_on(async { self.pool.clear().await });
+    }
+
+    fn status(&self) -> wnet_core::ProviderStatus {
+        wnet_core::ProviderStatus {
+            name: self.info.name.clone(),
+            net_type: self.info.net_type,
+            connections: self.table().iter().count(),
+            detail: Some(format!("{} SMB sessions", self.pool.len())),
+        }
+    }
+
     fn add_connection(&self, request: &AddConnection) -> Result<Connection> {
-        let key = ConnKey::new(request.local, &request.remote);
+        // Not an SMB name (a URL, a WebClient form): "not mine" (67), before any network wait.
+        let unc = request.remote.unc()?;
+        let key = ConnKey::new(request.local, &unc);
         self.table().reserve(&key)?;
-        match self.rt().block_on(self.connect(request, &key)) {
+        match self.rt().block_on(self.connect(request, &unc, &key)) {
             Ok(conn) => {
                 let description = conn.describe(PROVIDER_NAME);
                 tracing::info!(connection = %key_name(&key), user = %conn.user, mountpoint = %conn.mount.mountpoint().display(), "connected");
@@ -572,6 +587,16 @@ impl NetworkProvider for SmbProvider {
             }
             Err(e) => {
                 self.table().unreserve(&key);
+                // A permanent answer other than 53 comes from an SMB server that answered (no such
+                // share 67, a refused logon 1326, ...; unreachable or dropped is 53 or
+                // temporary). With an explicit port that endpoint is the name's for every
+                // provider: the answer is final, so WebDAV does not send HTTP to an SMB server,
+                // which would wait for the rest of a message that never comes (ADR 0018).
+                let answered =
+                    !e.is_temporary() && e.win_error() != wnet_core::WinError::ERROR_BAD_NETPATH;
+                if unc.port().is_some() && answered {
+                    return Err(e.authoritative());
+                }
                 Err(e)
             }
         }
@@ -580,7 +605,9 @@ impl NetworkProvider for SmbProvider {
     fn cancel_connection(&self, name: &ConnectionName, force: bool) -> Result<()> {
         let key = match name {
             ConnectionName::Local(l) => ConnKey::Device(*l),
-            ConnectionName::Remote(r) => ConnKey::Deviceless(r.share_root()),
+            ConnectionName::Remote(r) => {
+                ConnKey::Deviceless(r.unc().map_err(|_| not_connected(name))?.share_root())
+            }
         };
         let conn = self.table().take(&key).ok_or_else(|| not_connected(name))?;
         match self.end(conn, force) {
@@ -632,7 +659,9 @@ impl NetworkProvider for SmbProvider {
         };
         let key = match name {
             ConnectionName::Local(l) => ConnKey::Device(*l),
-            ConnectionName::Remote(r) => ConnKey::Deviceless(r.share_root()),
+            ConnectionName::Remote(r) => {
+                ConnKey::Deviceless(r.unc().map_err(|_| not_connected(name))?.share_root())
+            }
         };
         let table = self.table();
         if let Some(c) = table.get(&key) {
@@ -640,7 +669,8 @@ impl NetworkProvider for SmbProvider {
         }
         if let ConnectionName::Remote(r) = name {
             // A remote name also answers for a device connected to it.
-            if let Some(c) = table.iter().find(|c| c.remote.same_share(r)) {
+            let r = r.unc().map_err(|_| not_connected(name))?;
+            if let Some(c) = table.iter().find(|c| c.remote.same_share(&r)) {
                 return Ok(c.user_name());
             }
         }

@@ -166,6 +166,16 @@ impl SessionPool {
         }
     }
 
+    /// How many sessions are pooled.
+    pub fn len(&self) -> usize {
+        self.sessions().len()
+    }
+
+    /// `true` when no session is pooled.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The live session to `server`, if any, without counting a tree on it (for a short
     /// request such as a share listing).
     pub fn existing(&self, server: &ServerKey) -> Option<Session> {

@@ -1,5 +1,5 @@
 //! `BackgroundDaemon`: a daemon served on its own thread in the calling process, for tests and
-//! embedders. The `wnetd` binary uses the same pieces ([`smb_router`], [`crate::run`]).
+//! embedders. The `wnetd` binary uses the same pieces ([`provider_router`], [`crate::run`]).
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -7,24 +7,43 @@ use std::thread::JoinHandle;
 use wnet_core::{NetworkProvider, Router};
 use wnet_proto::Paths;
 use wnet_smb::{SmbProvider, SmbProviderConfig, Timeouts};
+use wnet_webdav::{WebDavConfig, WebDavProvider};
 
 use crate::Daemon;
 
-/// The router of a real daemon: the SMB provider alone, with its drives under `paths`' drive
-/// root. The provider is returned too, so its owner can shut it down (unmount every drive).
-pub fn smb_router(paths: &Paths) -> std::io::Result<(Router, Arc<SmbProvider>)> {
+/// The router of a real daemon: the SMB provider (drives under `paths`' drive root), then the
+/// WebDAV provider, reordered by the profile's `provider_order` (Windows' `ProviderOrder`).
+/// Its owner shuts it down ([`Router::shutdown`]: unmounts every drive) when it stops. The
+/// profile's settings are read once, here: a profile that cannot be read keeps the safe
+/// defaults (no guest sessions, no Basic over http, the default order).
+pub fn provider_router(paths: &Paths) -> std::io::Result<Router> {
+    // A test kit's throwaway CA (or any extra CA an admin names) besides the system's store.
+    provider_router_with(paths, std::env::var_os("WNET_DAV_EXTRA_CA").map(Into::into))
+}
+
+/// [`provider_router`] with the WebDAV provider trusting `dav_extra_ca` (a PEM file) besides
+/// the system's store, whatever the environment says (tests pass their throwaway CA here).
+pub fn provider_router_with(
+    paths: &Paths,
+    dav_extra_ca: Option<std::path::PathBuf>,
+) -> std::io::Result<Router> {
+    let settings = wnet_core::ProfileStore::new(paths.profile.clone())
+        .load()
+        .map(|p| p.settings)
+        .unwrap_or_default();
     let smb = Arc::new(SmbProvider::new(SmbProviderConfig {
         dfs_max_ttl: wnet_smb::provider::DFS_MAX_TTL,
         drive_root: paths.drive_root.clone(),
         timeouts: Timeouts::default(),
         default_user: crate::daemon::current_user_name(),
-        // A profile that cannot be read keeps the safe default.
-        allow_insecure_guest: wnet_core::ProfileStore::new(paths.profile.clone())
-            .load()
-            .is_ok_and(|p| p.settings.insecure_guest_logons),
+        allow_insecure_guest: settings.insecure_guest_logons,
     })?);
-    let providers: Vec<Arc<dyn NetworkProvider>> = vec![smb.clone()];
-    Ok((Router::new(providers), smb))
+    let mut dav = WebDavConfig::new(crate::daemon::current_user_name());
+    dav.options.allow_basic_over_http = settings.dav_basic_over_http;
+    dav.options.extra_roots = dav_extra_ca;
+    let dav = Arc::new(WebDavProvider::new(dav)?);
+    let providers: Vec<Arc<dyn NetworkProvider>> = vec![smb, dav];
+    Ok(Router::ordered(providers, &settings.provider_order))
 }
 
 /// A daemon serving `paths.socket` on a background thread until dropped; dropping it stops the
@@ -32,7 +51,8 @@ pub fn smb_router(paths: &Paths) -> std::io::Result<(Router, Arc<SmbProvider>)> 
 pub struct BackgroundDaemon {
     paths: Paths,
     daemon: Arc<Daemon>,
-    smb: Option<Arc<SmbProvider>>,
+    /// The router [`BackgroundDaemon::start`] made, shut down on drop.
+    owned: Option<Router>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -46,11 +66,11 @@ impl std::fmt::Debug for BackgroundDaemon {
 }
 
 impl BackgroundDaemon {
-    /// Serves a daemon with the SMB provider at `paths`.
+    /// Serves a daemon with the real providers ([`provider_router`]) at `paths`.
     pub fn start(paths: Paths) -> std::io::Result<BackgroundDaemon> {
-        let (router, smb) = smb_router(&paths)?;
-        let mut d = BackgroundDaemon::with_router(paths, router)?;
-        d.smb = Some(smb);
+        let router = provider_router(&paths)?;
+        let mut d = BackgroundDaemon::with_router(paths, router.clone())?;
+        d.owned = Some(router);
         Ok(d)
     }
 
@@ -96,7 +116,7 @@ impl BackgroundDaemon {
         Ok(BackgroundDaemon {
             paths,
             daemon,
-            smb: None,
+            owned: None,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -121,8 +141,8 @@ impl Drop for BackgroundDaemon {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        if let Some(smb) = self.smb.take() {
-            smb.shutdown();
+        if let Some(router) = self.owned.take() {
+            router.shutdown();
         }
         let _ = std::fs::remove_file(&self.paths.socket);
     }

@@ -3,23 +3,31 @@
 //! KeePassXC), through libsecret's `secret-tool`. Never in the profile, never in a log.
 //!
 //! An item's attributes: `service=wnet`, `server=<host, lower case>`, `port=<port>`,
-//! `user=<user as given>`.
+//! `user=<user as given>`. A name that is not an SMB UNC (a WebDAV `\\host@SSL\...` name or
+//! an `https://` URL) is keyed by its whole text, lower case, with port 0: restore looks it up
+//! by the same remembered name.
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use wnet_core::{Secret, ServerAddr, UncPath};
+use wnet_core::{RemoteName, Secret, ServerAddr};
 
 /// How long one Secret Service call may take.
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-fn attributes(remote: &UncPath, user: &str) -> Vec<String> {
-    let host = match remote.server_addr() {
-        ServerAddr::Ip(ip) => ip.to_string(),
-        ServerAddr::Host(h) => h.to_lowercase(),
+fn attributes(remote: &RemoteName, user: &str) -> Vec<String> {
+    let (host, port) = match remote.unc() {
+        Ok(unc) => (
+            match unc.server_addr() {
+                ServerAddr::Ip(ip) => ip.to_string(),
+                ServerAddr::Host(h) => h.to_lowercase(),
+            },
+            unc.port().unwrap_or(445),
+        ),
+        Err(_) => (remote.as_str().to_lowercase(), 0),
     };
-    let port = remote.port().unwrap_or(445).to_string();
+    let port = port.to_string();
     [
         "service", "wnet", "server", &host, "port", &port, "user", user,
     ]
@@ -80,17 +88,20 @@ fn secret_tool(args: &[String], input: Option<&str>) -> Result<String, String> {
 }
 
 /// Saves `password` for `user` on `remote`'s server.
-pub fn store(remote: &UncPath, user: &str, password: &Secret) -> Result<(), String> {
+pub fn store(remote: &RemoteName, user: &str, password: &Secret) -> Result<(), String> {
+    let label = remote
+        .unc()
+        .map_or_else(|_| remote.to_string(), |unc| unc.share_root().to_string());
     let mut args = vec![
         "store".to_string(),
-        format!("--label=wnet: {} ({user})", remote.share_root()),
+        format!("--label=wnet: {label} ({user})"),
     ];
     args.extend(attributes(remote, user));
     secret_tool(&args, Some(password.expose())).map(|_| ())
 }
 
 /// The saved password for `user` on `remote`'s server, if any.
-pub fn lookup(remote: &UncPath, user: &str) -> Option<Secret> {
+pub fn lookup(remote: &RemoteName, user: &str) -> Option<Secret> {
     let mut args = vec!["lookup".to_string()];
     args.extend(attributes(remote, user));
     secret_tool(&args, None)

@@ -17,8 +17,8 @@ use std::time::Instant;
 
 use wnet_core::{
     AddConnection, ConnectFlags, Connection, ConnectionName, ConnectionStatus, Error, ErrorKind,
-    LocalName, NetResource, ProfileStore, RememberedConnection, ResourceType, Result, Router,
-    Scope, UncPath, Usage, WinError,
+    LocalName, NetResource, ProfileStore, RememberedConnection, RemoteName, ResourceType, Result,
+    Router, Scope, Usage, WinError,
 };
 use wnet_proto::{
     AddConnectionArgs, ConnectionInfo, DaemonStatus, NetworkInfo, Paths, Reply, Request, Response,
@@ -177,8 +177,9 @@ impl Daemon {
     fn add_connection(&self, args: AddConnectionArgs) -> Result<ConnectionInfo> {
         let flags = ConnectFlags::from_bits(args.flags)?;
         let resource_type = ResourceType::from_u32(args.resource_type)?;
-        // An `smb://user@host/share` URL names the user when the caller gives none.
-        let (remote, url_user) = UncPath::parse_with_user(&args.remote)?;
+        // The name as the user gave it: each provider decides whether it is its own. An
+        // `smb://user@host/share` URL names the user when the caller gives none.
+        let (remote, url_user) = RemoteName::parse_with_user(&args.remote)?;
         let user = args.user.clone().filter(|u| !u.is_empty()).or(url_user);
         let requested = match args.local.as_deref().filter(|l| !l.is_empty()) {
             Some(l) => Some(LocalName::parse(l)?),
@@ -305,7 +306,7 @@ impl Daemon {
                 ));
             }
             if let Some(entry) = profile.devices.get(&l) {
-                if !entry.remote_path.same_share(&request.remote.share_root()) {
+                if !entry.remote_path.same_connection(&request.remote) {
                     return Err(Error::new(
                         ErrorKind::DeviceAlreadyRemembered,
                         format!("{l} is remembered for {}", entry.remote_path),
@@ -383,9 +384,14 @@ impl Daemon {
     fn info(&self, c: Connection, persistent: bool) -> ConnectionInfo {
         let opens = c.open_handles;
         // A drive's directory or a port's file (`LPT1`), where programs use it.
-        let path = match c.local {
-            Some(l) => Some(self.paths.drive_root.join(l.profile_key())),
-            None => Some(self.paths.drive_root.join(c.remote.deviceless_dir())),
+        let path = match (c.mounted, c.local) {
+            (false, _) => None,
+            (true, Some(l)) => Some(self.paths.drive_root.join(l.profile_key())),
+            (true, None) => c
+                .remote
+                .unc()
+                .ok()
+                .map(|unc| self.paths.drive_root.join(unc.deviceless_dir())),
         };
         ConnectionInfo {
             status: c.status,
@@ -615,7 +621,12 @@ impl Daemon {
         Ok(NetworkInfo {
             provider_version: 0x0005_0001,
             status: 0,
-            characteristics: 0x4 | 0x8, // NETINFO_DISKRED | NETINFO_PRINTERRED
+            // NETINFO_DISKRED, and NETINFO_PRINTERRED for SMB (WebDAV has no printers).
+            characteristics: if p.info().net_type == wnet_core::WNNC_NET_DAV {
+                0x4
+            } else {
+                0x4 | 0x8
+            },
             handle: index,
             net_type: (p.info().net_type >> 16) as u16,
             printers,
@@ -687,7 +698,7 @@ impl Daemon {
         };
         let result = self
             .router
-            .add_connection(Some(&entry.provider_name), &request)
+            .restore(&entry.provider_name, &request)
             .map(|_| ());
         if let Err(e) = &result {
             tracing::warn!(device = %local, remote = %entry.remote_path, error = %e, "restore failed; stays remembered");
@@ -739,7 +750,7 @@ impl Daemon {
                     profile
                         .devices
                         .get(&l)
-                        .is_some_and(|e| e.remote_path.same_share(&c.remote))
+                        .is_some_and(|e| e.remote_path.same_connection(&c.remote))
                 });
                 self.info(c, persistent)
             })
@@ -783,6 +794,7 @@ impl Daemon {
                 .into_iter()
                 .map(|p| p.name)
                 .collect(),
+            provider_status: self.router.status(),
             connections: self.list()?.1,
         })
     }

@@ -20,7 +20,7 @@ pub mod enumeration;
 pub mod server;
 pub mod socket;
 
-pub use background::{BackgroundDaemon, smb_router};
+pub use background::{BackgroundDaemon, provider_router, provider_router_with};
 pub use binary::{BinaryChange, BinaryWatch};
 pub use daemon::Daemon;
 pub use server::run;

@@ -150,17 +150,17 @@ fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<Stopped, String>
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let (router, smb) = match wnetd::smb_router(paths) {
+    let router = match wnetd::provider_router(paths) {
         Ok(r) => r,
         Err(e) => {
-            let msg = format!("cannot start the SMB provider: {e}");
+            let msg = format!("cannot start the network providers: {e}");
             if let Some(pipe) = ready {
                 report(pipe, &msg);
             }
             return Err(msg);
         }
     };
-    let daemon = Arc::new(wnetd::Daemon::new(paths.clone(), router));
+    let daemon = Arc::new(wnetd::Daemon::new(paths.clone(), router.clone()));
     tracing::info!(socket = %paths.socket.display(), pid = std::process::id(), "wnetd serving");
     if let Some(pipe) = ready {
         report(pipe, "ready\n");
@@ -194,7 +194,7 @@ fn serve(paths: &Paths, ready: Option<std::fs::File>) -> Result<Stopped, String>
         Ok::<Stopped, String>(why_rx.await.unwrap_or(Stopped::Done))
     })?;
     // Unmount every drive (flushing what applications wrote) before the socket goes.
-    smb.shutdown();
+    router.shutdown();
     let _ = std::fs::remove_file(&socket);
     drop(bound);
     tracing::info!("wnetd stopped");

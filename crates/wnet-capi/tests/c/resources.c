@@ -74,6 +74,7 @@ int main(void)
     r("providername.small.len", len);
     len = sizeof buf;
     r("providername.dav", WNetGetProviderNameA(WNNC_NET_DAV, buf, &len));
+    s("providername.dav.name", buf);
     memset(&ni, 0, sizeof ni);
     ni.cbStructure = sizeof ni;
     r("netinfo", WNetGetNetworkInformationA(provider, &ni));
@@ -81,6 +82,11 @@ int main(void)
     r("netinfo.nettype", ni.wNetType);
     r("netinfo.status", ni.dwStatus);
     r("netinfo.drives", ni.dwDrives);
+    memset(&ni, 0, sizeof ni);
+    ni.cbStructure = sizeof ni;
+    r("netinfo.dav", WNetGetNetworkInformationA("Web Client Network", &ni));
+    r("netinfo.dav.nettype", ni.wNetType);
+    r("netinfo.dav.handle", (DWORD)ni.dwHandle);
     r("netinfo.unknown", WNetGetNetworkInformationA("No Such Network", &ni));
     return 0;
 }

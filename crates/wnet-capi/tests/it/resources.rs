@@ -1,5 +1,5 @@
-//! Resource and provider queries through the real daemon and its SMB provider (no server
-//! needed: these are syntactic or about the provider itself).
+//! Resource and provider queries through the real daemon and its providers, SMB then WebDAV
+//! (no server needed: these are syntactic or about the providers themselves).
 
 use crate::support::{Env, Lang, compile};
 
@@ -36,12 +36,16 @@ providername=0
 providername.name=Microsoft Windows Network
 providername.small=234
 providername.small.len=26
-providername.dav=1204
+providername.dav=0
+providername.dav.name=Web Client Network
 netinfo=0
 netinfo.cb=40
 netinfo.nettype=2
 netinfo.status=0
 netinfo.drives=0
+netinfo.dav=0
+netinfo.dav.nettype=46
+netinfo.dav.handle=1
 netinfo.unknown=1204
 ";
     assert_eq!(run.stdout, want, "{run:?}");

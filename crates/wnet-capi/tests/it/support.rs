@@ -202,7 +202,7 @@ impl Env {
             .remember(
                 LocalName::parse(device).unwrap(),
                 RememberedConnection::disk(
-                    UncPath::parse(remote).unwrap(),
+                    UncPath::parse(remote).unwrap().into(),
                     "Microsoft Windows Network",
                     0x20000,
                 ),

@@ -29,7 +29,7 @@ pub mod tcpport;
 pub mod unsupported;
 pub mod user;
 
-use wnet_core::{ConnectFlags, Error, ErrorKind, LocalName, UncPath};
+use wnet_core::{ConnectFlags, Error, ErrorKind, LocalName, RemoteName};
 
 pub use positional::{Device, PasswordArg};
 
@@ -102,8 +102,8 @@ pub enum UseCommand {
     Connect {
         /// `X:`, `*` or none.
         device: Device,
-        /// The share, with `/TCPPORT`'s port set on it.
-        remote: UncPath,
+        /// The remote name, with `/TCPPORT`'s port set on an SMB name.
+        remote: RemoteName,
         /// `password`, `*` or none.
         password: PasswordArg,
         /// `/USER:`.
@@ -134,7 +134,7 @@ pub enum DeleteTarget {
     /// A device.
     Device(LocalName),
     /// The deviceless connections to a remote name.
-    Remote(UncPath),
+    Remote(RemoteName),
     /// `*`: every connection.
     All,
 }
@@ -277,7 +277,7 @@ fn parse_use(args: &[String]) -> Result<Command, ArgsError> {
     let password = rest.get(1).map(|t| positional::password(t));
     // `/USER:` wins over the user of an `smb://user@host/share` URL.
     let (remote, user) = match remote {
-        Some(r) => (Some(r.unc), user.or(r.user)),
+        Some(r) => (Some(r.name), user.or(r.user)),
         None => (None, user),
     };
 
@@ -446,7 +446,7 @@ mod tests {
             u.command,
             UseCommand::Connect {
                 device: Device::Letter(z()),
-                remote: UncPath::parse(r"\\srv\share").unwrap(),
+                remote: RemoteName::parse(r"\\srv\share").unwrap(),
                 password: PasswordArg::Given(Secret::new("pw")),
                 user: Some(r"dom\me".into()),
                 persistent: Some(false),
@@ -473,7 +473,7 @@ mod tests {
         match use_cmd(r"use \\srv@4455\share").command {
             UseCommand::Connect { device, remote, .. } => {
                 assert_eq!(device, Device::None);
-                assert_eq!(remote.port(), Some(4455));
+                assert_eq!(remote.unc().unwrap().port(), Some(4455));
             }
             other => panic!("{other:?}"),
         }
@@ -499,7 +499,7 @@ mod tests {
         assert_eq!(
             del(r"use \\srv\share /delete"),
             (
-                DeleteTarget::Remote(UncPath::parse(r"\\srv\share").unwrap()),
+                DeleteTarget::Remote(RemoteName::parse(r"\\srv\share").unwrap()),
                 None
             )
         );

@@ -7,7 +7,7 @@
 //! malformed remote name `ERROR_BAD_NET_NAME` (67) — net.exe reports those as errors, not as
 //! usage.
 
-use wnet_core::{Error, LocalName, Secret, UncPath};
+use wnet_core::{Error, ErrorKind, LocalName, RemoteName, Secret};
 
 /// The device of `wnet use`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,10 +36,14 @@ pub fn is_device(token: &str) -> bool {
     token == "*" || LocalName::looks_like_device(token)
 }
 
-/// `true` for tokens that start with two separators (`\\`, `//`, `\/`, `/\`) or `smb://`.
+/// `true` for tokens that start with two separators (`\\`, `//`, `\/`, `/\`), `smb://`,
+/// `http://` or `https://`.
 pub fn is_remote(token: &str) -> bool {
     let mut chars = token.chars();
+    let lower = token.get(..8).unwrap_or(token).to_ascii_lowercase();
     wnet_core::smb_url::is_smb_url(token)
+        || lower.starts_with("http://")
+        || lower.starts_with("https://")
         || matches!(
             (chars.next(), chars.next()),
             (Some('\\' | '/'), Some('\\' | '/'))
@@ -57,16 +61,29 @@ pub fn device(token: &str) -> Result<Device, Error> {
 /// A remote name and the user an `smb://user@host/share` URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Remote {
-    /// The share (and path), with `/TCPPORT`'s port set on it.
-    pub unc: UncPath,
+    /// The remote name, with `/TCPPORT`'s port set on an SMB name.
+    pub name: RemoteName,
     /// The URL's `[domain;]user` as `domain\user`: the user when `/USER:` is not given.
     pub user: Option<String>,
 }
 
-/// Parses a remote name (UNC or `smb://` URL); `port` (from `/TCPPORT`) is set on it. A name
-/// that carries another port than `/TCPPORT` gives `ERROR_INVALID_PARAMETER` (87).
+/// Parses a remote name (UNC, `smb://`, `http(s)://` URL); `port` (from `/TCPPORT`) is set on
+/// an SMB name. A name that carries another port than `/TCPPORT`, or a `/TCPPORT` on a name
+/// that is not an SMB UNC, gives `ERROR_INVALID_PARAMETER` (87). A UNC is checked by the SMB
+/// rules here (67 for a mistyped name, before the daemon is asked) unless it is a URL or
+/// carries WebClient marks (`@SSL`, `DavWWWRoot`): those the providers judge.
 pub fn remote(token: &str, port: Option<u16>) -> Result<Remote, Error> {
-    let (unc, user) = UncPath::parse_with_user(token)?;
+    let (name, user) = RemoteName::parse_with_user(token)?;
+    if name.scheme().is_some() || name.has_webclient_marks() {
+        if port.is_some() {
+            return Err(Error::new(
+                ErrorKind::InvalidParameter,
+                format!("/TCPPORT sets the port of an SMB name; {token} names its own"),
+            ));
+        }
+        return Ok(Remote { name, user });
+    }
+    let unc = name.unc()?;
     let unc = match (unc.port(), port) {
         (Some(a), Some(b)) if a != b => {
             return Err(Error::new(
@@ -77,7 +94,10 @@ pub fn remote(token: &str, port: Option<u16>) -> Result<Remote, Error> {
         (_, Some(p)) => unc.with_port(Some(p)),
         _ => unc,
     };
-    Ok(Remote { unc, user })
+    Ok(Remote {
+        name: unc.into(),
+        user,
+    })
 }
 
 /// The password token: `*` prompts.
@@ -115,14 +135,27 @@ mod tests {
         assert!(!is_remote(r"\s\x") && !is_remote("/D") && !is_remote("x"));
         assert_eq!(remote(r"\\s", None).unwrap_err().win_error().0, 67);
         assert_eq!(
-            remote(r"\\s\x", Some(4455)).unwrap().unc.to_string(),
+            remote(r"\\s\x", Some(4455)).unwrap().name.to_string(),
             r"\\s@4455\x"
         );
         assert_eq!(
-            remote(r"\\s@4455\x", Some(4455)).unwrap().unc.port(),
+            remote(r"\\s@4455\x", Some(4455))
+                .unwrap()
+                .name
+                .unc()
+                .unwrap()
+                .port(),
             Some(4455)
         );
-        assert_eq!(remote(r"\\s@4455\x", None).unwrap().unc.port(), Some(4455));
+        assert_eq!(
+            remote(r"\\s@4455\x", None)
+                .unwrap()
+                .name
+                .unc()
+                .unwrap()
+                .port(),
+            Some(4455)
+        );
         assert_eq!(
             remote(r"\\s@445\x", Some(4455)).unwrap_err().win_error().0,
             87
@@ -133,14 +166,45 @@ mod tests {
     fn smb_urls() {
         assert!(is_remote("smb://s/x") && is_remote("SMB://s/x"));
         let r = remote("smb://DOM;me@s:4455/x/d", None).unwrap();
-        assert_eq!(r.unc.to_string(), r"\\s@4455\x\d");
+        assert_eq!(r.name.to_string(), r"\\s@4455\x\d");
         assert_eq!(r.user.as_deref(), Some(r"DOM\me"));
-        assert_eq!(remote("smb://s/x", Some(9)).unwrap().unc.port(), Some(9));
+        assert_eq!(
+            remote("smb://s/x", Some(9))
+                .unwrap()
+                .name
+                .unc()
+                .unwrap()
+                .port(),
+            Some(9)
+        );
         assert_eq!(
             remote("smb://s:8/x", Some(9)).unwrap_err().win_error().0,
             87
         );
         assert_eq!(remote("smb://s", None).unwrap_err().win_error().0, 67);
+    }
+
+    #[test]
+    fn webdav_names() {
+        for t in [
+            "https://h/remote.php/dav/files/alice",
+            "HTTP://h:8080/dav/",
+            r"\\h@SSL@443\DavWWWRoot\p",
+            r"\\h\DavWWWRoot\p",
+            r"\\h@8080\p",
+        ] {
+            assert!(is_remote(t), "{t}");
+            assert!(remote(t, None).is_ok(), "{t}");
+        }
+        assert_eq!(
+            remote("https://h/x", Some(4455)).unwrap_err().win_error().0,
+            87,
+            "/TCPPORT is an SMB switch"
+        );
+        assert_eq!(
+            remote(r"\\h@SSL", None).unwrap().name.to_string(),
+            r"\\h@SSL"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! it the remembered default decides. Only device connections are remembered
 //! (`CONNECT_UPDATE_PROFILE` is set only with a device or `*`).
 
-use wnet_core::{ConnectFlags, Error, UncPath};
+use wnet_core::{ConnectFlags, Error, RemoteName};
 
 use super::{Console, EXIT_OK};
 use crate::Backend;
@@ -19,7 +19,7 @@ pub struct Connect {
     /// `X:`, `*` or none.
     pub device: Device,
     /// The share.
-    pub remote: UncPath,
+    pub remote: RemoteName,
     /// The password argument.
     pub password: PasswordArg,
     /// `/USER:`.

@@ -74,13 +74,13 @@ pub fn delete_all_list(entries: &[ConnectionEntry]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wnet_core::{ConnectionStatus, LocalName, UncPath};
+    use wnet_core::{ConnectionStatus, LocalName, RemoteName};
 
     fn entry(status: ConnectionStatus, local: Option<char>, remote: &str) -> ConnectionEntry {
         ConnectionEntry {
             status,
             local: local.map(|c| LocalName::Drive(c as u8)),
-            remote: UncPath::parse(remote).unwrap(),
+            remote: RemoteName::parse(remote).unwrap(),
             provider: "Microsoft Windows Network".into(),
             user: String::new(),
             persistent: false,

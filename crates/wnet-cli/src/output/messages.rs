@@ -1,11 +1,11 @@
 //! One-line results, prompts and errors.
 
-use wnet_core::{ConnectionName, Error, LocalName, UncPath};
+use wnet_core::{ConnectionName, Error, LocalName, RemoteName};
 
 use super::COMPLETED;
 
 /// A connect with `*`: `Drive Z: is now connected to \\server\share.` and the completion line.
-pub fn connected_to(local: LocalName, remote: &UncPath) -> String {
+pub fn connected_to(local: LocalName, remote: &RemoteName) -> String {
     format!("Drive {local} is now connected to {remote}.\n\n{COMPLETED}")
 }
 
@@ -37,7 +37,7 @@ pub const FORCE_QUESTION: &str =
 pub const CONTINUE_QUESTION: &str = "Do you want to continue this operation? (Y/N) [N]: ";
 
 /// The password prompt of `password *` (no newline).
-pub fn password_prompt(remote: &UncPath) -> String {
+pub fn password_prompt(remote: &RemoteName) -> String {
     format!("Type the password for {remote}:")
 }
 

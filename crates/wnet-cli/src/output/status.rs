@@ -38,7 +38,9 @@ pub fn render(report: &StatusReport) -> String {
         if let Some(reason) = &c.reason {
             line(&mut out, "Reason", reason);
         }
-        line(&mut out, "Server", c.remote.server());
+        if let Ok(unc) = c.remote.unc() {
+            line(&mut out, "Server", unc.server());
+        }
         if let Some(target) = &c.dfs_target {
             line(&mut out, "DFS target", target);
         }

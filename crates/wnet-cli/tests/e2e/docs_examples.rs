@@ -38,14 +38,16 @@ pub fn readme_console_blocks() -> Vec<Vec<String>> {
 }
 
 /// The `wnet` commands of the README's console blocks, but for the Windows-domain ones (those
-/// that `kinit` first): `kerberos.rs` runs those against the test DC; and the DFS ones (on
-/// `corp-ns`): `dfs.rs` runs those against a namespace.
+/// that `kinit` first): `kerberos.rs` runs those against the test DC; the DFS ones (on
+/// `corp-ns`): `dfs.rs` runs those against a namespace; and the WebDAV ones (on
+/// `cloud.example`): `webdav.rs` runs those against Apache over HTTPS.
 fn readme_examples() -> Vec<String> {
     readme_console_blocks()
         .into_iter()
         .filter(|b| {
-            !b.iter()
-                .any(|c| c.starts_with("kinit ") || c.contains("corp-ns"))
+            !b.iter().any(|c| {
+                c.starts_with("kinit ") || c.contains("corp-ns") || c.contains("cloud.example")
+            })
         })
         .flatten()
         .filter(|c| c.starts_with("wnet "))

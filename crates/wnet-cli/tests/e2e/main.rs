@@ -17,6 +17,7 @@ mod kerberos;
 mod printers;
 mod shell;
 mod tools_report;
+mod webdav;
 
 struct World {
     samba: Samba,
@@ -215,7 +216,9 @@ fn star_takes_the_next_free_letter_skipping_used_and_remembered_ones() {
         .remember(
             wnet_core::LocalName::parse("Y:").unwrap(),
             wnet_core::RememberedConnection::disk(
-                wnet_core::UncPath::parse(r"\\elsewhere\share").unwrap(),
+                wnet_core::UncPath::parse(r"\\elsewhere\share")
+                    .unwrap()
+                    .into(),
                 "Microsoft Windows Network",
                 0x20000,
             ),

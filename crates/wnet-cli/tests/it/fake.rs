@@ -18,7 +18,7 @@ pub fn entry(
     ConnectionEntry {
         status,
         local,
-        remote: UncPath::parse(remote).unwrap(),
+        remote: UncPath::parse(remote).unwrap().into(),
         provider: "Microsoft Windows Network".into(),
         user: if local.is_some() {
             r"WORKGROUP\me".into()

@@ -59,6 +59,7 @@ impl Backend for Server {
             socket: "/run/user/1000/wnet/wnetd.sock".into(),
             drive_root: "/home/me/Network".into(),
             providers: vec!["Microsoft Windows Network".into()],
+            provider_status: Vec::new(),
             connections: vec![entry(
                 ConnectionStatus::Ok,
                 Some("Z:"),

@@ -46,7 +46,7 @@ impl Fixture {
         self.provider.add_connection(&AddConnection {
             resource_type: ResourceType::Disk,
             local: Some(LocalName::parse(local).unwrap()),
-            remote: UncPath::parse(unc).unwrap(),
+            remote: UncPath::parse(unc).unwrap().into(),
             user: Some(DEFAULT_USER.into()),
             password: Some(Secret::new(DEFAULT_PASSWORD)),
             flags: ConnectFlags::empty(),

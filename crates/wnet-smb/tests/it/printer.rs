@@ -41,7 +41,7 @@ impl Fixture {
             .add_connection(&AddConnection {
                 resource_type: t,
                 local: local.map(|l| LocalName::parse(l).unwrap()),
-                remote: UncPath::parse(&self.samba.unc(share)).unwrap(),
+                remote: UncPath::parse(&self.samba.unc(share)).unwrap().into(),
                 user: Some(DEFAULT_USER.into()),
                 password: Some(Secret::new(DEFAULT_PASSWORD)),
                 flags: ConnectFlags::empty(),

@@ -40,7 +40,7 @@ impl Fixture {
         AddConnection {
             resource_type: ResourceType::Disk,
             local: local.map(|l| LocalName::parse(l).unwrap()),
-            remote: UncPath::parse(&self.samba.unc(share)).unwrap(),
+            remote: UncPath::parse(&self.samba.unc(share)).unwrap().into(),
             user: Some(user.into()),
             password: Some(Secret::new(password)),
             flags: ConnectFlags::empty(),
@@ -161,8 +161,9 @@ fn connection_errors_map_to_wnet_codes() {
         67
     );
     let mut unreachable = f.request(Some("Y:"), "rw", DEFAULT_USER, DEFAULT_PASSWORD);
-    unreachable.remote =
-        UncPath::parse(&format!(r"\\127.0.0.1@{}\rw", wnet_testkit::free_port())).unwrap();
+    unreachable.remote = UncPath::parse(&format!(r"\\127.0.0.1@{}\rw", wnet_testkit::free_port()))
+        .unwrap()
+        .into();
     let started = Instant::now();
     assert_eq!(f.code(unreachable), 53);
     assert!(
@@ -297,7 +298,7 @@ fn a_guest_share_needs_the_insecure_guest_opt_in_and_no_integrity_flag() {
     let mut request = AddConnection {
         resource_type: ResourceType::Disk,
         local: Some(LocalName::Drive(b'G')),
-        remote: UncPath::parse(&samba.unc("pub")).unwrap(),
+        remote: UncPath::parse(&samba.unc("pub")).unwrap().into(),
         user: None,
         password: None,
         flags: ConnectFlags::REQUIRE_INTEGRITY,

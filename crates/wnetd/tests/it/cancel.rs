@@ -201,7 +201,7 @@ fn p3_remembered_but_not_connected() {
         .remember(
             LocalName::parse("Z:").unwrap(),
             wnet_core::RememberedConnection::disk(
-                wnet_core::UncPath::parse(&down).unwrap(),
+                wnet_core::RemoteName::parse(&down).unwrap(),
                 "Microsoft Windows Network",
                 0x20000,
             ),

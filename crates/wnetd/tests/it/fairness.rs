@@ -82,7 +82,7 @@ fn remember_q(paths: &wnet_proto::Paths) {
         .remember(
             wnet_core::LocalName::parse("Q:").unwrap(),
             wnet_core::RememberedConnection::disk(
-                wnet_core::UncPath::parse(r"\\files\team").unwrap(),
+                wnet_core::RemoteName::parse(r"\\files\team").unwrap(),
                 "Microsoft Windows Network",
                 0x20000,
             ),

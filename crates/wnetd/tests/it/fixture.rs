@@ -1,7 +1,7 @@
 //! A daemon served in-process on a socket in a temp dir, stopped on drop.
 
 use tempfile::TempDir;
-use wnet_core::{LocalName, ProfileStore, RememberedConnection, Router, UncPath};
+use wnet_core::{LocalName, ProfileStore, RememberedConnection, RemoteName, Router};
 use wnet_proto::{Client, Paths, Reply, Request};
 
 pub struct TestDaemon {
@@ -49,7 +49,7 @@ impl TestDaemon {
             .remember(
                 LocalName::parse(device).unwrap(),
                 RememberedConnection::disk(
-                    UncPath::parse(remote).unwrap(),
+                    RemoteName::parse(remote).unwrap(),
                     "Microsoft Windows Network",
                     0x20000,
                 ),

@@ -211,7 +211,7 @@ fn an_unreachable_remembered_server_delays_nothing() {
             .remember(
                 wnet_core::LocalName::parse(device).unwrap(),
                 wnet_core::RememberedConnection::disk(
-                    wnet_core::UncPath::parse(remote).unwrap(),
+                    wnet_core::RemoteName::parse(remote).unwrap(),
                     "Microsoft Windows Network",
                     0x20000,
                 ),

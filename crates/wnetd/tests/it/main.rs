@@ -12,3 +12,4 @@ mod savecred;
 mod spoofing;
 mod start;
 mod stress;
+mod webdav;

@@ -1,0 +1,229 @@
+//! The router with both real providers (SMB, then WebDAV) in a real daemon, against Apache
+//! httpd and `rclone serve webdav`: which provider gets which name, the ambiguous
+//! `\\host@port\x` form, deviceless WebDAV connections, and the errors a user meets.
+
+use tempfile::TempDir;
+use wnet_core::{ConnectFlags, ProfileStore, Secret};
+use wnet_proto::{AddConnectionArgs, Client, ConnectionInfo, Paths, Reply, Request};
+use wnet_testkit::{Apache, DAV_PASSWORD, DAV_USER, DavAuth, RcloneDav};
+
+const DAV: &str = "Web Client Network";
+
+/// A daemon with the real providers ([`wnetd::provider_router`]); `basic_over_http` is the
+/// profile switch, written before the daemon starts (it reads it once).
+struct Daemon {
+    paths: Paths,
+    _daemon: wnetd::BackgroundDaemon,
+    _dir: TempDir,
+}
+
+impl Daemon {
+    fn start(basic_over_http: bool) -> Daemon {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        ProfileStore::new(paths.profile.clone())
+            .update(|p| {
+                p.settings.dav_basic_over_http = basic_over_http;
+                Ok(())
+            })
+            .unwrap();
+        let daemon = wnetd::BackgroundDaemon::start(paths.clone()).unwrap();
+        Daemon {
+            paths,
+            _daemon: daemon,
+            _dir: dir,
+        }
+    }
+
+    fn client(&self) -> Client {
+        Client::connect_to(&self.paths.socket, "wnetd-webdav-tests").unwrap()
+    }
+
+    fn add(
+        &self,
+        local: Option<&str>,
+        remote: &str,
+        user: Option<&str>,
+        password: Option<&str>,
+    ) -> Result<ConnectionInfo, wnet_core::Error> {
+        let reply = self
+            .client()
+            .call(&Request::AddConnection(AddConnectionArgs {
+                resource_type: 1,
+                local: local.map(Into::into),
+                remote: remote.into(),
+                provider: None,
+                user: user.map(Into::into),
+                password: password.map(Secret::new),
+                flags: ConnectFlags::empty().bits(),
+                save_credentials: false,
+                ccache: None,
+            }))?;
+        match reply {
+            Reply::Connection(info) => Ok(info),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn code(&self, remote: &str, user: Option<&str>, password: Option<&str>) -> (u32, String) {
+        match self.add(None, remote, user, password) {
+            Ok(c) => panic!("{remote} connected: {c:?}"),
+            Err(e) => (e.win_error().0, e.to_string()),
+        }
+    }
+
+    fn cancel(&self, name: &str) -> u32 {
+        match self.client().call(&Request::CancelConnection {
+            name: name.into(),
+            flags: 0,
+            force: false,
+        }) {
+            Ok(_) => 0,
+            Err(e) => e.win_error().0,
+        }
+    }
+
+    fn listing(&self) -> Vec<ConnectionInfo> {
+        match self.client().call(&Request::List).unwrap() {
+            Reply::Listing { connections, .. } => connections,
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// `\\127.0.0.1@PORT\team`: SMB's port form and WebClient's. SMB is asked first, finds no
+/// SMB server there ("not mine"), and WebDAV connects; a URL and the UNC name the same
+/// connection; cancel by either; the listing names the provider.
+#[test]
+fn the_ambiguous_port_form_reaches_webdav_through_smb() {
+    let apache = Apache::start(false, DavAuth::None);
+    apache.seed("team/readme.txt", b"hello");
+    let d = Daemon::start(false);
+    let unc = format!(r"\\127.0.0.1@{}\team", apache.port());
+    let c = d.add(None, &unc, None, None).unwrap();
+    assert_eq!(c.provider, DAV);
+    assert_eq!(c.remote.to_string(), unc, "the name as the user gave it");
+    assert_eq!(c.path, None, "no drive for a WebDAV connection yet");
+
+    let rows = d.listing();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].provider, DAV);
+    let url = format!("http://127.0.0.1:{}/team/", apache.port());
+    assert_eq!(
+        d.code(&url, None, None).0,
+        85,
+        "the URL names the same connection"
+    );
+    assert_eq!(d.cancel(&url), 0);
+    assert_eq!(d.cancel(&unc), 2250);
+    assert!(d.listing().is_empty());
+}
+
+/// The URL and `DavWWWRoot` forms against the second server, rclone, with Basic over plain
+/// http allowed by the profile switch; the status lists both providers in order.
+#[test]
+fn urls_and_davwwwroot_against_rclone_with_basic_allowed() {
+    let rclone = RcloneDav::start(true);
+    std::fs::create_dir(rclone.root().join("alice")).unwrap();
+    let d = Daemon::start(true);
+    let url = format!("{}alice", rclone.url());
+    let c = d
+        .add(None, &url, Some(DAV_USER), Some(DAV_PASSWORD))
+        .unwrap();
+    assert_eq!((c.provider.as_str(), c.user.as_str()), (DAV, DAV_USER));
+    let (code, why) = d.code(&url, Some(DAV_USER), Some("wrong"));
+    assert_eq!(code, 85, "already connected is answered first: {why}");
+    assert_eq!(d.cancel(&url), 0);
+    let (code, why) = d.code(&url, Some(DAV_USER), Some("wrong"));
+    assert_eq!(code, 86, "a refused password: {why}");
+    let (code, why) = d.code(&url, None, None);
+    assert_eq!(
+        code, 1326,
+        "no credentials where the server wants some: {why}"
+    );
+
+    let root = format!(r"{}\alice", rclone.unc());
+    let c = d
+        .add(None, &root, Some(DAV_USER), Some(DAV_PASSWORD))
+        .unwrap();
+    assert_eq!(c.provider, DAV);
+    match d.client().call(&Request::Status).unwrap() {
+        Reply::Status(s) => {
+            assert_eq!(s.providers, ["Microsoft Windows Network", DAV]);
+            assert_eq!(s.provider_status[1].connections, 1, "{s:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Basic over plain http is refused by default (WebClient's `BasicAuthLevel` 1), with the
+/// switch named; Digest over http works.
+#[test]
+fn basic_over_http_is_refused_by_default_and_digest_is_not() {
+    let basic = Apache::start(false, DavAuth::Basic);
+    basic.seed("x/f", b"");
+    let d = Daemon::start(false);
+    let (code, why) = d.code(
+        &format!("{}x", basic.url()),
+        Some(DAV_USER),
+        Some(DAV_PASSWORD),
+    );
+    assert_eq!(code, 5, "{why}");
+    assert!(why.contains("dav_basic_over_http"), "{why}");
+
+    let digest = Apache::start(false, DavAuth::Digest);
+    digest.seed("x/f", b"");
+    let c = d
+        .add(
+            None,
+            &format!("{}x", digest.url()),
+            Some(DAV_USER),
+            Some(DAV_PASSWORD),
+        )
+        .unwrap();
+    assert_eq!(c.provider, DAV);
+}
+
+/// What a user meets: a missing folder (67), a file (67), nobody listening (53), a drive
+/// letter (50, until the WebDAV drive exists), a plain `\\server\share` is not WebDAV's.
+#[test]
+fn errors_are_clear_and_bounded() {
+    let apache = Apache::start(false, DavAuth::None);
+    apache.seed("team/readme.txt", b"hello");
+    let d = Daemon::start(false);
+    let base = apache.url();
+    let (code, why) = d.code(&format!("{base}nowhere"), None, None);
+    assert_eq!(code, 67, "{why}");
+    // Every provider answers 67 here (SMB: not an SMB name; WebDAV: a file, not a folder); the
+    // router returns the first of equal "not mine" answers.
+    let (code, why) = d.code(&format!("{base}team/readme.txt"), None, None);
+    assert_eq!(code, 67, "{why}");
+    // Nobody listening: both providers answer 53 for the UNC form; for a URL, SMB's "not an
+    // SMB name" (67) and WebDAV's 53 differ, and MPR's rule gives 1203 (ADR 0018); asked by
+    // name, WebDAV's own 53.
+    let nobody = wnet_testkit::free_port();
+    let (code, why) = d.code(&format!(r"\\127.0.0.1@{nobody}\x"), None, None);
+    assert_eq!(code, 53, "{why}");
+    let url = format!("http://127.0.0.1:{nobody}/x");
+    let (code, why) = d.code(&url, None, None);
+    assert_eq!(code, 1203, "{why}");
+    let named = d.client().call(&Request::AddConnection(AddConnectionArgs {
+        resource_type: 1,
+        local: None,
+        remote: url,
+        provider: Some(DAV.into()),
+        user: None,
+        password: None,
+        flags: 0,
+        save_credentials: false,
+        ccache: None,
+    }));
+    assert_eq!(named.unwrap_err().win_error().0, 53);
+    let (code, why) = match d.add(Some("Z:"), &format!("{base}team"), None, None) {
+        Ok(c) => panic!("{c:?}"),
+        Err(e) => (e.win_error().0, e.to_string()),
+    };
+    assert_eq!(code, 50, "{why}");
+    assert!(why.contains("drive letter"), "{why}");
+    assert!(d.listing().is_empty());
+}
