@@ -19,3 +19,4 @@ mod seed;
 mod support;
 mod threads;
 mod valgrind;
+mod webdav;

@@ -110,6 +110,9 @@ smb://[domain;][user@]server[:port]/share[/volume]
                  user is used when /USER is not given; quote a URL with a
                  domain ('smb://CORP;alice@fileserver/team'): ; ends a
                  command in the shell. Listings show the UNC form.
+https://server/path, \\server@SSL\DavWWWRoot\path, \\server@port\path
+                 A WebDAV folder (Web Client Network): for now without a
+                 device. /TCPPORT is for SMB names only.
 
 ";
 
