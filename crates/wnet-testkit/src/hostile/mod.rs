@@ -1,4 +1,5 @@
-//! A hostile SMB2 server: the one scripted server the project allows.
+//! A hostile SMB2 server, and a hostile HTTP server ([`http`]): the project's scripted
+//! servers, for the faults real servers do not produce on demand.
 //!
 //! It completes a real NTLMv2 logon against a known password (verified from the client's
 //! proof, so post-authentication parsers are reachable exactly as with a real server), then
@@ -22,6 +23,7 @@
 //! println!("connect to 127.0.0.1:{} as anyone, password {}", server.port(), server.password());
 //! ```
 
+pub mod http;
 mod ntlm;
 
 use std::io::{Read, Write};
@@ -406,24 +408,11 @@ impl HostileServer {
         let seen = Arc::new(Mutex::new(Seen::default()));
         let streams = Arc::new(Mutex::new(Vec::new()));
         let script = Arc::new(script);
-        let accept = std::thread::spawn({
-            let (stop, seen, streams) = (stop.clone(), seen.clone(), streams.clone());
-            move || {
-                for s in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    let Ok(s) = s else { continue };
-                    let _ = s.set_nodelay(true);
-                    if let Ok(c) = s.try_clone() {
-                        streams.lock().unwrap().push(c);
-                    }
-                    seen.lock().unwrap().connections += 1;
-                    let (script, seen) = (script.clone(), seen.clone());
-                    std::thread::spawn(move || {
-                        let _ = Conn::new(s, script, seen).serve();
-                    });
-                }
+        let accept = accept_loop(listener, stop.clone(), streams.clone(), {
+            let seen = seen.clone();
+            move |s| {
+                seen.lock().unwrap().connections += 1;
+                let _ = Conn::new(s, script.clone(), seen.clone()).serve();
             }
         });
         HostileServer {
@@ -458,14 +447,49 @@ impl HostileServer {
 
 impl Drop for HostileServer {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        for s in self.streams.lock().unwrap().drain(..) {
-            let _ = s.shutdown(Shutdown::Both);
+        stop_serving(&self.stop, &self.streams, self.port, self.accept.take());
+    }
+}
+
+/// Accepts connections on `listener` until `stop`, each served by `serve` on its own thread;
+/// every stream is kept in `streams` so [`stop_serving`] can shut it down.
+fn accept_loop(
+    listener: TcpListener,
+    stop: Arc<AtomicBool>,
+    streams: Arc<Mutex<Vec<TcpStream>>>,
+    serve: impl Fn(TcpStream) + Send + Sync + 'static,
+) -> JoinHandle<()> {
+    let serve = Arc::new(serve);
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            if stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let Ok(s) = s else { continue };
+            let _ = s.set_nodelay(true);
+            if let Ok(c) = s.try_clone() {
+                streams.lock().unwrap().push(c);
+            }
+            let serve = serve.clone();
+            std::thread::spawn(move || serve(s));
         }
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(t) = self.accept.take() {
-            let _ = t.join();
-        }
+    })
+}
+
+/// Stops an [`accept_loop`]: every connection shut down, the loop woken and joined.
+fn stop_serving(
+    stop: &AtomicBool,
+    streams: &Mutex<Vec<TcpStream>>,
+    port: u16,
+    accept: Option<JoinHandle<()>>,
+) {
+    stop.store(true, Ordering::SeqCst);
+    for s in streams.lock().unwrap().drain(..) {
+        let _ = s.shutdown(Shutdown::Both);
+    }
+    let _ = TcpStream::connect(("127.0.0.1", port));
+    if let Some(t) = accept {
+        let _ = t.join();
     }
 }
 

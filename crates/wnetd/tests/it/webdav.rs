@@ -227,3 +227,78 @@ fn errors_are_clear_and_bounded() {
     assert!(why.contains("drive letter"), "{why}");
     assert!(d.listing().is_empty());
 }
+
+/// A server that misbehaves (the hostile HTTP kit): a redirect loop, a redirect to another
+/// server, a 503, an oversized multistatus, silence. Each is a clear error within the client's
+/// deadlines (15 s per request at connect time), never a hang.
+#[test]
+fn faulty_servers_give_clear_errors_never_a_hang() {
+    use wnet_testkit::hostile::http::{HostileHttp, HttpAnswer};
+    let raw = |s: &str| HttpAnswer::Raw(s.as_bytes().to_vec());
+    let d = Daemon::start(false);
+    let cases: Vec<(HostileHttp, u32, &str)> = vec![
+        (
+            HostileHttp::start(move |_| {
+                raw("HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n")
+            }),
+            59,
+            "redirect",
+        ),
+        (
+            HostileHttp::start(move |_| {
+                raw(
+                    "HTTP/1.1 301 Moved\r\nLocation: http://elsewhere.invalid/x\r\nContent-Length: 0\r\n\r\n",
+                )
+            }),
+            59,
+            "another server",
+        ),
+        (
+            HostileHttp::start(move |_| {
+                raw("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+            }),
+            59,
+            "503",
+        ),
+        (
+            HostileHttp::start(move |head| {
+                if head.starts_with("OPTIONS") {
+                    raw("HTTP/1.1 200 OK\r\nDAV: 1, 2\r\nContent-Length: 0\r\n\r\n")
+                } else {
+                    // A multistatus far beyond any listing bound, announced up front.
+                    raw("HTTP/1.1 207 Multi-Status\r\nContent-Length: 99999999999\r\n\r\n")
+                }
+            }),
+            58,
+            "exceeds the limit",
+        ),
+    ];
+    for (server, want, says) in &cases {
+        let url = format!("{}x", server.url());
+        let (code, why) = d.code(&url, None, None);
+        assert_eq!(code, *want, "{url}: {why}");
+        assert!(why.contains(says), "{url}: {why}");
+    }
+    let silent = HostileHttp::start(|_| HttpAnswer::Silence);
+    let started = std::time::Instant::now();
+    let named = d.client().call(&Request::AddConnection(AddConnectionArgs {
+        resource_type: 1,
+        local: None,
+        remote: format!("{}x", silent.url()),
+        provider: Some(DAV.into()),
+        user: None,
+        password: None,
+        flags: 0,
+        save_credentials: false,
+        ccache: None,
+    }));
+    let e = named.unwrap_err();
+    assert_eq!(e.win_error().0, 53, "{e}");
+    assert!(e.to_string().contains("in time"), "{e}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(40),
+        "bounded by the request deadline: {:?}",
+        started.elapsed()
+    );
+    assert!(d.listing().is_empty());
+}
