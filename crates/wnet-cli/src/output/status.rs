@@ -24,6 +24,19 @@ pub fn render(report: &StatusReport) -> String {
     line(&mut out, "Socket", &report.socket);
     line(&mut out, "Drive root", &report.drive_root);
     line(&mut out, "Providers", &report.providers.join(", "));
+    // What each provider says of itself, under the list (an older daemon sends nothing).
+    for p in &report.provider_status {
+        let detail = p
+            .detail
+            .as_deref()
+            .map(|d| format!(", {d}"))
+            .unwrap_or_default();
+        line(
+            &mut out,
+            "",
+            &format!("{}: {} connections{detail}", p.name, p.connections),
+        );
+    }
     line(
         &mut out,
         "Connections",

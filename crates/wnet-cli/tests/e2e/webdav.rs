@@ -97,7 +97,8 @@ fn the_readme_webdav_examples_work_pasted_into_bash() {
 }
 
 /// The listing shows the name as given and `Web Client Network` in the `Network` column;
-/// `--json` names the provider; a drive letter is refused with 50 and a clear text.
+/// `--json` names the provider; `wnet status` lists the providers in order with what each
+/// says of itself; a drive letter is refused with 50 and a clear text.
 #[test]
 fn listing_and_json_name_the_webdav_provider() {
     let rclone = RcloneDav::start(false);
@@ -123,6 +124,13 @@ fn listing_and_json_name_the_webdav_provider() {
         serde_json::from_slice(&w.wnet(&["use", "--json"]).stdout).unwrap();
     let text = json.to_string();
     assert!(text.contains(DAV) && text.contains(&url), "{text}");
+
+    let status = String::from_utf8(w.wnet(&["status"]).stdout).unwrap();
+    assert!(
+        status.contains("Providers         Microsoft Windows Network, Web Client Network\n")
+            && status.contains("Web Client Network: 1 connections, 1 WebDAV servers\n"),
+        "{status}"
+    );
 
     let out = w.wnet(&["use", "Z:", &url]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
