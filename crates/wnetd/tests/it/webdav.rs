@@ -46,13 +46,25 @@ impl Daemon {
         user: Option<&str>,
         password: Option<&str>,
     ) -> Result<ConnectionInfo, wnet_core::Error> {
+        self.add_through(None, local, remote, user, password)
+    }
+
+    /// [`Daemon::add`] asking only `provider` (`lpProvider`) when it is given.
+    fn add_through(
+        &self,
+        provider: Option<&str>,
+        local: Option<&str>,
+        remote: &str,
+        user: Option<&str>,
+        password: Option<&str>,
+    ) -> Result<ConnectionInfo, wnet_core::Error> {
         let reply = self
             .client()
             .call(&Request::AddConnection(AddConnectionArgs {
                 resource_type: 1,
                 local: local.map(Into::into),
                 remote: remote.into(),
-                provider: None,
+                provider: provider.map(Into::into),
                 user: user.map(Into::into),
                 password: password.map(Secret::new),
                 flags: ConnectFlags::empty().bits(),
@@ -207,17 +219,7 @@ fn errors_are_clear_and_bounded() {
     let url = format!("http://127.0.0.1:{nobody}/x");
     let (code, why) = d.code(&url, None, None);
     assert_eq!(code, 1203, "{why}");
-    let named = d.client().call(&Request::AddConnection(AddConnectionArgs {
-        resource_type: 1,
-        local: None,
-        remote: url,
-        provider: Some(DAV.into()),
-        user: None,
-        password: None,
-        flags: 0,
-        save_credentials: false,
-        ccache: None,
-    }));
+    let named = d.add_through(Some(DAV), None, &url, None, None);
     assert_eq!(named.unwrap_err().win_error().0, 53);
     let (code, why) = match d.add(Some("Z:"), &format!("{base}team"), None, None) {
         Ok(c) => panic!("{c:?}"),
@@ -281,17 +283,7 @@ fn faulty_servers_give_clear_errors_never_a_hang() {
     }
     let silent = HostileHttp::start(|_| HttpAnswer::Silence);
     let started = std::time::Instant::now();
-    let named = d.client().call(&Request::AddConnection(AddConnectionArgs {
-        resource_type: 1,
-        local: None,
-        remote: format!("{}x", silent.url()),
-        provider: Some(DAV.into()),
-        user: None,
-        password: None,
-        flags: 0,
-        save_credentials: false,
-        ccache: None,
-    }));
+    let named = d.add_through(Some(DAV), None, &format!("{}x", silent.url()), None, None);
     let e = named.unwrap_err();
     assert_eq!(e.win_error().0, 53, "{e}");
     assert!(e.to_string().contains("in time"), "{e}");
