@@ -10,7 +10,8 @@ use wnet_testkit::{Apache, DAV_PASSWORD, DAV_USER, DavAuth, RcloneDav};
 const DAV: &str = "Web Client Network";
 
 /// A daemon with the real providers ([`wnetd::provider_router`]); `basic_over_http` is the
-/// profile switch, written before the daemon starts (it reads it once).
+/// profile switch, written before the daemon starts (it reads it once), like `order`
+/// (`provider_order`).
 struct Daemon {
     paths: Paths,
     _daemon: wnetd::BackgroundDaemon,
@@ -19,11 +20,16 @@ struct Daemon {
 
 impl Daemon {
     fn start(basic_over_http: bool) -> Daemon {
+        Daemon::start_with(basic_over_http, &[])
+    }
+
+    fn start_with(basic_over_http: bool, order: &[&str]) -> Daemon {
         let dir = tempfile::tempdir().unwrap();
         let paths = Paths::under(dir.path());
         ProfileStore::new(paths.profile.clone())
             .update(|p| {
                 p.settings.dav_basic_over_http = basic_over_http;
+                p.settings.provider_order = order.iter().map(|n| n.to_string()).collect();
                 Ok(())
             })
             .unwrap();
@@ -293,4 +299,19 @@ fn faulty_servers_give_clear_errors_never_a_hang() {
         started.elapsed()
     );
     assert!(d.listing().is_empty());
+}
+
+/// `provider_order` in the profile puts WebDAV first: the status lists it first and the
+/// ambiguous `\\host@port\x` goes to WebDAV first.
+#[test]
+fn the_provider_order_comes_from_the_profile() {
+    let apache = Apache::start(false, DavAuth::None);
+    apache.seed("team/readme.txt", b"hello");
+    let d = Daemon::start_with(false, &["web client network"]);
+    match d.client().call(&Request::Status).unwrap() {
+        Reply::Status(s) => assert_eq!(s.providers, [DAV, "Microsoft Windows Network"]),
+        other => panic!("{other:?}"),
+    }
+    let unc = format!(r"\\127.0.0.1@{}\team", apache.port());
+    assert_eq!(d.add(None, &unc, None, None).unwrap().provider, DAV);
 }
