@@ -100,6 +100,10 @@ pub struct Namespace {
     trees: Mutex<HashMap<String, Held>>,
     /// The referral cache.
     links: Mutex<Vec<Link>>,
+    /// For a domain-based namespace, the domain (lower case) and the DC its name stands for:
+    /// a target naming the domain (Samba's root referral names `\\domain\dfs` itself) is
+    /// reached at that DC.
+    domain: Option<(String, String)>,
     /// Referral round trips so far (for the status and the measurements).
     referrals: std::sync::atomic::AtomicU64,
     /// A route changed (failover, a refreshed referral leading elsewhere) since
@@ -180,14 +184,41 @@ impl Namespace {
             max_ttl,
             trees: Mutex::new(trees),
             links: Mutex::new(Vec::new()),
+            domain: None,
             referrals: Default::default(),
             changed: Default::default(),
         }
     }
 
-    /// Caches the referral `session` gives for the drive's root (a share that only refers).
+    /// A namespace of the domain `domain` (`wnet.test`), whose name stands for the domain
+    /// controller `dc` wherever a referral names it as a server.
+    pub fn in_domain(mut self, domain: &str, dc: &str) -> Namespace {
+        self.domain = Some((domain.to_lowercase(), dc.to_lowercase()));
+        self
+    }
+
+    /// Caches the root referral `session` gives for the drive's share, `\ns\share` (a
+    /// share that only refers, or the root of a domain-based namespace asked of its DC).
     pub async fn prime(&self, session: &Session) -> Result<()> {
-        self.refer(session, &self.root).await
+        let (share, _) = split_share(&self.root).ok_or(Error::InvalidInput("DFS root"))?;
+        self.refer(session, &share).await
+    }
+
+    /// The server a target's server name leads to: the domain's DC for the domain's name.
+    fn server_name(&self, host: &str) -> String {
+        match &self.domain {
+            Some((domain, dc)) if host.eq_ignore_ascii_case(domain) => dc.clone(),
+            _ => host.to_lowercase(),
+        }
+    }
+
+    /// `\server\share` with the server name as [`Namespace::server_name`] has it.
+    fn real_share(&self, share: &str) -> String {
+        let body = share.trim_start_matches('\\');
+        match body.split_once('\\') {
+            Some((server, name)) => format!(r"\{}\{name}", self.server_name(server)),
+            None => share.to_owned(),
+        }
     }
 
     /// Whether a route changed since the last call (see the field).
@@ -229,8 +260,7 @@ impl Namespace {
     pub fn path_on(&self, path: &str, tree: &Tree) -> Option<String> {
         let route = self.route(path);
         let share = format!(r"\{}\{}", tree.session().config().host, tree.share());
-        route
-            .share
+        self.real_share(&route.share)
             .eq_ignore_ascii_case(&share)
             .then_some(route.rest)
     }
@@ -250,8 +280,12 @@ impl Namespace {
                 break;
             };
             let target = &l.targets[l.active];
-            unc = join(target, &unc[l.prefix.len()..]);
             link = Some((l.prefix.clone(), target.clone()));
+            // A root that refers to itself (Samba names `\\domain\dfs` as its own target).
+            if target.eq_ignore_ascii_case(&l.prefix) {
+                break;
+            }
+            unc = join(target, &unc[l.prefix.len()..]);
         }
         let (share, rest) = split_share(&unc).unwrap_or_else(|| (unc.clone(), String::new()));
         Route { share, rest, link }
@@ -426,7 +460,7 @@ impl Namespace {
         }
         let (server_share, _) = split_share(share).ok_or(Error::InvalidInput("DFS target"))?;
         let mut parts = server_share.trim_start_matches('\\').splitn(2, '\\');
-        let host = parts.next().unwrap_or("").to_lowercase();
+        let host = self.server_name(parts.next().unwrap_or(""));
         let name = parts.next().unwrap_or("").to_owned();
         let server = ServerKey {
             host,

@@ -26,6 +26,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::symlink;
 
 use crate::builder::SambaBuilder;
+use crate::dc::{DC_PASSWORD, DC_USER};
 use crate::samba::Samba;
 use crate::share::Share;
 use crate::users::{DEFAULT_PASSWORD, DEFAULT_USER};
@@ -39,8 +40,8 @@ pub const DFS_HELLO: &str = "hello from a dfs target\n";
 
 /// One address this process holds: its lock file stays open (and locked) while the lab lives.
 #[derive(Debug)]
-struct Address {
-    ip: Ipv4Addr,
+pub(crate) struct Address {
+    pub(crate) ip: Ipv4Addr,
     _lock: File,
 }
 
@@ -58,7 +59,8 @@ pub struct DfsLab {
 
 impl DfsLab {
     /// Starts the three servers of the module doc, every one with the user
-    /// [`DEFAULT_USER`]/[`DEFAULT_PASSWORD`].
+    /// [`DEFAULT_USER`]/[`DEFAULT_PASSWORD`]; the targets also know the test domain's user
+    /// [`DC_USER`]/[`DC_PASSWORD`] (a domain-based namespace on the test DC links to them).
     ///
     /// # Errors
     ///
@@ -78,6 +80,7 @@ impl DfsLab {
         let target = |address: Ipv4Addr| {
             SambaBuilder::new()
                 .user(DEFAULT_USER, DEFAULT_PASSWORD)
+                .user(DC_USER, DC_PASSWORD)
                 .address(address)
                 .port(DFS_PORT)
                 .share(
@@ -142,7 +145,7 @@ impl DfsLab {
 }
 
 /// `count` loopback addresses whose lock this process now holds and whose port 445 is free.
-fn free_addresses(count: usize) -> io::Result<Vec<Address>> {
+pub(crate) fn free_addresses(count: usize) -> io::Result<Vec<Address>> {
     let mut held = Vec::new();
     for octet in OCTETS {
         let ip = Ipv4Addr::new(127, 0, 0, octet);

@@ -9,7 +9,10 @@ use wnet_core::{
     UncPath,
 };
 use wnet_smb::SmbProvider;
-use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, DFS_HELLO, DfsLab};
+use wnet_testkit::{
+    DC_NAME, DC_PASSWORD, DC_USER, DEFAULT_PASSWORD, DEFAULT_USER, DFS_HELLO, DOMAIN_DNS, DfsLab,
+    DomainController,
+};
 
 /// How long a condition that must come true may take on a loaded machine.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -43,16 +46,42 @@ impl Fixture {
 
     /// Maps `unc` at `local`; the drive's directory.
     fn map(&self, local: &str, unc: &str) -> wnet_core::Result<PathBuf> {
+        self.map_as(local, unc, DEFAULT_USER, DEFAULT_PASSWORD)
+    }
+
+    /// Maps `unc` at `local` as `user`; the drive's directory.
+    fn map_as(
+        &self,
+        local: &str,
+        unc: &str,
+        user: &str,
+        password: &str,
+    ) -> wnet_core::Result<PathBuf> {
         self.provider.add_connection(&AddConnection {
             resource_type: ResourceType::Disk,
             local: Some(LocalName::parse(local).unwrap()),
             remote: UncPath::parse(unc).unwrap(),
-            user: Some(DEFAULT_USER.into()),
-            password: Some(Secret::new(DEFAULT_PASSWORD)),
+            user: Some(user.into()),
+            password: Some(Secret::new(password)),
             flags: ConnectFlags::empty(),
             ccache: None,
         })?;
         Ok(self.root.join(local[..1].to_uppercase()))
+    }
+
+    /// The test DC, its names in this provider's hosts file (the DC as a DC of the domain,
+    /// `#DOM:`), and a link `link` of its `dfs` root leading to the lab's two targets.
+    fn domain(&self, link: &str) -> &'static DomainController {
+        let dc = DomainController::shared();
+        let hosts = format!(
+            "# the test DC, at its own loopback address\n{} {DC_NAME} #PRE #DOM:{DOMAIN_DNS}\n",
+            dc.dfs_address()
+        );
+        std::fs::write(self._dir.path().join("lmhosts"), hosts).unwrap();
+        let a: std::net::Ipv4Addr = self.lab.target_a.host().parse().unwrap();
+        let b: std::net::Ipv4Addr = self.lab.target_b.host().parse().unwrap();
+        dc.dfs_link(link, &[(a, "team"), (b, "team")]).unwrap();
+        dc
     }
 
     fn target(&self, local: &str, unc: &str) -> String {
@@ -298,4 +327,96 @@ fn a_cached_link_costs_no_referral_and_the_first_access_one() {
     let cached = start.elapsed();
     assert_eq!(referrals(), before + 1, "no referral for a cached link");
     eprintln!("MEASURED dfs first access through a link {first:?}, cached {cached:?}");
+}
+
+#[test]
+fn a_domain_based_namespace_is_asked_of_a_dc_and_keeps_the_users_name() {
+    let f = Fixture::new();
+    f.domain("dteam");
+    let unc = format!(r"\\{DOMAIN_DNS}\dfs\dteam");
+    // DC referral (`\wnet.test`), root referral (`\wnet.test\dfs`), the link's referral,
+    // sessions and tree connects: all in the mapping.
+    let start = Instant::now();
+    let d = f.map_as("d:", &unc, DC_USER, DC_PASSWORD).unwrap();
+    let first = start.elapsed();
+    assert_eq!(read(&d.join("hello.txt")), DFS_HELLO);
+    let c = f.provider.get_connection(LocalName::Drive(b'D')).unwrap();
+    assert_eq!(c.remote.to_string(), unc, "the DFS path as mapped");
+    let (target, referrals) = f
+        .provider
+        .dfs_target(Some(LocalName::Drive(b'D')), &UncPath::parse(&unc).unwrap())
+        .unwrap();
+    assert_eq!(target, format!(r"\\{}\team", f.lab.target_a.host()));
+    assert_eq!(
+        referrals, 2,
+        "the root's and the link's (the DC referral is the provider's)"
+    );
+    // Cached: straight to the target, no referral.
+    let start = Instant::now();
+    assert_eq!(read(&d.join("sub/inner.txt")), "inner\n");
+    let cached = start.elapsed();
+    assert_eq!(
+        f.provider
+            .dfs_target(Some(LocalName::Drive(b'D')), &UncPath::parse(&unc).unwrap())
+            .unwrap()
+            .1,
+        2
+    );
+    eprintln!(
+        "MEASURED domain-based dfs: mapping (DC, root and link referrals, sessions, tree connects) {first:?}, a cached access {cached:?}"
+    );
+    // A write lands on the link's first target.
+    std::fs::write(d.join("from-domain.txt"), "d\n").unwrap();
+    assert_eq!(
+        read(&f.lab.target_a.share_dir("team").join("from-domain.txt")),
+        "d\n"
+    );
+}
+
+#[test]
+fn a_domain_namespace_root_and_sysvol_are_reached_through_the_dc() {
+    let f = Fixture::new();
+    let dc = f.domain("rteam");
+    std::fs::write(dc.share_dir("dfs").join("root-file.txt"), "on the dc\n").unwrap();
+    let r = f
+        .map_as("r:", &format!(r"\\{DOMAIN_DNS}\dfs"), DC_USER, DC_PASSWORD)
+        .unwrap();
+    assert_eq!(read(&r.join("root-file.txt")), "on the dc\n");
+    assert_eq!(read(&r.join("rteam/hello.txt")), DFS_HELLO);
+    // The built-in domain namespaces: SYSVOL and NETLOGON lead to a DC's shares.
+    let s = f
+        .map_as(
+            "s:",
+            &format!(r"\\{DOMAIN_DNS}\SYSVOL"),
+            DC_USER,
+            DC_PASSWORD,
+        )
+        .unwrap();
+    let names: Vec<String> = std::fs::read_dir(&s)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap().to_lowercase())
+        .collect();
+    assert!(names.contains(&DOMAIN_DNS.to_owned()), "{names:?}");
+    f.map_as(
+        "n:",
+        &format!(r"\\{DOMAIN_DNS}\NETLOGON"),
+        DC_USER,
+        DC_PASSWORD,
+    )
+    .unwrap();
+    let netlogon = f.target("n:", &format!(r"\\{DOMAIN_DNS}\NETLOGON"));
+    assert!(
+        netlogon.eq_ignore_ascii_case(&format!(r"\\{DC_NAME}\netlogon")),
+        "{netlogon}"
+    );
+    // A namespace the domain does not have is no network name.
+    let e = f
+        .map_as(
+            "x:",
+            &format!(r"\\{DOMAIN_DNS}\nothere"),
+            DC_USER,
+            DC_PASSWORD,
+        )
+        .unwrap_err();
+    assert_eq!(e.win_error().0, 67, "{e}");
 }
