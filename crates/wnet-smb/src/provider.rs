@@ -103,6 +103,14 @@ impl SmbProvider {
         self.table.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The key of the live connection of `local`, or deviceless `remote`.
+    fn key(&self, local: Option<LocalName>, remote: &UncPath) -> ConnKey {
+        match local {
+            Some(l) => ConnKey::Device(l),
+            None => self.table().deviceless(remote),
+        }
+    }
+
     /// Where the connection of `local` (or deviceless `remote`) is mounted.
     pub fn mountpoint(&self, local: Option<LocalName>, remote: &UncPath) -> PathBuf {
         match local {
@@ -114,17 +122,17 @@ impl SmbProvider {
     /// For a connection over a DFS namespace, where its root leads now
     /// (`\\server\share[\path]`) and how many referrals it has asked so far.
     pub fn dfs_target(&self, local: Option<LocalName>, remote: &UncPath) -> Option<(String, u64)> {
+        let key = self.key(local, remote);
         self.table()
-            .get(&ConnKey::new(local, remote))
+            .get(&key)
             .and_then(|c| c.mount.namespace().cloned())
             .map(|ns| (ns.current_target(), ns.referral_count()))
     }
 
     /// Open files and directories (or print jobs) on a live connection.
     pub fn open_count(&self, local: Option<LocalName>, remote: &UncPath) -> Option<usize> {
-        self.table()
-            .get(&ConnKey::new(local, remote))
-            .map(|c| c.mount.open_count())
+        let key = self.key(local, remote);
+        self.table().get(&key).map(|c| c.mount.open_count())
     }
 
     /// The shares of `server` over srvsvc: through the live session to it if there is one,
@@ -233,7 +241,7 @@ impl SmbProvider {
             return Err(e);
         }
         let is_print = tree.share_type() == wnet_smb2::msg::tree_connect::share_type::PRINT;
-        let mountpoint = self.mountpoint(local, &remote);
+        let mountpoint = self.mountpoint(local, &request.remote);
         // What findmnt/df show as the source: the share, with its port unless it is 445.
         let fsname = match remote.port().filter(|&p| p != 445) {
             Some(p) => format!("//{}@{p}/{}", remote.server(), remote.share()),
@@ -696,7 +704,7 @@ impl NetworkProvider for SmbProvider {
     fn cancel_connection(&self, name: &ConnectionName, force: bool) -> Result<()> {
         let key = match name {
             ConnectionName::Local(l) => ConnKey::Device(*l),
-            ConnectionName::Remote(r) => ConnKey::Deviceless(r.share_root()),
+            ConnectionName::Remote(r) => self.table().deviceless(r),
         };
         let conn = self.table().take(&key).ok_or_else(|| not_connected(name))?;
         match self.end(conn, force) {
@@ -748,7 +756,7 @@ impl NetworkProvider for SmbProvider {
         };
         let key = match name {
             ConnectionName::Local(l) => ConnKey::Device(*l),
-            ConnectionName::Remote(r) => ConnKey::Deviceless(r.share_root()),
+            ConnectionName::Remote(r) => self.table().deviceless(r),
         };
         let table = self.table();
         if let Some(c) = table.get(&key) {

@@ -49,6 +49,21 @@ impl Fixture {
         self.map_as(local, unc, DEFAULT_USER, DEFAULT_PASSWORD)
     }
 
+    /// Connects `unc` without a device; its directory.
+    fn map_deviceless(&self, unc: &str) -> wnet_core::Result<PathBuf> {
+        let remote = UncPath::parse(unc).unwrap();
+        self.provider.add_connection(&AddConnection {
+            resource_type: ResourceType::Disk,
+            local: None,
+            remote: remote.clone(),
+            user: Some(DEFAULT_USER.into()),
+            password: Some(Secret::new(DEFAULT_PASSWORD)),
+            flags: ConnectFlags::empty(),
+            ccache: None,
+        })?;
+        Ok(self.provider.mountpoint(None, &remote))
+    }
+
     /// Maps `unc` at `local` as `user`; the drive's directory.
     fn map_as(
         &self,
@@ -419,4 +434,40 @@ fn a_domain_namespace_root_and_sysvol_are_reached_through_the_dc() {
         )
         .unwrap_err();
     assert_eq!(e.win_error().0, 67, "{e}");
+}
+
+#[test]
+fn two_deviceless_connections_below_one_namespace_share_are_two_connections() {
+    let f = Fixture::new();
+    let b: std::net::Ipv4Addr = f.lab.target_b.host().parse().unwrap();
+    f.lab.link("other", &[(b, "deep")]).unwrap();
+    let (team, other) = (f.lab.unc(r"\team"), f.lab.unc(r"\other"));
+    let t = f.map_deviceless(&team).unwrap();
+    let o = f.map_deviceless(&other).unwrap();
+    assert_ne!(t, o);
+    assert_eq!(read(&t.join("hello.txt")), DFS_HELLO);
+    assert_eq!(read(&o.join("deep.txt")), "deep\n");
+    let mut remotes: Vec<String> = f
+        .provider
+        .connections()
+        .unwrap()
+        .iter()
+        .map(|c| c.remote.to_string())
+        .collect();
+    remotes.sort();
+    let mut expected = vec![team.clone(), other.clone()];
+    expected.sort();
+    assert_eq!(remotes, expected);
+    // The namespace root would be mounted around both: refused, not mounted over them.
+    let e = f.map_deviceless(&f.lab.unc("")).unwrap_err();
+    assert_eq!(e.win_error().0, 85, "{e}");
+    // Cancelling one leaves the other working.
+    f.provider
+        .cancel_connection(&ConnectionName::parse(&team).unwrap(), false)
+        .unwrap();
+    assert_eq!(read(&o.join("deep.txt")), "deep\n");
+    assert_eq!(f.provider.connections().unwrap().len(), 1);
+    f.provider
+        .cancel_connection(&ConnectionName::parse(&other).unwrap(), false)
+        .unwrap();
 }
