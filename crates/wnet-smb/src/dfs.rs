@@ -43,6 +43,13 @@ const REFRESH_BOUND: Duration = Duration::from_secs(3);
 const TARGET_RECONNECT: Duration = Duration::from_secs(1);
 /// DFS targets listen on this port: referrals carry none.
 const DFS_PORT: u16 = 445;
+/// How long a request to a target that has a replica may go unanswered before the target is
+/// asked whether it is there at all (an ECHO).
+const SILENCE_PROBE: Duration = Duration::from_secs(2);
+/// How long that ECHO may take: a target that answers neither is silent (packets dropped, no
+/// RST) and is left for the next one. A busy target still answers an ECHO, and its request is
+/// then waited for to its own deadline.
+const ECHO_BOUND: Duration = Duration::from_secs(2);
 
 /// One cached referral: a DFS path prefix and where it leads.
 #[derive(Clone)]
@@ -77,6 +84,8 @@ struct Route {
     rest: String,
     /// The cached link the last hop went through, if any, and the target it led to.
     link: Option<(String, String)>,
+    /// That link has other targets to fail over to.
+    replicated: bool,
 }
 
 /// One connected share.
@@ -269,6 +278,7 @@ impl Namespace {
     fn route(&self, path: &str) -> Route {
         let mut unc = join(&self.root, path);
         let mut link = None;
+        let mut replicated = false;
         let links = self.links();
         for _ in 0..MAX_HOPS {
             // The longest prefix wins: a link below a link's target is more precise.
@@ -281,6 +291,7 @@ impl Namespace {
             };
             let target = &l.targets[l.active];
             link = Some((l.prefix.clone(), target.clone()));
+            replicated = l.targets.len() > 1;
             // A root that refers to itself (Samba names `\\domain\dfs` as its own target).
             if target.eq_ignore_ascii_case(&l.prefix) {
                 break;
@@ -288,7 +299,12 @@ impl Namespace {
             unc = join(target, &unc[l.prefix.len()..]);
         }
         let (share, rest) = split_share(&unc).unwrap_or_else(|| (unc.clone(), String::new()));
-        Route { share, rest, link }
+        Route {
+            share,
+            rest,
+            link,
+            replicated,
+        }
     }
 
     /// Runs `op` on the tree and path where `path` lives (see the module doc).
@@ -305,7 +321,14 @@ impl Namespace {
         for _ in 0..MAX_ATTEMPTS {
             let route = self.route(path);
             let outcome = match self.tree(&route.share).await {
-                Ok(tree) => match op(tree.clone(), route.rest.clone()).await {
+                Ok(tree) => match self
+                    .watched(
+                        &tree,
+                        route.replicated,
+                        op(tree.clone(), route.rest.clone()),
+                    )
+                    .await
+                {
                     Err(e) if e.is_path_not_covered() => {
                         let unc = join(&route.share, &route.rest);
                         self.refer(tree.session(), &unc).await?;
@@ -330,6 +353,45 @@ impl Namespace {
             }
         }
         Err(last.unwrap_or(Error::InvalidInput("DFS: too many referrals for one path")))
+    }
+
+    /// `request` (on `tree`), given up as [`Error::Timeout`] when `replicated` (the tree is
+    /// the target of a link that has others) and the server answers neither the request within
+    /// [`SILENCE_PROBE`] nor an ECHO within [`ECHO_BOUND`] after it: a silent target fails over
+    /// in about 4 s instead of at the request deadline.
+    async fn watched<T>(
+        &self,
+        tree: &Tree,
+        replicated: bool,
+        request: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        if !replicated {
+            return request.await;
+        }
+        tokio::pin!(request);
+        tokio::select! {
+            r = &mut request => return r,
+            () = tokio::time::sleep(SILENCE_PROBE) => {}
+        }
+        let session = tree.session().clone();
+        let echo = tokio::time::timeout(ECHO_BOUND, session.echo());
+        tokio::pin!(echo);
+        tokio::select! {
+            r = &mut request => r,
+            answered = &mut echo => match answered {
+                Ok(Ok(_)) => request.await,
+                _ => {
+                    tracing::warn!(share = tree.share(), "DFS target silent: no answer to a request nor an ECHO");
+                    // Whatever else waits on that connection (files open there) fails now
+                    // rather than at its own deadline; the session reconnects if it can.
+                    session.connection().kill();
+                    Err(Error::Timeout {
+                        what: "DFS target (no answer, not even to an ECHO)",
+                        after: SILENCE_PROBE + ECHO_BOUND,
+                    })
+                }
+            },
+        }
     }
 
     /// Moves `prefix`'s link from `failed` to its next target; false when every target has

@@ -471,3 +471,61 @@ fn two_deviceless_connections_below_one_namespace_share_are_two_connections() {
         .cancel_connection(&ConnectionName::parse(&other).unwrap(), false)
         .unwrap();
 }
+
+#[test]
+fn the_drive_fails_over_when_its_target_goes_silent() {
+    let f = Fixture::new();
+    let unc = f.lab.unc(r"\team");
+    let t = f.map("t:", &unc).unwrap();
+    assert_eq!(read(&t.join("hello.txt")), DFS_HELLO);
+    let a: std::net::Ipv4Addr = f.lab.target_a.host().parse().unwrap();
+    assert_eq!(f.target("t:", &unc), format!(r"\\{a}\team"));
+    std::fs::write(
+        f.lab.target_b.share_dir("team").join("replica.txt"),
+        "from b\n",
+    )
+    .unwrap();
+    std::fs::write(f.lab.target_a.share_dir("team").join("held.txt"), "a\n").unwrap();
+    eventually("held.txt shows through the drive", || {
+        t.join("held.txt").exists()
+    });
+    let mut held = std::fs::OpenOptions::new()
+        .write(true)
+        .open(t.join("held.txt"))
+        .unwrap();
+    // Target A's packets are dropped from now on: no RST, no answer.
+    let _silence = wnet_testkit::Partition::host(a, 445)
+        .unwrap_or_else(|e| panic!("cannot partition target A (root and nft needed): {e}"));
+    let start = Instant::now();
+    std::fs::write(t.join("after-silence.txt"), "b\n").unwrap();
+    let took = start.elapsed();
+    eprintln!("MEASURED dfs silent-target failover: first call after the partition took {took:?}");
+    assert!(took < Duration::from_secs(8), "failover took {took:?}");
+    assert_eq!(
+        f.target("t:", &unc),
+        format!(r"\\{}\team", f.lab.target_b.host())
+    );
+    assert!(
+        f.lab
+            .target_b
+            .share_dir("team")
+            .join("after-silence.txt")
+            .exists()
+    );
+    // The file open on the silent target fails (EIO, not a hang) within the data deadline.
+    let start = Instant::now();
+    use std::io::Write;
+    let held_result = held.write_all(b"x").and_then(|()| held.sync_all());
+    let held_took = start.elapsed();
+    eprintln!(
+        "MEASURED a write to a file open on the silent target failed after {held_took:?}: {held_result:?}"
+    );
+    let e = held_result.expect_err("a write to the silent target succeeded");
+    assert_eq!(e.raw_os_error(), Some(libc::EIO), "{e}");
+    assert!(held_took < Duration::from_secs(40), "{held_took:?}");
+    drop(held);
+    // New opens work, on the replica.
+    eventually("the replica's own file shows", || {
+        std::fs::read_to_string(t.join("replica.txt")).is_ok_and(|s| s == "from b\n")
+    });
+}
