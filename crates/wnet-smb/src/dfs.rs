@@ -41,6 +41,9 @@ const REFRESH_BOUND: Duration = Duration::from_secs(3);
 /// How long a target's session keeps trying to reconnect before the next target is tried:
 /// short, since another replica is there (a plain share keeps the engine's 15 s).
 const TARGET_RECONNECT: Duration = Duration::from_secs(1);
+/// How long a TCP connect to a target may take: a silent one (SYN dropped) is left for the
+/// next target, and files open on it fail, this soon rather than at the engine's 5 s.
+const TARGET_CONNECT: Duration = Duration::from_secs(2);
 /// DFS targets listen on this port: referrals carry none.
 const DFS_PORT: u16 = 445;
 /// How long a request to a target that has a replica may go unanswered before the target is
@@ -530,6 +533,7 @@ impl Namespace {
         };
         let timeouts = Timeouts {
             reconnect: TARGET_RECONNECT,
+            connect: TARGET_CONNECT.min(self.timeouts.connect),
             ..self.timeouts
         };
         let session = self
