@@ -312,13 +312,7 @@ impl DomainController {
     /// # Errors
     /// The symlink cannot be made.
     pub fn dfs_link(&self, name: &str, targets: &[(Ipv4Addr, &str)]) -> io::Result<()> {
-        let value: Vec<String> = targets
-            .iter()
-            .map(|(ip, share)| format!(r"{ip}\{share}"))
-            .collect();
-        let at = self.root.join(DC_DFS_SHARE).join(name);
-        let _ = fs::remove_file(&at);
-        std::os::unix::fs::symlink(format!("msdfs:{}", value.join(",")), at)
+        crate::dfs::msdfs_link(&self.root.join(DC_DFS_SHARE).join(name), targets)
     }
 
     /// The DC's SMB port.

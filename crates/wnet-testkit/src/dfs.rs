@@ -124,13 +124,7 @@ impl DfsLab {
     /// `targets` in order: the symlink `path -> msdfs:A\share,B\share`. Samba reads links at
     /// each request, so a change is served at once (a client follows it after its TTL).
     pub fn link(&self, path: &str, targets: &[(Ipv4Addr, &str)]) -> io::Result<()> {
-        let value: Vec<String> = targets
-            .iter()
-            .map(|(ip, share)| format!(r"{ip}\{share}"))
-            .collect();
-        let at = self.namespace.share_dir("dfs").join(path);
-        let _ = std::fs::remove_file(&at);
-        symlink(format!("msdfs:{}", value.join(",")), at)
+        msdfs_link(&self.namespace.share_dir("dfs").join(path), targets)
     }
 
     /// The namespace server's address.
@@ -142,6 +136,17 @@ impl DfsLab {
     pub fn unc(&self, rest: &str) -> String {
         format!(r"\\{}\dfs{rest}", self.ns())
     }
+}
+
+/// Makes (or replaces) the msdfs link `at` (a path in a `msdfs root` share) pointing at
+/// `targets` in order: the symlink `at -> msdfs:A\share,B\share`.
+pub(crate) fn msdfs_link(at: &std::path::Path, targets: &[(Ipv4Addr, &str)]) -> io::Result<()> {
+    let value: Vec<String> = targets
+        .iter()
+        .map(|(ip, share)| format!(r"{ip}\{share}"))
+        .collect();
+    let _ = std::fs::remove_file(at);
+    symlink(format!("msdfs:{}", value.join(",")), at)
 }
 
 /// `count` loopback addresses whose lock this process now holds and whose port 445 is free.
