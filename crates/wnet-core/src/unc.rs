@@ -176,17 +176,20 @@ impl UncPath {
         }
     }
 
-    /// Where a deviceless connection to this share is mounted, relative to the drive root:
-    /// `UNC/<server>[@<port>]/<share>`, lower-case, since server and share compare
-    /// case-insensitively (every spelling of one share names one directory). The provider
-    /// mounts there and the daemon reports it: this is the one place the path is built.
+    /// Where a deviceless connection to this name is mounted, relative to the drive root:
+    /// `UNC/<server>[@<port>]/<share>`, then the path below the share if any (a DFS link:
+    /// `UNC/ns/dfs/team`), lower-case, since names compare case-insensitively (every
+    /// spelling of one name names one directory). The provider mounts there and the daemon
+    /// reports it: this is the one place the path is built.
     pub fn deviceless_dir(&self) -> std::path::PathBuf {
         let (server, port, share) = self.key();
         let server = match port {
             Some(p) => format!("{server}@{p}"),
             None => server,
         };
-        ["UNC", &server, &share].iter().collect()
+        let mut dir: std::path::PathBuf = ["UNC", &server, &share].iter().collect();
+        dir.extend(self.path.iter().map(|c| c.to_lowercase()));
+        dir
     }
 
     /// `(server, port, share)` folded for case-insensitive comparison.
@@ -504,10 +507,15 @@ mod tests {
         let u = UncPath::parse(r"\\Files.Example@4455\Team\Dir").unwrap();
         assert_eq!(
             u.deviceless_dir(),
-            std::path::Path::new("UNC/files.example@4455/team")
+            std::path::Path::new("UNC/files.example@4455/team/dir")
         );
         let plain = UncPath::parse(r"\\SRV\X").unwrap();
         assert_eq!(plain.deviceless_dir(), std::path::Path::new("UNC/srv/x"));
+        let link = UncPath::parse(r"\\NS\Dfs\Team\Sub").unwrap();
+        assert_eq!(
+            link.deviceless_dir(),
+            std::path::Path::new("UNC/ns/dfs/team/sub")
+        );
     }
 
     fn code_of(r: Result<UncPath, Error>) -> u32 {

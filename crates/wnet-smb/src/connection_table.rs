@@ -15,7 +15,9 @@ use crate::session_pool::ServerKey;
 pub enum ConnKey {
     /// A redirected device.
     Device(LocalName),
-    /// A deviceless connection to `\\server\share` (compared case-insensitively).
+    /// A deviceless connection to `\\server\share`, or to a folder below a DFS share
+    /// (`\\ns\dfs\team`: two links of one namespace are two connections), compared
+    /// case-insensitively.
     Deviceless(UncPath),
 }
 
@@ -24,7 +26,7 @@ impl ConnKey {
     pub fn new(local: Option<LocalName>, remote: &UncPath) -> ConnKey {
         match local {
             Some(l) => ConnKey::Device(l),
-            None => ConnKey::Deviceless(remote.share_root()),
+            None => ConnKey::Deviceless(remote.clone()),
         }
     }
 }
@@ -145,6 +147,9 @@ impl ConnectionTable {
     ///
     /// # Errors
     /// 85 if the key is live or being connected.
+    /// 85 too for a deviceless name whose directory would hold, or be inside, another
+    /// deviceless connection's (`\\ns\dfs` and `\\ns\dfs\team`): one mount cannot
+    /// sit inside another's.
     pub fn reserve(&mut self, key: &ConnKey) -> Result<(), Error> {
         if self.live.contains_key(key) || self.pending.contains(key) {
             let what = match key {
@@ -153,8 +158,46 @@ impl ConnectionTable {
             };
             return Err(Error::new(ErrorKind::AlreadyAssigned, what));
         }
+        if let ConnKey::Deviceless(r) = key {
+            let dir = r.deviceless_dir();
+            let nested = self
+                .live
+                .keys()
+                .chain(self.pending.iter())
+                .find_map(|k| match k {
+                    ConnKey::Deviceless(o)
+                        if o.deviceless_dir().starts_with(&dir)
+                            || dir.starts_with(o.deviceless_dir()) =>
+                    {
+                        Some(o.clone())
+                    }
+                    _ => None,
+                });
+            if let Some(other) = nested {
+                return Err(Error::new(
+                    ErrorKind::AlreadyAssigned,
+                    format!(
+                        "{r} and the connected {other} would be mounted one inside the other; \
+                         connect one of them to a drive letter"
+                    ),
+                ));
+            }
+        }
         self.pending.insert(key.clone());
         Ok(())
+    }
+
+    /// The key a deviceless connection named `remote` is kept under: `remote` itself, or
+    /// its share when only the share is connected (a plain share's connection answers to a
+    /// name below it, as before DFS paths could be connected).
+    pub fn deviceless(&self, remote: &UncPath) -> ConnKey {
+        let exact = ConnKey::Deviceless(remote.clone());
+        let share = ConnKey::Deviceless(remote.share_root());
+        if !self.live.contains_key(&exact) && self.live.contains_key(&share) {
+            share
+        } else {
+            exact
+        }
     }
 
     /// Drops a reservation whose connection failed.

@@ -41,8 +41,18 @@ const REFRESH_BOUND: Duration = Duration::from_secs(3);
 /// How long a target's session keeps trying to reconnect before the next target is tried:
 /// short, since another replica is there (a plain share keeps the engine's 15 s).
 const TARGET_RECONNECT: Duration = Duration::from_secs(1);
+/// How long a TCP connect to a target may take: a silent one (SYN dropped) is left for the
+/// next target, and files open on it fail, this soon rather than at the engine's 5 s.
+const TARGET_CONNECT: Duration = Duration::from_secs(2);
 /// DFS targets listen on this port: referrals carry none.
 const DFS_PORT: u16 = 445;
+/// How long a request to a target that has a replica may go unanswered before the target is
+/// asked whether it is there at all (an ECHO).
+const SILENCE_PROBE: Duration = Duration::from_secs(2);
+/// How long that ECHO may take: a target that answers neither is silent (packets dropped, no
+/// RST) and is left for the next one. A busy target still answers an ECHO, and its request is
+/// then waited for to its own deadline.
+const ECHO_BOUND: Duration = Duration::from_secs(2);
 
 /// One cached referral: a DFS path prefix and where it leads.
 #[derive(Clone)]
@@ -77,6 +87,8 @@ struct Route {
     rest: String,
     /// The cached link the last hop went through, if any, and the target it led to.
     link: Option<(String, String)>,
+    /// That link has other targets to fail over to.
+    replicated: bool,
 }
 
 /// One connected share.
@@ -100,6 +112,10 @@ pub struct Namespace {
     trees: Mutex<HashMap<String, Held>>,
     /// The referral cache.
     links: Mutex<Vec<Link>>,
+    /// For a domain-based namespace, the domain (lower case) and the DC its name stands for:
+    /// a target naming the domain (Samba's root referral names `\\domain\dfs` itself) is
+    /// reached at that DC.
+    domain: Option<(String, String)>,
     /// Referral round trips so far (for the status and the measurements).
     referrals: std::sync::atomic::AtomicU64,
     /// A route changed (failover, a refreshed referral leading elsewhere) since
@@ -180,14 +196,41 @@ impl Namespace {
             max_ttl,
             trees: Mutex::new(trees),
             links: Mutex::new(Vec::new()),
+            domain: None,
             referrals: Default::default(),
             changed: Default::default(),
         }
     }
 
-    /// Caches the referral `session` gives for the drive's root (a share that only refers).
+    /// A namespace of the domain `domain` (`wnet.test`), whose name stands for the domain
+    /// controller `dc` wherever a referral names it as a server.
+    pub fn in_domain(mut self, domain: &str, dc: &str) -> Namespace {
+        self.domain = Some((domain.to_lowercase(), dc.to_lowercase()));
+        self
+    }
+
+    /// Caches the root referral `session` gives for the drive's share, `\ns\share` (a
+    /// share that only refers, or the root of a domain-based namespace asked of its DC).
     pub async fn prime(&self, session: &Session) -> Result<()> {
-        self.refer(session, &self.root).await
+        let (share, _) = split_share(&self.root).ok_or(Error::InvalidInput("DFS root"))?;
+        self.refer(session, &share).await
+    }
+
+    /// The server a target's server name leads to: the domain's DC for the domain's name.
+    fn server_name(&self, host: &str) -> String {
+        match &self.domain {
+            Some((domain, dc)) if host.eq_ignore_ascii_case(domain) => dc.clone(),
+            _ => host.to_lowercase(),
+        }
+    }
+
+    /// `\server\share` with the server name as [`Namespace::server_name`] has it.
+    fn real_share(&self, share: &str) -> String {
+        let body = share.trim_start_matches('\\');
+        match body.split_once('\\') {
+            Some((server, name)) => format!(r"\{}\{name}", self.server_name(server)),
+            None => share.to_owned(),
+        }
     }
 
     /// Whether a route changed since the last call (see the field).
@@ -229,8 +272,7 @@ impl Namespace {
     pub fn path_on(&self, path: &str, tree: &Tree) -> Option<String> {
         let route = self.route(path);
         let share = format!(r"\{}\{}", tree.session().config().host, tree.share());
-        route
-            .share
+        self.real_share(&route.share)
             .eq_ignore_ascii_case(&share)
             .then_some(route.rest)
     }
@@ -239,6 +281,7 @@ impl Namespace {
     fn route(&self, path: &str) -> Route {
         let mut unc = join(&self.root, path);
         let mut link = None;
+        let mut replicated = false;
         let links = self.links();
         for _ in 0..MAX_HOPS {
             // The longest prefix wins: a link below a link's target is more precise.
@@ -250,11 +293,21 @@ impl Namespace {
                 break;
             };
             let target = &l.targets[l.active];
-            unc = join(target, &unc[l.prefix.len()..]);
             link = Some((l.prefix.clone(), target.clone()));
+            replicated = l.targets.len() > 1;
+            // A root that refers to itself (Samba names `\\domain\dfs` as its own target).
+            if target.eq_ignore_ascii_case(&l.prefix) {
+                break;
+            }
+            unc = join(target, &unc[l.prefix.len()..]);
         }
         let (share, rest) = split_share(&unc).unwrap_or_else(|| (unc.clone(), String::new()));
-        Route { share, rest, link }
+        Route {
+            share,
+            rest,
+            link,
+            replicated,
+        }
     }
 
     /// Runs `op` on the tree and path where `path` lives (see the module doc).
@@ -271,7 +324,14 @@ impl Namespace {
         for _ in 0..MAX_ATTEMPTS {
             let route = self.route(path);
             let outcome = match self.tree(&route.share).await {
-                Ok(tree) => match op(tree.clone(), route.rest.clone()).await {
+                Ok(tree) => match self
+                    .watched(
+                        &tree,
+                        route.replicated,
+                        op(tree.clone(), route.rest.clone()),
+                    )
+                    .await
+                {
                     Err(e) if e.is_path_not_covered() => {
                         let unc = join(&route.share, &route.rest);
                         self.refer(tree.session(), &unc).await?;
@@ -296,6 +356,45 @@ impl Namespace {
             }
         }
         Err(last.unwrap_or(Error::InvalidInput("DFS: too many referrals for one path")))
+    }
+
+    /// `request` (on `tree`), given up as [`Error::Timeout`] when `replicated` (the tree is
+    /// the target of a link that has others) and the server answers neither the request within
+    /// [`SILENCE_PROBE`] nor an ECHO within [`ECHO_BOUND`] after it: a silent target fails over
+    /// in about 4 s instead of at the request deadline.
+    async fn watched<T>(
+        &self,
+        tree: &Tree,
+        replicated: bool,
+        request: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        if !replicated {
+            return request.await;
+        }
+        tokio::pin!(request);
+        tokio::select! {
+            r = &mut request => return r,
+            () = tokio::time::sleep(SILENCE_PROBE) => {}
+        }
+        let session = tree.session().clone();
+        let echo = tokio::time::timeout(ECHO_BOUND, session.echo());
+        tokio::pin!(echo);
+        tokio::select! {
+            r = &mut request => r,
+            answered = &mut echo => match answered {
+                Ok(Ok(_)) => request.await,
+                _ => {
+                    tracing::warn!(share = tree.share(), "DFS target silent: no answer to a request nor an ECHO");
+                    // Whatever else waits on that connection (files open there) fails now
+                    // rather than at its own deadline; the session reconnects if it can.
+                    session.connection().kill();
+                    Err(Error::Timeout {
+                        what: "DFS target (no answer, not even to an ECHO)",
+                        after: SILENCE_PROBE + ECHO_BOUND,
+                    })
+                }
+            },
+        }
     }
 
     /// Moves `prefix`'s link from `failed` to its next target; false when every target has
@@ -426,7 +525,7 @@ impl Namespace {
         }
         let (server_share, _) = split_share(share).ok_or(Error::InvalidInput("DFS target"))?;
         let mut parts = server_share.trim_start_matches('\\').splitn(2, '\\');
-        let host = parts.next().unwrap_or("").to_lowercase();
+        let host = self.server_name(parts.next().unwrap_or(""));
         let name = parts.next().unwrap_or("").to_owned();
         let server = ServerKey {
             host,
@@ -434,6 +533,7 @@ impl Namespace {
         };
         let timeouts = Timeouts {
             reconnect: TARGET_RECONNECT,
+            connect: TARGET_CONNECT.min(self.timeouts.connect),
             ..self.timeouts
         };
         let session = self

@@ -7,6 +7,7 @@
 //! - [`session_pool`]: one authenticated session per server, shared by its tree connects.
 //! - [`connection_table`]: the only owner of live connections (tree, drive).
 //! - [`dfs`]: DFS namespaces: referrals, their cache, targets and failover for a drive.
+//! - [`hosts`]: the user's own hosts file (LMHOSTS-like), read before the system resolver.
 //! - [`errors`]: the one mapping from engine errors to core (WNet) errors.
 //! - [`stale`]: detaching mounts a dead daemon left behind.
 //! - [`redirection`]: a live connection's drive or printer port, behind one interface.
@@ -20,6 +21,7 @@ pub mod connection_table;
 pub mod dfs;
 pub mod drive;
 pub mod errors;
+pub mod hosts;
 pub mod port;
 pub mod provider;
 pub mod redirection;

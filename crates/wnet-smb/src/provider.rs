@@ -15,6 +15,7 @@ use wnet_core::{
     ServerAddr, UncPath, UniversalName, WNNC_NET_LANMAN,
 };
 use wnet_smb2::Timeouts;
+use wnet_smb2::msg::dfs::ReferralEntry;
 
 use crate::connection_table::{ConnKey, ConnectionTable, LiveConnection};
 use crate::dfs::Namespace;
@@ -45,6 +46,10 @@ pub struct SmbProviderConfig {
     /// The longest a DFS referral is kept, whatever TTL its server gives
     /// ([`DFS_MAX_TTL`] by default; Samba gives 600 s).
     pub dfs_max_ttl: Duration,
+    /// The user's hosts file (LMHOSTS-like, [`crate::hosts`]): names (and a domain's DCs,
+    /// `#DOM:`) found there are reached at its addresses before the system resolver is asked.
+    /// The daemon uses `lmhosts` next to the profile.
+    pub hosts_file: Option<PathBuf>,
 }
 
 /// The longest a DFS referral is kept by default: Windows keeps link referrals 1800 s.
@@ -77,6 +82,7 @@ impl SmbProvider {
             .enable_all()
             .build()?;
         crate::stale::detach_stale_mounts(&cfg.drive_root);
+        let hosts = crate::hosts::HostsFile::new(cfg.hosts_file.clone());
         Ok(SmbProvider {
             info: ProviderInfo {
                 name: PROVIDER_NAME.into(),
@@ -85,7 +91,7 @@ impl SmbProvider {
             cfg,
             rt: Some(rt),
             table: Mutex::new(ConnectionTable::default()),
-            pool: Arc::new(SessionPool::default()),
+            pool: Arc::new(SessionPool::new(hosts)),
         })
     }
 
@@ -95,6 +101,14 @@ impl SmbProvider {
 
     fn table(&self) -> std::sync::MutexGuard<'_, ConnectionTable> {
         self.table.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The key of the live connection of `local`, or deviceless `remote`.
+    fn key(&self, local: Option<LocalName>, remote: &UncPath) -> ConnKey {
+        match local {
+            Some(l) => ConnKey::Device(l),
+            None => self.table().deviceless(remote),
+        }
     }
 
     /// Where the connection of `local` (or deviceless `remote`) is mounted.
@@ -108,17 +122,17 @@ impl SmbProvider {
     /// For a connection over a DFS namespace, where its root leads now
     /// (`\\server\share[\path]`) and how many referrals it has asked so far.
     pub fn dfs_target(&self, local: Option<LocalName>, remote: &UncPath) -> Option<(String, u64)> {
+        let key = self.key(local, remote);
         self.table()
-            .get(&ConnKey::new(local, remote))
+            .get(&key)
             .and_then(|c| c.mount.namespace().cloned())
             .map(|ns| (ns.current_target(), ns.referral_count()))
     }
 
     /// Open files and directories (or print jobs) on a live connection.
     pub fn open_count(&self, local: Option<LocalName>, remote: &UncPath) -> Option<usize> {
-        self.table()
-            .get(&ConnKey::new(local, remote))
-            .map(|c| c.mount.open_count())
+        let key = self.key(local, remote);
+        self.table().get(&key).map(|c| c.mount.open_count())
     }
 
     /// The shares of `server` over srvsvc: through the live session to it if there is one,
@@ -158,7 +172,7 @@ impl SmbProvider {
             ServerAddr::Ip(ip) => ip.to_string(),
             ServerAddr::Host(h) => h,
         };
-        let server = ServerKey {
+        let mut server = ServerKey {
             host: host.to_lowercase(),
             port: remote.port().unwrap_or(445),
         };
@@ -174,11 +188,24 @@ impl SmbProvider {
             ccache: request.ccache.clone(),
             allow_insecure_guest: self.cfg.allow_insecure_guest,
         };
-        let session = self
-            .pool
-            .acquire(&server, &creds, self.cfg.timeouts)
-            .await?;
-        let (tree, namespace) = match self.open_share(unc, &session, &server, creds).await {
+        // A name the hosts file lists domain controllers for is a domain ([MS-DFSC] 3.1.4.2):
+        // its namespaces are asked of a DC of it.
+        let dcs = self.pool.hosts().domain_controllers(&host);
+        let (session, dc) = if dcs.is_empty() {
+            let session = self
+                .pool
+                .acquire(&server, &creds, self.cfg.timeouts)
+                .await?;
+            (session, None)
+        } else {
+            let (dc, session) = self.domain_controller(&host, &dcs, &creds).await?;
+            server = dc.clone();
+            (session, Some(dc.host))
+        };
+        let opened = self
+            .open_share(unc, &session, &server, creds, dc.as_deref())
+            .await;
+        let (tree, namespace) = match opened {
             Ok(opened) => opened,
             Err(e) => {
                 self.pool.release(&server).await;
@@ -198,7 +225,7 @@ impl SmbProvider {
             return Err(e);
         }
         let is_print = tree.share_type() == wnet_smb2::msg::tree_connect::share_type::PRINT;
-        let mountpoint = self.mountpoint(local, &remote);
+        let mountpoint = self.mountpoint(local, unc);
         // What findmnt/df show as the source: the share, with its port unless it is 445.
         let fsname = match remote.port().filter(|&p| p != 445) {
             Some(p) => format!("//{}@{p}/{}", remote.server(), remote.share()),
@@ -256,6 +283,69 @@ impl SmbProvider {
         })
     }
 
+    /// A domain controller of `domain`, found as [MS-DFSC] 3.1.4.2 does: a DC the hosts file
+    /// lists (`#DOM:`) is asked for the DC referral of `\\domain`, and the first DC it names
+    /// that answers is the one used; its session counts one tree in the pool.
+    ///
+    /// # Errors
+    /// The last DC's error when none answers (53 when no DC could be reached).
+    async fn domain_controller(
+        &self,
+        domain: &str,
+        listed: &[String],
+        creds: &Credentials,
+    ) -> Result<(ServerKey, wnet_smb2::Session)> {
+        let key = |host: &str| ServerKey {
+            host: host.trim_start_matches('\\').to_lowercase(),
+            port: 445,
+        };
+        let mut last = None;
+        for locator in listed.iter().map(|h| key(h)) {
+            let session = match self.pool.acquire(&locator, creds, self.cfg.timeouts).await {
+                Ok(s) => s,
+                Err(e) => {
+                    last = Some(e);
+                    continue;
+                }
+            };
+            let named: Vec<String> = match session.dfs_referral(&format!(r"\{domain}")).await {
+                Ok(reply) => reply
+                    .entries
+                    .into_iter()
+                    .flat_map(|e| match e {
+                        ReferralEntry::NameList { expanded_names, .. } => expanded_names,
+                        ReferralEntry::Target { .. } => Vec::new(),
+                    })
+                    .collect(),
+                Err(e) => {
+                    self.pool.release(&locator).await;
+                    last = Some(core_error(
+                        &e,
+                        &format!("asking {} for the DCs of {domain}", locator.host),
+                    ));
+                    continue;
+                }
+            };
+            tracing::info!(domain, locator = locator.host, ?named, "DC referral");
+            for dc in named.iter().map(|h| key(h)) {
+                match self.pool.acquire(&dc, creds, self.cfg.timeouts).await {
+                    Ok(s) => {
+                        self.pool.release(&locator).await;
+                        return Ok((dc, s));
+                    }
+                    Err(e) => last = Some(e),
+                }
+            }
+            self.pool.release(&locator).await;
+        }
+        Err(last.unwrap_or_else(|| {
+            Error::new(
+                ErrorKind::BadNetPath,
+                format!("no domain controller of {domain} answers"),
+            )
+        }))
+    }
+
     /// Connects the share of `request` on `session`: its tree, and for a share in a DFS
     /// namespace the drive's [`Namespace`] with its root resolved once (so that a link leading
     /// nowhere fails the connection). A share the server refuses to connect may be one that
@@ -271,6 +361,7 @@ impl SmbProvider {
         session: &wnet_smb2::Session,
         server: &ServerKey,
         creds: Credentials,
+        dc: Option<&str>,
     ) -> Result<(wnet_smb2::Tree, Option<Arc<Namespace>>)> {
         let root = format!(
             r"\{}\{}{}",
@@ -279,15 +370,32 @@ impl SmbProvider {
             remote.remaining_path()
         );
         let namespace = |tree: Option<(wnet_smb2::Tree, ServerKey)>| {
-            Arc::new(Namespace::new(
+            Namespace::new(
                 &root,
                 tree,
                 self.pool.clone(),
                 creds.clone(),
                 self.cfg.timeouts,
                 self.cfg.dfs_max_ttl,
-            ))
+            )
         };
+        // A domain-based namespace: its root referral comes from the DC, then on as for a
+        // standalone root.
+        if let Some(dc) = dc {
+            let ns = Arc::new(namespace(None).in_domain(remote.server(), dc));
+            if let Err(e) = ns.prime(session).await {
+                return Err(match e.status() {
+                    Some(_) => Error::new(
+                        ErrorKind::BadNetName,
+                        format!(
+                            "{remote}: the domain controller {dc} knows no such namespace ({e})"
+                        ),
+                    ),
+                    None => core_error(&e, &format!("asking {dc} for {remote}")),
+                });
+            }
+            return self.resolve_root(remote, &root, None, ns).await;
+        }
         let (tree, ns) = match session.tree_connect(remote.share()).await {
             Ok(tree) if !tree.is_dfs() => {
                 if remote.is_share_root() {
@@ -302,9 +410,12 @@ impl SmbProvider {
                     ),
                 ));
             }
-            Ok(tree) => (Some(tree.clone()), namespace(Some((tree, server.clone())))),
+            Ok(tree) => (
+                Some(tree.clone()),
+                Arc::new(namespace(Some((tree, server.clone())))),
+            ),
             Err(e) if e.status() == Some(wnet_smb2::NtStatus::BAD_NETWORK_NAME) => {
-                let ns = namespace(None);
+                let ns = Arc::new(namespace(None));
                 if ns.prime(session).await.is_err() {
                     return Err(core_error(&e, &format!("connecting to {remote}")));
                 }
@@ -312,6 +423,19 @@ impl SmbProvider {
             }
             Err(e) => return Err(core_error(&e, &format!("connecting to {remote}"))),
         };
+        self.resolve_root(remote, &root, tree, ns).await
+    }
+
+    /// Resolves a DFS drive's root once (a link leading nowhere fails the connection): the
+    /// drive's tree is `tree` (the root share's) or, for a share that only refers, the tree
+    /// the root leads to.
+    async fn resolve_root(
+        &self,
+        remote: &UncPath,
+        root: &str,
+        tree: Option<wnet_smb2::Tree>,
+        ns: Arc<Namespace>,
+    ) -> Result<(wnet_smb2::Tree, Option<Arc<Namespace>>)> {
         let resolved = ns.run("", |t, p| async move { t.stat(&p).await }).await;
         let tree = match (resolved, tree.or_else(|| ns.home_tree())) {
             (Ok(_), Some(tree)) => tree,
@@ -605,9 +729,9 @@ impl NetworkProvider for SmbProvider {
     fn cancel_connection(&self, name: &ConnectionName, force: bool) -> Result<()> {
         let key = match name {
             ConnectionName::Local(l) => ConnKey::Device(*l),
-            ConnectionName::Remote(r) => {
-                ConnKey::Deviceless(r.unc().map_err(|_| not_connected(name))?.share_root())
-            }
+            ConnectionName::Remote(r) => self
+                .table()
+                .deviceless(&r.unc().map_err(|_| not_connected(name))?),
         };
         let conn = self.table().take(&key).ok_or_else(|| not_connected(name))?;
         match self.end(conn, force) {
@@ -659,9 +783,9 @@ impl NetworkProvider for SmbProvider {
         };
         let key = match name {
             ConnectionName::Local(l) => ConnKey::Device(*l),
-            ConnectionName::Remote(r) => {
-                ConnKey::Deviceless(r.unc().map_err(|_| not_connected(name))?.share_root())
-            }
+            ConnectionName::Remote(r) => self
+                .table()
+                .deviceless(&r.unc().map_err(|_| not_connected(name))?),
         };
         let table = self.table();
         if let Some(c) = table.get(&key) {

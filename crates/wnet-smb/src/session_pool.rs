@@ -7,6 +7,7 @@ use wnet_core::{Error, ErrorKind, Secret};
 use wnet_smb2::{ClientConfig, Session, Timeouts};
 
 use crate::errors::core_error;
+use crate::hosts::HostsFile;
 
 /// Who connects, and how.
 #[derive(Debug, Clone)]
@@ -59,6 +60,8 @@ struct Pooled {
 #[derive(Default)]
 pub struct SessionPool {
     sessions: std::sync::Mutex<HashMap<ServerKey, Pooled>>,
+    /// Names resolved before the system resolver.
+    hosts: HostsFile,
 }
 
 enum Plan {
@@ -69,6 +72,19 @@ enum Plan {
 }
 
 impl SessionPool {
+    /// A pool whose sessions reach the names `hosts` lists at its addresses.
+    pub fn new(hosts: HostsFile) -> SessionPool {
+        SessionPool {
+            sessions: Default::default(),
+            hosts,
+        }
+    }
+
+    /// The hosts file names are looked up in first.
+    pub fn hosts(&self) -> &HostsFile {
+        &self.hosts
+    }
+
     fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<ServerKey, Pooled>> {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -114,12 +130,12 @@ impl SessionPool {
             match self.plan(server, creds, proven)? {
                 Plan::Reuse(session) => return Ok(session),
                 Plan::ProveThenReuse => {
-                    let probe = connect(server, creds, timeouts).await?;
+                    let probe = connect(server, creds, timeouts, &self.hosts).await?;
                     let _ = probe.logoff().await;
                     proven = true;
                 }
                 Plan::Connect => {
-                    let session = connect(server, creds, timeouts).await?;
+                    let session = connect(server, creds, timeouts, &self.hosts).await?;
                     let spare = {
                         let mut sessions = self.sessions();
                         if sessions.contains_key(server) {
@@ -200,6 +216,7 @@ async fn connect(
     server: &ServerKey,
     creds: &Credentials,
     timeouts: Timeouts,
+    hosts: &HostsFile,
 ) -> Result<Session, Error> {
     let (domain, user) = creds.split_user();
     let mut cfg =
@@ -212,6 +229,7 @@ async fn connect(
     cfg.allow_insecure_guest = creds.allow_insecure_guest;
     cfg.timeouts = timeouts;
     cfg.kerberos.ccache = creds.ccache.as_ref().map(|c| c.as_str().to_owned());
+    cfg.address = hosts.address(&server.host);
     let what = format!("connecting to {}:{}", server.host, server.port);
     Session::connect(cfg)
         .await

@@ -44,6 +44,10 @@ impl Default for Timeouts {
 pub struct ClientConfig {
     /// Host name or address.
     pub host: String,
+    /// Where to connect instead of resolving [`host`](Self::host) with the system resolver
+    /// (a name found in the caller's own hosts file). The host stays the name the server is
+    /// known by: Kerberos asks a ticket for `cifs/<host>`.
+    pub address: Option<std::net::IpAddr>,
     /// TCP port (445 by default).
     pub port: u16,
     /// User name (empty: anonymous).
@@ -80,6 +84,7 @@ impl ClientConfig {
     ) -> Self {
         ClientConfig {
             host: host.into(),
+            address: None,
             port: 445,
             user: user.into(),
             domain: String::new(),

@@ -417,7 +417,11 @@ async fn establish(
     client_guid: [u8; 16],
     leases: &Arc<LeaseKeys>,
 ) -> Result<Live> {
-    let (r, w) = crate::transport::connect(&cfg.host, cfg.port, cfg.timeouts.connect).await?;
+    let host = match cfg.address {
+        Some(address) => address.to_string(),
+        None => cfg.host.clone(),
+    };
+    let (r, w) = crate::transport::connect(&host, cfg.port, cfg.timeouts.connect).await?;
     let conn = Connection::new(r, w, ConnConfig::default());
     let (neg, conn_hash, init_token) = negotiate(&conn, cfg, client_guid).await?;
     let opts = CallOptions {

@@ -11,6 +11,13 @@
 //! must connect by that **name**: Kerberos is never used for an IP address or `localhost`.
 //! The service principal `cifs/<name>` is registered on the DC's account.
 //!
+//! For domain-based DFS the DC also serves SMB on port 445 of a loopback address of its own
+//! ([`DomainController::dfs_address`], taken as a DFS lab takes its addresses), with a DFS
+//! root share `dfs` ([`DC_DFS_SHARE`]) whose links tests make ([`DomainController::dfs_link`]);
+//! clients reach it by its names ([`DC_NAME`], the domain [`DOMAIN_DNS`]) through a hosts file
+//! of their own, never `/etc/hosts`. `smb ports` applies to every interface, so port 445 of
+//! the host name's address is taken too.
+//!
 //! NTLM is switched off on the DC (`ntlm auth = disabled`): a session that succeeds there was
 //! made with Kerberos. The audit log ([`DomainController::audit_log`]) says it per session too
 //! (`[SMB2,krb5]`).
@@ -45,6 +52,13 @@ pub const DC_PASSWORD: &str = "Al1ce-Pass!";
 const ADMIN_PASSWORD: &str = "Adm1n-Pass!";
 /// The share the DC serves (read-write, empty at start).
 pub const DC_SHARE: &str = "data";
+/// The DC's DFS root share (`msdfs root = yes`, empty at start: tests add links with
+/// [`DomainController::dfs_link`]).
+pub const DC_DFS_SHARE: &str = "dfs";
+/// The DC's DNS host name in the domain (provisioned with `--host-name=wnetdc1`).
+pub const DC_NAME: &str = "wnetdc1.wnet.test";
+/// The DNS name of the test domain (what a domain-based DFS path names: `\\wnet.test\dfs`).
+pub const DOMAIN_DNS: &str = "wnet.test";
 
 const SAMBA: &str = "/usr/sbin/samba";
 const SAMBA_TOOL: &str = "/usr/bin/samba-tool";
@@ -63,6 +77,9 @@ pub struct DomainController {
     address: Ipv4Addr,
     smb_port: u16,
     kdc_port: u16,
+    /// The DC's own loopback address, where it also serves SMB on port 445 (DFS referrals
+    /// carry no port); its lock is held while the DC lives.
+    dfs_address: crate::dfs::Address,
     server: Child,
     /// Samba (`--interactive`) exits when this pipe closes, i.e. when the test process dies.
     _stdin: Option<ChildStdin>,
@@ -119,10 +136,14 @@ impl DomainController {
             ])
             .arg(format!("--targetdir={}", root.display())))?;
         let (smb_port, kdc_port, kpasswd_port) = (free_port(), free_port(), free_port());
+        let dfs_address = crate::dfs::free_addresses(1)?.remove(0);
         let conf = root.join("etc/smb.conf");
         let share = root.join(DC_SHARE);
-        fs::create_dir_all(&share)?;
-        fs::set_permissions(&share, fs::Permissions::from_mode(0o777))?;
+        let dfs_share = root.join(DC_DFS_SHARE);
+        for dir in [&share, &dfs_share] {
+            fs::create_dir_all(dir)?;
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o777))?;
+        }
         for d in ["pid", "ncalrpc"] {
             fs::create_dir_all(root.join(d))?;
         }
@@ -145,17 +166,30 @@ impl DomainController {
                  \tncalrpc dir = {r}/ncalrpc\n\
                  \tlog file = {r}/log\n\
                  \tlog level = 1 auth_audit:4\n\
-                 \tsmb ports = {smb_port}\n\
+                 \tsmb ports = {smb_port} 445\n\
                  \tkrb5 port = {kdc_port}\n\
                  \tkpasswd port = {kpasswd_port}\n\
-                 \tinterfaces = {address}/8\n\
+                 \tinterfaces = {address}/8 {dfs_ip}/8\n\
                  \tbind interfaces only = yes\n\
                  \tdisable netbios = yes\n\
                  \tntlm auth = disabled\n\
                  [{DC_SHARE}]\n\
                  \tpath = {share}\n\
+                 \tread only = no\n\
+                 [sysvol]\n\
+                 \tpath = {r}/state/sysvol\n\
+                 \tread only = no\n\
+                 [netlogon]\n\
+                 \tpath = {r}/state/sysvol/{dns}/scripts\n\
+                 \tread only = no\n\
+                 [{DC_DFS_SHARE}]\n\
+                 \tpath = {dfs_share}\n\
+                 \tmsdfs root = yes\n\
                  \tread only = no\n",
                 share = share.display(),
+                dfs_share = dfs_share.display(),
+                dfs_ip = dfs_address.ip,
+                dns = DOMAIN_DNS,
             ),
         )?;
         run(Command::new(SAMBA_TOOL)
@@ -218,6 +252,7 @@ impl DomainController {
             address,
             smb_port,
             kdc_port,
+            dfs_address,
             server: child,
             _stdin: stdin,
         };
@@ -262,6 +297,22 @@ impl DomainController {
     /// The address the DC listens on (what [`host`](Self::host) resolves to).
     pub fn address(&self) -> Ipv4Addr {
         self.address
+    }
+
+    /// The DC's own loopback address, where it serves SMB on port 445 too: the address its
+    /// names ([`DC_NAME`], `WNETDC1`) must resolve to for DFS, whose referrals carry no port.
+    pub fn dfs_address(&self) -> Ipv4Addr {
+        self.dfs_address.ip
+    }
+
+    /// Makes (or replaces) the link `name` in the DC's DFS root share [`DC_DFS_SHARE`],
+    /// pointing at `targets` in order (`msdfs:A\share,B\share`). The DC is shared by a test
+    /// process's tests: each should use a link name of its own.
+    ///
+    /// # Errors
+    /// The symlink cannot be made.
+    pub fn dfs_link(&self, name: &str, targets: &[(Ipv4Addr, &str)]) -> io::Result<()> {
+        crate::dfs::msdfs_link(&self.root.join(DC_DFS_SHARE).join(name), targets)
     }
 
     /// The DC's SMB port.

@@ -26,6 +26,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::symlink;
 
 use crate::builder::SambaBuilder;
+use crate::dc::{DC_PASSWORD, DC_USER};
 use crate::samba::Samba;
 use crate::share::Share;
 use crate::users::{DEFAULT_PASSWORD, DEFAULT_USER};
@@ -39,8 +40,8 @@ pub const DFS_HELLO: &str = "hello from a dfs target\n";
 
 /// One address this process holds: its lock file stays open (and locked) while the lab lives.
 #[derive(Debug)]
-struct Address {
-    ip: Ipv4Addr,
+pub(crate) struct Address {
+    pub(crate) ip: Ipv4Addr,
     _lock: File,
 }
 
@@ -58,7 +59,8 @@ pub struct DfsLab {
 
 impl DfsLab {
     /// Starts the three servers of the module doc, every one with the user
-    /// [`DEFAULT_USER`]/[`DEFAULT_PASSWORD`].
+    /// [`DEFAULT_USER`]/[`DEFAULT_PASSWORD`]; the targets also know the test domain's user
+    /// [`DC_USER`]/[`DC_PASSWORD`] (a domain-based namespace on the test DC links to them).
     ///
     /// # Errors
     ///
@@ -78,6 +80,7 @@ impl DfsLab {
         let target = |address: Ipv4Addr| {
             SambaBuilder::new()
                 .user(DEFAULT_USER, DEFAULT_PASSWORD)
+                .user(DC_USER, DC_PASSWORD)
                 .address(address)
                 .port(DFS_PORT)
                 .share(
@@ -121,13 +124,7 @@ impl DfsLab {
     /// `targets` in order: the symlink `path -> msdfs:A\share,B\share`. Samba reads links at
     /// each request, so a change is served at once (a client follows it after its TTL).
     pub fn link(&self, path: &str, targets: &[(Ipv4Addr, &str)]) -> io::Result<()> {
-        let value: Vec<String> = targets
-            .iter()
-            .map(|(ip, share)| format!(r"{ip}\{share}"))
-            .collect();
-        let at = self.namespace.share_dir("dfs").join(path);
-        let _ = std::fs::remove_file(&at);
-        symlink(format!("msdfs:{}", value.join(",")), at)
+        msdfs_link(&self.namespace.share_dir("dfs").join(path), targets)
     }
 
     /// The namespace server's address.
@@ -141,8 +138,19 @@ impl DfsLab {
     }
 }
 
+/// Makes (or replaces) the msdfs link `at` (a path in a `msdfs root` share) pointing at
+/// `targets` in order: the symlink `at -> msdfs:A\share,B\share`.
+pub(crate) fn msdfs_link(at: &std::path::Path, targets: &[(Ipv4Addr, &str)]) -> io::Result<()> {
+    let value: Vec<String> = targets
+        .iter()
+        .map(|(ip, share)| format!(r"{ip}\{share}"))
+        .collect();
+    let _ = std::fs::remove_file(at);
+    symlink(format!("msdfs:{}", value.join(",")), at)
+}
+
 /// `count` loopback addresses whose lock this process now holds and whose port 445 is free.
-fn free_addresses(count: usize) -> io::Result<Vec<Address>> {
+pub(crate) fn free_addresses(count: usize) -> io::Result<Vec<Address>> {
     let mut held = Vec::new();
     for octet in OCTETS {
         let ip = Ipv4Addr::new(127, 0, 0, octet);
@@ -160,6 +168,8 @@ fn free_addresses(count: usize) -> io::Result<Vec<Address>> {
         if TcpListener::bind((ip, DFS_PORT)).is_err() {
             continue;
         }
+        // A test killed while it partitioned this address (no Drop ran) left its nft table.
+        crate::partition::heal_leftover(ip, DFS_PORT);
         held.push(Address { ip, _lock: file });
         if held.len() == count {
             return Ok(held);

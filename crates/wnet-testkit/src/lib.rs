@@ -60,7 +60,10 @@ mod workdir;
 
 pub use apache::{Apache, DAV_PASSWORD, DAV_REALM, DAV_USER, DavAuth};
 pub use builder::SambaBuilder;
-pub use dc::{DC_PASSWORD, DC_SHARE, DC_USER, DOMAIN, DomainController, REALM};
+pub use dc::{
+    DC_DFS_SHARE, DC_NAME, DC_PASSWORD, DC_SHARE, DC_USER, DOMAIN, DOMAIN_DNS, DomainController,
+    REALM,
+};
 pub use dfs::{DFS_HELLO, DFS_PORT, DfsLab};
 pub use partition::Partition;
 pub use port::free_port;

@@ -33,6 +33,7 @@ pub fn provider_router_with(
         .unwrap_or_default();
     let smb = Arc::new(SmbProvider::new(SmbProviderConfig {
         dfs_max_ttl: wnet_smb::provider::DFS_MAX_TTL,
+        hosts_file: paths.profile.parent().map(|d| d.join("lmhosts")),
         drive_root: paths.drive_root.clone(),
         timeouts: Timeouts::default(),
         default_user: crate::daemon::current_user_name(),

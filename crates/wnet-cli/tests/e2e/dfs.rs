@@ -5,7 +5,10 @@
 use std::process::{Command, Output, Stdio};
 
 use wnet_proto::Paths;
-use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, DFS_HELLO, DfsLab};
+use wnet_testkit::{
+    DC_NAME, DC_PASSWORD, DC_USER, DEFAULT_PASSWORD, DEFAULT_USER, DFS_HELLO, DOMAIN_DNS, DfsLab,
+    DomainController,
+};
 use wnetd::BackgroundDaemon;
 
 use super::docs_examples::readme_console_blocks;
@@ -31,9 +34,34 @@ impl Dfs {
             .envs(self.daemon.paths().env())
             .env("XDG_RUNTIME_DIR", self.dir.path().join("run"))
             .env("WNETD", "/nonexistent/the-daemon-is-already-running")
+            // No ticket of the caller's: a domain user's password gets one.
+            .env("KRB5CCNAME", "FILE:/nonexistent/wnet-no-ticket")
             .stdin(Stdio::null())
             .output()
             .unwrap()
+    }
+
+    /// The test DC in the daemon's hosts file (`lmhosts` next to the profile) and a link
+    /// `link` of its `dfs` root leading to the lab's targets.
+    fn domain(&self, link: &str) -> &'static DomainController {
+        let dc = DomainController::shared();
+        let config = self.daemon.paths().profile.parent().unwrap().to_path_buf();
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(
+            config.join("lmhosts"),
+            format!("{} {DC_NAME} #PRE #DOM:{DOMAIN_DNS}\n", dc.dfs_address()),
+        )
+        .unwrap();
+        let ip = |s: &wnet_testkit::Samba| s.host().parse::<std::net::Ipv4Addr>().unwrap();
+        dc.dfs_link(
+            link,
+            &[
+                (ip(&self.lab.target_a), "team"),
+                (ip(&self.lab.target_b), "team"),
+            ],
+        )
+        .unwrap();
+        dc
     }
 }
 
@@ -153,6 +181,53 @@ fn the_readme_dfs_examples_work_pasted_into_bash() {
     expect(
         &d.wnet(&["use"]),
         "New connections will be remembered.\n\nThere are no entries in the list.\n\n",
+        "",
+        0,
+    );
+}
+
+#[test]
+fn a_domain_based_dfs_name_is_mapped_shown_and_remembered_as_written() {
+    let d = Dfs::new();
+    d.domain("cliteam");
+    let unc = format!(r"\\{DOMAIN_DNS}\dfs\cliteam");
+    let user = format!("/USER:{DC_USER}");
+    expect(
+        &d.wnet(&["use", "D:", &unc, DC_PASSWORD, &user]),
+        "The command completed successfully.\n\n",
+        "",
+        0,
+    );
+    let drive = d.daemon.paths().drive_root.join("D");
+    assert_eq!(
+        std::fs::read_to_string(drive.join("hello.txt")).unwrap(),
+        DFS_HELLO
+    );
+    expect(
+        &d.wnet(&["use"]),
+        &listing(&[listing_row("OK", "D:", &unc)]),
+        "",
+        0,
+    );
+    let status = d.wnet(&["status"]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains(&format!("Remote name       {unc}\n")),
+        "{text}"
+    );
+    let target = format!(r"\\{}\team", d.lab.target_a.host());
+    assert!(
+        text.contains(&format!("DFS target        {target}\n")),
+        "{text}"
+    );
+    let profile = wnet_core::ProfileStore::new(d.daemon.paths().profile.clone())
+        .load()
+        .unwrap();
+    let entry = &profile.devices[&wnet_core::LocalName::Drive(b'D')];
+    assert_eq!(entry.remote_path.to_string(), unc);
+    expect(
+        &d.wnet(&["use", "D:", "/delete"]),
+        "D: was deleted successfully.\n\n",
         "",
         0,
     );

@@ -431,7 +431,9 @@ impl Core {
         let Some(ns) = &self.dfs else {
             return op(self.tree.clone(), path.to_owned()).await;
         };
-        let r = ns.run(path, op).await;
+        // Boxed: the namespace's state (referrals, failover, the silence watch) is large, and
+        // every request future of every drive would otherwise carry its size, DFS or not.
+        let r = Box::pin(ns.run(path, op)).await;
         if ns.take_changed() {
             // Another server now: nothing known of the old one's directories holds.
             self.lose_completeness();

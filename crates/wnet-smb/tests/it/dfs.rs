@@ -9,7 +9,10 @@ use wnet_core::{
     UncPath,
 };
 use wnet_smb::SmbProvider;
-use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, DFS_HELLO, DfsLab};
+use wnet_testkit::{
+    DC_NAME, DC_PASSWORD, DC_USER, DEFAULT_PASSWORD, DEFAULT_USER, DFS_HELLO, DOMAIN_DNS, DfsLab,
+    DomainController,
+};
 
 /// How long a condition that must come true may take on a loaded machine.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -43,16 +46,57 @@ impl Fixture {
 
     /// Maps `unc` at `local`; the drive's directory.
     fn map(&self, local: &str, unc: &str) -> wnet_core::Result<PathBuf> {
+        self.map_as(local, unc, DEFAULT_USER, DEFAULT_PASSWORD)
+    }
+
+    /// Connects `unc` without a device; its directory.
+    fn map_deviceless(&self, unc: &str) -> wnet_core::Result<PathBuf> {
+        let remote = UncPath::parse(unc).unwrap();
         self.provider.add_connection(&AddConnection {
             resource_type: ResourceType::Disk,
-            local: Some(LocalName::parse(local).unwrap()),
-            remote: UncPath::parse(unc).unwrap().into(),
+            local: None,
+            remote: remote.clone().into(),
             user: Some(DEFAULT_USER.into()),
             password: Some(Secret::new(DEFAULT_PASSWORD)),
             flags: ConnectFlags::empty(),
             ccache: None,
         })?;
+        Ok(self.provider.mountpoint(None, &remote))
+    }
+
+    /// Maps `unc` at `local` as `user`; the drive's directory.
+    fn map_as(
+        &self,
+        local: &str,
+        unc: &str,
+        user: &str,
+        password: &str,
+    ) -> wnet_core::Result<PathBuf> {
+        self.provider.add_connection(&AddConnection {
+            resource_type: ResourceType::Disk,
+            local: Some(LocalName::parse(local).unwrap()),
+            remote: UncPath::parse(unc).unwrap().into(),
+            user: Some(user.into()),
+            password: Some(Secret::new(password)),
+            flags: ConnectFlags::empty(),
+            ccache: None,
+        })?;
         Ok(self.root.join(local[..1].to_uppercase()))
+    }
+
+    /// The test DC, its names in this provider's hosts file (the DC as a DC of the domain,
+    /// `#DOM:`), and a link `link` of its `dfs` root leading to the lab's two targets.
+    fn domain(&self, link: &str) -> &'static DomainController {
+        let dc = DomainController::shared();
+        let hosts = format!(
+            "# the test DC, at its own loopback address\n{} {DC_NAME} #PRE #DOM:{DOMAIN_DNS}\n",
+            dc.dfs_address()
+        );
+        std::fs::write(self._dir.path().join("lmhosts"), hosts).unwrap();
+        let a: std::net::Ipv4Addr = self.lab.target_a.host().parse().unwrap();
+        let b: std::net::Ipv4Addr = self.lab.target_b.host().parse().unwrap();
+        dc.dfs_link(link, &[(a, "team"), (b, "team")]).unwrap();
+        dc
     }
 
     fn target(&self, local: &str, unc: &str) -> String {
@@ -159,9 +203,9 @@ fn a_proxy_share_leads_to_its_target() {
     );
 }
 
-#[test]
-fn the_drive_fails_over_to_the_replica_when_its_target_stops() {
-    let mut f = Fixture::new();
+/// `\team` mapped at T: and answered by target A, a file only the replica B has, and a file
+/// of A held open for writing: (the DFS name, the drive, the open file).
+fn mapped_with_a_file_held_on_a(f: &Fixture) -> (String, PathBuf, std::fs::File) {
     let unc = f.lab.unc(r"\team");
     let t = f.map("t:", &unc).unwrap();
     assert_eq!(read(&t.join("hello.txt")), DFS_HELLO);
@@ -175,16 +219,45 @@ fn the_drive_fails_over_to_the_replica_when_its_target_stops() {
         "from b\n",
     )
     .unwrap();
-    // A file held open on the first target while it stops (an existing file: its open goes
+    // A file held open on the first target while it goes (an existing file: its open goes
     // to the server at once, where a new file's create may wait for its first write).
     std::fs::write(f.lab.target_a.share_dir("team").join("held.txt"), "a\n").unwrap();
     eventually("held.txt shows through the drive", || {
         t.join("held.txt").exists()
     });
-    let mut held = std::fs::OpenOptions::new()
+    let held = std::fs::OpenOptions::new()
         .write(true)
         .open(t.join("held.txt"))
         .unwrap();
+    (unc, t, held)
+}
+
+/// After a failover away from A: a write to the file held open there fails, within the
+/// drive's request bound (no hang), and what the drive knew of A is forgotten.
+fn the_held_file_fails_and_the_replica_answers(mut held: std::fs::File, t: &Path) {
+    let start = Instant::now();
+    use std::io::Write;
+    let result = held.write_all(b"x").and_then(|()| held.sync_all());
+    let took = start.elapsed();
+    eprintln!(
+        "MEASURED a write to a file open on the old target failed after {took:?}: {result:?}"
+    );
+    let e = result.expect_err("a write to the old target succeeded");
+    assert!(
+        matches!(e.raw_os_error(), Some(libc::EIO | libc::ETIMEDOUT)),
+        "{e}"
+    );
+    assert!(took < Duration::from_secs(12), "{took:?}");
+    drop(held);
+    eventually("the replica's own file shows", || {
+        std::fs::read_to_string(t.join("replica.txt")).is_ok_and(|s| s == "from b\n")
+    });
+}
+
+#[test]
+fn the_drive_fails_over_to_the_replica_when_its_target_stops() {
+    let mut f = Fixture::new();
+    let (unc, t, held) = mapped_with_a_file_held_on_a(&f);
     f.lab.target_a.shut_down();
     // A create must reach a server: the first call after the stop.
     let start = Instant::now();
@@ -196,24 +269,7 @@ fn the_drive_fails_over_to_the_replica_when_its_target_stops() {
         f.target("t:", &unc),
         format!(r"\\{}\team", f.lab.target_b.host())
     );
-    // The file open on the stopped target fails cleanly (its server is gone), within bounds.
-    let start = Instant::now();
-    use std::io::Write;
-    let held_result = held.write_all(b"x").and_then(|()| held.sync_all());
-    assert!(
-        held_result.is_err(),
-        "a write to the stopped target succeeded"
-    );
-    assert!(
-        start.elapsed() < Duration::from_secs(12),
-        "{:?}",
-        start.elapsed()
-    );
-    drop(held);
-    // What the drive knew of the old target is forgotten.
-    eventually("the replica's own file shows", || {
-        std::fs::read_to_string(t.join("replica.txt")).is_ok_and(|s| s == "from b\n")
-    });
+    the_held_file_fails_and_the_replica_answers(held, &t);
     let on_b = f.lab.target_b.share_dir("team").join("after-failover.txt");
     eventually(
         "the file written after the failover is on the replica",
@@ -298,4 +354,159 @@ fn a_cached_link_costs_no_referral_and_the_first_access_one() {
     let cached = start.elapsed();
     assert_eq!(referrals(), before + 1, "no referral for a cached link");
     eprintln!("MEASURED dfs first access through a link {first:?}, cached {cached:?}");
+}
+
+#[test]
+fn a_domain_based_namespace_is_asked_of_a_dc_and_keeps_the_users_name() {
+    let f = Fixture::new();
+    f.domain("dteam");
+    let unc = format!(r"\\{DOMAIN_DNS}\dfs\dteam");
+    // DC referral (`\wnet.test`), root referral (`\wnet.test\dfs`), the link's referral,
+    // sessions and tree connects: all in the mapping.
+    let start = Instant::now();
+    let d = f.map_as("d:", &unc, DC_USER, DC_PASSWORD).unwrap();
+    let first = start.elapsed();
+    assert_eq!(read(&d.join("hello.txt")), DFS_HELLO);
+    let c = f.provider.get_connection(LocalName::Drive(b'D')).unwrap();
+    assert_eq!(c.remote.to_string(), unc, "the DFS path as mapped");
+    let (target, referrals) = f
+        .provider
+        .dfs_target(Some(LocalName::Drive(b'D')), &UncPath::parse(&unc).unwrap())
+        .unwrap();
+    assert_eq!(target, format!(r"\\{}\team", f.lab.target_a.host()));
+    assert_eq!(
+        referrals, 2,
+        "the root's and the link's (the DC referral is the provider's)"
+    );
+    // Cached: straight to the target, no referral.
+    let start = Instant::now();
+    assert_eq!(read(&d.join("sub/inner.txt")), "inner\n");
+    let cached = start.elapsed();
+    assert_eq!(
+        f.provider
+            .dfs_target(Some(LocalName::Drive(b'D')), &UncPath::parse(&unc).unwrap())
+            .unwrap()
+            .1,
+        2
+    );
+    eprintln!(
+        "MEASURED domain-based dfs: mapping (DC, root and link referrals, sessions, tree connects) {first:?}, a cached access {cached:?}"
+    );
+    // A write lands on the link's first target.
+    std::fs::write(d.join("from-domain.txt"), "d\n").unwrap();
+    assert_eq!(
+        read(&f.lab.target_a.share_dir("team").join("from-domain.txt")),
+        "d\n"
+    );
+}
+
+#[test]
+fn a_domain_namespace_root_and_sysvol_are_reached_through_the_dc() {
+    let f = Fixture::new();
+    let dc = f.domain("rteam");
+    std::fs::write(dc.share_dir("dfs").join("root-file.txt"), "on the dc\n").unwrap();
+    let r = f
+        .map_as("r:", &format!(r"\\{DOMAIN_DNS}\dfs"), DC_USER, DC_PASSWORD)
+        .unwrap();
+    assert_eq!(read(&r.join("root-file.txt")), "on the dc\n");
+    assert_eq!(read(&r.join("rteam/hello.txt")), DFS_HELLO);
+    // The built-in domain namespaces: SYSVOL and NETLOGON lead to a DC's shares.
+    let s = f
+        .map_as(
+            "s:",
+            &format!(r"\\{DOMAIN_DNS}\SYSVOL"),
+            DC_USER,
+            DC_PASSWORD,
+        )
+        .unwrap();
+    let names: Vec<String> = std::fs::read_dir(&s)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap().to_lowercase())
+        .collect();
+    assert!(names.contains(&DOMAIN_DNS.to_owned()), "{names:?}");
+    f.map_as(
+        "n:",
+        &format!(r"\\{DOMAIN_DNS}\NETLOGON"),
+        DC_USER,
+        DC_PASSWORD,
+    )
+    .unwrap();
+    let netlogon = f.target("n:", &format!(r"\\{DOMAIN_DNS}\NETLOGON"));
+    assert!(
+        netlogon.eq_ignore_ascii_case(&format!(r"\\{DC_NAME}\netlogon")),
+        "{netlogon}"
+    );
+    // A namespace the domain does not have is no network name.
+    let e = f
+        .map_as(
+            "x:",
+            &format!(r"\\{DOMAIN_DNS}\nothere"),
+            DC_USER,
+            DC_PASSWORD,
+        )
+        .unwrap_err();
+    assert_eq!(e.win_error().0, 67, "{e}");
+}
+
+#[test]
+fn two_deviceless_connections_below_one_namespace_share_are_two_connections() {
+    let f = Fixture::new();
+    let b: std::net::Ipv4Addr = f.lab.target_b.host().parse().unwrap();
+    f.lab.link("other", &[(b, "deep")]).unwrap();
+    let (team, other) = (f.lab.unc(r"\team"), f.lab.unc(r"\other"));
+    let t = f.map_deviceless(&team).unwrap();
+    let o = f.map_deviceless(&other).unwrap();
+    assert_ne!(t, o);
+    assert_eq!(read(&t.join("hello.txt")), DFS_HELLO);
+    assert_eq!(read(&o.join("deep.txt")), "deep\n");
+    let mut remotes: Vec<String> = f
+        .provider
+        .connections()
+        .unwrap()
+        .iter()
+        .map(|c| c.remote.to_string())
+        .collect();
+    remotes.sort();
+    let mut expected = vec![team.clone(), other.clone()];
+    expected.sort();
+    assert_eq!(remotes, expected);
+    // The namespace root would be mounted around both: refused, not mounted over them.
+    let e = f.map_deviceless(&f.lab.unc("")).unwrap_err();
+    assert_eq!(e.win_error().0, 85, "{e}");
+    // Cancelling one leaves the other working.
+    f.provider
+        .cancel_connection(&ConnectionName::parse(&team).unwrap(), false)
+        .unwrap();
+    assert_eq!(read(&o.join("deep.txt")), "deep\n");
+    assert_eq!(f.provider.connections().unwrap().len(), 1);
+    f.provider
+        .cancel_connection(&ConnectionName::parse(&other).unwrap(), false)
+        .unwrap();
+}
+
+#[test]
+fn the_drive_fails_over_when_its_target_goes_silent() {
+    let f = Fixture::new();
+    let (unc, t, held) = mapped_with_a_file_held_on_a(&f);
+    let a: std::net::Ipv4Addr = f.lab.target_a.host().parse().unwrap();
+    // Target A's packets are dropped from now on: no RST, no answer.
+    let _silence = wnet_testkit::Partition::host(a, 445)
+        .unwrap_or_else(|e| panic!("cannot partition target A (root and nft needed): {e}"));
+    let start = Instant::now();
+    std::fs::write(t.join("after-silence.txt"), "b\n").unwrap();
+    let took = start.elapsed();
+    eprintln!("MEASURED dfs silent-target failover: first call after the partition took {took:?}");
+    assert!(took < Duration::from_secs(8), "failover took {took:?}");
+    assert_eq!(
+        f.target("t:", &unc),
+        format!(r"\\{}\team", f.lab.target_b.host())
+    );
+    assert!(
+        f.lab
+            .target_b
+            .share_dir("team")
+            .join("after-silence.txt")
+            .exists()
+    );
+    the_held_file_fails_and_the_replica_answers(held, &t);
 }

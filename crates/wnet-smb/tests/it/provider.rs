@@ -84,6 +84,7 @@ pub(crate) fn provider_in_tempdir(
     let root = dir.path().join("Network");
     let provider = SmbProvider::new(SmbProviderConfig {
         dfs_max_ttl,
+        hosts_file: Some(dir.path().join("lmhosts")),
         drive_root: root.clone(),
         timeouts: Timeouts::default(),
         default_user: DEFAULT_USER.into(),
@@ -288,6 +289,7 @@ fn a_guest_share_needs_the_insecure_guest_opt_in_and_no_integrity_flag() {
     let provider = |allow_insecure_guest| {
         SmbProvider::new(SmbProviderConfig {
             dfs_max_ttl: wnet_smb::provider::DFS_MAX_TTL,
+            hosts_file: None,
             drive_root: dir.path().join("Network"),
             timeouts: Timeouts::default(),
             default_user: "nobody-in-particular".into(),

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use wnet_smb2::error::Error;
 use wnet_smb2::{ClientConfig, CreateOptions, Mechanism, Session};
-use wnet_testkit::{DC_PASSWORD, DC_SHARE, DC_USER, DomainController, REALM};
+use wnet_testkit::{
+    DC_DFS_SHARE, DC_NAME, DC_PASSWORD, DC_SHARE, DC_USER, DOMAIN_DNS, DomainController, REALM,
+};
 
 /// A fresh ccache file with a ticket for the test user.
 fn ticket(dc: &DomainController, tag: &str) -> (tempfile::TempDir, PathBuf) {
@@ -238,4 +240,50 @@ async fn a_renewed_ticket_is_used_on_reconnect() {
         .unwrap();
     f.close().await.unwrap();
     assert!(s.generation() > before, "no reconnect happened");
+}
+
+/// What Samba 4.17's DC answers for a domain-based DFS client ([MS-DFSC] 3.1.4.2), measured
+/// here: the DC referral of the domain names its DC by DNS name, a root referral of a DFS
+/// share on the DC names the root itself (`\\domain\dfs`, as asked), a link of it leads to
+/// its targets, and SYSVOL/NETLOGON lead to the DC's shares.
+#[tokio::test]
+async fn a_dc_answers_dc_root_link_and_sysvol_referrals() {
+    use wnet_smb2::msg::dfs::ReferralEntry;
+    let dc = DomainController::shared();
+    let target = std::net::Ipv4Addr::new(127, 0, 0, 3);
+    dc.dfs_link("kteam", &[(target, "team")]).unwrap();
+    let s = Session::connect(config(dc, DC_USER, DC_PASSWORD))
+        .await
+        .unwrap();
+    let first = |r: wnet_smb2::msg::dfs::ReferralResponse| r.entries[0].clone();
+    match first(s.dfs_referral(&format!(r"\{DOMAIN_DNS}")).await.unwrap()) {
+        ReferralEntry::NameList { expanded_names, .. } => {
+            assert_eq!(expanded_names, vec![format!(r"\{DC_NAME}")]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let address = |e: ReferralEntry| match e {
+        ReferralEntry::Target {
+            network_address, ..
+        } => network_address.to_lowercase(),
+        other => panic!("{other:?}"),
+    };
+    let refer = |p: String| {
+        let s = s.clone();
+        async move { address(first(s.dfs_referral(&p).await.unwrap())) }
+    };
+    assert_eq!(
+        refer(format!(r"\{DOMAIN_DNS}\{DC_DFS_SHARE}")).await,
+        format!(r"\{DOMAIN_DNS}\{DC_DFS_SHARE}")
+    );
+    assert_eq!(
+        refer(format!(r"\{DOMAIN_DNS}\{DC_DFS_SHARE}\kteam")).await,
+        format!(r"\{target}\team")
+    );
+    for share in ["sysvol", "netlogon"] {
+        assert_eq!(
+            refer(format!(r"\{DOMAIN_DNS}\{share}")).await,
+            format!(r"\{DC_NAME}\{share}")
+        );
+    }
 }
