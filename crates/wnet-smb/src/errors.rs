@@ -25,10 +25,7 @@ const NCA_S_OP_RNG_ERROR: u32 = 0x1C01_0002;
 pub fn core_error(e: &wnet_smb2::Error, what: &str) -> Error {
     let kind = match e {
         wnet_smb2::Error::Status { status, .. } => match *status {
-            NtStatus::LOGON_FAILURE
-            | NtStatus::ACCOUNT_RESTRICTION
-            | NtStatus::ACCOUNT_DISABLED
-            | NtStatus::PASSWORD_EXPIRED => ErrorKind::LogonFailure,
+            s if s.is_logon_refused() => ErrorKind::LogonFailure,
             NtStatus(0xC000_006A) => ErrorKind::InvalidPassword, // STATUS_WRONG_PASSWORD
             // A DFS path no link or target serves, a folder below a share that is not there.
             NtStatus::BAD_NETWORK_NAME
@@ -37,10 +34,8 @@ pub fn core_error(e: &wnet_smb2::Error, what: &str) -> Error {
             | NtStatus::OBJECT_NAME_NOT_FOUND
             | NtStatus::OBJECT_PATH_NOT_FOUND => ErrorKind::BadNetName,
             NtStatus::ACCESS_DENIED | NtStatus::PRIVILEGE_NOT_HELD => ErrorKind::AccessDenied,
-            NtStatus::NETWORK_NAME_DELETED
-            | NtStatus::USER_SESSION_DELETED
-            | NtStatus::NETWORK_SESSION_EXPIRED
-            | NtStatus::IO_TIMEOUT => ErrorKind::BadNetPath,
+            s if s.is_connection_lost() => ErrorKind::BadNetPath,
+            NtStatus::IO_TIMEOUT => ErrorKind::BadNetPath,
             _ => ErrorKind::NetError,
         },
         wnet_smb2::Error::Io(_)

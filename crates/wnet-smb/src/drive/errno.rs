@@ -92,9 +92,7 @@ pub fn from_status(s: NtStatus, read_only_share: bool) -> Errno {
         NtStatus::INVALID_PARAMETER => libc::EINVAL,
         NtStatus::DISK_FULL => libc::ENOSPC,
         NtStatus::NOT_SUPPORTED | NtStatus::INVALID_DEVICE_REQUEST => libc::EOPNOTSUPP,
-        NtStatus::NETWORK_NAME_DELETED
-        | NtStatus::USER_SESSION_DELETED
-        | NtStatus::NETWORK_SESSION_EXPIRED => libc::EIO,
+        s if s.is_connection_lost() => libc::EIO,
         NtStatus::IO_TIMEOUT => libc::ETIMEDOUT,
         // A rename between two DFS targets: `mv` copies instead.
         NtStatus::NOT_SAME_DEVICE => libc::EXDEV,
@@ -109,12 +107,7 @@ pub fn from_status(s: NtStatus, read_only_share: bool) -> Errno {
 /// answer about one file.
 pub fn is_connection_loss(e: &Error) -> bool {
     match e {
-        Error::Status { status, .. } => matches!(
-            *status,
-            NtStatus::NETWORK_NAME_DELETED
-                | NtStatus::USER_SESSION_DELETED
-                | NtStatus::NETWORK_SESSION_EXPIRED
-        ),
+        Error::Status { status, .. } => status.is_connection_lost(),
         // Transport errors, deadlines, a dead connection (however the engine names it).
         e => e.is_temporary(),
     }
