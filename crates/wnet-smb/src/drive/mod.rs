@@ -13,7 +13,9 @@
 //! # Layout
 //!
 //! - `mod.rs`: [`Drive`], its config, state and errors; mount and unmount.
-//! - `core.rs`: the redirector filesystem, independent of FUSE (what each operation does).
+//! - `core.rs`: the redirector filesystem, independent of FUSE (what each operation does),
+//!   split by concern under `core/`: connection state, kernel invalidations, metadata, I/O,
+//!   namespace, locks, deferred creates.
 //! - `fuse.rs`: the `fuser` adapter (pure translation; unimplemented ops answer `ENOSYS`).
 //! - `inode.rs`: [`InodeNo`] and the inode table with lookup/forget counting.
 //! - `handle_table.rs`: [`HandleTable`], every open handle with its pid.
