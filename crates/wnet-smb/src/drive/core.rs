@@ -26,13 +26,13 @@ mod locks;
 mod metadata;
 mod namespace;
 
+pub(crate) use crate::smb_fs::listed;
 pub use io::ReadStart;
-pub(crate) use metadata::listed;
 pub use metadata::{SetAttr, SetTime};
 
+use crate::smb_fs::{SmbFs, attr_from_info, attr_from_open};
 use connection::monitor;
 use kernel::Inval;
-use metadata::{attr_from_info, attr_from_open};
 
 use super::cache::Cache;
 use super::errno::Errno;
@@ -56,8 +56,8 @@ const DETACHED: u8 = 2;
 
 /// The redirector filesystem of one drive.
 pub struct Core {
-    /// The share mounted (for a DFS drive: the share its DFS path starts on).
-    tree: Tree,
+    /// The remote file system: the share, routed through its DFS namespace if any.
+    fs: SmbFs,
     /// Where a DFS drive's paths live now; `None` for a plain share.
     pub(crate) dfs: Option<Arc<Namespace>>,
     pub(crate) rt: Handle,
@@ -93,7 +93,7 @@ pub struct Core {
 impl std::fmt::Debug for Core {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Core")
-            .field("tree", &self.tree)
+            .field("fs", &self.fs)
             .field("state", &self.state)
             .finish()
     }
@@ -117,7 +117,7 @@ impl Core {
         // SAFETY: geteuid/getegid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
         let core = Arc::new_cyclic(|me| Core {
-            tree,
+            fs: SmbFs::new(tree, dfs.clone()),
             dfs,
             rt,
             deadline,
@@ -140,6 +140,11 @@ impl Core {
         });
         core.rt.spawn(monitor(Arc::downgrade(&core)));
         core
+    }
+
+    /// The remote file system under the drive.
+    pub(crate) fn fs(&self) -> &SmbFs {
+        &self.fs
     }
 
     fn path(&self, ino: InodeNo) -> Result<String, Errno> {

@@ -7,6 +7,7 @@
 use super::Core;
 use super::{CONNECTED, DETACHED, DISCONNECTED};
 use crate::drive::errno::{self, Errno};
+use crate::drive::remote::{FsError, FsResult, RemoteFs};
 use std::future::Future;
 use std::sync::Weak;
 use std::sync::atomic::Ordering;
@@ -56,22 +57,22 @@ impl Core {
     /// Records the outcome of an attempt to log on again: a Kerberos refusal (no valid ticket
     /// in the caller's cache) is kept as the reason the drive is down; anything else clears it.
     fn note_logon(&self, r: &wnet_smb2::Result<()>) {
-        let refusal = match r {
-            Err(e @ wnet_smb2::Error::Kerberos(_)) => {
-                Some((errno::from_smb(e, self.share_ro), e.to_string()))
-            }
-            _ => None,
-        };
+        let e = r.as_ref().err().map(crate::errors::drive_error);
+        self.note_refusal(e.as_ref());
+    }
+
+    /// [`Core::note_logon`] with the failure as it crossed the seam (`None`: success).
+    fn note_refusal(&self, e: Option<&FsError>) {
+        let refusal = e
+            .filter(|e| e.is_logon_refused())
+            .map(|e| (errno::from_fs(e, self.share_ro), e.message.clone()));
         *self.refusal.lock().expect("refusal lock") = refusal;
     }
 
     /// The tree the drive's root lives on now: the mounted share, or for a DFS drive the
     /// target its root leads to (its session is the one watched for liveness).
     pub(crate) fn tree(&self) -> Tree {
-        self.dfs
-            .as_ref()
-            .and_then(|ns| ns.home_tree())
-            .unwrap_or_else(|| self.tree.clone())
+        self.fs.home_tree()
     }
 
     /// Runs `op` on the share and path where the drive's `path` lives: the mounted share, or
@@ -82,15 +83,29 @@ impl Core {
         F: Fn(Tree, String) -> Fut,
         Fut: Future<Output = wnet_smb2::Result<T>>,
     {
-        let Some(ns) = &self.dfs else {
-            return op(self.tree.clone(), path.to_owned()).await;
-        };
-        let r = ns.run(path, op).await;
-        if ns.take_changed() {
-            // Another server now: nothing known of the old one's directories holds.
+        let r = self.fs.on(path, op).await;
+        self.check_moved();
+        r
+    }
+
+    /// Awaits a remote operation and maps its outcome ([`Core::answered`]).
+    pub(super) async fn ask<T>(&self, op: impl Future<Output = FsResult<T>>) -> Result<T, Errno> {
+        self.answered(op.await)
+    }
+
+    /// The outcome of a remote operation just done: a route that moved is noticed
+    /// ([`Core::check_moved`]) and a failure mapped ([`Core::remote`]).
+    pub(super) fn answered<T>(&self, r: FsResult<T>) -> Result<T, Errno> {
+        self.check_moved();
+        self.remote(r)
+    }
+
+    /// After a request: if the provider's paths now lead to another server, nothing known of
+    /// the old one's directories holds.
+    fn check_moved(&self) {
+        if self.fs.take_moved() {
             self.lose_completeness();
         }
-        r
     }
 
     /// Runs one request under the deadline. Disconnected or detached: `EIO` at once (or the
@@ -143,16 +158,22 @@ impl Core {
     /// reconnect the server (or the KDC) refused for want of a valid Kerberos ticket: later
     /// requests fail at once with its errno while the background probe waits for `kinit`.
     pub(super) fn smb<T>(&self, r: wnet_smb2::Result<T>) -> Result<T, Errno> {
+        self.remote(r.map_err(|e| crate::errors::drive_error(&e)))
+    }
+
+    /// Maps a remote result (see [`Core::smb`]): the one place a failure that crossed the
+    /// seam becomes errno, and Disconnected when the server is gone or refused the logon.
+    pub(super) fn remote<T>(&self, r: FsResult<T>) -> Result<T, Errno> {
         r.map_err(|e| {
-            if matches!(e, wnet_smb2::Error::Kerberos(_)) {
+            if e.is_logon_refused() {
                 tracing::warn!(error = %e, share = self.tree().share(), "logon refused; drive disconnected");
-                self.note_logon(&Err(e.clone()));
+                self.note_refusal(Some(&e));
                 self.mark_disconnected();
-            } else if errno::is_connection_loss(&e) {
+            } else if e.connection_lost {
                 tracing::warn!(error = %e, share = self.tree().share(), "connection lost; drive disconnected");
                 self.mark_disconnected();
             }
-            errno::from_smb(&e, self.share_ro)
+            errno::from_fs(&e, self.share_ro)
         })
     }
 

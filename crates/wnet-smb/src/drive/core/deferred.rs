@@ -239,7 +239,7 @@ impl Core {
         self.learn_id(&d.path, a.id);
         self.cache.own_done(&d.path, Some(Known::Present(a)));
         self.cache.entry_changed(&d.path);
-        self.dirs_answered(&[dir], &[w.parent]);
+        self.dirs_answered(&[dir], &[w.parent.as_ref().map(attr_from_info)]);
         // The kernel may hold the directory's times of before the create (asked since):
         // forgotten before close() returns. The file's, as answered at create, too.
         let parent = self.inodes.lock().expect("inode lock").peek(dir);

@@ -7,15 +7,13 @@ use crate::drive::errno::Errno;
 use crate::drive::handle_table::{Holder, Kind, OpenDir};
 use crate::drive::inode::{InodeNo, ServerFileId};
 use crate::drive::names;
+use crate::drive::remote::{FsStats, RemoteFs};
 use std::ffi::OsStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use wnet_smb2::CreateOptions;
 use wnet_smb2::msg::create::{disposition, share};
-use wnet_smb2::msg::fscc::{
-    FileBasicInformation, FileNetworkOpenInformation, FileTime, access, attr,
-};
-use wnet_smb2::tree::FsInfo;
+use wnet_smb2::msg::fscc::{FileBasicInformation, FileTime, access, attr};
 
 /// A time change asked by setattr.
 #[derive(Debug, Clone, Copy)]
@@ -43,53 +41,6 @@ pub struct SetAttr {
     pub gid: Option<u32>,
 }
 
-pub(super) fn attr_from_info(i: &FileNetworkOpenInformation) -> Attr {
-    Attr {
-        size: i.end_of_file,
-        allocated: i.allocation_size,
-        atime: i.last_access_time.to_system_time(),
-        mtime: i.last_write_time.to_system_time(),
-        ctime: i.change_time.to_system_time(),
-        crtime: i.creation_time.to_system_time(),
-        is_dir: i.attributes & attr::DIRECTORY != 0,
-        attributes: i.attributes,
-        id: ServerFileId::UNKNOWN,
-    }
-}
-
-/// A listed entry as the cache keeps it.
-pub(crate) fn listed(e: &wnet_smb2::msg::fscc::DirEntry) -> Listed {
-    Listed {
-        name: e.name.clone(),
-        attr: Attr {
-            size: e.end_of_file,
-            allocated: e.allocation_size,
-            atime: e.last_access_time.to_system_time(),
-            mtime: e.last_write_time.to_system_time(),
-            ctime: e.change_time.to_system_time(),
-            crtime: e.creation_time.to_system_time(),
-            is_dir: e.is_directory(),
-            attributes: e.attributes,
-            id: ServerFileId(e.file_id),
-        },
-    }
-}
-
-pub(super) fn attr_from_open(f: &wnet_smb2::File) -> Attr {
-    let o = f.open_info();
-    Attr {
-        size: o.end_of_file,
-        allocated: o.allocation_size,
-        atime: o.last_access_time.to_system_time(),
-        mtime: o.last_write_time.to_system_time(),
-        ctime: o.change_time.to_system_time(),
-        crtime: o.creation_time.to_system_time(),
-        is_dir: o.file_attributes & attr::DIRECTORY != 0,
-        attributes: o.file_attributes,
-        id: ServerFileId(f.server_file_id()),
-    }
-}
-
 impl Core {
     /// Attributes of `path` from the caches, with how long the kernel may keep them; `Err`
     /// when a complete watched directory knows the name does not exist; `Ok(None)`: ask the
@@ -115,20 +66,12 @@ impl Core {
             return Ok(hit);
         }
         let stamp = self.cache.stamp(path);
-        match self
-            .on(path, |t, p| async move { t.stat_with_id(&p).await })
-            .await
-        {
-            Ok((info, id)) => {
-                let a = Attr {
-                    id: ServerFileId(id),
-                    ..attr_from_info(&info)
-                };
+        match self.ask(self.fs.stat(path)).await {
+            Ok(a) => {
                 let kept = self.cache.put_server(path, Known::Present(a), stamp);
                 Ok((a, if kept { self.ttl(&a) } else { KERNEL_TTL }))
             }
             Err(e) => {
-                let e = self.smb::<()>(Err(e)).unwrap_err();
                 if e == Errno::ENOENT && !path.is_empty() {
                     self.cache.put_server(path, Known::Absent, stamp);
                 }
@@ -261,7 +204,7 @@ impl Core {
             let file = g.as_ref().ok_or(Errno::EBADF)?;
             self.smb(file.query_info().await)?
         };
-        Ok(self.with_open_writes(ino, (attr_from_info(&info), KERNEL_TTL)))
+        Ok(self.with_open_writes(ino, (crate::smb_fs::attr_from_info(&info), KERNEL_TTL)))
     }
 
     /// SETATTR: size, times, the read-only attribute.
@@ -406,9 +349,7 @@ impl Core {
         let entries = match cached {
             Some(l) => l,
             None => {
-                let list =
-                    self.smb(self.on(&path, |t, p| async move { t.list(&p).await }).await)?;
-                let l: Arc<Vec<Listed>> = Arc::new(list.iter().map(listed).collect());
+                let l: Arc<Vec<Listed>> = Arc::new(self.ask(self.fs.list(&path)).await?);
                 self.cache.put_dir(&path, l.clone());
                 l
             }
@@ -443,8 +384,7 @@ impl Core {
     }
 
     /// STATFS.
-    pub async fn statfs(&self) -> Result<FsInfo, Errno> {
-        let r = self.on("", |t, _| async move { t.fs_info().await }).await;
-        self.smb(r)
+    pub async fn statfs(&self) -> Result<FsStats, Errno> {
+        self.ask(self.fs.statfs()).await
     }
 }

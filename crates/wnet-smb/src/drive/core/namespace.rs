@@ -1,14 +1,13 @@
 //! The namespace: mkdir, mknod, unlink, rmdir, rename; each brings its directories' new
 //! times back in the same round trip where the share allows.
 
-use super::{Core, attr_from_info};
+use super::Core;
 use crate::drive::cache::{Attr, KERNEL_TTL, Known, split};
 use crate::drive::errno::Errno;
-use crate::drive::inode::{InodeNo, ServerFileId, key};
+use crate::drive::inode::{InodeNo, key};
+use crate::drive::remote::{Access, Disposition, OpenHow, RemoteFs};
 use std::ffi::OsStr;
 use std::time::Duration;
-use wnet_smb2::CreateOptions;
-use wnet_smb2::msg::fscc::FileNetworkOpenInformation;
 
 /// How long a rename, unlink or rmdir waits for the server handles of files just closed at
 /// its paths to be closed (see [`HandleTable::released`]); only a descriptor still open
@@ -25,12 +24,10 @@ impl Core {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
         self.cache.own_start(&path);
-        let r = self
-            .on(&path, |t, p| async move { t.mkdir(&p).await })
-            .await;
+        let r = self.fs.mkdir(&path).await;
         self.cache.own_done(&path, None);
         self.cache.entry_changed(&path);
-        self.smb(r)?;
+        self.answered(r)?;
         let (a, ttl) = self.stat(&path).await?;
         let ino = self.inodes.lock().expect("inode lock").lookup(&path, a.id);
         Ok((ino, a, ttl))
@@ -46,23 +43,19 @@ impl Core {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
         self.cache.own_start(&path);
-        let created = self.on(&path, |t, p| async move {
-            t.create(&p, &CreateOptions::create_new()).await
-        });
-        let r = match created.await {
-            Ok(f) => {
-                let id = ServerFileId(f.server_file_id());
-                f.close().await.map(|i| Attr {
-                    id,
-                    ..attr_from_info(&i)
-                })
-            }
+        let new = OpenHow {
+            access: Access::ReadWrite,
+            disposition: Disposition::CreateNew,
+            durable: false,
+        };
+        let r = match self.fs.open(&path, new).await {
+            Ok(f) => f.file.close().await,
             Err(e) => Err(e),
         };
         self.cache
             .own_done(&path, r.as_ref().ok().map(|a| Known::Present(*a)));
         self.cache.entry_changed(&path);
-        let a = self.smb(r)?;
+        let a = self.answered(r)?;
         let ino = self.inodes.lock().expect("inode lock").lookup(&path, a.id);
         Ok((ino, a, KERNEL_TTL))
     }
@@ -76,12 +69,12 @@ impl Core {
         self.cache.own_start(&path);
         let dirs = [split(&path).0];
         let r = self
-            .despite_read_only(&path, || self.delete_then_stat(&path, &dirs))
+            .despite_read_only(&path, || self.fs.delete(&path, &dirs))
             .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
         self.cache.entry_changed(&path);
-        let stats = self.smb(r)?;
+        let stats = self.answered(r)?;
         self.dirs_answered(&dirs, &stats);
         self.inodes.lock().expect("inode lock").unlink(&path);
         Ok(())
@@ -98,12 +91,12 @@ impl Core {
         self.cache.invalidate_tree(&path);
         let dirs = [split(&path).0];
         let r = self
-            .despite_read_only(&path, || self.delete_then_stat(&path, &dirs))
+            .despite_read_only(&path, || self.fs.delete(&path, &dirs))
             .await;
         self.cache
             .own_done(&path, r.is_ok().then_some(Known::Absent));
         self.cache.entry_changed(&path);
-        let stats = self.smb(r)?;
+        let stats = self.answered(r)?;
         self.dirs_answered(&dirs, &stats);
         self.inodes.lock().expect("inode lock").unlink(&path);
         Ok(())
@@ -139,17 +132,17 @@ impl Core {
             vec![a, b]
         };
         let r = if replace {
-            self.despite_read_only(&to, || self.rename_then_stat(&from, &to, true, &dirs))
+            self.despite_read_only(&to, || self.fs.rename(&from, &to, true, &dirs))
                 .await
         } else {
-            self.rename_then_stat(&from, &to, false, &dirs).await
+            self.fs.rename(&from, &to, false, &dirs).await
         };
         self.cache
             .own_done(&from, r.is_ok().then_some(Known::Absent));
         self.cache.own_done(&to, None);
         self.cache.entry_changed(&from);
         self.cache.entry_changed(&to);
-        let stats = self.smb(r)?;
+        let stats = self.answered(r)?;
         self.dirs_answered(&dirs, &stats);
         self.inodes.lock().expect("inode lock").rename(&from, &to);
         self.handles.renamed(&from, &to);
@@ -158,58 +151,11 @@ impl Core {
 
     /// The attributes of `dirs` the server answered right after our own change in them
     /// (their times changed): cached, for the kernel's next question.
-    pub(super) fn dirs_answered(
-        &self,
-        dirs: &[&str],
-        stats: &[Option<FileNetworkOpenInformation>],
-    ) {
-        for (dir, info) in dirs.iter().zip(stats) {
-            if let Some(info) = info {
-                self.cache.put_attr(dir, attr_from_info(info));
+    pub(super) fn dirs_answered(&self, dirs: &[&str], stats: &[Option<Attr>]) {
+        for (dir, a) in dirs.iter().zip(stats) {
+            if let Some(a) = a {
+                self.cache.put_attr(dir, *a);
             }
         }
-    }
-
-    /// Deletes `path` (a file or an empty directory) and stats `dirs` in the same round trip.
-    /// On a DFS drive the directories may live on another server: none is asked there, and
-    /// each answer is `None`.
-    async fn delete_then_stat(
-        &self,
-        path: &str,
-        dirs: &[&str],
-    ) -> wnet_smb2::Result<Vec<Option<FileNetworkOpenInformation>>> {
-        if self.dfs.is_none() {
-            return self.tree.delete_then_stat(path, dirs).await;
-        }
-        let n = dirs.len();
-        self.on(path, |t, p| async move {
-            t.delete(&p).await.map(|()| vec![None; n])
-        })
-        .await
-    }
-
-    /// Renames `from` to `to` and stats `dirs` in the same round trip, on the share where
-    /// `from` lives. On a DFS drive `to` must lead to the same share (else
-    /// `STATUS_NOT_SAME_DEVICE`: `EXDEV`, and `mv` copies) and no directory is asked (`None`
-    /// each), as for [`Core::delete_then_stat`].
-    async fn rename_then_stat(
-        &self,
-        from: &str,
-        to: &str,
-        replace: bool,
-        dirs: &[&str],
-    ) -> wnet_smb2::Result<Vec<Option<FileNetworkOpenInformation>>> {
-        let Some(ns) = &self.dfs else {
-            return self.tree.rename_then_stat(from, to, replace, dirs).await;
-        };
-        let n = dirs.len();
-        ns.run(from, |t, f| async move {
-            let to = ns.path_on(to, &t).ok_or(wnet_smb2::Error::Status {
-                status: wnet_smb2::NtStatus::NOT_SAME_DEVICE,
-                command: wnet_smb2::msg::Command::SetInfo,
-            })?;
-            t.rename(&f, &to, replace).await.map(|()| vec![None; n])
-        })
-        .await
     }
 }
