@@ -34,6 +34,13 @@ pub const NOTIFY_FILTER: u32 = notify_filter::FILE_NAME
 /// then lists the directory again, since what it held is lost).
 pub const NOTIFY_WAIT: Duration = Duration::from_secs(120);
 
+/// Access rights any of which lets the user write on a share.
+const WRITABLE: u32 = access::WRITE_DATA
+    | access::APPEND_DATA
+    | access::GENERIC_WRITE
+    | access::GENERIC_ALL
+    | access::MAXIMUM_ALLOWED;
+
 /// A share (or a DFS namespace) as a remote file system.
 #[derive(Debug, Clone)]
 pub struct SmbFs {
@@ -230,6 +237,7 @@ impl RemoteFs for SmbFs {
             case_insensitive: true,
             sparse_ranges: true,
             max_read: self.home_tree().session().negotiated().max_read,
+            read_only: self.tree.maximal_access() & WRITABLE == 0,
         }
     }
 
@@ -249,6 +257,15 @@ impl RemoteFs for SmbFs {
         Box::pin(async move {
             let list = fs(self.on(dir, |t, p| async move { t.list(&p).await }).await)?;
             Ok(list.iter().map(listed).collect())
+        })
+    }
+
+    fn list_at_most<'a>(&'a self, dir: &'a str, limit: usize) -> FsFuture<'a, Option<Vec<Listed>>> {
+        Box::pin(async move {
+            let list = self
+                .on(dir, |t, p| async move { t.list_at_most(&p, limit).await })
+                .await;
+            Ok(fs(list)?.map(|l| l.iter().map(listed).collect()))
         })
     }
 
@@ -333,6 +350,10 @@ impl RemoteFs for SmbFs {
 pub struct SmbFile(pub wnet_smb2::File);
 
 impl RemoteFile for SmbFile {
+    fn opened(&self) -> Attr {
+        attr_from_open(&self.0)
+    }
+
     fn read(&self, offset: u64, len: u32) -> FsFuture<'_, Vec<u8>> {
         Box::pin(async move { fs(self.0.read_at(offset, len as usize).await) })
     }
@@ -379,7 +400,12 @@ impl RemoteFile for SmbFile {
         Box::pin(async move { fs(self.0.set_allocation(len).await) })
     }
 
-    fn close(self: Box<Self>) -> FsFuture<'static, Attr> {
+    fn close(self: Box<Self>) -> FsFuture<'static, ()> {
+        // Nothing asked beyond the close: the server need not fetch the attributes.
+        Box::pin(async move { fs(self.0.close_quietly().await) })
+    }
+
+    fn close_with_attr(self: Box<Self>) -> FsFuture<'static, Attr> {
         Box::pin(async move {
             let id = ServerFileId(self.0.server_file_id());
             let info = fs(self.0.close().await)?;
@@ -396,7 +422,7 @@ impl RemoteFile for SmbFile {
 struct SmbWatch(Option<wnet_smb2::File>);
 
 impl RemoteWatch for SmbWatch {
-    fn next(&mut self) -> FsFuture<'_, Vec<Change>> {
+    fn next(&self) -> FsFuture<'_, Vec<Change>> {
         Box::pin(async move {
             let dir = self.0.as_ref().ok_or_else(|| {
                 drive_error(&wnet_smb2::Error::InvalidInput("the watch was closed"))

@@ -26,11 +26,11 @@ mod locks;
 mod metadata;
 mod namespace;
 
-pub(crate) use crate::smb_fs::listed;
 pub use io::ReadStart;
 pub use metadata::{SetAttr, SetTime};
 
-use crate::smb_fs::{SmbFs, attr_from_info, attr_from_open};
+use super::remote::{Capabilities, RemoteFs};
+use crate::smb_fs::{SmbFs, attr_from_info};
 use connection::monitor;
 use kernel::Inval;
 
@@ -48,7 +48,6 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 use tokio::runtime::Handle;
 use wnet_smb2::Tree;
-use wnet_smb2::msg::fscc::access;
 
 const CONNECTED: u8 = 0;
 const DISCONNECTED: u8 = 1;
@@ -58,6 +57,9 @@ const DETACHED: u8 = 2;
 pub struct Core {
     /// The remote file system: the share, routed through its DFS namespace if any.
     fs: SmbFs,
+    /// What its server can do: the drive watches directories only where the server
+    /// notifies, mirrors locks only where it locks ranges, ...
+    caps: Capabilities,
     /// Where a DFS drive's paths live now; `None` for a plain share.
     pub(crate) dfs: Option<Arc<Namespace>>,
     pub(crate) rt: Handle,
@@ -108,16 +110,14 @@ impl Core {
         deadline: Duration,
         read_only: bool,
     ) -> Arc<Core> {
-        let writable = access::WRITE_DATA
-            | access::APPEND_DATA
-            | access::GENERIC_WRITE
-            | access::GENERIC_ALL
-            | access::MAXIMUM_ALLOWED;
-        let share_ro = tree.maximal_access() & writable == 0;
         // SAFETY: geteuid/getegid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        let fs = SmbFs::new(tree, dfs.clone());
+        let caps = fs.capabilities();
+        let share_ro = caps.read_only;
         let core = Arc::new_cyclic(|me| Core {
-            fs: SmbFs::new(tree, dfs.clone()),
+            fs,
+            caps,
             dfs,
             rt,
             deadline,

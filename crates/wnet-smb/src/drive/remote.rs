@@ -45,6 +45,9 @@ pub struct Capabilities {
     pub sparse_ranges: bool,
     /// The largest read one request may ask for.
     pub max_read: u32,
+    /// The server grants no write access at all: an access refusal means the drive is
+    /// read-only (`EROFS`), not a missing permission (`EACCES`).
+    pub read_only: bool,
 }
 
 /// Why a remote operation failed, as the drive needs to know it: the kind decides the errno
@@ -117,6 +120,12 @@ impl FsError {
             connection_lost: false,
             message: message.into(),
         }
+    }
+
+    /// An I/O on a file whose server handle is gone (closed meanwhile, or a fetch whose
+    /// task ended): `EIO`, and counted as a lost connection.
+    pub fn disconnected() -> Self {
+        FsError::new(FsErrorKind::Io, "connection lost").lost()
     }
 
     /// The same failure, meaning the server is gone.
@@ -232,6 +241,10 @@ pub trait RemoteFs: Send + Sync + std::fmt::Debug {
     /// The entries of directory `dir` (without `.` and `..`), with their attributes.
     fn list<'a>(&'a self, dir: &'a str) -> FsFuture<'a, Vec<Listed>>;
 
+    /// [`RemoteFs::list`], or `None` as soon as the directory has more than `limit` entries
+    /// (a watched directory's listing stays bounded).
+    fn list_at_most<'a>(&'a self, dir: &'a str, limit: usize) -> FsFuture<'a, Option<Vec<Listed>>>;
+
     /// Opens (or creates) the file `path`; its attributes as of the open.
     fn open<'a>(&'a self, path: &'a str, how: OpenHow) -> FsFuture<'a, OpenedFile>;
 
@@ -291,6 +304,9 @@ impl std::fmt::Debug for OpenedFile {
 
 /// An open file on a remote file system.
 pub trait RemoteFile: Send + Sync + std::fmt::Debug {
+    /// The attributes the open answered (close-to-open consistency, the size at open).
+    fn opened(&self) -> Attr;
+
     /// Reads at most `len` bytes at `offset` (fewer at the end of the file).
     fn read(&self, offset: u64, len: u32) -> FsFuture<'_, Vec<u8>>;
 
@@ -321,15 +337,18 @@ pub trait RemoteFile: Send + Sync + std::fmt::Debug {
     /// Reserves space for `len` bytes without changing the size.
     fn reserve(&self, len: u64) -> FsFuture<'_, ()>;
 
+    /// Closes the file, asking nothing more of the server.
+    fn close(self: Box<Self>) -> FsFuture<'static, ()>;
+
     /// Closes the file; its attributes as of the close.
-    fn close(self: Box<Self>) -> FsFuture<'static, Attr>;
+    fn close_with_attr(self: Box<Self>) -> FsFuture<'static, Attr>;
 }
 
 /// A directory watch started by [`RemoteFs::watch`]; dropping it ends the watch.
 pub trait RemoteWatch: Send + Sync + std::fmt::Debug {
-    /// Waits for the next changes (a provider may bound the wait; an empty answer means
-    /// nothing changed meanwhile).
-    fn next(&mut self) -> FsFuture<'_, Vec<Change>>;
+    /// Waits for the next changes (a provider may bound the wait, and answers
+    /// [`Change::Everything`] when what it held is lost).
+    fn next(&self) -> FsFuture<'_, Vec<Change>>;
 
     /// Ends the watch and releases what it holds on the server.
     fn close(self: Box<Self>) -> FsFuture<'static, ()>;

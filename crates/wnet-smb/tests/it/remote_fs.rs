@@ -53,7 +53,7 @@ fn files_round_trip_through_the_seam() {
         f.file.write(200_000, &data[200_000..]).await.unwrap();
         f.file.flush().await.unwrap();
         assert_eq!(f.file.attr().await.unwrap().size, data.len() as u64);
-        let closed = f.file.close().await.unwrap();
+        let closed = f.file.close_with_attr().await.unwrap();
         assert_eq!(closed.size, data.len() as u64);
 
         let a = fs.stat(&file).await.unwrap();
@@ -194,7 +194,7 @@ fn a_watch_reports_names_made_by_another_client() {
     let disk = samba().share_dir("rw").join(&d);
     rt.block_on(async {
         fs.mkdir(&d).await.unwrap();
-        let mut w = fs.watch(&d).await.unwrap();
+        let w = fs.watch(&d).await.unwrap();
         let waiting = tokio::spawn(async move {
             let changes = w.next().await;
             (w, changes)

@@ -102,7 +102,7 @@ impl Core {
 
     /// After a request: if the provider's paths now lead to another server, nothing known of
     /// the old one's directories holds.
-    fn check_moved(&self) {
+    pub(crate) fn check_moved(&self) {
         if self.fs.take_moved() {
             self.lose_completeness();
         }

@@ -1,17 +1,17 @@
 //! File I/O: open and create (small files read whole at open), reads through read-ahead,
 //! buffered writes, flush at each `close()`, fsync, fallocate, release.
 
-use super::{Core, attr_from_open};
+use super::Core;
 use crate::drive::cache::{Attr, Known};
 use crate::drive::errno::{self, Errno};
 use crate::drive::handle_table::{Holder, Kind, OpenFile, Releasing};
 use crate::drive::inode::{InodeNo, ServerFileId};
 use crate::drive::readahead::{Plan, Served};
+use crate::drive::remote::{Access, Disposition, OpenHow, RemoteFs};
 use std::ffi::OsStr;
 use std::sync::Arc;
 use wnet_smb2::CreateOptions;
-use wnet_smb2::msg::create::{disposition, options, share};
-use wnet_smb2::msg::fscc::{access, attr};
+use wnet_smb2::msg::fscc::attr;
 
 /// Files up to this size are read whole at a read-only open (one round trip for open, read
 /// and close). One read-ahead chunk: the snapshot is served like one.
@@ -47,33 +47,24 @@ impl Core {
             let of = OpenFile::from_snapshot(data, &self.rt);
             return Ok(self.handles.insert(holder, ino, Kind::File(Arc::new(of))));
         }
-        let acc = match flags & libc::O_ACCMODE {
-            libc::O_RDONLY => access::GENERIC_READ,
-            libc::O_WRONLY => access::GENERIC_WRITE | access::READ_ATTRIBUTES,
-            _ => access::GENERIC_READ | access::GENERIC_WRITE,
-        };
-        let opts = CreateOptions {
-            access: acc,
-            disposition: disposition::OPEN,
-            options: options::NON_DIRECTORY_FILE,
-            share_access: share::ALL,
-            attributes: 0,
+        let how = OpenHow {
+            access: match flags & libc::O_ACCMODE {
+                libc::O_RDONLY => Access::Read,
+                libc::O_WRONLY => Access::Write,
+                _ => Access::ReadWrite,
+            },
+            disposition: Disposition::Open,
             // Every handle asks to be durable: where the server grants it, the engine reclaims
             // it after a dropped connection, so no acknowledged write is lost and a read in
             // progress goes on; a read-only handle the server did not make durable is opened
             // again by path if the file is unchanged (see `wnet_smb2::File`).
             durable: true,
-            lease: None,
         };
         let stamp = self.cache.stamp(&path);
-        let opts = &opts;
-        let file = self.smb(
-            self.on(&path, |t, p| async move { t.create(&p, opts).await })
-                .await,
-        )?;
-        self.revalidate_at_open(ino, &path, attr_from_open(&file), stamp)
+        let opened = self.ask(self.fs.open(&path, how)).await?;
+        self.revalidate_at_open(ino, &path, opened.attr, stamp)
             .await;
-        let of = OpenFile::new(file, writable, &self.rt);
+        let of = OpenFile::new(opened.file, writable, &self.rt);
         if !writable && of.size_at_open > 0 {
             of.reads.prefetch_head();
         }
@@ -94,7 +85,7 @@ impl Core {
         let Ok(Some((known, _))) = self.stat_cached(path) else {
             return Ok(None);
         };
-        let max = SMALL_FILE.min(u64::from(self.tree().session().negotiated().max_read));
+        let max = SMALL_FILE.min(u64::from(self.fs.capabilities().max_read));
         if known.is_dir || known.size > max {
             return Ok(None);
         }
@@ -147,21 +138,19 @@ impl Core {
         if !f.needs_server_handle() {
             return Ok(());
         }
-        let opts = if f.writable {
-            CreateOptions {
-                disposition: disposition::OPEN,
-                ..CreateOptions::read_write()
-            }
-        } else {
-            CreateOptions::read()
+        let how = OpenHow {
+            access: if f.writable {
+                Access::ReadWrite
+            } else {
+                Access::Read
+            },
+            disposition: Disposition::Open,
+            durable: true,
         };
         let r = f
             .ensure_server_handle(self.guard(async {
-                let opts = &opts.durable(true);
-                let r = self
-                    .on(path, |t, p| async move { t.create(&p, opts).await })
-                    .await;
-                self.smb(r)
+                let opened = self.ask(self.fs.open(path, how)).await;
+                opened.map(|o| o.file)
             }))
             .await;
         r.unwrap_or(Err(Errno::EBADF))
@@ -177,21 +166,16 @@ impl Core {
     ) -> Result<(InodeNo, Attr, u64), Errno> {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
-        let disp = if flags & libc::O_EXCL != 0 {
-            disposition::CREATE
-        } else if flags & libc::O_TRUNC != 0 {
-            disposition::OVERWRITE_IF
-        } else {
-            disposition::OPEN_IF
-        };
-        let opts = CreateOptions {
-            access: access::GENERIC_READ | access::GENERIC_WRITE,
-            disposition: disp,
-            options: options::NON_DIRECTORY_FILE,
-            share_access: share::ALL,
-            attributes: 0,
+        let how = OpenHow {
+            access: Access::ReadWrite,
+            disposition: if flags & libc::O_EXCL != 0 {
+                Disposition::CreateNew
+            } else if flags & libc::O_TRUNC != 0 {
+                Disposition::Replace
+            } else {
+                Disposition::OpenOrCreate
+            },
             durable: true,
-            lease: None,
         };
         let holder = Holder {
             pid,
@@ -200,7 +184,7 @@ impl Core {
         };
         if self.may_defer(flags) {
             // Sent at close(), in one round trip with the content (see `deferred`).
-            let d = Self::deferred(&path, opts);
+            let d = Self::deferred(&path, how);
             let of = Arc::new(OpenFile::deferred(d.clone(), &self.rt));
             let a = self.creating(&path, &of, &d);
             let ino = self.inodes.lock().expect("inode lock").lookup(&path, a.id);
@@ -208,22 +192,20 @@ impl Core {
             return Ok((ino, a, fh));
         }
         self.cache.own_start(&path);
-        let opts = &opts;
-        let created = self
-            .on(&path, |t, p| async move { t.create(&p, opts).await })
-            .await;
-        let file = match created {
+        let created = self.fs.open(&path, how).await;
+        self.check_moved();
+        let opened = match created {
             Ok(f) => f,
             Err(e) => {
                 self.cache.own_done(&path, None);
-                return Err(self.smb::<()>(Err(e)).unwrap_err());
+                return Err(self.remote::<()>(Err(e)).unwrap_err());
             }
         };
-        let a = attr_from_open(&file);
+        let a = opened.attr;
         self.cache.own_done(&path, Some(Known::Present(a)));
         self.cache.entry_changed(&path);
         let ino = self.inodes.lock().expect("inode lock").lookup(&path, a.id);
-        let of = OpenFile::new(file, true, &self.rt);
+        let of = OpenFile::new(opened.file, true, &self.rt);
         let fh = self.handles.insert(holder, ino, Kind::File(Arc::new(of)));
         Ok((ino, a, fh))
     }
@@ -237,11 +219,11 @@ impl Core {
         self.server_handle(fh, &f).await?;
         if f.writable {
             let r = f.writes.flush().await;
-            self.smb(r)?;
+            self.remote(r)?;
         }
         let hint = f.size_at_open.max(f.writes.high_water());
         let r = f.reads.read(offset, size, hint).await;
-        self.smb(r)
+        self.remote(r)
     }
 
     /// READ without waiting, on the caller's (FUSE) thread: the data if read-ahead already
@@ -259,7 +241,7 @@ impl Core {
         }
         let plan = f.reads.plan(offset, size, f.size_at_open);
         match f.reads.ready(&plan) {
-            Some(r) => Ok(ReadStart::Ready(self.smb(r)?)),
+            Some(r) => Ok(ReadStart::Ready(self.remote(r)?)),
             None => Ok(ReadStart::Wait(f, plan)),
         }
     }
@@ -267,7 +249,7 @@ impl Core {
     /// READ, continued from [`Core::read_start`].
     pub async fn read_finish(&self, f: Arc<OpenFile>, plan: Plan) -> Result<Vec<u8>, Errno> {
         let r = f.reads.complete(plan).await;
-        self.smb(r)
+        self.remote(r)
     }
 
     /// WRITE: buffered; answered once the data is queued.
@@ -280,7 +262,7 @@ impl Core {
         self.server_handle(fh, &f).await?;
         self.drop_read_ahead(fh, &f);
         let r = f.writes.write(offset, data).await;
-        self.smb(r)?;
+        self.remote(r)?;
         Ok(data.len() as u32)
     }
 
@@ -313,7 +295,7 @@ impl Core {
         }
         let r = f.writes.try_write_now(offset, data)?;
         self.drop_read_ahead(fh, &f);
-        Some(self.smb(r).map(|()| data.len() as u32))
+        Some(self.remote(r).map(|()| data.len() as u32))
     }
 
     /// FLUSH without waiting, on the caller's (FUSE) thread, for a handle that cannot have
@@ -349,7 +331,7 @@ impl Core {
         let path = self.handles.path_of(fh);
         let r = match &path {
             Some(path) if f.writable => self.land(&f, path).await,
-            _ => self.smb(f.writes.flush().await).map(|()| false),
+            _ => self.remote(f.writes.flush().await).map(|()| false),
         };
         self.handles.mark_closing(fh);
         if f.writes.written() && !matches!(r, Ok(true)) {
@@ -373,6 +355,9 @@ impl Core {
         if mode != 0 && mode != KEEP_SIZE && mode != PUNCH {
             return Err(Errno(libc::EOPNOTSUPP));
         }
+        if mode != 0 && !self.caps.sparse_ranges {
+            return Err(Errno(libc::EOPNOTSUPP));
+        }
         let end = offset.checked_add(len).ok_or(Errno(libc::EFBIG))?;
         self.writable_mount()?;
         let f = self.file(fh)?;
@@ -382,24 +367,24 @@ impl Core {
         self.server_handle(fh, &f).await?;
         // Buffered writes first: the server's size decides, and a punched range must not be
         // written over by data queued before the punch.
-        self.smb(f.writes.flush().await)?;
+        self.remote(f.writes.flush().await)?;
         self.drop_read_ahead(fh, &f);
         let size = {
             let g = f.file.read().await;
             let file = g.as_ref().ok_or(Errno::EBADF)?;
-            let info = self.smb(file.query_info().await)?;
+            let info = self.remote(file.attr().await)?;
             match mode {
-                PUNCH => self.smb(file.zero_data(offset, end).await)?,
-                _ if end > info.allocation_size && end > info.end_of_file => {
-                    self.smb(file.set_allocation(end).await)?
+                PUNCH => self.remote(file.zero_range(offset, end).await)?,
+                _ if end > info.allocated && end > info.size => {
+                    self.remote(file.reserve(end).await)?
                 }
                 _ => {}
             }
-            if mode == 0 && end > info.end_of_file {
-                self.smb(file.set_len(end).await)?;
+            if mode == 0 && end > info.size {
+                self.remote(file.set_len(end).await)?;
                 end
             } else {
-                info.end_of_file
+                info.size
             }
         };
         f.writes.set_high_water(size.max(f.writes.high_water()));
@@ -417,7 +402,7 @@ impl Core {
             self.server_handle(fh, &f).await?;
         }
         let r = f.writes.flush().await;
-        self.smb(r)?;
+        self.remote(r)?;
         f.writes.take_dirty();
         if f.lazy && !f.writable {
             // Read-only and served from a snapshot: nothing of it to make durable.
@@ -426,7 +411,7 @@ impl Core {
         let g = f.file.read().await;
         let file = g.as_ref().ok_or(Errno::EBADF)?;
         let r = file.flush().await;
-        self.smb(r)
+        self.remote(r)
     }
 
     /// RELEASE, first half (on the FUSE thread, before anything can wait): the handle leaves
@@ -455,7 +440,7 @@ impl Core {
                 Ok(())
             };
             let r = f.close().await;
-            landed.and(self.smb(r))
+            landed.and(self.remote(r))
         };
         let r = match tokio::time::timeout(self.deadline, close).await {
             Ok(r) => r,
@@ -476,7 +461,7 @@ impl Core {
                 self.ensure_handle(&f, path).await?;
             }
             let r = f.writes.flush().await;
-            self.smb(r)?;
+            self.remote(r)?;
         }
         Ok(())
     }
@@ -489,13 +474,13 @@ impl Core {
             let mut r = if f.writable {
                 self.land(&f, &path).await.map(|_| ())
             } else {
-                self.smb(f.writes.flush().await)
+                self.remote(f.writes.flush().await)
             };
             if r.is_ok() && f.writes.take_dirty() {
                 let g = f.file.read().await;
                 if let Some(file) = g.as_ref() {
                     let x = file.flush().await;
-                    r = self.smb(x);
+                    r = self.remote(x);
                 }
             }
             if first.is_ok() {
@@ -510,7 +495,7 @@ impl Core {
         let mut first = Ok(());
         for f in self.handles.drain() {
             let r = f.close().await;
-            let r = r.map_err(|e| errno::from_smb(&e, self.share_ro));
+            let r = r.map_err(|e| errno::from_fs(&e, self.share_ro));
             if first.is_ok() {
                 first = r;
             }

@@ -145,6 +145,10 @@ impl Core {
     }
 
     pub(super) fn watch(&self, dir: &str) {
+        // A server that cannot notify: every cached answer keeps its short TTL.
+        if !self.caps.change_notify {
+            return;
+        }
         if let Some(me) = self.me.upgrade() {
             self.watches.ensure(&me, dir);
         }

@@ -152,13 +152,17 @@ impl Core {
     /// Locks one segment on the server (fail-immediately), under the deadline.
     async fn seg_lock(&self, s: &Seg) -> Result<(), Errno> {
         let f = self.file(s.fh)?;
+        if !self.caps.byte_range_locks {
+            // Locks are this drive's own: other clients do not see them.
+            return Ok(());
+        }
         let (offset, length) = posix_lock::smb_range(s.range.start, s.range.end);
         // The lock lives on a server handle: a file opened from a snapshot gets one now.
         self.server_handle(s.fh, &f).await?;
         let g = f.file.read().await;
         let file = g.as_ref().ok_or(Errno::EBADF)?;
         let exclusive = s.range.kind.exclusive();
-        self.guard(async { self.smb(file.lock(offset, length, exclusive, false).await) })
+        self.guard(async { self.remote(file.lock(offset, length, exclusive).await) })
             .await
     }
 
@@ -168,13 +172,16 @@ impl Core {
         let Ok(f) = self.file(s.fh) else {
             return Ok(());
         };
+        if !self.caps.byte_range_locks {
+            return Ok(());
+        }
         let (offset, length) = posix_lock::smb_range(s.range.start, s.range.end);
         let g = f.file.read().await;
         let Some(file) = g.as_ref() else {
             return Ok(());
         };
         match self
-            .guard(async { self.smb(file.unlock(offset, length).await) })
+            .guard(async { self.remote(file.unlock(offset, length).await) })
             .await
         {
             Err(Errno(libc::ENOLCK)) => Ok(()),

@@ -7,13 +7,14 @@ use crate::drive::errno::Errno;
 use crate::drive::handle_table::{Holder, Kind, OpenDir};
 use crate::drive::inode::{InodeNo, ServerFileId};
 use crate::drive::names;
-use crate::drive::remote::{FsStats, RemoteFs};
+use crate::drive::remote::{FsStats, RemoteFile, RemoteFs, SetInfo};
+use crate::smb_fs::SmbFile;
 use std::ffi::OsStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use wnet_smb2::CreateOptions;
 use wnet_smb2::msg::create::{disposition, share};
-use wnet_smb2::msg::fscc::{FileBasicInformation, FileTime, access, attr};
+use wnet_smb2::msg::fscc::{access, attr};
 
 /// A time change asked by setattr.
 #[derive(Debug, Clone, Copy)]
@@ -202,9 +203,9 @@ impl Core {
         let info = {
             let g = f.file.read().await;
             let file = g.as_ref().ok_or(Errno::EBADF)?;
-            self.smb(file.query_info().await)?
+            self.remote(file.attr().await)?
         };
-        Ok(self.with_open_writes(ino, (crate::smb_fs::attr_from_info(&info), KERNEL_TTL)))
+        Ok(self.with_open_writes(ino, (info, KERNEL_TTL)))
     }
 
     /// SETATTR: size, times, the read-only attribute.
@@ -246,19 +247,15 @@ impl Core {
         if let Some(path) = &path {
             self.cache.own_start(path);
         }
-        let mut basic = FileBasicInformation::default();
-        let ft = |t: SetTime| {
-            FileTime::from_system_time(match t {
-                SetTime::At(t) => t,
-                SetTime::Now => SystemTime::now(),
-            })
+        let at = |t: SetTime| match t {
+            SetTime::At(t) => t,
+            SetTime::Now => SystemTime::now(),
         };
-        if let Some(t) = s.atime {
-            basic.last_access_time = ft(t);
-        }
-        if let Some(t) = s.mtime {
-            basic.last_write_time = ft(t);
-        }
+        let mut info = SetInfo {
+            atime: s.atime.map(at),
+            mtime: s.mtime.map(at),
+            attributes: None,
+        };
         if let Some(mode) = s.mode {
             let attributes = match &path {
                 Some(path) => {
@@ -274,7 +271,7 @@ impl Core {
             if mode & 0o222 == 0 {
                 bits |= attr::READONLY;
             }
-            basic.attributes = if bits == 0 { attr::NORMAL } else { bits };
+            info.attributes = Some(bits);
         }
         let set_basic = s.atime.is_some() || s.mtime.is_some() || s.mode.is_some();
         match &own {
@@ -283,10 +280,10 @@ impl Core {
                 let g = f.file.read().await;
                 let file = g.as_ref().ok_or(Errno::EBADF)?;
                 if let Some(len) = s.size {
-                    self.smb(file.set_len(len).await)?;
+                    self.remote(file.set_len(len).await)?;
                 }
                 if set_basic {
-                    self.smb(file.set_basic(&basic).await)?;
+                    self.remote(file.set_info(info).await)?;
                 }
             }
             None => {
@@ -312,15 +309,16 @@ impl Core {
                     self.on(path, |t, p| async move { t.create(&p, opts).await })
                         .await,
                 )?;
+                let file = Box::new(SmbFile(file));
                 let mut r = Ok(());
                 if let Some(len) = s.size {
                     r = file.set_len(len).await;
                 }
                 if r.is_ok() && set_basic {
-                    r = file.set_basic(&basic).await;
+                    r = file.set_info(info).await;
                 }
-                let closed = file.close().await.map(|_| ());
-                self.smb(r.and(closed))?;
+                let closed = file.close_with_attr().await.map(|_| ());
+                self.remote(r.and(closed))?;
             }
         }
         if let Some(len) = s.size {

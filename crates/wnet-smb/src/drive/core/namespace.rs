@@ -49,7 +49,7 @@ impl Core {
             durable: false,
         };
         let r = match self.fs.open(&path, new).await {
-            Ok(f) => f.file.close().await,
+            Ok(f) => f.file.close_with_attr().await,
             Err(e) => Err(e),
         };
         self.cache
