@@ -1,7 +1,9 @@
 //! The one mapping from engine errors to core (WNet) errors.
 
+use crate::drive::remote::{FsError, FsErrorKind};
 use wnet_core::{Error, ErrorKind, WinError};
 use wnet_smb2::NtStatus;
+use wnet_smb2::auth::gss::GssErrorKind;
 
 /// `nca_s_fault_access_denied` (C706 appendix E; Windows sends ERROR_ACCESS_DENIED).
 const NCA_S_FAULT_ACCESS_DENIED: u32 = 0x0000_0005;
@@ -25,10 +27,7 @@ const NCA_S_OP_RNG_ERROR: u32 = 0x1C01_0002;
 pub fn core_error(e: &wnet_smb2::Error, what: &str) -> Error {
     let kind = match e {
         wnet_smb2::Error::Status { status, .. } => match *status {
-            NtStatus::LOGON_FAILURE
-            | NtStatus::ACCOUNT_RESTRICTION
-            | NtStatus::ACCOUNT_DISABLED
-            | NtStatus::PASSWORD_EXPIRED => ErrorKind::LogonFailure,
+            s if s.is_logon_refused() => ErrorKind::LogonFailure,
             NtStatus(0xC000_006A) => ErrorKind::InvalidPassword, // STATUS_WRONG_PASSWORD
             // A DFS path no link or target serves, a folder below a share that is not there.
             NtStatus::BAD_NETWORK_NAME
@@ -37,10 +36,8 @@ pub fn core_error(e: &wnet_smb2::Error, what: &str) -> Error {
             | NtStatus::OBJECT_NAME_NOT_FOUND
             | NtStatus::OBJECT_PATH_NOT_FOUND => ErrorKind::BadNetName,
             NtStatus::ACCESS_DENIED | NtStatus::PRIVILEGE_NOT_HELD => ErrorKind::AccessDenied,
-            NtStatus::NETWORK_NAME_DELETED
-            | NtStatus::USER_SESSION_DELETED
-            | NtStatus::NETWORK_SESSION_EXPIRED
-            | NtStatus::IO_TIMEOUT => ErrorKind::BadNetPath,
+            s if s.is_connection_lost() => ErrorKind::BadNetPath,
+            NtStatus::IO_TIMEOUT => ErrorKind::BadNetPath,
             _ => ErrorKind::NetError,
         },
         wnet_smb2::Error::Io(_)
@@ -87,6 +84,75 @@ fn kerberos_kind(kind: wnet_smb2::auth::gss::GssErrorKind) -> ErrorKind {
     }
 }
 
+/// Maps an engine error to the drive's [`FsError`] (what crosses the drive's seam; the
+/// drive turns it into errno in `drive::errno`, and into Disconnected when the connection is
+/// lost).
+///
+/// | engine | kind | connection lost |
+/// |---|---|---|
+/// | not found, path not found, no such file, delete pending | `NotFound` | |
+/// | name collision | `Exists` | |
+/// | access denied, privilege not held | `AccessDenied` | |
+/// | cannot delete (read-only) | `Refused` | |
+/// | Kerberos: no or expired ticket / other | `CredentialsExpired` / `LogonRefused` | |
+/// | network name or session deleted or expired ([`NtStatus::is_connection_lost`]) | `Io` | yes |
+/// | transport error, dropped connection, request not sent | `Io` | yes |
+/// | the request's deadline | `TimedOut` | yes |
+/// | the server's I/O timeout status | `TimedOut` | |
+/// | protocol, signature, a handle lost with the connection, anything else | `Io` | |
+pub fn drive_error(e: &wnet_smb2::Error) -> FsError {
+    use FsErrorKind as K;
+    let kind = match e {
+        wnet_smb2::Error::Status { status, .. } => status_kind(*status),
+        wnet_smb2::Error::Timeout { .. } => K::TimedOut,
+        wnet_smb2::Error::InvalidInput(_) => K::Invalid,
+        wnet_smb2::Error::Kerberos(k) => match k.kind {
+            GssErrorKind::Expired | GssErrorKind::NoCredentials => K::CredentialsExpired,
+            _ => K::LogonRefused,
+        },
+        _ => K::Io,
+    };
+    let lost = match e {
+        wnet_smb2::Error::Status { status, .. } => status.is_connection_lost(),
+        // Transport errors, deadlines, a dead connection (however the engine names it).
+        e => e.is_temporary(),
+    };
+    let err = FsError::new(kind, e.to_string());
+    if lost { err.lost() } else { err }
+}
+
+/// The kind of failure an NT status is, for the drive.
+fn status_kind(s: NtStatus) -> FsErrorKind {
+    use FsErrorKind as K;
+    match s {
+        NtStatus::OBJECT_NAME_NOT_FOUND
+        | NtStatus::OBJECT_PATH_NOT_FOUND
+        | NtStatus::NO_SUCH_FILE
+        | NtStatus::NOT_FOUND
+        | NtStatus::DELETE_PENDING => K::NotFound,
+        NtStatus::OBJECT_NAME_COLLISION | NtStatus::OBJECT_NAME_EXISTS => K::Exists,
+        NtStatus::ACCESS_DENIED | NtStatus::PRIVILEGE_NOT_HELD => K::AccessDenied,
+        // A read-only file or directory the drive could not make writable first.
+        NtStatus::CANNOT_DELETE => K::Refused,
+        NtStatus::DIRECTORY_NOT_EMPTY => K::NotEmpty,
+        NtStatus::SHARING_VIOLATION => K::Busy,
+        NtStatus::LOCK_NOT_GRANTED | NtStatus::FILE_LOCK_CONFLICT => K::LockConflict,
+        NtStatus::RANGE_NOT_LOCKED => K::NotLocked,
+        NtStatus::NOT_A_DIRECTORY => K::NotADirectory,
+        NtStatus::FILE_IS_A_DIRECTORY => K::IsADirectory,
+        NtStatus::OBJECT_NAME_INVALID
+        | NtStatus::OBJECT_PATH_INVALID
+        | NtStatus::INVALID_PARAMETER => K::Invalid,
+        NtStatus::DISK_FULL => K::NoSpace,
+        NtStatus::NOT_SUPPORTED | NtStatus::INVALID_DEVICE_REQUEST => K::Unsupported,
+        NtStatus::IO_TIMEOUT => K::TimedOut,
+        NtStatus::NOT_SAME_DEVICE => K::CrossDevice,
+        NtStatus::FILE_CLOSED => K::Closed,
+        NtStatus::INSUFFICIENT_RESOURCES => K::NoMemory,
+        _ => K::Io,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +163,46 @@ mod tests {
             status: s,
             command: Command::SessionSetup,
         }
+    }
+
+    #[test]
+    fn drive_errors_say_whether_the_server_is_gone_apart_from_their_kind() {
+        let d = |e: wnet_smb2::Error| {
+            let f = drive_error(&e);
+            (f.kind, f.connection_lost)
+        };
+        // The request's deadline: lost. The server's own I/O timeout: an answer.
+        let deadline = wnet_smb2::Error::Timeout {
+            what: "read",
+            after: std::time::Duration::from_secs(1),
+        };
+        assert_eq!(d(deadline), (FsErrorKind::TimedOut, true));
+        assert_eq!(
+            d(status(NtStatus::IO_TIMEOUT)),
+            (FsErrorKind::TimedOut, false)
+        );
+        for s in [
+            NtStatus::NETWORK_NAME_DELETED,
+            NtStatus::USER_SESSION_DELETED,
+            NtStatus::NETWORK_SESSION_EXPIRED,
+        ] {
+            assert_eq!(d(status(s)), (FsErrorKind::Io, true));
+        }
+        assert_eq!(d(wnet_smb2::Error::NotSent), (FsErrorKind::Io, true));
+        assert_eq!(d(wnet_smb2::Error::HandleLost), (FsErrorKind::Io, false));
+        assert_eq!(
+            d(status(NtStatus::INSUFFICIENT_RESOURCES)),
+            (FsErrorKind::NoMemory, false)
+        );
+        let expired = drive_error(&wnet_smb2::Error::Kerberos(
+            wnet_smb2::auth::gss::GssError {
+                kind: GssErrorKind::Expired,
+                message: "Ticket expired".into(),
+            },
+        ));
+        assert_eq!(expired.kind, FsErrorKind::CredentialsExpired);
+        assert!(expired.is_logon_refused() && !expired.connection_lost);
+        assert!(expired.message.contains("Ticket expired"));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod port;
 pub mod provider;
 pub mod redirection;
 pub mod session_pool;
+pub mod smb_fs;
 pub mod stale;
 
 pub use provider::{PROVIDER_NAME, SmbProvider, SmbProviderConfig};

@@ -147,27 +147,15 @@ fn worth_retrying(e: &Error) -> bool {
     if let Error::Kerberos(k) = e {
         return k.kind == crate::auth::gss::GssErrorKind::KdcUnreachable;
     }
-    !matches!(
-        e.status(),
-        Some(
-            NtStatus::LOGON_FAILURE
-                | NtStatus::ACCOUNT_DISABLED
-                | NtStatus::ACCOUNT_RESTRICTION
-                | NtStatus::PASSWORD_EXPIRED
-        )
-    ) && !matches!(e, Error::Auth(_) | Error::BadSignature)
+    !e.status().is_some_and(NtStatus::is_logon_refused)
+        && !matches!(e, Error::Auth(_) | Error::BadSignature)
 }
 
 /// Whether `e` means the connection or session is gone, so a reconnect may help.
 pub(crate) fn is_connection_lost(e: &Error) -> bool {
     match e {
         Error::Disconnected | Error::NotSent | Error::Io(_) => true,
-        Error::Status { status, .. } => matches!(
-            *status,
-            NtStatus::USER_SESSION_DELETED
-                | NtStatus::NETWORK_SESSION_EXPIRED
-                | NtStatus::NETWORK_NAME_DELETED
-        ),
+        Error::Status { status, .. } => status.is_connection_lost(),
         _ => false,
     }
 }

@@ -79,17 +79,42 @@ impl NtStatus {
         self.0 >> 30 == 3
     }
 
-    /// A session or connection-level status after which a reconnect may help.
-    pub fn is_temporary(self) -> bool {
+    /// The one home of the "connection lost" statuses: the server forgot the tree or the
+    /// session (it restarted, or dropped us), so nothing more can be asked on them until a
+    /// reconnect. The engine reconnects on them, the drive turns Disconnected, WNet answers
+    /// `ERROR_BAD_NETPATH`, errno is `EIO`.
+    pub fn is_connection_lost(self) -> bool {
         matches!(
             self,
             NtStatus::NETWORK_NAME_DELETED
                 | NtStatus::USER_SESSION_DELETED
                 | NtStatus::NETWORK_SESSION_EXPIRED
-                | NtStatus::INSUFFICIENT_RESOURCES
-                | NtStatus::REQUEST_NOT_ACCEPTED
-                | NtStatus::IO_TIMEOUT
         )
+    }
+
+    /// The one home of the statuses by which a server refuses a logon for the account's
+    /// sake (bad name or password, an account that may not log on now): retrying with the
+    /// same credentials cannot help; WNet answers `ERROR_LOGON_FAILURE`.
+    pub fn is_logon_refused(self) -> bool {
+        matches!(
+            self,
+            NtStatus::LOGON_FAILURE
+                | NtStatus::ACCOUNT_RESTRICTION
+                | NtStatus::ACCOUNT_DISABLED
+                | NtStatus::PASSWORD_EXPIRED
+        )
+    }
+
+    /// A session or connection-level status after which a reconnect may help: a lost
+    /// connection ([`NtStatus::is_connection_lost`]) or a server too busy to answer.
+    pub fn is_temporary(self) -> bool {
+        self.is_connection_lost()
+            || matches!(
+                self,
+                NtStatus::INSUFFICIENT_RESOURCES
+                    | NtStatus::REQUEST_NOT_ACCEPTED
+                    | NtStatus::IO_TIMEOUT
+            )
     }
 }
 
@@ -111,6 +136,28 @@ impl std::fmt::Display for NtStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connection_lost_and_logon_refused_are_disjoint_sets() {
+        for s in [
+            NtStatus::NETWORK_NAME_DELETED,
+            NtStatus::USER_SESSION_DELETED,
+            NtStatus::NETWORK_SESSION_EXPIRED,
+        ] {
+            assert!(s.is_connection_lost() && s.is_temporary() && !s.is_logon_refused());
+        }
+        for s in [
+            NtStatus::LOGON_FAILURE,
+            NtStatus::ACCOUNT_RESTRICTION,
+            NtStatus::ACCOUNT_DISABLED,
+            NtStatus::PASSWORD_EXPIRED,
+        ] {
+            assert!(s.is_logon_refused() && !s.is_connection_lost() && !s.is_temporary());
+        }
+        // Busy, not lost: worth retrying, but the tree and session are still there.
+        assert!(NtStatus::IO_TIMEOUT.is_temporary() && !NtStatus::IO_TIMEOUT.is_connection_lost());
+        assert!(!NtStatus::ACCESS_DENIED.is_logon_refused());
+    }
 
     #[test]
     fn names_and_severity() {

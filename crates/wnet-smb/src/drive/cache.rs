@@ -67,7 +67,7 @@ pub struct Attr {
 impl Attr {
     /// Whether the read-only attribute is set.
     pub fn read_only(&self) -> bool {
-        self.attributes & wnet_smb2::msg::fscc::attr::READONLY != 0
+        self.attributes & super::read_only::READONLY != 0
     }
 }
 

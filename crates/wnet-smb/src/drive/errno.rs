@@ -1,5 +1,7 @@
-//! The one mapping from engine errors (NT status, transport, deadlines) to the errno a program
-//! sees through the drive. Nothing else in the drive picks an errno for a server failure.
+//! The one mapping from remote failures ([`FsError`], what a provider reports across the
+//! seam, see [`super::remote`]) to the errno a program sees through the drive. Nothing else
+//! in the drive picks an errno for a server failure. (The SMB provider names its engine's
+//! failures in `crate::errors::drive_error`; `from_smb` is the two in a row.)
 //!
 //! A server that is gone answers `EIO` (connection refused, reset or dropped, a session or tree
 //! the server forgot) or `ETIMEDOUT` (a request's deadline passed), as the README promises:
@@ -7,8 +9,7 @@
 //! the same), while `ENOTCONN` reads as a socket error and most programs do not expect it from a
 //! file. (`ENOTCONN` stays the kernel's answer when the drive's own process is gone.)
 
-use wnet_smb2::auth::gss::GssErrorKind;
-use wnet_smb2::{Error, NtStatus};
+use super::remote::{FsError, FsErrorKind};
 
 /// A POSIX error number as the drive answers it (positive, e.g. `libc::ENOENT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,85 +46,58 @@ impl std::fmt::Display for Errno {
     }
 }
 
-/// Maps an engine error to errno. `read_only_share`: the share grants no write access, so an
-/// ACCESS_DENIED is the share's read-only-ness (`EROFS`), not a missing permission (`EACCES`).
-pub fn from_smb(e: &Error, read_only_share: bool) -> Errno {
-    let n = match e {
-        Error::Status { status, .. } => return from_status(*status, read_only_share),
-        Error::Io(_) => libc::EIO,
-        Error::Disconnected => libc::EIO,
-        Error::Timeout { .. } => libc::ETIMEDOUT,
-        Error::InvalidInput(_) => libc::EINVAL,
-        // A reconnect that found no valid ticket: the user must `kinit` again (then the next
-        // call works, no remap). Other Kerberos refusals are permission problems.
-        Error::Kerberos(k) => match k.kind {
-            GssErrorKind::Expired | GssErrorKind::NoCredentials => libc::EKEYEXPIRED,
-            _ => libc::EACCES,
-        },
-        // Any other transport trouble (e.g. a request never sent on a dead connection).
-        e if e.is_temporary() => libc::EIO,
-        // Protocol, authentication and signature failures, and a handle that did not
+/// Maps a remote failure to errno. `read_only_share`: the share grants no write access, so
+/// an access refusal is the share's read-only-ness (`EROFS`), not a missing permission
+/// (`EACCES`).
+pub fn from_fs(e: &FsError, read_only_share: bool) -> Errno {
+    let n = match e.kind {
+        FsErrorKind::NotFound => libc::ENOENT,
+        FsErrorKind::Exists => libc::EEXIST,
+        FsErrorKind::AccessDenied if read_only_share => libc::EROFS,
+        FsErrorKind::AccessDenied | FsErrorKind::Refused | FsErrorKind::LogonRefused => {
+            libc::EACCES
+        }
+        // The user must `kinit` again (then the next call works, no remap).
+        FsErrorKind::CredentialsExpired => libc::EKEYEXPIRED,
+        FsErrorKind::NotEmpty => libc::ENOTEMPTY,
+        FsErrorKind::Busy => libc::EBUSY,
+        FsErrorKind::LockConflict => libc::EAGAIN,
+        FsErrorKind::NotLocked => libc::ENOLCK,
+        FsErrorKind::NotADirectory => libc::ENOTDIR,
+        FsErrorKind::IsADirectory => libc::EISDIR,
+        FsErrorKind::Invalid => libc::EINVAL,
+        FsErrorKind::NoSpace => libc::ENOSPC,
+        FsErrorKind::Unsupported => libc::EOPNOTSUPP,
+        FsErrorKind::TimedOut => libc::ETIMEDOUT,
+        // A rename between two DFS targets: `mv` copies instead.
+        FsErrorKind::CrossDevice => libc::EXDEV,
+        FsErrorKind::Closed => libc::EBADF,
+        FsErrorKind::NoMemory => libc::ENOMEM,
+        // A server that is gone, protocol and signature failures, a handle that did not
         // survive a reconnect (writes through it may be lost): the program sees an I/O error.
-        _ => libc::EIO,
+        FsErrorKind::Io => libc::EIO,
     };
     Errno(n)
 }
 
-/// Maps an NT status to errno.
-pub fn from_status(s: NtStatus, read_only_share: bool) -> Errno {
-    let n = match s {
-        NtStatus::OBJECT_NAME_NOT_FOUND
-        | NtStatus::OBJECT_PATH_NOT_FOUND
-        | NtStatus::NO_SUCH_FILE
-        | NtStatus::NOT_FOUND
-        | NtStatus::DELETE_PENDING => libc::ENOENT,
-        NtStatus::OBJECT_NAME_COLLISION | NtStatus::OBJECT_NAME_EXISTS => libc::EEXIST,
-        NtStatus::ACCESS_DENIED | NtStatus::PRIVILEGE_NOT_HELD if read_only_share => libc::EROFS,
-        NtStatus::ACCESS_DENIED | NtStatus::PRIVILEGE_NOT_HELD => libc::EACCES,
-        // A read-only file or directory the drive could not make writable first.
-        NtStatus::CANNOT_DELETE => libc::EACCES,
-        NtStatus::DIRECTORY_NOT_EMPTY => libc::ENOTEMPTY,
-        NtStatus::SHARING_VIOLATION => libc::EBUSY,
-        NtStatus::LOCK_NOT_GRANTED | NtStatus::FILE_LOCK_CONFLICT => libc::EAGAIN,
-        NtStatus::RANGE_NOT_LOCKED => libc::ENOLCK,
-        NtStatus::NOT_A_DIRECTORY => libc::ENOTDIR,
-        NtStatus::FILE_IS_A_DIRECTORY => libc::EISDIR,
-        NtStatus::OBJECT_NAME_INVALID | NtStatus::OBJECT_PATH_INVALID => libc::EINVAL,
-        NtStatus::INVALID_PARAMETER => libc::EINVAL,
-        NtStatus::DISK_FULL => libc::ENOSPC,
-        NtStatus::NOT_SUPPORTED | NtStatus::INVALID_DEVICE_REQUEST => libc::EOPNOTSUPP,
-        NtStatus::NETWORK_NAME_DELETED
-        | NtStatus::USER_SESSION_DELETED
-        | NtStatus::NETWORK_SESSION_EXPIRED => libc::EIO,
-        NtStatus::IO_TIMEOUT => libc::ETIMEDOUT,
-        // A rename between two DFS targets: `mv` copies instead.
-        NtStatus::NOT_SAME_DEVICE => libc::EXDEV,
-        NtStatus::FILE_CLOSED => libc::EBADF,
-        NtStatus::INSUFFICIENT_RESOURCES => libc::ENOMEM,
-        _ => libc::EIO,
-    };
-    Errno(n)
+/// Maps an engine error to errno: the SMB provider's failure ([`crate::errors::drive_error`])
+/// through [`from_fs`].
+pub fn from_smb(e: &wnet_smb2::Error, read_only_share: bool) -> Errno {
+    from_fs(&crate::errors::drive_error(e), read_only_share)
 }
 
 /// Whether `e` means the server is gone (the drive turns Disconnected), as opposed to an
 /// answer about one file.
-pub fn is_connection_loss(e: &Error) -> bool {
-    match e {
-        Error::Status { status, .. } => matches!(
-            *status,
-            NtStatus::NETWORK_NAME_DELETED
-                | NtStatus::USER_SESSION_DELETED
-                | NtStatus::NETWORK_SESSION_EXPIRED
-        ),
-        // Transport errors, deadlines, a dead connection (however the engine names it).
-        e => e.is_temporary(),
-    }
+pub fn is_connection_loss(e: &wnet_smb2::Error) -> bool {
+    crate::errors::drive_error(e).connection_lost
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wnet_smb2::auth::gss::GssErrorKind;
     use wnet_smb2::msg::Command;
+    use wnet_smb2::{Error, NtStatus};
 
     #[test]
     fn kerberos_failures_are_key_expired_or_access_denied() {

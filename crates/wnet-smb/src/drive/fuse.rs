@@ -729,15 +729,15 @@ impl Filesystem for FuseFs {
         let core = self.core.clone();
         self.run(async move { core.statfs().await }, move |r| match r {
             Ok(fs) => {
-                let unit = fs.size.unit_size().clamp(512, u64::from(u32::MAX)) as u32;
-                let namelen = match fs.attributes.max_component_name_length {
+                let unit = fs.unit.clamp(512, u64::from(u32::MAX)) as u32;
+                let namelen = match fs.max_name {
                     0 => 255,
                     n => n,
                 };
                 reply.statfs(
-                    fs.size.total_units,
-                    fs.size.actual_available_units,
-                    fs.size.caller_available_units,
+                    fs.total_units,
+                    fs.free_units,
+                    fs.available_units,
                     0,
                     0,
                     unit,

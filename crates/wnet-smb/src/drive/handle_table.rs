@@ -14,6 +14,7 @@
 
 use super::inode::InodeNo;
 use super::readahead::ReadAhead;
+use super::remote::{FsResult, OpenHow, RemoteFile};
 use super::write_buffer::WriteBuffer;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -23,7 +24,7 @@ use tokio::sync::RwLock;
 
 /// A server handle shared by the I/O of one open file. `None` once closed; closing takes the
 /// write lock, so it waits for every read or write in flight on it.
-pub type ServerFile = Arc<RwLock<Option<wnet_smb2::File>>>;
+pub type ServerFile = Arc<RwLock<Option<Box<dyn RemoteFile>>>>;
 
 /// Who holds one open handle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,15 +69,15 @@ pub struct Deferred {
     /// Where the file is created.
     pub path: String,
     /// How (disposition from the open's flags, durable).
-    pub opts: wnet_smb2::CreateOptions,
+    pub how: OpenHow,
     /// When the open created it (the times answered until the server has it).
     pub at: std::time::SystemTime,
 }
 
 impl OpenFile {
     /// Wraps a freshly opened server handle.
-    pub fn new(file: wnet_smb2::File, writable: bool, rt: &Handle) -> Self {
-        let size_at_open = file.size_at_open();
+    pub fn new(file: Box<dyn RemoteFile>, writable: bool, rt: &Handle) -> Self {
+        let size_at_open = file.opened().size;
         let file: ServerFile = Arc::new(RwLock::new(Some(file)));
         OpenFile {
             writes: WriteBuffer::new(file.clone(), rt.clone()),
@@ -144,7 +145,7 @@ impl OpenFile {
     /// Fails with `None` (the caller's EBADF) once the file was released.
     pub async fn ensure_server_handle<E, F>(&self, open: F) -> Option<Result<(), E>>
     where
-        F: std::future::Future<Output = Result<wnet_smb2::File, E>>,
+        F: std::future::Future<Output = Result<Box<dyn RemoteFile>, E>>,
     {
         let mut g = self.file.write().await;
         if g.is_some() {
@@ -179,13 +180,13 @@ impl OpenFile {
     }
 
     /// Flushes buffered writes and closes the server handle (idempotent).
-    pub async fn close(&self) -> Result<(), wnet_smb2::Error> {
+    pub async fn close(&self) -> FsResult<()> {
         let flushed = self.writes.flush().await;
         let mut g = self.file.write().await;
         self.closed.store(true, Ordering::Release);
         let closed = match g.take() {
             // Nothing here uses the final attributes: the server need not fetch them.
-            Some(f) => f.close_quietly().await,
+            Some(f) => f.close().await,
             None => Ok(()),
         };
         flushed.and(closed)

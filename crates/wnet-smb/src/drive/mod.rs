@@ -13,7 +13,9 @@
 //! # Layout
 //!
 //! - `mod.rs`: [`Drive`], its config, state and errors; mount and unmount.
-//! - `core.rs`: the redirector filesystem, independent of FUSE (what each operation does).
+//! - `core.rs`: the redirector filesystem, independent of FUSE (what each operation does),
+//!   split by concern under `core/`: connection state, kernel invalidations, metadata, I/O,
+//!   namespace, locks, deferred creates.
 //! - `fuse.rs`: the `fuser` adapter (pure translation; unimplemented ops answer `ENOSYS`).
 //! - `inode.rs`: [`InodeNo`] and the inode table with lookup/forget counting.
 //! - `handle_table.rs`: [`HandleTable`], every open handle with its pid.
@@ -22,7 +24,9 @@
 //! - `read_only.rs`: deleting and replacing despite the READONLY attribute.
 //! - `readahead.rs`: sequential detection, several 1 MiB reads in flight.
 //! - `write_buffer.rs`: buffered, pipelined writes; errors reported at flush/fsync.
-//! - `errno.rs`: the one mapping from engine errors to errno.
+//! - `remote.rs`: the seam: [`remote::RemoteFs`], what the drive asks of a provider, and the
+//!   capabilities it declares (ADR 0017).
+//! - `errno.rs`: the one mapping from remote failures to errno.
 //! - `names.rs`: names SMB cannot hold (`EINVAL`).
 
 pub mod cache;
@@ -35,6 +39,7 @@ pub mod names;
 pub mod posix_lock;
 mod read_only;
 pub mod readahead;
+pub mod remote;
 pub mod watch;
 pub mod write_buffer;
 

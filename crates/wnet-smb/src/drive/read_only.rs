@@ -5,24 +5,22 @@
 //! and tries once more, and puts the attribute back if that fails too.
 
 use super::core::Core;
+use super::remote::{FsError, FsErrorKind, FsResult, RemoteFs, SetInfo};
 use std::future::Future;
-use wnet_smb2::NtStatus;
-use wnet_smb2::msg::fscc::{FileBasicInformation, attr};
+
+/// The READONLY bit of [`super::cache::Attr::attributes`] (Windows' file attributes).
+pub const READONLY: u32 = 0x1;
 
 /// Whether `e` may be the READONLY attribute's refusal.
-fn refused_as_read_only(e: &wnet_smb2::Error) -> bool {
-    matches!(
-        e,
-        wnet_smb2::Error::Status { status, .. }
-            if *status == NtStatus::CANNOT_DELETE || *status == NtStatus::ACCESS_DENIED
-    )
+fn refused_as_read_only(e: &FsError) -> bool {
+    matches!(e.kind, FsErrorKind::Refused | FsErrorKind::AccessDenied)
 }
 
-/// Basic information that changes only the attributes to `bits`.
-fn attributes(bits: u32) -> FileBasicInformation {
-    FileBasicInformation {
-        attributes: if bits == 0 { attr::NORMAL } else { bits },
-        ..FileBasicInformation::default()
+/// A change of the attributes only, to `bits`.
+fn attributes(bits: u32) -> SetInfo {
+    SetInfo {
+        attributes: Some(bits),
+        ..SetInfo::default()
     }
 }
 
@@ -31,39 +29,31 @@ impl Core {
     /// `path` has the READONLY attribute, clears the attribute and runs `op` once more,
     /// restoring the attribute if the second attempt fails as well. Returns the outcome of
     /// the last attempt (the first one's when no retry was made).
-    pub(crate) async fn despite_read_only<T, F, Fut>(
-        &self,
-        path: &str,
-        op: F,
-    ) -> wnet_smb2::Result<T>
+    pub(crate) async fn despite_read_only<T, F, Fut>(&self, path: &str, op: F) -> FsResult<T>
     where
         F: Fn() -> Fut,
-        Fut: Future<Output = wnet_smb2::Result<T>>,
+        Fut: Future<Output = FsResult<T>>,
     {
         let first = op().await;
         match &first {
             Err(e) if refused_as_read_only(e) => {}
             _ => return first,
         }
-        let stat = self.on(path, |t, p| async move { t.stat(&p).await });
-        let Ok(info) = stat.await else {
+        let Ok(info) = self.fs().stat(path).await else {
             return first;
         };
-        if info.attributes & attr::READONLY == 0 {
+        if info.attributes & READONLY == 0 {
             return first;
         }
-        let writable = attributes(info.attributes & !attr::READONLY);
-        let writable = &writable;
-        let set = self.on(path, |t, p| async move { t.set_basic(&p, writable).await });
-        if let Err(e) = set.await {
+        let writable = attributes(info.attributes & !READONLY);
+        if let Err(e) = self.fs().set_info(path, writable).await {
             tracing::debug!(path, error = %e, "clearing READONLY before a delete failed");
             return first;
         }
         let again = op().await;
         if again.is_err() {
-            let back = &attributes(info.attributes);
-            let set = self.on(path, |t, p| async move { t.set_basic(&p, back).await });
-            if let Err(e) = set.await {
+            let back = attributes(info.attributes);
+            if let Err(e) = self.fs().set_info(path, back).await {
                 tracing::warn!(path, error = %e, "could not set READONLY back");
             }
         }

@@ -7,6 +7,7 @@
 //! and is sent as it is.
 
 use super::handle_table::ServerFile;
+use super::remote::{FsError, FsResult};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tokio::runtime::Handle;
@@ -18,7 +19,7 @@ pub const CHUNK: u64 = 1 << 20;
 pub const WINDOW: u64 = 8;
 
 /// A chunk's fetch: `None` while in flight.
-pub type Fetched = Option<Result<Arc<Vec<u8>>, wnet_smb2::Error>>;
+pub type Fetched = Option<FsResult<Arc<Vec<u8>>>>;
 
 #[derive(Default)]
 struct State {
@@ -152,12 +153,7 @@ impl ReadAhead {
 
     /// Reads `size` bytes at `offset` (fewer at end of file). `size_hint`: the file's size as
     /// known, so the window does not run past the end.
-    pub async fn read(
-        &self,
-        offset: u64,
-        size: u32,
-        size_hint: u64,
-    ) -> Result<Vec<u8>, wnet_smb2::Error> {
+    pub async fn read(&self, offset: u64, size: u32, size_hint: u64) -> FsResult<Vec<u8>> {
         let plan = self.plan(offset, size, size_hint);
         match self.ready(&plan) {
             Some(r) => r.map(Served::into_vec),
@@ -198,7 +194,7 @@ impl ReadAhead {
     }
 
     /// The answer now, if every chunk it needs has arrived (no waiting, no task switch).
-    pub fn ready(&self, plan: &Plan) -> Option<Result<Served, wnet_smb2::Error>> {
+    pub fn ready(&self, plan: &Plan) -> Option<FsResult<Served>> {
         let Plan::Chunks {
             offset,
             end,
@@ -227,12 +223,12 @@ impl ReadAhead {
     }
 
     /// Waits for what `plan` needs.
-    pub async fn complete(&self, plan: Plan) -> Result<Vec<u8>, wnet_smb2::Error> {
+    pub async fn complete(&self, plan: Plan) -> FsResult<Vec<u8>> {
         let (offset, end, wanted) = match plan {
             Plan::Direct { offset, size } => {
                 let guard = self.file.read().await;
-                let f = guard.as_ref().ok_or(wnet_smb2::Error::Disconnected)?;
-                return f.read_at(offset, size as usize).await;
+                let f = guard.as_ref().ok_or_else(FsError::disconnected)?;
+                return f.read(offset, size).await;
             }
             Plan::Chunks {
                 offset,
@@ -245,7 +241,7 @@ impl ReadAhead {
             let r = rx
                 .wait_for(Option::is_some)
                 .await
-                .map_err(|_| wnet_smb2::Error::Disconnected)?;
+                .map_err(|_| FsError::disconnected())?;
             let got = r.as_ref().expect("some").clone();
             drop(r);
             match got {
@@ -266,8 +262,8 @@ impl ReadAhead {
         self.rt.spawn(async move {
             let guard = file.read().await;
             let r = match guard.as_ref() {
-                Some(f) => f.read_at(index * CHUNK, CHUNK as usize).await.map(Arc::new),
-                None => Err(wnet_smb2::Error::Disconnected),
+                Some(f) => f.read(index * CHUNK, CHUNK as u32).await.map(Arc::new),
+                None => Err(FsError::disconnected()),
             };
             drop(guard);
             let _ = tx.send(Some(r));

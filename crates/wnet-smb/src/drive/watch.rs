@@ -21,18 +21,16 @@
 //! there, and the directory is not tried again for [`TOO_BIG_RECHECK`], so a lookup in it is
 //! one stat round trip, never a listing of it.
 
-use super::cache::{Listed, OWN_DEBOUNCE};
+use super::cache::OWN_DEBOUNCE;
 use super::core::Core;
 use super::inode::{InodeNo, key};
+use super::remote::{Change, FsFuture, FsResult, RemoteFs};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
-use wnet_smb2::CreateOptions;
-use wnet_smb2::msg::fscc::notify_action;
-use wnet_smb2::msg::fscc::{FileNotifyInformation, notify_filter};
 
 /// Most directories watched at once per drive.
 pub const MAX_WATCHES: usize = 64;
@@ -45,14 +43,6 @@ pub const MAX_ENTRIES: usize = 20_000;
 pub const TOO_BIG_RECHECK: Duration = Duration::from_secs(300);
 /// Most directories remembered as too big (the oldest is forgotten first).
 const MAX_TOO_BIG: usize = 256;
-/// How long one notify request waits before it is renewed.
-const NOTIFY_WAIT: Duration = Duration::from_secs(120);
-/// What the server is asked to report.
-const FILTER: u32 = notify_filter::FILE_NAME
-    | notify_filter::DIR_NAME
-    | notify_filter::ATTRIBUTES
-    | notify_filter::SIZE
-    | notify_filter::LAST_WRITE;
 /// How often a watch checks for idleness, overdue names and the drive's state.
 const TICK: Duration = Duration::from_millis(100);
 /// How long after a notification the next notify request is sent. The server keeps the
@@ -214,8 +204,7 @@ impl Watches {
     }
 }
 
-type Pending<'a> =
-    Pin<Box<dyn Future<Output = wnet_smb2::Result<Vec<FileNotifyInformation>>> + Send + 'a>>;
+type Pending<'a> = FsFuture<'a, Vec<Change>>;
 type Listing = Pin<Box<dyn Future<Output = Result<(), &'static str>> + Send>>;
 
 /// Why a watch goes on or ends.
@@ -228,33 +217,38 @@ enum Step {
 fn on_notify(
     c: &Core,
     dir: &str,
-    r: wnet_smb2::Result<Vec<FileNotifyInformation>>,
+    r: FsResult<Vec<Change>>,
     relist_at: &mut Option<tokio::time::Instant>,
 ) -> Step {
     let soon = match r {
         Ok(changes) => {
-            let removed: Vec<String> = changes
+            let removed: Vec<&String> = changes
                 .iter()
-                .filter(|n| n.action == notify_action::REMOVED)
-                .map(|n| n.name.replace('\\', "/"))
+                .filter_map(|c| match c {
+                    Change::Removed(name) => Some(name),
+                    _ => None,
+                })
                 .collect();
             if !removed.is_empty() {
                 let mut inodes = c.inodes.lock().expect("inode lock");
-                for name in &removed {
+                for name in removed {
                     inodes.removed_elsewhere(&super::names::join(dir, name));
                 }
             }
-            let names = (!changes.is_empty()).then(|| {
+            // Too much to say what (or what the server held is lost): list again.
+            let everything = changes.is_empty() || changes.contains(&Change::Everything);
+            let names = (!everything).then(|| {
                 changes
                     .into_iter()
-                    .map(|n| n.name.rsplit('\\').next().unwrap_or_default().to_string())
+                    .filter_map(|c| match c {
+                        Change::Changed(n) | Change::Removed(n) => {
+                            Some(n.rsplit('/').next().unwrap_or_default().to_string())
+                        }
+                        Change::Everything => None,
+                    })
                     .collect()
             });
             c.cache.notified(dir, names)
-        }
-        Err(wnet_smb2::Error::Timeout { .. }) => {
-            // The engine cancelled the request: whatever it held is lost, so list again.
-            c.cache.notified(dir, None)
         }
         Err(_) => return Step::End("notify failed"),
     };
@@ -268,16 +262,14 @@ fn on_notify(
 /// engine request that is not polled may hold the connection's writer).
 async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
     let Some(c) = core.upgrade() else { return };
-    let open = c.on(dir, |t, p| async move {
-        t.create(&p, &CreateOptions::directory()).await
-    });
-    let opened = tokio::time::timeout(c.deadline, open).await;
+    let opened = tokio::time::timeout(c.deadline, c.fs().watch(dir)).await;
+    c.check_moved();
     let Ok(Ok(handle)) = opened else {
         end(&c, dir, "open failed");
         return;
     };
     drop(c);
-    let arm = || -> Pending<'_> { Box::pin(handle.watch(FILTER, false, NOTIFY_WAIT)) };
+    let arm = || -> Pending<'_> { handle.next() };
     let mut pending = Some(arm());
     let mut rearm_at: Option<tokio::time::Instant> = None;
     // The first listing starts after the notify request was polled (biased order below), so
@@ -377,18 +369,14 @@ async fn relist(c: &Core, dir: &str) -> Result<(), &'static str> {
     };
     // Paging stops past MAX_ENTRIES: a big directory costs a bounded listing, once per
     // TOO_BIG_RECHECK (`Watches::too_big`), not a whole one per lookup in it.
-    let list = c.on(
-        dir,
-        |t, p| async move { t.list_at_most(&p, MAX_ENTRIES).await },
-    );
-    let listed = tokio::time::timeout(c.deadline, list).await;
+    let listed = tokio::time::timeout(c.deadline, c.fs().list_at_most(dir, MAX_ENTRIES)).await;
+    c.check_moved();
     match listed {
         Ok(Ok(_)) if c.completeness_epoch() != Some(epoch) => {
             c.cache.relist_abort(dir, r);
             Ok(())
         }
-        Ok(Ok(Some(list))) => {
-            let l: Vec<Listed> = list.iter().map(super::core::listed).collect();
+        Ok(Ok(Some(l))) => {
             let changed = c.cache.relist_apply(dir, r, &l);
             if !changed.is_empty() {
                 tracing::trace!(dir, changed = changed.len(), "watched directory changed");

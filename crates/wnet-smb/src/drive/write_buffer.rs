@@ -10,6 +10,7 @@
 //! acknowledged by the server.
 
 use super::handle_table::ServerFile;
+use super::remote::{FsError, FsResult};
 use std::sync::Arc;
 use std::sync::Mutex as StdMutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -39,7 +40,7 @@ pub struct WriteBuffer {
     rt: Handle,
     pending: Mutex<State>,
     slots: Arc<Semaphore>,
-    error: Arc<StdMutex<Option<wnet_smb2::Error>>>,
+    error: Arc<StdMutex<Option<FsError>>>,
     high_water: AtomicU64,
     dirty: AtomicBool,
     written: AtomicBool,
@@ -88,7 +89,7 @@ impl WriteBuffer {
         self.dirty.swap(false, Ordering::AcqRel)
     }
 
-    fn take_error(&self) -> Result<(), wnet_smb2::Error> {
+    fn take_error(&self) -> FsResult<()> {
         match self.error.lock().expect("error lock").take() {
             Some(e) => Err(e),
             None => Ok(()),
@@ -96,7 +97,7 @@ impl WriteBuffer {
     }
 
     /// Accepts `data` at `offset`. Errors: an earlier write's failure.
-    pub async fn write(&self, offset: u64, data: &[u8]) -> Result<(), wnet_smb2::Error> {
+    pub async fn write(&self, offset: u64, data: &[u8]) -> FsResult<()> {
         let mut st = self.pending.lock().await;
         self.take_error()?;
         self.dirty.store(true, Ordering::Release);
@@ -142,7 +143,7 @@ impl WriteBuffer {
     /// Accepts `data` at `offset` now, without waiting, when that only appends to the buffer
     /// (no SMB write to send, nothing in flight to wait for); `None` when it would wait (use
     /// [`WriteBuffer::write`]). Errors: an earlier write's failure.
-    pub fn try_write_now(&self, offset: u64, data: &[u8]) -> Option<Result<(), wnet_smb2::Error>> {
+    pub fn try_write_now(&self, offset: u64, data: &[u8]) -> Option<FsResult<()>> {
         let mut st = self.pending.try_lock().ok()?;
         let fits = match &st.pending {
             Some(p) => st.last_end == Some(offset) && p.data.len() + data.len() < CHUNK,
@@ -199,7 +200,7 @@ impl WriteBuffer {
     }
 
     /// Sends the partial chunk, waits for every write in flight; reports a failure once.
-    pub async fn flush(&self) -> Result<(), wnet_smb2::Error> {
+    pub async fn flush(&self) -> FsResult<()> {
         let mut st = self.pending.lock().await;
         if let Some(p) = st.pending.take() {
             if self.slots.available_permits() == DEPTH as usize {
@@ -217,13 +218,13 @@ impl WriteBuffer {
     /// One SMB write, awaited here. Dropped before it is answered (the request's deadline),
     /// it leaves an error for the next flush: the data may not have reached the server.
     async fn write_inline(&self, p: Pending) {
-        struct Unfinished<'a>(&'a StdMutex<Option<wnet_smb2::Error>>, bool);
+        struct Unfinished<'a>(&'a StdMutex<Option<FsError>>, bool);
         impl Drop for Unfinished<'_> {
             fn drop(&mut self) {
                 if !self.1 {
                     let mut slot = self.0.lock().expect("error lock");
                     if slot.is_none() {
-                        *slot = Some(wnet_smb2::Error::Disconnected);
+                        *slot = Some(FsError::disconnected());
                     }
                 }
             }
@@ -231,8 +232,8 @@ impl WriteBuffer {
         let mut unfinished = Unfinished(&self.error, false);
         let guard = self.file.read().await;
         let r = match guard.as_ref() {
-            Some(f) => f.write_at(p.offset, &p.data).await.map(|_| ()),
-            None => Err(wnet_smb2::Error::Disconnected),
+            Some(f) => f.write(p.offset, &p.data).await,
+            None => Err(FsError::disconnected()),
         };
         drop(guard);
         unfinished.1 = true;
@@ -261,8 +262,8 @@ impl WriteBuffer {
         self.rt.spawn(async move {
             let guard = file.read().await;
             let r = match guard.as_ref() {
-                Some(f) => f.write_at(p.offset, &p.data).await.map(|_| ()),
-                None => Err(wnet_smb2::Error::Disconnected),
+                Some(f) => f.write(p.offset, &p.data).await,
+                None => Err(FsError::disconnected()),
             };
             drop(guard);
             if let Err(e) = r {

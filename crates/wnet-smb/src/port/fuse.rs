@@ -15,6 +15,7 @@ use fuser::{
 
 use super::PortCore;
 use crate::drive::errno::{self, Errno};
+use crate::drive::remote::FsError;
 
 /// The largest write the kernel may send in one request.
 const MAX_WRITE: u32 = 1 << 20;
@@ -214,7 +215,7 @@ impl Filesystem for PortFs {
     }
 }
 
-/// The errno of an engine error on a port.
-pub(super) fn errno_of(e: &wnet_smb2::Error) -> Errno {
-    errno::from_smb(e, false)
+/// The errno of a failure on a port.
+pub(super) fn errno_of(e: &FsError) -> Errno {
+    errno::from_fs(e, false)
 }

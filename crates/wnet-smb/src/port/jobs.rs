@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::drive::Holder;
 use crate::drive::handle_table::OpenFile;
+use crate::drive::remote::FsResult;
+use crate::smb_fs::SmbFile;
 
 /// One print job: its server handle, its write buffer and how much was written to it.
 #[derive(Debug)]
@@ -31,14 +33,14 @@ impl Job {
     fn new(pid: u32, file: wnet_smb2::File, rt: &tokio::runtime::Handle) -> Self {
         Job {
             pid,
-            file: OpenFile::new(file, true, rt),
+            file: OpenFile::new(Box::new(SmbFile(file)), true, rt),
             next: tokio::sync::Mutex::new(0),
             closing: AtomicBool::new(false),
         }
     }
 
     /// Appends `data` to the job. Errors: an earlier write's failure.
-    pub async fn write(&self, data: &[u8]) -> Result<usize, wnet_smb2::Error> {
+    pub async fn write(&self, data: &[u8]) -> FsResult<usize> {
         let mut next = self.next.lock().await;
         self.file.writes.write(*next, data).await?;
         *next += data.len() as u64;
@@ -46,13 +48,13 @@ impl Job {
     }
 
     /// Waits until the server acknowledged every byte written; reports a failure once.
-    pub async fn flush(&self) -> Result<(), wnet_smb2::Error> {
+    pub async fn flush(&self) -> FsResult<()> {
         self.file.writes.flush().await
     }
 
     /// Flushes, then closes the job's server handle: the server submits the job to its queue.
     /// Idempotent.
-    pub async fn submit(&self) -> Result<(), wnet_smb2::Error> {
+    pub async fn submit(&self) -> FsResult<()> {
         self.file.close().await
     }
 }

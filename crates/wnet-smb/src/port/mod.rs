@@ -28,6 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::drive::errno::Errno;
+use crate::drive::remote::FsResult;
 use crate::drive::{
     DriveConfig, DriveError, block_on, finish_session, fuse_config, kernel_unmount,
 };
@@ -52,7 +53,7 @@ impl PortCore {
     }
 
     /// Runs `fut` under the deadline; `EIO` once the port was detached.
-    async fn guard<T>(&self, fut: impl Future<Output = wnet_smb2::Result<T>>) -> Result<T, Errno> {
+    async fn guard<T>(&self, fut: impl Future<Output = FsResult<T>>) -> Result<T, Errno> {
         if self.is_detached() {
             return Err(Errno::EIO);
         }
@@ -67,10 +68,11 @@ impl PortCore {
     async fn open_job(&self, pid: u32) -> Result<u64, Errno> {
         let name = job_name(pid);
         let file = self
-            .guard(
-                self.tree
-                    .create(&name, &wnet_smb2::CreateOptions::print_job()),
-            )
+            .guard(async {
+                let opts = wnet_smb2::CreateOptions::print_job();
+                let job = self.tree.create(&name, &opts).await;
+                job.map_err(|e| crate::errors::drive_error(&e))
+            })
             .await?;
         Ok(self.jobs.insert(pid, file, &self.rt))
     }

@@ -16,3 +16,4 @@ mod drive_small;
 mod drive_unmount;
 mod printer;
 mod provider;
+mod remote_fs;

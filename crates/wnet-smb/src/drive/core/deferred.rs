@@ -12,11 +12,12 @@
 //! drive show the file with the size written so far; other clients see it once it is sent.
 //! `O_EXCL` creates are never deferred: their collision must be reported by `open()`.
 
-use super::{Core, attr_from_info, attr_from_open};
+use super::{Core, attr_from_info};
 use crate::drive::cache::{Attr, Known, Listed, split};
 use crate::drive::errno::Errno;
 use crate::drive::handle_table::{Deferred, OpenFile, at_or_below};
 use crate::drive::inode::{ServerFileId, key};
+use crate::drive::remote::{OpenHow, RemoteFs};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::SystemTime;
@@ -159,17 +160,14 @@ impl Core {
         };
         let r = f
             .ensure_server_handle(self.guard(async {
-                let opts = &d.opts;
-                let r = self
-                    .on(&d.path, |t, p| async move { t.create(&p, opts).await })
-                    .await;
-                self.smb(r)
+                let opened = self.ask(self.fs.open(&d.path, d.how)).await;
+                opened.map(|o| o.file)
             }))
             .await
             .unwrap_or(Err(Errno::EBADF));
         r?;
         self.creating.remove(&d.path);
-        let a = f.file.read().await.as_ref().map(attr_from_open);
+        let a = f.file.read().await.as_ref().map(|f| f.opened());
         if let Some(a) = &a {
             self.learn_id(&d.path, a.id);
         }
@@ -202,7 +200,7 @@ impl Core {
             self.ensure_handle(f, path).await?;
         }
         let r = f.writes.flush().await;
-        self.smb(r).map(|()| false)
+        self.remote(r).map(|()| false)
     }
 
     /// The compound of [`Core::land`], and what it teaches the caches.
@@ -210,7 +208,7 @@ impl Core {
         let dir = split(&d.path).0;
         let opts = wnet_smb2::CreateOptions {
             durable: false,
-            ..d.opts.clone()
+            ..crate::smb_fs::create_options(d.how)
         };
         let r = self
             .guard(async {
@@ -239,7 +237,7 @@ impl Core {
         self.learn_id(&d.path, a.id);
         self.cache.own_done(&d.path, Some(Known::Present(a)));
         self.cache.entry_changed(&d.path);
-        self.dirs_answered(&[dir], &[w.parent]);
+        self.dirs_answered(&[dir], &[w.parent.as_ref().map(attr_from_info)]);
         // The kernel may hold the directory's times of before the create (asked since):
         // forgotten before close() returns. The file's, as answered at create, too.
         let parent = self.inodes.lock().expect("inode lock").peek(dir);
@@ -254,11 +252,11 @@ impl Core {
         self.inodes.lock().expect("inode lock").learn_id(path, id);
     }
 
-    /// A new deferred create of `path` with `opts`.
-    pub(super) fn deferred(path: &str, opts: wnet_smb2::CreateOptions) -> Deferred {
+    /// A new deferred create of `path`, opened `how`.
+    pub(super) fn deferred(path: &str, how: OpenHow) -> Deferred {
         Deferred {
             path: path.to_string(),
-            opts,
+            how,
             at: SystemTime::now(),
         }
     }

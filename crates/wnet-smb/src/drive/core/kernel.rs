@@ -1,0 +1,156 @@
+//! What the kernel is told: invalidations of names and inodes (written by a thread of their
+//! own), what it was last answered for each inode, and close-to-open revalidation.
+
+use super::Core;
+use crate::drive::cache::{Attr, KERNEL_TTL, Known, Stamp, WATCHED_TTL};
+use crate::drive::inode::{InodeNo, KernelView};
+use crate::drive::names;
+use crate::drive::watch::Forget;
+use std::ffi::OsStr;
+use std::time::Duration;
+
+/// How long an open waits for the kernel to drop a stale inode ([`Core::revalidate_at_open`]).
+const INVAL_WAIT: Duration = Duration::from_secs(2);
+
+/// One invalidation for the kernel; `done` is told once it was written.
+pub(super) struct Inval {
+    forget: Forget,
+    done: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Inval {
+    pub(super) fn later(forget: Forget) -> Self {
+        Inval { forget, done: None }
+    }
+}
+
+fn kernel_view(a: &Attr) -> KernelView {
+    KernelView {
+        size: a.size,
+        mtime: a.mtime,
+        ctime: a.ctime,
+    }
+}
+
+impl Core {
+    /// Hands the core the kernel's invalidation channel (once mounted): from then on busy
+    /// directories are watched and their entries may stay in the kernel for [`WATCHED_TTL`].
+    /// Invalidations are written by a thread of their own: one may wait for a directory lock
+    /// that a FUSE request holds, and requests are answered elsewhere, so it never deadlocks.
+    pub fn attach_kernel(&self, notifier: fuser::Notifier) {
+        let (tx, rx) = std::sync::mpsc::channel::<Inval>();
+        let spawned = std::thread::Builder::new()
+            .name("wnet-inval".into())
+            .spawn(move || {
+                for Inval { forget, done } in rx {
+                    // ENOENT (nothing cached) is not an error; after unmount every write
+                    // fails, and the channel closes with the core.
+                    let _ = match forget {
+                        Forget::Entry { parent, name } => {
+                            notifier.inval_entry(fuser::INodeNo(parent.0), OsStr::new(&name))
+                        }
+                        Forget::Inode(i) => notifier.inval_inode(fuser::INodeNo(i.0), 0, 0),
+                    };
+                    if let Some(done) = done {
+                        let _ = done.send(());
+                    }
+                }
+            });
+        match spawned {
+            Ok(_) => {
+                let _ = self.kernel.set(tx);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no invalidation thread; directories are not watched")
+            }
+        }
+    }
+
+    /// Whether kernel invalidations can be sent.
+    pub fn kernel_attached(&self) -> bool {
+        self.kernel.get().is_some()
+    }
+
+    /// Makes the kernel forget `names` of `dir`: always the child inode's attributes, and
+    /// the name entry itself when `true`.
+    pub(crate) fn kernel_forget(&self, dir: &str, names: impl IntoIterator<Item = (String, bool)>) {
+        let Some(tx) = self.kernel.get() else { return };
+        let inodes = self.inodes.lock().expect("inode lock");
+        let parent = inodes.peek(dir);
+        for (name, entry) in names {
+            if let Some(i) = inodes.peek(&names::join(dir, &name)) {
+                let _ = tx.send(Inval::later(Forget::Inode(i)));
+            }
+            if let (true, Some(p)) = (entry, parent) {
+                let _ = tx.send(Inval::later(Forget::Entry { parent: p, name }));
+            }
+        }
+    }
+
+    /// Makes the kernel forget the attributes of `path` (and its pages), without waiting.
+    pub(super) fn kernel_forget_attrs(&self, path: &str) {
+        let Some(tx) = self.kernel.get() else { return };
+        if let Some(i) = self.inodes.lock().expect("inode lock").peek(path) {
+            let _ = tx.send(Inval::later(Forget::Inode(i)));
+        }
+    }
+
+    /// Makes the kernel forget the attributes and pages of `ino`, and waits until it has
+    /// (bounded by [`INVAL_WAIT`]: the invalidation thread may be held up by a directory lock).
+    pub(super) async fn kernel_forget_inode_now(&self, ino: InodeNo) {
+        let Some(tx) = self.kernel.get() else { return };
+        let (done, wait) = tokio::sync::oneshot::channel();
+        let inval = Inval {
+            forget: Forget::Inode(ino),
+            done: Some(done),
+        };
+        if tx.send(inval).is_ok() && tokio::time::timeout(INVAL_WAIT, wait).await.is_err() {
+            tracing::warn!(?ino, "the kernel's invalidation is late; the open goes on");
+        }
+    }
+
+    /// Remembers the attributes the kernel is being answered for `ino` (see
+    /// [`Core::revalidate_at_open`]).
+    pub fn told(&self, ino: InodeNo, a: &Attr) {
+        self.inodes
+            .lock()
+            .expect("inode lock")
+            .told(ino, kernel_view(a));
+    }
+
+    /// Close-to-open consistency (NFS's rule, and what the Windows redirector does with the
+    /// CREATE response): `a` is what the server answered at the open of `ino` at `path`,
+    /// asked under `stamp`. It replaces what the caches knew (a listing already on its way
+    /// can no longer put older attributes back), and when its size or times differ from what
+    /// the kernel was last told, the kernel forgets the inode's attributes and pages before
+    /// the open is answered: the first read then asks for the size again and sees the whole
+    /// file as the server has it now, not a size learned mid-write.
+    pub(super) async fn revalidate_at_open(&self, ino: InodeNo, path: &str, a: Attr, stamp: Stamp) {
+        self.cache.put_server(path, Known::Present(a), stamp);
+        let told = self.inodes.lock().expect("inode lock").kernel_view(ino);
+        if told.is_some_and(|t| t != kernel_view(&a)) {
+            self.kernel_forget_inode_now(ino).await;
+        }
+    }
+
+    /// How long the kernel may keep `a`, answered for a name of `dir` from what a complete
+    /// watched directory knows. Directories' own attributes (their times change with their
+    /// contents, which their parent's watch does not report) stay short.
+    pub(super) fn ttl(&self, a: &Attr) -> Duration {
+        if a.is_dir || !self.kernel_attached() {
+            KERNEL_TTL
+        } else {
+            WATCHED_TTL
+        }
+    }
+
+    pub(super) fn watch(&self, dir: &str) {
+        // A server that cannot notify: every cached answer keeps its short TTL.
+        if !self.caps.change_notify {
+            return;
+        }
+        if let Some(me) = self.me.upgrade() {
+            self.watches.ensure(&me, dir);
+        }
+    }
+}

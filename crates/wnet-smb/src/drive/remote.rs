@@ -1,0 +1,355 @@
+//! The seam between the drive and a network provider (ADR 0017): [`RemoteFs`], what the
+//! drive asks of a remote file system, and [`RemoteFile`], an open file on it, with the
+//! [`Capabilities`] a provider declares so that the drive adapts to them (watch directories
+//! only where the server notifies, mirror locks only where it locks ranges, ...) instead of
+//! knowing which protocol it speaks. Nothing here names SMB or WebDAV: metadata crosses as
+//! the drive's own [`Attr`]/[`Listed`], failures as one [`FsError`], which
+//! [`super::errno::from_fs`] turns into the errno a program sees (the one mapping to errno).
+//!
+//! Paths are the drive's: relative to the mounted root, `/`-separated, no leading `/`, `""`
+//! for the root. Routing a path to where it lives (DFS links, WebDAV collections) is the
+//! provider's business.
+//!
+//! The traits are object-safe (the drive holds an `Arc<dyn RemoteFs>`): their futures are
+//! boxed, one allocation per round trip.
+
+use super::cache::{Attr, Listed};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::SystemTime;
+
+/// What a provider's server can do; the drive adapts to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    /// Directory change notifications ([`RemoteFs::watch`]): busy directories are watched
+    /// and answered from the cache while complete (ADR 0003). Without them every cached
+    /// answer has a short TTL.
+    pub change_notify: bool,
+    /// Byte-range locks on an open file ([`RemoteFile::lock`]): POSIX and `flock` locks are
+    /// mirrored on the server. Without them locks are local to this drive.
+    pub byte_range_locks: bool,
+    /// Writes at any offset of an open file go to the server as they come
+    /// ([`RemoteFile::write`]); without them (WebDAV) the provider stages a file's content
+    /// and sends it whole at flush or close.
+    pub ranged_writes: bool,
+    /// A rename is one server operation ([`RemoteFs::rename`]); without it the drive refuses
+    /// a rename of a directory with `EXDEV` (programs then copy).
+    pub server_side_rename: bool,
+    /// Open files survive a dropped connection (reclaimed after a reconnect with no
+    /// acknowledged write lost).
+    pub durable_handles: bool,
+    /// Names differ only in case name the same file (the drive's caches key by folded name).
+    pub case_insensitive: bool,
+    /// Ranges can be zeroed and space reserved ([`RemoteFile::zero_range`],
+    /// [`RemoteFile::reserve`]): `fallocate` beyond plain growth.
+    pub sparse_ranges: bool,
+    /// The largest read one request may ask for.
+    pub max_read: u32,
+    /// The server grants no write access at all: an access refusal means the drive is
+    /// read-only (`EROFS`), not a missing permission (`EACCES`).
+    pub read_only: bool,
+}
+
+/// Why a remote operation failed, as the drive needs to know it: the kind decides the errno
+/// (in [`super::errno::from_fs`] only), `connection_lost` whether the drive turns
+/// Disconnected, and the message is for logs and status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FsError {
+    /// What went wrong.
+    pub kind: FsErrorKind,
+    /// The server is gone (connection dropped, session or share forgotten, no answer within
+    /// the deadline): the drive turns Disconnected until its probe gets an answer.
+    pub connection_lost: bool,
+    /// The provider's own description (with its status code), for logs.
+    pub message: String,
+}
+
+/// The kinds of failure the drive tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FsErrorKind {
+    /// No such file or directory (or it is being deleted).
+    NotFound,
+    /// The name exists already.
+    Exists,
+    /// The server denied access: `EROFS` on a share that grants no write access at all,
+    /// `EACCES` otherwise.
+    AccessDenied,
+    /// Refused regardless of the share: a read-only file that cannot be deleted.
+    Refused,
+    /// Logging on again was refused for other reasons than expired credentials (the KDC's
+    /// answer, clock skew, ...).
+    LogonRefused,
+    /// Logging on again was refused for want of valid credentials (no Kerberos ticket, or an
+    /// expired one): the user must renew them (`kinit`).
+    CredentialsExpired,
+    /// A directory that is not empty.
+    NotEmpty,
+    /// Someone else has the file open in a way that excludes this (a sharing violation).
+    Busy,
+    /// A conflicting byte-range lock.
+    LockConflict,
+    /// Unlocking a range that is not locked.
+    NotLocked,
+    /// A path component is not a directory.
+    NotADirectory,
+    /// The target is a directory.
+    IsADirectory,
+    /// A name or argument the server cannot take.
+    Invalid,
+    /// The server's disk is full.
+    NoSpace,
+    /// The server does not support the operation.
+    Unsupported,
+    /// The server timed out (the request's deadline, or its own I/O).
+    TimedOut,
+    /// A rename across servers or shares.
+    CrossDevice,
+    /// The open file was closed.
+    Closed,
+    /// The server ran out of resources.
+    NoMemory,
+    /// The server is gone, or anything else (transport, protocol, a lost handle).
+    Io,
+}
+
+impl FsError {
+    /// A failure of `kind`, the connection intact.
+    pub fn new(kind: FsErrorKind, message: impl Into<String>) -> Self {
+        FsError {
+            kind,
+            connection_lost: false,
+            message: message.into(),
+        }
+    }
+
+    /// An I/O on a file whose server handle is gone (closed meanwhile, or a fetch whose
+    /// task ended): `EIO`, and counted as a lost connection.
+    pub fn disconnected() -> Self {
+        FsError::new(FsErrorKind::Io, "connection lost").lost()
+    }
+
+    /// The same failure, meaning the server is gone.
+    pub fn lost(mut self) -> Self {
+        self.connection_lost = true;
+        self
+    }
+
+    /// Whether the server refused to log the drive on again: the drive turns Disconnected
+    /// and keeps the reason until a reconnect succeeds.
+    pub fn is_logon_refused(&self) -> bool {
+        matches!(
+            self.kind,
+            FsErrorKind::CredentialsExpired | FsErrorKind::LogonRefused
+        )
+    }
+}
+
+impl std::fmt::Display for FsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FsError {}
+
+/// A remote operation's result.
+pub type FsResult<T> = Result<T, FsError>;
+
+/// A boxed future of a remote operation (the traits are object-safe).
+pub type FsFuture<'a, T> = Pin<Box<dyn Future<Output = FsResult<T>> + Send + 'a>>;
+
+/// Which access an open asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read only.
+    Read,
+    /// Write only (attributes readable).
+    Write,
+    /// Read and write.
+    ReadWrite,
+}
+
+/// What an open does when the name exists or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Open an existing file; `NotFound` otherwise.
+    Open,
+    /// Create a new file; `Exists` if there is one (`O_EXCL`).
+    CreateNew,
+    /// Open, or create if missing.
+    OpenOrCreate,
+    /// Truncate an existing file, or create it (`O_TRUNC`).
+    Replace,
+}
+
+/// How to open a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenHow {
+    /// Access asked.
+    pub access: Access,
+    /// Existing or new.
+    pub disposition: Disposition,
+    /// Ask for a handle that survives a reconnect (where [`Capabilities::durable_handles`]).
+    pub durable: bool,
+}
+
+/// The sizes of the file system ([`RemoteFs::statfs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FsStats {
+    /// Allocation unit in bytes.
+    pub unit: u64,
+    /// Total units.
+    pub total_units: u64,
+    /// Free units.
+    pub free_units: u64,
+    /// Units the caller may use (quota).
+    pub available_units: u64,
+    /// The longest name component (0: unknown, 255 assumed).
+    pub max_name: u32,
+}
+
+/// What setattr changes on an open file ([`RemoteFile::set_info`]); `None` leaves a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SetInfo {
+    /// Last access time.
+    pub atime: Option<SystemTime>,
+    /// Last write time.
+    pub mtime: Option<SystemTime>,
+    /// The Windows attribute bits ([`Attr::attributes`]), for the read-only attribute.
+    pub attributes: Option<u32>,
+}
+
+/// One change a directory watch reports ([`RemoteWatch::next`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// `name` (in the watched directory) was added or changed.
+    Changed(String),
+    /// `name` was removed (or renamed away).
+    Removed(String),
+    /// Too much changed to say what (a notification buffer overflowed): list it again.
+    Everything,
+}
+
+/// A remote file system: what the drive asks of a provider's server.
+pub trait RemoteFs: Send + Sync + std::fmt::Debug {
+    /// What the server can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Attributes of `path` (with the file's identity when the server has one).
+    fn stat<'a>(&'a self, path: &'a str) -> FsFuture<'a, Attr>;
+
+    /// The entries of directory `dir` (without `.` and `..`), with their attributes.
+    fn list<'a>(&'a self, dir: &'a str) -> FsFuture<'a, Vec<Listed>>;
+
+    /// [`RemoteFs::list`], or `None` as soon as the directory has more than `limit` entries
+    /// (a watched directory's listing stays bounded).
+    fn list_at_most<'a>(&'a self, dir: &'a str, limit: usize) -> FsFuture<'a, Option<Vec<Listed>>>;
+
+    /// Opens (or creates) the file `path`; its attributes as of the open.
+    fn open<'a>(&'a self, path: &'a str, how: OpenHow) -> FsFuture<'a, OpenedFile>;
+
+    /// Makes directory `path`.
+    fn mkdir<'a>(&'a self, path: &'a str) -> FsFuture<'a, ()>;
+
+    /// Deletes the file or empty directory `path`, and answers the attributes of `dirs` as
+    /// they are after it (`None` where the provider did not ask in the same round trip).
+    fn delete<'a>(&'a self, path: &'a str, dirs: &'a [&'a str]) -> FsFuture<'a, Vec<Option<Attr>>>;
+
+    /// Renames `from` to `to` (`replace`: an existing `to` is replaced, else `Exists`), and
+    /// answers the attributes of `dirs` after it, as [`RemoteFs::delete`] does.
+    fn rename<'a>(
+        &'a self,
+        from: &'a str,
+        to: &'a str,
+        replace: bool,
+        dirs: &'a [&'a str],
+    ) -> FsFuture<'a, Vec<Option<Attr>>>;
+
+    /// Sets times and attributes of `path` by name.
+    fn set_info<'a>(&'a self, path: &'a str, info: SetInfo) -> FsFuture<'a, ()>;
+
+    /// Sizes of the file system.
+    fn statfs(&self) -> FsFuture<'_, FsStats>;
+
+    /// Starts watching directory `dir` (only with [`Capabilities::change_notify`]).
+    fn watch<'a>(&'a self, dir: &'a str) -> FsFuture<'a, Box<dyn RemoteWatch>>;
+
+    /// Whether the paths changed servers since the last call (a DFS target failed over):
+    /// what the drive knows of its directories no longer holds. `false` by default.
+    fn take_moved(&self) -> bool {
+        false
+    }
+
+    /// Whether the server answers now (the disconnected drive's probe; a provider may make
+    /// a fresh connection for it).
+    fn probe(&self) -> FsFuture<'_, ()>;
+}
+
+/// A file opened by [`RemoteFs::open`].
+pub struct OpenedFile {
+    /// The open file.
+    pub file: Box<dyn RemoteFile>,
+    /// Its attributes as the server answered the open (close-to-open consistency).
+    pub attr: Attr,
+}
+
+impl std::fmt::Debug for OpenedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedFile")
+            .field("file", &self.file)
+            .field("attr", &self.attr)
+            .finish()
+    }
+}
+
+/// An open file on a remote file system.
+pub trait RemoteFile: Send + Sync + std::fmt::Debug {
+    /// The attributes the open answered (close-to-open consistency, the size at open).
+    fn opened(&self) -> Attr;
+
+    /// Reads at most `len` bytes at `offset` (fewer at the end of the file).
+    fn read(&self, offset: u64, len: u32) -> FsFuture<'_, Vec<u8>>;
+
+    /// Writes `data` at `offset`; answers once the server acknowledged it.
+    fn write<'a>(&'a self, offset: u64, data: &'a [u8]) -> FsFuture<'a, ()>;
+
+    /// Makes what was written durable on the server (fsync).
+    fn flush(&self) -> FsFuture<'_, ()>;
+
+    /// The file's attributes now, asked through the open file (not by name).
+    fn attr(&self) -> FsFuture<'_, Attr>;
+
+    /// Sets the size.
+    fn set_len(&self, len: u64) -> FsFuture<'_, ()>;
+
+    /// Sets times and attributes.
+    fn set_info(&self, info: SetInfo) -> FsFuture<'_, ()>;
+
+    /// Locks `offset..offset+len` (fail-immediately; `LockConflict` when held elsewhere).
+    fn lock(&self, offset: u64, len: u64, exclusive: bool) -> FsFuture<'_, ()>;
+
+    /// Unlocks a range locked by [`RemoteFile::lock`].
+    fn unlock(&self, offset: u64, len: u64) -> FsFuture<'_, ()>;
+
+    /// Makes `offset..end` read as zeros (with [`Capabilities::sparse_ranges`]).
+    fn zero_range(&self, offset: u64, end: u64) -> FsFuture<'_, ()>;
+
+    /// Reserves space for `len` bytes without changing the size.
+    fn reserve(&self, len: u64) -> FsFuture<'_, ()>;
+
+    /// Closes the file, asking nothing more of the server.
+    fn close(self: Box<Self>) -> FsFuture<'static, ()>;
+
+    /// Closes the file; its attributes as of the close.
+    fn close_with_attr(self: Box<Self>) -> FsFuture<'static, Attr>;
+}
+
+/// A directory watch started by [`RemoteFs::watch`]; dropping it ends the watch.
+pub trait RemoteWatch: Send + Sync + std::fmt::Debug {
+    /// Waits for the next changes (a provider may bound the wait, and answers
+    /// [`Change::Everything`] when what it held is lost).
+    fn next(&self) -> FsFuture<'_, Vec<Change>>;
+
+    /// Ends the watch and releases what it holds on the server.
+    fn close(self: Box<Self>) -> FsFuture<'static, ()>;
+}

@@ -1,0 +1,465 @@
+//! The SMB provider's side of the drive's seam: [`SmbFs`] implements
+//! [`RemoteFs`](crate::drive::remote::RemoteFs) with the engine (`wnet_smb2::Tree`,
+//! `wnet_smb2::File`) and, for a share in a DFS namespace, the [`Namespace`] that routes each
+//! path to the target serving it (ADR 0010, ADR 0017). Engine failures cross the seam as
+//! [`FsError`] ([`crate::errors::drive_error`]); the engine's metadata as the drive's
+//! [`Attr`].
+
+use crate::dfs::Namespace;
+use crate::drive::cache::{Attr, Listed};
+use crate::drive::inode::ServerFileId;
+use crate::drive::remote::{
+    Access, Capabilities, Change, Disposition, FsFuture, FsResult, FsStats, OpenHow, OpenedFile,
+    RemoteFile, RemoteFs, RemoteWatch, SetInfo,
+};
+use crate::errors::drive_error;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use wnet_smb2::msg::create::{disposition, options, share};
+use wnet_smb2::msg::fscc::{
+    DirEntry, FileBasicInformation, FileNetworkOpenInformation, FileTime, access, attr,
+    notify_action, notify_filter,
+};
+use wnet_smb2::{CreateOptions, Tree};
+
+/// What a directory watch asks the server to report: names, attributes, sizes, writes.
+pub const NOTIFY_FILTER: u32 = notify_filter::FILE_NAME
+    | notify_filter::DIR_NAME
+    | notify_filter::ATTRIBUTES
+    | notify_filter::SIZE
+    | notify_filter::LAST_WRITE;
+
+/// How long one CHANGE_NOTIFY may stay pending before the engine cancels it (the watch
+/// then lists the directory again, since what it held is lost).
+pub const NOTIFY_WAIT: Duration = Duration::from_secs(120);
+
+/// Access rights any of which lets the user write on a share.
+const WRITABLE: u32 = access::WRITE_DATA
+    | access::APPEND_DATA
+    | access::GENERIC_WRITE
+    | access::GENERIC_ALL
+    | access::MAXIMUM_ALLOWED;
+
+/// A share (or a DFS namespace) as a remote file system.
+#[derive(Debug, Clone)]
+pub struct SmbFs {
+    /// The share mounted (for a DFS drive: the share its DFS path starts on).
+    tree: Tree,
+    /// Where a DFS drive's paths live now; `None` for a plain share.
+    dfs: Option<Arc<Namespace>>,
+}
+
+/// Attributes from a network-open answer (no file identity in it).
+pub(crate) fn attr_from_info(i: &FileNetworkOpenInformation) -> Attr {
+    Attr {
+        size: i.end_of_file,
+        allocated: i.allocation_size,
+        atime: i.last_access_time.to_system_time(),
+        mtime: i.last_write_time.to_system_time(),
+        ctime: i.change_time.to_system_time(),
+        crtime: i.creation_time.to_system_time(),
+        is_dir: i.attributes & attr::DIRECTORY != 0,
+        attributes: i.attributes,
+        id: ServerFileId::UNKNOWN,
+    }
+}
+
+/// A listed entry as the drive keeps it.
+pub(crate) fn listed(e: &DirEntry) -> Listed {
+    Listed {
+        name: e.name.clone(),
+        attr: Attr {
+            size: e.end_of_file,
+            allocated: e.allocation_size,
+            atime: e.last_access_time.to_system_time(),
+            mtime: e.last_write_time.to_system_time(),
+            ctime: e.change_time.to_system_time(),
+            crtime: e.creation_time.to_system_time(),
+            is_dir: e.is_directory(),
+            attributes: e.attributes,
+            id: ServerFileId(e.file_id),
+        },
+    }
+}
+
+/// Attributes of a file as its CREATE answered.
+pub(crate) fn attr_from_open(f: &wnet_smb2::File) -> Attr {
+    let o = f.open_info();
+    Attr {
+        size: o.end_of_file,
+        allocated: o.allocation_size,
+        atime: o.last_access_time.to_system_time(),
+        mtime: o.last_write_time.to_system_time(),
+        ctime: o.change_time.to_system_time(),
+        crtime: o.creation_time.to_system_time(),
+        is_dir: o.file_attributes & attr::DIRECTORY != 0,
+        attributes: o.file_attributes,
+        id: ServerFileId(f.server_file_id()),
+    }
+}
+
+/// The CREATE options of an open the drive asks for.
+pub(crate) fn create_options(how: OpenHow) -> CreateOptions {
+    let access = match how.access {
+        Access::Read => access::GENERIC_READ,
+        Access::Write => access::GENERIC_WRITE | access::READ_ATTRIBUTES,
+        Access::ReadWrite => access::GENERIC_READ | access::GENERIC_WRITE,
+    };
+    let disposition = match how.disposition {
+        Disposition::Open => disposition::OPEN,
+        Disposition::CreateNew => disposition::CREATE,
+        Disposition::OpenOrCreate => disposition::OPEN_IF,
+        Disposition::Replace => disposition::OVERWRITE_IF,
+    };
+    CreateOptions {
+        access,
+        disposition,
+        options: options::NON_DIRECTORY_FILE,
+        share_access: share::ALL,
+        attributes: 0,
+        durable: how.durable,
+        lease: None,
+    }
+}
+
+/// A SET_INFO of basic information changing what `info` names (0: unchanged).
+fn basic(info: SetInfo) -> FileBasicInformation {
+    let ft = |t: Option<std::time::SystemTime>| t.map_or(FileTime(0), FileTime::from_system_time);
+    FileBasicInformation {
+        last_access_time: ft(info.atime),
+        last_write_time: ft(info.mtime),
+        attributes: match info.attributes {
+            None => 0,
+            Some(0) => attr::NORMAL,
+            Some(bits) => bits,
+        },
+        ..FileBasicInformation::default()
+    }
+}
+
+fn fs<T>(r: wnet_smb2::Result<T>) -> FsResult<T> {
+    r.map_err(|e| drive_error(&e))
+}
+
+impl SmbFs {
+    /// The file system of `tree`, routed through `dfs` when the share is in a namespace.
+    pub fn new(tree: Tree, dfs: Option<Arc<Namespace>>) -> Self {
+        SmbFs { tree, dfs }
+    }
+
+    /// The DFS namespace, if the share is in one.
+    pub fn namespace(&self) -> Option<&Arc<Namespace>> {
+        self.dfs.as_ref()
+    }
+
+    /// The tree the drive's root lives on now: the mounted share, or for a DFS drive the
+    /// target its root leads to (its session is the one watched for liveness).
+    pub fn home_tree(&self) -> Tree {
+        self.dfs
+            .as_ref()
+            .and_then(|ns| ns.home_tree())
+            .unwrap_or_else(|| self.tree.clone())
+    }
+
+    /// Runs `op` on the share and path where the drive's `path` lives: the mounted share, or
+    /// for a DFS drive wherever its namespace leads now (links followed, targets failed over;
+    /// see [`crate::dfs`]).
+    pub async fn on<T, F, Fut>(&self, path: &str, op: F) -> wnet_smb2::Result<T>
+    where
+        F: Fn(Tree, String) -> Fut,
+        Fut: Future<Output = wnet_smb2::Result<T>>,
+    {
+        match &self.dfs {
+            None => op(self.tree.clone(), path.to_owned()).await,
+            // Boxed: the namespace's state (referrals, failover, the silence watch) is large,
+            // and every request future of every drive would otherwise carry its size, DFS or
+            // not.
+            Some(ns) => Box::pin(ns.run(path, op)).await,
+        }
+    }
+
+    /// Deletes `path` and stats `dirs` in the same round trip. On a DFS drive the directories
+    /// may live on other targets, so none is asked (`None` each); the drive asks later.
+    pub async fn delete_then_stat(
+        &self,
+        path: &str,
+        dirs: &[&str],
+    ) -> wnet_smb2::Result<Vec<Option<FileNetworkOpenInformation>>> {
+        if self.dfs.is_none() {
+            return self.tree.delete_then_stat(path, dirs).await;
+        }
+        let n = dirs.len();
+        self.on(path, |t, p| async move {
+            t.delete(&p).await.map(|()| vec![None; n])
+        })
+        .await
+    }
+
+    /// Renames `from` to `to` and stats `dirs` in the same round trip, on the share where
+    /// `from` lives. On a DFS drive `to` must lead to the same share (else
+    /// `STATUS_NOT_SAME_DEVICE`: `EXDEV`, and `mv` copies) and no directory is asked (`None`
+    /// each), as for [`SmbFs::delete_then_stat`].
+    pub async fn rename_then_stat(
+        &self,
+        from: &str,
+        to: &str,
+        replace: bool,
+        dirs: &[&str],
+    ) -> wnet_smb2::Result<Vec<Option<FileNetworkOpenInformation>>> {
+        let Some(ns) = &self.dfs else {
+            return self.tree.rename_then_stat(from, to, replace, dirs).await;
+        };
+        let n = dirs.len();
+        ns.run(from, |t, f| async move {
+            let to = ns.path_on(to, &t).ok_or(wnet_smb2::Error::Status {
+                status: wnet_smb2::NtStatus::NOT_SAME_DEVICE,
+                command: wnet_smb2::msg::Command::SetInfo,
+            })?;
+            t.rename(&f, &to, replace).await.map(|()| vec![None; n])
+        })
+        .await
+    }
+}
+
+fn attrs(stats: Vec<Option<FileNetworkOpenInformation>>) -> Vec<Option<Attr>> {
+    stats
+        .iter()
+        .map(|s| s.as_ref().map(attr_from_info))
+        .collect()
+}
+
+impl RemoteFs for SmbFs {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            change_notify: true,
+            byte_range_locks: true,
+            ranged_writes: true,
+            server_side_rename: true,
+            durable_handles: true,
+            case_insensitive: true,
+            sparse_ranges: true,
+            max_read: self.home_tree().session().negotiated().max_read,
+            read_only: self.tree.maximal_access() & WRITABLE == 0,
+        }
+    }
+
+    fn stat<'a>(&'a self, path: &'a str) -> FsFuture<'a, Attr> {
+        Box::pin(async move {
+            let (info, id) = fs(self
+                .on(path, |t, p| async move { t.stat_with_id(&p).await })
+                .await)?;
+            Ok(Attr {
+                id: ServerFileId(id),
+                ..attr_from_info(&info)
+            })
+        })
+    }
+
+    fn list<'a>(&'a self, dir: &'a str) -> FsFuture<'a, Vec<Listed>> {
+        Box::pin(async move {
+            let list = fs(self.on(dir, |t, p| async move { t.list(&p).await }).await)?;
+            Ok(list.iter().map(listed).collect())
+        })
+    }
+
+    fn list_at_most<'a>(&'a self, dir: &'a str, limit: usize) -> FsFuture<'a, Option<Vec<Listed>>> {
+        Box::pin(async move {
+            let list = self
+                .on(dir, |t, p| async move { t.list_at_most(&p, limit).await })
+                .await;
+            Ok(fs(list)?.map(|l| l.iter().map(listed).collect()))
+        })
+    }
+
+    fn open<'a>(&'a self, path: &'a str, how: OpenHow) -> FsFuture<'a, OpenedFile> {
+        Box::pin(async move {
+            let opts = &create_options(how);
+            let file = fs(self
+                .on(path, |t, p| async move { t.create(&p, opts).await })
+                .await)?;
+            let attr = attr_from_open(&file);
+            Ok(OpenedFile {
+                file: Box::new(SmbFile(file)),
+                attr,
+            })
+        })
+    }
+
+    fn mkdir<'a>(&'a self, path: &'a str) -> FsFuture<'a, ()> {
+        Box::pin(async move { fs(self.on(path, |t, p| async move { t.mkdir(&p).await }).await) })
+    }
+
+    fn delete<'a>(&'a self, path: &'a str, dirs: &'a [&'a str]) -> FsFuture<'a, Vec<Option<Attr>>> {
+        Box::pin(async move { fs(self.delete_then_stat(path, dirs).await).map(attrs) })
+    }
+
+    fn rename<'a>(
+        &'a self,
+        from: &'a str,
+        to: &'a str,
+        replace: bool,
+        dirs: &'a [&'a str],
+    ) -> FsFuture<'a, Vec<Option<Attr>>> {
+        Box::pin(async move { fs(self.rename_then_stat(from, to, replace, dirs).await).map(attrs) })
+    }
+
+    fn set_info<'a>(&'a self, path: &'a str, info: SetInfo) -> FsFuture<'a, ()> {
+        Box::pin(async move {
+            let b = &basic(info);
+            fs(self
+                .on(path, |t, p| async move { t.set_basic(&p, b).await })
+                .await)
+        })
+    }
+
+    fn statfs(&self) -> FsFuture<'_, FsStats> {
+        Box::pin(async move {
+            let i = fs(self.on("", |t, _| async move { t.fs_info().await }).await)?;
+            Ok(FsStats {
+                unit: i.size.unit_size(),
+                total_units: i.size.total_units,
+                free_units: i.size.actual_available_units,
+                available_units: i.size.caller_available_units,
+                max_name: i.attributes.max_component_name_length,
+            })
+        })
+    }
+
+    fn watch<'a>(&'a self, dir: &'a str) -> FsFuture<'a, Box<dyn RemoteWatch>> {
+        Box::pin(async move {
+            let dir = fs(self
+                .on(dir, |t, p| async move {
+                    t.create(&p, &CreateOptions::directory()).await
+                })
+                .await)?;
+            Ok(Box::new(SmbWatch(Some(dir))) as Box<dyn RemoteWatch>)
+        })
+    }
+
+    fn take_moved(&self) -> bool {
+        self.dfs.as_ref().is_some_and(|ns| ns.take_changed())
+    }
+
+    fn probe(&self) -> FsFuture<'_, ()> {
+        Box::pin(async move {
+            fs(self.on("", |t, p| async move { t.stat(&p).await }).await).map(|_| ())
+        })
+    }
+}
+
+/// An open SMB file.
+#[derive(Debug)]
+pub struct SmbFile(pub wnet_smb2::File);
+
+impl RemoteFile for SmbFile {
+    fn opened(&self) -> Attr {
+        attr_from_open(&self.0)
+    }
+
+    fn read(&self, offset: u64, len: u32) -> FsFuture<'_, Vec<u8>> {
+        Box::pin(async move { fs(self.0.read_at(offset, len as usize).await) })
+    }
+
+    fn write<'a>(&'a self, offset: u64, data: &'a [u8]) -> FsFuture<'a, ()> {
+        Box::pin(async move { fs(self.0.write_at(offset, data).await).map(|_| ()) })
+    }
+
+    fn flush(&self) -> FsFuture<'_, ()> {
+        Box::pin(async move { fs(self.0.flush().await) })
+    }
+
+    fn attr(&self) -> FsFuture<'_, Attr> {
+        Box::pin(async move {
+            let info = fs(self.0.query_info().await)?;
+            Ok(Attr {
+                id: ServerFileId(self.0.server_file_id()),
+                ..attr_from_info(&info)
+            })
+        })
+    }
+
+    fn set_len(&self, len: u64) -> FsFuture<'_, ()> {
+        Box::pin(async move { fs(self.0.set_len(len).await) })
+    }
+
+    fn set_info(&self, info: SetInfo) -> FsFuture<'_, ()> {
+        Box::pin(async move { fs(self.0.set_basic(&basic(info)).await) })
+    }
+
+    fn lock(&self, offset: u64, len: u64, exclusive: bool) -> FsFuture<'_, ()> {
+        Box::pin(async move { fs(self.0.lock(offset, len, exclusive, false).await) })
+    }
+
+    fn unlock(&self, offset: u64, len: u64) -> FsFuture<'_, ()> {
+        Box::pin(async move { fs(self.0.unlock(offset, len).await) })
+    }
+
+    fn zero_range(&self, offset: u64, end: u64) -> FsFuture<'_, ()> {
+        Box::pin(async move { fs(self.0.zero_data(offset, end).await) })
+    }
+
+    fn reserve(&self, len: u64) -> FsFuture<'_, ()> {
+        Box::pin(async move { fs(self.0.set_allocation(len).await) })
+    }
+
+    fn close(self: Box<Self>) -> FsFuture<'static, ()> {
+        // Nothing asked beyond the close: the server need not fetch the attributes.
+        Box::pin(async move { fs(self.0.close_quietly().await) })
+    }
+
+    fn close_with_attr(self: Box<Self>) -> FsFuture<'static, Attr> {
+        Box::pin(async move {
+            let id = ServerFileId(self.0.server_file_id());
+            let info = fs(self.0.close().await)?;
+            Ok(Attr {
+                id,
+                ..attr_from_info(&info)
+            })
+        })
+    }
+}
+
+/// A CHANGE_NOTIFY watch on an open directory.
+#[derive(Debug)]
+struct SmbWatch(Option<wnet_smb2::File>);
+
+impl RemoteWatch for SmbWatch {
+    fn next(&self) -> FsFuture<'_, Vec<Change>> {
+        Box::pin(async move {
+            let dir = self.0.as_ref().ok_or_else(|| {
+                drive_error(&wnet_smb2::Error::InvalidInput("the watch was closed"))
+            })?;
+            let changes = match dir.watch(NOTIFY_FILTER, false, NOTIFY_WAIT).await {
+                Ok(c) => c,
+                // The engine cancelled the request: whatever it held is lost.
+                Err(wnet_smb2::Error::Timeout { .. }) => return Ok(vec![Change::Everything]),
+                Err(e) => return Err(drive_error(&e)),
+            };
+            if changes.is_empty() {
+                return Ok(vec![Change::Everything]);
+            }
+            Ok(changes
+                .into_iter()
+                .map(|n| {
+                    let name = n.name.replace('\\', "/");
+                    if n.action == notify_action::REMOVED {
+                        Change::Removed(name)
+                    } else {
+                        Change::Changed(name)
+                    }
+                })
+                .collect())
+        })
+    }
+
+    fn close(mut self: Box<Self>) -> FsFuture<'static, ()> {
+        let dir = self.0.take();
+        Box::pin(async move {
+            match dir {
+                Some(d) => fs(d.close().await).map(|_| ()),
+                None => Ok(()),
+            }
+        })
+    }
+}
