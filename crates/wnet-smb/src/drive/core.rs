@@ -898,6 +898,7 @@ impl Core {
                     attributes: 0,
                     durable: false,
                     lease: None,
+                    lease_key: None,
                 };
                 let opts = &opts;
                 let file = self.smb(
@@ -1011,6 +1012,7 @@ impl Core {
             // again by path if the file is unchanged (see `wnet_smb2::File`).
             durable: true,
             lease: None,
+            lease_key: None,
         };
         let stamp = self.cache.stamp(&path);
         let opts = &opts;
@@ -1139,6 +1141,7 @@ impl Core {
             attributes: 0,
             durable: true,
             lease: None,
+            lease_key: None,
         };
         let holder = Holder {
             pid,
