@@ -45,6 +45,9 @@ pub struct SmbProviderConfig {
     /// The longest a DFS referral is kept, whatever TTL its server gives
     /// ([`DFS_MAX_TTL`] by default; Samba gives 600 s).
     pub dfs_max_ttl: Duration,
+    /// Drives cache small files across opens under SMB leases (the profile's
+    /// `file_leases`; see [`crate::drive::DriveConfig::leases`]).
+    pub file_leases: bool,
 }
 
 /// The longest a DFS referral is kept by default: Windows keeps link referrals 1800 s.
@@ -210,6 +213,7 @@ impl SmbProvider {
             timeouts: DriveTimeouts::default(),
             read_only: false,
             dfs: namespace.clone(),
+            leases: self.cfg.file_leases,
         };
         let handle = self.rt().handle().clone();
         let mounted = {

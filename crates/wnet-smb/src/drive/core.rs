@@ -13,6 +13,7 @@ use super::cache::{Attr, Cache, KERNEL_TTL, Known, Listed, Stamp, WATCHED_TTL, s
 use super::errno::{self, Errno};
 use super::handle_table::{HandleTable, Holder, Kind, OpenDir, OpenFile, Releasing};
 use super::inode::{InodeNo, InodeTable, KernelView, ServerFileId, key};
+use super::lease::{self, Leases};
 use super::names;
 use super::posix_lock::{self, Kind as LockKind, OwnerLocks, PosixLocks, Seg};
 use super::readahead::{Plan, Served};
@@ -147,6 +148,10 @@ pub struct Core {
     pub(crate) posix: PosixLocks,
     /// Files created through the drive whose create waits for `close()` (see [`deferred`]).
     creating: deferred::Creating,
+    /// Server handles parked under leases, and what their opens learned (see [`lease`]).
+    pub(crate) leases: Leases,
+    /// Small files are kept under leases (a plain share whose drive asked for it).
+    leasing: bool,
     /// Where kernel invalidations go (set once mounted); without it nothing is watched.
     kernel: OnceLock<std::sync::mpsc::Sender<Inval>>,
     state: AtomicU8,
@@ -227,6 +232,7 @@ impl Core {
         rt: Handle,
         deadline: Duration,
         read_only: bool,
+        leasing: bool,
     ) -> Arc<Core> {
         let writable = access::WRITE_DATA
             | access::APPEND_DATA
@@ -234,6 +240,7 @@ impl Core {
             | access::GENERIC_ALL
             | access::MAXIMUM_ALLOWED;
         let share_ro = tree.maximal_access() & writable == 0;
+        let leasing = leasing && dfs.is_none();
         // SAFETY: geteuid/getegid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
         let core = Arc::new_cyclic(|me| Core {
@@ -249,6 +256,8 @@ impl Core {
             watches: Watches::default(),
             posix: PosixLocks::default(),
             creating: deferred::Creating::default(),
+            leases: Leases::default(),
+            leasing,
             kernel: OnceLock::new(),
             state: AtomicU8::new(CONNECTED),
             refusal: Mutex::new(None),
@@ -259,7 +268,31 @@ impl Core {
             me: me.clone(),
         });
         core.rt.spawn(monitor(Arc::downgrade(&core)));
+        core.rt.spawn(lease::run(Arc::downgrade(&core)));
         core
+    }
+
+    /// A lease of `path` ended (broken by the server): what was cached under it is gone
+    /// from the caches and the kernel; the name is asked of the server again.
+    pub(crate) fn lease_lost(&self, path: &str) {
+        self.cache.own_done(path, None);
+        self.kernel_forget_attrs(path);
+    }
+
+    /// Closes the handles parked at `path` or below (before this drive changes it: the
+    /// server would break our own lease, and keeps a deleted file while a handle is open).
+    async fn unpark_under(&self, path: &str) {
+        let held = self.leases.take_under(path);
+        if !held.is_empty() {
+            lease::close(held, self.deadline).await;
+        }
+    }
+
+    /// Closes the handle parked on `ino`, if any.
+    async fn unpark(&self, ino: InodeNo) {
+        if let Some(h) = self.leases.take_ino(ino) {
+            lease::close(vec![h], self.deadline).await;
+        }
     }
 
     /// Hands the core the kernel's invalidation channel (once mounted): from then on busy
@@ -580,6 +613,11 @@ impl Core {
     /// watches, so no negative answer or listing of before outlives the gap.
     fn lose_completeness(&self) {
         self.completeness.fetch_add(1, Ordering::AcqRel);
+        // Breaks may have been missed too: no lease is trusted across the gap.
+        let held = self.leases.take_all();
+        if !held.is_empty() {
+            self.rt.spawn(lease::close(held, self.deadline));
+        }
         for (dir, names) in self.cache.lose_completeness() {
             self.kernel_forget(&dir, names.into_iter().map(|n| (n, true)));
         }
@@ -618,6 +656,9 @@ impl Core {
     /// server.
     fn stat_cached(&self, path: &str) -> Result<Option<(Attr, Duration)>, Errno> {
         if let Some(a) = self.creating_attr(path) {
+            return Ok(Some((a, KERNEL_TTL)));
+        }
+        if let Some(a) = self.leases.attr(path) {
             return Ok(Some((a, KERNEL_TTL)));
         }
         if !path.is_empty() {
@@ -827,6 +868,7 @@ impl Core {
         if let Some(path) = &path {
             self.send_creates_under(path).await?;
         }
+        self.unpark(ino).await;
         self.flush_inode(ino, path.as_deref()).await?;
         let own = fh.and_then(|fh| match self.handles.get(fh) {
             Some(Kind::File(f)) if f.writable => Some(f),
@@ -979,21 +1021,25 @@ impl Core {
     }
 
     /// OPEN. A read-only open of a file known to be small reads it whole in the same round
-    /// trip (see [`Core::open_small`]).
-    pub async fn open(&self, ino: InodeNo, flags: i32, pid: u32) -> Result<u64, Errno> {
+    /// trip (see [`Core::open_small`]), or not at all while a lease keeps what an earlier
+    /// open read. Returns the handle, and whether the kernel may keep the pages it has of
+    /// the file (`FOPEN_KEEP_CACHE`: only when answered under a lease it read them under).
+    pub async fn open(&self, ino: InodeNo, flags: i32, pid: u32) -> Result<(u64, bool), Errno> {
         let path = self.path(ino)?;
         self.send_creates_under(&path).await?;
         let writable = flags & libc::O_ACCMODE != libc::O_RDONLY;
         if writable {
             self.writable_mount()?;
-        } else if let Some(data) = self.open_small(ino, &path).await? {
+            self.unpark(ino).await;
+        } else if let Some((data, kept)) = self.open_small(ino, &path).await? {
             let holder = Holder {
                 pid,
                 path,
                 is_dir: false,
             };
             let of = OpenFile::from_snapshot(data, &self.rt);
-            return Ok(self.handles.insert(holder, ino, Kind::File(Arc::new(of))));
+            let fh = self.handles.insert(holder, ino, Kind::File(Arc::new(of)));
+            return Ok((fh, kept));
         }
         let acc = match flags & libc::O_ACCMODE {
             libc::O_RDONLY => access::GENERIC_READ,
@@ -1031,7 +1077,10 @@ impl Core {
             path,
             is_dir: false,
         };
-        Ok(self.handles.insert(holder, ino, Kind::File(Arc::new(of))))
+        Ok((
+            self.handles.insert(holder, ino, Kind::File(Arc::new(of))),
+            false,
+        ))
     }
 
     /// A read-only open of `path` as one compound (create + read + close) when the attributes
@@ -1039,7 +1088,18 @@ impl Core {
     /// or `None` to open it the usual way (size unknown or large, the file grew past what was
     /// read, or the read failed where an open succeeds: another client's byte-range lock).
     /// Like any read-only open without a lease, the reader sees the file as it was at open.
-    async fn open_small(&self, ino: InodeNo, path: &str) -> Result<Option<Vec<u8>>, Errno> {
+    /// On a plain share the compound asks for a lease and leaves the handle open, parked
+    /// (see [`lease`]); while the lease holds, the next open is answered from what this one
+    /// read, without a round trip (then `true`: the kernel's pages are as good).
+    async fn open_small(
+        &self,
+        ino: InodeNo,
+        path: &str,
+    ) -> Result<Option<(Arc<Vec<u8>>, bool)>, Errno> {
+        let generation = self.tree.session().generation();
+        if let Some(data) = self.leases.snapshot(ino, generation) {
+            return Ok(Some((data, true)));
+        }
         let Ok(Some((known, _))) = self.stat_cached(path) else {
             return Ok(None);
         };
@@ -1050,15 +1110,29 @@ impl Core {
         // Room to grow; a full answer is the whole file only if the open saw that size.
         let want = (known.size + SMALL_SLACK).min(max);
         let stamp = self.cache.stamp(path);
-        let r = self
-            .on(path, |t, p| async move {
-                t.read_small_opened(&p, &CreateOptions::read(), want as u32)
-                    .await
-            })
-            .await;
-        let (opened, data) = self.smb(r)?;
-        let Ok(data) = data else {
-            return Ok(None);
+        let park = self.leasing && self.leases.has_room(want as usize);
+        let (opened, data, file) = if park {
+            let key = wnet_smb2::LeaseKey::random();
+            self.tree
+                .session()
+                .listen_lease(key, Some(self.leases.listener()));
+            let opts = &CreateOptions::read().lease(lease::ASKED, key);
+            let r = self
+                .on(path, |t, p| async move {
+                    t.read_small_kept(&p, opts, want as u32).await
+                })
+                .await;
+            let (file, data) = self.smb(r)?;
+            (file.open_info().clone(), data, Some(file))
+        } else {
+            let r = self
+                .on(path, |t, p| async move {
+                    t.read_small_opened(&p, &CreateOptions::read(), want as u32)
+                        .await
+                })
+                .await;
+            let (opened, data) = self.smb(r)?;
+            (opened, data, None)
         };
         let a = Attr {
             size: opened.end_of_file,
@@ -1072,8 +1146,19 @@ impl Core {
             id: ServerFileId(wnet_smb2::file::server_file_id(&opened)),
         };
         self.revalidate_at_open(ino, path, a, stamp).await;
-        let whole = (data.len() as u64) < want || data.len() as u64 == opened.end_of_file;
-        Ok(whole.then_some(data))
+        let data = data
+            .ok()
+            .filter(|data| (data.len() as u64) < want || data.len() as u64 == opened.end_of_file);
+        let Some(data) = data.map(Arc::new) else {
+            if let Some(f) = file {
+                self.rt.spawn(lease::close_file(f, self.deadline));
+            }
+            return Ok(None);
+        };
+        if let Some(f) = file.and_then(|f| self.leases.park(ino, path, a, data.clone(), f)) {
+            self.rt.spawn(lease::close_file(f, self.deadline));
+        }
+        Ok(Some((data, false)))
     }
 
     /// The server handle of a file opened lazily ([`Core::open_small`]), opened now if it has
@@ -1096,6 +1181,8 @@ impl Core {
         if !f.needs_server_handle() {
             return Ok(());
         }
+        // Its own lease would be broken by this open (and the server wait for our answer).
+        self.unpark_under(path).await;
         let opts = if f.writable {
             CreateOptions {
                 disposition: disposition::OPEN,
@@ -1148,6 +1235,7 @@ impl Core {
             path: path.clone(),
             is_dir: false,
         };
+        self.unpark_under(&path).await;
         if self.may_defer(flags) {
             // Sent at close(), in one round trip with the content (see `deferred`).
             let d = Self::deferred(&path, opts);
@@ -1482,6 +1570,7 @@ impl Core {
         let path = self.child(parent, name)?;
         self.send_creates_under(&path).await?;
         self.handles.released(&path, RELEASE_WAIT).await;
+        self.unpark_under(&path).await;
         self.cache.own_start(&path);
         let dirs = [split(&path).0];
         let r = self
@@ -1504,6 +1593,7 @@ impl Core {
         self.send_creates_under(&path).await?;
         self.watches.stop_under(Some(&path), self.deadline).await;
         self.handles.released(&path, RELEASE_WAIT).await;
+        self.unpark_under(&path).await;
         self.cache.invalidate_tree(&path);
         let dirs = [split(&path).0];
         let r = self
@@ -1538,6 +1628,8 @@ impl Core {
         // Nor replace a file that is still open, and a just-closed one may still be.
         self.handles.released(&from, RELEASE_WAIT).await;
         self.handles.released(&to, RELEASE_WAIT).await;
+        self.unpark_under(&from).await;
+        self.unpark_under(&to).await;
         self.cache.invalidate_tree(&from);
         self.cache.invalidate_tree(&to);
         // Both directories' new times come back in the same round trip.
@@ -1928,6 +2020,7 @@ impl Core {
 
     /// Flushes and closes every server handle (forced unmount); the table is empty after.
     pub async fn close_all(&self) -> Result<(), Errno> {
+        lease::close(self.leases.take_all(), self.deadline).await;
         let mut first = Ok(());
         for f in self.handles.drain() {
             let r = f.close().await;

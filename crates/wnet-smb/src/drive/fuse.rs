@@ -331,7 +331,8 @@ impl Filesystem for FuseFs {
         self.run(
             async move { core.open(ino(i), flags.0, pid).await },
             move |r| match r {
-                Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
+                Ok((fh, false)) => reply.opened(FileHandle(fh), FopenFlags::empty()),
+                Ok((fh, true)) => reply.opened(FileHandle(fh), FopenFlags::FOPEN_KEEP_CACHE),
                 Err(e) => reply.error(fe(e)),
             },
         );

@@ -1,0 +1,186 @@
+//! Leases (ADR 0011): a small file opened again while the drive holds its lease costs no
+//! round trip; another SMB client's change breaks the lease before it is made, so the next
+//! open reads it; the handles the drive parks under leases are not the user's.
+
+use super::drive::{Mounted, mount_config, other_client, samba, unique};
+use super::drive_small::opens_exclusively;
+use std::fs;
+use std::time::{Duration, Instant};
+use wnet_smb::drive::DriveTimeouts;
+use wnet_smb2::CreateOptions;
+use wnet_smb2::msg::create::disposition;
+use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba, SambaBuilder, Share};
+
+fn mount_leased(s: &Samba) -> Mounted {
+    mount_config(s, "rw", false, DriveTimeouts::default(), true)
+}
+
+/// A server of its own that counts what it serves (`smbstatus --profile`).
+fn counting_samba() -> Samba {
+    SambaBuilder::new()
+        .user(DEFAULT_USER, DEFAULT_PASSWORD)
+        .global("smbd profiling level", "on")
+        .share(Share::new("rw").read_only(false))
+        .start()
+        .unwrap()
+}
+
+/// How many CREATE requests `s` has served so far.
+fn creates(s: &Samba) -> u64 {
+    let out = std::process::Command::new("smbstatus")
+        .arg("-s")
+        .arg(s.conf())
+        .arg("--profile")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim() == "smb2_create_count").then(|| v.trim().parse().unwrap())
+        })
+        .expect("smb2_create_count in smbstatus --profile")
+}
+
+#[test]
+fn reading_unchanged_small_files_again_sends_no_create() {
+    let s = counting_samba();
+    let m = mount_leased(&s);
+    let dir = unique("lease-again");
+    fs::create_dir(m.disk(&dir)).unwrap();
+    let names: Vec<String> = (0..20).map(|i| format!("{dir}/f{i}")).collect();
+    for (i, n) in names.iter().enumerate() {
+        fs::write(m.disk(n), format!("content {i}")).unwrap();
+    }
+    let read_all = || {
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(
+                fs::read(m.path(n)).unwrap(),
+                format!("content {i}").as_bytes()
+            );
+        }
+    };
+    let t0 = Instant::now();
+    read_all();
+    let first = creates(&s);
+    read_all();
+    let again = creates(&s) - first;
+    // All within the park time: every lease still held.
+    assert!(t0.elapsed() < Duration::from_secs(4), "{:?}", t0.elapsed());
+    assert_eq!(again, 0, "the second pass sent {again} CREATEs");
+    assert_eq!(
+        m.drive().handles().open_count(),
+        0,
+        "parked handles are not the user's"
+    );
+}
+
+#[test]
+fn another_smb_clients_change_reads_at_the_next_open() {
+    let s = samba();
+    let m = mount_leased(&s);
+    let (rt, t) = other_client();
+    let name = unique("lease-c2o");
+    fs::write(m.disk(&name), b"round -1").unwrap();
+    let rewrite_open = CreateOptions::read_write().disposition(disposition::OPEN);
+    for r in 0..8 {
+        // Read twice: the second open is answered under the lease.
+        let before = fs::read(m.path(&name)).unwrap();
+        assert_eq!(fs::read(m.path(&name)).unwrap(), before);
+        // Same size each round (only the bytes change): alternately in place and truncating.
+        let want = format!("round {r:>2}");
+        rt.block_on(async {
+            let opts = if r % 2 == 0 {
+                rewrite_open.clone()
+            } else {
+                CreateOptions::overwrite()
+            };
+            let f = t.create(&name, &opts).await.unwrap();
+            f.write_at(0, want.as_bytes()).await.unwrap();
+            f.close().await.unwrap();
+        });
+        assert_eq!(
+            String::from_utf8(fs::read(m.path(&name)).unwrap()).unwrap(),
+            want,
+            "round {r}: the drive read what it had before the other client's change"
+        );
+    }
+}
+
+/// Whether `s` has an open of `name` (any client's): `smbstatus -L`, which breaks nothing.
+fn server_holds(s: &Samba, name: &str) -> bool {
+    let out = std::process::Command::new("smbstatus")
+        .arg("-s")
+        .arg(s.conf())
+        .arg("-L")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.split_whitespace().any(|w| w == name))
+}
+
+#[test]
+fn parked_handles_close_before_rename_and_unlink_and_at_unmount() {
+    let s = samba();
+    let mut m = mount_leased(&s);
+    let a = unique("lease-park");
+    let b = format!("{a}-renamed");
+    let (c, d) = (unique("lease-unmount"), unique("lease-unlink"));
+    for n in [&a, &c, &d] {
+        fs::write(m.disk(n), b"parked").unwrap();
+    }
+    assert_eq!(fs::read(m.path(&a)).unwrap(), b"parked");
+    assert!(server_holds(&s, &a), "the server handle is parked");
+    assert_eq!(m.drive().handles().open_count(), 0, "not a user handle");
+    fs::rename(m.path(&a), m.path(&b)).unwrap();
+    assert!(!m.disk(&a).exists() && m.disk(&b).exists());
+    assert_eq!(fs::read(m.path(&b)).unwrap(), b"parked");
+    assert_eq!(fs::read(m.path(&d)).unwrap(), b"parked");
+    assert!(server_holds(&s, &d));
+    fs::remove_file(m.path(&d)).unwrap();
+    assert!(
+        !m.disk(&d).exists(),
+        "deleted at once, not at the parked handle's close"
+    );
+    // At unmount.
+    assert_eq!(fs::read(m.path(&c)).unwrap(), b"parked");
+    assert!(server_holds(&s, &c));
+    let drive = m.drive.take().unwrap();
+    drive.unmount().map_err(|(_, e)| e).unwrap();
+    assert!(!server_holds(&s, &c), "unmount closed the parked handle");
+}
+
+#[test]
+fn another_clients_exclusive_open_takes_the_parked_handle_away() {
+    let s = samba();
+    let m = mount_leased(&s);
+    let (rt, t) = other_client();
+    let name = unique("lease-excl");
+    fs::write(m.disk(&name), b"x").unwrap();
+    assert_eq!(fs::read(m.path(&name)).unwrap(), b"x");
+    assert!(server_holds(&s, &name));
+    // Its open conflicts with our handle: the server breaks our Handle lease and waits; the
+    // drive closes the parked handle before it answers, so the open succeeds.
+    assert!(opens_exclusively(&rt, &t, &name));
+    assert!(!server_holds(&s, &name));
+    assert_eq!(fs::read(m.path(&name)).unwrap(), b"x");
+}
+
+#[test]
+fn a_parked_handle_is_closed_after_the_park_time() {
+    let s = samba();
+    let m = mount_leased(&s);
+    let name = unique("lease-expire");
+    fs::write(m.disk(&name), b"x").unwrap();
+    let t0 = Instant::now();
+    assert_eq!(fs::read(m.path(&name)).unwrap(), b"x");
+    assert!(server_holds(&s, &name));
+    while server_holds(&s, &name) {
+        assert!(t0.elapsed() < Duration::from_secs(30), "still parked");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(t0.elapsed() >= Duration::from_secs(4), "{:?}", t0.elapsed());
+}
