@@ -1096,8 +1096,10 @@ impl Core {
         ino: InodeNo,
         path: &str,
     ) -> Result<Option<(Arc<Vec<u8>>, bool)>, Errno> {
+        // Our own writers' buffered bytes are in no snapshot: not while one is open.
+        let writers = self.handles.files_of(ino).iter().any(|f| f.writable);
         let generation = self.tree.session().generation();
-        if let Some(data) = self.leases.snapshot(ino, generation) {
+        if let (false, Some(data)) = (writers, self.leases.snapshot(ino, generation)) {
             return Ok(Some((data, true)));
         }
         let Ok(Some((known, _))) = self.stat_cached(path) else {
@@ -1110,9 +1112,10 @@ impl Core {
         // Room to grow; a full answer is the whole file only if the open saw that size.
         let want = (known.size + SMALL_SLACK).min(max);
         let stamp = self.cache.stamp(path);
-        let park = self.leasing && self.leases.has_room(want as usize);
+        let park = self.leasing && !writers && self.leases.has_room(want as usize);
         let (opened, data, file) = if park {
             let key = wnet_smb2::LeaseKey::random();
+            self.leases.begin(key);
             self.tree
                 .session()
                 .listen_lease(key, Some(self.leases.listener()));
@@ -1122,6 +1125,9 @@ impl Core {
                     t.read_small_kept(&p, opts, want as u32).await
                 })
                 .await;
+            if r.is_err() {
+                self.leases.abandon(&key);
+            }
             let (file, data) = self.smb(r)?;
             (file.open_info().clone(), data, Some(file))
         } else {
@@ -1509,6 +1515,10 @@ impl Core {
         if f.writes.written() {
             // Anything cached while the close was on its way may predate the last write.
             self.cache.own_done(path, None);
+        }
+        if f.writable {
+            // A lease parked while it was open (its writes break it, but maybe not yet).
+            self.unpark_under(path).await;
         }
         r
     }

@@ -55,6 +55,9 @@ struct State {
     /// By the path's cache key (lower case).
     by_path: HashMap<String, InodeNo>,
     bytes: usize,
+    /// Keys asked for by opens not parked yet, and whether a break took R or H meanwhile
+    /// (it can arrive before the CREATE's answer is handled).
+    pending: HashMap<LeaseKey, bool>,
 }
 
 impl State {
@@ -112,6 +115,16 @@ impl Leases {
         s.by_ino.len() < MAX_PARKED && s.bytes + len <= MAX_BYTES
     }
 
+    /// An open is about to ask for a lease under `key` (before its CREATE is sent).
+    pub fn begin(&self, key: LeaseKey) {
+        self.lock().pending.insert(key, false);
+    }
+
+    /// The open that asked for `key` will not park (it failed).
+    pub fn abandon(&self, key: &LeaseKey) {
+        self.lock().pending.remove(key);
+    }
+
     /// The snapshot of `ino` kept under a lease of session generation `generation`, marked
     /// used now; `None` when none is held.
     pub fn snapshot(&self, ino: InodeNo, generation: u64) -> Option<Arc<Vec<u8>>> {
@@ -150,6 +163,10 @@ impl Leases {
         }
         let generation = file.tree().session().generation();
         let mut s = self.lock();
+        if s.pending.remove(&k) == Some(true) {
+            // Broken before it could be parked: what the open read may be stale already.
+            return Some(file);
+        }
         let old = s.take(ino);
         s.bytes += data.len();
         s.by_key.insert(k, ino);
@@ -173,9 +190,14 @@ impl Leases {
         })
     }
 
-    /// The parked handle of the lease `k`, taken out.
+    /// The parked handle of the lease `k`, taken out; a lease still on its way to be parked
+    /// is marked broken instead.
     fn take_key(&self, k: &LeaseKey) -> Option<Held> {
         let mut s = self.lock();
+        if let Some(broken) = s.pending.get_mut(k) {
+            *broken = true;
+            return None;
+        }
         let ino = *s.by_key.get(k)?;
         s.take(ino)
     }

@@ -184,3 +184,32 @@ fn a_parked_handle_is_closed_after_the_park_time() {
     }
     assert!(t0.elapsed() >= Duration::from_secs(4), "{:?}", t0.elapsed());
 }
+
+#[test]
+fn the_drives_own_writes_read_back_under_leases() {
+    let s = samba();
+    let m = mount_leased(&s);
+    let name = unique("lease-own");
+    fs::write(m.disk(&name), b"first").unwrap();
+    for r in 0..4 {
+        let before = fs::read(m.path(&name)).unwrap();
+        assert_eq!(fs::read(m.path(&name)).unwrap(), before);
+        let want = format!("own {r}");
+        if r % 2 == 0 {
+            fs::write(m.path(&name), &want).unwrap();
+        } else {
+            // In place, same size, through a handle opened while the file is parked.
+            use std::os::unix::fs::FileExt;
+            let f = fs::OpenOptions::new()
+                .write(true)
+                .open(m.path(&name))
+                .unwrap();
+            f.write_all_at(want.as_bytes(), 0).unwrap();
+        }
+        assert_eq!(
+            fs::read(m.path(&name)).unwrap(),
+            want.as_bytes(),
+            "round {r}"
+        );
+    }
+}
