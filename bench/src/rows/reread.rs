@@ -46,6 +46,21 @@ pub fn creates(ctx: &Ctx<'_>) -> u64 {
         .expect("smb2_create_count (smbd profiling level = on)")
 }
 
+/// [`creates`] once smbd has published its counts: each process writes them out about once
+/// a second, so two readings 1.1 s apart must agree.
+fn creates_settled(ctx: &Ctx<'_>) -> u64 {
+    let mut last = creates(ctx);
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(1100));
+        let now = creates(ctx);
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    panic!("smbd's CREATE count did not settle");
+}
+
 /// Reads every file of `dir` through the drive, checking its length.
 fn read_all(dir: &Path) -> Duration {
     let t0 = Instant::now();
@@ -99,11 +114,12 @@ pub fn run(ctx: &Ctx<'_>) {
                 side
             );
             drop_caches();
-            let c0 = creates(ctx);
+            let c0 = creates_settled(ctx);
             let d1 = read_all(&dir);
-            let c1 = creates(ctx);
+            // Settling takes 1.1-3 s: within the 5 s a parked handle outlives its last use.
+            let c1 = creates_settled(ctx);
             let d2 = read_all(&dir);
-            let c2 = creates(ctx);
+            let c2 = creates_settled(ctx);
             t.push(&first, Amount::Ops(FILES as u64), side, d1);
             t.push(&again, Amount::Ops(FILES as u64), side, d2);
             eprintln!("  CREATEs: first pass {}, second pass {}", c1 - c0, c2 - c1);

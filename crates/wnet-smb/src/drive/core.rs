@@ -658,8 +658,8 @@ impl Core {
         if let Some(a) = self.creating_attr(path) {
             return Ok(Some((a, KERNEL_TTL)));
         }
-        if let Some(a) = self.leases.attr(path) {
-            return Ok(Some((a, KERNEL_TTL)));
+        if let Some(hit) = self.leases.attr(path) {
+            return Ok(Some(hit));
         }
         if !path.is_empty() {
             match self.cache.known(path) {

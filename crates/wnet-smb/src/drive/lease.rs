@@ -137,11 +137,14 @@ impl Leases {
         Some(h.data.clone())
     }
 
-    /// The attributes of `path` kept under a lease, if any.
-    pub fn attr(&self, path: &str) -> Option<Attr> {
+    /// The attributes of `path` kept under a lease, if any, with how long the kernel may
+    /// keep them: until the parked handle may be closed without a break (past that, nothing
+    /// tells the kernel to forget them).
+    pub fn attr(&self, path: &str) -> Option<(Attr, Duration)> {
         let s = self.lock();
         let ino = s.by_path.get(&key(path))?;
-        s.by_ino.get(ino).map(|h| h.attr)
+        let h = s.by_ino.get(ino)?;
+        Some((h.attr, PARK.saturating_sub(h.used.elapsed())))
     }
 
     /// Parks `file` (opened at `path` under a lease) with what its open read. Returns a
