@@ -1083,6 +1083,35 @@ impl Core {
         ))
     }
 
+    /// OPEN answered on the FUSE thread without waiting: a read-only open of a file whose
+    /// lease keeps what an earlier open read ([`lease`]); `None`: ask [`Core::open`].
+    pub fn open_cached(&self, ino: InodeNo, flags: i32, pid: u32) -> Option<u64> {
+        if flags & (libc::O_ACCMODE | libc::O_TRUNC) != libc::O_RDONLY || !self.is_connected() {
+            return None;
+        }
+        let path = self.path(ino).ok()?;
+        if self.creating_attr(&path).is_some() {
+            return None;
+        }
+        let data = self.leased_snapshot(ino)?;
+        let holder = Holder {
+            pid,
+            path,
+            is_dir: false,
+        };
+        let of = OpenFile::from_snapshot(data, &self.rt);
+        Some(self.handles.insert(holder, ino, Kind::File(Arc::new(of))))
+    }
+
+    /// What the lease of `ino` keeps, unless a writable handle of ours is open on it (its
+    /// buffered bytes are in no snapshot).
+    fn leased_snapshot(&self, ino: InodeNo) -> Option<Arc<Vec<u8>>> {
+        if self.handles.files_of(ino).iter().any(|f| f.writable) {
+            return None;
+        }
+        self.leases.snapshot(ino, self.tree.session().generation())
+    }
+
     /// A read-only open of `path` as one compound (create + read + close) when the attributes
     /// the kernel's lookup just fetched say the file is small: its contents as of the open,
     /// or `None` to open it the usual way (size unknown or large, the file grew past what was
@@ -1096,12 +1125,11 @@ impl Core {
         ino: InodeNo,
         path: &str,
     ) -> Result<Option<(Arc<Vec<u8>>, bool)>, Errno> {
-        // Our own writers' buffered bytes are in no snapshot: not while one is open.
-        let writers = self.handles.files_of(ino).iter().any(|f| f.writable);
-        let generation = self.tree.session().generation();
-        if let (false, Some(data)) = (writers, self.leases.snapshot(ino, generation)) {
+        if let Some(data) = self.leased_snapshot(ino) {
             return Ok(Some((data, true)));
         }
+        // Our own writers' buffered bytes are in no snapshot: none is taken while one is open.
+        let writers = self.handles.files_of(ino).iter().any(|f| f.writable);
         let Ok(Some((known, _))) = self.stat_cached(path) else {
             return Ok(None);
         };

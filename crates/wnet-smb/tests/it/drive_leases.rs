@@ -66,7 +66,7 @@ fn reading_unchanged_small_files_again_sends_no_create() {
     let files: Vec<&String> = again.iter().filter(|n| names.contains(n)).collect();
     assert!(files.is_empty(), "the second pass opened {files:?}");
     assert_eq!(
-        m.drive().handles().open_count(),
+        m.drive().settle(Duration::from_secs(10)),
         0,
         "parked handles are not the user's"
     );
@@ -130,7 +130,11 @@ fn parked_handles_close_before_rename_and_unlink_and_at_unmount() {
     }
     assert_eq!(fs::read(m.path(&a)).unwrap(), b"parked");
     assert!(server_holds(&s, &a), "the server handle is parked");
-    assert_eq!(m.drive().handles().open_count(), 0, "not a user handle");
+    assert_eq!(
+        m.drive().settle(Duration::from_secs(10)),
+        0,
+        "not a user handle"
+    );
     fs::rename(m.path(&a), m.path(&b)).unwrap();
     assert!(!m.disk(&a).exists() && m.disk(&b).exists());
     assert_eq!(fs::read(m.path(&b)).unwrap(), b"parked");
