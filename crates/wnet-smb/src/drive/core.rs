@@ -268,7 +268,9 @@ impl Core {
             me: me.clone(),
         });
         core.rt.spawn(monitor(Arc::downgrade(&core)));
-        core.rt.spawn(lease::run(Arc::downgrade(&core)));
+        if core.leasing {
+            core.rt.spawn(lease::run(Arc::downgrade(&core)));
+        }
         core
     }
 
@@ -1155,9 +1157,10 @@ impl Core {
                 .await;
             if r.is_err() {
                 self.leases.abandon(&key);
+                self.tree.session().listen_lease(key, None);
             }
             let (file, data) = self.smb(r)?;
-            (file.open_info().clone(), data, Some(file))
+            (file.open_info().clone(), data, Some((key, file)))
         } else {
             let r = self
                 .on(path, |t, p| async move {
@@ -1184,12 +1187,15 @@ impl Core {
             .ok()
             .filter(|data| (data.len() as u64) < want || data.len() as u64 == opened.end_of_file);
         let Some(data) = data.map(Arc::new) else {
-            if let Some(f) = file {
+            if let Some((key, f)) = file {
+                self.leases.abandon(&key);
                 self.rt.spawn(lease::close_file(f, self.deadline));
             }
             return Ok(None);
         };
-        if let Some(f) = file.and_then(|f| self.leases.park(ino, path, a, data.clone(), f)) {
+        let refused =
+            file.and_then(|(key, f)| self.leases.park(key, ino, path, a, data.clone(), f));
+        if let Some(f) = refused {
             self.rt.spawn(lease::close_file(f, self.deadline));
         }
         Ok(Some((data, false)))

@@ -147,29 +147,28 @@ impl Leases {
         Some((h.attr, PARK.saturating_sub(h.used.elapsed())))
     }
 
-    /// Parks `file` (opened at `path` under a lease) with what its open read. Returns a
-    /// handle the caller is to close: `file` itself when it cannot be kept (no Read+Handle
-    /// granted, or no room), or the one it replaces (two first opens of a file raced).
+    /// Parks `file` (opened at `path` asking for a lease under `asked`, see [`Leases::begin`])
+    /// with what its open read. Returns a handle the caller is to close: `file` itself when
+    /// it cannot be kept (no Read+Handle granted, broken meanwhile, or no room), or the one
+    /// it replaces (two first opens of a file raced).
     pub fn park(
         &self,
+        asked: LeaseKey,
         ino: InodeNo,
         path: &str,
         attr: Attr,
         data: Arc<Vec<u8>>,
         file: File,
     ) -> Option<File> {
-        let Some((k, granted)) = file.lease() else {
-            return Some(file);
-        };
-        if granted & NEEDED != NEEDED || !self.has_room(data.len()) {
+        // Broken before it could be parked: what the open read may be stale already.
+        let broken = self.lock().pending.remove(&asked) != Some(false);
+        let granted = file.lease().filter(|&(k, _)| k == asked).map_or(0, |l| l.1);
+        if broken || granted & NEEDED != NEEDED || !self.has_room(data.len()) {
             return Some(file);
         }
+        let k = asked;
         let generation = file.tree().session().generation();
         let mut s = self.lock();
-        if s.pending.remove(&k) == Some(true) {
-            // Broken before it could be parked: what the open read may be stale already.
-            return Some(file);
-        }
         let old = s.take(ino);
         s.bytes += data.len();
         s.by_key.insert(k, ino);
@@ -187,10 +186,7 @@ impl Leases {
             },
         );
         drop(s);
-        old.map(|h| {
-            h.file.tree().session().listen_lease(h.key, None);
-            h.file
-        })
+        old.map(|h| h.file)
     }
 
     /// The parked handle of the lease `k`, taken out; a lease still on its way to be parked
@@ -236,14 +232,17 @@ impl Leases {
 pub(crate) async fn close(held: Vec<Held>, deadline: Duration) {
     let mut closes = tokio::task::JoinSet::new();
     for h in held {
-        h.file.tree().session().listen_lease(h.key, None);
         closes.spawn(close_file(h.file, deadline));
     }
     while closes.join_next().await.is_some() {}
 }
 
-/// Closes one handle the drive holds for itself, bounded by `deadline`.
+/// Closes one handle the drive holds for itself, bounded by `deadline`; its lease's breaks
+/// are acknowledged at once from now on.
 pub(crate) async fn close_file(f: File, deadline: Duration) {
+    if let Some((key, _)) = f.lease() {
+        f.tree().session().listen_lease(key, None);
+    }
     if let Ok(Err(e)) = tokio::time::timeout(deadline, f.close_quietly()).await {
         tracing::debug!("closing a parked handle: {e}");
     }
