@@ -61,18 +61,6 @@ fn creates_settled(ctx: &Ctx<'_>) -> u64 {
     panic!("smbd's CREATE count did not settle");
 }
 
-/// The length of the server's log now, and the names CREATEd since byte `from` of it (only
-/// with `WNET_BENCH_OPS=1`, which has smbd log them: `smb2:10`).
-fn created_since(ctx: &Ctx<'_>, from: usize) -> (usize, Vec<String>) {
-    let log = fs::read(ctx.samba.log_dir().join("smbd.log")).unwrap_or_default();
-    let names = String::from_utf8_lossy(log.get(from..).unwrap_or_default())
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("smbd_smb2_create_send: name ["))
-        .map(|n| n.trim_end_matches(']').to_owned())
-        .collect();
-    (log.len(), names)
-}
-
 /// Reads every file of `dir` through the drive, checking its length.
 fn read_all(dir: &Path) -> Duration {
     let t0 = Instant::now();
@@ -130,10 +118,11 @@ pub fn run(ctx: &Ctx<'_>) {
             let d1 = read_all(&dir);
             // Settling takes 1.1-3 s: within the 5 s a parked handle outlives its last use.
             let c1 = creates_settled(ctx);
-            let (mark, _) = created_since(ctx, 0);
+            // Names only with WNET_BENCH_OPS=1 (smbd then logs them: smb2:10).
+            let (_, mark) = ctx.samba.created_since(0);
             let d2 = read_all(&dir);
             let c2 = creates_settled(ctx);
-            let (_, names) = created_since(ctx, mark);
+            let (names, _) = ctx.samba.created_since(mark);
             if !names.is_empty() {
                 eprintln!("  second pass CREATEd (smbd log): {names:?}");
             }

@@ -25,17 +25,6 @@ fn logging_samba() -> Samba {
         .unwrap()
 }
 
-/// The names `s` was asked to CREATE after byte `from` of its log, and where the log ends.
-fn created_since(s: &Samba, from: usize) -> (Vec<String>, usize) {
-    let log = fs::read(s.log_dir().join("smbd.log")).unwrap();
-    let names = String::from_utf8_lossy(&log[from..])
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("smbd_smb2_create_send: name ["))
-        .map(|n| n.trim_end_matches(']').to_owned())
-        .collect();
-    (names, log.len())
-}
-
 #[test]
 fn reading_unchanged_small_files_again_sends_no_create() {
     let s = logging_samba();
@@ -52,9 +41,9 @@ fn reading_unchanged_small_files_again_sends_no_create() {
             );
         }
     };
-    let (_, start) = created_since(&s, 0);
+    let (_, start) = s.created_since(0);
     read_all();
-    let (first, end) = created_since(&s, start);
+    let (first, end) = s.created_since(start);
     for n in &names {
         assert!(first.contains(n), "the first pass opened {n}");
     }
@@ -62,7 +51,7 @@ fn reading_unchanged_small_files_again_sends_no_create() {
     read_all();
     // Within the park time of the first pass: every lease still held.
     assert!(t0.elapsed() < Duration::from_secs(4), "{:?}", t0.elapsed());
-    let (again, _) = created_since(&s, end);
+    let (again, _) = s.created_since(end);
     let files: Vec<&String> = again.iter().filter(|n| names.contains(n)).collect();
     assert!(files.is_empty(), "the second pass opened {files:?}");
     assert_eq!(
@@ -104,20 +93,6 @@ fn another_smb_clients_change_reads_at_the_next_open() {
     }
 }
 
-/// Whether `s` has an open of `name` (any client's): `smbstatus -L`, which breaks nothing.
-fn server_holds(s: &Samba, name: &str) -> bool {
-    let out = std::process::Command::new("smbstatus")
-        .arg("-s")
-        .arg(s.conf())
-        .arg("-L")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .any(|l| l.split_whitespace().any(|w| w == name))
-}
-
 #[test]
 fn parked_handles_close_before_rename_and_unlink_and_at_unmount() {
     let s = samba();
@@ -129,7 +104,7 @@ fn parked_handles_close_before_rename_and_unlink_and_at_unmount() {
         fs::write(m.disk(n), b"parked").unwrap();
     }
     assert_eq!(fs::read(m.path(&a)).unwrap(), b"parked");
-    assert!(server_holds(&s, &a), "the server handle is parked");
+    assert!(s.has_open(&a), "the server handle is parked");
     assert_eq!(
         m.drive().settle(Duration::from_secs(10)),
         0,
@@ -139,7 +114,7 @@ fn parked_handles_close_before_rename_and_unlink_and_at_unmount() {
     assert!(!m.disk(&a).exists() && m.disk(&b).exists());
     assert_eq!(fs::read(m.path(&b)).unwrap(), b"parked");
     assert_eq!(fs::read(m.path(&d)).unwrap(), b"parked");
-    assert!(server_holds(&s, &d));
+    assert!(s.has_open(&d));
     fs::remove_file(m.path(&d)).unwrap();
     assert!(
         !m.disk(&d).exists(),
@@ -147,10 +122,10 @@ fn parked_handles_close_before_rename_and_unlink_and_at_unmount() {
     );
     // At unmount.
     assert_eq!(fs::read(m.path(&c)).unwrap(), b"parked");
-    assert!(server_holds(&s, &c));
+    assert!(s.has_open(&c));
     let drive = m.drive.take().unwrap();
     drive.unmount().map_err(|(_, e)| e).unwrap();
-    assert!(!server_holds(&s, &c), "unmount closed the parked handle");
+    assert!(!s.has_open(&c), "unmount closed the parked handle");
 }
 
 #[test]
@@ -161,11 +136,11 @@ fn another_clients_exclusive_open_takes_the_parked_handle_away() {
     let name = unique("lease-excl");
     fs::write(m.disk(&name), b"x").unwrap();
     assert_eq!(fs::read(m.path(&name)).unwrap(), b"x");
-    assert!(server_holds(&s, &name));
+    assert!(s.has_open(&name));
     // Its open conflicts with our handle: the server breaks our Handle lease and waits; the
     // drive closes the parked handle before it answers, so the open succeeds.
     assert!(opens_exclusively(&rt, &t, &name));
-    assert!(!server_holds(&s, &name));
+    assert!(!s.has_open(&name));
     assert_eq!(fs::read(m.path(&name)).unwrap(), b"x");
 }
 
@@ -177,8 +152,8 @@ fn a_parked_handle_is_closed_after_the_park_time() {
     fs::write(m.disk(&name), b"x").unwrap();
     let t0 = Instant::now();
     assert_eq!(fs::read(m.path(&name)).unwrap(), b"x");
-    assert!(server_holds(&s, &name));
-    while server_holds(&s, &name) {
+    assert!(s.has_open(&name));
+    while s.has_open(&name) {
         assert!(t0.elapsed() < Duration::from_secs(30), "still parked");
         std::thread::sleep(Duration::from_millis(100));
     }
