@@ -3,14 +3,19 @@
 //!
 //! A read-only open of a small file asks for a Read+Write+Handle lease under a key of its
 //! own and keeps its server handle *parked* (the drive's, never a user's: the handle table
-//! does not know it). While the lease holds Read and Handle, the next open of the inode is
+//! does not know it). While the lease holds all three, the next open of the inode is
 //! answered from the snapshot and attributes kept here, without a round trip. A parked
-//! handle is closed [`PARK`] after its last use, at a break that takes Read or Handle, before
-//! a change of the path by this drive (write open, truncate, rename, unlink, rmdir), at a
-//! reconnect (breaks may have been missed) and at unmount. Closing the handle ends the lease,
-//! so the snapshot goes with it. Write is asked only so that another client's open waits for
-//! our acknowledgment (Samba delays an open only for a break of W, or of H at a sharing
-//! violation): by the time it is answered, what we cached is gone.
+//! handle is closed [`PARK`] after its last use, at any break, before a change of the path
+//! by this drive (write open, truncate, rename, unlink, rmdir), at a reconnect (breaks may
+//! have been missed) and at unmount. Closing the handle ends the lease, so the snapshot goes
+//! with it.
+//!
+//! Why Write, and why any break ends it: Samba makes another client's open wait for our
+//! acknowledgment only for a break of W (or of H at a sharing violation), and breaks Read at
+//! another client's *write* without waiting. So Read alone cannot promise that the next open
+//! here sees another client's change (measured: a same-size write in place was read stale);
+//! the break of W at that client's open can, since it is answered only after we dropped
+//! everything. The cost: any other client's open of the file, even to read, ends our cache.
 
 use super::cache::Attr;
 use super::core::Core;
@@ -25,8 +30,9 @@ use wnet_smb2::{File, LeaseBreak, LeaseKey, LeaseListener};
 pub const PARK: Duration = Duration::from_secs(5);
 /// The lease a parked handle asks for.
 pub const ASKED: u32 = lease::READ | lease::WRITE | lease::HANDLE;
-/// What a parked handle's lease must hold for its snapshot to be served.
-const NEEDED: u32 = lease::READ | lease::HANDLE;
+/// What a parked handle's lease must hold for its snapshot to be served: all of it (see the
+/// module's documentation).
+const NEEDED: u32 = ASKED;
 /// Most bytes of snapshots kept at once; past it, opens close their handle as before.
 const MAX_BYTES: usize = 32 << 20;
 /// Most parked handles at once.
@@ -149,7 +155,7 @@ impl Leases {
 
     /// Parks `file` (opened at `path` asking for a lease under `asked`, see [`Leases::begin`])
     /// with what its open read. Returns a handle the caller is to close: `file` itself when
-    /// it cannot be kept (no Read+Handle granted, broken meanwhile, or no room), or the one
+    /// it cannot be kept (not all of Read+Write+Handle granted, broken meanwhile, or no room), or the one
     /// it replaces (two first opens of a file raced).
     pub fn park(
         &self,
@@ -249,9 +255,8 @@ pub(crate) async fn close_file(f: File, deadline: Duration) {
 }
 
 /// Answers the breaks of the drive's leases and closes parked handles past [`PARK`], until
-/// the core goes. A break that leaves Read and Handle costs nothing (Write was never used);
-/// any other takes the inode's snapshot and attributes out, makes the kernel forget them and
-/// closes the parked handle, and only then lets the acknowledgment go.
+/// the core goes. A break takes the inode's snapshot and attributes out, makes the kernel
+/// forget them and closes the parked handle, and only then lets the acknowledgment go.
 pub(crate) async fn run(me: Weak<Core>) {
     let Some(mut inbox) = me
         .upgrade()

@@ -69,7 +69,7 @@ fn another_smb_clients_change_reads_at_the_next_open() {
     let name = unique("lease-c2o");
     fs::write(m.disk(&name), b"round -1").unwrap();
     let rewrite_open = CreateOptions::read_write().disposition(disposition::OPEN);
-    for r in 0..8 {
+    for r in 0..16 {
         // Read twice: the second open is answered under the lease.
         let before = fs::read(m.path(&name)).unwrap();
         assert_eq!(fs::read(m.path(&name)).unwrap(), before);
