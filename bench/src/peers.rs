@@ -33,7 +33,7 @@ impl Args {
 
 /// Parses `--size-mib N`, `--rounds N` (env `WNET_BENCH_MIB` is the size's default),
 /// `--only A,B` (sides to run, where a benchmark has several), and `drive`'s `--rows A,B`
-/// (row groups: `base,parallel,encrypted,bigdir,memory`) and `--entries N` (big directory).
+/// (row groups: `base,parallel,encrypted,bigdir,memory,reread`) and `--entries N` (big directory).
 ///
 /// # Panics
 ///

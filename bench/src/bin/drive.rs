@@ -501,6 +501,10 @@ fn main() {
     for share in rows::shares(&args.rows) {
         builder = builder.share(share);
     }
+    if args.rows.contains(&rows::Group::Reread) {
+        // Its CREATE counts (`smbstatus --profile`).
+        builder = builder.global("smbd profiling level", "on");
+    }
     if count_ops {
         builder = builder.global("log level", "1 smb2:10");
     }

@@ -1,6 +1,6 @@
 //! The `drive` benchmark's row groups beyond its base table (issue 15, targets 4–7), each
 //! selectable with `--rows`: parallel programs, an encrypted share, a 100,000-entry
-//! directory, the daemon's memory.
+//! directory, the daemon's memory, re-reading unchanged files under leases.
 //!
 //! The wnet side of these groups is a real `wnetd` process ([`DaemonProcess`]): its resident
 //! set is what the big-directory and memory rows measure, and the drive it serves is the one
@@ -13,7 +13,7 @@
 //!   "processes" of the parallel rows, the holder of 10,000 open files.
 //! - [`table`]: medians per row and side, printed with throughput and targets.
 //! - [`cpu`]: CPU seconds of the daemon and of the server during a run.
-//! - [`parallel`], [`encrypted`], [`bigdir`], [`memory`]: the groups.
+//! - [`parallel`], [`encrypted`], [`bigdir`], [`memory`], [`reread`]: the groups.
 
 pub mod bigdir;
 pub mod cpu;
@@ -21,6 +21,7 @@ pub mod daemon;
 pub mod encrypted;
 pub mod memory;
 pub mod parallel;
+pub mod reread;
 pub mod table;
 pub mod worker;
 
@@ -45,16 +46,19 @@ pub enum Group {
     Bigdir,
     /// The daemon's RSS with 26 drives, 100 deviceless connections, 10,000 open files.
     Memory,
+    /// 2000 small files read twice, unchanged: with and without leases.
+    Reread,
 }
 
 impl Group {
     /// Every group, in the order they run.
-    pub const ALL: [Group; 5] = [
+    pub const ALL: [Group; 6] = [
         Group::Base,
         Group::Parallel,
         Group::Encrypted,
         Group::Bigdir,
         Group::Memory,
+        Group::Reread,
     ];
 
     /// The name `--rows` takes.
@@ -65,6 +69,7 @@ impl Group {
             Group::Encrypted => "encrypted",
             Group::Bigdir => "bigdir",
             Group::Memory => "memory",
+            Group::Reread => "reread",
         }
     }
 
@@ -147,6 +152,7 @@ pub fn run(ctx: &Ctx<'_>, groups: &[Group]) {
             Group::Encrypted => encrypted::run(ctx, d.expect("the rows' daemon")),
             Group::Bigdir => bigdir::run(ctx, d.expect("the rows' daemon")),
             Group::Memory => memory::run(ctx),
+            Group::Reread => reread::run(ctx),
         }
     }
 }

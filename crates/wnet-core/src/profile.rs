@@ -110,6 +110,13 @@ pub struct Settings {
     /// anyone on the path reads such a password. Read by the daemon at start.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dav_basic_over_http: bool,
+    /// Cache small files across opens under SMB leases (off by default; ADR 0011): a
+    /// re-read of an unchanged file costs no round trip, and another SMB client's change
+    /// breaks the lease before it is made. A change made on the server's own file system
+    /// (not through SMB) breaks no lease: it shows only once the lease is given up (at most
+    /// 5 s after the file was last opened here). Read by the daemon at start.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub file_leases: bool,
 }
 
 fn yes() -> bool {
@@ -123,6 +130,7 @@ impl Default for Settings {
             insecure_guest_logons: false,
             provider_order: Vec::new(),
             dav_basic_over_http: false,
+            file_leases: false,
         }
     }
 }

@@ -50,6 +50,9 @@ pub struct SmbProviderConfig {
     /// `#DOM:`) found there are reached at its addresses before the system resolver is asked.
     /// The daemon uses `lmhosts` next to the profile.
     pub hosts_file: Option<PathBuf>,
+    /// Drives cache small files across opens under SMB leases (the profile's
+    /// `file_leases`; see [`crate::drive::DriveConfig::leases`]).
+    pub file_leases: bool,
 }
 
 /// The longest a DFS referral is kept by default: Windows keeps link referrals 1800 s.
@@ -237,6 +240,7 @@ impl SmbProvider {
             timeouts: DriveTimeouts::default(),
             read_only: false,
             dfs: namespace.clone(),
+            leases: self.cfg.file_leases,
         };
         let handle = self.rt().handle().clone();
         let mounted = {

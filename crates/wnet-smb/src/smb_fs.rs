@@ -120,6 +120,7 @@ pub(crate) fn create_options(how: OpenHow) -> CreateOptions {
         attributes: 0,
         durable: how.durable,
         lease: None,
+        lease_key: None,
     }
 }
 

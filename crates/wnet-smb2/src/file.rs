@@ -217,6 +217,16 @@ impl File {
         server_file_id(&self.open)
     }
 
+    /// The lease this handle holds, and the state the server granted it at the open
+    /// (`create::lease` bits); `None` when it holds none. Breaks lower it later: see
+    /// [`crate::Session::listen_lease`].
+    pub fn lease(&self) -> Option<(crate::LeaseKey, u32)> {
+        self.open.contexts.iter().find_map(|c| match c {
+            CreateContext::LeaseV2 { key, state, .. } => Some((crate::LeaseKey(*key), *state)),
+            _ => None,
+        })
+    }
+
     fn max_read(&self) -> usize {
         self.tree.session().negotiated().max_read as usize
     }

@@ -67,6 +67,7 @@ mod validate_negotiate;
 pub use client::{Client, ClientConfig, Timeouts};
 pub use error::{Error, Result};
 pub use file::File;
+pub use lease_keys::{LeaseBreak, LeaseKey, LeaseListener};
 pub use mechanism::{KerberosConfig, Mechanism};
 pub use session::{Authenticator, Session};
 pub use status::NtStatus;

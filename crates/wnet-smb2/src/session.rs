@@ -8,7 +8,7 @@ use crate::crypto::kdf::{self, KeySchedule};
 use crate::crypto::preauth::{self, PreauthHash};
 use crate::crypto::signing::SigningAlgo;
 use crate::error::{Error, Result};
-use crate::lease_keys::LeaseKeys;
+use crate::lease_keys::{LeaseKey, LeaseKeys, LeaseListener};
 use crate::mechanism::Mechanism;
 use crate::msg::negotiate::{
     self, Dialect, NegotiateContext, NegotiateRequest, NegotiateResponse, caps, cipher,
@@ -314,7 +314,9 @@ impl Authenticator for crate::auth::NtlmAuthenticator {
 }
 
 /// Acknowledges oplock and lease breaks on `conn` so the server never waits for us (without
-/// an ack, a conflicting open by another client stalls for the server's break timeout).
+/// an ack, a conflicting open by another client stalls for the server's break timeout). A
+/// break of a lease with a listener ([`Session::listen_lease`]) is acknowledged once the
+/// listener is done with it (bounded by [`LEASE_BREAK_PATIENCE`]).
 /// Holds the connection weakly: it ends when the connection goes.
 fn spawn_break_handler(
     conn: &Connection,
@@ -324,6 +326,7 @@ fn spawn_break_handler(
     timeout: Duration,
     leases: Arc<LeaseKeys>,
 ) {
+    use crate::lease_keys::{LeaseBreak, Route};
     use crate::msg::oplock_break::{
         BreakNotification, LEASE_BREAK_ACK_REQUIRED, LeaseBreakAck, OplockBreakAck,
     };
@@ -332,49 +335,81 @@ fn spawn_break_handler(
     let weak = conn.downgrade();
     // Samba wants a valid TreeId on the acknowledgment; any tree of the session will do.
     let tree = move || tree_id.load(std::sync::atomic::Ordering::Relaxed);
+    // What to wait for before the ack (the listener's word), and the ack.
     let ack_for = move |msg: Vec<u8>| match BreakNotification::decode(&msg) {
-        Ok(BreakNotification::Lease { key, .. }) if !leases.contains(&key) => {
-            tracing::debug!("dropping a break of a lease we never asked for");
-            None
-        }
         Ok(BreakNotification::Lease {
             flags,
             key,
+            current_state,
             new_state,
-            ..
-        }) => (flags & LEASE_BREAK_ACK_REQUIRED != 0).then(|| {
-            build(
+        }) => {
+            let key = LeaseKey(key);
+            let listener = match leases.route(&key) {
+                Route::Unknown => {
+                    tracing::debug!("dropping a break of a lease we never asked for");
+                    return (None, None);
+                }
+                Route::Ack => None,
+                Route::Listener(l) => Some(l),
+            };
+            let wait = listener.and_then(|l| {
+                let (done, wait) = tokio::sync::oneshot::channel();
+                let b = LeaseBreak {
+                    key,
+                    from: current_state,
+                    to: new_state,
+                    ack_required: flags & LEASE_BREAK_ACK_REQUIRED != 0,
+                    _done: Some(done),
+                };
+                // A listener too far behind: the server is not kept waiting for it.
+                l.try_send(b).ok().map(|_| wait)
+            });
+            let ack = (flags & LEASE_BREAK_ACK_REQUIRED != 0).then(|| {
+                build(
+                    session_id,
+                    tree(),
+                    &LeaseBreakAck {
+                        key: key.0,
+                        state: new_state,
+                    },
+                    false,
+                )
+            });
+            (wait, ack)
+        }
+        Ok(BreakNotification::Oplock { level, file_id }) => (
+            None,
+            Some(build(
                 session_id,
                 tree(),
-                &LeaseBreakAck {
-                    key,
-                    state: new_state,
-                },
+                &OplockBreakAck { level, file_id },
                 false,
-            )
-        }),
-        Ok(BreakNotification::Oplock { level, file_id }) => Some(build(
-            session_id,
-            tree(),
-            &OplockBreakAck { level, file_id },
-            false,
-        )),
+            )),
+        ),
         Err(e) => {
             tracing::debug!("ignoring notification: {e}");
-            None
+            (None, None)
         }
     };
     let messages =
         futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|m| (m, rx)) });
-    // One task; a few acks in flight at once (a slow ack must not hold up the next break),
-    // never more: while they are all busy the queue fills and a flooding server is dropped.
+    // One task; a few breaks in flight at once (a slow ack or listener must not hold up the
+    // next break), never more: while they are all busy the queue fills and a flooding server
+    // is dropped.
     tokio::spawn(futures_util::StreamExt::for_each_concurrent(
         messages,
         BREAK_ACKS_IN_FLIGHT,
         move |msg| {
             let weak = weak.clone();
-            let ack = ack_for(msg);
+            let (wait, ack) = ack_for(msg);
             async move {
+                if let Some(wait) = wait
+                    && tokio::time::timeout(LEASE_BREAK_PATIENCE, wait)
+                        .await
+                        .is_err()
+                {
+                    tracing::warn!("a lease break listener is late; acknowledging anyway");
+                }
                 let (Some(ack), Some(conn)) = (ack, weak.upgrade()) else {
                     return;
                 };
@@ -386,6 +421,10 @@ fn spawn_break_handler(
         },
     ));
 }
+
+/// How long a lease break's listener may take before the acknowledgment goes anyway: below
+/// Samba's own break timeout (30 s, `OPLOCK_BREAK_TIMEOUT`), past which it acts without us.
+pub const LEASE_BREAK_PATIENCE: Duration = Duration::from_secs(20);
 
 /// Most SESSION_SETUP round trips of one logon (NTLM needs two).
 const MAX_SETUP_ROUNDS: usize = 4;
@@ -737,6 +776,14 @@ impl Session {
         tracing::info!(generation = live.generation, "session re-established");
         *self.inner.live.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(live);
         Ok(())
+    }
+
+    /// Sends the breaks of the lease `key` to `to` (`None`: acknowledged at once again, as
+    /// for every lease without a listener). A break's acknowledgment waits until the
+    /// listener has dropped the [`crate::LeaseBreak`] (bounded by [`LEASE_BREAK_PATIENCE`]); a
+    /// listener whose queue is full is skipped and the break acknowledged at once.
+    pub fn listen_lease(&self, key: LeaseKey, to: Option<LeaseListener>) {
+        self.inner.leases.listen(key, to);
     }
 
     /// Forces a reconnect now.

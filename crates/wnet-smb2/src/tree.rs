@@ -5,6 +5,7 @@
 use crate::conn::CallOptions;
 use crate::error::{Error, Result};
 use crate::file::File;
+use crate::lease_keys::LeaseKey;
 use crate::msg::close::{CloseRequest, CloseResponse};
 use crate::msg::create::{
     CreateContext, CreateRequest, CreateResponse, disposition, lease, oplock, options, share,
@@ -40,6 +41,9 @@ pub struct CreateOptions {
     pub durable: bool,
     /// Ask for a lease with these state bits (`create::lease`).
     pub lease: Option<u32>,
+    /// The key of the lease asked for (by `lease`, or for a durable handle); `None`: a fresh
+    /// one. Opens under one key share one lease, so they never break each other.
+    pub lease_key: Option<LeaseKey>,
 }
 
 impl CreateOptions {
@@ -53,6 +57,7 @@ impl CreateOptions {
             attributes: 0,
             durable: false,
             lease: None,
+            lease_key: None,
         }
     }
 
@@ -113,6 +118,13 @@ impl CreateOptions {
         self
     }
 
+    /// Asks for a lease with `state` under `key`.
+    pub fn lease(mut self, state: u32, key: LeaseKey) -> Self {
+        self.lease = Some(state);
+        self.lease_key = Some(key);
+        self
+    }
+
     fn request(&self, path: &str) -> CreateRequest {
         let mut contexts = Vec::new();
         let mut oplock_level = oplock::NONE;
@@ -123,10 +135,11 @@ impl CreateOptions {
                 create_guid: random_guid(),
             });
         }
+        let key = || self.lease_key.unwrap_or_else(LeaseKey::random).0;
         if let Some(state) = self.lease {
             oplock_level = oplock::LEASE;
             contexts.push(CreateContext::LeaseV2 {
-                key: random_guid(),
+                key: key(),
                 state,
                 parent_key: [0; 16],
                 epoch: 0,
@@ -135,7 +148,7 @@ impl CreateOptions {
             // A durable handle needs a batch oplock or a handle lease (MS-SMB2 §3.3.5.9.10).
             oplock_level = oplock::LEASE;
             contexts.push(CreateContext::LeaseV2 {
-                key: random_guid(),
+                key: key(),
                 state: lease::READ | lease::HANDLE,
                 parent_key: [0; 16],
                 epoch: 0,
@@ -511,7 +524,7 @@ impl Tree {
     fn remember_leases(&self, req: &CreateRequest) {
         for c in &req.contexts {
             if let CreateContext::LeaseV2 { key, .. } = c {
-                self.session().inner.leases.insert(*key);
+                self.session().inner.leases.insert(LeaseKey(*key));
             }
         }
     }
@@ -598,32 +611,59 @@ impl Tree {
         opts: &CreateOptions,
         len: u32,
     ) -> Result<(CreateResponse, Result<Vec<u8>>)> {
-        let len = len.min(self.inner.session.negotiated().max_read);
         let create = opts.request(&smb_path(path)?);
-        self.remember_leases(&create);
+        let (_, opened, data) = self.open_and_read(&create, len, true).await?;
+        Ok((opened, data))
+    }
+
+    /// [`Tree::read_small_opened`] without the close, still one round trip (create + read):
+    /// the handle stays open (to keep the lease `opts` asks for, say).
+    pub async fn read_small_kept(
+        &self,
+        path: &str,
+        opts: &CreateOptions,
+        len: u32,
+    ) -> Result<(File, Result<Vec<u8>>)> {
+        let create = opts.request(&smb_path(path)?);
+        let (generation, opened, data) = self.open_and_read(&create, len, false).await?;
+        Ok((
+            File::new(self.clone(), generation, opened, create, false),
+            data,
+        ))
+    }
+
+    /// Create + read (+ close): the generation it ran on, the CREATE response and the read.
+    async fn open_and_read(
+        &self,
+        create: &CreateRequest,
+        len: u32,
+        close: bool,
+    ) -> Result<(u64, CreateResponse, Result<Vec<u8>>)> {
+        let len = len.min(self.inner.session.negotiated().max_read);
+        self.remember_leases(create);
         let read = ReadRequest {
             length: len,
             offset: 0,
             file_id: FileId::RELATED,
             minimum_count: 0,
         };
-        let close = CloseRequest {
+        let close = close.then_some(CloseRequest {
             flags: 0,
             file_id: FileId::RELATED,
-        };
-        let (create, read, close) = (&create, &read, &close);
+        });
+        let (read, close) = (&read, &close);
         self.exec(|ctx| async move {
+            let mut msgs = vec![
+                (ctx.msg(create, false), 0),
+                (ctx.msg(read, true), len as usize),
+            ];
+            if let Some(close) = close {
+                msgs.push((ctx.msg(close, true), 0));
+            }
             let replies = ctx
                 .live
                 .conn
-                .compound(
-                    vec![
-                        (ctx.msg(create, false), 0),
-                        (ctx.msg(read, true), len as usize),
-                        (ctx.msg(close, true), 0),
-                    ],
-                    ctx.opts(self.data_timeout()),
-                )
+                .compound(msgs, ctx.opts(self.data_timeout()))
                 .await?;
             let mut it = replies.into_iter();
             let c = it.next().ok_or(Error::Disconnected)??;
@@ -639,7 +679,7 @@ impl Tree {
                     Ok(r.data(&rd).to_vec())
                 })
             };
-            Ok((opened, data))
+            Ok((ctx.live.generation, opened, data))
         })
         .await
     }

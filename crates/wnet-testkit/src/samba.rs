@@ -232,6 +232,39 @@ impl Samba {
             .unwrap_or_else(|e| panic!("wnet-testkit: cannot run smbclient: {e}"))
     }
 
+    /// Whether any client holds an open of the file or directory `name` (its last path
+    /// component), as `smbstatus -L` lists opens: asking breaks no lease, unlike an open.
+    ///
+    /// # Panics
+    ///
+    /// If `smbstatus` cannot be run or fails.
+    pub fn has_open(&self, name: &str) -> bool {
+        let out = std::process::Command::new("smbstatus")
+            .arg("-s")
+            .arg(self.conf())
+            .arg("-L")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("wnet-testkit: cannot run smbstatus: {e}"));
+        assert!(out.status.success(), "smbstatus -L: {out:?}");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.split_whitespace().any(|w| w == name))
+    }
+
+    /// The names clients asked smbd to CREATE after byte `from` of its log, and the log's
+    /// length now (where to start next time). Only a server started with
+    /// `.global("log level", "1 smb2:10")` logs them; otherwise the list is empty.
+    pub fn created_since(&self, from: usize) -> (Vec<String>, usize) {
+        let log = std::fs::read(self.log_dir().join("smbd.log")).unwrap_or_default();
+        let names = String::from_utf8_lossy(log.get(from..).unwrap_or_default())
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("smbd_smb2_create_send: name ["))
+            .map(|n| n.trim_end_matches(']').to_owned())
+            .collect();
+        (names, log.len())
+    }
+
     /// Pids of the smbd children now serving a client: children of the main smbd holding an
     /// established TCP connection on the server's port. Empty when no client is connected.
     pub fn client_pids(&self) -> Vec<u32> {

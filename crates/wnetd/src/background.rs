@@ -15,7 +15,7 @@ use crate::Daemon;
 /// WebDAV provider, reordered by the profile's `provider_order` (Windows' `ProviderOrder`).
 /// Its owner shuts it down ([`Router::shutdown`]: unmounts every drive) when it stops. The
 /// profile's settings are read once, here: a profile that cannot be read keeps the safe
-/// defaults (no guest sessions, no Basic over http, the default order).
+/// defaults (no guest sessions, no Basic over http, no file leases, the default order).
 pub fn provider_router(paths: &Paths) -> std::io::Result<Router> {
     // A test kit's throwaway CA (or any extra CA an admin names) besides the system's store.
     provider_router_with(paths, std::env::var_os("WNET_DAV_EXTRA_CA").map(Into::into))
@@ -38,6 +38,7 @@ pub fn provider_router_with(
         timeouts: Timeouts::default(),
         default_user: crate::daemon::current_user_name(),
         allow_insecure_guest: settings.insecure_guest_logons,
+        file_leases: settings.file_leases,
     })?);
     let mut dav = WebDavConfig::new(crate::daemon::current_user_name());
     dav.options.allow_basic_over_http = settings.dav_basic_over_http;

@@ -17,11 +17,14 @@
 //! - `namespace.rs`: mkdir, mknod, unlink, rmdir, rename.
 //! - `locks.rs`: byte-range locks.
 //! - `deferred.rs`: creates sent at `close()` in one compound.
+//! - `leases.rs`: parked handles closed before the drive changes a path, opens answered
+//!   from what a lease keeps, and what a break takes away (the state is [`super::lease`]'s).
 
 mod connection;
 mod deferred;
 mod io;
 mod kernel;
+mod leases;
 mod locks;
 mod metadata;
 mod namespace;
@@ -38,6 +41,7 @@ use super::cache::Cache;
 use super::errno::Errno;
 use super::handle_table::{HandleTable, Kind, OpenFile};
 use super::inode::{InodeNo, InodeTable};
+use super::lease::{self, Leases};
 use super::names;
 use super::posix_lock::PosixLocks;
 use super::watch::Watches;
@@ -76,6 +80,10 @@ pub struct Core {
     pub(crate) posix: PosixLocks,
     /// Files created through the drive whose create waits for `close()` (see [`deferred`]).
     creating: deferred::Creating,
+    /// Server handles parked under leases, and what their opens learned (see [`lease`]).
+    pub(crate) leases: Leases,
+    /// Small files are kept under leases (a plain share whose drive asked for it).
+    leasing: bool,
     /// Where kernel invalidations go (set once mounted); without it nothing is watched.
     kernel: OnceLock<std::sync::mpsc::Sender<Inval>>,
     state: AtomicU8,
@@ -109,12 +117,14 @@ impl Core {
         rt: Handle,
         deadline: Duration,
         read_only: bool,
+        leasing: bool,
     ) -> Arc<Core> {
         // SAFETY: geteuid/getegid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
         let fs = SmbFs::new(tree, dfs.clone());
         let caps = fs.capabilities();
         let share_ro = caps.read_only;
+        let leasing = leasing && dfs.is_none();
         let core = Arc::new_cyclic(|me| Core {
             fs,
             caps,
@@ -129,6 +139,8 @@ impl Core {
             watches: Watches::default(),
             posix: PosixLocks::default(),
             creating: deferred::Creating::default(),
+            leases: Leases::default(),
+            leasing,
             kernel: OnceLock::new(),
             state: AtomicU8::new(CONNECTED),
             refusal: Mutex::new(None),
@@ -139,6 +151,9 @@ impl Core {
             me: me.clone(),
         });
         core.rt.spawn(monitor(Arc::downgrade(&core)));
+        if core.leasing {
+            core.rt.spawn(lease::run(Arc::downgrade(&core)));
+        }
         core
     }
 

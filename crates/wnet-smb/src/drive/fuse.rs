@@ -326,12 +326,17 @@ impl Filesystem for FuseFs {
     }
 
     fn open(&self, req: &Request, i: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
-        let core = self.core.clone();
         let pid = process_of(req.pid());
+        // Under a lease, the kernel's pages are as good as what the lease keeps.
+        if let Some(fh) = self.core.open_cached(ino(i), flags.0, pid) {
+            return reply.opened(FileHandle(fh), FopenFlags::FOPEN_KEEP_CACHE);
+        }
+        let core = self.core.clone();
         self.run(
             async move { core.open(ino(i), flags.0, pid).await },
             move |r| match r {
-                Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
+                Ok((fh, false)) => reply.opened(FileHandle(fh), FopenFlags::empty()),
+                Ok((fh, true)) => reply.opened(FileHandle(fh), FopenFlags::FOPEN_KEEP_CACHE),
                 Err(e) => reply.error(fe(e)),
             },
         );

@@ -93,11 +93,11 @@ impl OpenFile {
 
     /// A read-only open file served from `data`, the whole file as read at open; no server
     /// handle yet.
-    pub fn from_snapshot(data: Vec<u8>, rt: &Handle) -> Self {
+    pub fn from_snapshot(data: Arc<Vec<u8>>, rt: &Handle) -> Self {
         let file: ServerFile = Arc::new(RwLock::new(None));
         let reads = ReadAhead::new(file.clone(), rt.clone());
         let size_at_open = data.len() as u64;
-        reads.set_snapshot(Arc::new(data));
+        reads.set_snapshot(data);
         OpenFile {
             writes: WriteBuffer::new(file.clone(), rt.clone()),
             reads,

@@ -35,6 +35,7 @@ pub mod errno;
 mod fuse;
 pub mod handle_table;
 pub mod inode;
+mod lease;
 pub mod names;
 pub mod posix_lock;
 mod read_only;
@@ -84,6 +85,11 @@ pub struct DriveConfig {
     /// For a share in a DFS namespace: where its paths lead ([`crate::dfs`]); `None` for a
     /// plain share.
     pub dfs: Option<std::sync::Arc<crate::dfs::Namespace>>,
+    /// Keep small files across opens under SMB leases (ADR 0011; plain shares only): an
+    /// unchanged file opened again costs no round trip. Off by default: a change made on
+    /// the server's own file system breaks no lease, so close-to-open against such writers
+    /// would not hold.
+    pub leases: bool,
 }
 
 /// Whether the drive reaches its server.
@@ -236,6 +242,7 @@ impl Drive {
             rt,
             cfg.timeouts.request,
             cfg.read_only,
+            cfg.leases,
         );
         let config = fuse_config(&cfg.fsname, cfg.read_only);
         let session = fuser::spawn_mount(fuse::FuseFs::new(core.clone()), mp, &config)

@@ -79,6 +79,17 @@ impl Drop for Mounted {
 
 /// Mounts `share` of `samba` with `timeouts`.
 pub fn mount_with(samba: &Samba, share: &str, read_only: bool, timeouts: DriveTimeouts) -> Mounted {
+    mount_config(samba, share, read_only, timeouts, false)
+}
+
+/// [`mount_with`], and whether the drive keeps small files under leases.
+pub fn mount_config(
+    samba: &Samba,
+    share: &str,
+    read_only: bool,
+    timeouts: DriveTimeouts,
+    leases: bool,
+) -> Mounted {
     // RUST_LOG=wnet_smb=debug,wnet_smb2=info shows what the drive and the engine did.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -111,6 +122,7 @@ pub fn mount_with(samba: &Samba, share: &str, read_only: bool, timeouts: DriveTi
             timeouts,
             read_only,
             dfs: None,
+            leases,
         },
     )
     .expect("mount");

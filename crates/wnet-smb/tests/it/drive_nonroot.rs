@@ -89,6 +89,7 @@ fn as_the_user(dir: &Path) {
                 timeouts: DriveTimeouts::default(),
                 read_only: false,
                 dfs: None,
+                leases: false,
             },
         )
         .unwrap()

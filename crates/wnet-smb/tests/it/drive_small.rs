@@ -16,7 +16,7 @@ const SMALL: usize = CHUNK as usize;
 
 /// Whether another client can open `name` with no sharing at all: only if nobody holds a
 /// server handle on it.
-fn opens_exclusively(rt: &tokio::runtime::Runtime, t: &Tree, name: &str) -> bool {
+pub fn opens_exclusively(rt: &tokio::runtime::Runtime, t: &Tree, name: &str) -> bool {
     rt.block_on(async {
         let opts = CreateOptions {
             share_access: 0,

@@ -8,6 +8,7 @@ mod drive_blips;
 mod drive_consistency;
 mod drive_failure;
 mod drive_io;
+mod drive_leases;
 mod drive_lock;
 mod drive_nonroot;
 mod drive_partition;

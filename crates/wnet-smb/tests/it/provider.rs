@@ -89,6 +89,7 @@ pub(crate) fn provider_in_tempdir(
         timeouts: Timeouts::default(),
         default_user: DEFAULT_USER.into(),
         allow_insecure_guest: false,
+        file_leases: false,
     })
     .unwrap();
     (provider, root, dir)
@@ -294,6 +295,7 @@ fn a_guest_share_needs_the_insecure_guest_opt_in_and_no_integrity_flag() {
             timeouts: Timeouts::default(),
             default_user: "nobody-in-particular".into(),
             allow_insecure_guest,
+            file_leases: false,
         })
         .unwrap()
     };

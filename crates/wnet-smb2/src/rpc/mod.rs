@@ -90,6 +90,7 @@ pub async fn srvsvc_call(session: &Session, opnum: u16, stub: &[u8]) -> Result<V
         attributes: 0,
         durable: false,
         lease: None,
+        lease_key: None,
     };
     let pipe = ipc.create("srvsvc", &opts).await?;
     let result = tokio::time::timeout(ENUM_DEADLINE, async {

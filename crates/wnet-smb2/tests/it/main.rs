@@ -13,6 +13,7 @@ mod errors;
 mod files;
 mod hostile;
 mod kerberos;
+mod leases;
 mod liveness;
 mod security;
 mod stress;

@@ -1,7 +1,8 @@
 //! The real daemon binary's life with drives: SIGTERM unmounts every drive; after SIGKILL a new
 //! daemon detaches the dead mounts and restores the remembered connections; an unreachable
 //! remembered server shows as Unavailable without delaying anything; an upgraded executable
-//! restarts the daemon in place, a removed one stops it.
+//! restarts the daemon in place, a removed one stops it; the profile's `file_leases` reaches
+//! the drives.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -388,4 +389,44 @@ fn a_remembered_printer_port_is_restored_and_prints() {
     });
     assert!(!mounted(&port));
     assert!(!port.exists(), "no port file is left behind");
+}
+
+#[test]
+fn the_profiles_file_leases_setting_reaches_the_drives() {
+    let samba = Samba::start_default();
+    let share = samba.share_dir("rw");
+    for (leases, name) in [(true, "leased.txt"), (false, "plain.txt")] {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        wnet_core::ProfileStore::new(paths.profile.clone())
+            .update(|p| {
+                p.settings.file_leases = leases;
+                Ok(())
+            })
+            .unwrap();
+        std::fs::write(share.join(name), b"small").unwrap();
+        let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
+        connect(
+            &mut c,
+            "L:",
+            &samba.unc("rw"),
+            Some(DEFAULT_USER),
+            Some(DEFAULT_PASSWORD),
+        );
+        let file = paths.drive_root.join("L").join(name);
+        assert_eq!(std::fs::read(&file).unwrap(), b"small");
+        // Under a lease the server handle stays parked after close(); without, the small
+        // read's compound closed it before it answered.
+        assert_eq!(samba.has_open(name), leases, "file_leases = {leases}");
+        // Not forced: a parked handle is not an open file (no 2401).
+        let reply = c
+            .call(&Request::CancelConnection {
+                name: "L:".into(),
+                flags: 0,
+                force: false,
+            })
+            .unwrap();
+        assert!(matches!(reply, Reply::Done), "{reply:?}");
+        assert!(!samba.has_open(name), "the cancel closed it");
+    }
 }

@@ -255,6 +255,8 @@ impl Core {
     /// watches, so no negative answer or listing of before outlives the gap.
     pub(super) fn lose_completeness(&self) {
         self.completeness.fetch_add(1, Ordering::AcqRel);
+        // Breaks may have been missed too: no lease is trusted across the gap.
+        self.unpark_all_later();
         for (dir, names) in self.cache.lose_completeness() {
             self.kernel_forget(&dir, names.into_iter().map(|n| (n, true)));
         }

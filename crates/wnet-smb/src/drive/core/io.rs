@@ -6,6 +6,7 @@ use crate::drive::cache::{Attr, Known};
 use crate::drive::errno::{self, Errno};
 use crate::drive::handle_table::{Holder, Kind, OpenFile, Releasing};
 use crate::drive::inode::{InodeNo, ServerFileId};
+use crate::drive::lease;
 use crate::drive::readahead::{Plan, Served};
 use crate::drive::remote::{Access, Disposition, OpenHow, RemoteFs};
 use std::ffi::OsStr;
@@ -31,21 +32,25 @@ pub enum ReadStart {
 
 impl Core {
     /// OPEN. A read-only open of a file known to be small reads it whole in the same round
-    /// trip (see [`Core::open_small`]).
-    pub async fn open(&self, ino: InodeNo, flags: i32, pid: u32) -> Result<u64, Errno> {
+    /// trip (see [`Core::open_small`]), or not at all while a lease keeps what an earlier
+    /// open read. Returns the handle, and whether the kernel may keep the pages it has of
+    /// the file (`FOPEN_KEEP_CACHE`: only when answered under a lease it read them under).
+    pub async fn open(&self, ino: InodeNo, flags: i32, pid: u32) -> Result<(u64, bool), Errno> {
         let path = self.path(ino)?;
         self.send_creates_under(&path).await?;
         let writable = flags & libc::O_ACCMODE != libc::O_RDONLY;
         if writable {
             self.writable_mount()?;
-        } else if let Some(data) = self.open_small(ino, &path).await? {
+            self.unpark(ino).await;
+        } else if let Some((data, kept)) = self.open_small(ino, &path).await? {
             let holder = Holder {
                 pid,
                 path,
                 is_dir: false,
             };
             let of = OpenFile::from_snapshot(data, &self.rt);
-            return Ok(self.handles.insert(holder, ino, Kind::File(Arc::new(of))));
+            let fh = self.handles.insert(holder, ino, Kind::File(Arc::new(of)));
+            return Ok((fh, kept));
         }
         let how = OpenHow {
             access: match flags & libc::O_ACCMODE {
@@ -73,7 +78,10 @@ impl Core {
             path,
             is_dir: false,
         };
-        Ok(self.handles.insert(holder, ino, Kind::File(Arc::new(of))))
+        Ok((
+            self.handles.insert(holder, ino, Kind::File(Arc::new(of))),
+            false,
+        ))
     }
 
     /// A read-only open of `path` as one compound (create + read + close) when the attributes
@@ -81,7 +89,19 @@ impl Core {
     /// or `None` to open it the usual way (size unknown or large, the file grew past what was
     /// read, or the read failed where an open succeeds: another client's byte-range lock).
     /// Like any read-only open without a lease, the reader sees the file as it was at open.
-    async fn open_small(&self, ino: InodeNo, path: &str) -> Result<Option<Vec<u8>>, Errno> {
+    /// On a plain share the compound asks for a lease and leaves the handle open, parked
+    /// (see [`lease`]); while the lease holds, the next open is answered from what this one
+    /// read, without a round trip (then `true`: the kernel's pages are as good).
+    pub(super) async fn open_small(
+        &self,
+        ino: InodeNo,
+        path: &str,
+    ) -> Result<Option<(Arc<Vec<u8>>, bool)>, Errno> {
+        if let Some(data) = self.leased_snapshot(ino) {
+            return Ok(Some((data, true)));
+        }
+        // Our own writers' buffered bytes are in no snapshot: none is taken while one is open.
+        let writers = self.handles.files_of(ino).iter().any(|f| f.writable);
         let Ok(Some((known, _))) = self.stat_cached(path) else {
             return Ok(None);
         };
@@ -92,15 +112,33 @@ impl Core {
         // Room to grow; a full answer is the whole file only if the open saw that size.
         let want = (known.size + SMALL_SLACK).min(max);
         let stamp = self.cache.stamp(path);
-        let r = self
-            .on(path, |t, p| async move {
-                t.read_small_opened(&p, &CreateOptions::read(), want as u32)
-                    .await
-            })
-            .await;
-        let (opened, data) = self.smb(r)?;
-        let Ok(data) = data else {
-            return Ok(None);
+        let park = self.leasing && !writers && self.leases.has_room(want as usize);
+        let (opened, data, file) = if park {
+            let key = wnet_smb2::LeaseKey::random();
+            self.leases.begin(key);
+            let session = self.tree().session().clone();
+            session.listen_lease(key, Some(self.leases.listener()));
+            let opts = &CreateOptions::read().lease(lease::ASKED, key);
+            let r = self
+                .on(path, |t, p| async move {
+                    t.read_small_kept(&p, opts, want as u32).await
+                })
+                .await;
+            if r.is_err() {
+                self.leases.abandon(&key);
+                session.listen_lease(key, None);
+            }
+            let (file, data) = self.smb(r)?;
+            (file.open_info().clone(), data, Some((key, file)))
+        } else {
+            let r = self
+                .on(path, |t, p| async move {
+                    t.read_small_opened(&p, &CreateOptions::read(), want as u32)
+                        .await
+                })
+                .await;
+            let (opened, data) = self.smb(r)?;
+            (opened, data, None)
         };
         let a = Attr {
             size: opened.end_of_file,
@@ -114,8 +152,22 @@ impl Core {
             id: ServerFileId(wnet_smb2::file::server_file_id(&opened)),
         };
         self.revalidate_at_open(ino, path, a, stamp).await;
-        let whole = (data.len() as u64) < want || data.len() as u64 == opened.end_of_file;
-        Ok(whole.then_some(data))
+        let data = data
+            .ok()
+            .filter(|data| (data.len() as u64) < want || data.len() as u64 == opened.end_of_file);
+        let Some(data) = data.map(Arc::new) else {
+            if let Some((key, f)) = file {
+                self.leases.abandon(&key);
+                self.rt.spawn(lease::close_file(f, self.deadline));
+            }
+            return Ok(None);
+        };
+        let refused =
+            file.and_then(|(key, f)| self.leases.park(key, ino, path, a, data.clone(), f));
+        if let Some(f) = refused {
+            self.rt.spawn(lease::close_file(f, self.deadline));
+        }
+        Ok(Some((data, false)))
     }
 
     /// The server handle of a file opened lazily ([`Core::open_small`]), opened now if it has
@@ -138,6 +190,8 @@ impl Core {
         if !f.needs_server_handle() {
             return Ok(());
         }
+        // Its own lease would be broken by this open (and the server wait for our answer).
+        self.unpark_under(path).await;
         let how = OpenHow {
             access: if f.writable {
                 Access::ReadWrite
@@ -182,6 +236,7 @@ impl Core {
             path: path.clone(),
             is_dir: false,
         };
+        self.unpark_under(&path).await;
         if self.may_defer(flags) {
             // Sent at close(), in one round trip with the content (see `deferred`).
             let d = Self::deferred(&path, how);
@@ -450,6 +505,10 @@ impl Core {
             // Anything cached while the close was on its way may predate the last write.
             self.cache.own_done(path, None);
         }
+        if f.writable {
+            // A lease parked while it was open (its writes break it, but maybe not yet).
+            self.unpark_under(path).await;
+        }
         r
     }
 
@@ -492,6 +551,7 @@ impl Core {
 
     /// Flushes and closes every server handle (forced unmount); the table is empty after.
     pub async fn close_all(&self) -> Result<(), Errno> {
+        lease::close(self.leases.take_all(), self.deadline).await;
         let mut first = Ok(());
         for f in self.handles.drain() {
             let r = f.close().await;

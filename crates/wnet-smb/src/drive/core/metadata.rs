@@ -50,6 +50,9 @@ impl Core {
         if let Some(a) = self.creating_attr(path) {
             return Ok(Some((a, KERNEL_TTL)));
         }
+        if let Some(hit) = self.leases.attr(path) {
+            return Ok(Some(hit));
+        }
         if !path.is_empty() {
             match self.cache.known(path) {
                 Some(Known::Present(a)) if !a.is_dir => return Ok(Some((a, self.ttl(&a)))),
@@ -236,6 +239,7 @@ impl Core {
         if let Some(path) = &path {
             self.send_creates_under(path).await?;
         }
+        self.unpark(ino).await;
         self.flush_inode(ino, path.as_deref()).await?;
         let own = fh.and_then(|fh| match self.handles.get(fh) {
             Some(Kind::File(f)) if f.writable => Some(f),
@@ -303,6 +307,7 @@ impl Core {
                     attributes: 0,
                     durable: false,
                     lease: None,
+                    lease_key: None,
                 };
                 let opts = &opts;
                 let file = self.smb(

@@ -66,6 +66,7 @@ impl Core {
         let path = self.child(parent, name)?;
         self.send_creates_under(&path).await?;
         self.handles.released(&path, RELEASE_WAIT).await;
+        self.unpark_under(&path).await;
         self.cache.own_start(&path);
         let dirs = [split(&path).0];
         let r = self
@@ -88,6 +89,7 @@ impl Core {
         self.send_creates_under(&path).await?;
         self.watches.stop_under(Some(&path), self.deadline).await;
         self.handles.released(&path, RELEASE_WAIT).await;
+        self.unpark_under(&path).await;
         self.cache.invalidate_tree(&path);
         let dirs = [split(&path).0];
         let r = self
@@ -122,6 +124,8 @@ impl Core {
         // Nor replace a file that is still open, and a just-closed one may still be.
         self.handles.released(&from, RELEASE_WAIT).await;
         self.handles.released(&to, RELEASE_WAIT).await;
+        self.unpark_under(&from).await;
+        self.unpark_under(&to).await;
         self.cache.invalidate_tree(&from);
         self.cache.invalidate_tree(&to);
         // Both directories' new times come back in the same round trip.
