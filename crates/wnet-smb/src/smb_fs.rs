@@ -240,6 +240,9 @@ impl RemoteFs for SmbFs {
             durable_handles: true,
             case_insensitive: true,
             sparse_ranges: true,
+            // A DFS drive's paths move between servers: a break could come from a tree the
+            // drive no longer asks (ADR 0011 keeps leases to plain shares).
+            caching_across_opens: self.namespace().is_none(),
             max_read: self.home_tree().session().negotiated().max_read,
             read_only: self.tree.maximal_access() & WRITABLE == 0,
         }

@@ -124,7 +124,7 @@ impl Core {
         let fs = SmbFs::new(tree, dfs.clone());
         let caps = fs.capabilities();
         let share_ro = caps.read_only;
-        let leasing = leasing && dfs.is_none();
+        let leasing = leasing && caps.caching_across_opens;
         let core = Arc::new_cyclic(|me| Core {
             fs,
             caps,

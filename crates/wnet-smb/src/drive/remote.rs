@@ -43,6 +43,10 @@ pub struct Capabilities {
     /// Ranges can be zeroed and space reserved ([`RemoteFile::zero_range`],
     /// [`RemoteFile::reserve`]): `fallocate` beyond plain growth.
     pub sparse_ranges: bool,
+    /// A file's contents may be kept across opens: the server promises to tell the drive
+    /// before another client's change reaches it (SMB leases, ADR 0011). The drive keeps
+    /// files so only where its mount asked for it (`file_leases`).
+    pub caching_across_opens: bool,
     /// The largest read one request may ask for.
     pub max_read: u32,
     /// The server grants no write access at all: an access refusal means the drive is
