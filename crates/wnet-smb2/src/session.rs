@@ -532,9 +532,9 @@ async fn establish(
         if let Some(c) = neg.cipher {
             security.cipher = Some(Arc::new(KeyCipher::new(
                 c,
-                keys.encryption.clone(),
-                keys.decryption.clone(),
-            )));
+                &keys.encryption,
+                &keys.decryption,
+            )?));
         } else if encrypt {
             return Err(Error::Auth(
                 "encryption required but the server offers no cipher".into(),
