@@ -660,6 +660,16 @@ impl Session {
         })
     }
 
+    /// A new session to the same server as the same user with the same credentials, on its
+    /// own connection with its own ClientGuid: on Samba, its own server process (a connection
+    /// whose ClientGuid the server knows is handed to that client's process instead). For
+    /// [`crate::Tree::stripe`].
+    ///
+    /// Errors: as [`Session::connect`].
+    pub async fn sibling(&self) -> Result<Session> {
+        Session::connect_with(self.inner.config.clone(), self.inner.auth.clone()).await
+    }
+
     /// The current connection + session.
     pub(crate) fn live(&self) -> Arc<Live> {
         self.inner

@@ -16,3 +16,4 @@ mod kerberos;
 mod liveness;
 mod security;
 mod stress;
+mod stripe;
