@@ -110,10 +110,28 @@ pub struct Settings {
     /// anyone on the path reads such a password. Read by the daemon at start.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dav_basic_over_http: bool,
+    /// Connections a mapped disk share's file opens are spread over, each its own session
+    /// (and, on Samba, its own server process): parallel programs creating or opening many
+    /// files then use more than one of the server's cores (ADR 0016). 1 (the default): one
+    /// connection per server and user. At most [`MAX_CONNECTIONS_PER_SHARE`]. Read by the
+    /// daemon at start.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub connections_per_share: u8,
 }
+
+/// The most connections one share's file opens are spread over.
+pub const MAX_CONNECTIONS_PER_SHARE: u8 = 8;
 
 fn yes() -> bool {
     true
+}
+
+fn one() -> u8 {
+    1
+}
+
+fn is_one(n: &u8) -> bool {
+    *n == 1
 }
 
 impl Default for Settings {
@@ -123,6 +141,7 @@ impl Default for Settings {
             insecure_guest_logons: false,
             provider_order: Vec::new(),
             dav_basic_over_http: false,
+            connections_per_share: 1,
         }
     }
 }

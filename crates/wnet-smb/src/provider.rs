@@ -50,6 +50,9 @@ pub struct SmbProviderConfig {
     /// `#DOM:`) found there are reached at its addresses before the system resolver is asked.
     /// The daemon uses `lmhosts` next to the profile.
     pub hosts_file: Option<PathBuf>,
+    /// Connections a plain disk share's file opens are spread over (the profile's
+    /// `connections_per_share`; 1: one); see [`wnet_smb2::Tree::stripe`] and ADR 0016.
+    pub connections_per_share: usize,
 }
 
 /// The longest a DFS referral is kept by default: Windows keeps link referrals 1800 s.
@@ -399,7 +402,7 @@ impl SmbProvider {
         let (tree, ns) = match session.tree_connect(remote.share()).await {
             Ok(tree) if !tree.is_dfs() => {
                 if remote.is_share_root() {
-                    return Ok((tree, None));
+                    return Ok((tree.stripe(self.cfg.connections_per_share).await, None));
                 }
                 let _ = tree.disconnect().await;
                 return Err(Error::new(

@@ -8,22 +8,6 @@ use std::time::{Duration, Instant};
 use wnet_smb2::CreateOptions;
 use wnet_testkit::Samba;
 
-/// The server processes smbd forked (one per client connection, plus its helpers).
-fn children(samba: &Samba) -> usize {
-    let parent = samba.pid().to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter(|e| {
-            std::fs::read_to_string(e.path().join("stat")).is_ok_and(|s| {
-                s.rfind(')')
-                    .and_then(|i| s[i + 2..].split(' ').nth(1).map(|p| p == parent))
-                    .unwrap_or(false)
-            })
-        })
-        .count()
-}
-
 fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !ok() {
@@ -37,10 +21,14 @@ async fn a_striped_tree_spreads_file_opens_over_server_processes_of_its_own() {
     // A Samba of its own: its process count is this test's alone.
     let s = Samba::start_default();
     let t = rw(&s).await;
-    let before = children(&s);
+    let before = s.client_processes();
     let st = t.stripe(4).await;
     assert_eq!(st.lanes(), 4);
-    assert_eq!(children(&s), before + 3, "one smbd process per lane");
+    assert_eq!(
+        s.client_processes(),
+        before + 3,
+        "one smbd process per lane"
+    );
 
     let dir = unique("stripe");
     st.mkdir(&dir).await.unwrap();
@@ -93,7 +81,7 @@ async fn a_striped_tree_spreads_file_opens_over_server_processes_of_its_own() {
     // The lanes' connections close with their last handle.
     drop(st);
     wait_for("the lanes' smbd processes to exit", || {
-        children(&s) == before
+        s.client_processes() == before
     });
     drop(t);
 }
