@@ -5,7 +5,8 @@
 //! the engine alone (tasks, no FUSE, no processes) over one session (`engine`: what one
 //! connection, so one smbd process, allows) and over [`ENGINE_SESSIONS`] sessions, each its
 //! own connection and ClientGuid (`engine-4s`: what striping a drive over connections would
-//! allow; ADR 0016).
+//! allow; ADR 0016). `wnet-4c` is the drive of a second daemon whose profile says
+//! `connections_per_share = 4`: the drive striped over four connections.
 //!
 //! Each of the 4 files is a quarter of the single stream's size, so the parallel and single
 //! rows move the same bytes. Reads are cold (`drop_caches`); writes and creates count once
@@ -40,6 +41,8 @@ const INPUT: &str = "par-in";
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
     Wnet,
+    /// The drive over [`ENGINE_SESSIONS`] connections (`connections_per_share`).
+    Wnet4,
     Rclone,
     Smbclient,
     /// The engine, one session: creates only.
@@ -49,8 +52,9 @@ enum Side {
 }
 
 impl Side {
-    const ALL: [Side; 5] = [
+    const ALL: [Side; 6] = [
         Side::Wnet,
+        Side::Wnet4,
         Side::Rclone,
         Side::Smbclient,
         Side::Engine,
@@ -60,6 +64,7 @@ impl Side {
     fn tag(self) -> &'static str {
         match self {
             Side::Wnet => "wnet",
+            Side::Wnet4 => "wnet-4c",
             Side::Rclone => "rclone",
             Side::Smbclient => "smbclient",
             Side::Engine => "engine",
@@ -89,6 +94,9 @@ struct Par<'a> {
     src_small: std::path::PathBuf,
     /// The wnet daemon's pid.
     daemon: u32,
+    /// The drive and pid of the daemon with four connections per share.
+    wnet4: std::path::PathBuf,
+    daemon4: u32,
     /// The engine sides' runtime and trees: one per session.
     rt: tokio::runtime::Runtime,
     trees: Vec<Tree>,
@@ -102,6 +110,7 @@ impl Par<'_> {
     fn root(&self, side: Side) -> &Path {
         match side {
             Side::Wnet => &self.wnet,
+            Side::Wnet4 => &self.wnet4,
             Side::Rclone => self.ctx.rclone,
             _ => unreachable!("smbclient and the engine have no mount"),
         }
@@ -252,10 +261,10 @@ impl Par<'_> {
         } else {
             sync();
         }
-        let client = if side.is_engine() {
-            std::process::id()
-        } else {
-            self.daemon
+        let client = match side {
+            Side::Engine | Side::Engine4 => std::process::id(),
+            Side::Wnet4 => self.daemon4,
+            _ => self.daemon,
         };
         let pids = (client, self.ctx.samba.pid());
         let cpu = Usage::now(pids.0, pids.1);
@@ -271,7 +280,7 @@ impl Par<'_> {
         );
         let took = t0.elapsed();
         let used = match side {
-            Side::Wnet => Some(cpu.since("wnetd", pids.0, pids.1)),
+            Side::Wnet | Side::Wnet4 => Some(cpu.since("wnetd", pids.0, pids.1)),
             Side::Engine | Side::Engine4 => Some(cpu.since("bench", std::process::id(), pids.1)),
             _ => None,
         };
@@ -331,6 +340,14 @@ fn work_tag(w: Work) -> &'static str {
 
 /// Runs the group and prints its table.
 pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
+    let mut daemon4 = DaemonProcess::start_with(
+        &ctx.scratch.join("rows-daemon-4c"),
+        wnet_core::Settings {
+            connections_per_share: ENGINE_SESSIONS as u8,
+            ..Default::default()
+        },
+    );
+    daemon4.add(Some("P:"), &ctx.samba.unc("rw"), ConnectFlags::empty());
     let quarter = ctx.size / STREAMS as u64;
     let share = ctx.share();
     fs::create_dir_all(share.join(INPUT)).expect("the readers' directory");
@@ -357,6 +374,8 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
         src_quarter,
         src_small,
         daemon: daemon.pid(),
+        wnet4: daemon4.drive("P"),
+        daemon4: daemon4.pid(),
         rt,
         trees,
     };
@@ -408,6 +427,18 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
     t.target("wnet: 4 readers' aggregate / single stream", r, 1.0);
     t.target("wnet: 4 writers' aggregate / single stream", w, 1.0);
     t.target("wnet: 8 creators' rate / one creator's", c, 2.0);
+    for (work, n) in [
+        (Work::Read, STREAMS),
+        (Work::Write, STREAMS),
+        (Work::Create, CREATORS),
+    ] {
+        if let Some(r) = ratio(work, n, Side::Wnet4, 1, Side::Wnet) {
+            t.note(format!(
+                "wnet-4c: {} / wnet's single stream {r:.2}x",
+                p.label(work, n)
+            ));
+        }
+    }
     for side in [Side::Engine, Side::Engine4] {
         if let Some(r) = ratio(Work::Create, CREATORS, side, 1, Side::Engine) {
             t.note(format!(
