@@ -423,18 +423,19 @@ impl Tree {
         self.lanes.len() + 1
     }
 
-    /// The lane that opens `path`: the same for every spelling of the name in case.
-    fn lane(&self, path: &str) -> Option<&Tree> {
+    /// The lane that opens `path` (this tree itself, when not striped): the same for every
+    /// spelling of the name in case.
+    fn lane(&self, path: &str) -> &Tree {
         if self.lanes.is_empty() {
-            return None;
+            return self;
         }
         // FNV-1a: stable, and cheap next to a round trip.
         let h = path.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
             (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
         });
         match (h % self.lanes() as u64) as usize {
-            0 => None,
-            i => self.lanes.get(i - 1),
+            0 => self,
+            i => &self.lanes[i - 1],
         }
     }
 
@@ -585,12 +586,12 @@ impl Tree {
     /// Errors: OBJECT_NAME_NOT_FOUND / OBJECT_PATH_NOT_FOUND, OBJECT_NAME_COLLISION (create_new),
     /// ACCESS_DENIED, SHARING_VIOLATION, FILE_IS_A_DIRECTORY, NOT_A_DIRECTORY.
     pub async fn create(&self, path: &str, opts: &CreateOptions) -> Result<File> {
-        match self.lane(path) {
-            Some(lane) if opts.options & options::DIRECTORY_FILE == 0 => {
-                lane.create_here(path, opts).await
-            }
-            _ => self.create_here(path, opts).await,
-        }
+        let on = if opts.options & options::DIRECTORY_FILE == 0 {
+            self.lane(path)
+        } else {
+            self
+        };
+        on.create_here(path, opts).await
     }
 
     async fn create_here(&self, path: &str, opts: &CreateOptions) -> Result<File> {
@@ -671,10 +672,9 @@ impl Tree {
         opts: &CreateOptions,
         len: u32,
     ) -> Result<(CreateResponse, Result<Vec<u8>>)> {
-        match self.lane(path) {
-            Some(lane) => lane.read_small_opened_here(path, opts, len).await,
-            None => self.read_small_opened_here(path, opts, len).await,
-        }
+        self.lane(path)
+            .read_small_opened_here(path, opts, len)
+            .await
     }
 
     async fn read_small_opened_here(
@@ -746,16 +746,9 @@ impl Tree {
         data: &[u8],
         parent: Option<&str>,
     ) -> Result<Written> {
-        match self.lane(path) {
-            Some(lane) => {
-                lane.create_written_here(path, opts, offset, data, parent)
-                    .await
-            }
-            None => {
-                self.create_written_here(path, opts, offset, data, parent)
-                    .await
-            }
-        }
+        self.lane(path)
+            .create_written_here(path, opts, offset, data, parent)
+            .await
     }
 
     async fn create_written_here(

@@ -292,26 +292,8 @@ impl CipherKey {
                 )
                 .map_err(|_| CryptoError::DecryptFailed)?;
             }
-            Keyed::Ccm128(k) => {
-                ccm_open(
-                    k.as_ref(),
-                    n,
-                    &aad,
-                    &mut message[TRANSFORM_HEADER_LEN..],
-                    &header.signature,
-                )?;
-                message.copy_within(TRANSFORM_HEADER_LEN.., 0);
-            }
-            Keyed::Ccm256(k) => {
-                ccm_open(
-                    k.as_ref(),
-                    n,
-                    &aad,
-                    &mut message[TRANSFORM_HEADER_LEN..],
-                    &header.signature,
-                )?;
-                message.copy_within(TRANSFORM_HEADER_LEN.., 0);
-            }
+            Keyed::Ccm128(k) => ccm_open(k.as_ref(), n, &aad, message, &header.signature)?,
+            Keyed::Ccm256(k) => ccm_open(k.as_ref(), n, &aad, message, &header.signature)?,
         }
         message.truncate(body_len);
         Ok(())
@@ -383,20 +365,23 @@ fn ccm_seal<A: AeadInPlace>(
     Ok(out)
 }
 
+/// Decrypts the body of the transform `message` in place and moves it to the start.
 fn ccm_open<A: AeadInPlace>(
     a: &A,
     nonce: &[u8],
     aad: &[u8],
-    buf: &mut [u8],
+    message: &mut [u8],
     tag: &[u8; 16],
 ) -> Result<(), CryptoError> {
     a.decrypt_in_place_detached(
         GenericArray::from_slice(nonce),
         aad,
-        buf,
+        &mut message[TRANSFORM_HEADER_LEN..],
         GenericArray::from_slice(tag),
     )
-    .map_err(|_| CryptoError::DecryptFailed)
+    .map_err(|_| CryptoError::DecryptFailed)?;
+    message.copy_within(TRANSFORM_HEADER_LEN.., 0);
+    Ok(())
 }
 
 #[cfg(test)]
