@@ -437,6 +437,30 @@ mod tests {
     }
 
     #[test]
+    fn connections_per_share_is_written_only_when_not_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProfileStore::new(dir.path().join("profile.toml"));
+        store
+            .update(|p| {
+                p.settings.save_connections = false;
+                Ok(())
+            })
+            .unwrap();
+        let text = std::fs::read_to_string(store.path()).unwrap();
+        assert!(!text.contains("connections_per_share"), "{text}");
+        assert_eq!(store.load().unwrap().settings.connections_per_share, 1);
+        store
+            .update(|p| {
+                p.settings.connections_per_share = 4;
+                Ok(())
+            })
+            .unwrap();
+        let text = std::fs::read_to_string(store.path()).unwrap();
+        assert!(text.contains("connections_per_share = 4"), "{text}");
+        assert_eq!(store.load().unwrap().settings.connections_per_share, 4);
+    }
+
+    #[test]
     fn file_is_0600_and_dir_0700() {
         let dir = tempfile::tempdir().unwrap();
         let store = ProfileStore::new(dir.path().join("cfg/wnet/profile.toml"));
