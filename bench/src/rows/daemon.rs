@@ -30,7 +30,19 @@ impl DaemonProcess {
     /// When no `wnetd` is found (build it: `cargo build --release -p wnetd`) or it does not
     /// serve its socket within 30 s.
     pub fn start(base: &Path) -> DaemonProcess {
+        Self::start_with(base, wnet_core::Settings::default())
+    }
+
+    /// [`DaemonProcess::start`] with the profile's `settings` written first (the daemon reads
+    /// them at start).
+    pub fn start_with(base: &Path, settings: wnet_core::Settings) -> DaemonProcess {
         let paths = Paths::under(base);
+        wnet_core::ProfileStore::new(paths.profile.clone())
+            .update(|p| {
+                p.settings = settings;
+                Ok(())
+            })
+            .expect("the daemon's profile");
         let exe = wnet_proto::launch::find_wnetd()
             .expect("wnetd (build it beside the bench: cargo build --release -p wnetd)");
         fs::create_dir_all(&paths.state_dir).expect("the daemon's state directory");

@@ -75,7 +75,12 @@ impl Side {
 
 /// The engine's session and tree connect on `share`, encrypting every request when
 /// `encrypt` (otherwise signed, as always).
-fn engine_tree(rt: &tokio::runtime::Runtime, samba: &Samba, share: &str, encrypt: bool) -> Tree {
+pub(super) fn engine_tree(
+    rt: &tokio::runtime::Runtime,
+    samba: &Samba,
+    share: &str,
+    encrypt: bool,
+) -> Tree {
     rt.block_on(async {
         let mut cfg =
             ClientConfig::new(samba.host(), DEFAULT_USER, DEFAULT_PASSWORD).port(samba.port());

@@ -1,7 +1,12 @@
 //! Parallel programs (issue 15, target 4): 4 processes each reading its own file, 4 each
 //! writing its own file (+ `fsync`), 8 each creating 500 small files, all at once, beside the
 //! same work done by one process. Sides: the wnet drive, `rclone mount` (default mode), and
-//! `smbclient` (one process per stream: its own connection each).
+//! `smbclient` (one process per stream: its own connection each). The create rows also run
+//! the engine alone (tasks, no FUSE, no processes) over one session (`engine`: what one
+//! connection, so one smbd process, allows) and over [`ENGINE_SESSIONS`] sessions, each its
+//! own connection and ClientGuid (`engine-4s`: what striping a drive over connections would
+//! allow; ADR 0016). `wnet-4c` is the drive of a second daemon whose profile says
+//! `connections_per_share = 4`: the drive striped over four connections.
 //!
 //! Each of the 4 files is a quarter of the single stream's size, so the parallel and single
 //! rows move the same bytes. Reads are cold (`drop_caches`); writes and creates count once
@@ -14,6 +19,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use wnet_core::ConnectFlags;
+use wnet_smb2::{CreateOptions, Tree};
 
 use super::cpu::{self, Usage};
 use super::table::{Amount, Table};
@@ -27,25 +33,47 @@ const STREAMS: usize = 4;
 const CREATORS: usize = 8;
 /// Files each creator makes.
 const FILES: usize = 500;
+/// Sessions (connections) of the `engine-4s` side.
+const ENGINE_SESSIONS: usize = 4;
 /// Where the readers' files live on the share.
 const INPUT: &str = "par-in";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
     Wnet,
+    /// The drive over [`ENGINE_SESSIONS`] connections (`connections_per_share`).
+    Wnet4,
     Rclone,
     Smbclient,
+    /// The engine, one session: creates only.
+    Engine,
+    /// The engine, [`ENGINE_SESSIONS`] sessions: creates only.
+    Engine4,
 }
 
 impl Side {
-    const ALL: [Side; 3] = [Side::Wnet, Side::Rclone, Side::Smbclient];
+    const ALL: [Side; 6] = [
+        Side::Wnet,
+        Side::Wnet4,
+        Side::Rclone,
+        Side::Smbclient,
+        Side::Engine,
+        Side::Engine4,
+    ];
 
     fn tag(self) -> &'static str {
         match self {
             Side::Wnet => "wnet",
+            Side::Wnet4 => "wnet-4c",
             Side::Rclone => "rclone",
             Side::Smbclient => "smbclient",
+            Side::Engine => "engine",
+            Side::Engine4 => "engine-4s",
         }
+    }
+
+    fn is_engine(self) -> bool {
+        matches!(self, Side::Engine | Side::Engine4)
     }
 }
 
@@ -66,6 +94,12 @@ struct Par<'a> {
     src_small: std::path::PathBuf,
     /// The wnet daemon's pid.
     daemon: u32,
+    /// The drive and pid of the daemon with four connections per share.
+    wnet4: std::path::PathBuf,
+    daemon4: u32,
+    /// The engine sides' runtime and trees: one per session.
+    rt: tokio::runtime::Runtime,
+    trees: Vec<Tree>,
 }
 
 fn os(s: impl Into<OsString>) -> OsString {
@@ -76,8 +110,9 @@ impl Par<'_> {
     fn root(&self, side: Side) -> &Path {
         match side {
             Side::Wnet => &self.wnet,
+            Side::Wnet4 => &self.wnet4,
             Side::Rclone => self.ctx.rclone,
-            Side::Smbclient => unreachable!("smbclient has no mount"),
+            _ => unreachable!("smbclient and the engine have no mount"),
         }
     }
 
@@ -110,6 +145,13 @@ impl Par<'_> {
             Vec::new()
         };
         match side {
+            Side::Engine | Side::Engine4 => {
+                for d in std::iter::once(dir.to_owned()).chain(subdirs) {
+                    self.rt
+                        .block_on(self.trees[0].mkdir(&d))
+                        .expect("a fresh directory");
+                }
+            }
             Side::Smbclient => {
                 let mut cmd = format!("mkdir {dir}");
                 for s in &subdirs {
@@ -161,6 +203,7 @@ impl Par<'_> {
                         };
                         smbclient_cmd(self.ctx.samba, "rw", &[], &cmd)
                     }
+                    Side::Engine | Side::Engine4 => unreachable!("the engine runs no processes"),
                     _ => {
                         let root = self.root(side);
                         let args = match work {
@@ -208,26 +251,82 @@ impl Par<'_> {
         if work != Work::Read {
             self.prepare(side, &dir, n, work);
         }
-        let cmds = self.commands(side, work, &dir, n);
+        let cmds = if side.is_engine() {
+            Vec::new()
+        } else {
+            self.commands(side, work, &dir, n)
+        };
         if work == Work::Read {
             drop_caches();
         } else {
             sync();
         }
-        let pids = (self.daemon, self.ctx.samba.pid());
+        let client = match side {
+            Side::Engine | Side::Engine4 => std::process::id(),
+            Side::Wnet4 => self.daemon4,
+            _ => self.daemon,
+        };
+        let pids = (client, self.ctx.samba.pid());
         let cpu = Usage::now(pids.0, pids.1);
         let t0 = Instant::now();
-        run_all(cmds);
+        if side.is_engine() {
+            self.engine_create(side, &dir, n);
+        } else {
+            run_all(cmds);
+        }
         assert!(
             wait_until(Duration::from_secs(600), || self.landed(work, &dir, n)),
             "the server never showed {dir}"
         );
         let took = t0.elapsed();
-        let used = (side == Side::Wnet).then(|| cpu.since("wnetd", pids.0, pids.1));
+        let used = match side {
+            Side::Wnet | Side::Wnet4 => Some(cpu.since("wnetd", pids.0, pids.1)),
+            Side::Engine | Side::Engine4 => Some(cpu.since("bench", std::process::id(), pids.1)),
+            _ => None,
+        };
         if work == Work::Write {
             let _ = fs::remove_dir_all(self.ctx.share().join(&dir));
         }
         (took, used)
+    }
+}
+
+impl Par<'_> {
+    /// `n` creators as tasks, each making its [`FILES`] files one after another in one round
+    /// trip each (CREATE + WRITE + CLOSE), creator `k` on session `k mod sessions`.
+    fn engine_create(&self, side: Side, dir: &str, n: usize) {
+        let sessions = if side == Side::Engine4 {
+            self.trees.len()
+        } else {
+            1
+        };
+        let data = std::sync::Arc::new(crate::peers::pattern(SMALL, 11));
+        self.rt.block_on(async {
+            let tasks: Vec<_> = (0..n)
+                .map(|k| {
+                    let tree = self.trees[k % sessions].clone();
+                    let data = data.clone();
+                    let dir = format!("{dir}/c{k}");
+                    tokio::spawn(async move {
+                        for i in 0..FILES {
+                            let path = format!("{dir}/{}", small_name(i));
+                            tree.create_written(
+                                &path,
+                                &CreateOptions::create_new(),
+                                0,
+                                &data,
+                                None,
+                            )
+                            .await
+                            .expect("an engine create");
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.expect("an engine creator");
+            }
+        });
     }
 }
 
@@ -241,6 +340,14 @@ fn work_tag(w: Work) -> &'static str {
 
 /// Runs the group and prints its table.
 pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
+    let mut daemon4 = DaemonProcess::start_with(
+        &ctx.scratch.join("rows-daemon-4c"),
+        wnet_core::Settings {
+            connections_per_share: ENGINE_SESSIONS as u8,
+            ..Default::default()
+        },
+    );
+    daemon4.add(Some("P:"), &ctx.samba.unc("rw"), ConnectFlags::empty());
     let quarter = ctx.size / STREAMS as u64;
     let share = ctx.share();
     fs::create_dir_all(share.join(INPUT)).expect("the readers' directory");
@@ -252,6 +359,14 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
     let src_small = ctx.scratch.join("par-src-small.bin");
     fs::write(&src_small, crate::peers::pattern(SMALL, 11)).expect("a local small file");
     daemon.add(Some("P:"), &ctx.samba.unc("rw"), ConnectFlags::empty());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let trees = (0..ENGINE_SESSIONS)
+        .map(|_| super::encrypted::engine_tree(&rt, ctx.samba, "rw", false))
+        .collect();
     let p = Par {
         ctx,
         wnet: daemon.drive("P"),
@@ -259,6 +374,10 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
         src_quarter,
         src_small,
         daemon: daemon.pid(),
+        wnet4: daemon4.drive("P"),
+        daemon4: daemon4.pid(),
+        rt,
+        trees,
     };
     println!(
         "parallel: {STREAMS} readers, {STREAMS} writers ({} MiB each), {CREATORS} creators ({FILES} files each) at once vs one process; {} rounds",
@@ -278,12 +397,16 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
     for round in 0..ctx.rounds {
         for (work, n) in plan {
             for side in Side::ALL {
+                if side.is_engine() && work != Work::Create {
+                    continue;
+                }
                 let (took, used) = p.run(side, work, n, round);
                 t.push(&p.label(work, n), p.amount(work, n), side.tag(), took);
                 if let Some(used) = used {
                     cpu_notes.push(format!(
-                        "round {round} {:<36} wnet {:.3}s wall; {used}",
+                        "round {round} {:<36} {:<9} {:.3}s wall; {used}",
                         p.label(work, n),
+                        side.tag(),
                         took.as_secs_f64()
                     ));
                 }
@@ -304,6 +427,26 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
     t.target("wnet: 4 readers' aggregate / single stream", r, 1.0);
     t.target("wnet: 4 writers' aggregate / single stream", w, 1.0);
     t.target("wnet: 8 creators' rate / one creator's", c, 2.0);
+    for (work, n) in [
+        (Work::Read, STREAMS),
+        (Work::Write, STREAMS),
+        (Work::Create, CREATORS),
+    ] {
+        if let Some(r) = ratio(work, n, Side::Wnet4, 1, Side::Wnet) {
+            t.note(format!(
+                "wnet-4c: {} / wnet's single stream {r:.2}x",
+                p.label(work, n)
+            ));
+        }
+    }
+    for side in [Side::Engine, Side::Engine4] {
+        if let Some(r) = ratio(Work::Create, CREATORS, side, 1, Side::Engine) {
+            t.note(format!(
+                "{}: 8 creators' rate / the engine's one creator (one session) {r:.2}x",
+                side.tag()
+            ));
+        }
+    }
     for side in [Side::Rclone, Side::Smbclient] {
         for (work, n) in plan {
             let vs = ratio(work, n, Side::Wnet, n, side);

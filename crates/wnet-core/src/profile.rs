@@ -117,10 +117,28 @@ pub struct Settings {
     /// 5 s after the file was last opened here). Read by the daemon at start.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub file_leases: bool,
+    /// Connections a mapped disk share's file opens are spread over, each its own session
+    /// (and, on Samba, its own server process): parallel programs creating or opening many
+    /// files then use more than one of the server's cores (ADR 0016). 1 (the default): one
+    /// connection per server and user. At most [`MAX_CONNECTIONS_PER_SHARE`]. Read by the
+    /// daemon at start.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub connections_per_share: u8,
 }
+
+/// The most connections one share's file opens are spread over.
+pub const MAX_CONNECTIONS_PER_SHARE: u8 = 8;
 
 fn yes() -> bool {
     true
+}
+
+fn one() -> u8 {
+    1
+}
+
+fn is_one(n: &u8) -> bool {
+    *n == 1
 }
 
 impl Default for Settings {
@@ -131,6 +149,7 @@ impl Default for Settings {
             provider_order: Vec::new(),
             dav_basic_over_http: false,
             file_leases: false,
+            connections_per_share: 1,
         }
     }
 }
@@ -423,6 +442,30 @@ mod tests {
         assert!(store.forget(z()).unwrap());
         assert!(!store.forget(z()).unwrap());
         assert_eq!(store.get(z()).unwrap(), None);
+    }
+
+    #[test]
+    fn connections_per_share_is_written_only_when_not_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProfileStore::new(dir.path().join("profile.toml"));
+        store
+            .update(|p| {
+                p.settings.save_connections = false;
+                Ok(())
+            })
+            .unwrap();
+        let text = std::fs::read_to_string(store.path()).unwrap();
+        assert!(!text.contains("connections_per_share"), "{text}");
+        assert_eq!(store.load().unwrap().settings.connections_per_share, 1);
+        store
+            .update(|p| {
+                p.settings.connections_per_share = 4;
+                Ok(())
+            })
+            .unwrap();
+        let text = std::fs::read_to_string(store.path()).unwrap();
+        assert!(text.contains("connections_per_share = 4"), "{text}");
+        assert_eq!(store.load().unwrap().settings.connections_per_share, 4);
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub struct SmbProviderConfig {
     /// Drives cache small files across opens under SMB leases (the profile's
     /// `file_leases`; see [`crate::drive::DriveConfig::leases`]).
     pub file_leases: bool,
+    /// Connections a plain disk share's file opens are spread over (the profile's
+    /// `connections_per_share`; 1: one); see [`wnet_smb2::Tree::stripe`] and ADR 0016.
+    pub connections_per_share: usize,
 }
 
 /// The longest a DFS referral is kept by default: Windows keeps link referrals 1800 s.
@@ -403,7 +406,7 @@ impl SmbProvider {
         let (tree, ns) = match session.tree_connect(remote.share()).await {
             Ok(tree) if !tree.is_dfs() => {
                 if remote.is_share_root() {
-                    return Ok((tree, None));
+                    return Ok((tree.stripe(self.cfg.connections_per_share).await, None));
                 }
                 let _ = tree.disconnect().await;
                 return Err(Error::new(

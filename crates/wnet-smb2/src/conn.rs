@@ -42,12 +42,19 @@ pub trait Signer: Send + Sync {
     fn verify(&self, msg: &mut [u8]) -> bool;
 }
 
-/// Encrypts and decrypts whole frames of one session (transform header, MS-SMB2 §2.2.41).
+/// Encrypts and decrypts whole frames of one session (transform header, MS-SMB2 §2.2.41),
+/// in the frame's own buffer: a 1 MiB WRITE or READ is never copied for encryption.
 pub trait Cipher: Send + Sync {
-    /// Wraps a plaintext frame (one message or a compound chain) for `session_id`.
-    fn encrypt(&self, session_id: u64, plain: &[u8]) -> Result<Vec<u8>>;
-    /// Unwraps a transform frame into its plaintext.
-    fn decrypt(&self, frame: &[u8]) -> Result<Vec<u8>>;
+    /// Encrypts a plaintext frame (one message or a compound chain) for `session_id` in
+    /// place; returns the TRANSFORM_HEADER to send before it.
+    fn encrypt_in_place(
+        &self,
+        session_id: u64,
+        body: &mut [u8],
+    ) -> Result<[u8; crate::crypto::encryption::TRANSFORM_HEADER_LEN]>;
+    /// Unwraps a transform frame (header included) into its plaintext, in the same buffer.
+    /// [`Error::BadSignature`] if it does not decrypt.
+    fn decrypt_in_place(&self, frame: &mut Vec<u8>) -> Result<()>;
 }
 
 /// What the connection does for messages of one session.
@@ -564,7 +571,6 @@ impl Connection {
 
         // Patch headers, pad, sign.
         let n = msgs.len();
-        let mut frame: Vec<u8> = Vec::new();
         let mut parts: Vec<Vec<u8>> = Vec::with_capacity(n);
         for (i, ((mut m, _), charge)) in msgs.into_iter().zip(charges.iter()).enumerate() {
             let ask = *charge + if i == 0 { ask_extra } else { 0 };
@@ -599,11 +605,21 @@ impl Connection {
         let kept = if keep_sent { parts.clone() } else { Vec::new() };
         let wire: Vec<Vec<u8>> = match cipher {
             Some(c) => {
-                for p in &parts {
-                    frame.extend_from_slice(p);
-                }
-                match c.encrypt(session_id, &frame) {
-                    Ok(w) => vec![w],
+                // One message (every bulk request) is encrypted where it lies; a compound
+                // chain is first joined into one pooled buffer.
+                let mut body = if parts.len() == 1 {
+                    parts.pop().unwrap_or_default()
+                } else {
+                    let len = parts.iter().map(Vec::len).sum();
+                    let mut b = self.message_buffer(len);
+                    for p in parts.drain(..) {
+                        b.extend_from_slice(&p);
+                        self.recycle(p);
+                    }
+                    b
+                };
+                match c.encrypt_in_place(session_id, &mut body) {
+                    Ok(h) => vec![h.to_vec(), body],
                     Err(e) => {
                         // The MessageIds are taken and cannot be returned: the connection's
                         // window would never slide again. Give the connection up.
@@ -802,8 +818,8 @@ impl Connection {
                         cipher: Some(c),
                         encrypt_all: true,
                         ..
-                    }) => match c.encrypt(session_id, &m) {
-                        Ok(w) => w,
+                    }) => match c.encrypt_in_place(session_id, &mut m) {
+                        Ok(h) => vec![h.to_vec(), m],
                         Err(_) => continue,
                     },
                     Some(SessionSecurity {
@@ -811,12 +827,13 @@ impl Connection {
                         ..
                     }) => {
                         signer.sign(&mut m);
-                        m
+                        vec![m]
                     }
-                    _ => m,
+                    _ => vec![m],
                 };
+                let slices: Vec<&[u8]> = wire.iter().map(Vec::as_slice).collect();
                 let mut w = conn.inner.writer.lock().await;
-                if w.send(&[&wire]).await.is_err() {
+                if w.send(&slices).await.is_err() {
                     return;
                 }
             }
@@ -888,7 +905,7 @@ impl Connection {
         }
     }
 
-    fn on_frame(inner: &Inner, frame: Vec<u8>) {
+    fn on_frame(inner: &Inner, mut frame: Vec<u8>) {
         let (plain, encrypted) = if frame.starts_with(&TRANSFORM_PROTOCOL_ID) {
             // Transform header: SessionId at 44..52.
             let sid = frame
@@ -900,8 +917,8 @@ impl Connection {
                     .get(&sid)
                     .and_then(|s| s.cipher.clone())
             });
-            match cipher.map(|c| c.decrypt(&frame)) {
-                Some(Ok(p)) => (p, true),
+            match cipher.map(|c| c.decrypt_in_place(&mut frame)) {
+                Some(Ok(())) => (frame, true),
                 _ => {
                     warn_limited!(
                         lock(&inner.state).warnings,

@@ -2,7 +2,7 @@
 
 use crate::conn::{Cipher, Signer};
 use crate::crypto::Secret;
-use crate::crypto::encryption::{self, CipherId};
+use crate::crypto::encryption::{CipherId, CipherKey, TRANSFORM_HEADER_LEN};
 use crate::crypto::signing::{self, SigningAlgo};
 use crate::error::{Error, Result};
 
@@ -32,32 +32,44 @@ impl Signer for KeySigner {
     }
 }
 
-/// Encrypts with a session's cipher keys.
+/// Encrypts with a session's cipher keys, expanded once when the session is set up.
 pub struct KeyCipher {
-    id: CipherId,
-    encryption: Secret<Vec<u8>>,
-    decryption: Secret<Vec<u8>>,
+    encryption: CipherKey,
+    decryption: CipherKey,
 }
 
 impl KeyCipher {
     /// A cipher with the client-to-server and server-to-client keys.
-    pub fn new(id: CipherId, encryption: Secret<Vec<u8>>, decryption: Secret<Vec<u8>>) -> Self {
-        KeyCipher {
-            id,
-            encryption,
-            decryption,
-        }
+    ///
+    /// # Errors
+    /// [`Error::Auth`] if a key does not have the cipher's length (a key derivation bug).
+    pub fn new(
+        id: CipherId,
+        encryption: &Secret<Vec<u8>>,
+        decryption: &Secret<Vec<u8>>,
+    ) -> Result<Self> {
+        let key = |k: &Secret<Vec<u8>>| {
+            CipherKey::new(id, k.expose()).map_err(|e| Error::Auth(format!("encryption key: {e}")))
+        };
+        Ok(KeyCipher {
+            encryption: key(encryption)?,
+            decryption: key(decryption)?,
+        })
     }
 }
 
 impl Cipher for KeyCipher {
-    fn encrypt(&self, session_id: u64, plain: &[u8]) -> Result<Vec<u8>> {
-        encryption::encrypt(self.id, self.encryption.expose(), session_id, plain)
+    fn encrypt_in_place(
+        &self,
+        session_id: u64,
+        body: &mut [u8],
+    ) -> Result<[u8; TRANSFORM_HEADER_LEN]> {
+        self.encryption
+            .seal(session_id, body)
             .map_err(|e| Error::Auth(format!("encrypt: {e}")))
     }
 
-    fn decrypt(&self, frame: &[u8]) -> Result<Vec<u8>> {
-        encryption::decrypt(self.id, self.decryption.expose(), frame)
-            .map_err(|_| Error::BadSignature)
+    fn decrypt_in_place(&self, frame: &mut Vec<u8>) -> Result<()> {
+        self.decryption.open(frame).map_err(|_| Error::BadSignature)
     }
 }

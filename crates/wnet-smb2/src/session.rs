@@ -571,9 +571,9 @@ async fn establish(
         if let Some(c) = neg.cipher {
             security.cipher = Some(Arc::new(KeyCipher::new(
                 c,
-                keys.encryption.clone(),
-                keys.decryption.clone(),
-            )));
+                &keys.encryption,
+                &keys.decryption,
+            )?));
         } else if encrypt {
             return Err(Error::Auth(
                 "encryption required but the server offers no cipher".into(),
@@ -697,6 +697,16 @@ impl Session {
                 leases,
             }),
         })
+    }
+
+    /// A new session to the same server as the same user with the same credentials, on its
+    /// own connection with its own ClientGuid: on Samba, its own server process (a connection
+    /// whose ClientGuid the server knows is handed to that client's process instead). For
+    /// [`crate::Tree::stripe`].
+    ///
+    /// Errors: as [`Session::connect`].
+    pub async fn sibling(&self) -> Result<Session> {
+        Session::connect_with(self.inner.config.clone(), self.inner.auth.clone()).await
     }
 
     /// The current connection + session.

@@ -238,9 +238,15 @@ pub(crate) struct TreeInner {
 
 /// A connected share. Cheap to clone. After a reconnect of its session the tree connects
 /// again on first use.
+///
+/// A tree may be *striped* ([`Tree::stripe`]): the same share on sibling sessions, each its
+/// own connection and ClientGuid (so its own server process on Samba), over which the opens
+/// of files are spread by path (ADR 0016). Everything else runs on this tree's own session.
 #[derive(Clone)]
 pub struct Tree {
     pub(crate) inner: Arc<TreeInner>,
+    /// The other lanes of a striped tree (empty: not striped). Lanes are never striped.
+    lanes: Arc<[Tree]>,
 }
 
 impl std::fmt::Debug for Tree {
@@ -384,6 +390,65 @@ impl Tree {
                 state: std::sync::Mutex::new(state),
                 reconnecting: tokio::sync::Mutex::new(()),
             }),
+            lanes: Arc::new([]),
+        }
+    }
+
+    /// This tree striped over `lanes` connections: `lanes - 1` sibling sessions (same server,
+    /// user and credentials; each its own connection and ClientGuid) are set up and connected
+    /// to the same share, at once. File opens ([`Tree::create`] of a non-directory,
+    /// [`Tree::create_written`], [`Tree::read_small_opened`]) then go to the lane their path
+    /// hashes to (case-insensitively), so every open of one file uses one lane (its leases and
+    /// durable handles belong to that lane's ClientGuid) and each [`File`] stays on the lane
+    /// that opened it. Directory opens and every other operation use this tree.
+    ///
+    /// A DFS or non-disk share, `lanes <= 1`, or an already striped tree is returned as it is.
+    /// A sibling that cannot be set up is left out (logged): the tree has fewer lanes.
+    pub async fn stripe(&self, lanes: usize) -> Tree {
+        if lanes <= 1
+            || !self.lanes.is_empty()
+            || self.is_dfs()
+            || self.share_type() != crate::msg::tree_connect::share_type::DISK
+        {
+            return self.clone();
+        }
+        let share = &self.inner.share;
+        let sibling = || async {
+            let s = self.inner.session.sibling().await?;
+            s.tree_connect(share).await
+        };
+        let made = futures_util::future::join_all((1..lanes).map(|_| sibling())).await;
+        let mut extra = Vec::with_capacity(made.len());
+        for m in made {
+            match m {
+                Ok(t) => extra.push(t),
+                Err(e) => tracing::warn!("a lane of {share} could not be set up: {e}"),
+            }
+        }
+        Tree {
+            inner: self.inner.clone(),
+            lanes: extra.into(),
+        }
+    }
+
+    /// How many connections file opens are spread over (1: not striped).
+    pub fn lanes(&self) -> usize {
+        self.lanes.len() + 1
+    }
+
+    /// The lane that opens `path` (this tree itself, when not striped): the same for every
+    /// spelling of the name in case.
+    fn lane(&self, path: &str) -> &Tree {
+        if self.lanes.is_empty() {
+            return self;
+        }
+        // FNV-1a: stable, and cheap next to a round trip.
+        let h = path.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+        });
+        match (h % self.lanes() as u64) as usize {
+            0 => self,
+            i => &self.lanes[i - 1],
         }
     }
 
@@ -534,6 +599,15 @@ impl Tree {
     /// Errors: OBJECT_NAME_NOT_FOUND / OBJECT_PATH_NOT_FOUND, OBJECT_NAME_COLLISION (create_new),
     /// ACCESS_DENIED, SHARING_VIOLATION, FILE_IS_A_DIRECTORY, NOT_A_DIRECTORY.
     pub async fn create(&self, path: &str, opts: &CreateOptions) -> Result<File> {
+        let on = if opts.options & options::DIRECTORY_FILE == 0 {
+            self.lane(path)
+        } else {
+            self
+        };
+        on.create_here(path, opts).await
+    }
+
+    async fn create_here(&self, path: &str, opts: &CreateOptions) -> Result<File> {
         let req = opts.request(&smb_path(path)?);
         self.remember_leases(&req);
         // Exclusive creation must not be replayed blindly (it would collide with itself).
@@ -611,13 +685,26 @@ impl Tree {
         opts: &CreateOptions,
         len: u32,
     ) -> Result<(CreateResponse, Result<Vec<u8>>)> {
+        self.lane(path)
+            .read_small_opened_here(path, opts, len)
+            .await
+    }
+
+    async fn read_small_opened_here(
+        &self,
+        path: &str,
+        opts: &CreateOptions,
+        len: u32,
+    ) -> Result<(CreateResponse, Result<Vec<u8>>)> {
         let create = opts.request(&smb_path(path)?);
         let (_, opened, data) = self.open_and_read(&create, len, true).await?;
         Ok((opened, data))
     }
 
     /// [`Tree::read_small_opened`] without the close, still one round trip (create + read):
-    /// the handle stays open (to keep the lease `opts` asks for, say).
+    /// the handle stays open (to keep the lease `opts` asks for, say). Always on this tree
+    /// itself, never a lane of a striped one: the lease's breaks come to this tree's session,
+    /// where its caller listens for them ([`crate::Session::listen_lease`]).
     pub async fn read_small_kept(
         &self,
         path: &str,
@@ -694,6 +781,19 @@ impl Tree {
     /// ...), then the WRITE's (DISK_FULL, ...), then the CLOSE's. The parent's query failing
     /// is not an error (its attributes are then `None`).
     pub async fn create_written(
+        &self,
+        path: &str,
+        opts: &CreateOptions,
+        offset: u64,
+        data: &[u8],
+        parent: Option<&str>,
+    ) -> Result<Written> {
+        self.lane(path)
+            .create_written_here(path, opts, offset, data, parent)
+            .await
+    }
+
+    async fn create_written_here(
         &self,
         path: &str,
         opts: &CreateOptions,
@@ -1062,8 +1162,18 @@ impl Tree {
         Ok(output)
     }
 
-    /// Disconnects the tree (on the current generation; nothing to do if it is stale).
+    /// Disconnects the tree (on the current generation; nothing to do if it is stale). A
+    /// striped tree's lanes are disconnected too and their sessions logged off.
     pub async fn disconnect(&self) -> Result<()> {
+        let lanes = self.lanes.iter().map(|lane| async move {
+            let _ = lane.disconnect_here().await;
+            let _ = lane.session().logoff().await;
+        });
+        futures_util::future::join_all(lanes).await;
+        self.disconnect_here().await
+    }
+
+    async fn disconnect_here(&self) -> Result<()> {
         let live = self.inner.session.live();
         let st = self.state();
         if st.generation != live.generation {

@@ -323,6 +323,12 @@ impl Samba {
         }
     }
 
+    /// How many smbd processes serve a client connection now: smbd forks one per connection
+    /// (a connection whose ClientGuid it knows is handed to that client's process instead).
+    pub fn client_processes(&self) -> usize {
+        self.clients().len()
+    }
+
     fn clients(&self) -> Vec<Proc> {
         let Some(server) = &self.server else {
             return Vec::new();

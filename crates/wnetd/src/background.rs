@@ -39,6 +39,10 @@ pub fn provider_router_with(
         default_user: crate::daemon::current_user_name(),
         allow_insecure_guest: settings.insecure_guest_logons,
         file_leases: settings.file_leases,
+        connections_per_share: settings
+            .connections_per_share
+            .clamp(1, wnet_core::profile::MAX_CONNECTIONS_PER_SHARE)
+            .into(),
     })?);
     let mut dav = WebDavConfig::new(crate::daemon::current_user_name());
     dav.options.allow_basic_over_http = settings.dav_basic_over_http;

@@ -90,6 +90,7 @@ pub(crate) fn provider_in_tempdir(
         default_user: DEFAULT_USER.into(),
         allow_insecure_guest: false,
         file_leases: false,
+        connections_per_share: 1,
     })
     .unwrap();
     (provider, root, dir)
@@ -296,6 +297,7 @@ fn a_guest_share_needs_the_insecure_guest_opt_in_and_no_integrity_flag() {
             default_user: "nobody-in-particular".into(),
             allow_insecure_guest,
             file_leases: false,
+            connections_per_share: 1,
         })
         .unwrap()
     };
@@ -330,5 +332,81 @@ fn a_guest_share_needs_the_insecure_guest_opt_in_and_no_integrity_flag() {
         std::fs::read(samba.share_dir("pub").join("guest.txt")).unwrap(),
         b"as guest"
     );
+    provider.shutdown();
+}
+
+/// ADR 0016: with `connections_per_share = 4` a drive's file opens spread over four
+/// connections (four smbd processes); parallel programs' files all land whole, and a cancel
+/// lets every one of the connections go.
+#[test]
+fn a_drive_over_four_connections_spreads_parallel_creates_and_lets_them_all_go() {
+    let samba = Samba::start_default();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("Network");
+    let provider = SmbProvider::new(SmbProviderConfig {
+        dfs_max_ttl: wnet_smb::provider::DFS_MAX_TTL,
+        hosts_file: None,
+        drive_root: root.clone(),
+        timeouts: Timeouts::default(),
+        default_user: DEFAULT_USER.into(),
+        allow_insecure_guest: false,
+        file_leases: false,
+        connections_per_share: 4,
+    })
+    .unwrap();
+    assert_eq!(samba.client_processes(), 0);
+    provider
+        .add_connection(&AddConnection {
+            resource_type: ResourceType::Disk,
+            local: Some(LocalName::Drive(b'S')),
+            remote: UncPath::parse(&samba.unc("rw")).unwrap().into(),
+            user: Some(DEFAULT_USER.into()),
+            password: Some(Secret::new(DEFAULT_PASSWORD)),
+            flags: ConnectFlags::empty(),
+            ccache: None,
+        })
+        .unwrap();
+    assert_eq!(
+        samba.client_processes(),
+        4,
+        "one smbd process per connection"
+    );
+    let drive = root.join("S");
+    std::thread::scope(|s| {
+        for k in 0..4 {
+            let d = drive.join(format!("p{k}"));
+            s.spawn(move || {
+                std::fs::create_dir(&d).unwrap();
+                for i in 0..25 {
+                    std::fs::write(d.join(format!("f{i}")), format!("{k}/{i}").repeat(100))
+                        .unwrap();
+                }
+            });
+        }
+    });
+    for k in 0..4 {
+        for i in 0..25 {
+            let p = samba.share_dir("rw").join(format!("p{k}/f{i}"));
+            assert_eq!(
+                std::fs::read(&p).unwrap(),
+                format!("{k}/{i}").repeat(100).as_bytes()
+            );
+            assert_eq!(
+                std::fs::read(drive.join(format!("p{k}/f{i}"))).unwrap(),
+                format!("{k}/{i}").repeat(100).as_bytes()
+            );
+        }
+    }
+    provider
+        .cancel_connection(&ConnectionName::parse("S:").unwrap(), false)
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while samba.client_processes() != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "connections left after the cancel"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     provider.shutdown();
 }

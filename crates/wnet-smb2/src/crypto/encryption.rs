@@ -16,11 +16,10 @@
 //! 20..52); the tag goes into Signature.
 
 use aes::{Aes128, Aes256};
-use aes_gcm::aead::consts::{U11, U16};
-use aes_gcm::aead::generic_array::GenericArray;
-use aes_gcm::aead::{AeadInPlace, KeyInit};
-use aes_gcm::{Aes128Gcm, Aes256Gcm};
 use ccm::Ccm;
+use ccm::aead::consts::{U11, U16};
+use ccm::aead::generic_array::GenericArray;
+use ccm::aead::{AeadInPlace, KeyInit};
 
 use super::{CryptoError, fill_random};
 
@@ -142,10 +141,170 @@ pub fn is_transform(message: &[u8]) -> bool {
     message.starts_with(&TRANSFORM_PROTOCOL_ID)
 }
 
+/// One direction's key of a session, expanded once: the AES key schedule (and for GCM the
+/// GHASH key) is computed when the session is set up, not per message.
+///
+/// GCM runs on `ring` (AES-NI with the carry-less multiply stitched into the same pass, where
+/// the CPU has them); CCM on RustCrypto's `ccm`. The expanded key is not wiped on drop (neither
+/// library offers it); the raw key it came from stays in a [`crate::crypto::Secret`].
+pub struct CipherKey {
+    cipher: CipherId,
+    keyed: Keyed,
+}
+
+enum Keyed {
+    Gcm(Box<ring::aead::LessSafeKey>),
+    Ccm128(Box<Aes128Ccm>),
+    Ccm256(Box<Aes256Ccm>),
+}
+
+impl std::fmt::Debug for CipherKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CipherKey")
+            .field("cipher", &self.cipher)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CipherKey {
+    /// Expands `key` for `cipher`.
+    ///
+    /// # Errors
+    /// [`CryptoError::InvalidKeyLength`] if `key` is not [`CipherId::key_len`] bytes.
+    pub fn new(cipher: CipherId, key: &[u8]) -> Result<Self, CryptoError> {
+        let bad = || CryptoError::InvalidKeyLength {
+            expected: cipher.key_len(),
+            got: key.len(),
+        };
+        if key.len() != cipher.key_len() {
+            return Err(bad());
+        }
+        let keyed = match cipher {
+            CipherId::Aes128Gcm | CipherId::Aes256Gcm => {
+                let algo = if cipher == CipherId::Aes128Gcm {
+                    &ring::aead::AES_128_GCM
+                } else {
+                    &ring::aead::AES_256_GCM
+                };
+                let k = ring::aead::UnboundKey::new(algo, key).map_err(|_| bad())?;
+                Keyed::Gcm(Box::new(ring::aead::LessSafeKey::new(k)))
+            }
+            CipherId::Aes128Ccm => {
+                Keyed::Ccm128(Box::new(Aes128Ccm::new_from_slice(key).map_err(|_| bad())?))
+            }
+            CipherId::Aes256Ccm => {
+                Keyed::Ccm256(Box::new(Aes256Ccm::new_from_slice(key).map_err(|_| bad())?))
+            }
+        };
+        Ok(CipherKey { cipher, keyed })
+    }
+
+    /// The cipher this key is for.
+    pub fn cipher(&self) -> CipherId {
+        self.cipher
+    }
+
+    /// Encrypts `body` in place for `session_id` under `nonce` and returns the TRANSFORM_HEADER
+    /// to send before it (tag included).
+    fn seal_with_nonce(
+        &self,
+        session_id: u64,
+        nonce: &[u8; 16],
+        body: &mut [u8],
+    ) -> Result<[u8; TRANSFORM_HEADER_LEN], CryptoError> {
+        let size = u32::try_from(body.len()).map_err(|_| CryptoError::MessageTooLarge)?;
+        let mut h = [0u8; TRANSFORM_HEADER_LEN];
+        h[..4].copy_from_slice(&TRANSFORM_PROTOCOL_ID);
+        h[20..36].copy_from_slice(nonce);
+        h[36..40].copy_from_slice(&size.to_le_bytes());
+        h[42..44].copy_from_slice(&FLAGS_ENCRYPTED.to_le_bytes());
+        h[44..52].copy_from_slice(&session_id.to_le_bytes());
+        let n = &nonce[..self.cipher.nonce_len()];
+        let aad = &h[AAD_START..];
+        let tag: [u8; 16] = match &self.keyed {
+            Keyed::Gcm(k) => {
+                let nonce = ring::aead::Nonce::try_assume_unique_for_key(n)
+                    .map_err(|_| CryptoError::MessageTooLarge)?;
+                let tag = k
+                    .seal_in_place_separate_tag(nonce, ring::aead::Aad::from(aad), body)
+                    .map_err(|_| CryptoError::MessageTooLarge)?;
+                tag.as_ref()
+                    .try_into()
+                    .map_err(|_| CryptoError::MessageTooLarge)?
+            }
+            Keyed::Ccm128(k) => ccm_seal(k.as_ref(), n, aad, body)?,
+            Keyed::Ccm256(k) => ccm_seal(k.as_ref(), n, aad, body)?,
+        };
+        h[4..20].copy_from_slice(&tag);
+        Ok(h)
+    }
+
+    /// Encrypts `body` (one SMB2 message or a compound chain) in place for `session_id` with a
+    /// fresh random nonce; returns the TRANSFORM_HEADER that goes before it on the wire.
+    ///
+    /// # Errors
+    /// [`CryptoError::MessageTooLarge`] (over 4 GiB), [`CryptoError::Random`].
+    pub fn seal(
+        &self,
+        session_id: u64,
+        body: &mut [u8],
+    ) -> Result<[u8; TRANSFORM_HEADER_LEN], CryptoError> {
+        let mut nonce = [0u8; 16];
+        fill_random(&mut nonce[..self.cipher.nonce_len()])?;
+        self.seal_with_nonce(session_id, &nonce, body)
+    }
+
+    /// Checks and decrypts a whole transform message (header + ciphertext) in its own buffer:
+    /// afterwards `message` holds just the plaintext SMB2 message(s). On error its contents
+    /// are unspecified.
+    ///
+    /// # Errors
+    /// [`CryptoError::MessageTooShort`] / [`CryptoError::BadTransformHeader`] for a malformed
+    /// header (wrong ProtocolId, Flags not 1, OriginalMessageSize not the ciphertext length);
+    /// [`CryptoError::DecryptFailed`] when the tag does not verify.
+    pub fn open(&self, message: &mut Vec<u8>) -> Result<(), CryptoError> {
+        let header = TransformHeader::parse(message)?;
+        if header.flags != FLAGS_ENCRYPTED {
+            return Err(CryptoError::BadTransformHeader(
+                "Flags is not 0x0001 (encrypted)",
+            ));
+        }
+        let body_len = message.len() - TRANSFORM_HEADER_LEN;
+        if usize::try_from(header.original_message_size).ok() != Some(body_len) {
+            return Err(CryptoError::BadTransformHeader(
+                "OriginalMessageSize does not match the ciphertext",
+            ));
+        }
+        let mut aad = [0u8; TRANSFORM_HEADER_LEN - AAD_START];
+        aad.copy_from_slice(&message[AAD_START..TRANSFORM_HEADER_LEN]);
+        let n = &header.nonce[..self.cipher.nonce_len()];
+        match &self.keyed {
+            Keyed::Gcm(k) => {
+                let nonce = ring::aead::Nonce::try_assume_unique_for_key(n)
+                    .map_err(|_| CryptoError::DecryptFailed)?;
+                // Decrypts and moves the plaintext to the buffer's start in one pass.
+                k.open_in_place_separate_tag(
+                    nonce,
+                    ring::aead::Aad::from(&aad),
+                    ring::aead::Tag::from(header.signature),
+                    message,
+                    TRANSFORM_HEADER_LEN..,
+                )
+                .map_err(|_| CryptoError::DecryptFailed)?;
+            }
+            Keyed::Ccm128(k) => ccm_open(k.as_ref(), n, &aad, message, &header.signature)?,
+            Keyed::Ccm256(k) => ccm_open(k.as_ref(), n, &aad, message, &header.signature)?,
+        }
+        message.truncate(body_len);
+        Ok(())
+    }
+}
+
 /// Encrypts one SMB2 message (or a whole compound chain) for `session_id`
 /// with a fresh random nonce and returns TRANSFORM_HEADER + ciphertext.
 ///
 /// `key` is the session's client-to-server key ([`crate::crypto::kdf::SessionKeys::encryption`]).
+/// The engine keeps a [`CipherKey`] per session and encrypts in place with [`CipherKey::seal`].
 ///
 /// # Errors
 /// [`CryptoError::InvalidKeyLength`], [`CryptoError::MessageTooLarge`] (over
@@ -169,22 +328,11 @@ pub(crate) fn encrypt_with_nonce(
     nonce: &[u8; 16],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
-    check_key(cipher, key)?;
-    let size = u32::try_from(plaintext.len()).map_err(|_| CryptoError::MessageTooLarge)?;
-    let mut out = Vec::with_capacity(TRANSFORM_HEADER_LEN + plaintext.len());
-    out.extend_from_slice(&TRANSFORM_PROTOCOL_ID);
-    out.extend_from_slice(&[0; 16]);
-    out.extend_from_slice(nonce);
-    out.extend_from_slice(&size.to_le_bytes());
-    out.extend_from_slice(&[0; 2]);
-    out.extend_from_slice(&FLAGS_ENCRYPTED.to_le_bytes());
-    out.extend_from_slice(&session_id.to_le_bytes());
+    let k = CipherKey::new(cipher, key)?;
+    let mut out = vec![0; TRANSFORM_HEADER_LEN];
     out.extend_from_slice(plaintext);
-    let (header, body) = out.split_at_mut(TRANSFORM_HEADER_LEN);
-    let n = &header[AAD_START..AAD_START + cipher.nonce_len()];
-    let aad = &header[AAD_START..];
-    let tag = seal(cipher, key, n, aad, body)?;
-    out[4..20].copy_from_slice(&tag);
+    let h = k.seal_with_nonce(session_id, nonce, &mut out[TRANSFORM_HEADER_LEN..])?;
+    out[..TRANSFORM_HEADER_LEN].copy_from_slice(&h);
     Ok(out)
 }
 
@@ -192,111 +340,48 @@ pub(crate) fn encrypt_with_nonce(
 /// returns the plaintext SMB2 message(s).
 ///
 /// `key` is the session's server-to-client key ([`crate::crypto::kdf::SessionKeys::decryption`]).
+/// The engine keeps a [`CipherKey`] per session and decrypts in place with [`CipherKey::open`].
 ///
 /// # Errors
-/// [`CryptoError::MessageTooShort`] / [`CryptoError::BadTransformHeader`] for
-/// a malformed header (wrong ProtocolId, Flags not 1, OriginalMessageSize not
-/// the ciphertext length); [`CryptoError::InvalidKeyLength`];
-/// [`CryptoError::DecryptFailed`] when the tag does not verify.
+/// As [`CipherKey::open`], and [`CryptoError::InvalidKeyLength`].
 pub fn decrypt(cipher: CipherId, key: &[u8], message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    let header = TransformHeader::parse(message)?;
-    if header.flags != FLAGS_ENCRYPTED {
-        return Err(CryptoError::BadTransformHeader(
-            "Flags is not 0x0001 (encrypted)",
-        ));
-    }
-    let body = &message[TRANSFORM_HEADER_LEN..];
-    if usize::try_from(header.original_message_size).ok() != Some(body.len()) {
-        return Err(CryptoError::BadTransformHeader(
-            "OriginalMessageSize does not match the ciphertext",
-        ));
-    }
-    check_key(cipher, key)?;
-    let mut plain = body.to_vec();
-    let n = &message[AAD_START..AAD_START + cipher.nonce_len()];
-    let aad = &message[AAD_START..TRANSFORM_HEADER_LEN];
-    open(cipher, key, n, aad, &mut plain, &header.signature)?;
-    Ok(plain)
+    let k = CipherKey::new(cipher, key)?;
+    let mut m = message.to_vec();
+    k.open(&mut m)?;
+    Ok(m)
 }
 
-fn check_key(cipher: CipherId, key: &[u8]) -> Result<(), CryptoError> {
-    if key.len() != cipher.key_len() {
-        return Err(CryptoError::InvalidKeyLength {
-            expected: cipher.key_len(),
-            got: key.len(),
-        });
-    }
-    Ok(())
-}
-
-/// Encrypts `buf` in place; returns the tag. Key and nonce lengths are checked
-/// by the callers, so the slice conversions below cannot fail.
-fn seal(
-    cipher: CipherId,
-    key: &[u8],
+fn ccm_seal<A: AeadInPlace>(
+    a: &A,
     nonce: &[u8],
     aad: &[u8],
     buf: &mut [u8],
 ) -> Result<[u8; 16], CryptoError> {
-    fn run<A: AeadInPlace + KeyInit>(
-        key: &[u8],
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-    ) -> Result<[u8; 16], CryptoError> {
-        let a = A::new_from_slice(key).map_err(|_| CryptoError::InvalidKeyLength {
-            expected: A::key_size(),
-            got: key.len(),
-        })?;
-        let tag = a
-            .encrypt_in_place_detached(GenericArray::from_slice(nonce), aad, buf)
-            .map_err(|_| CryptoError::MessageTooLarge)?;
-        let mut out = [0u8; 16];
-        out.copy_from_slice(&tag);
-        Ok(out)
-    }
-    match cipher {
-        CipherId::Aes128Ccm => run::<Aes128Ccm>(key, nonce, aad, buf),
-        CipherId::Aes128Gcm => run::<Aes128Gcm>(key, nonce, aad, buf),
-        CipherId::Aes256Ccm => run::<Aes256Ccm>(key, nonce, aad, buf),
-        CipherId::Aes256Gcm => run::<Aes256Gcm>(key, nonce, aad, buf),
-    }
+    let tag = a
+        .encrypt_in_place_detached(GenericArray::from_slice(nonce), aad, buf)
+        .map_err(|_| CryptoError::MessageTooLarge)?;
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&tag);
+    Ok(out)
 }
 
-/// Decrypts `buf` in place after checking `tag`.
-fn open(
-    cipher: CipherId,
-    key: &[u8],
+/// Decrypts the body of the transform `message` in place and moves it to the start.
+fn ccm_open<A: AeadInPlace>(
+    a: &A,
     nonce: &[u8],
     aad: &[u8],
-    buf: &mut [u8],
+    message: &mut [u8],
     tag: &[u8; 16],
 ) -> Result<(), CryptoError> {
-    fn run<A: AeadInPlace + KeyInit>(
-        key: &[u8],
-        nonce: &[u8],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &[u8; 16],
-    ) -> Result<(), CryptoError> {
-        let a = A::new_from_slice(key).map_err(|_| CryptoError::InvalidKeyLength {
-            expected: A::key_size(),
-            got: key.len(),
-        })?;
-        a.decrypt_in_place_detached(
-            GenericArray::from_slice(nonce),
-            aad,
-            buf,
-            GenericArray::from_slice(tag),
-        )
-        .map_err(|_| CryptoError::DecryptFailed)
-    }
-    match cipher {
-        CipherId::Aes128Ccm => run::<Aes128Ccm>(key, nonce, aad, buf, tag),
-        CipherId::Aes128Gcm => run::<Aes128Gcm>(key, nonce, aad, buf, tag),
-        CipherId::Aes256Ccm => run::<Aes256Ccm>(key, nonce, aad, buf, tag),
-        CipherId::Aes256Gcm => run::<Aes256Gcm>(key, nonce, aad, buf, tag),
-    }
+    a.decrypt_in_place_detached(
+        GenericArray::from_slice(nonce),
+        aad,
+        &mut message[TRANSFORM_HEADER_LEN..],
+        GenericArray::from_slice(tag),
+    )
+    .map_err(|_| CryptoError::DecryptFailed)?;
+    message.copy_within(TRANSFORM_HEADER_LEN.., 0);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -17,3 +17,4 @@ mod leases;
 mod liveness;
 mod security;
 mod stress;
+mod stripe;
