@@ -68,17 +68,7 @@ impl Core {
         self.handles.released(&path, RELEASE_WAIT).await;
         self.unpark_under(&path).await;
         self.cache.own_start(&path);
-        let dirs = [split(&path).0];
-        let r = self
-            .despite_read_only(&path, || self.fs.delete(&path, &dirs))
-            .await;
-        self.cache
-            .own_done(&path, r.is_ok().then_some(Known::Absent));
-        self.cache.entry_changed(&path);
-        let stats = self.answered(r)?;
-        self.dirs_answered(&dirs, &stats);
-        self.inodes.lock().expect("inode lock").unlink(&path);
-        Ok(())
+        self.remove(&path).await
     }
 
     /// RMDIR. Watches on the directory and below end first: the server keeps a directory
@@ -91,16 +81,22 @@ impl Core {
         self.handles.released(&path, RELEASE_WAIT).await;
         self.unpark_under(&path).await;
         self.cache.invalidate_tree(&path);
-        let dirs = [split(&path).0];
+        self.remove(&path).await
+    }
+
+    /// The end UNLINK and RMDIR share: deletes `path` (clearing READONLY if it must), tells
+    /// the cache and the parent's attributes what the server answered, forgets the inode.
+    async fn remove(&self, path: &str) -> Result<(), Errno> {
+        let dirs = [split(path).0];
         let r = self
-            .despite_read_only(&path, || self.fs.delete(&path, &dirs))
+            .despite_read_only(path, || self.fs.delete(path, &dirs))
             .await;
         self.cache
-            .own_done(&path, r.is_ok().then_some(Known::Absent));
-        self.cache.entry_changed(&path);
+            .own_done(path, r.is_ok().then_some(Known::Absent));
+        self.cache.entry_changed(path);
         let stats = self.answered(r)?;
         self.dirs_answered(&dirs, &stats);
-        self.inodes.lock().expect("inode lock").unlink(&path);
+        self.inodes.lock().expect("inode lock").unlink(path);
         Ok(())
     }
 
