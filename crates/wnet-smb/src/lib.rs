@@ -19,7 +19,6 @@
 
 pub mod connection_table;
 pub mod dfs;
-pub mod drive;
 pub mod errors;
 pub mod hosts;
 pub mod port;
@@ -30,4 +29,6 @@ pub mod smb_fs;
 pub mod stale;
 
 pub use provider::{PROVIDER_NAME, SmbProvider, SmbProviderConfig};
+/// The redirected drive (the `wnet-drive` crate), over [`smb_fs::SmbFs`] for a disk share.
+pub use wnet_drive as drive;
 pub use wnet_smb2::Timeouts;

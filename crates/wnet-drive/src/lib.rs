@@ -44,7 +44,7 @@ pub mod remote;
 pub mod watch;
 pub mod write_buffer;
 
-pub(crate) use fuse::process_of;
+pub use fuse::process_of;
 pub use handle_table::{HandleTable, Holder};
 pub use inode::InodeNo;
 
@@ -165,7 +165,7 @@ fn is_root() -> bool {
 
 /// Runs `fut` on `rt` and waits for it from this (non-async) thread. `None` when the runtime
 /// is gone (shut down), so the task could not run.
-pub(crate) fn block_on<T: Send + 'static>(
+pub fn block_on<T: Send + 'static>(
     rt: &tokio::runtime::Handle,
     fut: impl Future<Output = T> + Send + 'static,
 ) -> Option<T> {
@@ -389,7 +389,7 @@ impl Drive {
 
 /// How a drive or a printer port is mounted: type `fuse.wnet`, source `fsname`, no devices
 /// or set-uid programs, the kernel checking permissions, two readers of `/dev/fuse`.
-pub(crate) fn fuse_config(fsname: &str, read_only: bool) -> fuser::Config {
+pub fn fuse_config(fsname: &str, read_only: bool) -> fuser::Config {
     let mut config = fuser::Config::default();
     // Two readers of /dev/fuse: answers served from read-ahead overlap.
     config.n_threads = Some(2);
@@ -414,7 +414,7 @@ pub(crate) fn fuse_config(fsname: &str, read_only: bool) -> fuser::Config {
 /// After the kernel let go of the mount: joins the FUSE thread when it has ended
 /// (bounded); otherwise (descriptors still open after a lazy detach) leaves it running,
 /// answering `EIO` until the last one closes.
-pub(crate) fn finish_session(session: Option<Box<fuser::BackgroundSession>>) {
+pub fn finish_session(session: Option<Box<fuser::BackgroundSession>>) {
     let Some(session) = session else { return };
     let until = Instant::now() + Duration::from_secs(2);
     while !session.guard.is_finished() && Instant::now() < until {
@@ -434,7 +434,7 @@ pub(crate) fn finish_session(session: Option<Box<fuser::BackgroundSession>>) {
 
 /// Unmounts `mp` (`lazy`: detached, `MNT_DETACH`): directly as root, else through
 /// `fusermount3`. A refusal because the mount is in use is [`DriveError::Busy`].
-pub(crate) fn kernel_unmount(mp: &Path, lazy: bool) -> Result<(), DriveError> {
+pub fn kernel_unmount(mp: &Path, lazy: bool) -> Result<(), DriveError> {
     if is_root() {
         let c = CString::new(mp.as_os_str().as_bytes()).map_err(|_| {
             DriveError::Unmount(std::io::Error::from(std::io::ErrorKind::InvalidInput))
