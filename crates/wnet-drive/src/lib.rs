@@ -1,8 +1,11 @@
-//! The redirected drive: a connected share as a real FUSE mount that every program can use.
+//! The redirected drive: a network provider's remote file system as a real FUSE mount that
+//! every program can use. Nothing here speaks a protocol: the provider implements
+//! [`remote::RemoteFs`] (ADR 0017; the SMB provider's `SmbFs`, a WebDAV collection) and
+//! declares what its server can do ([`remote::Capabilities`]); the drive adapts to it.
 //!
-//! [`Drive::mount`] mounts a provider's remote file system ([`remote::RemoteFs`]: an SMB
-//! share, a WebDAV collection) at a directory (shown by `findmnt`/`df` as `//server/share`); the drive answers FUSE requests on the given tokio runtime, each under a
-//! deadline ([`DriveTimeouts`]); its [`HandleTable`] knows every open file and directory and
+//! [`Drive::mount`] mounts a provider's remote file system at a directory (shown by
+//! `findmnt`/`df` as `//server/share`); the drive answers FUSE requests on the given tokio
+//! runtime, each under a deadline ([`DriveTimeouts`]); its [`HandleTable`] knows every open file and directory and
 //! the pid that opened it, for the cancel checks. Unmounting is either polite
 //! ([`Drive::unmount`]: refused with [`DriveError::Busy`] while in use) or forced
 //! ([`Drive::force_unmount`]: flush, close, detach).
@@ -12,22 +15,25 @@
 //!
 //! # Layout
 //!
-//! - `mod.rs`: [`Drive`], its config, state and errors; mount and unmount.
+//! - `lib.rs`: [`Drive`], its config, state and errors; mount and unmount.
 //! - `core.rs`: the redirector filesystem, independent of FUSE (what each operation does),
 //!   split by concern under `core/`: connection state, kernel invalidations, metadata, I/O,
-//!   namespace, locks, deferred creates.
+//!   namespace, locks, deferred creates, leases.
 //! - `fuse.rs`: the `fuser` adapter (pure translation; unimplemented ops answer `ENOSYS`).
 //! - `inode.rs`: [`InodeNo`] and the inode table with lookup/forget counting.
 //! - `handle_table.rs`: [`HandleTable`], every open handle with its pid.
 //! - `cache.rs`: attribute and directory caches: short TTLs, or exact for watched directories.
-//! - `watch.rs`: CHANGE_NOTIFY watches on busy directories, and what the kernel must forget.
+//! - `watch.rs`: watches on busy directories (where the server notifies of changes), and
+//!   what the kernel must forget.
+//! - `lease.rs`: files kept across opens under the server's promise (SMB leases, ADR 0011).
 //! - `read_only.rs`: deleting and replacing despite the READONLY attribute.
 //! - `readahead.rs`: sequential detection, several 1 MiB reads in flight.
 //! - `write_buffer.rs`: buffered, pipelined writes; errors reported at flush/fsync.
-//! - `remote.rs`: the seam: [`remote::RemoteFs`], what the drive asks of a provider, and the
-//!   capabilities it declares (ADR 0017).
+//! - `remote.rs`: the seam: [`remote::RemoteFs`], what the drive asks of a provider (with
+//!   fast paths whose defaults are built from the plain calls), and the capabilities it
+//!   declares (ADR 0017).
 //! - `errno.rs`: the one mapping from remote failures to errno.
-//! - `names.rs`: names SMB cannot hold (`EINVAL`).
+//! - `names.rs`: names Windows servers cannot hold (`EINVAL`).
 
 pub mod cache;
 mod core;
