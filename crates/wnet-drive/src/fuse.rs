@@ -418,7 +418,8 @@ impl Filesystem for FuseFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
-        // A write that only fills the buffer is answered here, without a task switch.
+        // A write the buffer takes at once (gathered, or a chunk sent from a task while a slot
+        // is free) is answered here, without a task switch.
         match self.core.write_now(fh.0, offset, data) {
             Some(Ok(n)) => return reply.written(n),
             Some(Err(e)) => return reply.error(fe(e)),
@@ -427,7 +428,7 @@ impl Filesystem for FuseFs {
         let core = self.core.clone();
         let data = data.to_vec();
         self.run(
-            async move { core.write(fh.0, offset, &data).await },
+            async move { core.write(fh.0, offset, data).await },
             move |r| match r {
                 Ok(n) => reply.written(n),
                 Err(e) => reply.error(fe(e)),

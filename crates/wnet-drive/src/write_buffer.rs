@@ -6,16 +6,23 @@
 //! flight, so overlapping ranges are never reordered. A failed write is remembered and
 //! reported by the next write, `flush` (close) or `fsync` on the handle, once.
 //!
+//! A write that needs no waiting (see [`WriteBuffer::try_write_now`]) is taken on the FUSE
+//! thread itself: its bytes are copied once, from fuser's request buffer into the chunk the
+//! SMB WRITE is built from, and a full chunk goes to a task of its own; the FUSE reply leaves
+//! at once. Only when all [`DEPTH`] slots are busy does a write go to the runtime and wait
+//! there (its bytes then moved, not copied, into the chunk).
+//!
 //! Invariant: after [`WriteBuffer::flush`] returns `Ok`, every byte written before it is
 //! acknowledged by the server.
 
 use super::handle_table::ServerFile;
 use super::remote::{FsError, FsResult};
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::Mutex as StdMutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tokio::runtime::Handle;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
 
 /// Size of one SMB write.
 pub const CHUNK: usize = 1 << 20;
@@ -96,14 +103,11 @@ impl WriteBuffer {
         }
     }
 
-    /// Accepts `data` at `offset`. Errors: an earlier write's failure.
-    pub async fn write(&self, offset: u64, data: &[u8]) -> FsResult<()> {
+    /// Accepts `data` at `offset`, waiting for a slot for each chunk it fills. Errors: an
+    /// earlier write's failure.
+    pub async fn write(&self, offset: u64, data: Vec<u8>) -> FsResult<()> {
         let mut st = self.pending.lock().await;
         self.take_error()?;
-        self.dirty.store(true, Ordering::Release);
-        self.written.store(true, Ordering::Release);
-        self.high_water
-            .fetch_max(offset + data.len() as u64, Ordering::AcqRel);
         if st.last_end != Some(offset) {
             // Not sequential: what is queued or in flight may overlap this range; let it land
             // first so the server sees the writes in the application's order.
@@ -112,64 +116,96 @@ impl WriteBuffer {
             }
             self.drain().await;
         }
-        st.last_end = Some(offset + data.len() as u64);
-        let (mut offset, mut data) = (offset, data);
-        if let Some(p) = st.pending.as_mut() {
-            let n = (CHUNK - p.data.len()).min(data.len());
-            p.data.extend_from_slice(&data[..n]);
-            data = &data[n..];
-            offset += n as u64;
-            if p.data.len() >= CHUNK {
-                let full = st.pending.take().expect("pending");
-                self.dispatch(full).await;
-            }
-            if data.is_empty() {
-                return Ok(());
-            }
-        }
-        // Nothing is pending here: a contiguous tail either fit or filled and sent the chunk.
-        let p = Pending {
-            offset,
-            data: data.to_vec(),
-        };
-        if p.data.len() >= CHUNK {
+        for p in self.accept(&mut st, offset, Cow::Owned(data)) {
             self.dispatch(p).await;
-        } else {
-            st.pending = Some(p);
         }
         Ok(())
     }
 
-    /// Accepts `data` at `offset` now, without waiting, when that only appends to the buffer
-    /// (no SMB write to send, nothing in flight to wait for); `None` when it would wait (use
-    /// [`WriteBuffer::write`]). Errors: an earlier write's failure.
+    /// Accepts `data` at `offset` now, without waiting: when it is sequential (or nothing is
+    /// buffered or in flight) and every chunk it fills can be sent at once (a free slot each,
+    /// the server handle open). Full chunks are handed to the runtime to send; the caller
+    /// answers at once (write-behind, bounded by [`DEPTH`] chunks in flight and one being
+    /// gathered). `None` when it would wait (use [`WriteBuffer::write`]). Errors: an earlier
+    /// write's failure.
     pub fn try_write_now(&self, offset: u64, data: &[u8]) -> Option<FsResult<()>> {
         let mut st = self.pending.try_lock().ok()?;
-        let fits = match &st.pending {
-            Some(p) => st.last_end == Some(offset) && p.data.len() + data.len() < CHUNK,
-            None => data.len() < CHUNK && self.slots.available_permits() == DEPTH as usize,
-        };
-        if !fits {
+        let sequential = st.last_end == Some(offset);
+        if !sequential && (st.pending.is_some() || self.slots.available_permits() != DEPTH as usize)
+        {
             return None;
+        }
+        let buffered = st.pending.as_ref().map_or(0, |p| p.data.len());
+        let full = (buffered + data.len()) / CHUNK;
+        let mut slots = Vec::with_capacity(full);
+        if full > 0 {
+            // A chunk to send needs the server handle (a deferred create has none yet).
+            if !self.file.try_read().is_ok_and(|g| g.is_some()) {
+                return None;
+            }
+            for _ in 0..full {
+                slots.push(self.slots.clone().try_acquire_owned().ok()?);
+            }
         }
         if let Err(e) = self.take_error() {
             return Some(Err(e));
         }
-        self.dirty.store(true, Ordering::Release);
-        self.written.store(true, Ordering::Release);
-        self.high_water
-            .fetch_max(offset + data.len() as u64, Ordering::AcqRel);
-        st.last_end = Some(offset + data.len() as u64);
-        match st.pending.as_mut() {
-            Some(p) => p.data.extend_from_slice(data),
-            None => {
-                st.pending = Some(Pending {
-                    offset,
-                    data: data.to_vec(),
-                })
-            }
+        let chunks = self.accept(&mut st, offset, Cow::Borrowed(data));
+        for (p, slot) in chunks.into_iter().zip(slots) {
+            self.send(p, slot);
         }
         Some(Ok(()))
+    }
+
+    /// Records a write of `data` at `offset` (sequential, or with nothing buffered) and
+    /// gathers it into chunks: the full ones are returned to be sent, the rest stays pending.
+    /// Owned `data` becomes the chunk itself when nothing was pending (no copy); borrowed
+    /// data is copied once, into the chunk.
+    fn accept(&self, st: &mut State, offset: u64, data: Cow<'_, [u8]>) -> Vec<Pending> {
+        self.dirty.store(true, Ordering::Release);
+        self.written.store(true, Ordering::Release);
+        let end = offset + data.len() as u64;
+        self.high_water.fetch_max(end, Ordering::AcqRel);
+        st.last_end = Some(end);
+        let mut out = Vec::new();
+        let mut rest: &[u8] = &data;
+        let mut offset = offset;
+        if let Some(p) = st.pending.as_mut() {
+            let n = (CHUNK - p.data.len()).min(rest.len());
+            p.data.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            offset += n as u64;
+            if p.data.len() >= CHUNK {
+                out.extend(st.pending.take());
+            }
+            if rest.is_empty() {
+                return out;
+            }
+        } else if data.len() <= CHUNK {
+            let p = Pending {
+                offset,
+                data: data.into_owned(),
+            };
+            if p.data.len() == CHUNK {
+                out.push(p);
+            } else {
+                st.pending = Some(p);
+            }
+            return out;
+        }
+        for c in rest.chunks(CHUNK) {
+            let p = Pending {
+                offset,
+                data: c.to_vec(),
+            };
+            offset += c.len() as u64;
+            if p.data.len() == CHUNK {
+                out.push(p);
+            } else {
+                st.pending = Some(p);
+            }
+        }
+        out
     }
 
     /// Whether nothing is buffered, in flight or failed.
@@ -254,9 +290,13 @@ impl WriteBuffer {
     }
 
     async fn dispatch(&self, p: Pending) {
-        let Ok(slot) = self.slots.clone().acquire_owned().await else {
-            return;
-        };
+        if let Ok(slot) = self.slots.clone().acquire_owned().await {
+            self.send(p, slot);
+        }
+    }
+
+    /// Sends `p` from a task; the slot is free again once the server answered.
+    fn send(&self, p: Pending, slot: OwnedSemaphorePermit) {
         let file = self.file.clone();
         let error = self.error.clone();
         self.rt.spawn(async move {

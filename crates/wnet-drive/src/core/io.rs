@@ -286,7 +286,7 @@ impl Core {
     }
 
     /// WRITE: buffered; answered once the data is queued.
-    pub async fn write(&self, fh: u64, offset: u64, data: &[u8]) -> Result<u32, Errno> {
+    pub async fn write(&self, fh: u64, offset: u64, data: Vec<u8>) -> Result<u32, Errno> {
         let f = self.file(fh)?;
         if !f.writable {
             return Err(Errno::EBADF);
@@ -294,9 +294,10 @@ impl Core {
         // This write may have to be sent: the file needs its server handle.
         self.server_handle(fh, &f).await?;
         self.drop_read_ahead(fh, &f);
+        let n = data.len() as u32;
         let r = f.writes.write(offset, data).await;
         self.remote(r)?;
-        Ok(data.len() as u32)
+        Ok(n)
     }
 
     /// Before a write through `fh`: every handle on its file drops its read-ahead, since a
@@ -313,8 +314,9 @@ impl Core {
         }
     }
 
-    /// WRITE without waiting, on the caller's (FUSE) thread, when it only appends to the
-    /// handle's buffer; `None`: do it on the runtime ([`Core::write`]).
+    /// WRITE without waiting, on the caller's (FUSE) thread, when the handle's buffer takes it
+    /// at once (see [`crate::write_buffer::WriteBuffer::try_write_now`]: the chunks it fills
+    /// are sent from tasks); `None`: do it on the runtime ([`Core::write`]).
     pub fn write_now(&self, fh: u64, offset: u64, data: &[u8]) -> Option<Result<u32, Errno>> {
         if !self.is_connected() {
             return None;

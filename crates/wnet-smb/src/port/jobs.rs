@@ -42,7 +42,7 @@ impl Job {
     /// Appends `data` to the job. Errors: an earlier write's failure.
     pub async fn write(&self, data: &[u8]) -> FsResult<usize> {
         let mut next = self.next.lock().await;
-        self.file.writes.write(*next, data).await?;
+        self.file.writes.write(*next, data.to_vec()).await?;
         *next += data.len() as u64;
         Ok(data.len())
     }
