@@ -48,6 +48,10 @@ pub struct WriteBuffer {
     pending: Mutex<State>,
     slots: Arc<Semaphore>,
     error: Arc<StdMutex<Option<FsError>>>,
+    /// Chunk buffers whose SMB write is done, kept for the next chunks (at most [`DEPTH`] + 1,
+    /// dropped at each flush): a fresh 1 MiB buffer is a fresh mapping (the daemon's mmap
+    /// threshold is 1 MiB), page-faulted and zeroed by the kernel for every chunk otherwise.
+    spare: Arc<StdMutex<Vec<Vec<u8>>>>,
     high_water: AtomicU64,
     dirty: AtomicBool,
     written: AtomicBool,
@@ -70,6 +74,7 @@ impl WriteBuffer {
             pending: Mutex::new(State::default()),
             slots: Arc::new(Semaphore::new(DEPTH as usize)),
             error: Arc::new(StdMutex::new(None)),
+            spare: Arc::new(StdMutex::new(Vec::new())),
             high_water: AtomicU64::new(0),
             dirty: AtomicBool::new(false),
             written: AtomicBool::new(false),
@@ -160,7 +165,7 @@ impl WriteBuffer {
     /// Records a write of `data` at `offset` (sequential, or with nothing buffered) and
     /// gathers it into chunks: the full ones are returned to be sent, the rest stays pending.
     /// Owned `data` becomes the chunk itself when nothing was pending (no copy); borrowed
-    /// data is copied once, into the chunk.
+    /// data is copied once, into a chunk buffer (a spare one if any).
     fn accept(&self, st: &mut State, offset: u64, data: Cow<'_, [u8]>) -> Vec<Pending> {
         self.dirty.store(true, Ordering::Release);
         self.written.store(true, Ordering::Release);
@@ -182,10 +187,11 @@ impl WriteBuffer {
                 return out;
             }
         } else if data.len() <= CHUNK {
-            let p = Pending {
-                offset,
-                data: data.into_owned(),
+            let data = match data {
+                Cow::Owned(v) => v,
+                Cow::Borrowed(b) => self.chunk_of(b),
             };
+            let p = Pending { offset, data };
             if p.data.len() == CHUNK {
                 out.push(p);
             } else {
@@ -196,7 +202,7 @@ impl WriteBuffer {
         for c in rest.chunks(CHUNK) {
             let p = Pending {
                 offset,
-                data: c.to_vec(),
+                data: self.chunk_of(c),
             };
             offset += c.len() as u64;
             if p.data.len() == CHUNK {
@@ -248,6 +254,7 @@ impl WriteBuffer {
             }
         }
         self.drain().await;
+        self.spare.lock().expect("spare lock").clear();
         self.take_error()
     }
 
@@ -289,6 +296,18 @@ impl WriteBuffer {
         }
     }
 
+    /// `data` in a buffer of its own: a spare chunk buffer if there is one, else a new
+    /// buffer of its size (a small file's content stays small).
+    fn chunk_of(&self, data: &[u8]) -> Vec<u8> {
+        match self.spare.lock().expect("spare lock").pop() {
+            Some(mut v) => {
+                v.extend_from_slice(data);
+                v
+            }
+            None => data.to_vec(),
+        }
+    }
+
     async fn dispatch(&self, p: Pending) {
         if let Ok(slot) = self.slots.clone().acquire_owned().await {
             self.send(p, slot);
@@ -299,6 +318,7 @@ impl WriteBuffer {
     fn send(&self, p: Pending, slot: OwnedSemaphorePermit) {
         let file = self.file.clone();
         let error = self.error.clone();
+        let spare = self.spare.clone();
         self.rt.spawn(async move {
             let guard = file.read().await;
             let r = match guard.as_ref() {
@@ -311,6 +331,14 @@ impl WriteBuffer {
                 let mut slot = error.lock().expect("error lock");
                 if slot.is_none() {
                     *slot = Some(e);
+                }
+            }
+            let mut data = p.data;
+            if data.capacity() >= CHUNK {
+                let mut spare = spare.lock().expect("spare lock");
+                if spare.len() <= DEPTH as usize {
+                    data.clear();
+                    spare.push(data);
                 }
             }
             drop(slot);
