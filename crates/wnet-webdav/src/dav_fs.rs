@@ -103,6 +103,11 @@ struct Inner {
     /// token, so only other clients are kept out (this drive's own handles are ordered by
     /// the drive's lock table).
     locks: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// How many times this drive has sent each path's content (`PUT`): an open file that
+    /// finds a new version on the server after its own drive wrote one (a truncation by
+    /// name while it was open) takes that version, as a local file system shows a write
+    /// through another descriptor; another client's change is an error.
+    sent: std::sync::Mutex<std::collections::HashMap<String, u64>>,
 }
 
 impl DavFs {
@@ -121,6 +126,7 @@ impl DavFs {
                 class2: server.class2,
                 options,
                 locks: Default::default(),
+                sent: Default::default(),
             }),
         }
     }
@@ -185,6 +191,16 @@ impl Inner {
             .map_err(|e| fs_error(&e, &format!("PROPFIND {loc}"), DavOp::Other))
     }
 
+    /// How many times this drive sent `path` (see `Inner::sent`).
+    fn sent(&self, path: &str) -> u64 {
+        self.sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
     fn lock_token(&self, path: &str) -> Option<String> {
         self.locks
             .lock()
@@ -211,10 +227,14 @@ impl Inner {
         } else {
             DavOp::Other
         };
-        self.client
-            .put_with(loc, body, how)
-            .await
-            .map(|_| ())
+        let r = self.client.put_with(loc, body, how).await;
+        *self
+            .sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(path.to_owned())
+            .or_default() += 1;
+        r.map(|_| ())
             .map_err(|e| fs_error(&e, &format!("PUT {loc}"), op))
     }
 }
@@ -361,7 +381,7 @@ impl RemoteFs for DavFs {
                 loc,
                 access: how.access,
                 opened: attr,
-                version: Version::of(&entry),
+                version: std::sync::Mutex::new((Version::of(&entry), inner.sent(path))),
                 state: tokio::sync::Mutex::new(State { stage, lock: None }),
             };
             Ok(OpenedFile {
@@ -719,7 +739,8 @@ pub struct DavFile {
     loc: DavLocation,
     access: Access,
     opened: Attr,
-    version: Version,
+    /// The version reads come from, and how many times this drive had sent the path then.
+    version: std::sync::Mutex<(Version, u64)>,
     state: tokio::sync::Mutex<State>,
 }
 
@@ -734,11 +755,41 @@ impl DavFile {
         )
     }
 
-    /// `len` bytes at `offset` of the version opened, from the server.
+    fn version(&self) -> (Version, u64) {
+        self.version
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// `len` bytes at `offset` of the version opened, from the server. A version this
+    /// drive sent meanwhile (through another open or by name) becomes the file's.
     async fn fetch(&self, offset: u64, len: u32) -> FsResult<Vec<u8>> {
-        let end = self.version.size.min(offset.saturating_add(u64::from(len)));
+        let (version, sent) = self.version();
+        if let Some(data) = self.fetch_from(&version, offset, len).await? {
+            return Ok(data);
+        }
+        let now = self.fs.sent(&self.path);
+        if now == sent {
+            return Err(self.changed());
+        }
+        let fresh = Version::of(&self.fs.stat_at(&self.loc).await?);
+        *self.version.lock().unwrap_or_else(|p| p.into_inner()) = (fresh.clone(), now);
+        self.fetch_from(&fresh, offset, len)
+            .await?
+            .ok_or_else(|| self.changed())
+    }
+
+    /// `len` bytes at `offset` of `version`; `None` when the server has another one.
+    async fn fetch_from(
+        &self,
+        version: &Version,
+        offset: u64,
+        len: u32,
+    ) -> FsResult<Option<Vec<u8>>> {
+        let end = version.size.min(offset.saturating_add(u64::from(len)));
         if offset >= end {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         }
         let r = self
             .fs
@@ -746,23 +797,25 @@ impl DavFile {
             .read_range(&self.loc, offset, (end - offset) as usize)
             .await
             .map_err(|e| fs_error(&e, &format!("GET {}", self.loc), DavOp::Other))?;
-        if !self.version.matches(&r) {
-            return Err(self.changed());
-        }
-        Ok(r.data)
+        Ok(version.matches(&r).then_some(r.data))
     }
 
-    /// The stage, made on first use: the opened version's first `upto` bytes fetched
-    /// into it (all of them for a write, the kept part for a truncation).
+    /// The stage, made on first use: the first `upto` bytes of the version read from
+    /// fetched into it (all of them for a write, the kept part for a truncation); started
+    /// again if that version changes to one this drive sent meanwhile.
     async fn stage<'s>(&self, st: &'s mut State, upto: u64) -> FsResult<&'s mut Staged> {
-        if st.stage.is_none() {
+        'fetch: while st.stage.is_none() {
             let o = &self.fs.options;
+            let (version, sent) = self.version();
+            let want = version.size.min(upto);
             let mut s = Staged::created();
-            let want = self.version.size.min(upto);
             let mut at = 0;
             while at < want {
                 let n = (want - at).min(u64::from(MAX_READ)) as u32;
                 let chunk = self.fetch(at, n).await?;
+                if self.version().1 != sent {
+                    continue 'fetch;
+                }
                 if chunk.is_empty() {
                     return Err(self.changed());
                 }

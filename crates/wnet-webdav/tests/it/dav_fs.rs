@@ -13,13 +13,13 @@ use wnet_testkit::{Apache, DAV_PASSWORD, DAV_USER, DavAuth, RcloneDav};
 use wnet_webdav::{DavFs, DavFsOptions, MAX_READ};
 
 /// A running server, and where its files are on disk.
-enum Server {
+pub(crate) enum Server {
     Apache(Apache),
     Rclone(RcloneDav),
 }
 
 impl Server {
-    fn disk(&self) -> &Path {
+    pub(crate) fn disk(&self) -> &Path {
         match self {
             Server::Apache(a) => a.root(),
             Server::Rclone(r) => r.root(),
@@ -27,14 +27,14 @@ impl Server {
     }
 
     /// Writes `rel` on the served disk, as another client or the server's owner would.
-    fn put_on_disk(&self, rel: &str, content: &[u8]) {
+    pub(crate) fn put_on_disk(&self, rel: &str, content: &[u8]) {
         match self {
             Server::Apache(a) => a.seed(rel, content),
             Server::Rclone(r) => std::fs::write(r.root().join(rel), content).unwrap(),
         }
     }
 
-    fn is_apache(&self) -> bool {
+    pub(crate) fn is_apache(&self) -> bool {
         matches!(self, Server::Apache(_))
     }
 }
@@ -48,7 +48,7 @@ struct Fixture {
     stage: tempfile::TempDir,
 }
 
-fn rt() -> tokio::runtime::Runtime {
+pub(crate) fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -64,7 +64,7 @@ fn cred() -> Option<Credentials> {
 }
 
 /// A second client's view of the same server (its own connections and lock tokens).
-fn client_of(server: &Server) -> (Arc<DavClient>, DavLocation) {
+pub(crate) fn client_of(server: &Server) -> (Arc<DavClient>, DavLocation) {
     let (unc, ca) = match server {
         Server::Apache(a) => (a.unc(), a.ca_pem().map(PathBuf::from)),
         Server::Rclone(r) => (r.unc(), None),
@@ -96,7 +96,7 @@ fn fixture(name: &'static str, server: Server, options: impl Fn(&Path) -> DavFsO
     }
 }
 
-fn staged_in(dir: &Path) -> DavFsOptions {
+pub(crate) fn staged_in(dir: &Path) -> DavFsOptions {
     DavFsOptions {
         stage_dir: dir.to_path_buf(),
         // Small, so that a few MiB move to a stage file.
@@ -126,7 +126,7 @@ fn servers() -> Vec<Fixture> {
     servers_with(staged_in)
 }
 
-fn how(access: Access, disposition: Disposition) -> OpenHow {
+pub(crate) fn how(access: Access, disposition: Disposition) -> OpenHow {
     OpenHow {
         access,
         disposition,
@@ -134,12 +134,12 @@ fn how(access: Access, disposition: Disposition) -> OpenHow {
     }
 }
 
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     format!("{prefix}{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
-fn pattern(len: usize, seed: u32) -> Vec<u8> {
+pub(crate) fn pattern(len: usize, seed: u32) -> Vec<u8> {
     (0..len as u32)
         .map(|i| (i.wrapping_mul(31).wrapping_add(seed) % 251) as u8)
         .collect()
@@ -655,4 +655,36 @@ fn a_stage_past_its_bound_is_no_space_and_sends_nothing() {
         f.file.close().await.unwrap();
         assert_eq!(fs.stat("big").await.unwrap().size, 1024 * 1024);
     });
+}
+
+#[test]
+fn a_version_this_drive_sent_under_an_open_file_becomes_its_own() {
+    // `open(O_TRUNC)` of an open file: the kernel truncates by name, not through the handle.
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let name = unique("own");
+        fx.server.put_on_disk(&name, b"hello");
+        fx.rt.block_on(async {
+            let open = fs
+                .open(&name, how(Access::ReadWrite, Disposition::Open))
+                .await
+                .unwrap();
+            let by_name = fs
+                .open(&name, how(Access::Write, Disposition::Open))
+                .await
+                .unwrap();
+            by_name.file.set_len(0).await.unwrap();
+            by_name.file.close().await.unwrap();
+            // The open file writes into the new (empty) version, not an error.
+            open.file.write(0, b"x").await.unwrap();
+            open.file.close().await.unwrap();
+            assert_eq!(
+                std::fs::read(fx.server.disk().join(&name)).unwrap(),
+                b"x",
+                "{}",
+                fx.name
+            );
+            fs.delete(&name, &[]).await.unwrap();
+        });
+    }
 }
