@@ -27,8 +27,8 @@ use wnet_dav::{DavClient, DavLocation, Entry, PutOptions, Ranged, ServerCaps};
 use wnet_smb::drive::cache::{Attr, Listed};
 use wnet_smb::drive::inode::ServerFileId;
 use wnet_smb::drive::remote::{
-    Access, Capabilities, Disposition, FsError, FsErrorKind, FsFuture, FsResult, FsStats, OpenHow,
-    OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo,
+    Access, Capabilities, Created, Disposition, FsError, FsErrorKind, FsFuture, FsResult, FsStats,
+    OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo,
 };
 
 use crate::errors::{DavOp, fs_error};
@@ -504,6 +504,44 @@ impl RemoteFs for DavFs {
         })
     }
 
+    /// A new file sent whole at `close()` (the drive's deferred create): one `PUT` of the
+    /// content and a `PROPFIND` for its attributes. An open-or-create asks first whether
+    /// the name exists (then it is opened and written into as any file, keeping the rest);
+    /// a missing one is created with `If-None-Match: *`. Content that starts past offset 0
+    /// goes the long way (open, write, close), where the stage pads it.
+    fn create_whole<'a>(
+        &'a self,
+        path: &'a str,
+        how: OpenHow,
+        offset: u64,
+        data: &'a [u8],
+        _dir: &'a str,
+    ) -> FsFuture<'a, Created> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let loc = inner.at(path)?;
+            if offset != 0 {
+                // Written from an offset: the stage pads it.
+                return self.create_through_open(path, how, offset, data).await;
+            }
+            let create_only = match how.disposition {
+                Disposition::Replace => false,
+                // Asked first: rclone ignores `If-None-Match` (ADR 0019); an existing file
+                // is opened (`Exists` for a create-new) and written into.
+                _ => match inner.stat_at(&loc).await {
+                    Err(e) if e.kind == FsErrorKind::NotFound => true,
+                    Err(e) => return Err(e),
+                    Ok(_) => return self.create_through_open(path, how, offset, data).await,
+                },
+            };
+            inner
+                .put(path, &loc, Body::Bytes(data), create_only)
+                .await?;
+            let attr = attr_of(&inner.stat_at(&loc).await?);
+            Ok(Created { attr, dir: None })
+        })
+    }
+
     fn probe(&self) -> FsFuture<'_, ()> {
         Box::pin(async move {
             let root = &self.inner.root;
@@ -514,6 +552,25 @@ impl RemoteFs for DavFs {
                 .map(|_| ())
                 .map_err(|e| fs_error(&e, &format!("OPTIONS {root}"), DavOp::Other))
         })
+    }
+}
+
+impl DavFs {
+    /// [`RemoteFs::create_whole`] the long way: open, write, close.
+    async fn create_through_open(
+        &self,
+        path: &str,
+        how: OpenHow,
+        offset: u64,
+        data: &[u8],
+    ) -> FsResult<Created> {
+        let opened = self.open(path, how).await?;
+        if let Err(e) = opened.file.write(offset, data).await {
+            let _ = opened.file.close().await;
+            return Err(e);
+        }
+        let attr = opened.file.close_with_attr().await?;
+        Ok(Created { attr, dir: None })
     }
 }
 

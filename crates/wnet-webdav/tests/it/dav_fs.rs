@@ -688,3 +688,59 @@ fn a_version_this_drive_sent_under_an_open_file_becomes_its_own() {
         });
     }
 }
+
+#[test]
+fn a_deferred_create_is_one_put_and_an_existing_file_keeps_its_rest() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let d = unique("whole");
+        let disk = |n: &str| std::fs::read(fx.server.disk().join(&d).join(n)).unwrap();
+        fx.rt.block_on(async {
+            fs.mkdir(&d).await.unwrap();
+            let p = |n: &str| format!("{d}/{n}");
+            let replace = how(Access::ReadWrite, Disposition::Replace);
+            let c = fs
+                .create_whole(&p("new"), replace, 0, b"fresh", &d)
+                .await
+                .unwrap();
+            assert_eq!((c.attr.size, c.attr.is_dir), (5, false), "{}", fx.name);
+            assert_eq!(disk("new"), b"fresh");
+            fs.create_whole(&p("new"), replace, 0, b"x", &d)
+                .await
+                .unwrap();
+            assert_eq!(disk("new"), b"x", "{}: replaced whole", fx.name);
+            // Open-or-create of a name another client made meanwhile writes into it.
+            fx.server.put_on_disk(&p("theirs"), b"hello");
+            let either = how(Access::ReadWrite, Disposition::OpenOrCreate);
+            let c = fs
+                .create_whole(&p("theirs"), either, 0, b"AB", &d)
+                .await
+                .unwrap();
+            assert_eq!(c.attr.size, 5);
+            assert_eq!(disk("theirs"), b"ABllo", "{}", fx.name);
+            fs.create_whole(&p("mine"), either, 0, b"m", &d)
+                .await
+                .unwrap();
+            assert_eq!(disk("mine"), b"m");
+            fs.create_whole(&p("gap"), replace, 3, b"z", &d)
+                .await
+                .unwrap();
+            assert_eq!(disk("gap"), b"\0\0\0z", "{}: from an offset", fx.name);
+            let e = fs
+                .create_whole(
+                    &p("mine"),
+                    how(Access::Write, Disposition::CreateNew),
+                    0,
+                    b"!",
+                    &d,
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(e.kind, FsErrorKind::Exists, "{}: {e}", fx.name);
+            for n in ["new", "theirs", "mine", "gap"] {
+                fs.delete(&p(n), &[]).await.unwrap();
+            }
+            fs.delete(&d, &[]).await.unwrap();
+        });
+    }
+}
