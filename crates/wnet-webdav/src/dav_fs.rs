@@ -28,7 +28,7 @@ use wnet_smb::drive::cache::{Attr, Listed};
 use wnet_smb::drive::inode::ServerFileId;
 use wnet_smb::drive::remote::{
     Access, Capabilities, Created, Disposition, FsError, FsErrorKind, FsFuture, FsResult, FsStats,
-    OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo,
+    OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo, SmallRead,
 };
 
 use crate::errors::{DavOp, fs_error};
@@ -501,6 +501,52 @@ impl RemoteFs for DavFs {
                 FsErrorKind::Unsupported,
                 format!("{dir:?}: WebDAV has no change notification"),
             ))
+        })
+    }
+
+    /// A small file read at open: one ranged `GET`, whose answer carries the attributes
+    /// the drive needs (`Content-Range`'s total, `Last-Modified`, `ETag`) of the very
+    /// version it holds. An answer without them, or a refusal (a collection, a server that
+    /// ignores ranges), goes the long way: `PROPFIND`, `GET`.
+    fn open_read<'a>(&'a self, path: &'a str, len: u32) -> FsFuture<'a, SmallRead> {
+        Box::pin(async move {
+            let loc = self.inner.at(path)?;
+            match self.inner.client.read_range(&loc, 0, len as usize).await {
+                Ok(Ranged {
+                    data,
+                    etag,
+                    total: Some(total),
+                    modified: Some(modified),
+                }) => {
+                    let entry = Entry {
+                        size: Some(total),
+                        modified: Some(modified),
+                        etag,
+                        ..Entry::default()
+                    };
+                    return Ok(SmallRead {
+                        attr: attr_of(&entry),
+                        data: Ok(data),
+                    });
+                }
+                Ok(_) => {}
+                Err(e) if e.is_unreachable() => {
+                    return Err(fs_error(&e, &format!("GET {loc}"), DavOp::Other));
+                }
+                Err(e) => {
+                    tracing::debug!(%loc, error = %e, "a small read at open goes the long way")
+                }
+            }
+            let opened = self.open(path, OpenHow::READ).await?;
+            let data = opened.file.read(0, len).await;
+            // A failed close of a read-only open loses nothing read.
+            if let Err(e) = opened.file.close().await {
+                tracing::debug!(path, error = %e, "closing after a small read");
+            }
+            Ok(SmallRead {
+                attr: opened.attr,
+                data,
+            })
         })
     }
 

@@ -30,7 +30,11 @@ impl Server {
     pub(crate) fn put_on_disk(&self, rel: &str, content: &[u8]) {
         match self {
             Server::Apache(a) => a.seed(rel, content),
-            Server::Rclone(r) => std::fs::write(r.root().join(rel), content).unwrap(),
+            Server::Rclone(r) => {
+                let path = r.root().join(rel);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, content).unwrap();
+            }
         }
     }
 
@@ -742,5 +746,37 @@ fn a_deferred_create_is_one_put_and_an_existing_file_keeps_its_rest() {
             }
             fs.delete(&d, &[]).await.unwrap();
         });
+    }
+}
+
+#[test]
+fn a_small_read_at_open_answers_the_attributes_stat_does() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let d = unique("small");
+        fx.server.put_on_disk(&format!("{d}/f"), b"small file");
+        fx.server.put_on_disk(&format!("{d}/empty"), b"");
+        fx.rt.block_on(async {
+            for (name, body) in [("f", &b"small file"[..]), ("empty", b"")] {
+                let p = format!("{d}/{name}");
+                let r = fs.open_read(&p, 4096).await.unwrap();
+                assert_eq!(r.data.unwrap(), body, "{}: {name}", fx.name);
+                let st = fs.stat(&p).await.unwrap();
+                assert_eq!(
+                    (r.attr.size, r.attr.mtime, r.attr.is_dir),
+                    (st.size, st.mtime, false),
+                    "{}: {name}",
+                    fx.name
+                );
+            }
+            let part = fs.open_read(&format!("{d}/f"), 5).await.unwrap();
+            assert_eq!(part.data.unwrap(), b"small");
+            assert_eq!(part.attr.size, 10, "{}: the whole size", fx.name);
+            let e = fs.open_read(&format!("{d}/none"), 10).await.unwrap_err();
+            assert_eq!(e.kind, FsErrorKind::NotFound, "{}: {e}", fx.name);
+            let e = fs.open_read(&d, 10).await.unwrap_err();
+            assert_eq!(e.kind, FsErrorKind::IsADirectory, "{}: {e}", fx.name);
+        });
+        std::fs::remove_dir_all(fx.server.disk().join(&d)).unwrap();
     }
 }
