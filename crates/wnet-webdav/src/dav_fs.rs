@@ -28,7 +28,8 @@ use wnet_smb::drive::cache::{Attr, Listed};
 use wnet_smb::drive::inode::ServerFileId;
 use wnet_smb::drive::remote::{
     Access, Capabilities, Created, Disposition, FsError, FsErrorKind, FsFuture, FsResult, FsStats,
-    OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo, SmallRead,
+    OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo, SmallRead, create_whole_plain,
+    open_read_plain,
 };
 
 use crate::errors::{DavOp, fs_error};
@@ -537,16 +538,7 @@ impl RemoteFs for DavFs {
                     tracing::debug!(%loc, error = %e, "a small read at open goes the long way")
                 }
             }
-            let opened = self.open(path, OpenHow::READ).await?;
-            let data = opened.file.read(0, len).await;
-            // A failed close of a read-only open loses nothing read.
-            if let Err(e) = opened.file.close().await {
-                tracing::debug!(path, error = %e, "closing after a small read");
-            }
-            Ok(SmallRead {
-                attr: opened.attr,
-                data,
-            })
+            open_read_plain(self, path, len).await
         })
     }
 
@@ -568,7 +560,7 @@ impl RemoteFs for DavFs {
             let loc = inner.at(path)?;
             if offset != 0 {
                 // Written from an offset: the stage pads it.
-                return self.create_through_open(path, how, offset, data).await;
+                return create_whole_plain(self, path, how, offset, data).await;
             }
             let create_only = match how.disposition {
                 Disposition::Replace => false,
@@ -577,7 +569,7 @@ impl RemoteFs for DavFs {
                 _ => match inner.stat_at(&loc).await {
                     Err(e) if e.kind == FsErrorKind::NotFound => true,
                     Err(e) => return Err(e),
-                    Ok(_) => return self.create_through_open(path, how, offset, data).await,
+                    Ok(_) => return create_whole_plain(self, path, how, offset, data).await,
                 },
             };
             inner
@@ -598,25 +590,6 @@ impl RemoteFs for DavFs {
                 .map(|_| ())
                 .map_err(|e| fs_error(&e, &format!("OPTIONS {root}"), DavOp::Other))
         })
-    }
-}
-
-impl DavFs {
-    /// [`RemoteFs::create_whole`] the long way: open, write, close.
-    async fn create_through_open(
-        &self,
-        path: &str,
-        how: OpenHow,
-        offset: u64,
-        data: &[u8],
-    ) -> FsResult<Created> {
-        let opened = self.open(path, how).await?;
-        if let Err(e) = opened.file.write(offset, data).await {
-            let _ = opened.file.close().await;
-            return Err(e);
-        }
-        let attr = opened.file.close_with_attr().await?;
-        Ok(Created { attr, dir: None })
     }
 }
 
