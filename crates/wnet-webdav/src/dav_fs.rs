@@ -24,9 +24,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use wnet_dav::http::Body;
 use wnet_dav::{DavClient, DavLocation, Entry, PutOptions, Ranged, ServerCaps};
-use wnet_smb::drive::cache::{Attr, Listed};
-use wnet_smb::drive::inode::ServerFileId;
-use wnet_smb::drive::remote::{
+use wnet_drive::cache::{Attr, Listed};
+use wnet_drive::inode::ServerFileId;
+use wnet_drive::remote::{
     Access, Capabilities, Created, Disposition, FsError, FsErrorKind, FsFuture, FsResult, FsStats,
     OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo, SmallRead, create_whole_plain,
     open_read_plain,

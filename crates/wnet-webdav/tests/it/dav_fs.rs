@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use wnet_dav::{Credentials, DavClient, DavLocation, Options};
-use wnet_smb::drive::remote::{Access, Disposition, FsErrorKind, OpenHow, RemoteFs};
+use wnet_drive::remote::{Access, Disposition, FsErrorKind, OpenHow, RemoteFs};
 use wnet_testkit::{Apache, DAV_PASSWORD, DAV_USER, DavAuth, RcloneDav};
 use wnet_webdav::{DavFs, DavFsOptions, MAX_READ};
 
@@ -149,7 +149,7 @@ pub(crate) fn pattern(len: usize, seed: u32) -> Vec<u8> {
         .collect()
 }
 
-async fn read_all(f: &dyn wnet_smb::drive::remote::RemoteFile, size: usize) -> Vec<u8> {
+async fn read_all(f: &dyn wnet_drive::remote::RemoteFile, size: usize) -> Vec<u8> {
     let mut back = Vec::with_capacity(size);
     loop {
         let chunk = f.read(back.len() as u64, MAX_READ).await.unwrap();

@@ -11,8 +11,8 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wnet_smb::drive::remote::{Access, Disposition, FsErrorKind, RemoteFs};
-use wnet_smb::drive::{Drive, DriveConfig, DriveTimeouts};
+use wnet_drive::remote::{Access, Disposition, FsErrorKind, RemoteFs};
+use wnet_drive::{Drive, DriveConfig, DriveTimeouts};
 use wnet_testkit::{Apache, DavAuth, RcloneDav};
 use wnet_webdav::{DavFs, DavFsOptions};
 
