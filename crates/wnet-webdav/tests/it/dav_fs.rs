@@ -780,3 +780,99 @@ fn a_small_read_at_open_answers_the_attributes_stat_does() {
         std::fs::remove_dir_all(fx.server.disk().join(&d)).unwrap();
     }
 }
+
+/// A [`DavFs`] on a hostile server, its requests bounded by `deadline`.
+fn on_hostile(
+    server: &wnet_testkit::hostile::http::HostileHttp,
+    deadline: std::time::Duration,
+) -> DavFs {
+    let root = DavLocation::parse(&server.url()).unwrap();
+    let options = Options {
+        request_timeout: deadline,
+        ..Options::default()
+    };
+    let client = Arc::new(DavClient::new(root.clone(), None, options).unwrap());
+    let caps = wnet_dav::ServerCaps {
+        class1: true,
+        class2: true,
+    };
+    DavFs::new(client, root, caps, DavFsOptions::default())
+}
+
+#[test]
+fn server_faults_are_errors_and_only_transport_failures_lose_the_connection() {
+    use wnet_testkit::hostile::http::{HostileHttp, HttpAnswer};
+    let answers = HostileHttp::start(|head| {
+        let raw = if head.starts_with("PROPFIND /busy") {
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n".to_owned()
+        } else if head.starts_with("PROPFIND /huge") {
+            "HTTP/1.1 207 Multi-Status\r\nContent-Length: 99999999999\r\n\r\n".to_owned()
+        } else if head.starts_with("PROPFIND /locked") || head.starts_with("LOCK") {
+            "HTTP/1.1 423 Locked\r\nContent-Length: 0\r\n\r\n".to_owned()
+        } else if head.starts_with("PROPFIND /full") {
+            let xml = r#"<D:multistatus xmlns:D="DAV:"><D:response><D:href>/full</D:href><D:propstat><D:prop><D:getcontentlength>1</D:getcontentlength></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>"#;
+            format!(
+                "HTTP/1.1 207 Multi-Status\r\nContent-Length: {}\r\n\r\n{xml}",
+                xml.len()
+            )
+        } else if head.starts_with("PUT /full") {
+            "HTTP/1.1 507 Insufficient Storage\r\nContent-Length: 0\r\n\r\n".to_owned()
+        } else {
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n<html".to_owned()
+        };
+        HttpAnswer::Raw(raw.into_bytes())
+    });
+    let rt = rt();
+    let fs = on_hostile(&answers, std::time::Duration::from_secs(10));
+    let fs: &dyn RemoteFs = &fs;
+    rt.block_on(async {
+        let e = fs.stat("busy").await.unwrap_err();
+        assert_eq!((e.kind, e.connection_lost), (FsErrorKind::Io, false), "{e}");
+        let e = fs.list("huge").await.unwrap_err();
+        assert_eq!((e.kind, e.connection_lost), (FsErrorKind::Io, false), "{e}");
+        let e = fs.stat("locked").await.unwrap_err();
+        assert_eq!(e.kind, FsErrorKind::LockConflict, "{e}");
+        let e = fs.stat("other").await.unwrap_err();
+        assert_eq!(
+            (e.kind, e.connection_lost),
+            (FsErrorKind::Io, false),
+            "not a multistatus: {e}"
+        );
+        let w = fs
+            .open("full", how(Access::Write, Disposition::Replace))
+            .await
+            .unwrap();
+        w.file.write(0, b"x").await.unwrap();
+        let e = w.file.close().await.unwrap_err();
+        assert_eq!(e.kind, FsErrorKind::NoSpace, "507 at close: {e}");
+    });
+
+    // A server that never answers: the deadline, and the connection counts as lost.
+    let silent = HostileHttp::start(|_| HttpAnswer::Silence);
+    let fs = on_hostile(&silent, std::time::Duration::from_millis(500));
+    let fs: &dyn RemoteFs = &fs;
+    rt.block_on(async {
+        let e = fs.stat("x").await.unwrap_err();
+        assert_eq!(
+            (e.kind, e.connection_lost),
+            (FsErrorKind::TimedOut, true),
+            "{e}"
+        );
+        assert!(fs.probe().await.unwrap_err().connection_lost);
+    });
+
+    // A server that is gone.
+    let mut apache = Apache::start(false, DavAuth::None);
+    let root = DavLocation::parse(&apache.unc()).unwrap();
+    let client = Arc::new(DavClient::new(root.clone(), None, Options::default()).unwrap());
+    let fs = rt
+        .block_on(DavFs::connect(client, root, DavFsOptions::default()))
+        .unwrap();
+    apache.stop();
+    let fs: &dyn RemoteFs = &fs;
+    rt.block_on(async {
+        let e = fs.stat("").await.unwrap_err();
+        assert_eq!((e.kind, e.connection_lost), (FsErrorKind::Io, true), "{e}");
+        assert!(fs.probe().await.unwrap_err().connection_lost);
+    });
+}
