@@ -100,10 +100,10 @@ struct Inner {
     root: DavLocation,
     class2: bool,
     options: DavFsOptions,
-    /// Lock tokens this drive holds, by drive path: every `PUT` of the path carries its
-    /// token, so only other clients are kept out (this drive's own handles are ordered by
-    /// the drive's lock table).
-    locks: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// Lock tokens this drive holds, by drive path (several shared ones): every `PUT`,
+    /// `DELETE` and `MOVE` of the path carries one, so only other clients are kept out
+    /// (this drive's own handles are ordered by the drive's lock table).
+    locks: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
     /// How many times this drive has sent each path's content (`PUT`): an open file that
     /// finds a new version on the server after its own drive wrote one (a truncation by
     /// name while it was open) takes that version, as a local file system shows a write
@@ -202,11 +202,36 @@ impl Inner {
             .unwrap_or(0)
     }
 
+    /// Forgets the lock this drive held on `path` (gone with a `DELETE` or `MOVE`).
+    fn forget_lock(&self, path: &str) {
+        self.locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(path);
+    }
+
+    /// Forgets `token` among the locks this drive holds on `path` (another open file's
+    /// lock there stays); whether it was still held (not gone with its resource's name).
+    fn forget_token(&self, path: &str, token: &str) -> bool {
+        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(tokens) = locks.get_mut(path) else {
+            return false;
+        };
+        let before = tokens.len();
+        tokens.retain(|t| t != token);
+        let held = tokens.len() < before;
+        if tokens.is_empty() {
+            locks.remove(path);
+        }
+        held
+    }
+
     fn lock_token(&self, path: &str) -> Option<String> {
         self.locks
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(path)
+            .and_then(|t| t.first())
             .cloned()
     }
 
@@ -421,11 +446,15 @@ impl RemoteFs for DavFs {
                     format!("{path:?} is not empty"),
                 ));
             }
+            let token = self.inner.lock_token(path);
+            let tokens: Vec<_> = token.iter().map(|t| (&loc, t.as_str())).collect();
             self.inner
                 .client
-                .delete(&loc, collection)
+                .delete_locked(&loc, collection, &tokens)
                 .await
                 .map_err(|e| fs_error(&e, &format!("DELETE {loc}"), DavOp::Other))?;
+            // The lock went with the resource.
+            self.inner.forget_lock(path);
             Ok(vec![None; dirs.len()])
         })
     }
@@ -456,11 +485,19 @@ impl RemoteFs for DavFs {
                     }
                 }
             }
+            let (from_token, to_token) = (self.inner.lock_token(from), self.inner.lock_token(to));
+            let tokens: Vec<_> = [(&src, &from_token), (&dst, &to_token)]
+                .into_iter()
+                .filter_map(|(at, t)| t.as_deref().map(|t| (at, t)))
+                .collect();
             self.inner
                 .client
-                .rename(&src, &dst, false, replace)
+                .rename_locked(&src, &dst, false, replace, &tokens)
                 .await
                 .map_err(|e| fs_error(&e, &format!("MOVE {src} to {dst}"), DavOp::Move))?;
+            // A lock does not move with its resource; one on the target stays and now
+            // covers what was moved there (RFC 4918 §7.5, Apache).
+            self.inner.forget_lock(from);
             Ok(vec![None; dirs.len()])
         })
     }
@@ -930,16 +967,16 @@ impl DavFile {
             return Ok(());
         };
         held.refresh.abort();
-        self.fs
-            .locks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&self.path);
-        self.fs
-            .client
-            .unlock(&self.loc, &held.token)
-            .await
-            .map_err(|e| fs_error(&e, &format!("UNLOCK {}", self.loc), DavOp::Unlock))
+        if !self.fs.forget_token(&self.path, &held.token) {
+            // Gone with its resource's name: this drive deleted, moved or replaced it.
+            return Ok(());
+        }
+        let r = self.fs.client.unlock(&self.loc, &held.token).await;
+        match r.map_err(|e| fs_error(&e, &format!("UNLOCK {}", self.loc), DavOp::Unlock)) {
+            // Gone already: the lock lapsed, or another client replaced the file.
+            Err(e) if matches!(e.kind, FsErrorKind::NotLocked | FsErrorKind::NotFound) => Ok(()),
+            r => r,
+        }
     }
 
     /// Sends what is staged, then gives up a lock; the first failure is the answer.
@@ -1049,7 +1086,9 @@ impl RemoteFile for DavFile {
             fs.locks
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .insert(self.path.clone(), token.clone());
+                .entry(self.path.clone())
+                .or_default()
+                .push(token.clone());
             let refresh = {
                 let (client, loc, token) = (fs.client.clone(), self.loc.clone(), token.clone());
                 tokio::spawn(async move {
@@ -1118,11 +1157,7 @@ impl Drop for DavFile {
     fn drop(&mut self) {
         if let Some(held) = self.state.get_mut().lock.take() {
             held.refresh.abort();
-            self.fs
-                .locks
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&self.path);
+            self.fs.forget_token(&self.path, &held.token);
         }
     }
 }

@@ -876,3 +876,47 @@ fn server_faults_are_errors_and_only_transport_failures_lose_the_connection() {
         assert!(fs.probe().await.unwrap_err().connection_lost);
     });
 }
+
+#[test]
+fn a_file_this_drive_locked_can_be_renamed_replaced_and_deleted_by_it() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let (a, b, c) = (unique("lk-a"), unique("lk-b"), unique("lk-c"));
+        for n in [&a, &b, &c] {
+            fx.server.put_on_disk(n, n.as_bytes());
+        }
+        fx.rt.block_on(async {
+            let open = |p: String| async move {
+                let f = fs
+                    .open(&p, how(Access::ReadWrite, Disposition::Open))
+                    .await
+                    .unwrap();
+                f.file.lock(0, u64::MAX, true).await.unwrap();
+                f
+            };
+            // The lock file pattern: lock, write the new one beside it, rename it over.
+            let la = open(a.clone()).await;
+            let lb = open(b.clone()).await;
+            fs.rename(&b, &a, true, &[])
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", fx.name));
+            assert_eq!(
+                std::fs::read(fx.server.disk().join(&a)).unwrap(),
+                b.as_bytes()
+            );
+            let lc = open(c.clone()).await;
+            fs.delete(&c, &[])
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", fx.name));
+            assert!(!fx.server.disk().join(&c).exists(), "{}", fx.name);
+            // Closing the files whose locks went with their names is no error.
+            for f in [la, lb, lc] {
+                f.file
+                    .close()
+                    .await
+                    .unwrap_or_else(|e| panic!("{}: {e}", fx.name));
+            }
+            fs.delete(&a, &[]).await.unwrap();
+        });
+    }
+}
