@@ -291,6 +291,12 @@ fn attr_of(e: &Entry) -> Attr {
     }
 }
 
+/// Whether a listed name can be a drive name: a server's `%2F` or `%00` decoded into a
+/// member's name, or a member named `.` or `..`, would make it another path (skipped).
+fn listable(name: &str) -> bool {
+    !matches!(name, "" | "." | "..") && !name.contains(['/', '\0'])
+}
+
 fn not_found(path: &str) -> FsError {
     FsError::new(FsErrorKind::NotFound, format!("{path:?} does not exist"))
 }
@@ -338,7 +344,7 @@ impl RemoteFs for DavFs {
             }
             Ok(members
                 .iter()
-                .filter(|e| !e.name().is_empty())
+                .filter(|e| listable(e.name()))
                 .map(|e| Listed {
                     name: e.name().to_owned(),
                     attr: attr_of(e),
@@ -1225,6 +1231,14 @@ mod tests {
             total: Some(11),
             ..Ranged::default()
         }));
+    }
+
+    #[test]
+    fn names_a_hostile_listing_could_smuggle_are_skipped() {
+        assert!(listable("a b") && listable("ü?#%"));
+        for bad in ["", ".", "..", "a/b", "a\0b"] {
+            assert!(!listable(bad), "{bad:?}");
+        }
     }
 
     #[test]
