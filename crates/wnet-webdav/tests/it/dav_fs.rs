@@ -920,3 +920,43 @@ fn a_file_this_drive_locked_can_be_renamed_replaced_and_deleted_by_it() {
         });
     }
 }
+
+#[test]
+fn opens_of_one_file_share_what_is_written_and_follow_a_rename() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let d = unique("shared");
+        let (a, b, gone) = (format!("{d}/a"), format!("{d}/b"), format!("{d}/gone"));
+        fx.server.put_on_disk(&a, b"0123456789");
+        fx.server.put_on_disk(&gone, b"old");
+        fx.rt.block_on(async {
+            let rw = how(Access::ReadWrite, Disposition::Open);
+            let one = fs.open(&a, rw).await.unwrap();
+            let two = fs.open(&a, rw).await.unwrap();
+            one.file.write(0, b"AB").await.unwrap();
+            two.file.write(8, b"YZ").await.unwrap();
+            assert_eq!(two.file.read(0, 100).await.unwrap(), b"AB234567YZ");
+            // Renamed while open (a program renaming its file before closing it): the
+            // close sends to the new name, and only there.
+            fs.rename(&a, &b, false, &[]).await.unwrap();
+            one.file.close().await.unwrap();
+            two.file.write(4, b"--").await.unwrap();
+            two.file.close().await.unwrap();
+            assert!(!fx.server.disk().join(&a).exists(), "{}", fx.name);
+            assert_eq!(
+                std::fs::read(fx.server.disk().join(&b)).unwrap(),
+                b"AB23--67YZ",
+                "{}",
+                fx.name
+            );
+            // Deleted while open: what is written after goes nowhere.
+            let w = fs.open(&gone, rw).await.unwrap();
+            w.file.write(0, b"new").await.unwrap();
+            fs.delete(&gone, &[]).await.unwrap();
+            w.file.close().await.unwrap();
+            assert!(!fx.server.disk().join(&gone).exists(), "{}", fx.name);
+            fs.delete(&b, &[]).await.unwrap();
+            fs.delete(&d, &[]).await.unwrap();
+        });
+    }
+}
