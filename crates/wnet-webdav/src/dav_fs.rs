@@ -534,8 +534,9 @@ impl RemoteFs for DavFs {
         })
     }
 
-    /// `MOVE`; with `replace`, a non-empty directory at `to` is `NotEmpty` (WebDAV's
-    /// `Overwrite: T` would delete it with all it holds).
+    /// `MOVE` with `Overwrite: F`, and only when something is in the way and `replace`
+    /// asks for it, a look at it and `Overwrite: T`: a non-empty directory at `to` is
+    /// `NotEmpty` (`Overwrite: T` would delete it with all it holds).
     fn rename<'a>(
         &'a self,
         from: &'a str,
@@ -545,31 +546,44 @@ impl RemoteFs for DavFs {
     ) -> FsFuture<'a, Vec<Option<Attr>>> {
         Box::pin(async move {
             let (src, dst) = (self.inner.at(from)?, self.inner.at(to)?);
-            if replace {
-                match self.inner.client.list_with_self(&dst).await {
-                    Ok((Some(me), members)) if me.is_collection && !members.is_empty() => {
-                        return Err(FsError::new(
-                            FsErrorKind::NotEmpty,
-                            format!("{to:?} is a directory that is not empty"),
-                        ));
-                    }
-                    Ok(_) => {}
-                    Err(e) if e.status() == Some(404) => {}
-                    Err(e) => {
-                        return Err(fs_error(&e, &format!("PROPFIND {dst}"), DavOp::Other));
-                    }
-                }
-            }
             let (from_token, to_token) = (self.inner.lock_token(from), self.inner.lock_token(to));
             let tokens: Vec<_> = [(&src, &from_token), (&dst, &to_token)]
                 .into_iter()
                 .filter_map(|(at, t)| t.as_deref().map(|t| (at, t)))
                 .collect();
-            self.inner
+            let what = format!("MOVE {src} to {dst}");
+            // Without overwriting first: a rename to a free name (the common case) is one
+            // request; only a name in the way is looked at.
+            let first = self
+                .inner
                 .client
-                .rename_locked(&src, &dst, false, replace, &tokens)
+                .rename_locked(&src, &dst, false, false, &tokens)
                 .await
-                .map_err(|e| fs_error(&e, &format!("MOVE {src} to {dst}"), DavOp::Move))?;
+                .map_err(|e| fs_error(&e, &what, DavOp::Move));
+            match first {
+                Ok(()) => {}
+                Err(e) if e.kind == FsErrorKind::Exists && replace => {
+                    match self.inner.client.list_with_self(&dst).await {
+                        Ok((Some(me), members)) if me.is_collection && !members.is_empty() => {
+                            return Err(FsError::new(
+                                FsErrorKind::NotEmpty,
+                                format!("{to:?} is a directory that is not empty"),
+                            ));
+                        }
+                        Ok(_) => {}
+                        Err(e) if e.status() == Some(404) => {}
+                        Err(e) => {
+                            return Err(fs_error(&e, &format!("PROPFIND {dst}"), DavOp::Other));
+                        }
+                    }
+                    self.inner
+                        .client
+                        .rename_locked(&src, &dst, false, true, &tokens)
+                        .await
+                        .map_err(|e| fs_error(&e, &what, DavOp::Move))?;
+                }
+                Err(e) => return Err(e),
+            }
             // A lock does not move with its resource; one on the target stays and now
             // covers what was moved there (RFC 4918 §7.5, Apache).
             self.inner.forget_lock(from);
