@@ -815,6 +815,16 @@ fn server_faults_are_errors_and_only_transport_failures_lose_the_connection() {
                 "HTTP/1.1 207 Multi-Status\r\nContent-Length: {}\r\n\r\n{xml}",
                 xml.len()
             )
+        } else if head.starts_with("PROPFIND /shifted") {
+            let xml = r#"<D:multistatus xmlns:D="DAV:"><D:response><D:href>/shifted</D:href><D:propstat><D:prop><D:getcontentlength>20</D:getcontentlength></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>"#;
+            format!(
+                "HTTP/1.1 207 Multi-Status\r\nContent-Length: {}\r\n\r\n{xml}",
+                xml.len()
+            )
+        } else if head.starts_with("GET /shifted") {
+            // Another range than the one asked.
+            "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 5-9/20\r\nContent-Length: 5\r\n\r\nfghij"
+                .to_owned()
         } else if head.starts_with("PUT /full") {
             "HTTP/1.1 507 Insufficient Storage\r\nContent-Length: 0\r\n\r\n".to_owned()
         } else {
@@ -837,6 +847,16 @@ fn server_faults_are_errors_and_only_transport_failures_lose_the_connection() {
             (e.kind, e.connection_lost),
             (FsErrorKind::Io, false),
             "not a multistatus: {e}"
+        );
+        let r = fs
+            .open("shifted", how(Access::Read, Disposition::Open))
+            .await
+            .unwrap();
+        let e = r.file.read(0, 10).await.unwrap_err();
+        assert_eq!(
+            (e.kind, e.connection_lost),
+            (FsErrorKind::Io, false),
+            "a shifted range: {e}"
         );
         let w = fs
             .open("full", how(Access::Write, Disposition::Replace))
