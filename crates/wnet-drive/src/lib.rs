@@ -35,6 +35,8 @@
 //! - `errno.rs`: the one mapping from remote failures to errno.
 //! - `names.rs`: names Windows servers cannot hold (`EINVAL`).
 
+#![deny(missing_docs)]
+
 pub mod cache;
 mod core;
 pub mod errno;
