@@ -457,7 +457,6 @@ fn a_file_replaced_on_the_server_under_a_reader_is_eio_never_mixed_bytes() {
         f.read_exact(&mut head).unwrap();
         assert!(head == old[..1 << 20], "{}", m.name);
         // Another writer replaces the file (same size, other bytes, a later time).
-        std::thread::sleep(Duration::from_millis(20));
         m.server.put_on_disk(&rel, &new);
         let mut rest = Vec::new();
         match f.read_to_end(&mut rest) {
