@@ -24,6 +24,7 @@ use crate::errors::core_error;
 use crate::port::Port;
 use crate::redirection::Redirection;
 use crate::session_pool::{Credentials, ServerKey, SessionPool};
+use crate::smb_fs::SmbFs;
 
 /// The provider name, as Windows' LanmanWorkstation provider calls itself.
 pub const PROVIDER_NAME: &str = "Microsoft Windows Network";
@@ -128,7 +129,7 @@ impl SmbProvider {
         let key = self.key(local, remote);
         self.table()
             .get(&key)
-            .and_then(|c| c.mount.namespace().cloned())
+            .and_then(|c| c.dfs.clone())
             .map(|ns| (ns.current_target(), ns.referral_count()))
     }
 
@@ -239,17 +240,18 @@ impl SmbProvider {
             fsname,
             timeouts: DriveTimeouts::default(),
             read_only: false,
-            dfs: namespace.clone(),
             leases: self.cfg.file_leases,
         };
         let handle = self.rt().handle().clone();
         let mounted = {
             let tree = tree.clone();
+            let dfs = namespace.clone();
             tokio::task::spawn_blocking(move || {
                 if is_print {
                     Port::mount(tree, handle, drive_cfg).map(Redirection::Port)
                 } else {
-                    Drive::mount(tree, handle, drive_cfg).map(Redirection::Drive)
+                    let fs = Arc::new(SmbFs::new(tree, dfs));
+                    Drive::mount(fs, handle, drive_cfg).map(Redirection::Drive)
                 }
             })
             .await
@@ -283,6 +285,7 @@ impl SmbProvider {
             user,
             server,
             tree,
+            dfs: namespace,
             mount,
         })
     }
@@ -474,13 +477,13 @@ impl SmbProvider {
             Some(l) => l.to_string(),
             None => conn.remote.to_string(),
         };
-        let namespace = conn.mount.namespace().cloned();
         let LiveConnection {
             local,
             remote,
             user,
             server,
             tree,
+            dfs,
             mount,
         } = conn;
         if let Err((mount, e)) = crate::drive::cancel::end(mount, &name, force) {
@@ -490,12 +493,13 @@ impl SmbProvider {
                 user,
                 server,
                 tree,
+                dfs,
                 mount,
             };
             return Err((Box::new(conn), e));
         }
         self.rt().block_on(async {
-            if let Some(ns) = namespace {
+            if let Some(ns) = dfs {
                 ns.close().await;
             }
             let _ = tree.disconnect().await;
@@ -543,7 +547,7 @@ impl NetworkProvider for SmbProvider {
         let all = self.table().take_all();
         for conn in all {
             let name = conn.mount.mountpoint().display().to_string();
-            let namespace = conn.mount.namespace().cloned();
+            let namespace = conn.dfs.clone();
             // Forced: never refused.
             let _ = crate::drive::cancel::end(conn.mount, &name, true);
             let tree = conn.tree;

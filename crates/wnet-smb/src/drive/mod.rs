@@ -1,7 +1,7 @@
 //! The redirected drive: a connected share as a real FUSE mount that every program can use.
 //!
-//! [`Drive::mount`] mounts a [`wnet_smb2::Tree`] at a directory (shown by `findmnt`/`df` as
-//! `//server/share`); the drive answers FUSE requests on the given tokio runtime, each under a
+//! [`Drive::mount`] mounts a provider's remote file system ([`remote::RemoteFs`]: an SMB
+//! share, a WebDAV collection) at a directory (shown by `findmnt`/`df` as `//server/share`); the drive answers FUSE requests on the given tokio runtime, each under a
 //! deadline ([`DriveTimeouts`]); its [`HandleTable`] knows every open file and directory and
 //! the pid that opened it, for the cancel checks. Unmounting is either polite
 //! ([`Drive::unmount`]: refused with [`DriveError::Busy`] while in use) or forced
@@ -85,13 +85,11 @@ pub struct DriveConfig {
     pub timeouts: DriveTimeouts,
     /// Mount read-only.
     pub read_only: bool,
-    /// For a share in a DFS namespace: where its paths lead ([`crate::dfs`]); `None` for a
-    /// plain share.
-    pub dfs: Option<std::sync::Arc<crate::dfs::Namespace>>,
-    /// Keep small files across opens under SMB leases (ADR 0011; plain shares only): an
-    /// unchanged file opened again costs no round trip. Off by default: a change made on
-    /// the server's own file system breaks no lease, so close-to-open against such writers
-    /// would not hold.
+    /// Keep small files across opens where the server promises to tell of changes first
+    /// ([`remote::Capabilities::caching_across_opens`]: SMB leases on plain shares, ADR
+    /// 0011): an unchanged file opened again costs no round trip. Off by default: a change
+    /// made on the server's own file system breaks no lease, so close-to-open against such
+    /// writers would not hold.
     pub leases: bool,
 }
 
@@ -219,14 +217,15 @@ fn errno_error(e: errno::Errno) -> DriveError {
 }
 
 impl Drive {
-    /// Mounts `tree` at `cfg.mountpoint` (created if missing, must be empty). As root the
+    /// Mounts `fs` at `cfg.mountpoint` (created if missing, must be empty). As root the
     /// kernel is asked directly; otherwise through `fusermount3`. No `allow_other`: only the
-    /// mounting user can enter. `cfg.fsname` shows in `findmnt`/`df`.
+    /// mounting user can enter. `cfg.fsname` shows in `findmnt`/`df`. The drive's requests
+    /// run on `rt`.
     ///
     /// Errors: [`DriveError::MountPoint`] (not creatable, not a directory, not empty),
     /// [`DriveError::Mount`] (the kernel or fusermount3 refused).
     pub fn mount(
-        tree: wnet_smb2::Tree,
+        fs: Arc<dyn remote::RemoteFs>,
         rt: tokio::runtime::Handle,
         cfg: DriveConfig,
     ) -> Result<Drive, DriveError> {
@@ -240,8 +239,8 @@ impl Drive {
             )));
         }
         let core = Core::new(
-            tree,
-            cfg.dfs.clone(),
+            fs,
+            &cfg.fsname,
             rt,
             cfg.timeouts.request,
             cfg.read_only,
@@ -263,11 +262,6 @@ impl Drive {
     /// Where the drive is mounted.
     pub fn mountpoint(&self) -> &Path {
         &self.mountpoint
-    }
-
-    /// The DFS namespace of the drive, if its share is in one.
-    pub fn namespace(&self) -> Option<&std::sync::Arc<crate::dfs::Namespace>> {
-        self.core.dfs.as_ref()
     }
 
     /// Every open file and directory, with the pid that opened it.

@@ -24,7 +24,7 @@
 use super::cache::OWN_DEBOUNCE;
 use super::core::Core;
 use super::inode::{InodeNo, key};
-use super::remote::{Change, FsFuture, FsResult, RemoteFs};
+use super::remote::{Change, FsFuture, FsResult};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;

@@ -5,7 +5,7 @@ use super::Core;
 use crate::drive::cache::{Attr, KERNEL_TTL, Known, split};
 use crate::drive::errno::Errno;
 use crate::drive::inode::{InodeNo, key};
-use crate::drive::remote::{Access, Disposition, OpenHow, RemoteFs};
+use crate::drive::remote::{Access, Disposition, OpenHow};
 use std::ffi::OsStr;
 use std::time::Duration;
 
