@@ -36,7 +36,7 @@ mod location;
 pub mod multistatus;
 
 pub use auth::Credentials;
-pub use client::{DavClient, Options, ServerCaps};
+pub use client::{DavClient, Options, PutOptions, Ranged, ServerCaps};
 pub use error::{Error, Result};
 pub use location::{DavLocation, MAX_NAME, NameError, Scheme, percent_decode};
 pub use multistatus::Entry;
