@@ -98,7 +98,7 @@ impl LiveConnection {
             logon: self.logon(),
             reason: refusal,
             dfs_target: self.dfs.as_ref().map(|ns| ns.current_target()),
-            mounted: true,
+            mount_dir: Some(crate::provider::mount_dir(self.local, &self.remote)),
         }
     }
 }

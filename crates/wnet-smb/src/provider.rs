@@ -117,10 +117,7 @@ impl SmbProvider {
 
     /// Where the connection of `local` (or deviceless `remote`) is mounted.
     pub fn mountpoint(&self, local: Option<LocalName>, remote: &UncPath) -> PathBuf {
-        match local {
-            Some(l) => self.cfg.drive_root.join(l.profile_key()),
-            None => self.cfg.drive_root.join(remote.deviceless_dir()),
-        }
+        self.cfg.drive_root.join(mount_dir(local, remote))
     }
 
     /// For a connection over a DFS namespace, where its root leads now
@@ -527,6 +524,15 @@ fn capabilities() -> Capabilities {
         .with(Capability::EnumGlobal)
         .with(Capability::ResourceInformation)
         .with(Capability::ResourceParent)
+}
+
+/// Where the connection of `local` (or deviceless `remote`) is mounted, relative to the
+/// drive root: `Z`, `LPT1`, or `UNC/server[@port]/share[/path]`.
+pub fn mount_dir(local: Option<LocalName>, remote: &UncPath) -> PathBuf {
+    match local {
+        Some(l) => PathBuf::from(l.profile_key()),
+        None => remote.deviceless_dir(),
+    }
 }
 
 fn not_connected(name: impl std::fmt::Display) -> Error {
