@@ -1,9 +1,14 @@
-//! The SMB provider's side of the drive's seam: [`SmbFs`] implements
-//! [`RemoteFs`](crate::drive::remote::RemoteFs) with the engine (`wnet_smb2::Tree`,
-//! `wnet_smb2::File`) and, for a share in a DFS namespace, the [`Namespace`] that routes each
-//! path to the target serving it (ADR 0010, ADR 0017). Engine failures cross the seam as
-//! [`FsError`] ([`crate::errors::drive_error`]); the engine's metadata as the drive's
-//! [`Attr`].
+//! The SMB provider's side of the drive's seam: [`SmbFs`] implements [`RemoteFs`] with the
+//! engine (`wnet_smb2::Tree`, `wnet_smb2::File`) and, for a share in a DFS namespace, the
+//! [`Namespace`] that routes each path to the target serving it (ADR 0010, ADR 0017). Engine
+//! failures cross the seam as [`FsError`](crate::drive::remote::FsError)
+//! ([`crate::errors::drive_error`]); the engine's metadata as the drive's [`Attr`].
+//!
+//! Beside the plain calls it overrides the drive's fast paths with compounds (a small file
+//! read whole at open, a new file sent whole at close, setattr by name in one open), keeps
+//! small files under leases ([`RemoteFs::open_read_kept`]: the lease's breaks are forwarded
+//! to the drive as [`Revocation`]s), and answers the connection monitor with ECHO and the
+//! session's reconnects (or, for DFS, the namespace's failover).
 
 use crate::dfs::Namespace;
 use crate::drive::cache::{Attr, Listed};

@@ -1,14 +1,14 @@
 //! Leases seen from the core (ADR 0011): handles parked under a lease are closed before
 //! this drive changes their path, a read-only open is answered from what a lease keeps, and
 //! a break takes what was cached under it out of the caches and the kernel. The parked
-//! handles and snapshots themselves are [`crate::drive::lease`]'s; the open that parks one
+//! handles and snapshots themselves are [`crate::lease`]'s; the open that parks one
 //! is the small-file read ([`Core::open_small`], through
-//! [`crate::drive::remote::RemoteFs::open_read_kept`]).
+//! [`crate::remote::RemoteFs::open_read_kept`]).
 
 use super::Core;
-use crate::drive::handle_table::{Holder, Kind, OpenFile};
-use crate::drive::inode::InodeNo;
-use crate::drive::lease;
+use crate::handle_table::{Holder, Kind, OpenFile};
+use crate::inode::InodeNo;
+use crate::lease;
 use std::sync::Arc;
 
 impl Core {

@@ -13,11 +13,11 @@
 //! `O_EXCL` creates are never deferred: their collision must be reported by `open()`.
 
 use super::Core;
-use crate::drive::cache::{Attr, Known, Listed, split};
-use crate::drive::errno::Errno;
-use crate::drive::handle_table::{Deferred, OpenFile, at_or_below};
-use crate::drive::inode::{ServerFileId, key};
-use crate::drive::remote::{OpenHow, attributes};
+use crate::cache::{Attr, Known, Listed, split};
+use crate::errno::Errno;
+use crate::handle_table::{Deferred, OpenFile, at_or_below};
+use crate::inode::{ServerFileId, key};
+use crate::remote::{OpenHow, attributes};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::SystemTime;

@@ -7,8 +7,8 @@
 
 use super::Core;
 use super::{CONNECTED, DETACHED, DISCONNECTED};
-use crate::drive::errno::{self, Errno};
-use crate::drive::remote::{FsError, FsErrorKind, FsResult};
+use crate::errno::{self, Errno};
+use crate::remote::{FsError, FsErrorKind, FsResult};
 use std::future::Future;
 use std::sync::Weak;
 use std::sync::atomic::Ordering;

@@ -2,13 +2,13 @@
 //! answered from the caches where they are exact or fresh, else in one round trip.
 
 use super::Core;
-use crate::drive::cache::{Attr, KERNEL_TTL, Known, Listed};
-use crate::drive::errno::Errno;
-use crate::drive::handle_table::{Holder, Kind, OpenDir};
-use crate::drive::inode::{InodeNo, ServerFileId};
-use crate::drive::names;
-use crate::drive::remote::attributes::READONLY;
-use crate::drive::remote::{FsStats, SetInfo};
+use crate::cache::{Attr, KERNEL_TTL, Known, Listed};
+use crate::errno::Errno;
+use crate::handle_table::{Holder, Kind, OpenDir};
+use crate::inode::{InodeNo, ServerFileId};
+use crate::names;
+use crate::remote::attributes::READONLY;
+use crate::remote::{FsStats, SetInfo};
 use std::ffi::OsStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

@@ -2,19 +2,19 @@
 //! buffered writes, flush at each `close()`, fsync, fallocate, release.
 
 use super::Core;
-use crate::drive::cache::{Attr, Known};
-use crate::drive::errno::{self, Errno};
-use crate::drive::handle_table::{Holder, Kind, OpenFile, Releasing};
-use crate::drive::inode::InodeNo;
-use crate::drive::lease;
-use crate::drive::readahead::{Plan, Served};
-use crate::drive::remote::{Access, Disposition, KeepKey, OpenHow};
+use crate::cache::{Attr, Known};
+use crate::errno::{self, Errno};
+use crate::handle_table::{Holder, Kind, OpenFile, Releasing};
+use crate::inode::InodeNo;
+use crate::lease;
+use crate::readahead::{Plan, Served};
+use crate::remote::{Access, Disposition, KeepKey, OpenHow};
 use std::ffi::OsStr;
 use std::sync::Arc;
 
 /// Files up to this size are read whole at a read-only open (one round trip for open, read
 /// and close). One read-ahead chunk: the snapshot is served like one.
-pub const SMALL_FILE: u64 = crate::drive::readahead::CHUNK;
+pub const SMALL_FILE: u64 = crate::readahead::CHUNK;
 /// How much more than the size the lookup saw the small-file open asks for.
 const SMALL_SLACK: u64 = 64 << 10;
 
