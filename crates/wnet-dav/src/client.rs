@@ -345,11 +345,24 @@ impl DavClient {
     ///
     /// Errors: [`Error::Status`] 404, 423 (locked), or 207 when part of a collection could not go.
     pub async fn delete(&self, at: &DavLocation, collection: bool) -> Result<()> {
+        self.delete_locked(at, collection, &[]).await
+    }
+
+    /// [`DavClient::delete`] submitting lock tokens this client holds (`If:` with each
+    /// token tagged with its resource): a locked resource is deleted by its lock's holder.
+    ///
+    /// Errors: as [`DavClient::delete`].
+    pub async fn delete_locked(
+        &self,
+        at: &DavLocation,
+        collection: bool,
+        tokens: &[(&DavLocation, &str)],
+    ) -> Result<()> {
         let r = self
             .send(
                 "DELETE",
                 at.url_path(collection),
-                vec![],
+                if_header(tokens),
                 Body::Bytes(b""),
                 64 * 1024,
             )
@@ -368,19 +381,28 @@ impl DavClient {
         collection: bool,
         overwrite: bool,
     ) -> Result<()> {
-        let destination = format!(
-            "{}://{}{}",
-            match to.scheme() {
-                Scheme::Http => "http",
-                Scheme::Https => "https",
-            },
-            to.host_header(),
-            to.url_path(collection)
-        );
-        let headers = vec![
+        self.rename_locked(from, to, collection, overwrite, &[])
+            .await
+    }
+
+    /// [`DavClient::rename`] submitting lock tokens this client holds on the source or the
+    /// target (`If:`, each token tagged with its resource).
+    ///
+    /// Errors: as [`DavClient::rename`].
+    pub async fn rename_locked(
+        &self,
+        from: &DavLocation,
+        to: &DavLocation,
+        collection: bool,
+        overwrite: bool,
+        tokens: &[(&DavLocation, &str)],
+    ) -> Result<()> {
+        let destination = absolute_url(to, collection);
+        let mut headers = vec![
             ("Destination", destination),
             ("Overwrite", if overwrite { "T" } else { "F" }.into()),
         ];
+        headers.extend(if_header(tokens));
         let r = self
             .send(
                 "MOVE",
@@ -636,6 +658,27 @@ fn status_error(r: &Response) -> Error {
         _ => "",
     };
     Error::Status(r.status, reason.to_owned())
+}
+
+/// `http(s)://host[:port]/path` of `at`.
+fn absolute_url(at: &DavLocation, collection: bool) -> String {
+    let scheme = match at.scheme() {
+        Scheme::Http => "http",
+        Scheme::Https => "https",
+    };
+    format!("{scheme}://{}{}", at.host_header(), at.url_path(collection))
+}
+
+/// An `If:` header of tagged lists, one per lock token (RFC 4918 §10.4): `<url> (<token>)`.
+fn if_header(tokens: &[(&DavLocation, &str)]) -> Vec<(&'static str, String)> {
+    if tokens.is_empty() {
+        return Vec::new();
+    }
+    let lists: Vec<String> = tokens
+        .iter()
+        .map(|(at, token)| format!("<{}> (<{token}>)", absolute_url(at, false)))
+        .collect();
+    vec![("If", lists.join(" "))]
 }
 
 fn xml_escape(s: &str) -> String {

@@ -24,11 +24,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use wnet_dav::http::Body;
 use wnet_dav::{DavClient, DavLocation, Entry, PutOptions, Ranged, ServerCaps};
-use wnet_smb::drive::cache::{Attr, Listed};
-use wnet_smb::drive::inode::ServerFileId;
-use wnet_smb::drive::remote::{
-    Access, Capabilities, Disposition, FsError, FsErrorKind, FsFuture, FsResult, FsStats, OpenHow,
-    OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo,
+use wnet_drive::cache::{Attr, Listed};
+use wnet_drive::inode::ServerFileId;
+use wnet_drive::remote::{
+    Access, Capabilities, Created, Disposition, FsError, FsErrorKind, FsFuture, FsResult, FsStats,
+    OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo, SmallRead, create_whole_plain,
+    open_read_plain,
 };
 
 use crate::errors::{DavOp, fs_error};
@@ -99,10 +100,10 @@ struct Inner {
     root: DavLocation,
     class2: bool,
     options: DavFsOptions,
-    /// Lock tokens this drive holds, by drive path: every `PUT` of the path carries its
-    /// token, so only other clients are kept out (this drive's own handles are ordered by
-    /// the drive's lock table).
-    locks: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// Lock tokens this drive holds, by drive path (several shared ones): every `PUT`,
+    /// `DELETE` and `MOVE` of the path carries one, so only other clients are kept out
+    /// (this drive's own handles are ordered by the drive's lock table).
+    locks: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
     /// How many times this drive has sent each path's content (`PUT`): an open file that
     /// finds a new version on the server after its own drive wrote one (a truncation by
     /// name while it was open) takes that version, as a local file system shows a write
@@ -201,11 +202,36 @@ impl Inner {
             .unwrap_or(0)
     }
 
+    /// Forgets the lock this drive held on `path` (gone with a `DELETE` or `MOVE`).
+    fn forget_lock(&self, path: &str) {
+        self.locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(path);
+    }
+
+    /// Forgets `token` among the locks this drive holds on `path` (another open file's
+    /// lock there stays); whether it was still held (not gone with its resource's name).
+    fn forget_token(&self, path: &str, token: &str) -> bool {
+        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(tokens) = locks.get_mut(path) else {
+            return false;
+        };
+        let before = tokens.len();
+        tokens.retain(|t| t != token);
+        let held = tokens.len() < before;
+        if tokens.is_empty() {
+            locks.remove(path);
+        }
+        held
+    }
+
     fn lock_token(&self, path: &str) -> Option<String> {
         self.locks
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(path)
+            .and_then(|t| t.first())
             .cloned()
     }
 
@@ -420,11 +446,15 @@ impl RemoteFs for DavFs {
                     format!("{path:?} is not empty"),
                 ));
             }
+            let token = self.inner.lock_token(path);
+            let tokens: Vec<_> = token.iter().map(|t| (&loc, t.as_str())).collect();
             self.inner
                 .client
-                .delete(&loc, collection)
+                .delete_locked(&loc, collection, &tokens)
                 .await
                 .map_err(|e| fs_error(&e, &format!("DELETE {loc}"), DavOp::Other))?;
+            // The lock went with the resource.
+            self.inner.forget_lock(path);
             Ok(vec![None; dirs.len()])
         })
     }
@@ -455,11 +485,19 @@ impl RemoteFs for DavFs {
                     }
                 }
             }
+            let (from_token, to_token) = (self.inner.lock_token(from), self.inner.lock_token(to));
+            let tokens: Vec<_> = [(&src, &from_token), (&dst, &to_token)]
+                .into_iter()
+                .filter_map(|(at, t)| t.as_deref().map(|t| (at, t)))
+                .collect();
             self.inner
                 .client
-                .rename(&src, &dst, false, replace)
+                .rename_locked(&src, &dst, false, replace, &tokens)
                 .await
                 .map_err(|e| fs_error(&e, &format!("MOVE {src} to {dst}"), DavOp::Move))?;
+            // A lock does not move with its resource; one on the target stays and now
+            // covers what was moved there (RFC 4918 §7.5, Apache).
+            self.inner.forget_lock(from);
             Ok(vec![None; dirs.len()])
         })
     }
@@ -501,6 +539,81 @@ impl RemoteFs for DavFs {
                 FsErrorKind::Unsupported,
                 format!("{dir:?}: WebDAV has no change notification"),
             ))
+        })
+    }
+
+    /// A small file read at open: one ranged `GET`, whose answer carries the attributes
+    /// the drive needs (`Content-Range`'s total, `Last-Modified`, `ETag`) of the very
+    /// version it holds. An answer without them, or a refusal (a collection, a server that
+    /// ignores ranges), goes the long way: `PROPFIND`, `GET`.
+    fn open_read<'a>(&'a self, path: &'a str, len: u32) -> FsFuture<'a, SmallRead> {
+        Box::pin(async move {
+            let loc = self.inner.at(path)?;
+            match self.inner.client.read_range(&loc, 0, len as usize).await {
+                Ok(Ranged {
+                    data,
+                    etag,
+                    total: Some(total),
+                    modified: Some(modified),
+                }) => {
+                    let entry = Entry {
+                        size: Some(total),
+                        modified: Some(modified),
+                        etag,
+                        ..Entry::default()
+                    };
+                    return Ok(SmallRead {
+                        attr: attr_of(&entry),
+                        data: Ok(data),
+                    });
+                }
+                Ok(_) => {}
+                Err(e) if e.is_unreachable() => {
+                    return Err(fs_error(&e, &format!("GET {loc}"), DavOp::Other));
+                }
+                Err(e) => {
+                    tracing::debug!(%loc, error = %e, "a small read at open goes the long way")
+                }
+            }
+            open_read_plain(self, path, len).await
+        })
+    }
+
+    /// A new file sent whole at `close()` (the drive's deferred create): one `PUT` of the
+    /// content and a `PROPFIND` for its attributes. An open-or-create asks first whether
+    /// the name exists (then it is opened and written into as any file, keeping the rest);
+    /// a missing one is created with `If-None-Match: *`. Content that starts past offset 0
+    /// goes the long way (open, write, close), where the stage pads it.
+    fn create_whole<'a>(
+        &'a self,
+        path: &'a str,
+        how: OpenHow,
+        offset: u64,
+        data: &'a [u8],
+        _dir: &'a str,
+    ) -> FsFuture<'a, Created> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let loc = inner.at(path)?;
+            if offset != 0 {
+                // Written from an offset: the stage pads it.
+                return create_whole_plain(self, path, how, offset, data).await;
+            }
+            let create_only = match how.disposition {
+                Disposition::Replace => false,
+                // Asked first: rclone ignores `If-None-Match` (ADR 0019); an existing file
+                // is opened (`Exists` for a create-new) and written into.
+                _ => match inner.stat_at(&loc).await {
+                    Err(e) if e.kind == FsErrorKind::NotFound => true,
+                    Err(e) => return Err(e),
+                    Ok(_) => return create_whole_plain(self, path, how, offset, data).await,
+                },
+            };
+            inner
+                .put(path, &loc, Body::Bytes(data), create_only)
+                .await?;
+            let attr = attr_of(&inner.stat_at(&loc).await?);
+            Ok(Created { attr, dir: None })
         })
     }
 
@@ -854,16 +967,16 @@ impl DavFile {
             return Ok(());
         };
         held.refresh.abort();
-        self.fs
-            .locks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&self.path);
-        self.fs
-            .client
-            .unlock(&self.loc, &held.token)
-            .await
-            .map_err(|e| fs_error(&e, &format!("UNLOCK {}", self.loc), DavOp::Unlock))
+        if !self.fs.forget_token(&self.path, &held.token) {
+            // Gone with its resource's name: this drive deleted, moved or replaced it.
+            return Ok(());
+        }
+        let r = self.fs.client.unlock(&self.loc, &held.token).await;
+        match r.map_err(|e| fs_error(&e, &format!("UNLOCK {}", self.loc), DavOp::Unlock)) {
+            // Gone already: the lock lapsed, or another client replaced the file.
+            Err(e) if matches!(e.kind, FsErrorKind::NotLocked | FsErrorKind::NotFound) => Ok(()),
+            r => r,
+        }
     }
 
     /// Sends what is staged, then gives up a lock; the first failure is the answer.
@@ -973,7 +1086,9 @@ impl RemoteFile for DavFile {
             fs.locks
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .insert(self.path.clone(), token.clone());
+                .entry(self.path.clone())
+                .or_default()
+                .push(token.clone());
             let refresh = {
                 let (client, loc, token) = (fs.client.clone(), self.loc.clone(), token.clone());
                 tokio::spawn(async move {
@@ -1042,11 +1157,7 @@ impl Drop for DavFile {
     fn drop(&mut self) {
         if let Some(held) = self.state.get_mut().lock.take() {
             held.refresh.abort();
-            self.fs
-                .locks
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&self.path);
+            self.fs.forget_token(&self.path, &held.token);
         }
     }
 }

@@ -1,10 +1,10 @@
 //! The WebDAV client's errors mapped, once each: to core errors for the provider
 //! ([`core_error`], the DAV counterpart of `wnet-smb/src/errors.rs`'s `core_error`), and to
 //! the drive's [`FsError`] for [`crate::DavFs`] ([`fs_error`], the counterpart of
-//! `drive_error`).
+//! `wnet-smb`'s `drive_error`).
 
 use wnet_core::{Error, ErrorKind, WinError};
-use wnet_smb::drive::remote::{FsError, FsErrorKind};
+use wnet_drive::remote::{FsError, FsErrorKind};
 
 /// The request a drive failure came from, where a status means something particular to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! letter or deviceless, is a drive: a FUSE mount of the collection over [`DavFs`], at
 //! `<drive root>/Z` or `<drive root>/UNC/host[@SSL][@port]/DavWWWRoot/path` (the WebClient's
 //! UNC form, laid out as SMB's deviceless drives are). Cancelling follows the drive's one set
-//! of rules ([`wnet_smb::drive::cancel`]): open files refuse with 2401 unless forced.
+//! of rules ([`wnet_drive::cancel`]): open files refuse with 2401 unless forced.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -15,7 +15,7 @@ use wnet_core::{
     Result, WNNC_NET_DAV, WinError,
 };
 use wnet_dav::{Credentials, DavClient, DavLocation, Options, Scheme, ServerCaps};
-use wnet_smb::drive::{Drive, DriveConfig, DriveState, DriveTimeouts, cancel};
+use wnet_drive::{Drive, DriveConfig, DriveState, DriveTimeouts, cancel};
 
 use crate::dav_fs::{DavFs, DavFsOptions};
 use crate::errors::{connect_error, core_error};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use wnet_dav::{Credentials, DavClient, DavLocation, Options};
-use wnet_smb::drive::remote::{Access, Disposition, FsErrorKind, OpenHow, RemoteFs};
+use wnet_drive::remote::{Access, Disposition, FsErrorKind, OpenHow, RemoteFs};
 use wnet_testkit::{Apache, DAV_PASSWORD, DAV_USER, DavAuth, RcloneDav};
 use wnet_webdav::{DavFs, DavFsOptions, MAX_READ};
 
@@ -30,7 +30,11 @@ impl Server {
     pub(crate) fn put_on_disk(&self, rel: &str, content: &[u8]) {
         match self {
             Server::Apache(a) => a.seed(rel, content),
-            Server::Rclone(r) => std::fs::write(r.root().join(rel), content).unwrap(),
+            Server::Rclone(r) => {
+                let path = r.root().join(rel);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, content).unwrap();
+            }
         }
     }
 
@@ -145,7 +149,7 @@ pub(crate) fn pattern(len: usize, seed: u32) -> Vec<u8> {
         .collect()
 }
 
-async fn read_all(f: &dyn wnet_smb::drive::remote::RemoteFile, size: usize) -> Vec<u8> {
+async fn read_all(f: &dyn wnet_drive::remote::RemoteFile, size: usize) -> Vec<u8> {
     let mut back = Vec::with_capacity(size);
     loop {
         let chunk = f.read(back.len() as u64, MAX_READ).await.unwrap();
@@ -685,6 +689,234 @@ fn a_version_this_drive_sent_under_an_open_file_becomes_its_own() {
                 fx.name
             );
             fs.delete(&name, &[]).await.unwrap();
+        });
+    }
+}
+
+#[test]
+fn a_deferred_create_is_one_put_and_an_existing_file_keeps_its_rest() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let d = unique("whole");
+        let disk = |n: &str| std::fs::read(fx.server.disk().join(&d).join(n)).unwrap();
+        fx.rt.block_on(async {
+            fs.mkdir(&d).await.unwrap();
+            let p = |n: &str| format!("{d}/{n}");
+            let replace = how(Access::ReadWrite, Disposition::Replace);
+            let c = fs
+                .create_whole(&p("new"), replace, 0, b"fresh", &d)
+                .await
+                .unwrap();
+            assert_eq!((c.attr.size, c.attr.is_dir), (5, false), "{}", fx.name);
+            assert_eq!(disk("new"), b"fresh");
+            fs.create_whole(&p("new"), replace, 0, b"x", &d)
+                .await
+                .unwrap();
+            assert_eq!(disk("new"), b"x", "{}: replaced whole", fx.name);
+            // Open-or-create of a name another client made meanwhile writes into it.
+            fx.server.put_on_disk(&p("theirs"), b"hello");
+            let either = how(Access::ReadWrite, Disposition::OpenOrCreate);
+            let c = fs
+                .create_whole(&p("theirs"), either, 0, b"AB", &d)
+                .await
+                .unwrap();
+            assert_eq!(c.attr.size, 5);
+            assert_eq!(disk("theirs"), b"ABllo", "{}", fx.name);
+            fs.create_whole(&p("mine"), either, 0, b"m", &d)
+                .await
+                .unwrap();
+            assert_eq!(disk("mine"), b"m");
+            fs.create_whole(&p("gap"), replace, 3, b"z", &d)
+                .await
+                .unwrap();
+            assert_eq!(disk("gap"), b"\0\0\0z", "{}: from an offset", fx.name);
+            let e = fs
+                .create_whole(
+                    &p("mine"),
+                    how(Access::Write, Disposition::CreateNew),
+                    0,
+                    b"!",
+                    &d,
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(e.kind, FsErrorKind::Exists, "{}: {e}", fx.name);
+            for n in ["new", "theirs", "mine", "gap"] {
+                fs.delete(&p(n), &[]).await.unwrap();
+            }
+            fs.delete(&d, &[]).await.unwrap();
+        });
+    }
+}
+
+#[test]
+fn a_small_read_at_open_answers_the_attributes_stat_does() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let d = unique("small");
+        fx.server.put_on_disk(&format!("{d}/f"), b"small file");
+        fx.server.put_on_disk(&format!("{d}/empty"), b"");
+        fx.rt.block_on(async {
+            for (name, body) in [("f", &b"small file"[..]), ("empty", b"")] {
+                let p = format!("{d}/{name}");
+                let r = fs.open_read(&p, 4096).await.unwrap();
+                assert_eq!(r.data.unwrap(), body, "{}: {name}", fx.name);
+                let st = fs.stat(&p).await.unwrap();
+                assert_eq!(
+                    (r.attr.size, r.attr.mtime, r.attr.is_dir),
+                    (st.size, st.mtime, false),
+                    "{}: {name}",
+                    fx.name
+                );
+            }
+            let part = fs.open_read(&format!("{d}/f"), 5).await.unwrap();
+            assert_eq!(part.data.unwrap(), b"small");
+            assert_eq!(part.attr.size, 10, "{}: the whole size", fx.name);
+            let e = fs.open_read(&format!("{d}/none"), 10).await.unwrap_err();
+            assert_eq!(e.kind, FsErrorKind::NotFound, "{}: {e}", fx.name);
+            let e = fs.open_read(&d, 10).await.unwrap_err();
+            assert_eq!(e.kind, FsErrorKind::IsADirectory, "{}: {e}", fx.name);
+        });
+        std::fs::remove_dir_all(fx.server.disk().join(&d)).unwrap();
+    }
+}
+
+/// A [`DavFs`] on a hostile server, its requests bounded by `deadline`.
+fn on_hostile(
+    server: &wnet_testkit::hostile::http::HostileHttp,
+    deadline: std::time::Duration,
+) -> DavFs {
+    let root = DavLocation::parse(&server.url()).unwrap();
+    let options = Options {
+        request_timeout: deadline,
+        ..Options::default()
+    };
+    let client = Arc::new(DavClient::new(root.clone(), None, options).unwrap());
+    let caps = wnet_dav::ServerCaps {
+        class1: true,
+        class2: true,
+    };
+    DavFs::new(client, root, caps, DavFsOptions::default())
+}
+
+#[test]
+fn server_faults_are_errors_and_only_transport_failures_lose_the_connection() {
+    use wnet_testkit::hostile::http::{HostileHttp, HttpAnswer};
+    let answers = HostileHttp::start(|head| {
+        let raw = if head.starts_with("PROPFIND /busy") {
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n".to_owned()
+        } else if head.starts_with("PROPFIND /huge") {
+            "HTTP/1.1 207 Multi-Status\r\nContent-Length: 99999999999\r\n\r\n".to_owned()
+        } else if head.starts_with("PROPFIND /locked") || head.starts_with("LOCK") {
+            "HTTP/1.1 423 Locked\r\nContent-Length: 0\r\n\r\n".to_owned()
+        } else if head.starts_with("PROPFIND /full") {
+            let xml = r#"<D:multistatus xmlns:D="DAV:"><D:response><D:href>/full</D:href><D:propstat><D:prop><D:getcontentlength>1</D:getcontentlength></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>"#;
+            format!(
+                "HTTP/1.1 207 Multi-Status\r\nContent-Length: {}\r\n\r\n{xml}",
+                xml.len()
+            )
+        } else if head.starts_with("PUT /full") {
+            "HTTP/1.1 507 Insufficient Storage\r\nContent-Length: 0\r\n\r\n".to_owned()
+        } else {
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n<html".to_owned()
+        };
+        HttpAnswer::Raw(raw.into_bytes())
+    });
+    let rt = rt();
+    let fs = on_hostile(&answers, std::time::Duration::from_secs(10));
+    let fs: &dyn RemoteFs = &fs;
+    rt.block_on(async {
+        let e = fs.stat("busy").await.unwrap_err();
+        assert_eq!((e.kind, e.connection_lost), (FsErrorKind::Io, false), "{e}");
+        let e = fs.list("huge").await.unwrap_err();
+        assert_eq!((e.kind, e.connection_lost), (FsErrorKind::Io, false), "{e}");
+        let e = fs.stat("locked").await.unwrap_err();
+        assert_eq!(e.kind, FsErrorKind::LockConflict, "{e}");
+        let e = fs.stat("other").await.unwrap_err();
+        assert_eq!(
+            (e.kind, e.connection_lost),
+            (FsErrorKind::Io, false),
+            "not a multistatus: {e}"
+        );
+        let w = fs
+            .open("full", how(Access::Write, Disposition::Replace))
+            .await
+            .unwrap();
+        w.file.write(0, b"x").await.unwrap();
+        let e = w.file.close().await.unwrap_err();
+        assert_eq!(e.kind, FsErrorKind::NoSpace, "507 at close: {e}");
+    });
+
+    // A server that never answers: the deadline, and the connection counts as lost.
+    let silent = HostileHttp::start(|_| HttpAnswer::Silence);
+    let fs = on_hostile(&silent, std::time::Duration::from_millis(500));
+    let fs: &dyn RemoteFs = &fs;
+    rt.block_on(async {
+        let e = fs.stat("x").await.unwrap_err();
+        assert_eq!(
+            (e.kind, e.connection_lost),
+            (FsErrorKind::TimedOut, true),
+            "{e}"
+        );
+        assert!(fs.probe().await.unwrap_err().connection_lost);
+    });
+
+    // A server that is gone.
+    let mut apache = Apache::start(false, DavAuth::None);
+    let root = DavLocation::parse(&apache.unc()).unwrap();
+    let client = Arc::new(DavClient::new(root.clone(), None, Options::default()).unwrap());
+    let fs = rt
+        .block_on(DavFs::connect(client, root, DavFsOptions::default()))
+        .unwrap();
+    apache.stop();
+    let fs: &dyn RemoteFs = &fs;
+    rt.block_on(async {
+        let e = fs.stat("").await.unwrap_err();
+        assert_eq!((e.kind, e.connection_lost), (FsErrorKind::Io, true), "{e}");
+        assert!(fs.probe().await.unwrap_err().connection_lost);
+    });
+}
+
+#[test]
+fn a_file_this_drive_locked_can_be_renamed_replaced_and_deleted_by_it() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let (a, b, c) = (unique("lk-a"), unique("lk-b"), unique("lk-c"));
+        for n in [&a, &b, &c] {
+            fx.server.put_on_disk(n, n.as_bytes());
+        }
+        fx.rt.block_on(async {
+            let open = |p: String| async move {
+                let f = fs
+                    .open(&p, how(Access::ReadWrite, Disposition::Open))
+                    .await
+                    .unwrap();
+                f.file.lock(0, u64::MAX, true).await.unwrap();
+                f
+            };
+            // The lock file pattern: lock, write the new one beside it, rename it over.
+            let la = open(a.clone()).await;
+            let lb = open(b.clone()).await;
+            fs.rename(&b, &a, true, &[])
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", fx.name));
+            assert_eq!(
+                std::fs::read(fx.server.disk().join(&a)).unwrap(),
+                b.as_bytes()
+            );
+            let lc = open(c.clone()).await;
+            fs.delete(&c, &[])
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", fx.name));
+            assert!(!fx.server.disk().join(&c).exists(), "{}", fx.name);
+            // Closing the files whose locks went with their names is no error.
+            for f in [la, lb, lc] {
+                f.file
+                    .close()
+                    .await
+                    .unwrap_or_else(|e| panic!("{}: {e}", fx.name));
+            }
+            fs.delete(&a, &[]).await.unwrap();
         });
     }
 }

@@ -2,3 +2,4 @@
 //! over HTTPS with Digest) and `rclone serve webdav` (wnet-testkit).
 
 mod dav_fs;
+mod drive_dav;
