@@ -266,7 +266,23 @@ impl DavClient {
             .and_then(|v| v.rsplit_once('/'))
             .and_then(|(_, t)| t.trim().parse().ok());
         let data = match r.status {
-            206 => r.body,
+            206 => {
+                // The range answered must be the one asked: bytes from elsewhere in the
+                // file would be read as these.
+                let start = r
+                    .header("Content-Range")
+                    .and_then(|v| v.trim().strip_prefix("bytes "))
+                    .and_then(|v| v.split_once('-'))
+                    .and_then(|(a, _)| a.trim().parse::<u64>().ok());
+                if start != Some(offset) || r.body.len() > len {
+                    return Err(Error::Protocol(format!(
+                        "asked for {len} bytes at {offset}, answered {} bytes as {:?}",
+                        r.body.len(),
+                        r.header("Content-Range").unwrap_or("no Content-Range")
+                    )));
+                }
+                r.body
+            }
             200 => {
                 let whole = r.body.len() as u64;
                 let start = usize::try_from(offset)

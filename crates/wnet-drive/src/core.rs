@@ -30,6 +30,7 @@ mod metadata;
 mod namespace;
 
 pub use io::ReadStart;
+pub use locks::LockAsk;
 pub use metadata::{SetAttr, SetTime};
 
 use super::remote::{Capabilities, RemoteFs};

@@ -37,6 +37,8 @@
 //! - `cancel.rs`: ending a mount when its connection is cancelled (2401, 2404, forced),
 //!   the rules every provider that mounts shares.
 
+#![deny(missing_docs)]
+
 pub mod cache;
 pub mod cancel;
 mod core;

@@ -109,6 +109,22 @@ struct Inner {
     /// name while it was open) takes that version, as a local file system shows a write
     /// through another descriptor; another client's change is an error.
     sent: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+    /// The files open on this drive, by path: every open of a path shares one [`Node`],
+    /// so writes through two descriptors meet in one stage (as on a local file system),
+    /// and a rename or delete through the drive moves or orphans it.
+    nodes: std::sync::Mutex<std::collections::HashMap<String, std::sync::Weak<Node>>>,
+}
+
+/// A file open on the drive (through one or more [`DavFile`]s).
+#[derive(Debug)]
+struct Node {
+    /// The drive path and location it has now (a rename through the drive moves it).
+    at: std::sync::Mutex<(String, DavLocation)>,
+    /// Deleted (or replaced by a rename) through the drive while open: what is written
+    /// goes nowhere, as to an unlinked local file.
+    gone: std::sync::atomic::AtomicBool,
+    /// `None` until the file is written or truncated: reads go to the server.
+    stage: tokio::sync::Mutex<Option<Staged>>,
 }
 
 impl DavFs {
@@ -128,6 +144,7 @@ impl DavFs {
                 options,
                 locks: Default::default(),
                 sent: Default::default(),
+                nodes: Default::default(),
             }),
         }
     }
@@ -200,6 +217,51 @@ impl Inner {
             .get(path)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The node of the file open at `path`, made if none is.
+    fn node(&self, path: &str, loc: &DavLocation) -> Arc<Node> {
+        let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = nodes.get(path).and_then(std::sync::Weak::upgrade) {
+            return n;
+        }
+        nodes.retain(|_, n| n.strong_count() > 0);
+        let n = Arc::new(Node {
+            at: std::sync::Mutex::new((path.to_owned(), loc.clone())),
+            gone: Default::default(),
+            stage: Default::default(),
+        });
+        nodes.insert(path.to_owned(), Arc::downgrade(&n));
+        n
+    }
+
+    /// After `path` was deleted, or replaced by a rename: its open files write nowhere.
+    fn orphan(&self, path: &str) {
+        let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = nodes.remove(path).and_then(|n| n.upgrade()) {
+            n.gone.store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    /// After `from` was renamed to `to`: the files open there and below follow.
+    fn moved(&self, from: &str, to: &str) -> FsResult<()> {
+        self.orphan(to);
+        let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
+        let below = format!("{from}/");
+        let keys: Vec<String> = nodes
+            .keys()
+            .filter(|k| *k == from || k.starts_with(&below))
+            .cloned()
+            .collect();
+        for k in keys {
+            let Some(n) = nodes.remove(&k).and_then(|n| n.upgrade()) else {
+                continue;
+            };
+            let path = format!("{to}{}", &k[from.len()..]);
+            *n.at.lock().unwrap_or_else(|p| p.into_inner()) = (path.clone(), self.at(&path)?);
+            nodes.insert(path, Arc::downgrade(&n));
+        }
+        Ok(())
     }
 
     /// Forgets the lock this drive held on `path` (gone with a `DELETE` or `MOVE`).
@@ -291,6 +353,12 @@ fn attr_of(e: &Entry) -> Attr {
     }
 }
 
+/// Whether a listed name can be a drive name: a server's `%2F` or `%00` decoded into a
+/// member's name, or a member named `.` or `..`, would make it another path (skipped).
+fn listable(name: &str) -> bool {
+    !matches!(name, "" | "." | "..") && !name.contains(['/', '\0'])
+}
+
 fn not_found(path: &str) -> FsError {
     FsError::new(FsErrorKind::NotFound, format!("{path:?} does not exist"))
 }
@@ -338,7 +406,7 @@ impl RemoteFs for DavFs {
             }
             Ok(members
                 .iter()
-                .filter(|e| !e.name().is_empty())
+                .filter(|e| listable(e.name()))
                 .map(|e| Listed {
                     name: e.name().to_owned(),
                     attr: attr_of(e),
@@ -397,18 +465,24 @@ impl RemoteFs for DavFs {
                 }
             };
             let mut attr = attr_of(&entry);
-            if stage.is_some() {
+            let node = inner.node(path, &loc);
+            if let Some(stage) = stage {
+                // Truncated (or new): for every open of it on this drive.
+                *node.stage.lock().await = Some(stage);
                 attr.size = 0;
                 attr.allocated = 0;
+            } else if let Some(s) = node.stage.lock().await.as_ref() {
+                // Open already, with what was written through it.
+                attr.size = s.len();
+                attr.allocated = s.len().div_ceil(UNIT) * UNIT;
             }
             let file = DavFile {
                 fs: inner.clone(),
-                path: path.to_owned(),
-                loc,
+                node,
                 access: how.access,
                 opened: attr,
                 version: std::sync::Mutex::new((Version::of(&entry), inner.sent(path))),
-                state: tokio::sync::Mutex::new(State { stage, lock: None }),
+                state: tokio::sync::Mutex::new(State { lock: None }),
             };
             Ok(OpenedFile {
                 file: Box::new(file),
@@ -453,14 +527,16 @@ impl RemoteFs for DavFs {
                 .delete_locked(&loc, collection, &tokens)
                 .await
                 .map_err(|e| fs_error(&e, &format!("DELETE {loc}"), DavOp::Other))?;
-            // The lock went with the resource.
+            // The lock went with the resource; files open there write nowhere now.
             self.inner.forget_lock(path);
+            self.inner.orphan(path);
             Ok(vec![None; dirs.len()])
         })
     }
 
-    /// `MOVE`; with `replace`, a non-empty directory at `to` is `NotEmpty` (WebDAV's
-    /// `Overwrite: T` would delete it with all it holds).
+    /// `MOVE` with `Overwrite: F`, and only when something is in the way and `replace`
+    /// asks for it, a look at it and `Overwrite: T`: a non-empty directory at `to` is
+    /// `NotEmpty` (`Overwrite: T` would delete it with all it holds).
     fn rename<'a>(
         &'a self,
         from: &'a str,
@@ -470,34 +546,48 @@ impl RemoteFs for DavFs {
     ) -> FsFuture<'a, Vec<Option<Attr>>> {
         Box::pin(async move {
             let (src, dst) = (self.inner.at(from)?, self.inner.at(to)?);
-            if replace {
-                match self.inner.client.list_with_self(&dst).await {
-                    Ok((Some(me), members)) if me.is_collection && !members.is_empty() => {
-                        return Err(FsError::new(
-                            FsErrorKind::NotEmpty,
-                            format!("{to:?} is a directory that is not empty"),
-                        ));
-                    }
-                    Ok(_) => {}
-                    Err(e) if e.status() == Some(404) => {}
-                    Err(e) => {
-                        return Err(fs_error(&e, &format!("PROPFIND {dst}"), DavOp::Other));
-                    }
-                }
-            }
             let (from_token, to_token) = (self.inner.lock_token(from), self.inner.lock_token(to));
             let tokens: Vec<_> = [(&src, &from_token), (&dst, &to_token)]
                 .into_iter()
                 .filter_map(|(at, t)| t.as_deref().map(|t| (at, t)))
                 .collect();
-            self.inner
+            let what = format!("MOVE {src} to {dst}");
+            // Without overwriting first: a rename to a free name (the common case) is one
+            // request; only a name in the way is looked at.
+            let first = self
+                .inner
                 .client
-                .rename_locked(&src, &dst, false, replace, &tokens)
+                .rename_locked(&src, &dst, false, false, &tokens)
                 .await
-                .map_err(|e| fs_error(&e, &format!("MOVE {src} to {dst}"), DavOp::Move))?;
+                .map_err(|e| fs_error(&e, &what, DavOp::Move));
+            match first {
+                Ok(()) => {}
+                Err(e) if e.kind == FsErrorKind::Exists && replace => {
+                    match self.inner.client.list_with_self(&dst).await {
+                        Ok((Some(me), members)) if me.is_collection && !members.is_empty() => {
+                            return Err(FsError::new(
+                                FsErrorKind::NotEmpty,
+                                format!("{to:?} is a directory that is not empty"),
+                            ));
+                        }
+                        Ok(_) => {}
+                        Err(e) if e.status() == Some(404) => {}
+                        Err(e) => {
+                            return Err(fs_error(&e, &format!("PROPFIND {dst}"), DavOp::Other));
+                        }
+                    }
+                    self.inner
+                        .client
+                        .rename_locked(&src, &dst, false, true, &tokens)
+                        .await
+                        .map_err(|e| fs_error(&e, &what, DavOp::Move))?;
+                }
+                Err(e) => return Err(e),
+            }
             // A lock does not move with its resource; one on the target stays and now
             // covers what was moved there (RFC 4918 §7.5, Apache).
             self.inner.forget_lock(from);
+            self.inner.moved(from, to)?;
             Ok(vec![None; dirs.len()])
         })
     }
@@ -834,13 +924,14 @@ fn stage_error(e: std::io::Error) -> FsError {
 #[derive(Debug)]
 struct Held {
     token: String,
+    /// Where it was taken (a lock stays with its name: it does not follow a rename).
+    path: String,
+    loc: DavLocation,
     refresh: tokio::task::JoinHandle<()>,
 }
 
 #[derive(Debug)]
 struct State {
-    /// `None` until the file is written or truncated: reads go to the server.
-    stage: Option<Staged>,
     lock: Option<Held>,
 }
 
@@ -848,8 +939,8 @@ struct State {
 #[derive(Debug)]
 pub struct DavFile {
     fs: Arc<Inner>,
-    path: String,
-    loc: DavLocation,
+    /// The file (shared with the other opens of it on this drive).
+    node: Arc<Node>,
     access: Access,
     opened: Attr,
     /// The version reads come from, and how many times this drive had sent the path then.
@@ -858,12 +949,21 @@ pub struct DavFile {
 }
 
 impl DavFile {
+    /// The drive path and location the file has now.
+    fn at(&self) -> (String, DavLocation) {
+        self.node
+            .at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     fn changed(&self) -> FsError {
         FsError::new(
             FsErrorKind::Io,
             format!(
                 "{:?} changed on the server since it was opened; open it again",
-                self.path
+                self.at().0
             ),
         )
     }
@@ -882,11 +982,12 @@ impl DavFile {
         if let Some(data) = self.fetch_from(&version, offset, len).await? {
             return Ok(data);
         }
-        let now = self.fs.sent(&self.path);
+        let (path, loc) = self.at();
+        let now = self.fs.sent(&path);
         if now == sent {
             return Err(self.changed());
         }
-        let fresh = Version::of(&self.fs.stat_at(&self.loc).await?);
+        let fresh = Version::of(&self.fs.stat_at(&loc).await?);
         *self.version.lock().unwrap_or_else(|p| p.into_inner()) = (fresh.clone(), now);
         self.fetch_from(&fresh, offset, len)
             .await?
@@ -904,20 +1005,25 @@ impl DavFile {
         if offset >= end {
             return Ok(Some(Vec::new()));
         }
+        let loc = self.at().1;
         let r = self
             .fs
             .client
-            .read_range(&self.loc, offset, (end - offset) as usize)
+            .read_range(&loc, offset, (end - offset) as usize)
             .await
-            .map_err(|e| fs_error(&e, &format!("GET {}", self.loc), DavOp::Other))?;
+            .map_err(|e| fs_error(&e, &format!("GET {loc}"), DavOp::Other))?;
         Ok(version.matches(&r).then_some(r.data))
     }
 
     /// The stage, made on first use: the first `upto` bytes of the version read from
     /// fetched into it (all of them for a write, the kept part for a truncation); started
     /// again if that version changes to one this drive sent meanwhile.
-    async fn stage<'s>(&self, st: &'s mut State, upto: u64) -> FsResult<&'s mut Staged> {
-        'fetch: while st.stage.is_none() {
+    async fn stage<'s>(
+        &self,
+        stage: &'s mut Option<Staged>,
+        upto: u64,
+    ) -> FsResult<&'s mut Staged> {
+        'fetch: while stage.is_none() {
             let o = &self.fs.options;
             let (version, sent) = self.version();
             let want = version.size.min(upto);
@@ -936,27 +1042,31 @@ impl DavFile {
                 at += chunk.len() as u64;
             }
             s.dirty = false;
-            st.stage = Some(s);
+            *stage = Some(s);
         }
-        Ok(st.stage.as_mut().expect("just staged"))
+        Ok(stage.as_mut().expect("just staged"))
     }
 
     fn check_writable(&self) -> FsResult<()> {
         if self.access == Access::Read {
             return Err(FsError::new(
                 FsErrorKind::AccessDenied,
-                format!("{:?} was opened to read only", self.path),
+                format!("{:?} was opened to read only", self.at().0),
             ));
         }
         Ok(())
     }
 
-    /// Sends the stage if it changed; the server has every byte when this answers.
-    async fn send(&self, st: &mut State) -> FsResult<()> {
-        let Some(s) = st.stage.as_mut().filter(|s| s.dirty) else {
+    /// Sends the stage if it changed; the server has every byte when this answers. A file
+    /// deleted (or replaced) through the drive while open sends nothing.
+    async fn send(&self, stage: &mut Option<Staged>) -> FsResult<()> {
+        let Some(s) = stage.as_mut().filter(|s| s.dirty) else {
             return Ok(());
         };
-        self.fs.put(&self.path, &self.loc, s.body(), false).await?;
+        if !self.node.gone.load(std::sync::atomic::Ordering::Acquire) {
+            let (path, loc) = self.at();
+            self.fs.put(&path, &loc, s.body(), false).await?;
+        }
         s.dirty = false;
         Ok(())
     }
@@ -967,24 +1077,30 @@ impl DavFile {
             return Ok(());
         };
         held.refresh.abort();
-        if !self.fs.forget_token(&self.path, &held.token) {
+        if !self.fs.forget_token(&held.path, &held.token) {
             // Gone with its resource's name: this drive deleted, moved or replaced it.
             return Ok(());
         }
-        let r = self.fs.client.unlock(&self.loc, &held.token).await;
-        match r.map_err(|e| fs_error(&e, &format!("UNLOCK {}", self.loc), DavOp::Unlock)) {
+        let r = self.fs.client.unlock(&held.loc, &held.token).await;
+        match r.map_err(|e| fs_error(&e, &format!("UNLOCK {}", held.loc), DavOp::Unlock)) {
             // Gone already: the lock lapsed, or another client replaced the file.
             Err(e) if matches!(e.kind, FsErrorKind::NotLocked | FsErrorKind::NotFound) => Ok(()),
             r => r,
         }
     }
 
-    /// Sends what is staged, then gives up a lock; the first failure is the answer.
+    /// Sends what is staged, then gives up a lock; the first failure is the answer. The
+    /// stage goes with the last open of the file.
     async fn finish(&self) -> FsResult<()> {
-        let mut st = self.state.lock().await;
-        let sent = self.send(&mut st).await;
-        let released = self.release(&mut st).await;
-        st.stage = None;
+        let sent = {
+            let mut stage = self.node.stage.lock().await;
+            let sent = self.send(&mut stage).await;
+            if Arc::strong_count(&self.node) == 1 {
+                *stage = None;
+            }
+            sent
+        };
+        let released = self.release(&mut *self.state.lock().await).await;
         sent.and(released)
     }
 }
@@ -1002,11 +1118,8 @@ impl RemoteFile for DavFile {
 
     fn read(&self, offset: u64, len: u32) -> FsFuture<'_, Vec<u8>> {
         Box::pin(async move {
-            {
-                let st = self.state.lock().await;
-                if let Some(s) = &st.stage {
-                    return s.read(offset, len);
-                }
+            if let Some(s) = self.node.stage.lock().await.as_ref() {
+                return s.read(offset, len);
             }
             self.fetch(offset, len).await
         })
@@ -1015,24 +1128,21 @@ impl RemoteFile for DavFile {
     fn write<'a>(&'a self, offset: u64, data: &'a [u8]) -> FsFuture<'a, ()> {
         Box::pin(async move {
             self.check_writable()?;
-            let mut st = self.state.lock().await;
-            let s = self.stage(&mut st, u64::MAX).await?;
+            let mut stage = self.node.stage.lock().await;
+            let s = self.stage(&mut stage, u64::MAX).await?;
             s.write(offset, data, &self.fs.options)
         })
     }
 
     fn flush(&self) -> FsFuture<'_, ()> {
-        Box::pin(async move {
-            let mut st = self.state.lock().await;
-            self.send(&mut st).await
-        })
+        Box::pin(async move { self.send(&mut *self.node.stage.lock().await).await })
     }
 
     fn attr(&self) -> FsFuture<'_, Attr> {
         Box::pin(async move {
             {
-                let st = self.state.lock().await;
-                if let Some(s) = st.stage.as_ref().filter(|s| s.dirty) {
+                let stage = self.node.stage.lock().await;
+                if let Some(s) = stage.as_ref().filter(|s| s.dirty) {
                     let size = s.len();
                     return Ok(Attr {
                         size,
@@ -1041,15 +1151,15 @@ impl RemoteFile for DavFile {
                     });
                 }
             }
-            Ok(attr_of(&self.fs.stat_at(&self.loc).await?))
+            Ok(attr_of(&self.fs.stat_at(&self.at().1).await?))
         })
     }
 
     fn set_len(&self, len: u64) -> FsFuture<'_, ()> {
         Box::pin(async move {
             self.check_writable()?;
-            let mut st = self.state.lock().await;
-            let s = self.stage(&mut st, len).await?;
+            let mut stage = self.node.stage.lock().await;
+            let s = self.stage(&mut stage, len).await?;
             s.set_len(len, &self.fs.options)
         })
     }
@@ -1069,10 +1179,11 @@ impl RemoteFile for DavFile {
                 return Ok(());
             }
             let mut st = self.state.lock().await;
+            let (path, loc) = self.at();
             if st.lock.is_some() {
                 return Err(FsError::new(
                     FsErrorKind::LockConflict,
-                    format!("{:?} is locked through this open file already", self.path),
+                    format!("{path:?} is locked through this open file already"),
                 ));
             }
             let fs = &self.fs;
@@ -1080,17 +1191,17 @@ impl RemoteFile for DavFile {
             let owner = format!("wnet drive (pid {})", std::process::id());
             let token = fs
                 .client
-                .lock_scoped(&self.loc, &owner, timeout, exclusive)
+                .lock_scoped(&loc, &owner, timeout, exclusive)
                 .await
-                .map_err(|e| fs_error(&e, &format!("LOCK {}", self.loc), DavOp::Lock))?;
+                .map_err(|e| fs_error(&e, &format!("LOCK {loc}"), DavOp::Lock))?;
             fs.locks
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .entry(self.path.clone())
+                .entry(path.clone())
                 .or_default()
                 .push(token.clone());
             let refresh = {
-                let (client, loc, token) = (fs.client.clone(), self.loc.clone(), token.clone());
+                let (client, loc, token) = (fs.client.clone(), loc.clone(), token.clone());
                 tokio::spawn(async move {
                     loop {
                         tokio::time::sleep(timeout / 2).await;
@@ -1100,7 +1211,12 @@ impl RemoteFile for DavFile {
                     }
                 })
             };
-            st.lock = Some(Held { token, refresh });
+            st.lock = Some(Held {
+                token,
+                path,
+                loc,
+                refresh,
+            });
             Ok(())
         })
     }
@@ -1114,7 +1230,7 @@ impl RemoteFile for DavFile {
             if st.lock.is_none() {
                 return Err(FsError::new(
                     FsErrorKind::NotLocked,
-                    format!("{:?} is not locked through this open file", self.path),
+                    format!("{:?} is not locked through this open file", self.at().0),
                 ));
             }
             self.release(&mut st).await
@@ -1146,7 +1262,7 @@ impl RemoteFile for DavFile {
     fn close_with_attr(self: Box<Self>) -> FsFuture<'static, Attr> {
         Box::pin(async move {
             self.finish().await?;
-            Ok(attr_of(&self.fs.stat_at(&self.loc).await?))
+            Ok(attr_of(&self.fs.stat_at(&self.at().1).await?))
         })
     }
 }
@@ -1157,7 +1273,7 @@ impl Drop for DavFile {
     fn drop(&mut self) {
         if let Some(held) = self.state.get_mut().lock.take() {
             held.refresh.abort();
-            self.fs.forget_token(&self.path, &held.token);
+            self.fs.forget_token(&held.path, &held.token);
         }
     }
 }
@@ -1225,6 +1341,14 @@ mod tests {
             total: Some(11),
             ..Ranged::default()
         }));
+    }
+
+    #[test]
+    fn names_a_hostile_listing_could_smuggle_are_skipped() {
+        assert!(listable("a b") && listable("ü?#%"));
+        for bad in ["", ".", "..", "a/b", "a\0b"] {
+            assert!(!listable(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -815,6 +815,16 @@ fn server_faults_are_errors_and_only_transport_failures_lose_the_connection() {
                 "HTTP/1.1 207 Multi-Status\r\nContent-Length: {}\r\n\r\n{xml}",
                 xml.len()
             )
+        } else if head.starts_with("PROPFIND /shifted") {
+            let xml = r#"<D:multistatus xmlns:D="DAV:"><D:response><D:href>/shifted</D:href><D:propstat><D:prop><D:getcontentlength>20</D:getcontentlength></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>"#;
+            format!(
+                "HTTP/1.1 207 Multi-Status\r\nContent-Length: {}\r\n\r\n{xml}",
+                xml.len()
+            )
+        } else if head.starts_with("GET /shifted") {
+            // Another range than the one asked.
+            "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 5-9/20\r\nContent-Length: 5\r\n\r\nfghij"
+                .to_owned()
         } else if head.starts_with("PUT /full") {
             "HTTP/1.1 507 Insufficient Storage\r\nContent-Length: 0\r\n\r\n".to_owned()
         } else {
@@ -837,6 +847,16 @@ fn server_faults_are_errors_and_only_transport_failures_lose_the_connection() {
             (e.kind, e.connection_lost),
             (FsErrorKind::Io, false),
             "not a multistatus: {e}"
+        );
+        let r = fs
+            .open("shifted", how(Access::Read, Disposition::Open))
+            .await
+            .unwrap();
+        let e = r.file.read(0, 10).await.unwrap_err();
+        assert_eq!(
+            (e.kind, e.connection_lost),
+            (FsErrorKind::Io, false),
+            "a shifted range: {e}"
         );
         let w = fs
             .open("full", how(Access::Write, Disposition::Replace))
@@ -917,6 +937,46 @@ fn a_file_this_drive_locked_can_be_renamed_replaced_and_deleted_by_it() {
                     .unwrap_or_else(|e| panic!("{}: {e}", fx.name));
             }
             fs.delete(&a, &[]).await.unwrap();
+        });
+    }
+}
+
+#[test]
+fn opens_of_one_file_share_what_is_written_and_follow_a_rename() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let d = unique("shared");
+        let (a, b, gone) = (format!("{d}/a"), format!("{d}/b"), format!("{d}/gone"));
+        fx.server.put_on_disk(&a, b"0123456789");
+        fx.server.put_on_disk(&gone, b"old");
+        fx.rt.block_on(async {
+            let rw = how(Access::ReadWrite, Disposition::Open);
+            let one = fs.open(&a, rw).await.unwrap();
+            let two = fs.open(&a, rw).await.unwrap();
+            one.file.write(0, b"AB").await.unwrap();
+            two.file.write(8, b"YZ").await.unwrap();
+            assert_eq!(two.file.read(0, 100).await.unwrap(), b"AB234567YZ");
+            // Renamed while open (a program renaming its file before closing it): the
+            // close sends to the new name, and only there.
+            fs.rename(&a, &b, false, &[]).await.unwrap();
+            one.file.close().await.unwrap();
+            two.file.write(4, b"--").await.unwrap();
+            two.file.close().await.unwrap();
+            assert!(!fx.server.disk().join(&a).exists(), "{}", fx.name);
+            assert_eq!(
+                std::fs::read(fx.server.disk().join(&b)).unwrap(),
+                b"AB23--67YZ",
+                "{}",
+                fx.name
+            );
+            // Deleted while open: what is written after goes nowhere.
+            let w = fs.open(&gone, rw).await.unwrap();
+            w.file.write(0, b"new").await.unwrap();
+            fs.delete(&gone, &[]).await.unwrap();
+            w.file.close().await.unwrap();
+            assert!(!fx.server.disk().join(&gone).exists(), "{}", fx.name);
+            fs.delete(&b, &[]).await.unwrap();
+            fs.delete(&d, &[]).await.unwrap();
         });
     }
 }
