@@ -11,9 +11,10 @@
 //! * `dav_fs.rs`: [`DavFs`], a WebDAV collection as the drive's remote file system
 //!   (`RemoteFs`): PROPFIND listings, ranged GETs checked against the open's ETag, writes
 //!   staged locally and PUT whole at fsync and close, MKCOL/MOVE/DELETE, LOCK for `flock`.
-//! * `provider.rs`: [`WebDavProvider`], deviceless connections: add (OPTIONS + PROPFIND depth
-//!   0 with the credentials), cancel, list, restore. A drive letter needs the WebDAV drive,
-//!   which is not built yet: a device connection answers `ERROR_NOT_SUPPORTED` (50).
+//! * `provider.rs`: [`WebDavProvider`]: every connection is a drive over [`DavFs`], a letter
+//!   (`<drive root>/Z`) or deviceless (`<drive root>/UNC/host[@SSL][@port]/DavWWWRoot/path`):
+//!   add (OPTIONS + PROPFIND depth 0 with the credentials, then the mount), cancel (open files
+//!   → 2401 unless forced, the drive's own rules), list, restore, shutdown.
 #![deny(missing_docs)]
 
 mod dav_fs;
