@@ -201,10 +201,11 @@ pub struct Connection {
     /// (`\\server\share[\path]`, the target in use).
     #[serde(default)]
     pub dfs_target: Option<String>,
-    /// The provider made a local directory (a drive, a deviceless drive, a port file) for it;
-    /// `false` for a connection without one (a deviceless WebDAV connection, ADR 0018).
+    /// Where the provider mounted it (a drive, a deviceless drive, a port file), relative to
+    /// the drive root: `Z`, `LPT1`, `UNC/server/share`, `UNC/host@8080/DavWWWRoot/dir`. The
+    /// provider that mounts says where; `None` for a connection without a mount.
     #[serde(default)]
-    pub mounted: bool,
+    pub mount_dir: Option<std::path::PathBuf>,
 }
 
 /// What a provider says about itself for `wnet status` ([`NetworkProvider::status`]).
@@ -440,6 +441,33 @@ pub trait NetworkProvider: Send + Sync {
     fn get_resource_parent(&self, resource: &NetResource) -> Result<Option<NetResource>> {
         let _ = resource;
         Err(Error::from_kind(ErrorKind::NotSupported))
+    }
+}
+
+/// 85 when a deviceless connection `name`, to be mounted at `dir` (relative to the drive
+/// root), would hold or sit inside the mount directory of another deviceless connection of
+/// `taken` (its name and directory): one mount cannot be inside another's. Providers that
+/// mount deviceless connections ask it before they reserve one.
+///
+/// # Errors
+/// 85 naming the other connection.
+pub fn check_not_nested<N: std::fmt::Display>(
+    name: &dyn std::fmt::Display,
+    dir: &std::path::Path,
+    taken: impl IntoIterator<Item = (N, std::path::PathBuf)>,
+) -> Result<()> {
+    let nested = taken
+        .into_iter()
+        .find(|(_, other)| other.starts_with(dir) || dir.starts_with(other));
+    match nested {
+        Some((other, _)) => Err(Error::new(
+            ErrorKind::AlreadyAssigned,
+            format!(
+                "{name} and the connected {other} would be mounted one inside the other; \
+                 connect one of them to a drive letter"
+            ),
+        )),
+        None => Ok(()),
     }
 }
 
