@@ -290,6 +290,12 @@ impl Drive {
         self.core.cache.is_complete(dir)
     }
 
+    /// What the drive's caches hold now (listings, attributes, watched directories'
+    /// children): bounded however big the directories listed ([`cache::MAX_LISTED`]).
+    pub fn cache_held(&self) -> cache::Held {
+        self.core.cache.held()
+    }
+
     /// Why the server refused to log the drive on again (no valid Kerberos ticket), while
     /// it is down for that reason; `None` otherwise.
     pub fn refusal(&self) -> Option<String> {
