@@ -39,7 +39,7 @@ fn ino(i: INodeNo) -> InodeNo {
 
 /// The process (thread-group) id of the thread `tid` that sent a request: FUSE gives the
 /// thread's id, and a holder is a process.
-pub(crate) fn process_of(tid: u32) -> u32 {
+pub fn process_of(tid: u32) -> u32 {
     std::fs::read_to_string(format!("/proc/{tid}/status"))
         .ok()
         .and_then(|s| {
