@@ -158,13 +158,43 @@ impl Apache {
 
     /// Writes a file into the served tree as the server's user would own it.
     pub fn seed(&self, rel: &str, content: &[u8]) {
+        self.seed_modified(rel, content, None);
+    }
+
+    /// [`Apache::seed`], the file's modification time set to `modified` (when given) before
+    /// it takes the name: a replacement of the same size gets another ETag (Apache's is
+    /// size and time) from its first instant.
+    pub fn seed_modified(
+        &self,
+        rel: &str,
+        content: &[u8],
+        modified: Option<std::time::SystemTime>,
+    ) {
         let path = self.root.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).expect("seed dir");
             chown_to(RUN_USER, &[parent]).expect("chown seed dir");
         }
-        fs::write(&path, content).expect("seed file");
-        chown_to(RUN_USER, &[&path]).expect("chown seed file");
+        // Written beside and renamed over, as a server's own PUT does: a request served
+        // while the file is replaced reads the old file or the new one, never a mix of both
+        // under the old one's ETag (an in-place rewrite could give that, and no client can
+        // detect it).
+        let tmp = path.with_file_name(format!(
+            ".{}.seeding",
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
+        fs::write(&tmp, content).expect("seed file");
+        if let Some(t) = modified {
+            fs::File::options()
+                .write(true)
+                .open(&tmp)
+                .and_then(|f| f.set_modified(t))
+                .expect("seed file's time");
+        }
+        chown_to(RUN_USER, &[&tmp]).expect("chown seed file");
+        fs::rename(&tmp, &path).expect("seed file in place");
     }
 
     /// The PEM file of the throwaway CA that signed the server's certificate (TLS only).

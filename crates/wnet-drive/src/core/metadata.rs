@@ -114,13 +114,18 @@ impl Core {
         let dir = self.path(parent)?;
         self.watch(&dir);
         let hit = self.stat(&path).await?;
+        Ok(self.looked_up(&path, hit))
+    }
+
+    /// A lookup of `path` answered with `hit`: counted, with our open handles' writes.
+    fn looked_up(&self, path: &str, hit: (Attr, Duration)) -> (InodeNo, Attr, Duration) {
         let ino = self
             .inodes
             .lock()
             .expect("inode lock")
-            .lookup(&path, hit.0.id);
+            .lookup(path, hit.0.id);
         let (a, ttl) = self.with_open_writes(ino, hit);
-        Ok((ino, a, ttl))
+        (ino, a, ttl)
     }
 
     /// LOOKUP answered from the caches without waiting (on the FUSE thread); `None`: ask
@@ -142,13 +147,7 @@ impl Core {
             Ok(None) => return None,
             Err(e) => return Some(Err(e)),
         };
-        let ino = self
-            .inodes
-            .lock()
-            .expect("inode lock")
-            .lookup(&path, hit.0.id);
-        let (a, ttl) = self.with_open_writes(ino, hit);
-        Some(Ok((ino, a, ttl)))
+        Some(Ok(self.looked_up(&path, hit)))
     }
 
     /// GETATTR answered from the caches without waiting; `None`: ask [`Core::getattr`].
