@@ -209,12 +209,14 @@ impl Leases {
 
     /// Every parked handle at `path` or below it, taken out.
     pub fn take_under(&self, path: &str) -> Vec<Held> {
-        let k = key(path);
-        let prefix = format!("{k}/");
-        self.lock().take_where(|h| {
-            let p = key(&h.path);
-            k.is_empty() || p == k || p.starts_with(&prefix)
-        })
+        let under = under(path);
+        self.lock().take_where(under)
+    }
+
+    /// Whether a handle is parked at `path` or below it.
+    pub fn parked_under(&self, path: &str) -> bool {
+        let s = self.lock();
+        !s.by_ino.is_empty() && s.by_ino.values().any(under(path))
     }
 
     /// The parked handle of `ino`, taken out.
@@ -230,6 +232,16 @@ impl Leases {
     /// Every parked handle, taken out.
     pub fn take_all(&self) -> Vec<Held> {
         self.lock().take_where(|_| true)
+    }
+}
+
+/// Whether a parked handle is at `path` or below it.
+fn under(path: &str) -> impl Fn(&Held) -> bool {
+    let k = key(path);
+    let prefix = format!("{k}/");
+    move |h| {
+        let p = key(&h.path);
+        k.is_empty() || p == k || p.starts_with(&prefix)
     }
 }
 

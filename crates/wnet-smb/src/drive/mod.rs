@@ -16,7 +16,8 @@
 //! - `core.rs`: the redirector filesystem, independent of FUSE (what each operation does),
 //!   split by concern under `core/`: connection state, kernel invalidations, metadata, I/O,
 //!   namespace, locks, deferred creates.
-//! - `fuse.rs`: the `fuser` adapter (pure translation; unimplemented ops answer `ENOSYS`).
+//! - `fuse.rs`: the `fuser` adapter (pure translation; unimplemented ops answer `ENOSYS`),
+//!   and [`stats`], the FUSE requests it was sent and how many crossed to the runtime.
 //! - `inode.rs`: [`InodeNo`] and the inode table with lookup/forget counting.
 //! - `handle_table.rs`: [`HandleTable`], every open handle with its pid.
 //! - `cache.rs`: attribute and directory caches: short TTLs, or exact for watched directories.
@@ -45,6 +46,7 @@ pub mod watch;
 pub mod write_buffer;
 
 pub(crate) use fuse::process_of;
+pub use fuse::stats;
 pub use handle_table::{HandleTable, Holder};
 pub use inode::InodeNo;
 
