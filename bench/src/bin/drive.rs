@@ -491,8 +491,8 @@ fn smb2_ops(log: &Path, from: u64) -> String {
 
 /// The FUSE requests the drive was sent since `before`, per opcode: how many per operation
 /// of the row (`ops`), and how many of them were answered from a runtime task (`hop`).
-fn fuse_requests(before: &[(wnet_smb::drive::stats::Op, u64, u64)], ops: usize) -> String {
-    let now = wnet_smb::drive::stats::request_counts();
+fn fuse_requests(before: &[(wnet_drive::stats::Op, u64, u64)], ops: usize) -> String {
+    let now = wnet_drive::stats::request_counts();
     let (mut total, mut hops, mut parts) = (0, 0, Vec::new());
     for ((op, seen, hopped), (_, seen0, hopped0)) in now.iter().zip(before) {
         let (n, h) = (seen - seen0, hopped - hopped0);
@@ -645,7 +645,7 @@ fn main() {
                     sync();
                 }
                 let log_at = fs::metadata(&smb_log).map_or(0, |m| m.len());
-                let fuse_at = wnet_smb::drive::stats::request_counts();
+                let fuse_at = wnet_drive::stats::request_counts();
                 let cpu_at = Usage::now(std::process::id(), b.samba.pid());
                 let took = b.run(side, work, round);
                 if count_fuse && matches!(side, Side::Wnet | Side::Engine) {

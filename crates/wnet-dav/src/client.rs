@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::auth::{AuthState, Challenge, Credentials, pick_challenge};
-use crate::conn::Pool;
+use crate::conn::{Lane, Pool, Protocol};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response, read_response, write_request};
 use crate::location::{DavLocation, Scheme};
@@ -29,6 +29,9 @@ pub struct Options {
     pub max_listing_bytes: usize,
     /// Idle connections kept per server.
     pub max_idle: usize,
+    /// Offer HTTP/2 to `https` servers (ALPN); a server that does not choose it gets
+    /// HTTP/1.1. On by default.
+    pub http2: bool,
 }
 
 impl Default for Options {
@@ -41,6 +44,7 @@ impl Default for Options {
             max_listing: 1_000_000,
             max_listing_bytes: 512 * 1024 * 1024,
             max_idle: 8,
+            http2: true,
         }
     }
 }
@@ -87,6 +91,7 @@ impl DavClient {
             options.extra_roots.as_ref(),
             options.connect_timeout,
             options.max_idle,
+            options.http2,
         )?;
         Ok(DavClient {
             location,
@@ -100,6 +105,11 @@ impl DavClient {
     /// The location the client was made for.
     pub fn location(&self) -> &DavLocation {
         &self.location
+    }
+
+    /// The HTTP version of the client's newest connection; `None` before its first request.
+    pub fn protocol(&self) -> Option<Protocol> {
+        self.pool.protocol()
     }
 
     /// `OPTIONS`: which DAV classes the server speaks at `at`.
@@ -397,18 +407,33 @@ impl DavClient {
         let host = self.location.host_header();
         let head_only = req.method == "HEAD";
         for _ in 0..2 {
-            let (mut conn, reused) = self.pool.get().await?;
-            let attempt = async {
-                write_request(&mut conn, &host, req).await?;
-                read_response(&mut conn, head_only, limit).await
+            let (result, conn) = match self.pool.get().await? {
+                Lane::Http11(mut conn, reused) => {
+                    let attempt = async {
+                        write_request(&mut conn, &host, req).await?;
+                        read_response(&mut conn, head_only, limit).await
+                    };
+                    let result = tokio::time::timeout(self.options.request_timeout, attempt)
+                        .await
+                        .map_err(|_| Error::Timeout)
+                        .and_then(|r| r);
+                    (result, Some((conn, reused)))
+                }
+                Lane::Http2(send) => {
+                    let origin = format!("https://{host}");
+                    let attempt = crate::h2::exchange(send, &origin, req, head_only, limit);
+                    let result = tokio::time::timeout(self.options.request_timeout, attempt)
+                        .await
+                        .map_err(|_| Error::Timeout)
+                        .and_then(|r| r);
+                    (result, None)
+                }
             };
-            let result = tokio::time::timeout(self.options.request_timeout, attempt)
-                .await
-                .map_err(|_| Error::Timeout)
-                .and_then(|r| r);
+            // HTTP/2's connection is shared: one that is gone counts as reused.
+            let reused = conn.as_ref().is_none_or(|(_, reused)| *reused);
             match result {
                 Ok(r) => {
-                    if r.keep_alive {
+                    if let Some((conn, _)) = conn.filter(|_| r.keep_alive) {
                         self.pool.put(conn);
                     }
                     return Ok(r);

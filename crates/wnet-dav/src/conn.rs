@@ -1,12 +1,16 @@
 //! Connections to one server: TCP or TLS (rustls, the system's trust store), kept alive in a
-//! small idle pool.
+//! small idle pool; over TLS, HTTP/2 when the server chooses it by ALPN (then one connection
+//! carries every request and the idle pool stays empty).
 
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
+use h2::client::SendRequest;
 use tokio::io::{AsyncRead, AsyncWrite, BufReader, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -68,13 +72,43 @@ impl AsyncWrite for Stream {
 /// One connection with its read buffer.
 pub type Conn = BufReader<Stream>;
 
-/// Opens connections to one server and keeps up to `max_idle` of them for reuse.
+/// The HTTP version a server speaks with the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// HTTP/1.1: a request at a time per connection, connections pooled.
+    Http11,
+    /// HTTP/2 (TLS with ALPN `h2`): every request on one connection.
+    Http2,
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Protocol::Http11 => "HTTP/1.1",
+            Protocol::Http2 => "HTTP/2",
+        })
+    }
+}
+
+/// Where one request goes.
+pub enum Lane {
+    /// An HTTP/1.1 connection of the request's own (`true`: reused from the idle pool).
+    Http11(Conn, bool),
+    /// The server's HTTP/2 connection, shared.
+    Http2(SendRequest<Bytes>),
+}
+
+/// Opens connections to one server and keeps up to `max_idle` of them for reuse, or its one
+/// HTTP/2 connection.
 pub struct Pool {
     location: DavLocation,
     tls: Option<TlsConnector>,
     connect_timeout: Duration,
     max_idle: usize,
     idle: Mutex<Vec<Conn>>,
+    shared: Mutex<Option<SendRequest<Bytes>>>,
+    /// The [`Protocol`] of the newest connection (0: none yet, 1: HTTP/1.1, 2: HTTP/2).
+    protocol: AtomicU8,
 }
 
 impl Pool {
@@ -82,15 +116,17 @@ impl Pool {
     /// addition to the system's.
     ///
     /// Errors: [`Error::Tls`] when no trust anchor can be loaded for an `https` location.
+    /// `http2`: offer HTTP/2 to a TLS server (ALPN `h2`, then `http/1.1`).
     pub fn new(
         location: &DavLocation,
         extra_roots: Option<&PathBuf>,
         connect_timeout: Duration,
         max_idle: usize,
+        http2: bool,
     ) -> Result<Self> {
         let tls = match location.scheme() {
             Scheme::Http => None,
-            Scheme::Https => Some(tls_connector(extra_roots)?),
+            Scheme::Https => Some(tls_connector(extra_roots, http2)?),
         };
         Ok(Pool {
             location: location.clone(),
@@ -98,17 +134,52 @@ impl Pool {
             connect_timeout,
             max_idle,
             idle: Mutex::new(Vec::new()),
+            shared: Mutex::new(None),
+            protocol: AtomicU8::new(0),
         })
     }
 
-    /// An idle connection (`true`: reused) or a new one.
+    /// The server's HTTP/2 connection, an idle HTTP/1.1 connection (`true`: reused) or a new
+    /// connection of whichever the server chose.
     ///
-    /// Errors: [`Error::Io`]/[`Error::Timeout`] connecting, [`Error::Tls`] in the handshake.
-    pub async fn get(&self) -> Result<(Conn, bool)> {
-        if let Some(c) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop() {
-            return Ok((c, true));
+    /// Errors: [`Error::Io`]/[`Error::Timeout`] connecting, [`Error::Tls`] in the handshake,
+    /// [`Error::Protocol`] when a server that chose HTTP/2 does not speak it.
+    pub async fn get(&self) -> Result<Lane> {
+        if let Some(send) = self
+            .shared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            return Ok(Lane::Http2(send));
         }
-        Ok((self.connect().await?, false))
+        if let Some(c) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+            return Ok(Lane::Http11(c, true));
+        }
+        let stream = self.connect().await?;
+        let h2 = matches!(&stream, Stream::Tls(s) if s.get_ref().1.alpn_protocol() == Some(b"h2"));
+        if !h2 {
+            self.protocol.store(1, Ordering::Relaxed);
+            return Ok(Lane::Http11(
+                BufReader::with_capacity(64 * 1024, stream),
+                false,
+            ));
+        }
+        let send = tokio::time::timeout(self.connect_timeout, crate::h2::handshake(stream))
+            .await
+            .map_err(|_| Error::Timeout)??;
+        self.protocol.store(2, Ordering::Relaxed);
+        *self.shared.lock().unwrap_or_else(|e| e.into_inner()) = Some(send.clone());
+        Ok(Lane::Http2(send))
+    }
+
+    /// The HTTP version of the newest connection; `None` before the first.
+    pub fn protocol(&self) -> Option<Protocol> {
+        match self.protocol.load(Ordering::Relaxed) {
+            1 => Some(Protocol::Http11),
+            2 => Some(Protocol::Http2),
+            _ => None,
+        }
     }
 
     /// Gives a connection back for reuse (dropped when the pool is full).
@@ -119,12 +190,14 @@ impl Pool {
         }
     }
 
-    /// Drops every idle connection (after the server was seen to restart, say).
+    /// Drops every idle connection and the HTTP/2 one (after the server was seen to restart,
+    /// say): the next request connects anew.
     pub fn clear(&self) {
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.shared.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
-    async fn connect(&self) -> Result<Conn> {
+    async fn connect(&self) -> Result<Stream> {
         let addr = (self.location.host(), self.location.port());
         let tcp = tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr))
             .await
@@ -142,11 +215,11 @@ impl Pool {
                 Stream::Tls(Box::new(s))
             }
         };
-        Ok(BufReader::with_capacity(64 * 1024, stream))
+        Ok(stream)
     }
 }
 
-fn tls_connector(extra_roots: Option<&PathBuf>) -> Result<TlsConnector> {
+fn tls_connector(extra_roots: Option<&PathBuf>, http2: bool) -> Result<TlsConnector> {
     let mut roots = RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     for cert in native.certs {
@@ -171,10 +244,13 @@ fn tls_connector(extra_roots: Option<&PathBuf>) -> Result<TlsConnector> {
     // and the classical ECDHE groups it offers are what the servers we target negotiate.
     #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Tls(e.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
+    if http2 {
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    }
     Ok(TlsConnector::from(Arc::new(config)))
 }

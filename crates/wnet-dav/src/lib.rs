@@ -3,7 +3,8 @@
 //! * `location.rs`: [`DavLocation`], the names Windows' WebClient takes
 //!   (`\\host@SSL@443\DavWWWRoot\path`, `\\host@8080\path`) and `http(s)://` URLs.
 //! * `http.rs`: HTTP/1.1 requests and bounded responses on one connection.
-//! * `conn.rs`: TCP or TLS (rustls, the system's trust store) connections, kept alive in a pool.
+//! * `conn.rs`: TCP or TLS (rustls, the system's trust store) connections, kept alive in a pool;
+//!   HTTP/2 when a TLS server chooses it by ALPN (`h2.rs`: every request on one connection).
 //! * `auth.rs`: Basic and Digest (MD5, `qop=auth`); Basic over plain http is refused unless
 //!   allowed (Windows' `BasicAuthLevel` default).
 //! * `multistatus.rs`: `207 Multi-Status` bodies into [`Entry`]s, bounded.
@@ -31,12 +32,14 @@ mod auth;
 mod client;
 mod conn;
 mod error;
+mod h2;
 pub mod http;
 mod location;
 pub mod multistatus;
 
 pub use auth::Credentials;
 pub use client::{DavClient, Options, ServerCaps};
+pub use conn::Protocol;
 pub use error::{Error, Result};
 pub use location::{DavLocation, MAX_NAME, NameError, Scheme, percent_decode};
 pub use multistatus::Entry;

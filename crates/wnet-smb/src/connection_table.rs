@@ -43,6 +43,9 @@ pub struct LiveConnection {
     pub server: ServerKey,
     /// The tree connect.
     pub tree: Tree,
+    /// For a share in a DFS namespace: where its paths lead ([`crate::dfs`]); `None` for a
+    /// plain share. The drive's [`crate::smb_fs::SmbFs`] routes through the same one.
+    pub dfs: Option<std::sync::Arc<crate::dfs::Namespace>>,
     /// The mounted drive or printer port.
     pub mount: Redirection,
 }
@@ -57,6 +60,7 @@ impl LiveConnection {
             user,
             server,
             tree,
+            dfs,
             mount,
         } = self;
         match mount.unmount() {
@@ -68,6 +72,7 @@ impl LiveConnection {
                     user,
                     server,
                     tree,
+                    dfs,
                     mount,
                 }),
                 e,
@@ -128,7 +133,7 @@ impl LiveConnection {
             },
             logon: self.logon(),
             reason: refusal,
-            dfs_target: self.mount.namespace().map(|ns| ns.current_target()),
+            dfs_target: self.dfs.as_ref().map(|ns| ns.current_target()),
             mounted: true,
         }
     }

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use wnet_smb2::msg::dfs::ReferralEntry;
 use wnet_smb2::{Error, NtStatus, Result, Session, Timeouts, Tree};
 
-use crate::drive::errno::is_connection_loss;
+use crate::errors::is_connection_loss;
 use crate::session_pool::{Credentials, ServerKey, SessionPool};
 
 /// Most links one path may pass through (a root, links, interlinks): a loop in a namespace

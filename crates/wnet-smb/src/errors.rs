@@ -121,6 +121,12 @@ pub fn drive_error(e: &wnet_smb2::Error) -> FsError {
     if lost { err.lost() } else { err }
 }
 
+/// Whether `e` means the server is gone (a drive turns Disconnected, a DFS namespace tries
+/// the next target), as opposed to an answer about one file.
+pub fn is_connection_loss(e: &wnet_smb2::Error) -> bool {
+    drive_error(e).connection_lost
+}
+
 /// The kind of failure an NT status is, for the drive.
 fn status_kind(s: NtStatus) -> FsErrorKind {
     use FsErrorKind as K;
@@ -156,6 +162,7 @@ fn status_kind(s: NtStatus) -> FsErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::drive::errno::{Errno, from_fs};
     use wnet_smb2::msg::Command;
 
     fn status(s: NtStatus) -> wnet_smb2::Error {
@@ -247,5 +254,72 @@ mod tests {
         assert_eq!(code(RpcStatus(5)), 5);
         assert_eq!(code(RpcStatus(124)), 124);
         assert!(!core_error(&RpcFault(0x1C01_0014), "x").is_temporary());
+    }
+
+    /// The engine's failures as a program on the drive sees them (through [`drive_error`]
+    /// and the drive's one errno mapping).
+    fn from_smb(e: &wnet_smb2::Error, read_only_share: bool) -> Errno {
+        from_fs(&drive_error(e), read_only_share)
+    }
+
+    #[test]
+    fn kerberos_failures_are_key_expired_or_access_denied() {
+        let k = |kind| {
+            wnet_smb2::Error::Kerberos(wnet_smb2::auth::gss::GssError {
+                kind,
+                message: String::new(),
+            })
+        };
+        assert_eq!(
+            from_smb(&k(GssErrorKind::Expired), false).0,
+            libc::EKEYEXPIRED
+        );
+        assert_eq!(
+            from_smb(&k(GssErrorKind::NoCredentials), false).0,
+            libc::EKEYEXPIRED
+        );
+        assert_eq!(from_smb(&k(GssErrorKind::ClockSkew), false).0, libc::EACCES);
+    }
+
+    fn st(status: NtStatus) -> wnet_smb2::Error {
+        wnet_smb2::Error::Status {
+            status,
+            command: Command::Create,
+        }
+    }
+
+    #[test]
+    fn statuses_map_to_the_documented_errno() {
+        let m = |s| from_smb(&st(s), false).0;
+        assert_eq!(m(NtStatus::OBJECT_NAME_NOT_FOUND), libc::ENOENT);
+        assert_eq!(m(NtStatus::OBJECT_PATH_NOT_FOUND), libc::ENOENT);
+        assert_eq!(m(NtStatus::OBJECT_NAME_COLLISION), libc::EEXIST);
+        assert_eq!(m(NtStatus::ACCESS_DENIED), libc::EACCES);
+        assert_eq!(m(NtStatus::CANNOT_DELETE), libc::EACCES);
+        assert_eq!(m(NtStatus::DIRECTORY_NOT_EMPTY), libc::ENOTEMPTY);
+        assert_eq!(m(NtStatus::SHARING_VIOLATION), libc::EBUSY);
+        assert_eq!(m(NtStatus::NOT_A_DIRECTORY), libc::ENOTDIR);
+        assert_eq!(m(NtStatus::FILE_IS_A_DIRECTORY), libc::EISDIR);
+        assert_eq!(m(NtStatus::NETWORK_NAME_DELETED), libc::EIO);
+        assert_eq!(m(NtStatus::USER_SESSION_DELETED), libc::EIO);
+        assert_eq!(m(NtStatus(0xC000_0001)), libc::EIO);
+    }
+
+    #[test]
+    fn access_denied_on_a_read_only_share_is_erofs() {
+        assert_eq!(from_smb(&st(NtStatus::ACCESS_DENIED), true), Errno::EROFS);
+    }
+
+    #[test]
+    fn transport_failures_are_connection_loss() {
+        assert_eq!(from_smb(&wnet_smb2::Error::Disconnected, false), Errno::EIO);
+        let t = wnet_smb2::Error::Timeout {
+            what: "read",
+            after: std::time::Duration::from_secs(1),
+        };
+        assert_eq!(from_smb(&t, false), Errno::ETIMEDOUT);
+        assert!(is_connection_loss(&t));
+        assert!(is_connection_loss(&wnet_smb2::Error::Disconnected));
+        assert!(!is_connection_loss(&st(NtStatus::ACCESS_DENIED)));
     }
 }

@@ -1,5 +1,6 @@
 //! The SMB network provider of wnet: sessions and tree connects over our own SMB2/3 engine
-//! (`wnet-smb2`), and the redirected drive that exposes a connected share as a FUSE mount.
+//! (`wnet-smb2`), and the share as a remote file system for the redirected drive
+//! (`wnet-drive`), which exposes it as a FUSE mount.
 //!
 //! # Layout
 //!
@@ -13,13 +14,14 @@
 //! - [`redirection`]: a live connection's drive or printer port, behind one interface.
 //! - [`port`]: the redirected printer port: a print share as a write-only file (`LPT1`), one
 //!   print job per open.
-//! - [`drive`]: the redirected drive: a share as a real FUSE mount (inodes, handle table,
-//!   caches, read-ahead, write buffering, the `fuser` adapter, the one errno mapping).
+//! - [`smb_fs`]: a share (and its DFS namespace) as the drive's `RemoteFs` (ADR 0017).
+//! - [`drive`]: the redirected drive, the `wnet-drive` crate (re-exported): a provider's
+//!   `RemoteFs` as a real FUSE mount (inodes, handle table, caches, read-ahead, write
+//!   buffering, the `fuser` adapter, the one errno mapping).
 #![deny(missing_docs)]
 
 pub mod connection_table;
 pub mod dfs;
-pub mod drive;
 pub mod errors;
 pub mod hosts;
 pub mod port;
@@ -30,4 +32,6 @@ pub mod smb_fs;
 pub mod stale;
 
 pub use provider::{PROVIDER_NAME, SmbProvider, SmbProviderConfig};
+/// The redirected drive (the `wnet-drive` crate), over [`smb_fs::SmbFs`] for a disk share.
+pub use wnet_drive as drive;
 pub use wnet_smb2::Timeouts;

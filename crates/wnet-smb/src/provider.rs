@@ -24,6 +24,7 @@ use crate::errors::core_error;
 use crate::port::Port;
 use crate::redirection::Redirection;
 use crate::session_pool::{Credentials, ServerKey, SessionPool};
+use crate::smb_fs::SmbFs;
 
 /// The provider name, as Windows' LanmanWorkstation provider calls itself.
 pub const PROVIDER_NAME: &str = "Microsoft Windows Network";
@@ -131,7 +132,7 @@ impl SmbProvider {
         let key = self.key(local, remote);
         self.table()
             .get(&key)
-            .and_then(|c| c.mount.namespace().cloned())
+            .and_then(|c| c.dfs.clone())
             .map(|ns| (ns.current_target(), ns.referral_count()))
     }
 
@@ -242,17 +243,18 @@ impl SmbProvider {
             fsname,
             timeouts: DriveTimeouts::default(),
             read_only: false,
-            dfs: namespace.clone(),
             leases: self.cfg.file_leases,
         };
         let handle = self.rt().handle().clone();
         let mounted = {
             let tree = tree.clone();
+            let dfs = namespace.clone();
             tokio::task::spawn_blocking(move || {
                 if is_print {
                     Port::mount(tree, handle, drive_cfg).map(Redirection::Port)
                 } else {
-                    Drive::mount(tree, handle, drive_cfg).map(Redirection::Drive)
+                    let fs = Arc::new(SmbFs::new(tree, dfs));
+                    Drive::mount(fs, handle, drive_cfg).map(Redirection::Drive)
                 }
             })
             .await
@@ -286,6 +288,7 @@ impl SmbProvider {
             user,
             server,
             tree,
+            dfs: namespace,
             mount,
         })
     }
@@ -478,7 +481,7 @@ impl SmbProvider {
             None => conn.remote.to_string(),
         };
         let mountpoint = conn.mount.mountpoint().to_path_buf();
-        let namespace = conn.mount.namespace().cloned();
+        let namespace = conn.dfs.clone();
         let (tree, server) = if force {
             let (tree, server, result) = conn.force_unmount();
             if let Err(e) = result {
@@ -679,7 +682,7 @@ impl NetworkProvider for SmbProvider {
         let all = self.table().take_all();
         for conn in all {
             let mountpoint = conn.mount.mountpoint().to_path_buf();
-            let namespace = conn.mount.namespace().cloned();
+            let namespace = conn.dfs.clone();
             if let Err(e) = conn.mount.force_unmount() {
                 tracing::warn!(mountpoint = %mountpoint.display(), error = %e, "unmount at shutdown failed");
             }

@@ -26,14 +26,6 @@ impl Redirection {
         }
     }
 
-    /// The DFS namespace of a drive over a DFS share (a printer port has none).
-    pub fn namespace(&self) -> Option<&std::sync::Arc<crate::dfs::Namespace>> {
-        match self {
-            Redirection::Drive(d) => d.namespace(),
-            Redirection::Port(_) => None,
-        }
-    }
-
     /// `true` for a printer port.
     pub fn is_port(&self) -> bool {
         matches!(self, Redirection::Port(_))

@@ -1,27 +1,33 @@
-//! The SMB provider's side of the drive's seam: [`SmbFs`] implements
-//! [`RemoteFs`](crate::drive::remote::RemoteFs) with the engine (`wnet_smb2::Tree`,
-//! `wnet_smb2::File`) and, for a share in a DFS namespace, the [`Namespace`] that routes each
-//! path to the target serving it (ADR 0010, ADR 0017). Engine failures cross the seam as
-//! [`FsError`] ([`crate::errors::drive_error`]); the engine's metadata as the drive's
-//! [`Attr`].
+//! The SMB provider's side of the drive's seam: [`SmbFs`] implements [`RemoteFs`] with the
+//! engine (`wnet_smb2::Tree`, `wnet_smb2::File`) and, for a share in a DFS namespace, the
+//! [`Namespace`] that routes each path to the target serving it (ADR 0010, ADR 0017). Engine
+//! failures cross the seam as [`FsError`](crate::drive::remote::FsError)
+//! ([`crate::errors::drive_error`]); the engine's metadata as the drive's [`Attr`].
+//!
+//! Beside the plain calls it overrides the drive's fast paths with compounds (a small file
+//! read whole at open, a new file sent whole at close, setattr by name in one open), keeps
+//! small files under leases ([`RemoteFs::open_read_kept`]: the lease's breaks are forwarded
+//! to the drive as [`Revocation`]s), and answers the connection monitor with ECHO and the
+//! session's reconnects (or, for DFS, the namespace's failover).
 
 use crate::dfs::Namespace;
 use crate::drive::cache::{Attr, Listed};
 use crate::drive::inode::ServerFileId;
 use crate::drive::remote::{
-    Access, Capabilities, Change, Disposition, FsFuture, FsResult, FsStats, OpenHow, OpenedFile,
-    RemoteFile, RemoteFs, RemoteWatch, SetInfo,
+    Access, Capabilities, Change, Created, Disposition, FsFuture, FsResult, FsStats, KeepKey,
+    KeptFile, OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, Revocation, Revocations,
+    SetInfo, SmallRead,
 };
 use crate::errors::drive_error;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use wnet_smb2::msg::create::{disposition, options, share};
+use wnet_smb2::msg::create::{CreateResponse, disposition, lease, options, share};
 use wnet_smb2::msg::fscc::{
     DirEntry, FileBasicInformation, FileNetworkOpenInformation, FileTime, access, attr,
     notify_action, notify_filter,
 };
-use wnet_smb2::{CreateOptions, Tree};
+use wnet_smb2::{CreateOptions, LeaseBreak, LeaseKey, LeaseListener, Tree};
 
 /// What a directory watch asks the server to report: names, attributes, sizes, writes.
 pub const NOTIFY_FILTER: u32 = notify_filter::FILE_NAME
@@ -41,6 +47,21 @@ const WRITABLE: u32 = access::WRITE_DATA
     | access::GENERIC_ALL
     | access::MAXIMUM_ALLOWED;
 
+/// The lease a kept file asks for (ADR 0011: Read+Write+Handle; all of it must be granted,
+/// and a break that takes any of it away ends the keeping).
+const LEASE_ASKED: u32 = lease::READ | lease::WRITE | lease::HANDLE;
+/// Lease breaks queued for the drive at most (past it the engine acknowledges at once).
+const BREAK_QUEUE: usize = 256;
+/// How long a disconnected drive's attempt waits for the current connection's ECHO before it
+/// makes a new one ([`RemoteFs::revive`]): generous, since a connection that is alive but busy
+/// must not be dropped (every durable handle would have to be reclaimed); paid once per
+/// disconnection (a dead one is not asked).
+const PROBE_ECHO: Duration = Duration::from_secs(5);
+/// How long one attempt's TCP connect may take. Short, so that a network that comes back is
+/// found within about this plus the drive's longest pause between attempts (a long connect
+/// would wait on the kernel's SYN retransmissions, 1 s, 3 s, 7 s, ... apart).
+const PROBE_CONNECT: Duration = Duration::from_secs(2);
+
 /// A share (or a DFS namespace) as a remote file system.
 #[derive(Debug, Clone)]
 pub struct SmbFs {
@@ -48,6 +69,9 @@ pub struct SmbFs {
     tree: Tree,
     /// Where a DFS drive's paths live now; `None` for a plain share.
     dfs: Option<Arc<Namespace>>,
+    /// Where the session hands the breaks of kept files' leases: a task forwarding them to
+    /// the drive as [`Revocation`]s, started by the first kept open.
+    breaks: OnceLock<LeaseListener>,
 }
 
 /// Attributes from a network-open answer (no file identity in it).
@@ -85,7 +109,11 @@ pub(crate) fn listed(e: &DirEntry) -> Listed {
 
 /// Attributes of a file as its CREATE answered.
 pub(crate) fn attr_from_open(f: &wnet_smb2::File) -> Attr {
-    let o = f.open_info();
+    attr_from_create(f.open_info())
+}
+
+/// Attributes of a file from a CREATE response.
+fn attr_from_create(o: &CreateResponse) -> Attr {
     Attr {
         size: o.end_of_file,
         allocated: o.allocation_size,
@@ -95,7 +123,7 @@ pub(crate) fn attr_from_open(f: &wnet_smb2::File) -> Attr {
         crtime: o.creation_time.to_system_time(),
         is_dir: o.file_attributes & attr::DIRECTORY != 0,
         attributes: o.file_attributes,
-        id: ServerFileId(f.server_file_id()),
+        id: ServerFileId(wnet_smb2::file::server_file_id(o)),
     }
 }
 
@@ -146,7 +174,34 @@ fn fs<T>(r: wnet_smb2::Result<T>) -> FsResult<T> {
 impl SmbFs {
     /// The file system of `tree`, routed through `dfs` when the share is in a namespace.
     pub fn new(tree: Tree, dfs: Option<Arc<Namespace>>) -> Self {
-        SmbFs { tree, dfs }
+        SmbFs {
+            tree,
+            dfs,
+            breaks: OnceLock::new(),
+        }
+    }
+
+    /// Where the session is to hand lease breaks: the first call starts a task that
+    /// forwards them to `to` (the drive's revocations; the same for every call), ending when
+    /// the drive stops listening or nothing can send any more.
+    fn lease_listener(&self, to: Revocations) -> LeaseListener {
+        self.breaks
+            .get_or_init(|| {
+                let (tx, mut rx) = tokio::sync::mpsc::channel::<LeaseBreak>(BREAK_QUEUE);
+                tokio::spawn(async move {
+                    while let Some(brk) = rx.recv().await {
+                        let key = KeepKey(brk.key.0);
+                        let still_whole = brk.to & LEASE_ASKED == LEASE_ASKED;
+                        // Acknowledged when the drive is done with it (or drops it).
+                        let r = Revocation::new(key, still_whole, move || brk.done());
+                        if to.send(r).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+                tx
+            })
+            .clone()
     }
 
     /// The DFS namespace, if the share is in one.
@@ -349,6 +404,218 @@ impl RemoteFs for SmbFs {
         Box::pin(async move {
             fs(self.on("", |t, p| async move { t.stat(&p).await }).await).map(|_| ())
         })
+    }
+
+    fn open_read<'a>(&'a self, path: &'a str, len: u32) -> FsFuture<'a, SmallRead> {
+        Box::pin(async move {
+            let opts = &CreateOptions::read();
+            let (opened, data) = fs(self
+                .on(path, |t, p| async move {
+                    t.read_small_opened(&p, opts, len).await
+                })
+                .await)?;
+            Ok(SmallRead {
+                attr: attr_from_create(&opened),
+                data: fs(data),
+            })
+        })
+    }
+
+    fn open_read_kept<'a>(
+        &'a self,
+        path: &'a str,
+        len: u32,
+        key: KeepKey,
+        to: Revocations,
+    ) -> FsFuture<'a, (SmallRead, Box<dyn KeptFile>)> {
+        Box::pin(async move {
+            let key = LeaseKey(key.0);
+            let session = self.home_tree().session().clone();
+            session.listen_lease(key, Some(self.lease_listener(to)));
+            let opts = &CreateOptions::read().lease(LEASE_ASKED, key);
+            let r = self
+                .on(path, |t, p| async move {
+                    t.read_small_kept(&p, opts, len).await
+                })
+                .await;
+            let (file, data) = match r {
+                Ok(r) => r,
+                Err(e) => {
+                    session.listen_lease(key, None);
+                    return Err(drive_error(&e));
+                }
+            };
+            let read = SmallRead {
+                attr: attr_from_open(&file),
+                data: fs(data),
+            };
+            let generation = file.tree().session().generation();
+            let kept = SmbKept {
+                file,
+                key,
+                generation,
+            };
+            Ok((read, Box::new(kept) as Box<dyn KeptFile>))
+        })
+    }
+
+    fn create_whole<'a>(
+        &'a self,
+        path: &'a str,
+        how: OpenHow,
+        offset: u64,
+        data: &'a [u8],
+        dir: &'a str,
+    ) -> FsFuture<'a, Created> {
+        Box::pin(async move {
+            let opts = &CreateOptions {
+                durable: false,
+                ..create_options(how)
+            };
+            // On a DFS drive the directory may live on another server: not asked.
+            let dir = self.dfs.is_none().then_some(dir);
+            let w = fs(self
+                .on(path, |t, p| async move {
+                    t.create_written(&p, opts, offset, data, dir).await
+                })
+                .await)?;
+            Ok(Created {
+                attr: Attr {
+                    id: ServerFileId(w.file_id),
+                    ..attr_from_info(&w.info)
+                },
+                dir: w.parent.as_ref().map(attr_from_info),
+            })
+        })
+    }
+
+    fn set_attr<'a>(
+        &'a self,
+        path: &'a str,
+        len: Option<u64>,
+        info: Option<SetInfo>,
+    ) -> FsFuture<'a, ()> {
+        Box::pin(async move {
+            // One open with exactly the access the change needs (a directory too).
+            let mut acc = access::READ_ATTRIBUTES | access::SYNCHRONIZE;
+            if len.is_some() {
+                acc |= access::WRITE_DATA;
+            }
+            if info.is_some() {
+                acc |= access::WRITE_ATTRIBUTES;
+            }
+            let opts = &CreateOptions {
+                access: acc,
+                disposition: disposition::OPEN,
+                options: 0,
+                share_access: share::ALL,
+                attributes: 0,
+                durable: false,
+                lease: None,
+                lease_key: None,
+            };
+            let file = fs(self
+                .on(path, |t, p| async move { t.create(&p, opts).await })
+                .await)?;
+            let file = Box::new(SmbFile(file));
+            let mut r = Ok(());
+            if let Some(len) = len {
+                r = file.set_len(len).await;
+            }
+            if let (Ok(()), Some(info)) = (&r, info) {
+                r = file.set_info(info).await;
+            }
+            let closed = file.close_with_attr().await.map(|_| ());
+            r.and(closed)
+        })
+    }
+
+    fn listing_deadline(&self) -> Duration {
+        wnet_smb2::file::MAX_LISTING_TIME
+    }
+
+    fn maintain(&self) -> FsFuture<'_, ()> {
+        Box::pin(async move {
+            // Referrals past their TTL are asked again here, never by a waiting request.
+            if let Some(ns) = &self.dfs {
+                ns.refresh().await;
+            }
+            Ok(())
+        })
+    }
+
+    fn connection_dead(&self) -> bool {
+        self.home_tree().session().connection().is_dead()
+    }
+
+    fn reconnect(&self) -> FsFuture<'_, ()> {
+        if self.dfs.is_some() {
+            // A DFS drive goes where its namespace leads (the next target when this one is
+            // gone): only when no target answers is the drive disconnected.
+            return self.probe();
+        }
+        Box::pin(async move {
+            // As the next request would: the engine's bounded backoff.
+            let session = self.tree.session();
+            fs(session.reconnect_from(session.generation()).await)
+        })
+    }
+
+    fn revive(&self) -> FsFuture<'_, ()> {
+        Box::pin(async move {
+            // A DFS drive's probe resolves again and fails over by itself; reviving the
+            // session of a target that is gone would only wait for it.
+            if self.dfs.is_some() {
+                return Ok(());
+            }
+            let session = self.tree.session();
+            let generation = session.generation();
+            if !session.connection().is_dead()
+                && matches!(
+                    tokio::time::timeout(PROBE_ECHO, session.echo()).await,
+                    Ok(Ok(_))
+                )
+            {
+                return Ok(());
+            }
+            // A fresh connection, never the dead one again (its TCP retransmissions back off
+            // for seconds after the network is back).
+            fs(session.reconnect_once(generation, PROBE_CONNECT).await)
+        })
+    }
+
+    fn echo(&self) -> FsFuture<'_, ()> {
+        Box::pin(async move {
+            let tree = self.home_tree();
+            fs(tree.session().echo().await).map(|_| ())
+        })
+    }
+}
+
+/// A file kept open under a lease ([`RemoteFs::open_read_kept`]).
+#[derive(Debug)]
+struct SmbKept {
+    file: wnet_smb2::File,
+    key: LeaseKey,
+    /// The session's connection generation when it was opened: breaks sent on an earlier
+    /// connection may have been missed.
+    generation: u64,
+}
+
+impl KeptFile for SmbKept {
+    fn whole(&self) -> bool {
+        let granted = self.file.lease().filter(|&(k, _)| k == self.key);
+        granted.is_some_and(|(_, state)| state & LEASE_ASKED == LEASE_ASKED)
+    }
+
+    fn current(&self) -> bool {
+        self.file.tree().session().generation() == self.generation
+    }
+
+    fn close(self: Box<Self>) -> FsFuture<'static, ()> {
+        // Its breaks are acknowledged at once from now on.
+        self.file.tree().session().listen_lease(self.key, None);
+        Box::pin(async move { fs(self.file.close_quietly().await) })
     }
 }
 

@@ -1,5 +1,6 @@
 //! [`Apache`]: a private Apache httpd with `mod_dav_fs`, the reference WebDAV server, on a free
-//! loopback port, over HTTP or HTTPS (a throwaway CA the test trusts), with Basic, Digest or no
+//! loopback port, over HTTP or HTTPS (a throwaway CA the test trusts; HTTP/2 offered by ALPN
+//! beside HTTP/1.1, as a Debian server with `mod_http2` does), with Basic, Digest or no
 //! authentication.
 //!
 //! Runs as root (httpd's children switch to `www-data`, which owns the served directory), like
@@ -328,7 +329,7 @@ fn config(base: &Path, port: u16, tls: bool, auth: &str) -> String {
         "dav_fs",
     ];
     if tls {
-        modules.extend(["ssl", "socache_shmcb"]);
+        modules.extend(["ssl", "socache_shmcb", "http2"]);
     }
     let mut c = String::new();
     for m in modules {
@@ -348,7 +349,7 @@ fn config(base: &Path, port: u16, tls: bool, auth: &str) -> String {
     if tls {
         c.push_str(&format!(
             "SSLEngine on\nSSLCertificateFile {b}/server.pem\nSSLCertificateKeyFile {b}/server.key\n\
-             SSLSessionCache shmcb:{b}/run/ssl_scache(512000)\n"
+             SSLSessionCache shmcb:{b}/run/ssl_scache(512000)\nProtocols h2 http/1.1\n"
         ));
     }
     c

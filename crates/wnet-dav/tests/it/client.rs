@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use wnet_dav::{Credentials, DavClient, DavLocation, Error, Options};
+use wnet_dav::{Credentials, DavClient, DavLocation, Error, Options, Protocol};
 use wnet_testkit::{Apache, DAV_PASSWORD, DAV_USER, DavAuth};
 
 fn cred() -> Option<Credentials> {
@@ -115,10 +115,90 @@ fn every_method_over_http_without_auth() {
 }
 
 #[test]
-fn every_method_over_https_with_basic() {
+fn every_method_over_https_with_basic_speaks_http2_when_offered() {
     let apache = Apache::start(true, DavAuth::Basic);
     let (c, root) = client(&apache, cred(), Options::default());
     rt().block_on(round_trip(&c, &root, APACHE));
+    assert_eq!(c.protocol(), Some(Protocol::Http2));
+}
+
+#[test]
+fn every_method_over_https_with_digest_on_http11_when_http2_is_off() {
+    let apache = Apache::start(true, DavAuth::Digest);
+    let options = Options {
+        http2: false,
+        ..Options::default()
+    };
+    let (c, root) = client(&apache, cred(), options);
+    rt().block_on(round_trip(&c, &root, APACHE));
+    assert_eq!(c.protocol(), Some(Protocol::Http11));
+}
+
+/// HTTP/2 carries many requests at once on one connection, and bodies larger than its
+/// flow-control windows both ways, byte for byte.
+#[test]
+fn http2_carries_concurrent_requests_and_bodies_beyond_its_windows() {
+    let apache = Apache::start(true, DavAuth::Digest);
+    let (c, root) = client(&apache, cred(), Options::default());
+    let big: Vec<u8> = (0..40u32 << 20).map(|i| (i % 253) as u8).collect();
+    rt().block_on(async {
+        let file = root.join("big.bin").unwrap();
+        c.put(&file, &big).await.unwrap();
+        assert_eq!(c.protocol(), Some(Protocol::Http2));
+        let whole = c.read(&file, 0, big.len()).await.unwrap();
+        assert!(whole == big, "40 MiB read back differs");
+        let small: Vec<_> = (0..32u32)
+            .map(|i| {
+                (
+                    root.join(&format!("f{i}")).unwrap(),
+                    vec![i as u8; 1000 + i as usize],
+                )
+            })
+            .collect();
+        let puts = small.iter().map(|(at, body)| c.put(at, body));
+        for r in futures_join_all(puts).await {
+            r.unwrap();
+        }
+        let reads = small.iter().map(|(at, _)| c.read(at, 0, 4096));
+        for ((_, body), r) in small.iter().zip(futures_join_all(reads).await) {
+            assert_eq!(&r.unwrap(), body);
+        }
+        assert_eq!(c.list(&root).await.unwrap().len(), 33);
+    });
+    assert_eq!(
+        std::fs::read(apache.root().join("big.bin")).unwrap().len(),
+        big.len()
+    );
+}
+
+/// Runs the futures at once on the current task (the test runtime is single-threaded, so
+/// concurrency here is the connection's, not threads').
+async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futs {
+        set.push(Box::pin(f));
+    }
+    let mut out: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter()
+        .map(|o| o.expect("every future finished"))
+        .collect()
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wnet_smb::drive::{Drive, DriveConfig, DriveTimeouts};
+use wnet_smb::smb_fs::SmbFs;
 use wnet_smb2::{ClientConfig, Session, Tree};
 use wnet_testkit::Samba;
 
@@ -114,14 +115,13 @@ pub fn mount_config(
     let dir = tempfile::tempdir().unwrap();
     let mnt = dir.path().join("Z");
     let drive = Drive::mount(
-        tree,
+        Arc::new(SmbFs::new(tree, None)),
         rt.handle().clone(),
         DriveConfig {
             mountpoint: mnt.clone(),
             fsname: format!("//{}/{share}", samba.host()),
             timeouts,
             read_only,
-            dfs: None,
             leases,
         },
     )

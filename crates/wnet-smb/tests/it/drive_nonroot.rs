@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use wnet_smb::drive::{Drive, DriveConfig, DriveError, DriveTimeouts};
+use wnet_smb::smb_fs::SmbFs;
 use wnet_smb2::{ClientConfig, Session};
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, StagedPrograms};
 
@@ -81,14 +82,13 @@ fn as_the_user(dir: &Path) {
     let mnt: PathBuf = dir.join("Z");
     let mount = || {
         Drive::mount(
-            connect(),
+            std::sync::Arc::new(SmbFs::new(connect(), None)),
             rt.handle().clone(),
             DriveConfig {
                 mountpoint: mnt.clone(),
                 fsname: "//127.0.0.1/rw".into(),
                 timeouts: DriveTimeouts::default(),
                 read_only: false,
-                dfs: None,
                 leases: false,
             },
         )

@@ -2,12 +2,15 @@
 //! through `&dyn RemoteFs` as the drive uses a provider. What each operation promises here
 //! is what a second provider (WebDAV) must keep where its capabilities allow.
 
-use crate::drive::{other_client, samba, unique};
+use crate::drive::{other_client, pattern, samba, unique};
 use std::time::{Duration, Instant};
+use wnet_smb::drive::cache::{Attr, Listed};
 use wnet_smb::drive::remote::{
-    Access, Change, Disposition, FsErrorKind, OpenHow, RemoteFs, SetInfo,
+    Access, Capabilities, Change, Disposition, FsErrorKind, FsFuture, FsStats, KeepKey, OpenHow,
+    OpenedFile, RemoteFs, RemoteWatch, SetInfo, attributes,
 };
 use wnet_smb::smb_fs::SmbFs;
+use wnet_smb2::{ClientConfig, Session};
 
 fn how(access: Access, disposition: Disposition) -> OpenHow {
     OpenHow {
@@ -228,6 +231,206 @@ fn a_watch_reports_names_made_by_another_client() {
         for n in &made {
             fs.delete(&format!("{d}/{n}"), &[]).await.unwrap();
         }
+        fs.delete(&d, &[]).await.unwrap();
+    });
+}
+
+/// A provider with only the calls every provider must have: each method with a default
+/// implementation (the SMB fast paths, the connection hooks) runs the default, built from
+/// these, so the contract holds for a provider that overrides none of them (WebDAV).
+#[derive(Debug)]
+struct Generic(SmbFs);
+
+impl RemoteFs for Generic {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            caching_across_opens: false,
+            ..self.0.capabilities()
+        }
+    }
+    fn stat<'a>(&'a self, path: &'a str) -> FsFuture<'a, Attr> {
+        self.0.stat(path)
+    }
+    fn list<'a>(&'a self, dir: &'a str) -> FsFuture<'a, Vec<Listed>> {
+        self.0.list(dir)
+    }
+    fn list_at_most<'a>(&'a self, dir: &'a str, limit: usize) -> FsFuture<'a, Option<Vec<Listed>>> {
+        self.0.list_at_most(dir, limit)
+    }
+    fn open<'a>(&'a self, path: &'a str, how: OpenHow) -> FsFuture<'a, OpenedFile> {
+        self.0.open(path, how)
+    }
+    fn mkdir<'a>(&'a self, path: &'a str) -> FsFuture<'a, ()> {
+        self.0.mkdir(path)
+    }
+    fn delete<'a>(&'a self, path: &'a str, dirs: &'a [&'a str]) -> FsFuture<'a, Vec<Option<Attr>>> {
+        self.0.delete(path, dirs)
+    }
+    fn rename<'a>(
+        &'a self,
+        from: &'a str,
+        to: &'a str,
+        replace: bool,
+        dirs: &'a [&'a str],
+    ) -> FsFuture<'a, Vec<Option<Attr>>> {
+        self.0.rename(from, to, replace, dirs)
+    }
+    fn set_info<'a>(&'a self, path: &'a str, info: SetInfo) -> FsFuture<'a, ()> {
+        self.0.set_info(path, info)
+    }
+    fn statfs(&self) -> FsFuture<'_, FsStats> {
+        self.0.statfs()
+    }
+    fn watch<'a>(&'a self, dir: &'a str) -> FsFuture<'a, Box<dyn RemoteWatch>> {
+        self.0.watch(dir)
+    }
+    fn probe(&self) -> FsFuture<'_, ()> {
+        self.0.probe()
+    }
+}
+
+/// The fast paths a provider may override answer as their defaults do: a small file read
+/// whole at open, a new file written whole and closed, setattr by name.
+fn fast_paths_keep_the_contract(rt: &tokio::runtime::Runtime, fs: &dyn RemoteFs, asks_dir: bool) {
+    let d = unique("seamfast");
+    let file = format!("{d}/whole.bin");
+    let data = pattern(100_000, 7);
+    rt.block_on(async {
+        fs.mkdir(&d).await.unwrap();
+        let replace = how(Access::ReadWrite, Disposition::Replace);
+        let made = fs.create_whole(&file, replace, 0, &data, &d).await.unwrap();
+        assert_eq!(made.attr.size, data.len() as u64);
+        assert!(!made.attr.is_dir);
+        assert_eq!(made.attr.id, fs.stat(&file).await.unwrap().id);
+        assert_eq!(made.dir.is_some(), asks_dir, "{:?}", made.dir);
+        assert!(made.dir.is_none_or(|a| a.is_dir));
+        // An empty file is a create and a close (nothing written).
+        let empty = format!("{d}/empty");
+        let made = fs.create_whole(&empty, replace, 0, &[], &d).await.unwrap();
+        assert_eq!(made.attr.size, 0);
+        let new = how(Access::ReadWrite, Disposition::CreateNew);
+        let again = fs.create_whole(&empty, new, 0, b"x", &d).await.unwrap_err();
+        assert_eq!(again.kind, FsErrorKind::Exists);
+
+        // Read whole at open: all of it when asked for more, the start when asked for less.
+        let read = fs.open_read(&file, 200_000).await.unwrap();
+        assert_eq!(read.attr.size, data.len() as u64);
+        assert!(read.data.unwrap() == data);
+        let head = fs.open_read(&file, 1000).await.unwrap();
+        assert_eq!(head.data.unwrap(), data[..1000]);
+        let missing = fs.open_read(&format!("{d}/nothing"), 10).await.unwrap_err();
+        assert_eq!(missing.kind, FsErrorKind::NotFound);
+        assert!(!missing.connection_lost);
+
+        // Setattr by name: size and times at once, times alone (a directory too), then the
+        // read-only attribute on and off.
+        let t = std::time::UNIX_EPOCH + Duration::from_secs(1_100_000_000);
+        let times = SetInfo {
+            mtime: Some(t),
+            ..SetInfo::default()
+        };
+        fs.set_attr(&file, Some(3), Some(times)).await.unwrap();
+        let a = fs.stat(&file).await.unwrap();
+        assert_eq!((a.size, a.mtime), (3, t));
+        fs.set_attr(&file, Some(5), None).await.unwrap();
+        assert_eq!(fs.stat(&file).await.unwrap().size, 5, "grown with zeros");
+        assert_eq!(
+            fs.open_read(&file, 10).await.unwrap().data.unwrap(),
+            [data[0], data[1], data[2], 0, 0]
+        );
+        fs.set_attr(&d, None, Some(times)).await.unwrap();
+        assert_eq!(fs.stat(&d).await.unwrap().mtime, t);
+        let ro = SetInfo {
+            attributes: Some(a.attributes | attributes::READONLY),
+            ..SetInfo::default()
+        };
+        fs.set_attr(&file, None, Some(ro)).await.unwrap();
+        assert_ne!(
+            fs.stat(&file).await.unwrap().attributes & attributes::READONLY,
+            0
+        );
+        let rw = SetInfo {
+            attributes: Some(a.attributes & !attributes::READONLY),
+            ..SetInfo::default()
+        };
+        fs.set_attr(&file, None, Some(rw)).await.unwrap();
+        let e = fs
+            .set_attr(&format!("{d}/nothing"), Some(1), None)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, FsErrorKind::NotFound);
+
+        // The connection hooks answer on a healthy connection.
+        fs.maintain().await.unwrap();
+        assert!(!fs.connection_dead());
+        fs.revive().await.unwrap();
+        fs.reconnect().await.unwrap();
+        fs.echo().await.unwrap();
+        assert!(fs.listing_deadline() >= Duration::from_secs(60));
+
+        for p in [&file, &empty, &d] {
+            fs.delete(p, &[]).await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn smb_fast_paths_keep_the_contract() {
+    let (rt, tree) = other_client();
+    fast_paths_keep_the_contract(&rt, &SmbFs::new(tree, None), true);
+}
+
+#[test]
+fn default_fast_paths_keep_the_contract() {
+    let (rt, tree) = other_client();
+    let fs = Generic(SmbFs::new(tree, None));
+    fast_paths_keep_the_contract(&rt, &fs, false);
+    let (tx, _rx) = tokio::sync::mpsc::channel(1);
+    let kept = rt.block_on(fs.open_read_kept("x", 10, KeepKey::random(), tx));
+    assert_eq!(kept.unwrap_err().kind, FsErrorKind::Unsupported);
+}
+
+#[test]
+fn a_kept_file_is_revoked_when_another_client_opens_it_to_write() {
+    let (rt, tree) = other_client();
+    let fs: &dyn RemoteFs = &SmbFs::new(tree, None);
+    assert!(fs.capabilities().caching_across_opens);
+    let d = unique("seamkept");
+    let file = format!("{d}/k.txt");
+    let s = samba();
+    let (u, p) = s.user();
+    rt.block_on(async {
+        fs.mkdir(&d).await.unwrap();
+        let rw = how(Access::ReadWrite, Disposition::Replace);
+        fs.create_whole(&file, rw, 0, b"kept", &d).await.unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+        let key = KeepKey::random();
+        let (read, kept) = fs.open_read_kept(&file, 100, key, tx).await.unwrap();
+        assert_eq!(read.data.unwrap(), b"kept");
+        assert!(kept.whole() && kept.current(), "{kept:?}");
+
+        // Another client's open for writing waits for the revocation to be done.
+        let other = Session::connect(ClientConfig::new(s.host(), u, p).port(s.port()))
+            .await
+            .unwrap()
+            .tree_connect("rw")
+            .await
+            .unwrap();
+        let other = SmbFs::new(other, None);
+        let write = how(Access::Write, Disposition::Open);
+        let revoked = async {
+            let r = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+                .await
+                .expect("a revocation")
+                .unwrap();
+            assert_eq!(r.key, key);
+            assert!(!r.still_whole, "{r:?}");
+            r.done();
+        };
+        let (opened, ()) = tokio::join!(other.open(&file, write), revoked);
+        opened.unwrap().file.close().await.unwrap();
+        kept.close().await.unwrap();
+        fs.delete(&file, &[]).await.unwrap();
         fs.delete(&d, &[]).await.unwrap();
     });
 }

@@ -2,10 +2,10 @@
 //! own), what it was last answered for each inode, and close-to-open revalidation.
 
 use super::Core;
-use crate::drive::cache::{Attr, KERNEL_TTL, Known, Stamp, WATCHED_TTL};
-use crate::drive::inode::{InodeNo, KernelView};
-use crate::drive::names;
-use crate::drive::watch::Forget;
+use crate::cache::{Attr, KERNEL_TTL, Known, Stamp, WATCHED_TTL};
+use crate::inode::{InodeNo, KernelView};
+use crate::names;
+use crate::watch::Forget;
 use std::ffi::OsStr;
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The one mapping from remote failures ([`FsError`], what a provider reports across the
 //! seam, see [`super::remote`]) to the errno a program sees through the drive. Nothing else
-//! in the drive picks an errno for a server failure. (The SMB provider names its engine's
-//! failures in `crate::errors::drive_error`; `from_smb` is the two in a row.)
+//! in the drive picks an errno for a server failure. (A provider names its own failures as
+//! [`FsError`]s: the SMB provider in `wnet_smb::errors::drive_error`.)
 //!
 //! A server that is gone answers `EIO` (connection refused, reset or dropped, a session or tree
 //! the server forgot) or `ETIMEDOUT` (a request's deadline passed), as the README promises:
@@ -80,83 +80,22 @@ pub fn from_fs(e: &FsError, read_only_share: bool) -> Errno {
     Errno(n)
 }
 
-/// Maps an engine error to errno: the SMB provider's failure ([`crate::errors::drive_error`])
-/// through [`from_fs`].
-pub fn from_smb(e: &wnet_smb2::Error, read_only_share: bool) -> Errno {
-    from_fs(&crate::errors::drive_error(e), read_only_share)
-}
-
-/// Whether `e` means the server is gone (the drive turns Disconnected), as opposed to an
-/// answer about one file.
-pub fn is_connection_loss(e: &wnet_smb2::Error) -> bool {
-    crate::errors::drive_error(e).connection_lost
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wnet_smb2::auth::gss::GssErrorKind;
-    use wnet_smb2::msg::Command;
-    use wnet_smb2::{Error, NtStatus};
 
     #[test]
-    fn kerberos_failures_are_key_expired_or_access_denied() {
-        let k = |kind| {
-            Error::Kerberos(wnet_smb2::auth::gss::GssError {
-                kind,
-                message: String::new(),
-            })
-        };
+    fn the_kind_alone_picks_the_errno() {
+        let e = |kind| FsError::new(kind, "x");
+        assert_eq!(from_fs(&e(FsErrorKind::NotFound), false), Errno::ENOENT);
         assert_eq!(
-            from_smb(&k(GssErrorKind::Expired), false).0,
-            libc::EKEYEXPIRED
+            from_fs(&e(FsErrorKind::AccessDenied), false).0,
+            libc::EACCES
         );
-        assert_eq!(
-            from_smb(&k(GssErrorKind::NoCredentials), false).0,
-            libc::EKEYEXPIRED
-        );
-        assert_eq!(from_smb(&k(GssErrorKind::ClockSkew), false).0, libc::EACCES);
-    }
-
-    fn st(status: NtStatus) -> Error {
-        Error::Status {
-            status,
-            command: Command::Create,
-        }
-    }
-
-    #[test]
-    fn statuses_map_to_the_documented_errno() {
-        let m = |s| from_smb(&st(s), false).0;
-        assert_eq!(m(NtStatus::OBJECT_NAME_NOT_FOUND), libc::ENOENT);
-        assert_eq!(m(NtStatus::OBJECT_PATH_NOT_FOUND), libc::ENOENT);
-        assert_eq!(m(NtStatus::OBJECT_NAME_COLLISION), libc::EEXIST);
-        assert_eq!(m(NtStatus::ACCESS_DENIED), libc::EACCES);
-        assert_eq!(m(NtStatus::CANNOT_DELETE), libc::EACCES);
-        assert_eq!(m(NtStatus::DIRECTORY_NOT_EMPTY), libc::ENOTEMPTY);
-        assert_eq!(m(NtStatus::SHARING_VIOLATION), libc::EBUSY);
-        assert_eq!(m(NtStatus::NOT_A_DIRECTORY), libc::ENOTDIR);
-        assert_eq!(m(NtStatus::FILE_IS_A_DIRECTORY), libc::EISDIR);
-        assert_eq!(m(NtStatus::NETWORK_NAME_DELETED), libc::EIO);
-        assert_eq!(m(NtStatus::USER_SESSION_DELETED), libc::EIO);
-        assert_eq!(m(NtStatus(0xC000_0001)), libc::EIO);
-    }
-
-    #[test]
-    fn access_denied_on_a_read_only_share_is_erofs() {
-        assert_eq!(from_smb(&st(NtStatus::ACCESS_DENIED), true), Errno::EROFS);
-    }
-
-    #[test]
-    fn transport_failures_are_connection_loss() {
-        assert_eq!(from_smb(&Error::Disconnected, false), Errno::EIO);
-        let t = Error::Timeout {
-            what: "read",
-            after: std::time::Duration::from_secs(1),
-        };
-        assert_eq!(from_smb(&t, false), Errno::ETIMEDOUT);
-        assert!(is_connection_loss(&t));
-        assert!(is_connection_loss(&Error::Disconnected));
-        assert!(!is_connection_loss(&st(NtStatus::ACCESS_DENIED)));
+        assert_eq!(from_fs(&e(FsErrorKind::AccessDenied), true), Errno::EROFS);
+        assert_eq!(from_fs(&e(FsErrorKind::Refused), true).0, libc::EACCES);
+        let lost = e(FsErrorKind::TimedOut).lost();
+        assert_eq!(from_fs(&lost, false), Errno::ETIMEDOUT);
+        assert_eq!(from_fs(&FsError::disconnected(), false), Errno::EIO);
     }
 }

@@ -1,8 +1,11 @@
-//! The redirected drive: a connected share as a real FUSE mount that every program can use.
+//! The redirected drive: a network provider's remote file system as a real FUSE mount that
+//! every program can use. Nothing here speaks a protocol: the provider implements
+//! [`remote::RemoteFs`] (ADR 0017; the SMB provider's `SmbFs`, a WebDAV collection) and
+//! declares what its server can do ([`remote::Capabilities`]); the drive adapts to it.
 //!
-//! [`Drive::mount`] mounts a [`wnet_smb2::Tree`] at a directory (shown by `findmnt`/`df` as
-//! `//server/share`); the drive answers FUSE requests on the given tokio runtime, each under a
-//! deadline ([`DriveTimeouts`]); its [`HandleTable`] knows every open file and directory and
+//! [`Drive::mount`] mounts a provider's remote file system at a directory (shown by
+//! `findmnt`/`df` as `//server/share`); the drive answers FUSE requests on the given tokio
+//! runtime, each under a deadline ([`DriveTimeouts`]); its [`HandleTable`] knows every open file and directory and
 //! the pid that opened it, for the cancel checks. Unmounting is either polite
 //! ([`Drive::unmount`]: refused with [`DriveError::Busy`] while in use) or forced
 //! ([`Drive::force_unmount`]: flush, close, detach).
@@ -12,23 +15,26 @@
 //!
 //! # Layout
 //!
-//! - `mod.rs`: [`Drive`], its config, state and errors; mount and unmount.
+//! - `lib.rs`: [`Drive`], its config, state and errors; mount and unmount.
 //! - `core.rs`: the redirector filesystem, independent of FUSE (what each operation does),
 //!   split by concern under `core/`: connection state, kernel invalidations, metadata, I/O,
-//!   namespace, locks, deferred creates.
+//!   namespace, locks, deferred creates, leases.
 //! - `fuse.rs`: the `fuser` adapter (pure translation; unimplemented ops answer `ENOSYS`),
 //!   and [`stats`], the FUSE requests it was sent and how many crossed to the runtime.
 //! - `inode.rs`: [`InodeNo`] and the inode table with lookup/forget counting.
 //! - `handle_table.rs`: [`HandleTable`], every open handle with its pid.
 //! - `cache.rs`: attribute and directory caches: short TTLs, or exact for watched directories.
-//! - `watch.rs`: CHANGE_NOTIFY watches on busy directories, and what the kernel must forget.
+//! - `watch.rs`: watches on busy directories (where the server notifies of changes), and
+//!   what the kernel must forget.
+//! - `lease.rs`: files kept across opens under the server's promise (SMB leases, ADR 0011).
 //! - `read_only.rs`: deleting and replacing despite the READONLY attribute.
 //! - `readahead.rs`: sequential detection, several 1 MiB reads in flight.
 //! - `write_buffer.rs`: buffered, pipelined writes; errors reported at flush/fsync.
-//! - `remote.rs`: the seam: [`remote::RemoteFs`], what the drive asks of a provider, and the
-//!   capabilities it declares (ADR 0017).
+//! - `remote.rs`: the seam: [`remote::RemoteFs`], what the drive asks of a provider (with
+//!   fast paths whose defaults are built from the plain calls), and the capabilities it
+//!   declares (ADR 0017).
 //! - `errno.rs`: the one mapping from remote failures to errno.
-//! - `names.rs`: names SMB cannot hold (`EINVAL`).
+//! - `names.rs`: names Windows servers cannot hold (`EINVAL`).
 
 pub mod cache;
 mod core;
@@ -45,7 +51,7 @@ pub mod remote;
 pub mod watch;
 pub mod write_buffer;
 
-pub(crate) use fuse::process_of;
+pub use fuse::process_of;
 pub use fuse::stats;
 pub use handle_table::{HandleTable, Holder};
 pub use inode::InodeNo;
@@ -84,13 +90,11 @@ pub struct DriveConfig {
     pub timeouts: DriveTimeouts,
     /// Mount read-only.
     pub read_only: bool,
-    /// For a share in a DFS namespace: where its paths lead ([`crate::dfs`]); `None` for a
-    /// plain share.
-    pub dfs: Option<std::sync::Arc<crate::dfs::Namespace>>,
-    /// Keep small files across opens under SMB leases (ADR 0011; plain shares only): an
-    /// unchanged file opened again costs no round trip. Off by default: a change made on
-    /// the server's own file system breaks no lease, so close-to-open against such writers
-    /// would not hold.
+    /// Keep small files across opens where the server promises to tell of changes first
+    /// ([`remote::Capabilities::caching_across_opens`]: SMB leases on plain shares, ADR
+    /// 0011): an unchanged file opened again costs no round trip. Off by default: a change
+    /// made on the server's own file system breaks no lease, so close-to-open against such
+    /// writers would not hold.
     pub leases: bool,
 }
 
@@ -169,7 +173,7 @@ fn is_root() -> bool {
 
 /// Runs `fut` on `rt` and waits for it from this (non-async) thread. `None` when the runtime
 /// is gone (shut down), so the task could not run.
-pub(crate) fn block_on<T: Send + 'static>(
+pub fn block_on<T: Send + 'static>(
     rt: &tokio::runtime::Handle,
     fut: impl Future<Output = T> + Send + 'static,
 ) -> Option<T> {
@@ -218,14 +222,15 @@ fn errno_error(e: errno::Errno) -> DriveError {
 }
 
 impl Drive {
-    /// Mounts `tree` at `cfg.mountpoint` (created if missing, must be empty). As root the
+    /// Mounts `fs` at `cfg.mountpoint` (created if missing, must be empty). As root the
     /// kernel is asked directly; otherwise through `fusermount3`. No `allow_other`: only the
-    /// mounting user can enter. `cfg.fsname` shows in `findmnt`/`df`.
+    /// mounting user can enter. `cfg.fsname` shows in `findmnt`/`df`. The drive's requests
+    /// run on `rt`.
     ///
     /// Errors: [`DriveError::MountPoint`] (not creatable, not a directory, not empty),
     /// [`DriveError::Mount`] (the kernel or fusermount3 refused).
     pub fn mount(
-        tree: wnet_smb2::Tree,
+        fs: Arc<dyn remote::RemoteFs>,
         rt: tokio::runtime::Handle,
         cfg: DriveConfig,
     ) -> Result<Drive, DriveError> {
@@ -239,8 +244,8 @@ impl Drive {
             )));
         }
         let core = Core::new(
-            tree,
-            cfg.dfs.clone(),
+            fs,
+            &cfg.fsname,
             rt,
             cfg.timeouts.request,
             cfg.read_only,
@@ -262,11 +267,6 @@ impl Drive {
     /// Where the drive is mounted.
     pub fn mountpoint(&self) -> &Path {
         &self.mountpoint
-    }
-
-    /// The DFS namespace of the drive, if its share is in one.
-    pub fn namespace(&self) -> Option<&std::sync::Arc<crate::dfs::Namespace>> {
-        self.core.dfs.as_ref()
     }
 
     /// Every open file and directory, with the pid that opened it.
@@ -397,7 +397,7 @@ impl Drive {
 
 /// How a drive or a printer port is mounted: type `fuse.wnet`, source `fsname`, no devices
 /// or set-uid programs, the kernel checking permissions, two readers of `/dev/fuse`.
-pub(crate) fn fuse_config(fsname: &str, read_only: bool) -> fuser::Config {
+pub fn fuse_config(fsname: &str, read_only: bool) -> fuser::Config {
     let mut config = fuser::Config::default();
     // Two readers of /dev/fuse: answers served from read-ahead overlap.
     config.n_threads = Some(2);
@@ -422,7 +422,7 @@ pub(crate) fn fuse_config(fsname: &str, read_only: bool) -> fuser::Config {
 /// After the kernel let go of the mount: joins the FUSE thread when it has ended
 /// (bounded); otherwise (descriptors still open after a lazy detach) leaves it running,
 /// answering `EIO` until the last one closes.
-pub(crate) fn finish_session(session: Option<Box<fuser::BackgroundSession>>) {
+pub fn finish_session(session: Option<Box<fuser::BackgroundSession>>) {
     let Some(session) = session else { return };
     let until = Instant::now() + Duration::from_secs(2);
     while !session.guard.is_finished() && Instant::now() < until {
@@ -442,7 +442,7 @@ pub(crate) fn finish_session(session: Option<Box<fuser::BackgroundSession>>) {
 
 /// Unmounts `mp` (`lazy`: detached, `MNT_DETACH`): directly as root, else through
 /// `fusermount3`. A refusal because the mount is in use is [`DriveError::Busy`].
-pub(crate) fn kernel_unmount(mp: &Path, lazy: bool) -> Result<(), DriveError> {
+pub fn kernel_unmount(mp: &Path, lazy: bool) -> Result<(), DriveError> {
     if is_root() {
         let c = CString::new(mp.as_os_str().as_bytes()).map_err(|_| {
             DriveError::Unmount(std::io::Error::from(std::io::ErrorKind::InvalidInput))

@@ -1,5 +1,6 @@
 //! Leases (ADR 0011): what a small file's open learned, kept across opens while the server
-//! promises to tell us first of any change, and the server handle that holds that promise.
+//! promises to tell us first of any change, and the server handle that holds that promise
+//! ([`KeptFile`], from [`super::remote::RemoteFs::open_read_kept`]; for SMB a lease).
 //!
 //! A read-only open of a small file asks for a Read+Write+Handle lease under a key of its
 //! own and keeps its server handle *parked* (the drive's, never a user's: the handle table
@@ -20,19 +21,13 @@
 use super::cache::Attr;
 use super::core::Core;
 use super::inode::{InodeNo, key};
+use super::remote::{KeepKey, KeptFile, Revocation, Revocations};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
-use wnet_smb2::msg::create::lease;
-use wnet_smb2::{File, LeaseBreak, LeaseKey, LeaseListener};
 
 /// How long a parked handle outlives its last use (cifs.ko's `closetimeo`).
 pub const PARK: Duration = Duration::from_secs(5);
-/// The lease a parked handle asks for.
-pub const ASKED: u32 = lease::READ | lease::WRITE | lease::HANDLE;
-/// What a parked handle's lease must hold for its snapshot to be served: all of it (see the
-/// module's documentation).
-const NEEDED: u32 = ASKED;
 /// Most bytes of snapshots kept at once; past it, opens close their handle as before.
 const MAX_BYTES: usize = 32 << 20;
 /// Most parked handles at once.
@@ -44,26 +39,25 @@ const SWEEP: Duration = Duration::from_secs(1);
 
 /// One parked handle and what its open learned.
 pub(crate) struct Held {
-    key: LeaseKey,
+    key: KeepKey,
     /// The path at the open.
     pub path: String,
     attr: Attr,
     data: Arc<Vec<u8>>,
-    file: File,
-    generation: u64,
+    file: Box<dyn KeptFile>,
     used: Instant,
 }
 
 #[derive(Default)]
 struct State {
     by_ino: HashMap<InodeNo, Held>,
-    by_key: HashMap<LeaseKey, InodeNo>,
+    by_key: HashMap<KeepKey, InodeNo>,
     /// By the path's cache key (lower case).
     by_path: HashMap<String, InodeNo>,
     bytes: usize,
     /// Keys asked for by opens not parked yet, and whether a break took R or H meanwhile
     /// (it can arrive before the CREATE's answer is handled).
-    pending: HashMap<LeaseKey, bool>,
+    pending: HashMap<KeepKey, bool>,
 }
 
 impl State {
@@ -89,9 +83,9 @@ impl State {
 /// The drive's parked handles; the one owner of lease state in the drive.
 pub(crate) struct Leases {
     state: Mutex<State>,
-    breaks: LeaseListener,
+    breaks: Revocations,
     /// Taken once by [`run`].
-    inbox: Mutex<Option<tokio::sync::mpsc::Receiver<LeaseBreak>>>,
+    inbox: Mutex<Option<tokio::sync::mpsc::Receiver<Revocation>>>,
 }
 
 impl Default for Leases {
@@ -111,7 +105,7 @@ impl Leases {
     }
 
     /// Where the breaks of the drive's leases go.
-    pub fn listener(&self) -> LeaseListener {
+    pub fn listener(&self) -> Revocations {
         self.breaks.clone()
     }
 
@@ -122,21 +116,22 @@ impl Leases {
     }
 
     /// An open is about to ask for a lease under `key` (before its CREATE is sent).
-    pub fn begin(&self, key: LeaseKey) {
+    pub fn begin(&self, key: KeepKey) {
         self.lock().pending.insert(key, false);
     }
 
     /// The open that asked for `key` will not park (it failed).
-    pub fn abandon(&self, key: &LeaseKey) {
+    pub fn abandon(&self, key: &KeepKey) {
         self.lock().pending.remove(key);
     }
 
-    /// The snapshot of `ino` kept under a lease of session generation `generation`, marked
-    /// used now; `None` when none is held.
-    pub fn snapshot(&self, ino: InodeNo, generation: u64) -> Option<Arc<Vec<u8>>> {
+    /// The snapshot of `ino` kept under a lease that still stands (not made on a connection
+    /// since replaced: its breaks may have been missed), marked used now; `None` when none
+    /// is held.
+    pub fn snapshot(&self, ino: InodeNo) -> Option<Arc<Vec<u8>>> {
         let mut s = self.lock();
         let h = s.by_ino.get_mut(&ino)?;
-        if h.generation != generation {
+        if !h.file.current() {
             return None;
         }
         h.used = Instant::now();
@@ -159,21 +154,19 @@ impl Leases {
     /// it replaces (two first opens of a file raced).
     pub fn park(
         &self,
-        asked: LeaseKey,
+        asked: KeepKey,
         ino: InodeNo,
         path: &str,
         attr: Attr,
         data: Arc<Vec<u8>>,
-        file: File,
-    ) -> Option<File> {
+        file: Box<dyn KeptFile>,
+    ) -> Option<Box<dyn KeptFile>> {
         // Broken before it could be parked: what the open read may be stale already.
         let broken = self.lock().pending.remove(&asked) != Some(false);
-        let granted = file.lease().filter(|&(k, _)| k == asked).map_or(0, |l| l.1);
-        if broken || granted & NEEDED != NEEDED || !self.has_room(data.len()) {
+        if broken || !file.whole() || !self.has_room(data.len()) {
             return Some(file);
         }
         let k = asked;
-        let generation = file.tree().session().generation();
         let mut s = self.lock();
         let old = s.take(ino);
         s.bytes += data.len();
@@ -187,7 +180,6 @@ impl Leases {
                 attr,
                 data,
                 file,
-                generation,
                 used: Instant::now(),
             },
         );
@@ -197,7 +189,7 @@ impl Leases {
 
     /// The parked handle of the lease `k`, taken out; a lease still on its way to be parked
     /// is marked broken instead.
-    fn take_key(&self, k: &LeaseKey) -> Option<Held> {
+    fn take_key(&self, k: &KeepKey) -> Option<Held> {
         let mut s = self.lock();
         if let Some(broken) = s.pending.get_mut(k) {
             *broken = true;
@@ -257,11 +249,8 @@ pub(crate) async fn close(held: Vec<Held>, deadline: Duration) {
 
 /// Closes one handle the drive holds for itself, bounded by `deadline`; its lease's breaks
 /// are acknowledged at once from now on.
-pub(crate) async fn close_file(f: File, deadline: Duration) {
-    if let Some((key, _)) = f.lease() {
-        f.tree().session().listen_lease(key, None);
-    }
-    if let Ok(Err(e)) = tokio::time::timeout(deadline, f.close_quietly()).await {
+pub(crate) async fn close_file(f: Box<dyn KeptFile>, deadline: Duration) {
+    if let Ok(Err(e)) = tokio::time::timeout(deadline, f.close()).await {
         tracing::debug!("closing a parked handle: {e}");
     }
 }
@@ -283,7 +272,7 @@ pub(crate) async fn run(me: Weak<Core>) {
             brk = inbox.recv() => {
                 let Some(brk) = brk else { return };
                 let Some(core) = me.upgrade() else { return };
-                if brk.to & NEEDED == NEEDED {
+                if brk.still_whole {
                     continue;
                 }
                 if let Some(h) = core.leases.take_key(&brk.key) {

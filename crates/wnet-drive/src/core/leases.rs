@@ -1,14 +1,14 @@
 //! Leases seen from the core (ADR 0011): handles parked under a lease are closed before
 //! this drive changes their path, a read-only open is answered from what a lease keeps, and
 //! a break takes what was cached under it out of the caches and the kernel. The parked
-//! handles and snapshots themselves are [`crate::drive::lease`]'s; the CREATE that parks
-//! one is the small-file compound ([`Core::open_small`]), which calls the engine directly
-//! like the compound without a lease (ADR 0017).
+//! handles and snapshots themselves are [`crate::lease`]'s; the open that parks one
+//! is the small-file read ([`Core::open_small`], through
+//! [`crate::remote::RemoteFs::open_read_kept`]).
 
 use super::Core;
-use crate::drive::handle_table::{Holder, Kind, OpenFile};
-use crate::drive::inode::InodeNo;
-use crate::drive::lease;
+use crate::handle_table::{Holder, Kind, OpenFile};
+use crate::inode::InodeNo;
+use crate::lease;
 use std::sync::Arc;
 
 impl Core {
@@ -70,7 +70,6 @@ impl Core {
         if self.handles.files_of(ino).iter().any(|f| f.writable) {
             return None;
         }
-        self.leases
-            .snapshot(ino, self.tree().session().generation())
+        self.leases.snapshot(ino)
     }
 }

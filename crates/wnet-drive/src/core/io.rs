@@ -2,21 +2,19 @@
 //! buffered writes, flush at each `close()`, fsync, fallocate, release.
 
 use super::Core;
-use crate::drive::cache::{Attr, Known};
-use crate::drive::errno::{self, Errno};
-use crate::drive::handle_table::{Holder, Kind, OpenFile, Releasing};
-use crate::drive::inode::{InodeNo, ServerFileId};
-use crate::drive::lease;
-use crate::drive::readahead::{Plan, Served};
-use crate::drive::remote::{Access, Disposition, OpenHow, RemoteFs};
+use crate::cache::{Attr, Known};
+use crate::errno::{self, Errno};
+use crate::handle_table::{Holder, Kind, OpenFile, Releasing};
+use crate::inode::InodeNo;
+use crate::lease;
+use crate::readahead::{Plan, Served};
+use crate::remote::{Access, Disposition, KeepKey, OpenHow};
 use std::ffi::OsStr;
 use std::sync::Arc;
-use wnet_smb2::CreateOptions;
-use wnet_smb2::msg::fscc::attr;
 
 /// Files up to this size are read whole at a read-only open (one round trip for open, read
 /// and close). One read-ahead chunk: the snapshot is served like one.
-pub const SMALL_FILE: u64 = crate::drive::readahead::CHUNK;
+pub const SMALL_FILE: u64 = crate::readahead::CHUNK;
 /// How much more than the size the lookup saw the small-file open asks for.
 const SMALL_SLACK: u64 = 64 << 10;
 
@@ -62,7 +60,7 @@ impl Core {
             // Every handle asks to be durable: where the server grants it, the engine reclaims
             // it after a dropped connection, so no acknowledged write is lost and a read in
             // progress goes on; a read-only handle the server did not make durable is opened
-            // again by path if the file is unchanged (see `wnet_smb2::File`).
+            // again by path if the file is unchanged (the provider's business).
             durable: true,
         };
         let stamp = self.cache.stamp(&path);
@@ -113,48 +111,28 @@ impl Core {
         let want = (known.size + SMALL_SLACK).min(max);
         let stamp = self.cache.stamp(path);
         let park = self.leasing && !writers && self.leases.has_room(want as usize);
-        let (opened, data, file) = if park {
-            let key = wnet_smb2::LeaseKey::random();
+        let (read, file) = if park {
+            let key = KeepKey::random();
             self.leases.begin(key);
-            let session = self.tree().session().clone();
-            session.listen_lease(key, Some(self.leases.listener()));
-            let opts = &CreateOptions::read().lease(lease::ASKED, key);
+            let listener = self.leases.listener();
             let r = self
-                .on(path, |t, p| async move {
-                    t.read_small_kept(&p, opts, want as u32).await
-                })
+                .fs
+                .open_read_kept(path, want as u32, key, listener)
                 .await;
             if r.is_err() {
                 self.leases.abandon(&key);
-                session.listen_lease(key, None);
             }
-            let (file, data) = self.smb(r)?;
-            (file.open_info().clone(), data, Some((key, file)))
+            let (read, file) = self.answered(r)?;
+            (read, Some((key, file)))
         } else {
-            let r = self
-                .on(path, |t, p| async move {
-                    t.read_small_opened(&p, &CreateOptions::read(), want as u32)
-                        .await
-                })
-                .await;
-            let (opened, data) = self.smb(r)?;
-            (opened, data, None)
+            (self.ask(self.fs.open_read(path, want as u32)).await?, None)
         };
-        let a = Attr {
-            size: opened.end_of_file,
-            allocated: opened.allocation_size,
-            atime: opened.last_access_time.to_system_time(),
-            mtime: opened.last_write_time.to_system_time(),
-            ctime: opened.change_time.to_system_time(),
-            crtime: opened.creation_time.to_system_time(),
-            is_dir: opened.file_attributes & attr::DIRECTORY != 0,
-            attributes: opened.file_attributes,
-            id: ServerFileId(wnet_smb2::file::server_file_id(&opened)),
-        };
+        let a: Attr = read.attr;
         self.revalidate_at_open(ino, path, a, stamp).await;
-        let data = data
+        let data = read
+            .data
             .ok()
-            .filter(|data| (data.len() as u64) < want || data.len() as u64 == opened.end_of_file);
+            .filter(|data| (data.len() as u64) < want || data.len() as u64 == a.size);
         let Some(data) = data.map(Arc::new) else {
             if let Some((key, f)) = file {
                 self.leases.abandon(&key);

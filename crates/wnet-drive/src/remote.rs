@@ -16,7 +16,7 @@
 use super::cache::{Attr, Listed};
 use std::future::Future;
 use std::pin::Pin;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// What a provider's server can do; the drive adapts to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -162,6 +162,19 @@ pub type FsResult<T> = Result<T, FsError>;
 /// A boxed future of a remote operation (the traits are object-safe).
 pub type FsFuture<'a, T> = Pin<Box<dyn Future<Output = FsResult<T>> + Send + 'a>>;
 
+/// The Windows file attribute bits the drive reads or sets ([`Attr::attributes`]; a
+/// provider without them answers `DIRECTORY` or `NORMAL`/`ARCHIVE`).
+pub mod attributes {
+    /// The file is read-only (`chmod a-w`).
+    pub const READONLY: u32 = 0x1;
+    /// A directory.
+    pub const DIRECTORY: u32 = 0x10;
+    /// Changed since the last backup: what a new file has.
+    pub const ARCHIVE: u32 = 0x20;
+    /// No other attribute set.
+    pub const NORMAL: u32 = 0x80;
+}
+
 /// Which access an open asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -195,6 +208,15 @@ pub struct OpenHow {
     pub disposition: Disposition,
     /// Ask for a handle that survives a reconnect (where [`Capabilities::durable_handles`]).
     pub durable: bool,
+}
+
+impl OpenHow {
+    /// An existing file, for reading, not durable.
+    pub const READ: OpenHow = OpenHow {
+        access: Access::Read,
+        disposition: Disposition::Open,
+        durable: false,
+    };
 }
 
 /// The sizes of the file system ([`RemoteFs::statfs`]).
@@ -287,6 +309,254 @@ pub trait RemoteFs: Send + Sync + std::fmt::Debug {
     /// Whether the server answers now (the disconnected drive's probe; a provider may make
     /// a fresh connection for it).
     fn probe(&self) -> FsFuture<'_, ()>;
+
+    // What follows has default implementations built from the calls above: a provider
+    // overrides one where its protocol does the same in fewer round trips (SMB compounds).
+
+    /// Opens `path` for reading, reads at most `len` bytes from its start and closes it: the
+    /// attributes the open answered, and the data, or why the read failed where the open
+    /// succeeded (another client's byte-range lock). By default [`RemoteFs::open`] +
+    /// [`RemoteFile::read`] + [`RemoteFile::close`]; SMB: one compound.
+    fn open_read<'a>(&'a self, path: &'a str, len: u32) -> FsFuture<'a, SmallRead> {
+        Box::pin(async move {
+            let opened = self.open(path, OpenHow::READ).await?;
+            let data = opened.file.read(0, len).await;
+            // A failed close of a read-only handle loses nothing read.
+            if let Err(e) = opened.file.close().await {
+                tracing::debug!(path, error = %e, "closing after a small read");
+            }
+            Ok(SmallRead {
+                attr: opened.attr,
+                data,
+            })
+        })
+    }
+
+    /// [`RemoteFs::open_read`] that keeps the file open under the server's promise to tell
+    /// of any other client's change first (only with [`Capabilities::caching_across_opens`]):
+    /// the promise is `key`'s, and its revocations go to `to` ([`Revocation`]). By default
+    /// `Unsupported`.
+    fn open_read_kept<'a>(
+        &'a self,
+        _path: &'a str,
+        _len: u32,
+        _key: KeepKey,
+        _to: Revocations,
+    ) -> FsFuture<'a, (SmallRead, Box<dyn KeptFile>)> {
+        Box::pin(async { Err(FsError::new(FsErrorKind::Unsupported, "no kept opens")) })
+    }
+
+    /// Creates `path` (opened `how`) with `data` at `offset` as its whole content and closes
+    /// it: the file's attributes after the close, and those of `dir` (its parent) after the
+    /// create where the provider asked in the same round trip. By default
+    /// [`RemoteFs::open`] + [`RemoteFile::write`] + [`RemoteFile::close_with_attr`] (`dir`
+    /// not asked); SMB: one compound; WebDAV: one PUT.
+    fn create_whole<'a>(
+        &'a self,
+        path: &'a str,
+        how: OpenHow,
+        offset: u64,
+        data: &'a [u8],
+        _dir: &'a str,
+    ) -> FsFuture<'a, Created> {
+        Box::pin(async move {
+            let how = OpenHow {
+                durable: false,
+                ..how
+            };
+            let opened = self.open(path, how).await?;
+            if !data.is_empty() {
+                if let Err(e) = opened.file.write(offset, data).await {
+                    let _ = opened.file.close().await;
+                    return Err(e);
+                }
+            }
+            let attr = opened.file.close_with_attr().await?;
+            Ok(Created { attr, dir: None })
+        })
+    }
+
+    /// Sets the size (`len`) and the times and attributes (`info`) of `path` by name. By
+    /// default an open for writing + [`RemoteFile::set_len`] + close for the size, then
+    /// [`RemoteFs::set_info`]; SMB: one open with exactly the access asked.
+    fn set_attr<'a>(
+        &'a self,
+        path: &'a str,
+        len: Option<u64>,
+        info: Option<SetInfo>,
+    ) -> FsFuture<'a, ()> {
+        Box::pin(async move {
+            if let Some(len) = len {
+                let how = OpenHow {
+                    access: Access::Write,
+                    disposition: Disposition::Open,
+                    durable: false,
+                };
+                let opened = self.open(path, how).await?;
+                let r = opened.file.set_len(len).await;
+                let closed = opened.file.close().await;
+                r.and(closed)?;
+            }
+            match info {
+                Some(info) => self.set_info(path, info).await,
+                None => Ok(()),
+            }
+        })
+    }
+
+    /// The deadline of one whole listing ([`RemoteFs::list`]), which may take longer than a
+    /// request's and still be making progress (the provider bounds each page of it).
+    fn listing_deadline(&self) -> Duration {
+        LISTING_DEADLINE
+    }
+
+    /// Upkeep once a second while the drive is connected (SMB: DFS referrals past their TTL
+    /// asked again). Nothing by default.
+    fn maintain(&self) -> FsFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Whether the connection is known to be gone, without asking the server (the transport
+    /// saw it close). `false` by default.
+    fn connection_dead(&self) -> bool {
+        false
+    }
+
+    /// Replaces a connection that is gone ([`RemoteFs::connection_dead`]) as the next
+    /// request would; `Err` when the server cannot be reached (the drive turns
+    /// Disconnected). By default [`RemoteFs::probe`].
+    fn reconnect(&self) -> FsFuture<'_, ()> {
+        self.probe()
+    }
+
+    /// A disconnected drive's first step of each attempt, before [`RemoteFs::probe`]: the
+    /// connection in use if it still answers, else one attempt at a fresh one (a refused
+    /// logon is the error). `Ok` by default (the probe does it all).
+    fn revive(&self) -> FsFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// A round trip proving that the connection carries answers, asked while directories
+    /// are watched (their notifications must be able to arrive): a slow answer means a
+    /// stalled connection; `TimedOut` and lost means none came within the provider's own
+    /// bound. By default [`RemoteFs::probe`].
+    fn echo(&self) -> FsFuture<'_, ()> {
+        self.probe()
+    }
+}
+
+/// How long one listing may take at most ([`RemoteFs::listing_deadline`]'s default).
+/// Measured: `ls -l` of 100,000 cold entries on a loaded machine took more than 10 s.
+pub const LISTING_DEADLINE: Duration = Duration::from_secs(300);
+
+/// What [`RemoteFs::open_read`] answers.
+#[derive(Debug)]
+pub struct SmallRead {
+    /// The attributes the open answered.
+    pub attr: Attr,
+    /// The bytes read from the start, or why the read failed where the open succeeded.
+    pub data: FsResult<Vec<u8>>,
+}
+
+/// What [`RemoteFs::create_whole`] answers.
+#[derive(Debug, Clone, Copy)]
+pub struct Created {
+    /// The file's attributes after the close.
+    pub attr: Attr,
+    /// The parent directory's attributes after the create, `None` if not asked.
+    pub dir: Option<Attr>,
+}
+
+/// The key of a promise to keep a file ([`RemoteFs::open_read_kept`]; SMB: a lease key).
+/// Random: unique among the keys this client uses.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeepKey(pub [u8; 16]);
+
+impl KeepKey {
+    /// A fresh random key.
+    pub fn random() -> Self {
+        let mut k = [0u8; 16];
+        // SAFETY: getrandom writes at most `k.len()` bytes into `k`.
+        let n = unsafe { libc::getrandom(k.as_mut_ptr().cast(), k.len(), 0) };
+        if n != k.len() as isize {
+            // Never seen (16 bytes from an initialised pool); unique enough for a key.
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            k = (t.as_nanos() ^ u128::from(std::process::id()) << 96).to_le_bytes();
+        }
+        KeepKey(k)
+    }
+}
+
+impl std::fmt::Debug for KeepKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeepKey(")?;
+        for b in &self.0[..4] {
+            write!(f, "{b:02x}")?;
+        }
+        write!(f, "…)")
+    }
+}
+
+/// The server takes back (part of) its promise on a kept file ([`RemoteFs::open_read_kept`]);
+/// it may wait for [`Revocation::done`] (or the drop) before it lets the other client on.
+pub struct Revocation {
+    /// The promise.
+    pub key: KeepKey,
+    /// What is left still covers everything the drive keeps (nothing to drop).
+    pub still_whole: bool,
+    /// Lets the server's acknowledgment go.
+    done: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Revocation {
+    /// A revocation of `key`; `done` runs once the drive dropped what it kept.
+    pub fn new(key: KeepKey, still_whole: bool, done: impl FnOnce() + Send + 'static) -> Self {
+        Revocation {
+            key,
+            still_whole,
+            done: Some(Box::new(done)),
+        }
+    }
+
+    /// The drive dropped what the promise covered: the acknowledgment may go.
+    pub fn done(self) {}
+}
+
+impl Drop for Revocation {
+    fn drop(&mut self) {
+        if let Some(done) = self.done.take() {
+            done();
+        }
+    }
+}
+
+impl std::fmt::Debug for Revocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Revocation")
+            .field("key", &self.key)
+            .field("still_whole", &self.still_whole)
+            .finish()
+    }
+}
+
+/// Where a drive's revocations go.
+pub type Revocations = tokio::sync::mpsc::Sender<Revocation>;
+
+/// A file kept open under a promise ([`RemoteFs::open_read_kept`]); closing it ends the
+/// promise.
+pub trait KeptFile: Send + Sync + std::fmt::Debug {
+    /// Whether the server granted the whole promise asked (else the file is not kept).
+    fn whole(&self) -> bool;
+
+    /// Whether the promise still stands where revocations reach the drive (SMB: the
+    /// connection it was made on is still the session's: none was missed across a
+    /// reconnect).
+    fn current(&self) -> bool;
+
+    /// Closes the file (its revocations are no longer the drive's).
+    fn close(self: Box<Self>) -> FsFuture<'static, ()>;
 }
 
 /// A file opened by [`RemoteFs::open`].

@@ -2,10 +2,10 @@
 //! times back in the same round trip where the share allows.
 
 use super::Core;
-use crate::drive::cache::{Attr, KERNEL_TTL, Known, split};
-use crate::drive::errno::Errno;
-use crate::drive::inode::{InodeNo, key};
-use crate::drive::remote::{Access, Disposition, OpenHow, RemoteFs};
+use crate::cache::{Attr, KERNEL_TTL, Known, split};
+use crate::errno::Errno;
+use crate::inode::{InodeNo, key};
+use crate::remote::{Access, Disposition, OpenHow};
 use std::ffi::OsStr;
 use std::time::Duration;
 

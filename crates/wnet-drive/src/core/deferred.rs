@@ -12,16 +12,15 @@
 //! drive show the file with the size written so far; other clients see it once it is sent.
 //! `O_EXCL` creates are never deferred: their collision must be reported by `open()`.
 
-use super::{Core, attr_from_info};
-use crate::drive::cache::{Attr, Known, Listed, split};
-use crate::drive::errno::Errno;
-use crate::drive::handle_table::{Deferred, OpenFile, at_or_below};
-use crate::drive::inode::{ServerFileId, key};
-use crate::drive::remote::{OpenHow, RemoteFs};
+use super::Core;
+use crate::cache::{Attr, Known, Listed, split};
+use crate::errno::Errno;
+use crate::handle_table::{Deferred, OpenFile, at_or_below};
+use crate::inode::{ServerFileId, key};
+use crate::remote::{OpenHow, attributes};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::SystemTime;
-use wnet_smb2::msg::fscc::attr;
 
 /// The files created through the drive that the server does not have yet, by path key.
 #[derive(Debug, Default)]
@@ -91,7 +90,7 @@ fn pending_attr(d: &Deferred, size: u64) -> Attr {
         ctime: d.at,
         crtime: d.at,
         is_dir: false,
-        attributes: attr::ARCHIVE,
+        attributes: attributes::ARCHIVE,
         id: ServerFileId::UNKNOWN,
     }
 }
@@ -206,23 +205,8 @@ impl Core {
     /// The compound of [`Core::land`], and what it teaches the caches.
     async fn create_whole(&self, d: &Deferred, offset: u64, data: &[u8]) -> Result<(), Errno> {
         let dir = split(&d.path).0;
-        let opts = wnet_smb2::CreateOptions {
-            durable: false,
-            ..crate::smb_fs::create_options(d.how)
-        };
-        let r = self
-            .guard(async {
-                // On a DFS drive the directory may live on another server: not asked.
-                let dir = self.dfs.is_none().then_some(dir);
-                let opts = &opts;
-                let r = self
-                    .on(&d.path, |t, p| async move {
-                        t.create_written(&p, opts, offset, data, dir).await
-                    })
-                    .await;
-                self.smb(r)
-            })
-            .await;
+        let create = self.fs.create_whole(&d.path, d.how, offset, data, dir);
+        let r = self.guard(self.ask(create)).await;
         let w = match r {
             Ok(w) => w,
             Err(e) => {
@@ -230,14 +214,11 @@ impl Core {
                 return Err(e);
             }
         };
-        let a = Attr {
-            id: ServerFileId(w.file_id),
-            ..attr_from_info(&w.info)
-        };
+        let a = w.attr;
         self.learn_id(&d.path, a.id);
         self.cache.own_done(&d.path, Some(Known::Present(a)));
         self.cache.entry_changed(&d.path);
-        self.dirs_answered(&[dir], &[w.parent.as_ref().map(attr_from_info)]);
+        self.dirs_answered(&[dir], &[w.dir]);
         // The kernel may hold the directory's times of before the create (asked since):
         // forgotten before close() returns. The file's, as answered at create, too.
         let parent = self.inodes.lock().expect("inode lock").peek(dir);

@@ -1,10 +1,10 @@
 //! Byte-range locks: POSIX `fcntl` and `flock` locks kept per inode and mirrored on the
-//! server (see [`crate::drive::posix_lock`]).
+//! server (see [`crate::posix_lock`]).
 
 use super::Core;
-use crate::drive::errno::Errno;
-use crate::drive::inode::InodeNo;
-use crate::drive::posix_lock::{self, Kind as LockKind, OwnerLocks, Seg};
+use crate::errno::Errno;
+use crate::inode::InodeNo;
+use crate::posix_lock::{self, Kind as LockKind, OwnerLocks, Seg};
 use std::time::Duration;
 
 /// How often a waiting lock (SETLKW) is tried again.

@@ -33,7 +33,6 @@ pub use io::ReadStart;
 pub use metadata::{SetAttr, SetTime};
 
 use super::remote::{Capabilities, RemoteFs};
-use crate::smb_fs::{SmbFs, attr_from_info};
 use connection::monitor;
 use kernel::Inval;
 
@@ -45,13 +44,11 @@ use super::lease::{self, Leases};
 use super::names;
 use super::posix_lock::PosixLocks;
 use super::watch::Watches;
-use crate::dfs::Namespace;
 use std::ffi::OsStr;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 use tokio::runtime::Handle;
-use wnet_smb2::Tree;
 
 const CONNECTED: u8 = 0;
 const DISCONNECTED: u8 = 1;
@@ -59,13 +56,14 @@ const DETACHED: u8 = 2;
 
 /// The redirector filesystem of one drive.
 pub struct Core {
-    /// The remote file system: the share, routed through its DFS namespace if any.
-    fs: SmbFs,
+    /// The remote file system: the provider's (an SMB share, routed through its DFS
+    /// namespace if any; a WebDAV collection).
+    fs: Arc<dyn RemoteFs>,
     /// What its server can do: the drive watches directories only where the server
     /// notifies, mirrors locks only where it locks ranges, ...
     caps: Capabilities,
-    /// Where a DFS drive's paths live now; `None` for a plain share.
-    pub(crate) dfs: Option<Arc<Namespace>>,
+    /// What the logs call the drive (its `fsname`, `//server/share`).
+    name: String,
     pub(crate) rt: Handle,
     pub(crate) deadline: Duration,
     /// Mounted read-only.
@@ -110,10 +108,10 @@ impl std::fmt::Debug for Core {
 }
 
 impl Core {
-    /// A core over `tree`; `deadline` bounds every request.
+    /// A core over `fs`, called `name` in logs; `deadline` bounds every request.
     pub fn new(
-        tree: Tree,
-        dfs: Option<Arc<Namespace>>,
+        fs: Arc<dyn RemoteFs>,
+        name: &str,
         rt: Handle,
         deadline: Duration,
         read_only: bool,
@@ -121,14 +119,13 @@ impl Core {
     ) -> Arc<Core> {
         // SAFETY: geteuid/getegid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-        let fs = SmbFs::new(tree, dfs.clone());
         let caps = fs.capabilities();
         let share_ro = caps.read_only;
         let leasing = leasing && caps.caching_across_opens;
         let core = Arc::new_cyclic(|me| Core {
             fs,
             caps,
-            dfs,
+            name: name.to_owned(),
             rt,
             deadline,
             read_only,
@@ -158,8 +155,8 @@ impl Core {
     }
 
     /// The remote file system under the drive.
-    pub(crate) fn fs(&self) -> &SmbFs {
-        &self.fs
+    pub(crate) fn fs(&self) -> &dyn RemoteFs {
+        &*self.fs
     }
 
     fn path(&self, ino: InodeNo) -> Result<String, Errno> {

@@ -58,7 +58,7 @@ pub struct Attr {
     pub crtime: SystemTime,
     /// A directory.
     pub is_dir: bool,
-    /// The SMB attribute bits (`fscc::attr`).
+    /// The Windows attribute bits ([`super::remote::attributes`]).
     pub attributes: u32,
     /// The server's identity of the file, when the answer carried it.
     pub id: ServerFileId,
@@ -67,7 +67,7 @@ pub struct Attr {
 impl Attr {
     /// Whether the read-only attribute is set.
     pub fn read_only(&self) -> bool {
-        self.attributes & super::read_only::READONLY != 0
+        self.attributes & super::remote::attributes::READONLY != 0
     }
 }
 

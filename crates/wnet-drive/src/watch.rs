@@ -6,7 +6,7 @@
 //! It arms the notify *before* it lists the directory (both go out on one connection in that
 //! order, and the server handles a connection's requests in order), so no change falls
 //! between the listing and the watch. Each notification marks names dirty; after
-//! [`RELIST_DEBOUNCE`] the task lists the directory again and makes the kernel forget exactly
+//! [`OWN_DEBOUNCE`] the task lists the directory again and makes the kernel forget exactly
 //! the entries that differ from what it was told. Our own changes therefore cost no kernel
 //! invalidation: the listing agrees with what our change already answered.
 //!
@@ -24,7 +24,7 @@
 use super::cache::OWN_DEBOUNCE;
 use super::core::Core;
 use super::inode::{InodeNo, key};
-use super::remote::{Change, FsFuture, FsResult, RemoteFs};
+use super::remote::{Change, FsFuture, FsResult};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;

@@ -1,32 +1,24 @@
-//! The drive's connection state: every request under one deadline ([`Core::guard`]), engine
-//! results mapped ([`Core::smb`]) with a lost connection or a refused logon turning the drive
-//! Disconnected, the probe that turns it Connected again, routing of a path to the share it
-//! lives on ([`Core::on`], DFS included), and the monitor that watches an idle or stalled
-//! connection.
+//! The drive's connection state: every request under one deadline ([`Core::guard`]), remote
+//! results mapped ([`Core::remote`]) with a lost connection or a refused logon turning the
+//! drive Disconnected, the probe that turns it Connected again, and the monitor that watches
+//! an idle or stalled connection. What a connection is, and how it is revived, is the
+//! provider's ([`RemoteFs::revive`], [`RemoteFs::probe`], [`RemoteFs::reconnect`],
+//! [`RemoteFs::echo`]).
 
 use super::Core;
 use super::{CONNECTED, DETACHED, DISCONNECTED};
-use crate::drive::errno::{self, Errno};
-use crate::drive::remote::{FsError, FsResult, RemoteFs};
+use crate::errno::{self, Errno};
+use crate::remote::{FsError, FsErrorKind, FsResult};
 use std::future::Future;
 use std::sync::Weak;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use wnet_smb2::Tree;
 
 /// The first pause between a disconnected drive's attempts to reach its server again
 /// (doubling up to [`PROBE_MAX`]); the first attempt is made at once.
 const PROBE_FIRST: Duration = Duration::from_millis(100);
 /// The longest pause between two attempts.
 const PROBE_MAX: Duration = Duration::from_secs(1);
-/// How long an attempt waits for the current connection's ECHO before it makes a new one:
-/// generous, since a connection that is alive but busy must not be dropped (every durable
-/// handle would have to be reclaimed); paid once per disconnection (a dead one is not asked).
-const PROBE_ECHO: Duration = Duration::from_secs(5);
-/// How long one attempt's TCP connect may take. Short, so that a network that comes back is
-/// found within about this plus [`PROBE_MAX`] (a long connect would wait on the kernel's SYN
-/// retransmissions, 1 s, 3 s, 7 s, ... apart).
-const PROBE_CONNECT: Duration = Duration::from_secs(2);
 /// How often the drive checks its connection (dead while idle; stalled under watches).
 const MONITOR_TICK: Duration = Duration::from_secs(1);
 /// An ECHO unanswered this long means the connection is stalled: notifications may be
@@ -54,38 +46,14 @@ impl Core {
             .map(|(_, why)| why.clone())
     }
 
-    /// Records the outcome of an attempt to log on again: a Kerberos refusal (no valid ticket
-    /// in the caller's cache) is kept as the reason the drive is down; anything else clears it.
-    fn note_logon(&self, r: &wnet_smb2::Result<()>) {
-        let e = r.as_ref().err().map(crate::errors::drive_error);
-        self.note_refusal(e.as_ref());
-    }
-
-    /// [`Core::note_logon`] with the failure as it crossed the seam (`None`: success).
+    /// Records the outcome of an attempt to log on again (`None`: success): a refusal (no
+    /// valid Kerberos ticket in the caller's cache) is kept as the reason the drive is down;
+    /// anything else clears it.
     fn note_refusal(&self, e: Option<&FsError>) {
         let refusal = e
             .filter(|e| e.is_logon_refused())
             .map(|e| (errno::from_fs(e, self.share_ro), e.message.clone()));
         *self.refusal.lock().expect("refusal lock") = refusal;
-    }
-
-    /// The tree the drive's root lives on now: the mounted share, or for a DFS drive the
-    /// target its root leads to (its session is the one watched for liveness).
-    pub(crate) fn tree(&self) -> Tree {
-        self.fs.home_tree()
-    }
-
-    /// Runs `op` on the share and path where the drive's `path` lives: the mounted share, or
-    /// for a DFS drive wherever its namespace leads now (links followed, targets failed over;
-    /// see [`crate::dfs`]).
-    pub(crate) async fn on<T, F, Fut>(&self, path: &str, op: F) -> wnet_smb2::Result<T>
-    where
-        F: Fn(Tree, String) -> Fut,
-        Fut: Future<Output = wnet_smb2::Result<T>>,
-    {
-        let r = self.fs.on(path, op).await;
-        self.check_moved();
-        r
     }
 
     /// Awaits a remote operation and maps its outcome ([`Core::answered`]).
@@ -116,15 +84,15 @@ impl Core {
     }
 
     /// [`Core::guard`] for an OPENDIR, whose listing may take longer than one request's
-    /// deadline and still be making progress: the engine bounds each page of it by the
-    /// metadata deadline and the whole by [`wnet_smb2::file::MAX_LISTING_TIME`]. Measured:
-    /// `ls -l` of 100,000 cold entries on a loaded machine took more than 10 s, which the
-    /// request deadline turned into ETIMEDOUT and a Disconnected drive.
+    /// deadline and still be making progress: the provider bounds each page of it, and the
+    /// whole by [`RemoteFs::listing_deadline`]. Measured: `ls -l` of 100,000 cold entries on
+    /// a loaded machine took more than 10 s, which the request deadline turned into
+    /// ETIMEDOUT and a Disconnected drive.
     pub async fn guard_listing<T>(
         &self,
         fut: impl Future<Output = Result<T, Errno>>,
     ) -> Result<T, Errno> {
-        self.guard_for(wnet_smb2::file::MAX_LISTING_TIME, fut).await
+        self.guard_for(self.fs.listing_deadline(), fut).await
     }
 
     async fn guard_for<T>(
@@ -145,7 +113,7 @@ impl Core {
             Err(_) => {
                 tracing::warn!(
                     ?deadline,
-                    share = self.tree().share(),
+                    drive = self.name,
                     "request timed out; drive disconnected"
                 );
                 self.mark_disconnected();
@@ -154,23 +122,18 @@ impl Core {
         }
     }
 
-    /// Maps an engine result; a lost connection turns the drive Disconnected, and so does a
-    /// reconnect the server (or the KDC) refused for want of a valid Kerberos ticket: later
-    /// requests fail at once with its errno while the background probe waits for `kinit`.
-    pub(super) fn smb<T>(&self, r: wnet_smb2::Result<T>) -> Result<T, Errno> {
-        self.remote(r.map_err(|e| crate::errors::drive_error(&e)))
-    }
-
-    /// Maps a remote result (see [`Core::smb`]): the one place a failure that crossed the
-    /// seam becomes errno, and Disconnected when the server is gone or refused the logon.
+    /// Maps a remote result: the one place a failure that crossed the seam becomes errno. A
+    /// lost connection turns the drive Disconnected, and so does a reconnect the server (or
+    /// the KDC) refused for want of valid credentials: later requests fail at once with its
+    /// errno while the background probe waits for `kinit`.
     pub(super) fn remote<T>(&self, r: FsResult<T>) -> Result<T, Errno> {
         r.map_err(|e| {
             if e.is_logon_refused() {
-                tracing::warn!(error = %e, share = self.tree().share(), "logon refused; drive disconnected");
+                tracing::warn!(error = %e, drive = self.name, "logon refused; drive disconnected");
                 self.note_refusal(Some(&e));
                 self.mark_disconnected();
             } else if e.connection_lost {
-                tracing::warn!(error = %e, share = self.tree().share(), "connection lost; drive disconnected");
+                tracing::warn!(error = %e, drive = self.name, "connection lost; drive disconnected");
                 self.mark_disconnected();
             }
             errno::from_fs(&e, self.share_ro)
@@ -198,22 +161,14 @@ impl Core {
                 if core.state.load(Ordering::Acquire) != DISCONNECTED {
                     return;
                 }
-                // A DFS drive's probe below resolves again and fails over by itself; reviving
-                // the session of a target that is gone would only wait for it.
-                if core.dfs.is_none() && !core.revive().await {
+                if !core.revive().await {
                     continue;
                 }
-                let probe = tokio::time::timeout(
-                    core.deadline,
-                    core.on("", |t, p| async move { t.stat(&p).await }),
-                )
-                .await;
-                if let Ok(Ok(_)) = probe {
-                    core.note_logon(&Ok(()));
-                    tracing::info!(
-                        share = core.tree().share(),
-                        "server answers again; drive connected"
-                    );
+                let probe = tokio::time::timeout(core.deadline, core.fs.probe()).await;
+                core.check_moved();
+                if let Ok(Ok(())) = probe {
+                    core.note_refusal(None);
+                    tracing::info!(drive = core.name, "server answers again; drive connected");
                     let _ = core.state.compare_exchange(
                         DISCONNECTED,
                         CONNECTED,
@@ -226,24 +181,12 @@ impl Core {
         });
     }
 
-    /// Whether the session has a connection that answers now: the current one if it answers
-    /// an ECHO within [`PROBE_ECHO`], else a fresh one (one attempt).
+    /// Whether the provider has a connection that answers now ([`RemoteFs::revive`]: the
+    /// current one, else one attempt at a fresh one), within the request deadline.
     async fn revive(&self) -> bool {
-        let tree = self.tree();
-        let session = tree.session();
-        let generation = session.generation();
-        if !session.connection().is_dead()
-            && matches!(
-                tokio::time::timeout(PROBE_ECHO, session.echo()).await,
-                Ok(Ok(_))
-            )
-        {
-            return true;
-        }
-        let fresh = session.reconnect_once(generation, PROBE_CONNECT);
-        match tokio::time::timeout(self.deadline, fresh).await {
+        match tokio::time::timeout(self.deadline, self.fs.revive()).await {
             Ok(r) => {
-                self.note_logon(&r);
+                self.note_refusal(r.as_ref().err());
                 r.is_ok()
             }
             Err(_) => false,
@@ -284,35 +227,20 @@ pub(super) async fn monitor(me: Weak<Core>) {
             DISCONNECTED => continue,
             _ => {}
         }
-        if let Some(ns) = core.dfs.clone() {
-            // Referrals past their TTL are asked again here, never by a waiting request.
-            ns.refresh().await;
-            if ns.take_changed() {
-                core.lose_completeness();
-            }
-        }
-        let session = core.tree().session().clone();
-        if session.connection().is_dead() && core.dfs.is_some() {
-            // A DFS drive goes where its namespace leads (the next target when this one is
-            // gone): only when no target answers is the drive disconnected.
+        // Upkeep (a DFS drive's referrals past their TTL); a route that moved is noticed.
+        let _ = core.fs.maintain().await;
+        core.check_moved();
+        if core.fs.connection_dead() {
+            // As the next request would: reconnect (as long as a request may wait; a DFS
+            // drive goes to the next target), and only then call the server lost.
+            tracing::info!(drive = core.name, "connection lost while idle");
             core.lose_completeness();
-            let probe = core.on("", |t, p| async move { t.stat(&p).await });
-            if !matches!(tokio::time::timeout(core.deadline, probe).await, Ok(Ok(_))) {
-                tracing::warn!("no DFS target answers; drive disconnected");
-                core.mark_disconnected();
-            }
-            continue;
-        }
-        if session.connection().is_dead() {
-            // As the next request would: reconnect (the engine's bounded backoff, as long as
-            // a request may wait), and only then call the server lost.
-            tracing::info!(share = core.tree().share(), "connection lost while idle");
-            core.lose_completeness();
-            let again = session.reconnect_from(session.generation());
-            match tokio::time::timeout(core.deadline, again).await {
+            let again = tokio::time::timeout(core.deadline, core.fs.reconnect()).await;
+            core.check_moved();
+            match again {
                 Ok(Ok(())) => {}
-                Ok(r) => {
-                    core.note_logon(&r);
+                Ok(Err(e)) => {
+                    core.note_refusal(Some(&e));
                     core.mark_disconnected();
                 }
                 Err(_) => core.mark_disconnected(),
@@ -322,14 +250,15 @@ pub(super) async fn monitor(me: Weak<Core>) {
         if core.watches.is_empty() {
             continue;
         }
+        let fs = core.fs.clone();
         drop(core);
-        let echo = session.echo();
+        let echo = fs.echo();
         tokio::pin!(echo);
         let answer = tokio::select! {
             r = &mut echo => r,
             _ = tokio::time::sleep(STALL) => {
                 let Some(core) = me.upgrade() else { return };
-                tracing::info!(share = core.tree().share(), "connection stalled; watched directories not exact");
+                tracing::info!(drive = core.name, "connection stalled; watched directories not exact");
                 core.stalled.store(true, Ordering::Release);
                 core.lose_completeness();
                 drop(core);
@@ -342,9 +271,12 @@ pub(super) async fn monitor(me: Weak<Core>) {
         };
         // A connection that broke is the next tick's (reconnected as a request would be);
         // one that stayed silent for the whole deadline is a lost server.
-        if let (Err(e @ wnet_smb2::Error::Timeout { .. }), Some(core)) = (answer, me.upgrade()) {
-            tracing::warn!(error = %e, share = core.tree().share(), "no answer to an echo; drive disconnected");
-            core.mark_disconnected();
+        let silent = |e: &FsError| e.kind == FsErrorKind::TimedOut && e.connection_lost;
+        if let (Err(e), Some(core)) = (answer, me.upgrade()) {
+            if silent(&e) {
+                tracing::warn!(error = %e, drive = core.name, "no answer to an echo; drive disconnected");
+                core.mark_disconnected();
+            }
         }
     }
 }

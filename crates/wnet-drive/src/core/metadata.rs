@@ -2,19 +2,16 @@
 //! answered from the caches where they are exact or fresh, else in one round trip.
 
 use super::Core;
-use crate::drive::cache::{Attr, KERNEL_TTL, Known, Listed};
-use crate::drive::errno::Errno;
-use crate::drive::handle_table::{Holder, Kind, OpenDir};
-use crate::drive::inode::{InodeNo, ServerFileId};
-use crate::drive::names;
-use crate::drive::remote::{FsStats, RemoteFile, RemoteFs, SetInfo};
-use crate::smb_fs::SmbFile;
+use crate::cache::{Attr, KERNEL_TTL, Known, Listed};
+use crate::errno::Errno;
+use crate::handle_table::{Holder, Kind, OpenDir};
+use crate::inode::{InodeNo, ServerFileId};
+use crate::names;
+use crate::remote::attributes::READONLY;
+use crate::remote::{FsStats, SetInfo};
 use std::ffi::OsStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use wnet_smb2::CreateOptions;
-use wnet_smb2::msg::create::{disposition, share};
-use wnet_smb2::msg::fscc::{access, attr};
 
 /// A time change asked by setattr.
 #[derive(Debug, Clone, Copy)]
@@ -262,18 +259,15 @@ impl Core {
         };
         if let Some(mode) = s.mode {
             let attributes = match &path {
-                Some(path) => {
-                    let r = self.on(path, |t, p| async move { t.stat(&p).await });
-                    self.smb(r.await)?.attributes
-                }
+                Some(path) => self.ask(self.fs.stat(path)).await?.attributes,
                 None => {
                     let fh = fh.ok_or(Errno::EBADF)?;
                     self.attr_by_handle(ino, fh).await?.0.attributes
                 }
             };
-            let mut bits = attributes & !attr::READONLY;
+            let mut bits = attributes & !READONLY;
             if mode & 0o222 == 0 {
-                bits |= attr::READONLY;
+                bits |= READONLY;
             }
             info.attributes = Some(bits);
         }
@@ -292,38 +286,8 @@ impl Core {
             }
             None => {
                 let path = path.as_deref().ok_or(Errno::ENOENT)?;
-                let mut acc = access::READ_ATTRIBUTES | access::SYNCHRONIZE;
-                if s.size.is_some() {
-                    acc |= access::WRITE_DATA;
-                }
-                if set_basic {
-                    acc |= access::WRITE_ATTRIBUTES;
-                }
-                let opts = CreateOptions {
-                    access: acc,
-                    disposition: disposition::OPEN,
-                    options: 0,
-                    share_access: share::ALL,
-                    attributes: 0,
-                    durable: false,
-                    lease: None,
-                    lease_key: None,
-                };
-                let opts = &opts;
-                let file = self.smb(
-                    self.on(path, |t, p| async move { t.create(&p, opts).await })
-                        .await,
-                )?;
-                let file = Box::new(SmbFile(file));
-                let mut r = Ok(());
-                if let Some(len) = s.size {
-                    r = file.set_len(len).await;
-                }
-                if r.is_ok() && set_basic {
-                    r = file.set_info(info).await;
-                }
-                let closed = file.close_with_attr().await.map(|_| ());
-                self.remote(r.and(closed))?;
+                let info = set_basic.then_some(info);
+                self.ask(self.fs.set_attr(path, s.size, info)).await?;
             }
         }
         if let Some(len) = s.size {

@@ -5,11 +5,9 @@
 //! and tries once more, and puts the attribute back if that fails too.
 
 use super::core::Core;
-use super::remote::{FsError, FsErrorKind, FsResult, RemoteFs, SetInfo};
+use super::remote::attributes::READONLY;
+use super::remote::{FsError, FsErrorKind, FsResult, SetInfo};
 use std::future::Future;
-
-/// The READONLY bit of [`super::cache::Attr::attributes`] (Windows' file attributes).
-pub const READONLY: u32 = 0x1;
 
 /// Whether `e` may be the READONLY attribute's refusal.
 fn refused_as_read_only(e: &FsError) -> bool {

@@ -43,7 +43,7 @@ fn ino(i: INodeNo) -> InodeNo {
 /// thread's id, and a holder is a process. Asked of `/proc` (an open, a read of the whole
 /// status text, a close: measurable beside an open answered from a lease's snapshot) once
 /// per thread per [`TGID_FRESH`].
-pub(crate) fn process_of(tid: u32) -> u32 {
+pub fn process_of(tid: u32) -> u32 {
     static KNOWN: Mutex<Option<HashMap<u32, (u32, Instant)>>> = Mutex::new(None);
     let now = Instant::now();
     if let Some(&(tgid, at)) = KNOWN
