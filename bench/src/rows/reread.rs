@@ -80,14 +80,11 @@ pub fn run(ctx: &Ctx<'_>) {
         .iter()
         .map(|&(side, letter, leases)| {
             let base = ctx.scratch.join(format!("reread-{side}"));
-            let paths = wnet_proto::Paths::under(&base);
-            wnet_core::ProfileStore::new(paths.profile.clone())
-                .update(|p| {
-                    p.settings.file_leases = leases;
-                    Ok(())
-                })
-                .expect("the daemon's profile");
-            let mut d = DaemonProcess::start(&base);
+            let settings = wnet_core::Settings {
+                file_leases: leases,
+                ..wnet_core::Settings::default()
+            };
+            let mut d = DaemonProcess::start_with(&base, settings);
             d.add(
                 Some(&format!("{letter}:")),
                 &ctx.samba.unc("rw"),
