@@ -164,6 +164,7 @@ impl Leases {
         // Broken before it could be parked: what the open read may be stale already.
         let broken = self.lock().pending.remove(&asked) != Some(false);
         if broken || !file.whole() || !self.has_room(data.len()) {
+            tracing::debug!(path, broken, whole = file.whole(), "not parked");
             return Some(file);
         }
         let k = asked;
@@ -276,6 +277,7 @@ pub(crate) async fn run(me: Weak<Core>) {
                     continue;
                 }
                 if let Some(h) = core.leases.take_key(&brk.key) {
+                    tracing::debug!(path = h.path, "lease broken: its cache dropped");
                     core.lease_lost(&h.path);
                     close(vec![h], core.deadline).await;
                 }
@@ -285,6 +287,7 @@ pub(crate) async fn run(me: Weak<Core>) {
                 let Some(core) = me.upgrade() else { return };
                 let expired = core.leases.take_expired();
                 if !expired.is_empty() {
+                    tracing::debug!(handles = expired.len(), "parked handles past their time");
                     let deadline = core.deadline;
                     core.rt.spawn(close(expired, deadline));
                 }
