@@ -4,6 +4,8 @@
 //! - [`stats`]: percentiles of timings.
 //! - [`clients`]: the wnet sides: a drive through the daemon, the engine alone.
 //! - [`peers`]: arguments, cache dropping, test data, `smbclient` and `rclone mount` peers.
+//! - [`workload`]: the base table's workloads on any mounted side, timed until the data
+//!   landed on the server.
 //! - [`rows`]: `drive`'s row groups beyond its base table (parallel programs, encryption, a
 //!   big directory, memory), selected with `--rows`.
 #![deny(missing_docs)]
@@ -11,6 +13,7 @@
 pub mod clients;
 pub mod peers;
 pub mod rows;
+pub mod workload;
 
 /// Percentiles of timings.
 pub mod stats {

@@ -2,6 +2,7 @@
 //! `smbclient` runs and `rclone mount` peers.
 
 use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,7 +19,7 @@ pub struct Args {
     pub rounds: usize,
     /// `--only a,b`: run only these sides (by their tags); empty: all.
     pub only: Vec<String>,
-    /// `--rows a,b`: the row groups `drive` runs (default: all of them).
+    /// `--rows a,b`: the row groups `drive` runs (default: all but `dav`).
     pub rows: Vec<crate::rows::Group>,
     /// `--entries N`: entries of `drive`'s big directory (default 100,000).
     pub entries: usize,
@@ -33,7 +34,8 @@ impl Args {
 
 /// Parses `--size-mib N`, `--rounds N` (env `WNET_BENCH_MIB` is the size's default),
 /// `--only A,B` (sides to run, where a benchmark has several), and `drive`'s `--rows A,B`
-/// (row groups: `base,parallel,encrypted,bigdir,memory,reread`) and `--entries N` (big directory).
+/// (row groups: `base,parallel,encrypted,bigdir,memory,reread,dav`; default all but `dav`) and
+/// `--entries N` (big directory).
 ///
 /// # Panics
 ///
@@ -46,7 +48,7 @@ pub fn args() -> Args {
             .unwrap_or(1024),
         rounds: 3,
         only: Vec::new(),
-        rows: crate::rows::Group::ALL.to_vec(),
+        rows: crate::rows::Group::default_set(),
         entries: 100_000,
     };
     let mut it = std::env::args().skip(1);
@@ -273,7 +275,6 @@ impl RcloneMount {
         log: &Path,
         extra: &[&str],
     ) -> io::Result<RcloneMount> {
-        std::fs::create_dir_all(dir)?;
         let (user, password) = samba.user();
         let obscured = Command::new("rclone")
             .arg("obscure")
@@ -288,11 +289,27 @@ impl RcloneMount {
             samba.host(),
             samba.port()
         );
+        Self::start_remote(&remote, dir, cache_dir, log, extra)
+    }
+
+    /// [`RcloneMount::start`] of any on-the-fly rclone `remote` (`:webdav,url="…":`).
+    ///
+    /// # Errors
+    ///
+    /// When rclone cannot run, exits, or the mount does not appear.
+    pub fn start_remote(
+        remote: &str,
+        dir: &Path,
+        cache_dir: &Path,
+        log: &Path,
+        extra: &[&str],
+    ) -> io::Result<RcloneMount> {
+        std::fs::create_dir_all(dir)?;
         let child = Command::new("rclone")
             .arg("mount")
             .arg("--config")
             .arg("/dev/null")
-            .arg(&remote)
+            .arg(remote)
             .arg(dir)
             .arg("--cache-dir")
             .arg(cache_dir)
@@ -346,6 +363,109 @@ impl Drop for RcloneMount {
                 .arg(&self.dir)
                 .stderr(Stdio::null())
                 .status();
+        }
+    }
+}
+
+/// A `davfs2` mount (`mount -t davfs`, as root) of a WebDAV URL, with its own configuration
+/// (`-o conf=`: no credentials asked, a private cache, uploads at `close()` without its
+/// default 10 s delay, so written data reaches the server as soon as it can; `buf_size 64`,
+/// without which davfs2 1.6 on Linux ≥ 6.16 fails every `readdir` with `EINVAL`,
+/// alisarctl/davfs2#22). Dropping it
+/// unmounts (`umount`, which waits for uploads still pending) and removes its cache.
+#[derive(Debug)]
+pub struct Davfs2Mount {
+    /// The mount point.
+    pub dir: PathBuf,
+    /// Its configuration and cache (removed after the unmount).
+    work: Option<tempfile::TempDir>,
+}
+
+impl Davfs2Mount {
+    /// Mounts `url` at `dir` (created), with its configuration and cache in a directory of
+    /// its own (`mount.davfs` runs as the user `davfs2`, which must reach its cache), and
+    /// waits (at most 30 s) until the mount is live.
+    ///
+    /// # Errors
+    ///
+    /// When `mount.davfs` is missing (Debian package `davfs2`) or the mount fails.
+    pub fn start(url: &str, dir: &Path) -> io::Result<Davfs2Mount> {
+        if !Path::new("/sbin/mount.davfs").exists() && !Path::new("/usr/sbin/mount.davfs").exists()
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "mount.davfs is missing: apt-get install davfs2",
+            ));
+        }
+        std::fs::create_dir_all(dir)?;
+        let work = tempfile::Builder::new().prefix("wnet-davfs2").tempdir()?;
+        std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755))?;
+        let cache = work.path().join("cache");
+        std::fs::create_dir(&cache)?;
+        // Measured: mount.davfs takes a cache of root's, group davfs2, mode 0775 (not one
+        // owned by davfs2).
+        let chown = Command::new("chown")
+            .arg("root:davfs2")
+            .arg(&cache)
+            .status()?;
+        if !chown.success() {
+            return Err(io::Error::other("chgrp davfs2 of its cache failed"));
+        }
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o775))?;
+        // mount.davfs keeps its pid file there.
+        std::fs::create_dir_all("/var/run/mount.davfs")?;
+        let conf = work.path().join("davfs2.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "ask_auth 0\ncache_dir {}\ndelay_upload 0\nbuf_size 64\n",
+                cache.display()
+            ),
+        )?;
+        let out = Command::new("mount")
+            .args(["-t", "davfs", "-o"])
+            .arg(format!("conf={},uid=0,gid=0", conf.display()))
+            .arg(url)
+            .arg(dir)
+            .stdin(Stdio::null())
+            .output()?;
+        if !out.status.success() {
+            return Err(io::Error::other(format!(
+                "mount -t davfs {url}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        let m = Davfs2Mount {
+            dir: dir.to_owned(),
+            work: Some(work),
+        };
+        if !wait_until(Duration::from_secs(30), || {
+            is_mounted(dir) && std::fs::read_dir(dir).is_ok()
+        }) {
+            return Err(io::Error::other(format!(
+                "davfs2 at {} did not come up",
+                dir.display()
+            )));
+        }
+        Ok(m)
+    }
+}
+
+impl Drop for Davfs2Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg(&self.dir)
+            .stderr(Stdio::null())
+            .status();
+        if is_mounted(&self.dir) {
+            let _ = Command::new("umount")
+                .arg("-l")
+                .arg(&self.dir)
+                .stderr(Stdio::null())
+                .status();
+        }
+        if let Some(work) = self.work.take() {
+            let _ = work.close();
         }
     }
 }

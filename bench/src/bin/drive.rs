@@ -15,7 +15,7 @@
 //!
 //! ```sh
 //! cargo run --release -p wnet-bench --bin drive -- [--size-mib N] [--rounds N] [--only wnet,engine]
-//!     [--rows base,parallel,encrypted,bigdir,memory] [--entries N]
+//!     [--rows base,parallel,encrypted,bigdir,memory,reread,dav] [--entries N]
 //! ```
 //!
 //! `--rows` picks row groups (default: all): `base` is the table below; the others
@@ -33,30 +33,22 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{Read, Write};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use wnet_bench::clients::add_z;
 use wnet_bench::peers::{self, Args, RcloneMount, drop_caches, median, sync, wait_until};
 use wnet_bench::rows;
 use wnet_bench::rows::cpu::Usage;
+use wnet_bench::workload::{
+    FsRun, N, RANDOM_READS, SERVER_WAIT, SMALL, Took, Work, f_name, g_name, random_offsets,
+};
 use wnet_proto::{Client, Paths, Request};
 use wnet_smb2::{CreateOptions, Tree};
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
 
-/// Files of the metadata workloads.
-const N: usize = 2000;
-/// Size of each small file.
-const SMALL: usize = 4096;
-/// Random 4 KiB reads.
-const RANDOM_READS: usize = 2000;
 /// The big file every side reads.
 const BIG: &str = "big.bin";
-/// How long the server may take to show a write (rclone's deferred uploads included).
-const SERVER_WAIT: Duration = Duration::from_secs(600);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Side {
@@ -87,66 +79,18 @@ impl Side {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Work {
-    SeqWrite,
-    SeqRead,
-    Create,
-    Stat,
-    Ls,
-    ReadSmall,
-    RenameDelete,
-    RandRead,
+/// Which sides run a workload, and the issue's target for it.
+trait BaseRow {
+    fn sides(self) -> &'static [Side];
+    fn target(self) -> (Side, f64, &'static str);
 }
 
-impl Work {
-    const ALL: [Work; 8] = [
-        Work::SeqWrite,
-        Work::SeqRead,
-        Work::Create,
-        Work::Stat,
-        Work::Ls,
-        Work::ReadSmall,
-        Work::RenameDelete,
-        Work::RandRead,
-    ];
-
-    fn label(self, mib: u64) -> String {
-        match self {
-            Work::SeqWrite => format!("seq write {mib} MiB + fsync"),
-            Work::SeqRead => format!("seq read {mib} MiB, cold"),
-            Work::Create => format!("create {N} x 4 KiB"),
-            Work::Stat => format!("stat {N} x 3"),
-            Work::Ls => format!("ls -l of {N} entries"),
-            Work::ReadSmall => format!("read {N} small, cold"),
-            Work::RenameDelete => format!("rename + delete {N}"),
-            Work::RandRead => format!("{RANDOM_READS} random 4 KiB reads"),
-        }
-    }
-
-    fn cold(self) -> bool {
-        matches!(self, Work::SeqRead | Work::ReadSmall | Work::RandRead)
-    }
-
-    fn bulk(self) -> bool {
-        matches!(self, Work::SeqWrite | Work::SeqRead)
-    }
-
+impl BaseRow for Work {
     fn sides(self) -> &'static [Side] {
         if self.bulk() {
             &Side::ALL
         } else {
             &[Side::Wnet, Side::Rclone, Side::RcloneWrites, Side::Engine]
-        }
-    }
-
-    /// Operations per run (for per-op latency).
-    fn ops(self) -> usize {
-        match self {
-            Work::Stat => 3 * N,
-            Work::RenameDelete => 2 * N,
-            Work::Ls => N,
-            _ => N,
         }
     }
 
@@ -183,27 +127,12 @@ struct Bench {
     offsets: Vec<Vec<u64>>,
 }
 
-/// One measurement: total time and, for seq writes, the fsync/flush part of it.
-#[derive(Clone, Copy, Default)]
-struct Took {
-    total: Duration,
-    sync: Option<Duration>,
-}
-
 fn seq_dir(side: Side, round: usize) -> String {
     format!("{}-r{round}-seq", side.tag())
 }
 
 fn small_dir(side: Side, round: usize) -> String {
     format!("{}-r{round}-small", side.tag())
-}
-
-fn f_name(i: usize) -> String {
-    format!("f{i:04}")
-}
-
-fn g_name(i: usize) -> String {
-    format!("g{i:04}")
 }
 
 impl Bench {
@@ -277,103 +206,20 @@ impl Bench {
     }
 
     fn run_fs(&self, root: &Path, side: Side, work: Work, round: usize) -> Took {
-        let size = self.args.size();
-        let t0 = Instant::now();
-        let mut sync_part = None;
-        match work {
-            Work::SeqWrite => {
-                let rel = format!("{}/big", seq_dir(side, round));
-                let mut f = fs::File::create(root.join(&rel)).unwrap();
-                let mut left = size;
-                while left > 0 {
-                    let n = left.min(self.block.len() as u64) as usize;
-                    f.write_all(&self.block[..n]).unwrap();
-                    left -= n as u64;
-                }
-                let ts = Instant::now();
-                if let Err(e) = f.sync_all() {
-                    eprintln!("{}: fsync failed: {e}", side.tag());
-                }
-                sync_part = Some(ts.elapsed());
-                drop(f);
-                self.wait_server("the big file", || self.server_len(&rel) == Some(size));
-            }
-            Work::SeqRead => {
-                let mut f = fs::File::open(root.join(BIG)).unwrap();
-                let mut buf = vec![0u8; 1 << 20];
-                let mut total = 0u64;
-                loop {
-                    let n = f.read(&mut buf).unwrap();
-                    if n == 0 {
-                        break;
-                    }
-                    total += n as u64;
-                }
-                assert_eq!(total, size, "{}: short read", side.tag());
-            }
-            Work::RandRead => {
-                let f = fs::File::open(root.join(BIG)).unwrap();
-                let mut buf = [0u8; SMALL];
-                for &off in &self.offsets[round] {
-                    f.read_exact_at(&mut buf, off).unwrap();
-                }
-            }
-            Work::Create => {
-                let dir = root.join(small_dir(side, round));
-                for i in 0..N {
-                    fs::write(dir.join(f_name(i)), &self.small).unwrap();
-                }
-                let rel = small_dir(side, round);
-                self.wait_server("the small files", || self.all_small(&rel));
-            }
-            Work::Stat => {
-                let dir = root.join(small_dir(side, round));
-                for _ in 0..3 {
-                    for i in 0..N {
-                        let m = fs::metadata(dir.join(f_name(i))).unwrap();
-                        assert_eq!(m.len(), SMALL as u64);
-                    }
-                }
-            }
-            Work::Ls => {
-                let ok = Command::new("ls")
-                    .arg("-l")
-                    .arg(root.join(small_dir(side, round)))
-                    .stdout(Stdio::null())
-                    .status()
-                    .unwrap();
-                assert!(ok.success(), "{}: ls -l failed", side.tag());
-            }
-            Work::ReadSmall => {
-                let dir = root.join(small_dir(side, round));
-                for i in 0..N {
-                    let d = fs::read(dir.join(f_name(i))).unwrap();
-                    assert_eq!(d.len(), SMALL);
-                }
-            }
-            Work::RenameDelete => {
-                let dir = root.join(small_dir(side, round));
-                for i in 0..N {
-                    fs::rename(dir.join(f_name(i)), dir.join(g_name(i))).unwrap();
-                }
-                for i in 0..N {
-                    fs::remove_file(dir.join(g_name(i))).unwrap();
-                }
-                let server = self.share.join(small_dir(side, round));
-                self.wait_server("an empty directory", || {
-                    fs::read_dir(&server).is_ok_and(|mut d| d.next().is_none())
-                });
-            }
+        FsRun {
+            tag: side.tag(),
+            root,
+            server: &self.share,
+            size: self.args.size(),
+            block: &self.block,
+            small: &self.small,
+            big: BIG,
+            rand: BIG,
+            offsets: &self.offsets[round],
+            seq_dir: &seq_dir(side, round),
+            small_dir: &small_dir(side, round),
         }
-        Took {
-            total: t0.elapsed(),
-            sync: sync_part,
-        }
-    }
-
-    fn all_small(&self, rel: &str) -> bool {
-        let dir = self.share.join(rel);
-        (0..N).all(|i| fs::metadata(dir.join(f_name(i))).is_ok_and(|m| m.len() == SMALL as u64))
+        .run(work)
     }
 
     fn run_engine(&self, work: Work, round: usize) -> Took {
@@ -576,19 +422,8 @@ fn main() {
     // The engine alone.
     let (rt, tree) = wnet_bench::clients::engine_tree(&samba, "rw");
 
-    let blocks = size / SMALL as u64;
     let offsets = (0..args.rounds)
-        .map(|r| {
-            let mut x = 0x9e37_79b9_7f4a_7c15u64 ^ r as u64;
-            (0..RANDOM_READS)
-                .map(|_| {
-                    x = x
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    ((x >> 17) % blocks) * SMALL as u64
-                })
-                .collect()
-        })
+        .map(|r| random_offsets(size, RANDOM_READS, r as u64))
         .collect();
 
     let mounts = HashMap::from([

@@ -85,24 +85,45 @@ impl DaemonProcess {
     ///
     /// When the daemon refuses.
     pub fn add(&mut self, local: Option<&str>, unc: &str, flags: ConnectFlags) {
-        // The daemon closes client connections idle for long (a group can run for many
-        // minutes between two calls): a fresh one for each call.
-        self.client = Client::connect_to(&self.paths.socket, "bench").expect("the daemon");
-        let r = self.client.call(&Request::AddConnection(AddConnectionArgs {
-            resource_type: 1,
-            local: local.map(str::to_owned),
-            remote: unc.into(),
-            provider: None,
-            user: Some(DEFAULT_USER.into()),
-            password: Some(wnet_core::Secret::new(DEFAULT_PASSWORD)),
-            flags: flags.bits(),
-            save_credentials: false,
-            ccache: None,
-        }));
+        let r = self.try_add(
+            local,
+            unc,
+            flags,
+            Some((DEFAULT_USER, wnet_core::Secret::new(DEFAULT_PASSWORD))),
+        );
         assert!(
             matches!(r, Ok(Reply::Connection(_))),
             "add {local:?} {unc}: {r:?}"
         );
+    }
+
+    /// Asks the daemon to connect `local` to `remote` with `credentials` (`None`: the
+    /// default user, no password) and `CONNECT_*` `flags`; its answer.
+    pub fn try_add(
+        &mut self,
+        local: Option<&str>,
+        remote: &str,
+        flags: ConnectFlags,
+        credentials: Option<(&str, wnet_core::Secret)>,
+    ) -> Result<Reply, wnet_core::Error> {
+        // The daemon closes client connections idle for long (a group can run for many
+        // minutes between two calls): a fresh one for each call.
+        self.client = Client::connect_to(&self.paths.socket, "bench").expect("the daemon");
+        let (user, password) = match credentials {
+            Some((u, p)) => (Some(u.to_owned()), Some(p)),
+            None => (None, None),
+        };
+        self.client.call(&Request::AddConnection(AddConnectionArgs {
+            resource_type: 1,
+            local: local.map(str::to_owned),
+            remote: remote.into(),
+            provider: None,
+            user,
+            password,
+            flags: flags.bits(),
+            save_credentials: false,
+            ccache: None,
+        }))
     }
 
     /// `VmRSS` now, in bytes.

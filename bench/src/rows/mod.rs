@@ -1,6 +1,7 @@
 //! The `drive` benchmark's row groups beyond its base table (issue 15, targets 4–7), each
 //! selectable with `--rows`: parallel programs, an encrypted share, a 100,000-entry
-//! directory, the daemon's memory, re-reading unchanged files under leases.
+//! directory, the daemon's memory, re-reading unchanged files under leases, and the base
+//! workloads on a WebDAV server (issue 16).
 //!
 //! The wnet side of these groups is a real `wnetd` process ([`DaemonProcess`]): its resident
 //! set is what the big-directory and memory rows measure, and the drive it serves is the one
@@ -14,10 +15,12 @@
 //! - [`table`]: medians per row and side, printed with throughput and targets.
 //! - [`cpu`]: CPU seconds of the daemon and of the server during a run.
 //! - [`parallel`], [`encrypted`], [`bigdir`], [`memory`], [`reread`]: the groups.
+//! - [`dav`]: the base workloads on a WebDAV server (Apache): the wnet drive, davfs2, rclone.
 
 pub mod bigdir;
 pub mod cpu;
 pub mod daemon;
+pub mod dav;
 pub mod encrypted;
 pub mod memory;
 pub mod parallel;
@@ -48,18 +51,30 @@ pub enum Group {
     Memory,
     /// 2000 small files read twice, unchanged: with and without leases.
     Reread,
+    /// The base workloads on a WebDAV server: the wnet drive, davfs2, rclone (not in the
+    /// default set: it needs root and Debian's `davfs2`).
+    Dav,
 }
 
 impl Group {
     /// Every group, in the order they run.
-    pub const ALL: [Group; 6] = [
+    pub const ALL: [Group; 7] = [
         Group::Base,
         Group::Parallel,
         Group::Encrypted,
         Group::Bigdir,
         Group::Memory,
         Group::Reread,
+        Group::Dav,
     ];
+
+    /// The groups run when `--rows` is not given: every SMB group.
+    pub fn default_set() -> Vec<Group> {
+        Group::ALL
+            .into_iter()
+            .filter(|&g| g != Group::Dav)
+            .collect()
+    }
 
     /// The name `--rows` takes.
     pub fn name(self) -> &'static str {
@@ -70,6 +85,7 @@ impl Group {
             Group::Bigdir => "bigdir",
             Group::Memory => "memory",
             Group::Reread => "reread",
+            Group::Dav => "dav",
         }
     }
 
@@ -153,6 +169,7 @@ pub fn run(ctx: &Ctx<'_>, groups: &[Group]) {
             Group::Bigdir => bigdir::run(ctx, d.expect("the rows' daemon")),
             Group::Memory => memory::run(ctx),
             Group::Reread => reread::run(ctx),
+            Group::Dav => dav::run(ctx),
         }
     }
 }

@@ -201,10 +201,11 @@ pub struct Connection {
     /// (`\\server\share[\path]`, the target in use).
     #[serde(default)]
     pub dfs_target: Option<String>,
-    /// The provider made a local directory (a drive, a deviceless drive, a port file) for it;
-    /// `false` for a connection without one (a deviceless WebDAV connection, ADR 0018).
+    /// Where the provider mounted it (a drive, a deviceless drive, a port file), relative to
+    /// the drive root: `Z`, `LPT1`, `UNC/server/share`, `UNC/host@8080/DavWWWRoot/dir`. The
+    /// provider that mounts says where; `None` for a connection without a mount.
     #[serde(default)]
-    pub mounted: bool,
+    pub mount_dir: Option<std::path::PathBuf>,
 }
 
 /// What a provider says about itself for `wnet status` ([`NetworkProvider::status`]).

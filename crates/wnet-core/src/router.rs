@@ -457,7 +457,7 @@ mod tests {
             dfs_target: None,
             open_handles: 0,
             resource_type: ResourceType::Disk,
-            mounted: false,
+            mount_dir: None,
         }
     }
 

@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::auth::{AuthState, Challenge, Credentials, pick_challenge};
 use crate::conn::{Lane, Pool, Protocol};
 use crate::error::{Error, Result};
-use crate::http::{Request, Response, read_response, write_request};
+use crate::http::{Body, Request, Response, read_response, write_request};
 use crate::location::{DavLocation, Scheme};
 use crate::multistatus::{self, Entry};
 
@@ -68,6 +68,30 @@ pub struct ServerCaps {
     pub class2: bool,
 }
 
+/// What a ranged `GET` answered ([`DavClient::read_range`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ranged {
+    /// The bytes (fewer than asked at the end of the file, none past it).
+    pub data: Vec<u8>,
+    /// The `ETag` the answer carried, as sent.
+    pub etag: Option<String>,
+    /// The file's whole size (`Content-Range`'s total, or a whole body's length).
+    pub total: Option<u64>,
+    /// `Last-Modified`.
+    pub modified: Option<SystemTime>,
+}
+
+/// Preconditions of a `PUT` ([`DavClient::put_with`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PutOptions<'a> {
+    /// `If-None-Match: *`: only where nothing exists yet (412 otherwise). Some servers
+    /// (rclone's) ignore it: a caller that must not replace checks first as well.
+    pub create_only: bool,
+    /// A lock token this client holds on the resource (`If: (<token>)`), which a locked
+    /// resource's `PUT` must carry.
+    pub lock_token: Option<&'a str>,
+}
+
 /// A WebDAV client for one server (scheme, host, port) and one user.
 pub struct DavClient {
     location: DavLocation,
@@ -75,6 +99,16 @@ pub struct DavClient {
     options: Options,
     pool: Pool,
     auth: Mutex<AuthState>,
+}
+
+impl std::fmt::Debug for DavClient {
+    /// The location and user only: never the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DavClient")
+            .field("location", &self.location.to_string())
+            .field("user", &self.credentials.as_ref().map(|c| c.user.as_str()))
+            .finish()
+    }
 }
 
 impl DavClient {
@@ -117,7 +151,7 @@ impl DavClient {
     /// Errors: [`Error::Status`] for a non-2xx answer; transport and auth errors.
     pub async fn options(&self, at: &DavLocation) -> Result<ServerCaps> {
         let r = self
-            .send("OPTIONS", at.url_path(false), vec![], b"", 0)
+            .send("OPTIONS", at.url_path(false), vec![], Body::Bytes(b""), 0)
             .await?;
         expect(&r, &[200, 204])?;
         let classes: Vec<String> = r
@@ -149,12 +183,26 @@ impl DavClient {
     ///
     /// Errors: as [`DavClient::stat`].
     pub async fn list(&self, dir: &DavLocation) -> Result<Vec<Entry>> {
+        Ok(self.list_with_self(dir).await?.1)
+    }
+
+    /// `PROPFIND` depth 1, as [`DavClient::list`], with the resource's own entry too: a
+    /// file answers itself and no members, which a caller tells from an empty collection.
+    ///
+    /// Errors: as [`DavClient::stat`].
+    pub async fn list_with_self(&self, dir: &DavLocation) -> Result<(Option<Entry>, Vec<Entry>)> {
         let entries = self.propfind(dir, "1", PROPFIND_BODY).await?;
         let me = dir.components();
-        Ok(entries
-            .into_iter()
-            .filter(|e| e.path.len() == me.len() + 1 && e.path[..me.len()] == *me)
-            .collect())
+        let mut own = None;
+        let mut members = Vec::with_capacity(entries.len());
+        for e in entries {
+            if e.path.len() == me.len() + 1 && e.path[..me.len()] == *me {
+                members.push(e);
+            } else if e.path == me {
+                own = Some(e);
+            }
+        }
+        Ok((own, members))
     }
 
     /// Quota of the collection `at`: (available, used) bytes, where the server reports them.
@@ -176,7 +224,7 @@ impl DavClient {
                 "PROPFIND",
                 at.url_path(false),
                 headers,
-                body.as_bytes(),
+                Body::Bytes(body.as_bytes()),
                 self.options.max_listing_bytes,
             )
             .await?;
@@ -190,35 +238,104 @@ impl DavClient {
     /// Errors: [`Error::Status`] (404, …); [`Error::TooLarge`] when a server that ignores
     /// ranges sends more than `offset + len` bytes.
     pub async fn read(&self, at: &DavLocation, offset: u64, len: usize) -> Result<Vec<u8>> {
+        Ok(self.read_range(at, offset, len).await?.data)
+    }
+
+    /// [`DavClient::read`], with what the answer says of the file it was read from (its
+    /// ETag, total size, last modification): a caller holding the file open compares them
+    /// with what it saw at open, so bytes of two versions are never mixed.
+    ///
+    /// Errors: as [`DavClient::read`].
+    pub async fn read_range(&self, at: &DavLocation, offset: u64, len: usize) -> Result<Ranged> {
         if len == 0 {
-            return Ok(Vec::new());
+            return Ok(Ranged::default());
         }
         let last = offset + len as u64 - 1;
         let limit = usize::try_from(last + 1).unwrap_or(usize::MAX);
         let headers = vec![("Range", format!("bytes={offset}-{last}"))];
         let r = self
-            .send("GET", at.url_path(false), headers, b"", limit)
+            .send("GET", at.url_path(false), headers, Body::Bytes(b""), limit)
             .await?;
-        match r.status {
-            206 => Ok(r.body),
+        let etag = r.header("ETag").map(str::to_owned);
+        let modified = r
+            .header("Last-Modified")
+            .and_then(multistatus::parse_http_date);
+        // `bytes 0-3/11` or `bytes */11`.
+        let total = r
+            .header("Content-Range")
+            .and_then(|v| v.rsplit_once('/'))
+            .and_then(|(_, t)| t.trim().parse().ok());
+        let data = match r.status {
+            206 => {
+                // The range answered must be the one asked: bytes from elsewhere in the
+                // file would be read as these.
+                let start = r
+                    .header("Content-Range")
+                    .and_then(|v| v.trim().strip_prefix("bytes "))
+                    .and_then(|v| v.split_once('-'))
+                    .and_then(|(a, _)| a.trim().parse::<u64>().ok());
+                if start != Some(offset) || r.body.len() > len {
+                    return Err(Error::Protocol(format!(
+                        "asked for {len} bytes at {offset}, answered {} bytes as {:?}",
+                        r.body.len(),
+                        r.header("Content-Range").unwrap_or("no Content-Range")
+                    )));
+                }
+                r.body
+            }
             200 => {
+                let whole = r.body.len() as u64;
                 let start = usize::try_from(offset)
                     .unwrap_or(usize::MAX)
                     .min(r.body.len());
                 let end = (start + len).min(r.body.len());
-                Ok(r.body[start..end].to_vec())
+                return Ok(Ranged {
+                    data: r.body[start..end].to_vec(),
+                    etag,
+                    total: Some(whole),
+                    modified,
+                });
             }
-            416 => Ok(Vec::new()),
-            _ => Err(status_error(&r)),
-        }
+            416 => Vec::new(),
+            _ => return Err(status_error(&r)),
+        };
+        Ok(Ranged {
+            data,
+            etag,
+            total,
+            modified,
+        })
     }
 
     /// `PUT` of a whole file. Returns the new ETag when the server sends one.
     ///
     /// Errors: [`Error::Status`] (409 when the parent is missing, 507 when out of space, …).
     pub async fn put(&self, at: &DavLocation, body: &[u8]) -> Result<Option<String>> {
+        self.put_with(at, Body::Bytes(body), PutOptions::default())
+            .await
+    }
+
+    /// `PUT` of a whole file from memory or a local file, with preconditions. Returns the
+    /// new ETag when the server sends one.
+    ///
+    /// Errors: [`Error::Status`] 412 when `create_only` and something exists there (on a
+    /// server that honours `If-None-Match`), 423 when locked by someone else; as
+    /// [`DavClient::put`].
+    pub async fn put_with(
+        &self,
+        at: &DavLocation,
+        body: Body<'_>,
+        how: PutOptions<'_>,
+    ) -> Result<Option<String>> {
+        let mut headers = Vec::new();
+        if how.create_only {
+            headers.push(("If-None-Match", "*".to_owned()));
+        }
+        if let Some(token) = how.lock_token {
+            headers.push(("If", format!("(<{token}>)")));
+        }
         let r = self
-            .send("PUT", at.url_path(false), vec![], body, 64 * 1024)
+            .send("PUT", at.url_path(false), headers, body, 64 * 1024)
             .await?;
         expect(&r, &[200, 201, 204])?;
         Ok(r.header("ETag").map(str::to_owned))
@@ -229,7 +346,13 @@ impl DavClient {
     /// Errors: [`Error::Status`] 405 when something exists there, 409 when the parent is missing.
     pub async fn mkcol(&self, at: &DavLocation) -> Result<()> {
         let r = self
-            .send("MKCOL", at.url_path(true), vec![], b"", 64 * 1024)
+            .send(
+                "MKCOL",
+                at.url_path(true),
+                vec![],
+                Body::Bytes(b""),
+                64 * 1024,
+            )
             .await?;
         expect(&r, &[201])
     }
@@ -238,8 +361,27 @@ impl DavClient {
     ///
     /// Errors: [`Error::Status`] 404, 423 (locked), or 207 when part of a collection could not go.
     pub async fn delete(&self, at: &DavLocation, collection: bool) -> Result<()> {
+        self.delete_locked(at, collection, &[]).await
+    }
+
+    /// [`DavClient::delete`] submitting lock tokens this client holds (`If:` with each
+    /// token tagged with its resource): a locked resource is deleted by its lock's holder.
+    ///
+    /// Errors: as [`DavClient::delete`].
+    pub async fn delete_locked(
+        &self,
+        at: &DavLocation,
+        collection: bool,
+        tokens: &[(&DavLocation, &str)],
+    ) -> Result<()> {
         let r = self
-            .send("DELETE", at.url_path(collection), vec![], b"", 64 * 1024)
+            .send(
+                "DELETE",
+                at.url_path(collection),
+                if_header(tokens),
+                Body::Bytes(b""),
+                64 * 1024,
+            )
             .await?;
         expect(&r, &[200, 204])
     }
@@ -255,21 +397,36 @@ impl DavClient {
         collection: bool,
         overwrite: bool,
     ) -> Result<()> {
-        let destination = format!(
-            "{}://{}{}",
-            match to.scheme() {
-                Scheme::Http => "http",
-                Scheme::Https => "https",
-            },
-            to.host_header(),
-            to.url_path(collection)
-        );
-        let headers = vec![
+        self.rename_locked(from, to, collection, overwrite, &[])
+            .await
+    }
+
+    /// [`DavClient::rename`] submitting lock tokens this client holds on the source or the
+    /// target (`If:`, each token tagged with its resource).
+    ///
+    /// Errors: as [`DavClient::rename`].
+    pub async fn rename_locked(
+        &self,
+        from: &DavLocation,
+        to: &DavLocation,
+        collection: bool,
+        overwrite: bool,
+        tokens: &[(&DavLocation, &str)],
+    ) -> Result<()> {
+        let destination = absolute_url(to, collection);
+        let mut headers = vec![
             ("Destination", destination),
             ("Overwrite", if overwrite { "T" } else { "F" }.into()),
         ];
+        headers.extend(if_header(tokens));
         let r = self
-            .send("MOVE", from.url_path(collection), headers, b"", 64 * 1024)
+            .send(
+                "MOVE",
+                from.url_path(collection),
+                headers,
+                Body::Bytes(b""),
+                64 * 1024,
+            )
             .await?;
         expect(&r, &[201, 204])
     }
@@ -278,9 +435,24 @@ impl DavClient {
     ///
     /// Errors: [`Error::Status`] 423 when someone else holds a lock; 405/501 without class 2.
     pub async fn lock(&self, at: &DavLocation, owner: &str, timeout: Duration) -> Result<String> {
+        self.lock_scoped(at, owner, timeout, true).await
+    }
+
+    /// `LOCK` (write, depth 0) for `timeout`, exclusive or shared (shared locks coexist with
+    /// each other, not with an exclusive one); returns the lock token.
+    ///
+    /// Errors: as [`DavClient::lock`].
+    pub async fn lock_scoped(
+        &self,
+        at: &DavLocation,
+        owner: &str,
+        timeout: Duration,
+        exclusive: bool,
+    ) -> Result<String> {
+        let scope = if exclusive { "exclusive" } else { "shared" };
         let body = format!(
             r#"<?xml version="1.0" encoding="utf-8"?>
-<D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>{}</D:owner></D:lockinfo>"#,
+<D:lockinfo xmlns:D="DAV:"><D:lockscope><D:{scope}/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>{}</D:owner></D:lockinfo>"#,
             xml_escape(owner)
         );
         let headers = vec![
@@ -293,7 +465,7 @@ impl DavClient {
                 "LOCK",
                 at.url_path(false),
                 headers,
-                body.as_bytes(),
+                Body::Bytes(body.as_bytes()),
                 64 * 1024,
             )
             .await?;
@@ -308,13 +480,45 @@ impl DavClient {
             .to_owned())
     }
 
+    /// Refreshes a lock [`DavClient::lock_scoped`] took (a `LOCK` with its token and no
+    /// body), for another `timeout`.
+    ///
+    /// Errors: [`Error::Status`] 412 or 409 when the token is no longer valid.
+    pub async fn refresh_lock(
+        &self,
+        at: &DavLocation,
+        token: &str,
+        timeout: Duration,
+    ) -> Result<()> {
+        let headers = vec![
+            ("Timeout", format!("Second-{}", timeout.as_secs().max(1))),
+            ("If", format!("(<{token}>)")),
+        ];
+        let r = self
+            .send(
+                "LOCK",
+                at.url_path(false),
+                headers,
+                Body::Bytes(b""),
+                64 * 1024,
+            )
+            .await?;
+        expect(&r, &[200])
+    }
+
     /// `UNLOCK` with the token [`DavClient::lock`] returned.
     ///
     /// Errors: [`Error::Status`] 409 when the token is not (any longer) valid.
     pub async fn unlock(&self, at: &DavLocation, token: &str) -> Result<()> {
         let headers = vec![("Lock-Token", format!("<{token}>"))];
         let r = self
-            .send("UNLOCK", at.url_path(false), headers, b"", 64 * 1024)
+            .send(
+                "UNLOCK",
+                at.url_path(false),
+                headers,
+                Body::Bytes(b""),
+                64 * 1024,
+            )
             .await?;
         expect(&r, &[200, 204])
     }
@@ -326,7 +530,7 @@ impl DavClient {
         method: &str,
         mut path: String,
         headers: Vec<(&'static str, String)>,
-        body: &[u8],
+        body: Body<'_>,
         limit: usize,
     ) -> Result<Response> {
         let mut redirects = 0;
@@ -470,6 +674,27 @@ fn status_error(r: &Response) -> Error {
         _ => "",
     };
     Error::Status(r.status, reason.to_owned())
+}
+
+/// `http(s)://host[:port]/path` of `at`.
+fn absolute_url(at: &DavLocation, collection: bool) -> String {
+    let scheme = match at.scheme() {
+        Scheme::Http => "http",
+        Scheme::Https => "https",
+    };
+    format!("{scheme}://{}{}", at.host_header(), at.url_path(collection))
+}
+
+/// An `If:` header of tagged lists, one per lock token (RFC 4918 §10.4): `<url> (<token>)`.
+fn if_header(tokens: &[(&DavLocation, &str)]) -> Vec<(&'static str, String)> {
+    if tokens.is_empty() {
+        return Vec::new();
+    }
+    let lists: Vec<String> = tokens
+        .iter()
+        .map(|(at, token)| format!("<{}> (<{token}>)", absolute_url(at, false)))
+        .collect();
+    vec![("If", lists.join(" "))]
 }
 
 fn xml_escape(s: &str) -> String {

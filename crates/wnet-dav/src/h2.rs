@@ -15,7 +15,7 @@ use h2::client::SendRequest;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::error::{Error, Result};
-use crate::http::{MAX_ERROR_BODY, MAX_HEAD, Request, Response};
+use crate::http::{Body, MAX_ERROR_BODY, MAX_HEAD, Request, Response};
 
 /// Bytes a stream may receive before the client releases them (per request).
 const STREAM_WINDOW: u32 = 4 * 1024 * 1024;
@@ -98,9 +98,12 @@ pub async fn exchange(
     read_response(response, head_only, limit).await
 }
 
-async fn send_body(stream: &mut SendStream<Bytes>, mut body: &[u8]) -> Result<()> {
-    while !body.is_empty() {
-        stream.reserve_capacity(body.len().min(SEND_CHUNK));
+async fn send_body(stream: &mut SendStream<Bytes>, body: Body<'_>) -> Result<()> {
+    let len = body.len();
+    let mut at = 0u64;
+    while at < len {
+        let left = usize::try_from(len - at).unwrap_or(usize::MAX);
+        stream.reserve_capacity(left.min(SEND_CHUNK));
         let granted = match std::future::poll_fn(|cx| stream.poll_capacity(cx)).await {
             Some(Ok(n)) => n,
             Some(Err(e)) => return Err(map_error(e)),
@@ -109,11 +112,19 @@ async fn send_body(stream: &mut SendStream<Bytes>, mut body: &[u8]) -> Result<()
         if granted == 0 {
             continue;
         }
-        let (now, rest) = body.split_at(granted.min(body.len()));
-        stream
-            .send_data(Bytes::copy_from_slice(now), rest.is_empty())
-            .map_err(map_error)?;
-        body = rest;
+        let n = granted.min(left);
+        let now = match body {
+            Body::Bytes(b) => Bytes::copy_from_slice(&b[at as usize..at as usize + n]),
+            Body::File { file, .. } => {
+                use std::os::unix::fs::FileExt;
+                let mut buf = vec![0; n];
+                // A local (page-cache) read between network writes.
+                file.read_exact_at(&mut buf, at)?;
+                Bytes::from(buf)
+            }
+        };
+        at += n as u64;
+        stream.send_data(now, at == len).map_err(map_error)?;
     }
     Ok(())
 }

@@ -18,6 +18,39 @@ pub const MAX_HEADERS: usize = 128;
 /// success carries (0 for `OPTIONS`).
 pub const MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// What a request carries: bytes in memory, or the first `len` bytes of a local file (a
+/// staged upload larger than memory should hold), read as they are sent.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    /// In memory (empty for none).
+    Bytes(&'a [u8]),
+    /// `len` bytes of `file` from offset 0.
+    File {
+        /// The file (read with positioned reads: the request can be sent again).
+        file: &'a std::fs::File,
+        /// How many bytes.
+        len: u64,
+    },
+}
+
+impl Body<'_> {
+    /// The body's length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            Body::Bytes(b) => b.len() as u64,
+            Body::File { len, .. } => *len,
+        }
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Bytes of a file body read and written at a time.
+const FILE_CHUNK: usize = 256 * 1024;
+
 /// A request to send: method, encoded path (`/a/b%20c`), headers, body.
 #[derive(Debug)]
 pub struct Request<'a> {
@@ -27,8 +60,8 @@ pub struct Request<'a> {
     pub path: String,
     /// Extra headers (Host, Content-Length and Connection are written by [`write_request`]).
     pub headers: Vec<(&'static str, String)>,
-    /// The body (empty for none).
-    pub body: &'a [u8],
+    /// The body.
+    pub body: Body<'a>,
 }
 
 /// A response read whole, its body within the caller's limit.
@@ -80,13 +113,31 @@ pub async fn write_request<W: AsyncWrite + Unpin>(
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str(&format!("Content-Length: {}\r\n\r\n", req.body.len()));
-    if req.body.len() <= 64 * 1024 {
-        let mut all = head.into_bytes();
-        all.extend_from_slice(req.body);
-        w.write_all(&all).await?;
-    } else {
-        w.write_all(head.as_bytes()).await?;
-        w.write_all(req.body).await?;
+    match req.body {
+        Body::Bytes(b) if b.len() <= 64 * 1024 => {
+            let mut all = head.into_bytes();
+            all.extend_from_slice(b);
+            w.write_all(&all).await?;
+        }
+        Body::Bytes(b) => {
+            w.write_all(head.as_bytes()).await?;
+            w.write_all(b).await?;
+        }
+        Body::File { file, len } => {
+            use std::os::unix::fs::FileExt;
+            w.write_all(head.as_bytes()).await?;
+            let mut buf = vec![0; FILE_CHUNK.min(usize::try_from(len).unwrap_or(FILE_CHUNK))];
+            let mut at = 0;
+            while at < len {
+                let n = buf
+                    .len()
+                    .min(usize::try_from(len - at).unwrap_or(usize::MAX));
+                // A local (page-cache) read between network writes.
+                file.read_exact_at(&mut buf[..n], at)?;
+                w.write_all(&buf[..n]).await?;
+                at += n as u64;
+            }
+        }
     }
     w.flush().await?;
     Ok(())
@@ -370,20 +421,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_file_body_is_sent_from_the_file_in_chunks() {
+        use std::os::unix::fs::FileExt;
+        let file = tempfile::tempfile().unwrap();
+        let data: Vec<u8> = (0..FILE_CHUNK * 2 + 17).map(|i| (i % 251) as u8).collect();
+        file.write_all_at(&data, 0).unwrap();
+        let mut out = Vec::new();
+        let len = data.len() as u64 - 5;
+        let req = Request {
+            method: "PUT",
+            path: "/f".into(),
+            headers: vec![],
+            body: Body::File { file: &file, len },
+        };
+        write_request(&mut out, "h", &req).await.unwrap();
+        let head = format!("PUT /f HTTP/1.1\r\nHost: h\r\nContent-Length: {len}\r\n\r\n");
+        assert_eq!(&out[..head.len()], head.as_bytes());
+        assert!(out[head.len()..] == data[..len as usize]);
+    }
+
+    #[tokio::test]
     async fn requests_refuse_header_injection() {
         let mut out = Vec::new();
         let req = Request {
             method: "GET",
             path: "/".into(),
             headers: vec![("X", "a\r\nEvil: 1".into())],
-            body: b"",
+            body: Body::Bytes(b""),
         };
         assert!(write_request(&mut out, "h", &req).await.is_err());
         let req = Request {
             method: "PUT",
             path: "/a".into(),
             headers: vec![],
-            body: b"xy",
+            body: Body::Bytes(b"xy"),
         };
         write_request(&mut out, "h:81", &req).await.unwrap();
         assert_eq!(

@@ -17,7 +17,7 @@
 //! [`Cache::own_done`]); a listing or a server answer that may predate one of our changes is
 //! never allowed to overwrite it (generation counters).
 
-use super::inode::{ServerFileId, key};
+use super::inode::{Fold, ServerFileId};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -178,19 +178,28 @@ pub(crate) fn split(path: &str) -> (&str, &str) {
     path.rsplit_once('/').unwrap_or(("", path))
 }
 
-/// The attribute and directory caches (keys are case-folded paths).
+/// The attribute and directory caches (keys are paths under the drive's [`Fold`]).
 #[derive(Debug, Default)]
 pub struct Cache {
     attrs: Mutex<HashMap<String, (Attr, Instant)>>,
     dirs: Mutex<HashMap<String, (Listing, Instant)>>,
     watched: Mutex<HashMap<String, Watched>>,
+    fold: Fold,
 }
 
 impl Cache {
+    /// Empty caches whose keys follow `fold`.
+    pub fn folding(fold: Fold) -> Self {
+        Cache {
+            fold,
+            ..Cache::default()
+        }
+    }
+
     /// Attributes of `path` if fresh.
     pub fn attr(&self, path: &str) -> Option<Attr> {
         let m = self.attrs.lock().expect("cache lock");
-        m.get(&key(path))
+        m.get(&self.fold.key(path))
             .filter(|(_, t)| t.elapsed() < CACHE_TTL)
             .map(|(a, _)| *a)
     }
@@ -201,13 +210,13 @@ impl Cache {
         if m.len() > 100_000 {
             m.retain(|_, (_, t)| t.elapsed() < CACHE_TTL);
         }
-        m.insert(key(path), (attr, Instant::now()));
+        m.insert(self.fold.key(path), (attr, Instant::now()));
     }
 
     /// A fresh listing of `dir`.
     pub fn dir(&self, dir: &str) -> Option<std::sync::Arc<Vec<Listed>>> {
         let m = self.dirs.lock().expect("cache lock");
-        m.get(&key(dir))
+        m.get(&self.fold.key(dir))
             .filter(|(_, t)| t.elapsed() < CACHE_TTL)
             .map(|(l, _)| l.clone())
     }
@@ -221,7 +230,7 @@ impl Cache {
         if m.len() > 10_000 {
             m.retain(|_, (_, t)| t.elapsed() < CACHE_TTL);
         }
-        m.insert(key(dir), (list, Instant::now()));
+        m.insert(self.fold.key(dir), (list, Instant::now()));
     }
 
     /// An own change to `path` begins: forget its attributes and its parent's listing; in a
@@ -229,8 +238,13 @@ impl Cache {
     pub fn own_start(&self, path: &str) {
         self.forget(path);
         let (dir, name) = split(path);
-        if let Some(w) = self.watched.lock().expect("cache lock").get_mut(&key(dir)) {
-            let k = key(name);
+        if let Some(w) = self
+            .watched
+            .lock()
+            .expect("cache lock")
+            .get_mut(&self.fold.key(dir))
+        {
+            let k = self.fold.key(name);
             w.touch(&k);
             w.unknown.insert(k);
         }
@@ -240,8 +254,13 @@ impl Cache {
     pub fn own_done(&self, path: &str, outcome: Option<Known>) {
         self.forget(path);
         let (dir, name) = split(path);
-        if let Some(w) = self.watched.lock().expect("cache lock").get_mut(&key(dir)) {
-            let k = key(name);
+        if let Some(w) = self
+            .watched
+            .lock()
+            .expect("cache lock")
+            .get_mut(&self.fold.key(dir))
+        {
+            let k = self.fold.key(name);
             w.touch(&k);
             match (outcome, w.children.as_mut()) {
                 (Some(Known::Present(attr)), Some(ch)) => {
@@ -270,25 +289,28 @@ impl Cache {
         self.attrs
             .lock()
             .expect("cache lock")
-            .remove(&key(split(path).0));
+            .remove(&self.fold.key(split(path).0));
     }
 
     fn forget(&self, path: &str) {
-        self.attrs.lock().expect("cache lock").remove(&key(path));
+        self.attrs
+            .lock()
+            .expect("cache lock")
+            .remove(&self.fold.key(path));
         self.dirs
             .lock()
             .expect("cache lock")
-            .remove(&key(split(path).0));
+            .remove(&self.fold.key(split(path).0));
     }
 
     /// What a complete watched directory says of `path`; `None`: ask the server.
     pub fn known(&self, path: &str) -> Option<Known> {
         let (dir, name) = split(path);
         let mut m = self.watched.lock().expect("cache lock");
-        let w = m.get_mut(&key(dir))?;
+        let w = m.get_mut(&self.fold.key(dir))?;
         w.last_used = Instant::now();
         let ch = w.children.as_ref()?;
-        let k = key(name);
+        let k = self.fold.key(name);
         if w.unknown.contains(&k) {
             return None;
         }
@@ -304,7 +326,7 @@ impl Cache {
         self.watched
             .lock()
             .expect("cache lock")
-            .get(&key(dir))
+            .get(&self.fold.key(dir))
             .is_some_and(|w| w.children.is_some())
     }
 
@@ -313,13 +335,13 @@ impl Cache {
         self.watched
             .lock()
             .expect("cache lock")
-            .contains_key(&key(dir))
+            .contains_key(&self.fold.key(dir))
     }
 
     /// The full listing of a complete watched directory with no name unknown.
     pub fn watched_listing(&self, dir: &str) -> Option<Listing> {
         let mut m = self.watched.lock().expect("cache lock");
-        let w = m.get_mut(&key(dir))?;
+        let w = m.get_mut(&self.fold.key(dir))?;
         w.last_used = Instant::now();
         if !w.unknown.is_empty() {
             return None;
@@ -331,7 +353,7 @@ impl Cache {
     /// Taken before asking the server about `path`; pass it to [`Cache::put_server`].
     pub fn stamp(&self, path: &str) -> Stamp {
         let m = self.watched.lock().expect("cache lock");
-        Stamp(m.get(&key(split(path).0)).map(|w| w.epoch))
+        Stamp(m.get(&self.fold.key(split(path).0)).map(|w| w.epoch))
     }
 
     /// What the server answered about `path` (asked under `stamp`). Returns whether the
@@ -343,10 +365,10 @@ impl Cache {
         }
         let (dir, name) = split(path);
         let mut m = self.watched.lock().expect("cache lock");
-        let Some(w) = m.get_mut(&key(dir)) else {
+        let Some(w) = m.get_mut(&self.fold.key(dir)) else {
             return false;
         };
-        let k = key(name);
+        let k = self.fold.key(name);
         // Newer than any listing already on its way: that listing must not undo it. (The
         // epoch itself stays, so concurrent answers asked under it are kept too.)
         w.touched.insert(k.clone(), w.epoch + 1);
@@ -374,7 +396,7 @@ impl Cache {
     /// A watch on `dir` is being armed: the directory is watched, not complete yet.
     pub fn watch_begin(&self, dir: &str) {
         self.watched.lock().expect("cache lock").insert(
-            key(dir),
+            self.fold.key(dir),
             Watched {
                 children: None,
                 unknown: HashSet::new(),
@@ -391,7 +413,11 @@ impl Cache {
 
     /// The watch on `dir` ended: returns every name the kernel may hold an entry of.
     pub fn watch_end(&self, dir: &str) -> Vec<String> {
-        let w = self.watched.lock().expect("cache lock").remove(&key(dir));
+        let w = self
+            .watched
+            .lock()
+            .expect("cache lock")
+            .remove(&self.fold.key(dir));
         w.and_then(|w| w.children)
             .map(|ch| ch.into_values().map(|l| l.name).collect())
             .unwrap_or_default()
@@ -419,7 +445,7 @@ impl Cache {
     /// How long since an answer last came from the watched `dir`.
     pub fn idle(&self, dir: &str) -> Option<Duration> {
         let m = self.watched.lock().expect("cache lock");
-        m.get(&key(dir)).map(|w| w.last_used.elapsed())
+        m.get(&self.fold.key(dir)).map(|w| w.last_used.elapsed())
     }
 
     /// The server notified changes in `dir`: these names, or (`None`: its buffer overflowed)
@@ -427,7 +453,7 @@ impl Cache {
     /// name is one we changed within [`OWN_WINDOW`], else [`RELIST_DEBOUNCE`].
     pub fn notified(&self, dir: &str, names: Option<Vec<String>>) -> Duration {
         let mut m = self.watched.lock().expect("cache lock");
-        let Some(w) = m.get_mut(&key(dir)) else {
+        let Some(w) = m.get_mut(&self.fold.key(dir)) else {
             return RELIST_DEBOUNCE;
         };
         w.dirty_since.get_or_insert_with(Instant::now);
@@ -437,7 +463,7 @@ impl Cache {
         };
         let mut ours = true;
         for n in names {
-            let k = key(&n);
+            let k = self.fold.key(&n);
             ours &= w.recent.get(&k).is_some_and(|t| t.elapsed() < OWN_WINDOW);
             w.dirty.insert(k);
         }
@@ -447,14 +473,14 @@ impl Cache {
     /// Whether notified names of `dir` wait for a listing.
     pub fn is_dirty(&self, dir: &str) -> bool {
         let m = self.watched.lock().expect("cache lock");
-        m.get(&key(dir))
+        m.get(&self.fold.key(dir))
             .is_some_and(|w| w.all_dirty || !w.dirty.is_empty())
     }
 
     /// A listing of watched `dir` is about to be asked of the server.
     pub fn relist_begin(&self, dir: &str) -> Option<Relist> {
         let mut m = self.watched.lock().expect("cache lock");
-        let w = m.get_mut(&key(dir))?;
+        let w = m.get_mut(&self.fold.key(dir))?;
         Some(Relist {
             epoch: w.epoch,
             dirty: std::mem::take(&mut w.dirty),
@@ -465,7 +491,7 @@ impl Cache {
     /// The listing failed: what it was to resolve is dirty again.
     pub fn relist_abort(&self, dir: &str, r: Relist) {
         let mut m = self.watched.lock().expect("cache lock");
-        if let Some(w) = m.get_mut(&key(dir)) {
+        if let Some(w) = m.get_mut(&self.fold.key(dir)) {
             w.dirty.extend(r.dirty);
             w.all_dirty |= r.all;
         }
@@ -477,7 +503,7 @@ impl Cache {
     /// Names we changed ourselves since `r` keep what our change said.
     pub fn relist_apply(&self, dir: &str, r: Relist, listing: &[Listed]) -> Vec<Changed> {
         let mut m = self.watched.lock().expect("cache lock");
-        let Some(w) = m.get_mut(&key(dir)) else {
+        let Some(w) = m.get_mut(&self.fold.key(dir)) else {
             return Vec::new();
         };
         let first = w.children.is_none();
@@ -485,7 +511,7 @@ impl Cache {
         let mut now: HashMap<String, Listed> = HashMap::with_capacity(listing.len());
         let mut changed = Vec::new();
         for l in listing {
-            let k = key(&l.name);
+            let k = self.fold.key(&l.name);
             if w.touched_after(&k, r.epoch) {
                 if let Some(o) = old.remove(&k) {
                     now.insert(k, o);
@@ -539,7 +565,7 @@ impl Cache {
     /// unknown (asked of the server) and are returned for the kernel to forget.
     pub fn overdue(&self, dir: &str) -> Vec<String> {
         let mut m = self.watched.lock().expect("cache lock");
-        let Some(w) = m.get_mut(&key(dir)) else {
+        let Some(w) = m.get_mut(&self.fold.key(dir)) else {
             return Vec::new();
         };
         if w.dirty_since.is_none_or(|t| t.elapsed() <= DIRTY_BOUND) {
@@ -572,7 +598,7 @@ impl Cache {
     /// Our own change to `path` and everything below it (rename, rmdir).
     pub fn invalidate_tree(&self, path: &str) {
         self.own_start(path);
-        let prefix = format!("{}/", key(path));
+        let prefix = format!("{}/", self.fold.key(path));
         self.attrs
             .lock()
             .expect("cache lock")
@@ -580,7 +606,7 @@ impl Cache {
         self.dirs
             .lock()
             .expect("cache lock")
-            .retain(|k, _| *k != key(path) && !k.starts_with(&prefix));
+            .retain(|k, _| *k != self.fold.key(path) && !k.starts_with(&prefix));
     }
 }
 

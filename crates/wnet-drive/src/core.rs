@@ -30,6 +30,7 @@ mod metadata;
 mod namespace;
 
 pub use io::ReadStart;
+pub use locks::LockAsk;
 pub use metadata::{SetAttr, SetTime};
 
 use super::remote::{Capabilities, RemoteFs};
@@ -39,7 +40,7 @@ use kernel::Inval;
 use super::cache::Cache;
 use super::errno::Errno;
 use super::handle_table::{HandleTable, Kind, OpenFile};
-use super::inode::{InodeNo, InodeTable};
+use super::inode::{Fold, InodeNo, InodeTable};
 use super::lease::{self, Leases};
 use super::names;
 use super::posix_lock::PosixLocks;
@@ -93,6 +94,9 @@ pub struct Core {
     completeness: AtomicU64,
     /// The connection is stalled (an ECHO waits): no directory becomes complete meanwhile.
     stalled: AtomicBool,
+    /// Directories (by key) found too big to list for a stat, with when (see
+    /// [`Core::stat_by_listing`]).
+    unlistable: Mutex<std::collections::HashMap<String, std::time::Instant>>,
     pub(crate) uid: u32,
     pub(crate) gid: u32,
     me: Weak<Core>,
@@ -120,6 +124,7 @@ impl Core {
         // SAFETY: geteuid/getegid cannot fail and touch no memory.
         let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
         let caps = fs.capabilities();
+        let fold = Fold::of(&caps);
         let share_ro = caps.read_only;
         let leasing = leasing && caps.caching_across_opens;
         let core = Arc::new_cyclic(|me| Core {
@@ -130,19 +135,20 @@ impl Core {
             deadline,
             read_only,
             share_ro: share_ro || read_only,
-            inodes: Mutex::new(InodeTable::new()),
-            handles: HandleTable::default(),
-            cache: Cache::default(),
-            watches: Watches::default(),
+            inodes: Mutex::new(InodeTable::folding(fold)),
+            handles: HandleTable::folding(fold),
+            cache: Cache::folding(fold),
+            watches: Watches::folding(fold),
             posix: PosixLocks::default(),
-            creating: deferred::Creating::default(),
-            leases: Leases::default(),
+            creating: deferred::Creating::folding(fold),
+            leases: Leases::folding(fold),
             leasing,
             kernel: OnceLock::new(),
             state: AtomicU8::new(CONNECTED),
             refusal: Mutex::new(None),
             completeness: AtomicU64::new(0),
             stalled: AtomicBool::new(false),
+            unlistable: Mutex::default(),
             uid,
             gid,
             me: me.clone(),
@@ -152,6 +158,11 @@ impl Core {
             core.rt.spawn(lease::run(Arc::downgrade(&core)));
         }
         core
+    }
+
+    /// How the drive compares names: as its server does.
+    pub(crate) fn fold(&self) -> Fold {
+        Fold::of(&self.caps)
     }
 
     /// The remote file system under the drive.

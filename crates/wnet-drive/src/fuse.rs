@@ -5,7 +5,7 @@
 //! here answer `ENOSYS` (fuser's defaults).
 
 use super::cache::{Attr, KERNEL_TTL, Known, WATCHED_TTL};
-use super::core::{Core, ReadStart, SetAttr, SetTime};
+use super::core::{Core, LockAsk, ReadStart, SetAttr, SetTime};
 use super::errno::Errno;
 use super::inode::{InodeNo, ServerFileId};
 use fuser::{
@@ -622,8 +622,14 @@ impl Filesystem for FuseFs {
         self.run(
             Op::Getlk,
             async move {
-                core.posix_getlk(ino(i), fh.0, lock_owner.0, start, end, typ)
-                    .await
+                let ask = LockAsk {
+                    fh: fh.0,
+                    owner: lock_owner.0,
+                    start,
+                    end,
+                    typ,
+                };
+                core.posix_getlk(ino(i), ask).await
             },
             move |r| match r {
                 Ok((start, end, typ, pid)) => reply.locked(start, end, typ, pid),
@@ -652,19 +658,14 @@ impl Filesystem for FuseFs {
         let core = self.core.clone();
         let waiter = req.pid();
         self.spawn(Op::Setlk, async move {
-            let r = core
-                .posix_lock(
-                    ino(i),
-                    fh.0,
-                    lock_owner.0,
-                    start,
-                    end,
-                    typ,
-                    pid,
-                    sleep,
-                    waiter,
-                )
-                .await;
+            let ask = LockAsk {
+                fh: fh.0,
+                owner: lock_owner.0,
+                start,
+                end,
+                typ,
+            };
+            let r = core.posix_lock(ino(i), ask, pid, sleep, waiter).await;
             empty(reply, r);
         });
     }

@@ -12,7 +12,7 @@
 //! (a new file of that name is then refused). [`HandleTable::released`] waits for both steps,
 //! as Linux's cifs closes its deferred handles on a path before renaming or deleting it.
 
-use super::inode::InodeNo;
+use super::inode::{Fold, InodeNo};
 use super::readahead::ReadAhead;
 use super::remote::{FsResult, OpenHow, RemoteFile};
 use super::write_buffer::WriteBuffer;
@@ -228,6 +228,7 @@ pub struct HandleTable {
     closing: AtomicUsize,
     slots: Mutex<Slots>,
     releases: Arc<Releases>,
+    fold: Fold,
 }
 
 /// Server handles being closed after their RELEASE.
@@ -288,6 +289,14 @@ impl Slots {
 }
 
 impl HandleTable {
+    /// An empty table whose paths compare under `fold`.
+    pub fn folding(fold: Fold) -> Self {
+        HandleTable {
+            fold,
+            ..HandleTable::default()
+        }
+    }
+
     /// Handles open now (files and directories). O(1).
     pub fn open_count(&self) -> usize {
         self.count.load(Ordering::Acquire)
@@ -368,7 +377,7 @@ impl HandleTable {
     pub(crate) fn remove_releasing(&self, fh: u64) -> Option<(Kind, String, Releasing)> {
         let mut m = self.slots.lock().expect("handle lock");
         let path = m.by_fh.get(&fh)?.holder.path.clone();
-        let key = super::inode::key(&path);
+        let key = self.fold.key(&path);
         *self
             .releases
             .paths
@@ -389,7 +398,7 @@ impl HandleTable {
     /// Handles in real use are not waited for.
     pub(crate) async fn released(&self, path: &str, bound: std::time::Duration) {
         let until = tokio::time::Instant::now() + bound;
-        let key = super::inode::key(path);
+        let key = self.fold.key(path);
         loop {
             let changed = self.releases.changed.notified();
             tokio::pin!(changed);
@@ -408,8 +417,7 @@ impl HandleTable {
     fn closing_at(&self, key: &str) -> bool {
         let m = self.slots.lock().expect("handle lock");
         let closing = m.by_fh.values().any(|s| {
-            s.closing.load(Ordering::Acquire)
-                && at_or_below(&super::inode::key(&s.holder.path), key)
+            s.closing.load(Ordering::Acquire) && at_or_below(&self.fold.key(&s.holder.path), key)
         });
         closing
             || (self.releases.paths.lock().expect("release lock"))
@@ -483,10 +491,10 @@ impl HandleTable {
 
     /// A rename moved `from` (and everything below it) to `to`: holders name the new path.
     pub(crate) fn renamed(&self, from: &str, to: &str) {
-        let (kf, n) = (super::inode::key(from), from.chars().count());
+        let (kf, n) = (self.fold.key(from), from.chars().count());
         let mut m = self.slots.lock().expect("handle lock");
         for s in m.by_fh.values_mut() {
-            let k = super::inode::key(&s.holder.path);
+            let k = self.fold.key(&s.holder.path);
             if k == kf || k.starts_with(&format!("{kf}/")) {
                 let rest: String = s.holder.path.chars().skip(n).collect();
                 s.holder.path = format!("{to}{rest}");

@@ -85,11 +85,39 @@ pub struct InodeTable {
     /// The server's identity → the number it got, while the server may keep the file.
     by_id: HashMap<ServerFileId, InodeNo>,
     next: u64,
+    fold: Fold,
 }
 
-/// The case-folded key of a path.
-pub fn key(path: &str) -> String {
-    path.to_lowercase()
+/// How the drive compares names, as its server does ([`crate::remote::Capabilities::case_insensitive`]):
+/// every table that finds a file by path keys it with [`Fold::key`], so that on a
+/// case-insensitive server `Report.txt` and `report.txt` are one file (one inode, one cached
+/// attribute, one open-files count) and on a case-sensitive one (WebDAV) two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fold {
+    /// Names that differ only in case are one name (SMB): keys are lower-cased.
+    #[default]
+    Case,
+    /// Names are compared exactly: a key is the path itself.
+    Exact,
+}
+
+impl Fold {
+    /// The rule a server with `caps` follows.
+    pub fn of(caps: &crate::remote::Capabilities) -> Fold {
+        if caps.case_insensitive {
+            Fold::Case
+        } else {
+            Fold::Exact
+        }
+    }
+
+    /// The key of `path` under this rule.
+    pub fn key(self, path: &str) -> String {
+        match self {
+            Fold::Case => path.to_lowercase(),
+            Fold::Exact => path.to_owned(),
+        }
+    }
 }
 
 /// The entries of `map` whose key is `under` or below it.
@@ -108,14 +136,20 @@ impl Default for InodeTable {
 }
 
 impl InodeTable {
-    /// A table holding only the root.
+    /// A table holding only the root, names folded by case (SMB).
     pub fn new() -> Self {
+        Self::folding(Fold::Case)
+    }
+
+    /// A table holding only the root, names compared by `fold`.
+    pub fn folding(fold: Fold) -> Self {
         let mut t = InodeTable {
             nodes: HashMap::new(),
             by_key: HashMap::new(),
             numbers: HashMap::new(),
             by_id: HashMap::new(),
             next: 2,
+            fold,
         };
         t.nodes.insert(
             InodeNo::ROOT,
@@ -142,12 +176,12 @@ impl InodeTable {
 
     /// The inode of `path` without counting a lookup.
     pub fn peek(&self, path: &str) -> Option<InodeNo> {
-        self.by_key.get(&key(path)).copied()
+        self.by_key.get(&self.fold.key(path)).copied()
     }
 
     /// The number `path` has or will get at its next lookup, if it has one already.
     pub fn number(&self, path: &str) -> Option<InodeNo> {
-        let k = key(path);
+        let k = self.fold.key(path);
         self.by_key
             .get(&k)
             .copied()
@@ -159,7 +193,7 @@ impl InodeTable {
     /// has (moved here if another client renamed the file), else the path's if the file
     /// there is not known to be another one, else a new one.
     pub fn lookup(&mut self, path: &str, id: ServerFileId) -> InodeNo {
-        let k = key(path);
+        let k = self.fold.key(path);
         if let Some(&ino) = self.by_key.get(&k) {
             if let Some(n) = self.nodes.get_mut(&ino) {
                 match (n.id.known(), id.known()) {
@@ -188,7 +222,7 @@ impl InodeTable {
         }
         if let Some(ino) = id.known().and_then(|id| self.by_id.get(&id).copied()) {
             match self.nodes.get(&ino).filter(|n| !n.detached) {
-                Some(n) if key(&n.path) != k => {
+                Some(n) if self.fold.key(&n.path) != k => {
                     // Renamed on the server behind our back: the number (and everything
                     // below a directory) moves to the new name.
                     let from = n.path.clone();
@@ -224,7 +258,7 @@ impl InodeTable {
     /// create the drive sent later than it answered the kernel): adopted if the node has
     /// none yet.
     pub fn learn_id(&mut self, path: &str, id: ServerFileId) {
-        let (Some(&ino), Some(now)) = (self.by_key.get(&key(path)), id.known()) else {
+        let (Some(&ino), Some(now)) = (self.by_key.get(&self.fold.key(path)), id.known()) else {
             return;
         };
         if let Some(n) = self.nodes.get_mut(&ino).filter(|n| n.id.known().is_none()) {
@@ -246,7 +280,7 @@ impl InodeTable {
                 told: None,
             },
         );
-        self.by_key.insert(key(path), ino);
+        self.by_key.insert(self.fold.key(path), ino);
         if let Some(id) = id.known() {
             if self.by_id.len() >= MAX_NUMBERS {
                 self.by_id.clear();
@@ -279,7 +313,7 @@ impl InodeTable {
         node.lookups = node.lookups.saturating_sub(n);
         if node.lookups == 0 {
             let node = self.nodes.remove(&ino).expect("present");
-            let k = key(&node.path);
+            let k = self.fold.key(&node.path);
             if self.by_key.get(&k) == Some(&ino) {
                 self.by_key.remove(&k);
                 // The file is still there: the next lookup of its name gets this number.
@@ -294,7 +328,7 @@ impl InodeTable {
 
     /// The name `path` no longer exists (unlinked or replaced by a rename).
     pub fn unlink(&mut self, path: &str) {
-        let k = key(path);
+        let k = self.fold.key(path);
         let prefix = format!("{k}/");
         let by_id = &mut self.by_id;
         self.numbers.retain(|n, (ino, id)| {
@@ -320,7 +354,7 @@ impl InodeTable {
     /// under the name. The kernel's inode stays usable until a lookup finds what the name
     /// holds now.
     pub fn removed_elsewhere(&mut self, path: &str) {
-        let k = key(path);
+        let k = self.fold.key(path);
         if let Some((ino, id)) = self.numbers.remove(&k) {
             if self.by_id.get(&id) == Some(&ino) {
                 self.by_id.remove(&id);
@@ -338,7 +372,7 @@ impl InodeTable {
 
     /// `from` (and everything below it) is now `to`; an inode that `to` named is detached.
     pub fn rename(&mut self, from: &str, to: &str) {
-        let (kf, kt) = (key(from), key(to));
+        let (kf, kt) = (self.fold.key(from), self.fold.key(to));
         if kf != kt {
             self.unlink(to);
         }
@@ -355,7 +389,7 @@ impl InodeTable {
                 // count characters instead.
                 let rest: String = n.path.chars().skip(from.chars().count()).collect();
                 n.path = format!("{to}{rest}");
-                self.by_key.insert(key(&n.path), ino);
+                self.by_key.insert(self.fold.key(&n.path), ino);
             }
         }
     }
@@ -374,6 +408,20 @@ impl InodeTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_fold_by_case_only_where_the_server_does() {
+        let mut smb = InodeTable::folding(Fold::Case);
+        let a = smb.lookup("Dir/Report.txt", ServerFileId::UNKNOWN);
+        assert_eq!(smb.peek("dir/REPORT.TXT"), Some(a));
+        let mut dav = InodeTable::folding(Fold::Exact);
+        let a = dav.lookup("Dir/Report.txt", ServerFileId::UNKNOWN);
+        let b = dav.lookup("Dir/report.txt", ServerFileId::UNKNOWN);
+        assert_ne!(a, b);
+        assert_eq!(dav.peek("dir/REPORT.TXT"), None);
+        assert_eq!(Fold::Exact.key("ÄB"), "ÄB");
+        assert_eq!(Fold::Case.key("ÄB"), "äb");
+    }
 
     const U: ServerFileId = ServerFileId::UNKNOWN;
 

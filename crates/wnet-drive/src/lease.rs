@@ -20,7 +20,7 @@
 
 use super::cache::Attr;
 use super::core::Core;
-use super::inode::{InodeNo, key};
+use super::inode::{Fold, InodeNo};
 use super::remote::{KeepKey, KeptFile, Revocation, Revocations};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -52,8 +52,9 @@ pub(crate) struct Held {
 struct State {
     by_ino: HashMap<InodeNo, Held>,
     by_key: HashMap<KeepKey, InodeNo>,
-    /// By the path's cache key (lower case).
+    /// By the path's key under `fold`.
     by_path: HashMap<String, InodeNo>,
+    fold: Fold,
     bytes: usize,
     /// Keys asked for by opens not parked yet, and whether a break took R or H meanwhile
     /// (it can arrive before the CREATE's answer is handled).
@@ -64,7 +65,7 @@ impl State {
     fn take(&mut self, ino: InodeNo) -> Option<Held> {
         let h = self.by_ino.remove(&ino)?;
         self.by_key.remove(&h.key);
-        self.by_path.remove(&key(&h.path));
+        self.by_path.remove(&self.fold.key(&h.path));
         self.bytes -= h.data.len();
         Some(h)
     }
@@ -90,9 +91,19 @@ pub(crate) struct Leases {
 
 impl Default for Leases {
     fn default() -> Self {
+        Self::folding(Fold::Case)
+    }
+}
+
+impl Leases {
+    /// No parked handles; paths keyed under `fold`.
+    pub fn folding(fold: Fold) -> Self {
         let (breaks, inbox) = tokio::sync::mpsc::channel(BREAK_QUEUE);
         Leases {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                fold,
+                ..State::default()
+            }),
             breaks,
             inbox: Mutex::new(Some(inbox)),
         }
@@ -143,7 +154,7 @@ impl Leases {
     /// tells the kernel to forget them).
     pub fn attr(&self, path: &str) -> Option<(Attr, Duration)> {
         let s = self.lock();
-        let ino = s.by_path.get(&key(path))?;
+        let ino = s.by_path.get(&s.fold.key(path))?;
         let h = s.by_ino.get(ino)?;
         Some((h.attr, PARK.saturating_sub(h.used.elapsed())))
     }
@@ -172,7 +183,8 @@ impl Leases {
         let old = s.take(ino);
         s.bytes += data.len();
         s.by_key.insert(k, ino);
-        s.by_path.insert(key(path), ino);
+        let pk = s.fold.key(path);
+        s.by_path.insert(pk, ino);
         s.by_ino.insert(
             ino,
             Held {
@@ -202,14 +214,15 @@ impl Leases {
 
     /// Every parked handle at `path` or below it, taken out.
     pub fn take_under(&self, path: &str) -> Vec<Held> {
-        let under = under(path);
-        self.lock().take_where(under)
+        let mut s = self.lock();
+        let under = under(s.fold, path);
+        s.take_where(under)
     }
 
     /// Whether a handle is parked at `path` or below it.
     pub fn parked_under(&self, path: &str) -> bool {
         let s = self.lock();
-        !s.by_ino.is_empty() && s.by_ino.values().any(under(path))
+        !s.by_ino.is_empty() && s.by_ino.values().any(under(s.fold, path))
     }
 
     /// The parked handle of `ino`, taken out.
@@ -229,11 +242,11 @@ impl Leases {
 }
 
 /// Whether a parked handle is at `path` or below it.
-fn under(path: &str) -> impl Fn(&Held) -> bool {
-    let k = key(path);
+fn under(fold: Fold, path: &str) -> impl Fn(&Held) -> bool {
+    let k = fold.key(path);
     let prefix = format!("{k}/");
     move |h| {
-        let p = key(&h.path);
+        let p = fold.key(&h.path);
         k.is_empty() || p == k || p.starts_with(&prefix)
     }
 }

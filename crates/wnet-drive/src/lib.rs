@@ -35,8 +35,13 @@
 //!   declares (ADR 0017).
 //! - `errno.rs`: the one mapping from remote failures to errno.
 //! - `names.rs`: names Windows servers cannot hold (`EINVAL`).
+//! - `cancel.rs`: ending a mount when its connection is cancelled (2401, 2404, forced),
+//!   the rules every provider that mounts shares.
+
+#![deny(missing_docs)]
 
 pub mod cache;
+pub mod cancel;
 mod core;
 pub mod errno;
 mod fuse;

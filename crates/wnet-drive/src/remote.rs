@@ -317,25 +317,20 @@ pub trait RemoteFs: Send + Sync + std::fmt::Debug {
     /// attributes the open answered, and the data, or why the read failed where the open
     /// succeeded (another client's byte-range lock). By default [`RemoteFs::open`] +
     /// [`RemoteFile::read`] + [`RemoteFile::close`]; SMB: one compound.
+    ///
+    /// Errors: the open's (`NotFound`, `IsADirectory`, `AccessDenied`, `Busy`, ...); a failed
+    /// read is not an error of the call but its `data`.
     fn open_read<'a>(&'a self, path: &'a str, len: u32) -> FsFuture<'a, SmallRead> {
-        Box::pin(async move {
-            let opened = self.open(path, OpenHow::READ).await?;
-            let data = opened.file.read(0, len).await;
-            // A failed close of a read-only handle loses nothing read.
-            if let Err(e) = opened.file.close().await {
-                tracing::debug!(path, error = %e, "closing after a small read");
-            }
-            Ok(SmallRead {
-                attr: opened.attr,
-                data,
-            })
-        })
+        Box::pin(open_read_plain(self, path, len))
     }
 
     /// [`RemoteFs::open_read`] that keeps the file open under the server's promise to tell
     /// of any other client's change first (only with [`Capabilities::caching_across_opens`]):
-    /// the promise is `key`'s, and its revocations go to `to` ([`Revocation`]). By default
-    /// `Unsupported`.
+    /// the promise is `key`'s, and its revocations go to `to` ([`Revocation`]). The drive
+    /// keeps the file only if [`KeptFile::whole`]; it closes it ([`KeptFile::close`]) at any
+    /// revocation that leaves less, before it changes the path itself, and when unused.
+    ///
+    /// Errors: as [`RemoteFs::open_read`]; `Unsupported` by default.
     fn open_read_kept<'a>(
         &'a self,
         _path: &'a str,
@@ -350,7 +345,12 @@ pub trait RemoteFs: Send + Sync + std::fmt::Debug {
     /// it: the file's attributes after the close, and those of `dir` (its parent) after the
     /// create where the provider asked in the same round trip. By default
     /// [`RemoteFs::open`] + [`RemoteFile::write`] + [`RemoteFile::close_with_attr`] (`dir`
-    /// not asked); SMB: one compound; WebDAV: one PUT.
+    /// not asked); SMB: one compound; WebDAV: one PUT. `how.durable` is not asked for (the
+    /// file is closed at once). The drive calls it only for a file whose whole content it
+    /// holds, when the file is closed.
+    ///
+    /// Errors: the open's (`Exists` for [`Disposition::CreateNew`], `NotFound` for a missing
+    /// directory, `AccessDenied`), then the write's (`NoSpace`, ...), then the close's.
     fn create_whole<'a>(
         &'a self,
         path: &'a str,
@@ -359,26 +359,15 @@ pub trait RemoteFs: Send + Sync + std::fmt::Debug {
         data: &'a [u8],
         _dir: &'a str,
     ) -> FsFuture<'a, Created> {
-        Box::pin(async move {
-            let how = OpenHow {
-                durable: false,
-                ..how
-            };
-            let opened = self.open(path, how).await?;
-            if !data.is_empty() {
-                if let Err(e) = opened.file.write(offset, data).await {
-                    let _ = opened.file.close().await;
-                    return Err(e);
-                }
-            }
-            let attr = opened.file.close_with_attr().await?;
-            Ok(Created { attr, dir: None })
-        })
+        Box::pin(create_whole_plain(self, path, how, offset, data))
     }
 
     /// Sets the size (`len`) and the times and attributes (`info`) of `path` by name. By
     /// default an open for writing + [`RemoteFile::set_len`] + close for the size, then
-    /// [`RemoteFs::set_info`]; SMB: one open with exactly the access asked.
+    /// [`RemoteFs::set_info`]; SMB: one open with exactly the access asked. `info` alone works
+    /// on a directory too.
+    ///
+    /// Errors: `NotFound`, `AccessDenied` (a read-only file's size), `NoSpace` (growing).
     fn set_attr<'a>(
         &'a self,
         path: &'a str,
@@ -557,6 +546,51 @@ pub trait KeptFile: Send + Sync + std::fmt::Debug {
 
     /// Closes the file (its revocations are no longer the drive's).
     fn close(self: Box<Self>) -> FsFuture<'static, ()>;
+}
+
+/// [`RemoteFs::open_read`] from the generic calls: [`RemoteFs::open`] +
+/// [`RemoteFile::read`] + [`RemoteFile::close`] (the default, and a provider's way when its
+/// shortcut does not apply).
+pub async fn open_read_plain<F: RemoteFs + ?Sized>(
+    fs: &F,
+    path: &str,
+    len: u32,
+) -> FsResult<SmallRead> {
+    let opened = fs.open(path, OpenHow::READ).await?;
+    let data = opened.file.read(0, len).await;
+    // A failed close of a read-only handle loses nothing read.
+    if let Err(e) = opened.file.close().await {
+        tracing::debug!(path, error = %e, "closing after a small read");
+    }
+    Ok(SmallRead {
+        attr: opened.attr,
+        data,
+    })
+}
+
+/// [`RemoteFs::create_whole`] from the generic calls: [`RemoteFs::open`] +
+/// [`RemoteFile::write`] + [`RemoteFile::close_with_attr`], the directory not asked (the
+/// default, and a provider's way when its shortcut does not apply).
+pub async fn create_whole_plain<F: RemoteFs + ?Sized>(
+    fs: &F,
+    path: &str,
+    how: OpenHow,
+    offset: u64,
+    data: &[u8],
+) -> FsResult<Created> {
+    let how = OpenHow {
+        durable: false,
+        ..how
+    };
+    let opened = fs.open(path, how).await?;
+    if !data.is_empty() {
+        if let Err(e) = opened.file.write(offset, data).await {
+            let _ = opened.file.close().await;
+            return Err(e);
+        }
+    }
+    let attr = opened.file.close_with_attr().await?;
+    Ok(Created { attr, dir: None })
 }
 
 /// A file opened by [`RemoteFs::open`].

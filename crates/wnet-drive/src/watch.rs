@@ -23,7 +23,7 @@
 
 use super::cache::OWN_DEBOUNCE;
 use super::core::Core;
-use super::inode::{InodeNo, key};
+use super::inode::{Fold, InodeNo};
 use super::remote::{Change, FsFuture, FsResult};
 use std::collections::HashMap;
 use std::future::Future;
@@ -79,9 +79,18 @@ pub struct Watches {
     /// Directories found to have more than [`MAX_ENTRIES`], by key, with when: not watched
     /// again for [`TOO_BIG_RECHECK`].
     too_big: Mutex<HashMap<String, Instant>>,
+    fold: Fold,
 }
 
 impl Watches {
+    /// No watches yet; directories keyed under `fold`.
+    pub fn folding(fold: Fold) -> Self {
+        Watches {
+            fold,
+            ..Watches::default()
+        }
+    }
+
     /// How many directories are watched.
     pub fn len(&self) -> usize {
         self.running.lock().expect("watch lock").len()
@@ -97,7 +106,7 @@ impl Watches {
         if !core.kernel_attached() || !core.is_connected() {
             return;
         }
-        let k = key(dir);
+        let k = self.fold.key(dir);
         if self.too_big_lately(&k) {
             return;
         }
@@ -168,7 +177,7 @@ impl Watches {
                 m.remove(&oldest);
             }
         }
-        m.insert(key(dir), Instant::now());
+        m.insert(self.fold.key(dir), Instant::now());
     }
 
     /// Ends the watches of `dir` and every directory below it, and waits (at most `bound`)
@@ -180,7 +189,7 @@ impl Watches {
             let hit: Vec<String> = match dir {
                 None => m.keys().cloned().collect(),
                 Some(d) => {
-                    let k = key(d);
+                    let k = self.fold.key(d);
                     let prefix = format!("{k}/");
                     m.keys()
                         .filter(|x| k.is_empty() || **x == k || x.starts_with(&prefix))

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use wnet_core::{Connection, ConnectionStatus, Error, ErrorKind, LocalName, UncPath};
 use wnet_smb2::Tree;
 
-use crate::drive::{DriveError, DriveState};
+use crate::drive::DriveState;
 use crate::redirection::Redirection;
 use crate::session_pool::ServerKey;
 
@@ -51,42 +51,6 @@ pub struct LiveConnection {
 }
 
 impl LiveConnection {
-    /// Unmounts the drive or port, not lazily; refused (the connection handed back whole and usable)
-    /// when the kernel says the mount is busy. What remains to end: the tree and its server.
-    pub fn unmount(self) -> Result<(Tree, ServerKey), (Box<LiveConnection>, DriveError)> {
-        let LiveConnection {
-            local,
-            remote,
-            user,
-            server,
-            tree,
-            dfs,
-            mount,
-        } = self;
-        match mount.unmount() {
-            Ok(()) => Ok((tree, server)),
-            Err((mount, e)) => Err((
-                Box::new(LiveConnection {
-                    local,
-                    remote,
-                    user,
-                    server,
-                    tree,
-                    dfs,
-                    mount,
-                }),
-                e,
-            )),
-        }
-    }
-
-    /// Flushes what applications wrote (a port submits its open jobs), closes every server
-    /// handle and detaches the mount.
-    pub fn force_unmount(self) -> (Tree, ServerKey, Result<(), DriveError>) {
-        let result = self.mount.force_unmount();
-        (self.tree, self.server, result)
-    }
-
     /// How the session authenticated now (a reconnect authenticates again).
     pub fn logon(&self) -> Option<wnet_core::Logon> {
         self.tree
@@ -134,7 +98,7 @@ impl LiveConnection {
             logon: self.logon(),
             reason: refusal,
             dfs_target: self.dfs.as_ref().map(|ns| ns.current_target()),
-            mounted: true,
+            mount_dir: Some(crate::provider::mount_dir(self.local, &self.remote)),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! are blocking, as the [`NetworkProvider`] contract says; each network step is bounded by the
 //! engine's deadlines.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ use wnet_smb2::msg::dfs::ReferralEntry;
 
 use crate::connection_table::{ConnKey, ConnectionTable, LiveConnection};
 use crate::dfs::Namespace;
-use crate::drive::{Drive, DriveConfig, DriveError, DriveTimeouts};
+use crate::drive::{Drive, DriveConfig, DriveTimeouts};
 use crate::errors::core_error;
 use crate::port::Port;
 use crate::redirection::Redirection;
@@ -28,9 +28,6 @@ use crate::smb_fs::SmbFs;
 
 /// The provider name, as Windows' LanmanWorkstation provider calls itself.
 pub const PROVIDER_NAME: &str = "Microsoft Windows Network";
-
-/// How long a non-forced cancel waits for FUSE releases still in flight after `close()`.
-pub const SETTLE_BOUND: Duration = Duration::from_millis(200);
 
 /// The provider's settings.
 #[derive(Debug, Clone)]
@@ -120,10 +117,7 @@ impl SmbProvider {
 
     /// Where the connection of `local` (or deviceless `remote`) is mounted.
     pub fn mountpoint(&self, local: Option<LocalName>, remote: &UncPath) -> PathBuf {
-        match local {
-            Some(l) => self.cfg.drive_root.join(l.profile_key()),
-            None => self.cfg.drive_root.join(remote.deviceless_dir()),
-        }
+        self.cfg.drive_root.join(mount_dir(local, remote))
     }
 
     /// For a connection over a DFS namespace, where its root leads now
@@ -470,7 +464,7 @@ impl SmbProvider {
     }
 
     /// Ends a connection taken out of the table: refuses (and hands it back) when files are
-    /// open or the device is in use and `force` is false.
+    /// open or the device is in use and `force` is false ([`crate::drive::cancel::end`]).
     fn end(
         &self,
         conn: LiveConnection,
@@ -480,43 +474,29 @@ impl SmbProvider {
             Some(l) => l.to_string(),
             None => conn.remote.to_string(),
         };
-        let mountpoint = conn.mount.mountpoint().to_path_buf();
-        let namespace = conn.dfs.clone();
-        let (tree, server) = if force {
-            let (tree, server, result) = conn.force_unmount();
-            if let Err(e) = result {
-                tracing::warn!(connection = %name, error = %e, "forced unmount reported an error");
-            }
-            (tree, server)
-        } else {
-            if wait_for_releases(&conn.mount) > 0 {
-                let e = open_files(&name, &mountpoint, &conn.mount);
-                return Err((Box::new(conn), e));
-            }
-            match conn.unmount() {
-                Ok(parts) => parts,
-                Err((conn, DriveError::Busy)) => {
-                    // An open that raced the check is counted as open files; otherwise a
-                    // process has its working directory or root on the drive.
-                    let e = if wait_for_releases(&conn.mount) > 0 {
-                        open_files(&name, &mountpoint, &conn.mount)
-                    } else {
-                        device_in_use(&name, &mountpoint)
-                    };
-                    return Err((conn, e));
-                }
-                Err((conn, other)) => {
-                    let e = Error::new(
-                        ErrorKind::Code(wnet_core::WinError::ERROR_GEN_FAILURE),
-                        format!("cannot unmount {name}: {other}"),
-                    );
-                    return Err((conn, e));
-                }
-            }
-        };
-        Redirection::remove_mountpoint(&mountpoint);
+        let LiveConnection {
+            local,
+            remote,
+            user,
+            server,
+            tree,
+            dfs,
+            mount,
+        } = conn;
+        if let Err((mount, e)) = crate::drive::cancel::end(mount, &name, force) {
+            let conn = LiveConnection {
+                local,
+                remote,
+                user,
+                server,
+                tree,
+                dfs,
+                mount,
+            };
+            return Err((Box::new(conn), e));
+        }
         self.rt().block_on(async {
-            if let Some(ns) = namespace {
+            if let Some(ns) = dfs {
                 ns.close().await;
             }
             let _ = tree.disconnect().await;
@@ -524,124 +504,6 @@ impl SmbProvider {
         });
         Ok(())
     }
-}
-
-/// Open handles once the releases in flight have arrived, waiting at most [`SETTLE_BOUND`]:
-/// FUSE sends RELEASE after `close()` (or `munmap`) has returned, so a file its program has
-/// closed must not count as open.
-fn wait_for_releases(drive: &Redirection) -> usize {
-    let until = std::time::Instant::now() + SETTLE_BOUND;
-    // Releases flagged by a FLUSH (a close) are waited for by `settle`; one that comes without
-    // (after `munmap`) shows only as a falling count, so wait while it still falls.
-    let mut open = drive.settle(SETTLE_BOUND);
-    let mut last_change = std::time::Instant::now();
-    while open > 0 && std::time::Instant::now() < until && last_change.elapsed() < QUIET {
-        std::thread::sleep(Duration::from_millis(1));
-        let now = drive.open_count();
-        if now != open {
-            open = now;
-            last_change = std::time::Instant::now();
-        }
-    }
-    open
-}
-
-/// How long the open count must stay still before a cancel believes it.
-const QUIET: Duration = Duration::from_millis(20);
-
-/// At most this many holders are named in a refusal; the rest are counted.
-const MAX_HOLDERS_NAMED: usize = 20;
-
-/// 2401, naming every open file (or print job) and its process.
-fn open_files(name: &str, mountpoint: &Path, mount: &Redirection) -> Error {
-    let open = mount.open_count();
-    let holders = mount.holders();
-    let what = if mount.is_port() {
-        "open print job(s)"
-    } else {
-        "open file(s) or directories"
-    };
-    let mut e = Error::new(ErrorKind::OpenFiles, format!("{name} has {open} {what}"));
-    let more = holders.len().saturating_sub(MAX_HOLDERS_NAMED);
-    for h in holders.into_iter().take(MAX_HOLDERS_NAMED) {
-        e = e.with_context(
-            wnet_core::HOLDER,
-            format!(
-                "{}  (pid {}, {})",
-                // A job's path is empty: the port itself.
-                if h.path.is_empty() {
-                    mountpoint.to_path_buf()
-                } else {
-                    mountpoint.join(&h.path)
-                }
-                .display(),
-                h.pid,
-                process_name(h.pid)
-            ),
-        );
-    }
-    if more > 0 {
-        e = e.with_context(wnet_core::HOLDER, format!("... and {more} more"));
-    }
-    e
-}
-
-/// 2404, naming the processes whose working directory or root is on the drive (a scan of this
-/// user's own processes, made only to explain a refusal the kernel already decided).
-fn device_in_use(name: &str, mountpoint: &Path) -> Error {
-    let mut e = Error::new(
-        ErrorKind::DeviceInUse,
-        format!("{name} is in use by an active process (its working directory is on the drive)"),
-    );
-    for (pid, dir, what) in processes_inside(mountpoint) {
-        e = e.with_context(
-            wnet_core::HOLDER,
-            format!(
-                "{}  (pid {pid}, {}, {what})",
-                dir.display(),
-                process_name(pid)
-            ),
-        );
-    }
-    e
-}
-
-/// This user's processes with their working directory or root under `mountpoint`.
-fn processes_inside(mountpoint: &Path) -> Vec<(u32, PathBuf, &'static str)> {
-    use std::os::unix::fs::MetadataExt;
-    // SAFETY: getuid cannot fail.
-    let me = unsafe { libc::getuid() };
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let mut found = Vec::new();
-    for entry in dir.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if entry.metadata().map(|m| m.uid() != me).unwrap_or(true) {
-            continue;
-        }
-        for (link, what) in [("cwd", "working directory"), ("root", "root directory")] {
-            if let Ok(target) = std::fs::read_link(entry.path().join(link)) {
-                if target.starts_with(mountpoint) {
-                    found.push((pid, target, what));
-                }
-            }
-        }
-    }
-    found
-}
-
-/// A process's command name (`/proc/PID/comm`), `?` when it is gone.
-fn process_name(pid: u32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .map(|s| s.trim_end().to_owned())
-        .unwrap_or_else(|_| "?".into())
 }
 
 impl Drop for SmbProvider {
@@ -664,6 +526,15 @@ fn capabilities() -> Capabilities {
         .with(Capability::ResourceParent)
 }
 
+/// Where the connection of `local` (or deviceless `remote`) is mounted, relative to the
+/// drive root: `Z`, `LPT1`, or `UNC/server[@port]/share[/path]`.
+pub fn mount_dir(local: Option<LocalName>, remote: &UncPath) -> PathBuf {
+    match local {
+        Some(l) => PathBuf::from(l.profile_key()),
+        None => remote.deviceless_dir(),
+    }
+}
+
 fn not_connected(name: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::NotConnected, format!("{name} is not connected"))
 }
@@ -681,12 +552,10 @@ impl NetworkProvider for SmbProvider {
     fn shutdown(&self) {
         let all = self.table().take_all();
         for conn in all {
-            let mountpoint = conn.mount.mountpoint().to_path_buf();
+            let name = conn.mount.mountpoint().display().to_string();
             let namespace = conn.dfs.clone();
-            if let Err(e) = conn.mount.force_unmount() {
-                tracing::warn!(mountpoint = %mountpoint.display(), error = %e, "unmount at shutdown failed");
-            }
-            Redirection::remove_mountpoint(&mountpoint);
+            // Forced: never refused.
+            let _ = crate::drive::cancel::end(conn.mount, &name, true);
             let tree = conn.tree;
             self.rt().block_on(async move {
                 if let Some(ns) = namespace {

@@ -1,10 +1,12 @@
 //! `Redirection`: what a live connection shows locally: a drive (a disk share as a FUSE
-//! directory) or a printer port (a print share as a write-only file, ADR 0012). The provider's
-//! cancel rules are the same for both: open files or jobs refuse a non-forced cancel.
+//! directory) or a printer port (a print share as a write-only file, ADR 0012). The cancel
+//! rules are the same for both ([`crate::drive::cancel`]): open files or jobs refuse a
+//! non-forced cancel.
 
 use std::path::Path;
 use std::time::Duration;
 
+use crate::drive::cancel::Mounted;
 use crate::drive::{Drive, DriveError, DriveState, Holder};
 use crate::port::Port;
 
@@ -39,22 +41,6 @@ impl Redirection {
         }
     }
 
-    /// Who holds what (a job's path is empty: the port itself).
-    pub fn holders(&self) -> Vec<Holder> {
-        match self {
-            Redirection::Drive(d) => d.handles().holders(),
-            Redirection::Port(p) => p.jobs().holders(),
-        }
-    }
-
-    /// Waits at most `bound` for RELEASEs in flight after programs closed; the open count then.
-    pub fn settle(&self, bound: Duration) -> usize {
-        match self {
-            Redirection::Drive(d) => d.settle(bound),
-            Redirection::Port(p) => p.jobs().settle(bound),
-        }
-    }
-
     /// Connected or Disconnected (a port has no reconnect monitor: it is Connected).
     pub fn state(&self) -> DriveState {
         match self {
@@ -70,9 +56,40 @@ impl Redirection {
             Redirection::Port(_) => None,
         }
     }
+}
 
-    /// Unmounts, not lazily; refused (handed back intact) with [`DriveError::Busy`].
-    pub fn unmount(self) -> Result<(), (Self, DriveError)> {
+impl Mounted for Redirection {
+    fn mountpoint(&self) -> &Path {
+        Redirection::mountpoint(self)
+    }
+
+    fn open_count(&self) -> usize {
+        Redirection::open_count(self)
+    }
+
+    /// A job's path is empty: the port itself.
+    fn holders(&self) -> Vec<Holder> {
+        match self {
+            Redirection::Drive(d) => d.handles().holders(),
+            Redirection::Port(p) => p.jobs().holders(),
+        }
+    }
+
+    fn settle(&self, bound: Duration) -> usize {
+        match self {
+            Redirection::Drive(d) => d.settle(bound),
+            Redirection::Port(p) => p.jobs().settle(bound),
+        }
+    }
+
+    fn what_is_open(&self) -> &'static str {
+        match self {
+            Redirection::Drive(_) => "open file(s) or directories",
+            Redirection::Port(_) => "open print job(s)",
+        }
+    }
+
+    fn unmount(self) -> Result<(), (Self, DriveError)> {
         match self {
             Redirection::Drive(d) => d.unmount().map_err(|(d, e)| (Redirection::Drive(d), e)),
             Redirection::Port(p) => p.unmount().map_err(|(p, e)| (Redirection::Port(p), e)),
@@ -81,24 +98,10 @@ impl Redirection {
 
     /// Forced: a drive flushes and closes every handle, a port submits every open job; then
     /// the mount is detached.
-    pub fn force_unmount(self) -> Result<(), DriveError> {
+    fn force_unmount(self) -> Result<(), DriveError> {
         match self {
             Redirection::Drive(d) => d.force_unmount(),
             Redirection::Port(p) => p.force_unmount(),
-        }
-    }
-
-    /// Removes the mount point once unmounted: an empty directory (drive) or the empty file
-    /// (port); anything else stays.
-    pub fn remove_mountpoint(path: &Path) {
-        match std::fs::symlink_metadata(path) {
-            Ok(md) if md.is_dir() => {
-                let _ = std::fs::remove_dir(path);
-            }
-            Ok(md) if md.is_file() && md.len() == 0 => {
-                let _ = std::fs::remove_file(path);
-            }
-            _ => {}
         }
     }
 }

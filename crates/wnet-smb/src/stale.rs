@@ -11,7 +11,7 @@ pub fn detach_stale_mounts(root: &Path) {
             tracing::warn!(mountpoint = %mountpoint.display(), "could not detach the stale drive");
         }
         // A drive's directory, or a printer port's empty file.
-        crate::redirection::Redirection::remove_mountpoint(&mountpoint);
+        crate::drive::cancel::remove_mountpoint(&mountpoint);
     }
 }
 

@@ -158,13 +158,54 @@ impl Apache {
 
     /// Writes a file into the served tree as the server's user would own it.
     pub fn seed(&self, rel: &str, content: &[u8]) {
+        self.seed_modified(rel, content, None);
+    }
+
+    /// [`Apache::seed`], the file's modification time set to `modified` (when given) before
+    /// it takes the name: a replacement of the same size gets another ETag (Apache's is
+    /// size and time) from its first instant.
+    pub fn seed_modified(
+        &self,
+        rel: &str,
+        content: &[u8],
+        modified: Option<std::time::SystemTime>,
+    ) {
         let path = self.root.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).expect("seed dir");
             chown_to(RUN_USER, &[parent]).expect("chown seed dir");
         }
-        fs::write(&path, content).expect("seed file");
-        chown_to(RUN_USER, &[&path]).expect("chown seed file");
+        // Written beside and renamed over, as a server's own PUT does: a request served
+        // while the file is replaced reads the old file or the new one, never a mix of both
+        // under the old one's ETag (an in-place rewrite could give that, and no client can
+        // detect it).
+        let tmp = path.with_file_name(format!(
+            ".{}.seeding",
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
+        fs::write(&tmp, content).expect("seed file");
+        if let Some(t) = modified {
+            fs::File::options()
+                .write(true)
+                .open(&tmp)
+                .and_then(|f| f.set_modified(t))
+                .expect("seed file's time");
+        }
+        chown_to(RUN_USER, &[&tmp]).expect("chown seed file");
+        fs::rename(&tmp, &path).expect("seed file in place");
+    }
+
+    /// The requests served so far, a line each: `METHOD DEPTH PATH STATUS` (`-` for no
+    /// `Depth` header), from the server's own access log (written as each request ends).
+    pub fn requests(&self) -> Vec<String> {
+        let Some(dir) = &self.dir else {
+            return Vec::new();
+        };
+        fs::read_to_string(dir.path().join("access.log"))
+            .map(|s| s.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
     }
 
     /// The PEM file of the throwaway CA that signed the server's certificate (TLS only).
@@ -339,7 +380,8 @@ fn config(base: &Path, port: u16, tls: bool, auth: &str) -> String {
     c.push_str(&format!(
         "ServerRoot {b}\nServerName {server_name}\nListen 127.0.0.1:{port}\n\
          PidFile {b}/run/httpd.pid\nDefaultRuntimeDir {b}/run\nMutex file:{b}/run default\n\
-         ErrorLog {b}/error.log\nLogLevel warn\nUser {RUN_USER}\nGroup {RUN_USER}\n\
+         ErrorLog {b}/error.log\nLogLevel warn\n\
+         LogFormat \"%m %{{Depth}}i %U %>s\" wnet\nCustomLog {b}/access.log wnet\nUser {RUN_USER}\nGroup {RUN_USER}\n\
          StartServers 1\nServerLimit 2\nThreadsPerChild 16\nMaxRequestWorkers 32\n\
          KeepAlive On\nMaxKeepAliveRequests 0\nKeepAliveTimeout 30\n\
          DavLockDB {b}/davlock/lockdb\nDocumentRoot {b}/dav\n\

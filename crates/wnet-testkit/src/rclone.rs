@@ -60,7 +60,18 @@ impl RcloneDav {
         let log = base.join("rclone.log");
         let mut cmd = Command::new(RCLONE);
         cmd.process_group(0)
-            .args(["serve", "webdav", "--config", "/dev/null", "--addr"])
+            // No directory cache: a file a test writes on the served disk shows in the next
+            // PROPFIND (by default rclone's VFS answers from a 5-minute-old listing, and
+            // even refuses to DELETE a directory it has not listed yet).
+            .args([
+                "serve",
+                "webdav",
+                "--config",
+                "/dev/null",
+                "--dir-cache-time",
+                "0s",
+            ])
+            .arg("--addr")
             .arg(format!("127.0.0.1:{port}"))
             .arg(&root)
             .stdin(Stdio::null())

@@ -1,7 +1,69 @@
-//! The one mapping of the WebDAV client's errors to core errors (the DAV counterpart of
-//! `wnet-smb/src/errors.rs`).
+//! The WebDAV client's errors mapped, once each: to core errors for the provider
+//! ([`core_error`], the DAV counterpart of `wnet-smb/src/errors.rs`'s `core_error`), and to
+//! the drive's [`FsError`] for [`crate::DavFs`] ([`fs_error`], the counterpart of
+//! `wnet-smb`'s `drive_error`).
 
 use wnet_core::{Error, ErrorKind, WinError};
+use wnet_drive::remote::{FsError, FsErrorKind};
+
+/// The request a drive failure came from, where a status means something particular to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DavOp {
+    /// A `PUT` with `If-None-Match: *`: 412 means the name exists.
+    Create,
+    /// `MKCOL`: 405 means something exists there.
+    Mkcol,
+    /// `MOVE` with `Overwrite: F`: 412 means the target exists.
+    Move,
+    /// `LOCK`: 405/501 mean the server cannot lock.
+    Lock,
+    /// `UNLOCK`: 409/412 mean the lock is gone already.
+    Unlock,
+    /// Anything else.
+    Other,
+}
+
+/// `e`, met by the drive's request `op` (described by `what`), as the drive's [`FsError`].
+///
+/// | client error | kind |
+/// |---|---|
+/// | 404, 410, 409 (a missing parent) | `NotFound` |
+/// | 401 (refused credentials), 403, Basic over plain http not allowed | `AccessDenied` |
+/// | 412 on a create or a `MOVE` without overwrite, 405 on `MKCOL` | `Exists` |
+/// | 409/412 on `UNLOCK` | `NotLocked` |
+/// | 423 | `LockConflict` |
+/// | 405 or 501 (elsewhere) | `Unsupported` |
+/// | 400, 414 | `Invalid` |
+/// | 507, 413 | `NoSpace` |
+/// | 5xx, other statuses, a malformed answer, a redirect refused | `Io` |
+/// | no answer within the deadline | `TimedOut`, connection lost |
+/// | socket error, connection closed, TLS failure | `Io`, connection lost |
+pub fn fs_error(e: &wnet_dav::Error, what: &str, op: DavOp) -> FsError {
+    use FsErrorKind as K;
+    use wnet_dav::Error as D;
+    let (kind, lost) = match e {
+        D::Io(_) | D::Closed | D::Tls(_) => (K::Io, true),
+        D::Timeout => (K::TimedOut, true),
+        D::Unauthorized | D::BasicOverHttp => (K::AccessDenied, false),
+        D::Status(s, _) => (
+            match (*s, op) {
+                (412, DavOp::Create | DavOp::Move) | (405, DavOp::Mkcol) => K::Exists,
+                (409 | 412, DavOp::Unlock) => K::NotLocked,
+                (404 | 409 | 410, _) => K::NotFound,
+                (401 | 403, _) => K::AccessDenied,
+                (423, _) => K::LockConflict,
+                (405 | 501, _) => K::Unsupported,
+                (400 | 414, _) => K::Invalid,
+                (413 | 507, _) => K::NoSpace,
+                _ => K::Io,
+            },
+            false,
+        ),
+        D::Redirect(_) | D::Protocol(_) | D::TooLarge(..) => (K::Io, false),
+    };
+    let err = FsError::new(kind, format!("{what}: {e}"));
+    if lost { err.lost() } else { err }
+}
 
 /// `e`, met while `what`, as a core error. `with_credentials` tells a refused password (86)
 /// from a server that wants one the caller did not give (1326).
@@ -62,6 +124,33 @@ mod tests {
 
     fn code(e: wnet_dav::Error, creds: bool) -> u32 {
         core_error(&e, "x", creds).win_error().0
+    }
+
+    #[test]
+    fn the_drive_table() {
+        use wnet_dav::Error as D;
+        let st = |s: u16, op| fs_error(&D::Status(s, String::new()), "x", op).kind;
+        assert_eq!(st(404, DavOp::Other), FsErrorKind::NotFound);
+        assert_eq!(st(409, DavOp::Other), FsErrorKind::NotFound);
+        assert_eq!(st(403, DavOp::Other), FsErrorKind::AccessDenied);
+        assert_eq!(st(412, DavOp::Create), FsErrorKind::Exists);
+        assert_eq!(st(412, DavOp::Move), FsErrorKind::Exists);
+        assert_eq!(st(405, DavOp::Mkcol), FsErrorKind::Exists);
+        assert_eq!(st(405, DavOp::Lock), FsErrorKind::Unsupported);
+        assert_eq!(st(409, DavOp::Unlock), FsErrorKind::NotLocked);
+        assert_eq!(st(423, DavOp::Other), FsErrorKind::LockConflict);
+        assert_eq!(st(507, DavOp::Other), FsErrorKind::NoSpace);
+        assert_eq!(st(503, DavOp::Other), FsErrorKind::Io);
+        let gone = fs_error(&D::Closed, "x", DavOp::Other);
+        assert!(gone.connection_lost && gone.kind == FsErrorKind::Io);
+        let late = fs_error(&D::Timeout, "x", DavOp::Other);
+        assert!(late.connection_lost && late.kind == FsErrorKind::TimedOut);
+        let answered = fs_error(&D::Status(500, String::new()), "x", DavOp::Other);
+        assert!(!answered.connection_lost);
+        assert_eq!(
+            fs_error(&D::Unauthorized, "x", DavOp::Other).kind,
+            FsErrorKind::AccessDenied
+        );
     }
 
     #[test]

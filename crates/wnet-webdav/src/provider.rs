@@ -1,16 +1,23 @@
-//! [`WebDavProvider`]: the WebClient behind the router, deviceless connections.
+//! [`WebDavProvider`]: the WebClient behind the router. Every connection, to a device
+//! letter or deviceless, is a drive: a FUSE mount of the collection over [`DavFs`], at
+//! `<drive root>/Z` or `<drive root>/UNC/host[@SSL][@port]/DavWWWRoot/path` (the WebClient's
+//! UNC form, laid out as SMB's deviceless drives are). Cancelling follows the drive's one set
+//! of rules ([`wnet_drive::cancel`]): open files refuse with 2401 unless forced.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wnet_core::{
     AddConnection, Capabilities, Capability, Connection, ConnectionName, ConnectionStatus, Error,
     ErrorKind, LocalName, NetworkProvider, ProviderInfo, ProviderStatus, RemoteName, ResourceType,
-    Result, WNNC_NET_DAV,
+    Result, WNNC_NET_DAV, WinError,
 };
-use wnet_dav::{Credentials, DavClient, DavLocation, Options};
+use wnet_dav::{Credentials, DavClient, DavLocation, Options, Scheme, ServerCaps};
+use wnet_drive::{Drive, DriveConfig, DriveState, DriveTimeouts, cancel};
 
+use crate::dav_fs::{DavFs, DavFsOptions};
 use crate::errors::{connect_error, core_error};
 use crate::name::claim;
 
@@ -25,12 +32,19 @@ pub struct WebDavConfig {
     /// The client's options: deadlines, Basic over plain http (off by default, Windows'
     /// `BasicAuthLevel` 1), extra trusted CAs.
     pub options: Options,
+    /// Drives mount at `<root>/Z`, deviceless connections at
+    /// `<root>/UNC/host[@SSL][@port]/DavWWWRoot/path` (the daemon's drive root, shared with
+    /// the SMB provider).
+    pub drive_root: PathBuf,
+    /// How drives stage writes before the `PUT` and hold `LOCK`s.
+    pub stage: DavFsOptions,
 }
 
 impl WebDavConfig {
-    /// The defaults for `default_user`, with the shorter deadlines a connect uses: 5 s to
-    /// connect, 15 s per request (a server that accepts and never answers fails in 15 s).
-    pub fn new(default_user: String) -> Self {
+    /// The defaults for `default_user` with drives under `drive_root`, with the shorter
+    /// deadlines a connect uses: 5 s to connect, 15 s per request (a server that accepts and
+    /// never answers fails in 15 s).
+    pub fn new(default_user: String, drive_root: PathBuf) -> Self {
         let options = Options {
             request_timeout: Duration::from_secs(15),
             ..Options::default()
@@ -38,30 +52,85 @@ impl WebDavConfig {
         WebDavConfig {
             default_user,
             options,
+            drive_root,
+            stage: DavFsOptions::default(),
         }
     }
 }
 
-/// One live deviceless connection.
+/// How a connection is named: by its device, or (deviceless) by its location (host in
+/// lower case).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Device(LocalName),
+    Deviceless(DavLocation),
+}
+
+/// One live connection: its drive.
 struct Live {
+    local: Option<LocalName>,
     remote: RemoteName,
     user: String,
-    /// Kept for the drive (issue 16's second half): its pool and adopted challenge.
-    _client: DavClient,
+    /// Relative to the drive root.
+    dir: PathBuf,
+    drive: Drive,
 }
 
-/// Live connections by location (host in lower case), and locations being connected now.
+/// Live connections, and keys being connected or cancelled now (so two requests for one
+/// device never both mount).
 #[derive(Default)]
 struct Table {
-    live: HashMap<DavLocation, Live>,
-    pending: HashSet<DavLocation>,
+    live: HashMap<Key, Live>,
+    pending: HashSet<Key>,
 }
 
-/// Windows' WebClient: WebDAV names, deviceless connections (ADR 0018).
+impl Table {
+    /// Reserves `key` (mounted at `dir`) for a connection being made.
+    ///
+    /// # Errors
+    /// 85 if it is live or being connected, or (deviceless) if its directory would hold, or
+    /// be inside, another deviceless connection's: one mount cannot sit inside another's.
+    fn reserve(&mut self, key: &Key, name: &RemoteName) -> Result<()> {
+        if self.live.contains_key(key) || self.pending.contains(key) {
+            let what = match key {
+                Key::Device(l) => format!("{l} is already redirected"),
+                Key::Deviceless(_) => format!("{name} is already connected"),
+            };
+            return Err(Error::new(ErrorKind::AlreadyAssigned, what));
+        }
+        if let Key::Deviceless(location) = key {
+            let dir = deviceless_dir(location);
+            let nested = self
+                .live
+                .keys()
+                .chain(self.pending.iter())
+                .find_map(|k| match k {
+                    Key::Deviceless(o) => {
+                        let other = deviceless_dir(o);
+                        (other.starts_with(&dir) || dir.starts_with(&other)).then(|| o.clone())
+                    }
+                    Key::Device(_) => None,
+                });
+            if let Some(other) = nested {
+                return Err(Error::new(
+                    ErrorKind::AlreadyAssigned,
+                    format!(
+                        "{name} and the connected {other} would be mounted one inside the other; \
+                         connect one of them to a drive letter"
+                    ),
+                ));
+            }
+        }
+        self.pending.insert(key.clone());
+        Ok(())
+    }
+}
+
+/// Windows' WebClient: WebDAV names, drives over [`DavFs`] (ADR 0018, 0019).
 pub struct WebDavProvider {
     info: ProviderInfo,
     cfg: WebDavConfig,
-    rt: tokio::runtime::Runtime,
+    rt: Option<tokio::runtime::Runtime>,
     table: Mutex<Table>,
 }
 
@@ -85,23 +154,20 @@ fn key(location: &DavLocation) -> Result<DavLocation> {
     .map_err(|e| Error::new(ErrorKind::BadNetName, e.to_string()))
 }
 
-/// Why a WebDAV folder cannot be connected as `request` asks: a printer (66), or a device
-/// (50: a drive letter needs the WebDAV drive, not built yet).
-fn refusal(request: &AddConnection) -> Error {
-    match request.local {
-        Some(l) if request.resource_type != ResourceType::Print => Error::new(
-            ErrorKind::NotSupported,
-            format!(
-                "a drive letter ({l}) for a WebDAV folder is not supported yet; \
-                 connect without a device: wnet use {}",
-                request.remote
-            ),
-        ),
-        _ => Error::new(
-            ErrorKind::BadDevType,
-            format!("{} is a WebDAV folder, not a printer", request.remote),
-        ),
+/// Where a deviceless connection to `location` is mounted, relative to the drive root: its
+/// WebClient UNC form as directories, `UNC/host[@SSL][@port]/DavWWWRoot/path`, the host in
+/// lower case (the path keeps its case: URLs are case-sensitive).
+pub fn deviceless_dir(location: &DavLocation) -> PathBuf {
+    let mut server = location.host().to_lowercase();
+    if location.scheme() == Scheme::Https {
+        server.push_str("@SSL");
     }
+    if location.port() != location.scheme().default_port() {
+        server.push_str(&format!("@{}", location.port()));
+    }
+    let mut dir: PathBuf = ["UNC", &server, "DavWWWRoot"].iter().collect();
+    dir.extend(location.components());
+    dir
 }
 
 fn not_connected(name: impl std::fmt::Display) -> Error {
@@ -109,10 +175,11 @@ fn not_connected(name: impl std::fmt::Display) -> Error {
 }
 
 impl WebDavProvider {
-    /// A provider with its own runtime; no request is sent until a connection is asked for.
+    /// A provider with its own runtime (the drives' requests run on it); no request is sent
+    /// until a connection is asked for.
     pub fn new(cfg: WebDavConfig) -> std::io::Result<Self> {
         let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
+            .worker_threads(2)
             .thread_name("wnet-webdav")
             .enable_all()
             .build()?;
@@ -122,9 +189,13 @@ impl WebDavProvider {
                 net_type: WNNC_NET_DAV,
             },
             cfg,
-            rt,
+            rt: Some(rt),
             table: Mutex::new(Table::default()),
         })
+    }
+
+    fn rt(&self) -> &tokio::runtime::Runtime {
+        self.rt.as_ref().expect("the runtime lives until drop")
     }
 
     fn table(&self) -> std::sync::MutexGuard<'_, Table> {
@@ -133,7 +204,13 @@ impl WebDavProvider {
 
     /// Checks that `location` is a WebDAV collection the credentials may read: `OPTIONS`
     /// (the server speaks DAV class 1) and `PROPFIND` depth 0 (it exists, is a collection).
-    async fn check(&self, client: &DavClient, location: &DavLocation, creds: bool) -> Result<()> {
+    /// Answers what `OPTIONS` said (class 2: `flock` becomes a server `LOCK`).
+    async fn check(
+        &self,
+        client: &DavClient,
+        location: &DavLocation,
+        creds: bool,
+    ) -> Result<ServerCaps> {
         let what = format!("connecting to {location}");
         let caps = client
             .options(location)
@@ -155,10 +232,16 @@ impl WebDavProvider {
                 format!("{what}: it is a file; connect to a folder (a WebDAV collection)"),
             ));
         }
-        Ok(())
+        Ok(caps)
     }
 
-    fn connect(&self, request: &AddConnection, location: &DavLocation) -> Result<Live> {
+    /// A client of `location` with the request's credentials, checked against the server.
+    /// Answers the client, what `OPTIONS` said and the user name the connection reports.
+    fn client(
+        &self,
+        request: &AddConnection,
+        location: &DavLocation,
+    ) -> Result<(DavClient, ServerCaps, String)> {
         // A user, or a password (empty included), means credentials; neither means none.
         let credentials = match (&request.user, &request.password) {
             (None, None) => None,
@@ -178,38 +261,88 @@ impl WebDavProvider {
         let with_credentials = credentials.is_some();
         let client = DavClient::new(location.clone(), credentials, self.cfg.options.clone())
             .map_err(|e| core_error(&e, &format!("connecting to {location}"), false))?;
-        self.rt
+        let caps = self
+            .rt()
             .block_on(self.check(&client, location, with_credentials))?;
+        Ok((client, caps, user))
+    }
+
+    /// Connects and mounts the drive of `request` at `dir` (relative to the drive root).
+    fn connect(
+        &self,
+        request: &AddConnection,
+        location: &DavLocation,
+        dir: PathBuf,
+    ) -> Result<Live> {
+        let (client, caps, user) = self.client(request, location)?;
+        let fs = DavFs::new(
+            Arc::new(client),
+            location.clone(),
+            caps,
+            self.cfg.stage.clone(),
+        );
+        let mountpoint = self.cfg.drive_root.join(&dir);
+        let cfg = DriveConfig {
+            mountpoint: mountpoint.clone(),
+            // What findmnt/df show: the URL (a comma would end the mount option).
+            fsname: location.to_string().replace(',', "%2C"),
+            timeouts: DriveTimeouts::default(),
+            read_only: false,
+            leases: false,
+        };
+        let drive = Drive::mount(Arc::new(fs), self.rt().handle().clone(), cfg).map_err(|e| {
+            Error::new(
+                ErrorKind::Code(WinError::ERROR_GEN_FAILURE),
+                format!("cannot mount {location} at {}: {e}", mountpoint.display()),
+            )
+        })?;
         Ok(Live {
+            local: request.local,
             remote: request.remote.clone(),
             user,
-            _client: client,
+            dir,
+            drive,
         })
     }
 
     fn describe(&self, live: &Live) -> Connection {
+        let refusal = live.drive.refusal();
         Connection {
-            local: None,
+            local: live.local,
             remote: live.remote.clone(),
             user: live.user.clone(),
             provider: self.info.name.clone(),
-            status: ConnectionStatus::Ok,
-            open_handles: 0,
+            status: match (live.drive.state(), &refusal) {
+                (DriveState::Connected, _) => ConnectionStatus::Ok,
+                (_, Some(_)) => ConnectionStatus::Unavailable,
+                _ => ConnectionStatus::Disconnected,
+            },
+            open_handles: live.drive.handles().open_count() as u64,
             resource_type: ResourceType::Disk,
             logon: None,
-            reason: None,
+            reason: refusal,
             dfs_target: None,
-            mounted: false,
+            mount_dir: Some(live.dir.clone()),
         }
     }
 
-    /// The key of a connection name this provider could own; 2250 otherwise.
-    fn key_of(&self, name: &ConnectionName) -> Result<DavLocation> {
+    /// The key of a connection name this provider could own; 2250 otherwise. A remote name
+    /// names a deviceless connection only (as for SMB).
+    fn key_of(&self, name: &ConnectionName) -> Result<Key> {
         match name {
-            ConnectionName::Local(l) => Err(not_connected(l)),
-            ConnectionName::Remote(r) => {
-                claim(r).and_then(|l| key(&l)).map_err(|_| not_connected(r))
-            }
+            ConnectionName::Local(l) => Ok(Key::Device(*l)),
+            ConnectionName::Remote(r) => claim(r)
+                .and_then(|l| key(&l))
+                .map(Key::Deviceless)
+                .map_err(|_| not_connected(r)),
+        }
+    }
+}
+
+impl Drop for WebDavProvider {
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
         }
     }
 }
@@ -230,63 +363,108 @@ impl NetworkProvider for WebDavProvider {
 
     /// # Errors
     /// 67 for a name that is not this provider's (before any network wait), or for a server
-    /// that does not speak WebDAV; then, for a WebDAV folder: 66 for a printer, 50 for a
-    /// device (a WebDAV drive letter needs the drive, not built yet); 85 when the location is
-    /// already connected; else the server's answer (see `core_error`).
+    /// that does not speak WebDAV; then, for a WebDAV folder: 66 for a printer (port or
+    /// `RESOURCETYPE_PRINT`); 85 when the device or location is connected already; 31 when
+    /// the drive cannot be mounted; else the server's answer (see `core_error`).
     ///
-    /// The device and type are judged only once the server answered as a WebDAV folder:
-    /// `\\host@port\x` is SMB's port form too, and a significant 50 or 66 must not hide
-    /// SMB's answer for an SMB server there.
+    /// A printer is refused only once the server answered as a WebDAV folder:
+    /// `\\host@port\x` is SMB's port form too, and a significant 66 must not hide SMB's
+    /// answer for an SMB server there.
     fn add_connection(&self, request: &AddConnection) -> Result<Connection> {
         let location = claim(&request.remote)?;
-        if request.local.is_some() || request.resource_type == ResourceType::Print {
+        let printer = request.resource_type == ResourceType::Print
+            || request.local.is_some_and(|l| !l.is_disk());
+        if printer {
             // Checked as a WebDAV folder first; refused then (never reserved nor kept).
-            self.connect(request, &location)?;
-            return Err(refusal(request));
+            self.client(request, &location)?;
+            return Err(Error::new(
+                ErrorKind::BadDevType,
+                format!("{} is a WebDAV folder, not a printer", request.remote),
+            ));
         }
-        let key = key(&location)?;
-        {
-            let mut table = self.table();
-            if table.live.contains_key(&key) || table.pending.contains(&key) {
-                return Err(Error::new(
-                    ErrorKind::AlreadyAssigned,
-                    format!("{} is already connected", request.remote),
-                ));
+        let location_key = key(&location)?;
+        let (key, dir) = match request.local {
+            Some(l) => (Key::Device(l), PathBuf::from(l.profile_key())),
+            None => {
+                let dir = deviceless_dir(&location_key);
+                (Key::Deviceless(location_key), dir)
             }
-            table.pending.insert(key.clone());
-        }
-        let made = self.connect(request, &location);
+        };
+        self.table().reserve(&key, &request.remote)?;
+        let made = self.connect(request, &location, dir);
         let mut table = self.table();
         table.pending.remove(&key);
         let live = made?;
         let description = self.describe(&live);
-        tracing::info!(remote = %live.remote, location = %location, user = %live.user, "WebDAV connected");
+        tracing::info!(remote = %live.remote, location = %location, user = %live.user, mountpoint = %live.drive.mountpoint().display(), "WebDAV drive connected");
         table.live.insert(key, live);
         Ok(description)
     }
 
     /// # Errors
-    /// 2250 for a name this provider has no connection of (every device: it has none).
-    fn cancel_connection(&self, name: &ConnectionName, _force: bool) -> Result<()> {
-        // No drive, so no open files: force changes nothing yet.
+    /// 2250 for a name this provider has no connection of; 2401 (naming the holders) while
+    /// files are open and `force` is false, 2404 while a process's working directory is on
+    /// the drive ([`cancel::end`]). Forced, what programs wrote is sent to the server first.
+    fn cancel_connection(&self, name: &ConnectionName, force: bool) -> Result<()> {
         let key = self.key_of(name)?;
-        match self.table().live.remove(&key) {
-            Some(live) => {
-                tracing::info!(remote = %live.remote, "WebDAV connection cancelled");
+        let live = {
+            let mut table = self.table();
+            let live = table.live.remove(&key).ok_or_else(|| not_connected(name))?;
+            table.pending.insert(key.clone());
+            live
+        };
+        let Live {
+            local,
+            remote,
+            user,
+            dir,
+            drive,
+        } = live;
+        let ended = cancel::end(drive, &name.to_string(), force);
+        let mut table = self.table();
+        table.pending.remove(&key);
+        match ended {
+            Ok(()) => {
+                tracing::info!(connection = %name, force, "WebDAV drive cancelled");
                 Ok(())
             }
-            None => Err(not_connected(name)),
+            Err((drive, e)) => {
+                let live = Live {
+                    local,
+                    remote,
+                    user,
+                    dir,
+                    drive,
+                };
+                table.live.insert(key, live);
+                Err(e)
+            }
         }
     }
 
     fn get_connection(&self, local: LocalName) -> Result<Connection> {
-        Err(not_connected(local))
+        self.table()
+            .live
+            .get(&Key::Device(local))
+            .map(|l| self.describe(l))
+            .ok_or_else(|| not_connected(local))
     }
 
     fn connections(&self) -> Result<Vec<Connection>> {
         let table = self.table();
         let mut all: Vec<Connection> = table.live.values().map(|l| self.describe(l)).collect();
-        all.sort_by(|a, b| a.remote.as_str().cmp(b.remote.as_str()));
+        all.sort_by(|a, b| {
+            (
+                a.local.is_none(),
+                a.local.map(|l| l.to_string()),
+                a.remote.as_str(),
+            )
+                .cmp(&(
+                    b.local.is_none(),
+                    b.local.map(|l| l.to_string()),
+                    b.remote.as_str(),
+                ))
+        });
         Ok(all)
     }
 
@@ -302,22 +480,55 @@ impl NetworkProvider for WebDavProvider {
             .ok_or_else(|| not_connected(name))
     }
 
+    /// Flushes and unmounts every drive (daemon shutdown).
     fn shutdown(&self) {
-        self.table().live.clear();
+        let all: Vec<Live> = self.table().live.drain().map(|(_, l)| l).collect();
+        for live in all {
+            let name = live.drive.mountpoint().display().to_string();
+            // Forced: never refused.
+            let _ = cancel::end(live.drive, &name, true);
+        }
     }
 
     fn status(&self) -> ProviderStatus {
         let table = self.table();
         let servers: HashSet<(String, u16)> = table
             .live
-            .keys()
-            .map(|k| (k.host().to_owned(), k.port()))
+            .values()
+            .filter_map(|l| claim(&l.remote).ok())
+            .map(|k| (k.host().to_lowercase(), k.port()))
             .collect();
+        let drives = table.live.values().filter(|l| l.local.is_some()).count();
         ProviderStatus {
             name: self.info.name.clone(),
             net_type: self.info.net_type,
             connections: table.live.len(),
-            detail: Some(format!("{} WebDAV servers", servers.len())),
+            detail: Some(format!(
+                "{} WebDAV servers, {drives} drive letters",
+                servers.len()
+            )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deviceless_dirs_follow_the_webclient_unc() {
+        let dir = |s: &str| deviceless_dir(&key(&DavLocation::parse(s).unwrap()).unwrap());
+        assert_eq!(
+            dir("http://Files.Example:8080/Team/Docs"),
+            PathBuf::from("UNC/files.example@8080/DavWWWRoot/Team/Docs")
+        );
+        assert_eq!(
+            dir("https://h/remote.php/dav"),
+            PathBuf::from("UNC/h@SSL/DavWWWRoot/remote.php/dav")
+        );
+        assert_eq!(
+            dir(r"\\h@SSL@8443\DavWWWRoot"),
+            PathBuf::from("UNC/h@SSL@8443/DavWWWRoot")
+        );
     }
 }

@@ -44,7 +44,7 @@ pub fn provider_router_with(
             .clamp(1, wnet_core::profile::MAX_CONNECTIONS_PER_SHARE)
             .into(),
     })?);
-    let mut dav = WebDavConfig::new(crate::daemon::current_user_name());
+    let mut dav = WebDavConfig::new(crate::daemon::current_user_name(), paths.drive_root.clone());
     dav.options.allow_basic_over_http = settings.dav_basic_over_http;
     dav.options.extra_roots = dav_extra_ca;
     let dav = Arc::new(WebDavProvider::new(dav)?);

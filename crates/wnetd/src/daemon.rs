@@ -384,15 +384,7 @@ impl Daemon {
     fn info(&self, c: Connection, persistent: bool) -> ConnectionInfo {
         let opens = c.open_handles;
         // A drive's directory or a port's file (`LPT1`), where programs use it.
-        let path = match (c.mounted, c.local) {
-            (false, _) => None,
-            (true, Some(l)) => Some(self.paths.drive_root.join(l.profile_key())),
-            (true, None) => c
-                .remote
-                .unc()
-                .ok()
-                .map(|unc| self.paths.drive_root.join(unc.deviceless_dir())),
-        };
+        let path = c.mount_dir.as_ref().map(|d| self.paths.drive_root.join(d));
         ConnectionInfo {
             status: c.status,
             local: c.local,

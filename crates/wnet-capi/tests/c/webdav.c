@@ -1,7 +1,9 @@
 /* A WebDAV folder through the C API: a deviceless connection by URL, the provider named by
- * the enumeration, WNetGetUser, WNetGetProviderName and WNetGetNetworkInformation; a drive
- * letter refused (50); the cancel by the WebClient UNC form of the same folder.
- * Usage: webdav <url> <unc>; prints `label=value` lines. */
+ * the enumeration, WNetGetUser, WNetGetProviderName and WNetGetNetworkInformation; the same
+ * URL to Z:, WNetGetConnection, files read and written through the drive (ZDIR, where Z: is
+ * mounted), a cancel refused with 2401 while a file is open, then forced; the cancel by the
+ * WebClient UNC form of the deviceless connection.
+ * Usage: webdav <url> <unc> <zdir>; prints `label=value` lines. */
 #include <stdio.h>
 #include <string.h>
 #include <winnetwk.h>
@@ -13,14 +15,16 @@ static union { NETRESOURCEA nr; char bytes[16384]; } big;
 
 int main(int argc, char **argv)
 {
-    char buf[512];
+    char buf[512], path[4096], data[64];
     DWORD len, count;
+    FILE *f, *held;
+    size_t n;
     HANDLE h;
     NETRESOURCEA nr;
     NETINFOSTRUCT ni;
 
-    if (argc != 3) {
-        fprintf(stderr, "usage: webdav URL UNC\n");
+    if (argc != 4) {
+        fprintf(stderr, "usage: webdav URL UNC ZDIR\n");
         return 2;
     }
     memset(&nr, 0, sizeof nr);
@@ -53,6 +57,31 @@ int main(int argc, char **argv)
     r("add.drive", WNetAddConnection2A(&nr, NULL, NULL, 0));
     len = sizeof buf;
     r("getconnection.z", WNetGetConnectionA("Z:", buf, &len));
+    s("getconnection.z.remote", buf);
+
+    snprintf(path, sizeof path, "%s/readme.txt", argv[3]);
+    f = fopen(path, "r");
+    n = f ? fread(data, 1, sizeof data - 1, f) : 0;
+    data[n] = 0;
+    if (f)
+        fclose(f);
+    s("drive.read", data);
+    snprintf(path, sizeof path, "%s/fromc.txt", argv[3]);
+    f = fopen(path, "w");
+    r("drive.write", f && fputs("written by C", f) >= 0 ? 0 : 1);
+    r("drive.write.close", f ? (DWORD)fclose(f) : 1);
+
+    snprintf(path, sizeof path, "%s/readme.txt", argv[3]);
+    held = fopen(path, "r");
+    r("drive.held", held ? 0 : 1);
+    r("cancel.z.open", WNetCancelConnection2A("Z:", 0, FALSE));
+    len = sizeof buf;
+    r("getconnection.z.still", WNetGetConnectionA("Z:", buf, &len));
+    r("cancel.z.force", WNetCancelConnection2A("Z:", 0, TRUE));
+    if (held)
+        fclose(held);
+    len = sizeof buf;
+    r("getconnection.z.after", WNetGetConnectionA("Z:", buf, &len));
 
     r("cancel.unc", WNetCancelConnection2A(argv[2], 0, FALSE));
     r("cancel.again", WNetCancelConnection2A(argv[1], 0, FALSE));

@@ -1,5 +1,6 @@
 //! A WebDAV folder through the C API: a real C program, the real `wnetd` (SMB, then WebDAV)
-//! and Apache httpd with mod_dav_fs.
+//! and Apache httpd with mod_dav_fs; deviceless and as drive `Z:` (files through the drive,
+//! 2401 with a file open, forced cancel).
 
 use wnet_testkit::{Apache, DavAuth};
 
@@ -13,7 +14,8 @@ fn a_webdav_folder_through_the_c_api() {
     let env = Env::new();
     let url = format!("{}team", apache.url());
     let unc = format!(r"\\127.0.0.1@{}\team", apache.port());
-    let run = env.run(&exe, &[&url, &unc]);
+    let z = env.paths.drive_root.join("Z");
+    let run = env.run(&exe, &[&url, &unc, z.to_str().unwrap()]);
     env.stop_started_daemon();
     assert!(run.stdout.ends_with("done\n"), "{run:#?}");
     let v = run.values();
@@ -31,8 +33,22 @@ fn a_webdav_folder_through_the_c_api() {
     expect("providername.name", "Web Client Network");
     expect("networkinformation", "0");
     expect("networkinformation.nettype", "46");
-    expect("add.drive", "50");
-    expect("getconnection.z", "2250");
+    expect("add.drive", "0");
+    expect("getconnection.z", "0");
+    expect("getconnection.z.remote", &url);
+    expect("drive.read", "hello");
+    expect("drive.write", "0");
+    expect("drive.write.close", "0");
+    assert_eq!(
+        std::fs::read(apache.root().join("team/fromc.txt")).unwrap(),
+        b"written by C",
+        "fclose returned: the server has the bytes"
+    );
+    expect("drive.held", "0");
+    expect("cancel.z.open", "2401");
+    expect("getconnection.z.still", "0");
+    expect("cancel.z.force", "0");
+    expect("getconnection.z.after", "2250");
     expect("cancel.unc", "0");
     expect("cancel.again", "2250");
 }

@@ -182,12 +182,15 @@ impl Core {
     }
 
     /// Whether the provider has a connection that answers now ([`RemoteFs::revive`]: the
-    /// current one, else one attempt at a fresh one), within the request deadline.
+    /// current one, else one attempt at a fresh one), within the request deadline. A failed
+    /// attempt to log on again is noted; success clears nothing yet (the current connection
+    /// may answer while its session's logon is still refused): the probe's success does.
     async fn revive(&self) -> bool {
         match tokio::time::timeout(self.deadline, self.fs.revive()).await {
-            Ok(r) => {
-                self.note_refusal(r.as_ref().err());
-                r.is_ok()
+            Ok(Ok(())) => true,
+            Ok(Err(e)) => {
+                self.note_refusal(Some(&e));
+                false
             }
             Err(_) => false,
         }

@@ -16,7 +16,7 @@ use super::Core;
 use crate::cache::{Attr, Known, Listed, split};
 use crate::errno::Errno;
 use crate::handle_table::{Deferred, OpenFile, at_or_below};
-use crate::inode::{ServerFileId, key};
+use crate::inode::{Fold, ServerFileId};
 use crate::remote::{OpenHow, attributes};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -26,16 +26,24 @@ use std::time::SystemTime;
 #[derive(Debug, Default)]
 pub(crate) struct Creating {
     files: Mutex<HashMap<String, (String, Weak<OpenFile>)>>,
+    fold: Fold,
 }
 
 impl Creating {
+    pub(crate) fn folding(fold: Fold) -> Self {
+        Creating {
+            fold,
+            ..Creating::default()
+        }
+    }
+
     fn insert(&self, path: &str, f: &Arc<OpenFile>) {
         self.lock()
-            .insert(key(path), (path.to_string(), Arc::downgrade(f)));
+            .insert(self.fold.key(path), (path.to_string(), Arc::downgrade(f)));
     }
 
     fn remove(&self, path: &str) {
-        self.lock().remove(&key(path));
+        self.lock().remove(&self.fold.key(path));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Weak<OpenFile>)>> {
@@ -48,7 +56,7 @@ impl Creating {
         if m.is_empty() {
             return None;
         }
-        m.get(&key(path))
+        m.get(&self.fold.key(path))
             .and_then(|(_, w)| w.upgrade())
             .filter(|f| f.pending_create().is_some())
     }
@@ -59,7 +67,7 @@ impl Creating {
         if m.is_empty() {
             return Vec::new();
         }
-        let k = key(path);
+        let k = self.fold.key(path);
         m.iter()
             .filter(|(fk, _)| at_or_below(fk, &k))
             .filter_map(|(_, (_, w))| w.upgrade())
@@ -72,9 +80,9 @@ impl Creating {
         if m.is_empty() {
             return Vec::new();
         }
-        let k = key(dir);
+        let k = self.fold.key(dir);
         m.values()
-            .filter(|(p, _)| key(split(p).0) == k)
+            .filter(|(p, _)| self.fold.key(split(p).0) == k)
             .filter_map(|(p, w)| Some((split(p).1.to_string(), w.upgrade()?)))
             .collect()
     }
@@ -127,7 +135,11 @@ impl Core {
             .creating
             .in_dir(dir)
             .into_iter()
-            .filter(|(name, _)| !entries.iter().any(|e| key(&e.name) == key(name)))
+            .filter(|(name, _)| {
+                !entries
+                    .iter()
+                    .any(|e| self.fold().key(&e.name) == self.fold().key(name))
+            })
             .filter_map(|(name, f)| {
                 let d = f.pending_create()?;
                 let attr = pending_attr(&d, f.writes.high_water());

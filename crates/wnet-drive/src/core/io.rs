@@ -404,10 +404,21 @@ impl Core {
             None => return Err(Errno::EBADF),
         };
         let path = self.handles.path_of(fh);
-        let r = match &path {
+        let mut r = match &path {
             Some(path) if f.writable => self.land(&f, path).await,
             _ => self.remote(f.writes.flush().await).map(|()| false),
         };
+        if f.writable && !self.caps.ranged_writes && r.is_ok() {
+            // Without ranged writes the provider stages what it was given and sends the
+            // file whole at its flush (WebDAV's PUT): close() returns once the server has
+            // it. Asked whatever was written, since a truncation through the handle stages
+            // too; a provider with nothing staged answers at once.
+            let g = f.file.read().await;
+            if let Some(file) = g.as_ref() {
+                let x = file.flush().await;
+                r = self.remote(x).and(r);
+            }
+        }
         self.handles.mark_closing(fh);
         if f.writes.written() && !matches!(r, Ok(true)) {
             // What the cache knew of the file predates these writes (a compound's answer

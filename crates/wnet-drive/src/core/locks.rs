@@ -10,6 +10,32 @@ use std::time::Duration;
 /// How often a waiting lock (SETLKW) is tried again.
 const LOCK_RETRY: Duration = Duration::from_millis(50);
 
+/// A byte-range lock the kernel asks about (SETLK, SETLKW, GETLK).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockAsk {
+    /// The open file it comes through.
+    pub fh: u64,
+    /// Whose lock: a process's `fcntl` locks, or an open file description's `flock`.
+    pub owner: u64,
+    /// The first byte.
+    pub start: u64,
+    /// The last byte (`OFFSET_MAX`: to end of file).
+    pub end: u64,
+    /// `F_RDLCK`, `F_WRLCK`, or `F_UNLCK`.
+    pub typ: i32,
+}
+
+impl LockAsk {
+    /// The lock's kind (`None`: unlock); `EINVAL` for an unknown type or an empty range.
+    fn kind(&self) -> Result<Option<LockKind>, Errno> {
+        let kind = LockKind::from_fuse(self.typ)?;
+        if self.start > self.end {
+            return Err(Errno::EINVAL);
+        }
+        Ok(kind)
+    }
+}
+
 impl Core {
     /// SETLK/SETLKW: POSIX `fcntl` byte-range locks, and `flock` (which arrives the same way
     /// as a whole-file lock whose owner is the open file description; see
@@ -20,23 +46,22 @@ impl Core {
     /// with `EINTR` when the waiting thread `waiter` has a signal pending or the handle was
     /// released (fuser does not deliver FUSE_INTERRUPT). Each server call is bounded by the
     /// deadline; the wait is not. Deadlocks between waiters are not detected (no `EDEADLK`).
-    #[allow(clippy::too_many_arguments)]
     pub async fn posix_lock(
         &self,
         ino: InodeNo,
-        fh: u64,
-        owner: u64,
-        start: u64,
-        end: u64,
-        typ: i32,
+        ask: LockAsk,
         pid: u32,
         wait: bool,
         waiter: u32,
     ) -> Result<(), Errno> {
-        let kind = LockKind::from_fuse(typ)?;
-        if start > end {
-            return Err(Errno::EINVAL);
-        }
+        let kind = ask.kind()?;
+        let LockAsk {
+            fh,
+            owner,
+            start,
+            end,
+            ..
+        } = ask;
         let cell = self.posix.inode(ino);
         let r = loop {
             let r = {
@@ -198,28 +223,21 @@ impl Core {
     pub async fn posix_getlk(
         &self,
         ino: InodeNo,
-        fh: u64,
-        owner: u64,
-        start: u64,
-        end: u64,
-        typ: i32,
+        ask: LockAsk,
     ) -> Result<(u64, u64, i32, u32), Errno> {
-        let Some(kind) = LockKind::from_fuse(typ)? else {
+        let Some(kind) = ask.kind()? else {
             return Err(Errno::EINVAL);
         };
-        if start > end {
-            return Err(Errno::EINVAL);
-        }
         let cell = self.posix.inode(ino);
         let r = async {
             let t = cell.lock().await;
-            if let Some(c) = t.conflict(owner, start, end, kind) {
+            if let Some(c) = t.conflict(ask.owner, ask.start, ask.end, kind) {
                 return Ok((c.range.start, c.range.end, c.range.kind.fuse(), c.pid));
             }
-            let own = t.owner(owner).ranges;
-            for (s, e) in posix_lock::gaps(&own, start, end) {
+            let own = t.owner(ask.owner).ranges;
+            for (s, e) in posix_lock::gaps(&own, ask.start, ask.end) {
                 let probe = |kind| Seg {
-                    fh,
+                    fh: ask.fh,
                     range: posix_lock::Range {
                         start: s,
                         end: e,
@@ -237,7 +255,7 @@ impl Core {
                     };
                 return Ok((s, e.min(posix_lock::OFFSET_MAX), held.fuse(), 0));
             }
-            Ok((start, end, libc::F_UNLCK, 0))
+            Ok((ask.start, ask.end, libc::F_UNLCK, 0))
         }
         .await;
         self.posix.tidy(ino, &cell);

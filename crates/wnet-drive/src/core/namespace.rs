@@ -4,7 +4,7 @@
 use super::Core;
 use crate::cache::{Attr, KERNEL_TTL, Known, split};
 use crate::errno::Errno;
-use crate::inode::{InodeNo, key};
+use crate::inode::InodeNo;
 use crate::remote::{Access, Disposition, OpenHow};
 use std::ffi::OsStr;
 use std::time::Duration;
@@ -126,7 +126,7 @@ impl Core {
         self.cache.invalidate_tree(&to);
         // Both directories' new times come back in the same round trip.
         let (a, b) = (split(&from).0, split(&to).0);
-        let dirs: Vec<&str> = if key(a) == key(b) {
+        let dirs: Vec<&str> = if self.fold().key(a) == self.fold().key(b) {
             vec![a]
         } else {
             vec![a, b]

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use wnet_smb::drive::remote::RemoteFs;
 use wnet_smb::drive::{Drive, DriveConfig, DriveTimeouts};
 use wnet_smb::smb_fs::SmbFs;
 use wnet_smb2::{ClientConfig, Session, Tree};
@@ -91,6 +92,18 @@ pub fn mount_config(
     timeouts: DriveTimeouts,
     leases: bool,
 ) -> Mounted {
+    mount_over(samba, share, read_only, timeouts, leases, |fs| Arc::new(fs))
+}
+
+/// [`mount_config`] with the drive over `over(share)` (a provider wrapping the share).
+pub fn mount_over(
+    samba: &Samba,
+    share: &str,
+    read_only: bool,
+    timeouts: DriveTimeouts,
+    leases: bool,
+    over: impl FnOnce(SmbFs) -> Arc<dyn RemoteFs>,
+) -> Mounted {
     // RUST_LOG=wnet_smb=debug,wnet_smb2=info shows what the drive and the engine did.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -115,7 +128,7 @@ pub fn mount_config(
     let dir = tempfile::tempdir().unwrap();
     let mnt = dir.path().join("Z");
     let drive = Drive::mount(
-        Arc::new(SmbFs::new(tree, None)),
+        over(SmbFs::new(tree, None)),
         rt.handle().clone(),
         DriveConfig {
             mountpoint: mnt.clone(),

@@ -2,7 +2,8 @@
 //! through `&dyn RemoteFs` as the drive uses a provider. What each operation promises here
 //! is what a second provider (WebDAV) must keep where its capabilities allow.
 
-use crate::drive::{other_client, pattern, samba, unique};
+use crate::drive::{mount_over, other_client, pattern, samba, unique};
+use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 use wnet_smb::drive::cache::{Attr, Listed};
 use wnet_smb::drive::remote::{
@@ -433,4 +434,69 @@ fn a_kept_file_is_revoked_when_another_client_opens_it_to_write() {
         fs.delete(&file, &[]).await.unwrap();
         fs.delete(&d, &[]).await.unwrap();
     });
+}
+
+#[test]
+fn a_drive_over_a_provider_without_fast_paths_works_unchanged() {
+    // Leases asked for: the wrapper declares no caching across opens, so none is kept.
+    let m = mount_over(
+        &samba(),
+        "rw",
+        false,
+        wnet_smb::drive::DriveTimeouts::default(),
+        true,
+        |fs| std::sync::Arc::new(Generic(fs)),
+    );
+    let d = unique("seamgeneric");
+    std::fs::create_dir(m.path(&d)).unwrap();
+    let rel = format!("{d}/small.bin");
+    let data = pattern(20_000, 3);
+
+    // A new file sent whole at close() (the default create_whole): on the server when
+    // close() returns.
+    std::fs::write(m.path(&rel), &data).unwrap();
+    assert!(std::fs::read(m.disk(&rel)).unwrap() == data);
+    // Read whole at open (the default open_read), twice: nothing kept across opens.
+    for _ in 0..2 {
+        assert!(std::fs::read(m.path(&rel)).unwrap() == data);
+    }
+
+    // Setattr by name (the default set_attr): truncate(2), utimensat(2), chmod(2) on the
+    // path, with no open file.
+    let c = std::ffi::CString::new(m.path(&rel).into_os_string().into_encoded_bytes()).unwrap();
+    // SAFETY: `c` is a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::truncate(c.as_ptr(), 5) }, 0);
+    assert_eq!(std::fs::read(m.disk(&rel)).unwrap(), data[..5]);
+    let secs = 1_200_000_000;
+    let times = [libc::timespec {
+        tv_sec: secs,
+        tv_nsec: 0,
+    }; 2];
+    // SAFETY: `c` is a valid path and `times` two timespecs.
+    let r = unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), times.as_ptr(), 0) };
+    assert_eq!(r, 0, "{}", std::io::Error::last_os_error());
+    let t = std::time::UNIX_EPOCH + Duration::from_secs(secs as u64);
+    assert_eq!(
+        std::fs::metadata(m.disk(&rel)).unwrap().modified().unwrap(),
+        t
+    );
+    let mode = |bits| std::fs::Permissions::from_mode(bits);
+    std::fs::set_permissions(m.path(&rel), mode(0o444)).unwrap();
+    assert!(
+        std::fs::metadata(m.path(&rel))
+            .unwrap()
+            .permissions()
+            .readonly()
+    );
+    std::fs::set_permissions(m.path(&rel), mode(0o644)).unwrap();
+    assert!(
+        !std::fs::metadata(m.path(&rel))
+            .unwrap()
+            .permissions()
+            .readonly()
+    );
+
+    std::fs::remove_file(m.path(&rel)).unwrap();
+    std::fs::remove_dir(m.path(&d)).unwrap();
+    assert!(!m.disk(&d).exists());
 }

@@ -430,3 +430,36 @@ fn the_profiles_file_leases_setting_reaches_the_drives() {
         assert!(!samba.has_open(name), "the cancel closed it");
     }
 }
+
+/// A remembered WebDAV drive (issue 16) is unmounted when the daemon stops and restored by
+/// the next one, serving the same folder.
+#[test]
+fn a_remembered_webdav_drive_is_restored_by_the_next_daemon() {
+    use wnet_testkit::{Apache, DavAuth};
+    let apache = Apache::start(false, DavAuth::None);
+    apache.seed("team/readme.txt", b"hello");
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
+    let pid = c.daemon_pid();
+    connect(&mut c, "W:", &format!("{}team", apache.url()), None, None);
+    let w = paths.drive_root.join("W");
+    assert_eq!(std::fs::read(w.join("readme.txt")).unwrap(), b"hello");
+    // SAFETY: signalling the daemon this test started.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    wait_for("the daemon to exit", Duration::from_secs(15), || gone(pid));
+    assert!(!mounted(&w), "SIGTERM unmounts the WebDAV drive");
+
+    let mut c = Client::connect_with(&paths, wnetd(), "lifecycle").unwrap();
+    wait_for("W: to be restored", Duration::from_secs(15), || {
+        listing(&mut c).contains(&("W:".into(), ConnectionStatus::Ok))
+    });
+    assert_eq!(std::fs::read(w.join("readme.txt")).unwrap(), b"hello");
+    let new_pid = c.daemon_pid();
+    // SAFETY: signalling the daemon this test started.
+    unsafe { libc::kill(new_pid as i32, libc::SIGTERM) };
+    wait_for("the daemon to exit", Duration::from_secs(15), || {
+        gone(new_pid)
+    });
+    assert!(!mounted(&w));
+}

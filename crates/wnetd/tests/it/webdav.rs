@@ -91,10 +91,14 @@ impl Daemon {
     }
 
     fn cancel(&self, name: &str) -> u32 {
+        self.cancel_with(name, false)
+    }
+
+    fn cancel_with(&self, name: &str, force: bool) -> u32 {
         match self.client().call(&Request::CancelConnection {
             name: name.into(),
             flags: 0,
-            force: false,
+            force,
         }) {
             Ok(_) => 0,
             Err(e) => e.win_error().0,
@@ -121,7 +125,16 @@ fn the_ambiguous_port_form_reaches_webdav_through_smb() {
     let c = d.add(None, &unc, None, None).unwrap();
     assert_eq!(c.provider, DAV);
     assert_eq!(c.remote.to_string(), unc, "the name as the user gave it");
-    assert_eq!(c.path, None, "no drive for a WebDAV connection yet");
+    let dir = d
+        .paths
+        .drive_root
+        .join(format!("UNC/127.0.0.1@{}/DavWWWRoot/team", apache.port()));
+    assert_eq!(c.path.as_deref(), Some(dir.to_str().unwrap()), "{c:?}");
+    assert_eq!(
+        std::fs::read(dir.join("readme.txt")).unwrap(),
+        b"hello",
+        "the deviceless drive serves the folder"
+    );
 
     let rows = d.listing();
     assert_eq!(rows.len(), 1, "{rows:?}");
@@ -202,8 +215,8 @@ fn basic_over_http_is_refused_by_default_and_digest_is_not() {
     assert_eq!(c.provider, DAV);
 }
 
-/// What a user meets: a missing folder (67), a file (67), nobody listening (53), a drive
-/// letter (50, until the WebDAV drive exists), a plain `\\server\share` is not WebDAV's.
+/// What a user meets: a missing folder (67), a file (67), nobody listening (53), a printer
+/// port (66: a WebDAV folder is a disk), a plain `\\server\share` is not WebDAV's.
 #[test]
 fn errors_are_clear_and_bounded() {
     let apache = Apache::start(false, DavAuth::None);
@@ -227,12 +240,11 @@ fn errors_are_clear_and_bounded() {
     assert_eq!(code, 1203, "{why}");
     let named = d.add_through(Some(DAV), None, &url, None, None);
     assert_eq!(named.unwrap_err().win_error().0, 53);
-    let (code, why) = match d.add(Some("Z:"), &format!("{base}team"), None, None) {
+    let (code, why) = match d.add(Some("LPT1:"), &format!("{base}team"), None, None) {
         Ok(c) => panic!("{c:?}"),
         Err(e) => (e.win_error().0, e.to_string()),
     };
-    assert_eq!(code, 50, "{why}");
-    assert!(why.contains("drive letter"), "{why}");
+    assert_eq!(code, 66, "{why}");
     assert!(d.listing().is_empty());
 }
 
@@ -314,4 +326,129 @@ fn the_provider_order_comes_from_the_profile() {
     }
     let unc = format!(r"\\127.0.0.1@{}\team", apache.port());
     assert_eq!(d.add(None, &unc, None, None).unwrap().provider, DAV);
+}
+
+/// A drive letter for a WebDAV folder (issue 16): files read and written through `Z:` (a
+/// closed file is on the server's disk), the listing's row, a cancel refused with 2401 while
+/// a file is open, and a forced cancel that sends what was written first.
+#[test]
+fn a_webdav_drive_letter_serves_files_and_refuses_a_cancel_while_one_is_open() {
+    use std::io::Write;
+    let apache = Apache::start(false, DavAuth::None);
+    apache.seed("team/readme.txt", b"hello");
+    let d = Daemon::start(false);
+    let url = format!("{}team", apache.url());
+    let c = d.add(Some("Z:"), &url, None, None).unwrap();
+    assert_eq!(c.provider, DAV);
+    let z = d.paths.drive_root.join("Z");
+    assert_eq!(c.path.as_deref(), Some(z.to_str().unwrap()));
+    assert_eq!(std::fs::read(z.join("readme.txt")).unwrap(), b"hello");
+    std::fs::write(z.join("new.txt"), b"written through Z:").unwrap();
+    assert_eq!(
+        std::fs::read(apache.root().join("team/new.txt")).unwrap(),
+        b"written through Z:",
+        "close() returned: the server has the bytes"
+    );
+    let rows = d.listing();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].local.map(|l| l.to_string()).as_deref(), Some("Z:"));
+    assert_eq!(rows[0].provider, DAV);
+    assert_eq!(rows[0].status, wnet_core::ConnectionStatus::Ok);
+
+    let reader = std::fs::File::open(z.join("readme.txt")).unwrap();
+    let mut writer = std::fs::File::create(z.join("late.txt")).unwrap();
+    writer.write_all(b"written, not closed").unwrap();
+    assert_eq!(d.cancel("Z:"), 2401, "open files refuse a cancel");
+    assert_eq!(d.listing().len(), 1, "the drive stays");
+    assert_eq!(std::fs::read(z.join("readme.txt")).unwrap(), b"hello");
+    assert_eq!(d.cancel_with("Z:", true), 0, "forced");
+    assert_eq!(
+        std::fs::read(apache.root().join("team/late.txt")).unwrap(),
+        b"written, not closed",
+        "a forced cancel sends what programs wrote"
+    );
+    drop((reader, writer));
+    assert!(d.listing().is_empty());
+    assert!(!z.exists(), "the mount point is removed");
+}
+
+/// An SMB drive and WebDAV drives side by side, in both provider orders: each name reaches
+/// its provider (a URL is "not mine" to SMB; `\\host@port\x` of an HTTP server is not mine
+/// to SMB when it is asked first, and an SMB name is not mine to WebDAV when it is), files go
+/// through each drive to its own server, the status counts each provider's drives, and
+/// cancelling one leaves the others.
+#[test]
+fn smb_and_webdav_drives_side_by_side_in_either_order() {
+    use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
+    const SMB: &str = "Microsoft Windows Network";
+    let samba = Samba::start_default();
+    let apache = Apache::start(false, DavAuth::None);
+    apache.seed("team/readme.txt", b"hello");
+    for order in [&[][..], &[DAV][..]] {
+        let d = Daemon::start_with(false, order);
+        let s = d
+            .add(
+                Some("S:"),
+                &samba.unc("rw"),
+                Some(DEFAULT_USER),
+                Some(DEFAULT_PASSWORD),
+            )
+            .unwrap();
+        assert_eq!(s.provider, SMB, "{order:?}");
+        let w = d
+            .add(Some("W:"), &format!("{}team", apache.url()), None, None)
+            .unwrap();
+        assert_eq!(w.provider, DAV, "{order:?}");
+        let unc = format!(r"\\127.0.0.1@{}\team", apache.port());
+        assert_eq!(d.add(Some("X:"), &unc, None, None).unwrap().provider, DAV);
+
+        let root = &d.paths.drive_root;
+        let name = format!("from-{}.txt", order.len());
+        std::fs::write(root.join("S").join(&name), b"smb").unwrap();
+        std::fs::write(root.join("W").join(&name), b"dav").unwrap();
+        assert_eq!(
+            std::fs::read(samba.share_dir("rw").join(&name)).unwrap(),
+            b"smb"
+        );
+        assert_eq!(
+            std::fs::read(apache.root().join("team").join(&name)).unwrap(),
+            b"dav"
+        );
+        assert_eq!(
+            std::fs::read(root.join("X").join(&name)).unwrap(),
+            b"dav",
+            "X: shows the same folder"
+        );
+        let mut by_device: Vec<(String, String)> = d
+            .listing()
+            .into_iter()
+            .map(|r| (r.local.unwrap().to_string(), r.provider))
+            .collect();
+        by_device.sort();
+        assert_eq!(
+            by_device,
+            [
+                ("S:".to_string(), SMB.to_string()),
+                ("W:".into(), DAV.into()),
+                ("X:".into(), DAV.into())
+            ]
+        );
+        match d.client().call(&Request::Status).unwrap() {
+            Reply::Status(st) => {
+                let count = |p: &str| {
+                    st.provider_status
+                        .iter()
+                        .find(|s| s.name == p)
+                        .map(|s| s.connections)
+                };
+                assert_eq!((count(SMB), count(DAV)), (Some(1), Some(2)), "{st:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(d.cancel("W:"), 0);
+        assert_eq!(std::fs::read(root.join("S").join(&name)).unwrap(), b"smb");
+        assert_eq!(d.cancel("S:"), 0);
+        assert_eq!(d.cancel("X:"), 0);
+        assert!(d.listing().is_empty());
+    }
 }

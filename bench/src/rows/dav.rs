@@ -1,0 +1,165 @@
+//! The base table's workloads on a WebDAV server (issue 16 §2): one Apache httpd with
+//! `mod_dav_fs` (`wnet_testkit::Apache`, no authentication) on loopback, reached through
+//! three mounts in the same run:
+//!
+//! * **wnet**: drive `Z:` of a `wnetd` process, mapped to the server's URL (the WebDAV
+//!   provider's drive over `DavFs`);
+//! * **davfs2**: `mount -t davfs` (Debian's `davfs2`, as root), its own configuration:
+//!   no credentials asked, a private cache, `delay_upload 0` (its default waits 10 s after
+//!   `close()` before uploading; 0 is its fastest way for data to land);
+//! * **rclone**: `rclone mount` of `:webdav,url="…",vendor=other:` (default VFS mode: no
+//!   cache, writes stream to the server while the file is written).
+//!
+//! Timing as in the base table ([`crate::workload`]): interleaved rounds, medians, a write
+//! counted once Apache's directory on disk shows the file(s) at full size. Each round reads
+//! big files no side has seen before (`read-rN.bin`, `rand-rN.bin`, written into Apache's
+//! directory before the mounts), so davfs2's on-disk cache holds nothing of them: a cold
+//! read is cold for every side. The big file is at most [`MAX_MIB`] MiB (`--size-mib`
+//! below that takes effect): davfs2 copies a whole file into its cache before the first
+//! byte is read.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use wnet_core::ConnectFlags;
+use wnet_proto::Reply;
+use wnet_testkit::{Apache, DavAuth};
+
+use super::table::{Amount, Table};
+use super::{Ctx, DaemonProcess};
+use crate::peers::{Davfs2Mount, RcloneMount, drop_caches, pattern, sync};
+use crate::workload::{FsRun, RANDOM_READS, SMALL, Work, random_offsets};
+
+/// The largest big file of the group, in MiB.
+pub const MAX_MIB: u64 = 256;
+
+/// The sides, in the order each round runs them.
+const SIDES: [&str; 3] = ["wnet", "davfs2", "rclone"];
+
+fn read_name(round: usize) -> String {
+    format!("read-r{round}.bin")
+}
+
+fn rand_name(round: usize) -> String {
+    format!("rand-r{round}.bin")
+}
+
+/// Runs the group and prints its table.
+///
+/// # Panics
+///
+/// When Apache, davfs2 or rclone cannot start (the wnet side is reported as missing and
+/// left out instead: the provider answers why), or a workload fails.
+pub fn run(ctx: &Ctx<'_>) {
+    let size = ctx.size.min(MAX_MIB << 20);
+    let mib = size >> 20;
+    let apache = Apache::start(false, DavAuth::None);
+    let server: PathBuf = apache.root().to_path_buf();
+    let url = apache.url();
+    let mut data = fs::read(ctx.src).expect("the big file's bytes");
+    data.truncate(size as usize);
+    for round in 0..ctx.rounds {
+        apache.seed(&read_name(round), &data);
+        apache.seed(&rand_name(round), &data);
+    }
+    drop(data);
+
+    let work = ctx.scratch.join("dav");
+    let mut daemon = DaemonProcess::start(&work.join("daemon"));
+    let wnet = match daemon.try_add(Some("Z:"), &url, ConnectFlags::empty(), None) {
+        Ok(Reply::Connection(_)) => Some(daemon.drive("Z")),
+        other => {
+            eprintln!("dav: the wnet drive is not available: {other:?}");
+            None
+        }
+    };
+    let davfs2 = Davfs2Mount::start(&url, &work.join("davfs2"))
+        .expect("a davfs2 mount (apt-get install davfs2; run as root)");
+    let rclone = RcloneMount::start_remote(
+        &format!(":webdav,url=\"{url}\",vendor=other:"),
+        &work.join("rclone"),
+        &work.join("rclone-cache"),
+        &work.join("rclone.log"),
+        &[],
+    )
+    .expect("an rclone mount of the WebDAV server");
+    let mounts: Vec<(&str, &Path)> = SIDES
+        .iter()
+        .filter_map(|&side| match side {
+            "wnet" => wnet.as_deref().map(|p| (side, p)),
+            "davfs2" => Some((side, davfs2.dir.as_path())),
+            _ => Some((side, rclone.dir.as_path())),
+        })
+        .collect();
+
+    let block = pattern(1 << 20, 7);
+    let small = pattern(SMALL, 11);
+    let mut table = Table::new(&format!(
+        "dav: Apache mod_dav_fs over http, {mib} MiB big file, {} rounds, interleaved ({}); data landed",
+        ctx.rounds,
+        SIDES.join(", ")
+    ));
+    for round in 0..ctx.rounds {
+        let offsets = random_offsets(size, RANDOM_READS, round as u64);
+        for w in Work::ALL {
+            for &(side, root) in &mounts {
+                let seq_dir = format!("{side}-r{round}-seq");
+                let small_dir = format!("{side}-r{round}-small");
+                match w {
+                    Work::SeqWrite => fs::create_dir(root.join(&seq_dir)).unwrap(),
+                    Work::Create => fs::create_dir(root.join(&small_dir)).unwrap(),
+                    _ => {}
+                }
+                if w.cold() {
+                    drop_caches();
+                } else {
+                    sync();
+                }
+                let took = FsRun {
+                    tag: side,
+                    root,
+                    server: &server,
+                    size,
+                    block: &block,
+                    small: &small,
+                    big: &read_name(round),
+                    rand: &rand_name(round),
+                    offsets: &offsets,
+                    seq_dir: &seq_dir,
+                    small_dir: &small_dir,
+                }
+                .run(w);
+                let amount = if w.bulk() {
+                    Amount::Bytes(size)
+                } else {
+                    Amount::Ops(w.ops() as u64)
+                };
+                table.push(&w.label(mib), amount, side, took.total);
+                if w == Work::SeqWrite {
+                    let _ = fs::remove_file(server.join(&seq_dir).join("big"));
+                }
+            }
+        }
+        for name in [read_name(round), rand_name(round)] {
+            let _ = fs::remove_file(server.join(name));
+        }
+    }
+
+    for w in Work::ALL {
+        let label = w.label(mib);
+        let wnet_time = table.median(&label, "wnet");
+        for peer in ["davfs2", "rclone"] {
+            let ratio = wnet_time
+                .zip(table.median(&label, peer))
+                .map(|(ours, theirs)| theirs.as_secs_f64() / ours.as_secs_f64());
+            table.target(&format!("{label}: {peer} time / wnet time"), ratio, 1.0);
+        }
+    }
+    if wnet.is_none() {
+        table.note("wnet: no drive (see the provider's answer above)".into());
+    }
+    table.print();
+    drop(rclone);
+    drop(davfs2);
+    drop(daemon);
+}

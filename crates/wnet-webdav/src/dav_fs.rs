@@ -1,0 +1,1360 @@
+//! [`DavFs`]: a WebDAV collection as the drive's remote file system (issue 16 §2, ADR 0019),
+//! over one [`DavClient`] rooted at the connection's location.
+//!
+//! | drive asks | WebDAV |
+//! |---|---|
+//! | `stat` | `PROPFIND` depth 0 |
+//! | `list`, `list_at_most` | `PROPFIND` depth 1: one request per directory, attributes included |
+//! | `open` | `PROPFIND` depth 0 (size, ETag, time: the open's version); a create `PUT`s an empty body at once, so the name exists while the file is open |
+//! | `read` | `GET` with `Range`, compared with the open's version: a file changed on the server under an open reader is `EIO`, never bytes of two versions |
+//! | `write`, `set_len` | into a local stage (memory, then a 0600 unnamed temp file); a file opened without truncation is first fetched whole |
+//! | `flush`, `close` | the stage `PUT` whole; `close()` answers once the server answered the `PUT` |
+//! | `mkdir` / `delete` / `rename` | `MKCOL` / `DELETE` / `MOVE` with `Overwrite` |
+//! | `lock` of a whole file (`flock`) | `LOCK` (exclusive or shared), refreshed while held; a partial range stays local (ADR 0019) |
+//! | `statfs` | `quota-available-bytes` / `quota-used-bytes` (unknown: large defaults) |
+//! | `set_info` | ignored: WebDAV servers keep `getlastmodified` to themselves (ADR 0019) |
+//! | `probe` | `OPTIONS` |
+//!
+//! Failures cross as [`FsError`]s made in one place, [`crate::errors::fs_error`].
+
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use wnet_dav::http::Body;
+use wnet_dav::{DavClient, DavLocation, Entry, PutOptions, Ranged, ServerCaps};
+use wnet_drive::cache::{Attr, Listed};
+use wnet_drive::inode::ServerFileId;
+use wnet_drive::remote::{
+    Access, Capabilities, Created, Disposition, FsError, FsErrorKind, FsFuture, FsResult, FsStats,
+    OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo, SmallRead, create_whole_plain,
+    open_read_plain,
+};
+
+use crate::errors::{DavOp, fs_error};
+
+/// The largest `GET` one read asks for.
+pub const MAX_READ: u32 = 1024 * 1024;
+
+/// The Windows attribute bits a listing reports (the drive's `Attr::attributes`).
+const ATTR_DIRECTORY: u32 = 0x10;
+const ATTR_NORMAL: u32 = 0x80;
+
+/// The allocation unit `statfs` reports.
+const UNIT: u64 = 4096;
+
+/// What `statfs` reports when the server does not say (RFC 4331 quota missing): 1 TiB free.
+const UNKNOWN_AVAILABLE: u64 = 1 << 40;
+
+/// How a [`DavFs`] stages writes and holds locks.
+#[derive(Debug, Clone)]
+pub struct DavFsOptions {
+    /// Where a file's staged content goes once it outgrows memory (an unnamed 0600 file,
+    /// gone when the file is closed, or when the process ends).
+    pub stage_dir: PathBuf,
+    /// Bytes of a file's content staged in memory before it moves to a file.
+    pub memory_stage: usize,
+    /// The most bytes one file may stage; `None`: the free space of `stage_dir` (as found
+    /// when the stage moves to a file). Past it a write is `NoSpace` (`ENOSPC`).
+    pub max_stage: Option<u64>,
+    /// How long a `LOCK` lasts on the server before it is refreshed (at half of it).
+    pub lock_timeout: Duration,
+}
+
+impl Default for DavFsOptions {
+    fn default() -> Self {
+        DavFsOptions {
+            stage_dir: default_stage_dir(),
+            memory_stage: 4 * 1024 * 1024,
+            max_stage: None,
+            lock_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+/// `$XDG_CACHE_HOME/wnet/stage`, else `~/.cache/wnet/stage`, else the system's temporary
+/// directory: on the disk, since `$XDG_RUNTIME_DIR` is a small tmpfs (a tenth of the memory)
+/// that one large file written to the drive would fill.
+pub fn default_stage_dir() -> PathBuf {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    env("XDG_CACHE_HOME")
+        .filter(|p| p.is_absolute())
+        .or_else(|| env("HOME").map(|h| h.join(".cache")))
+        .map_or_else(std::env::temp_dir, |c| c.join("wnet").join("stage"))
+}
+
+/// A WebDAV collection as the drive's remote file system.
+#[derive(Debug, Clone)]
+pub struct DavFs {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    client: Arc<DavClient>,
+    root: DavLocation,
+    class2: bool,
+    options: DavFsOptions,
+    /// Lock tokens this drive holds, by drive path (several shared ones): every `PUT`,
+    /// `DELETE` and `MOVE` of the path carries one, so only other clients are kept out
+    /// (this drive's own handles are ordered by the drive's lock table).
+    locks: std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
+    /// How many times this drive has sent each path's content (`PUT`): an open file that
+    /// finds a new version on the server after its own drive wrote one (a truncation by
+    /// name while it was open) takes that version, as a local file system shows a write
+    /// through another descriptor; another client's change is an error.
+    sent: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+    /// The files open on this drive, by path: every open of a path shares one [`Node`],
+    /// so writes through two descriptors meet in one stage (as on a local file system),
+    /// and a rename or delete through the drive moves or orphans it.
+    nodes: std::sync::Mutex<std::collections::HashMap<String, std::sync::Weak<Node>>>,
+}
+
+/// A file open on the drive (through one or more [`DavFile`]s).
+#[derive(Debug)]
+struct Node {
+    /// The drive path and location it has now (a rename through the drive moves it).
+    at: std::sync::Mutex<(String, DavLocation)>,
+    /// Deleted (or replaced by a rename) through the drive while open: what is written
+    /// goes nowhere, as to an unlinked local file.
+    gone: std::sync::atomic::AtomicBool,
+    /// `None` until the file is written or truncated: reads go to the server.
+    stage: tokio::sync::Mutex<Option<Staged>>,
+}
+
+impl DavFs {
+    /// The file system of the collection `root` on `client`'s server; `server` is what its
+    /// `OPTIONS` answered (class 2: `flock` becomes a server `LOCK`).
+    pub fn new(
+        client: Arc<DavClient>,
+        root: DavLocation,
+        server: ServerCaps,
+        options: DavFsOptions,
+    ) -> Self {
+        DavFs {
+            inner: Arc::new(Inner {
+                client,
+                root,
+                class2: server.class2,
+                options,
+                locks: Default::default(),
+                sent: Default::default(),
+                nodes: Default::default(),
+            }),
+        }
+    }
+
+    /// [`DavFs::new`] after asking the server: `OPTIONS` (DAV class 1 and 2) and `PROPFIND`
+    /// depth 0 of `root` (it must be a collection).
+    ///
+    /// Errors: as the requests' (`NotFound`, `AccessDenied`, `Io` + lost, ...);
+    /// `NotADirectory` when `root` is a file; `Unsupported` without DAV class 1.
+    pub async fn connect(
+        client: Arc<DavClient>,
+        root: DavLocation,
+        options: DavFsOptions,
+    ) -> FsResult<Self> {
+        let server = client
+            .options(&root)
+            .await
+            .map_err(|e| fs_error(&e, &format!("OPTIONS {root}"), DavOp::Other))?;
+        if !server.class1 {
+            return Err(FsError::new(
+                FsErrorKind::Unsupported,
+                format!("{root}: the server does not speak WebDAV (no DAV: 1)"),
+            ));
+        }
+        let me = client
+            .stat(&root)
+            .await
+            .map_err(|e| fs_error(&e, &format!("PROPFIND {root}"), DavOp::Other))?;
+        if !me.is_collection {
+            return Err(FsError::new(
+                FsErrorKind::NotADirectory,
+                format!("{root} is a file, not a collection"),
+            ));
+        }
+        Ok(Self::new(client, root, server, options))
+    }
+
+    /// The collection the drive's root is.
+    pub fn root(&self) -> &DavLocation {
+        &self.inner.root
+    }
+}
+
+impl Inner {
+    /// The location of the drive path `path` (`""`: the root).
+    ///
+    /// Errors: `Invalid` for a component a URL path cannot carry (`.`, `..`, empty).
+    fn at(&self, path: &str) -> FsResult<DavLocation> {
+        let mut loc = self.root.clone();
+        for c in path.split('/').filter(|c| !c.is_empty()) {
+            loc = loc
+                .join(c)
+                .map_err(|e| FsError::new(FsErrorKind::Invalid, format!("{path:?}: {e}")))?;
+        }
+        Ok(loc)
+    }
+
+    async fn stat_at(&self, loc: &DavLocation) -> FsResult<Entry> {
+        self.client
+            .stat(loc)
+            .await
+            .map_err(|e| fs_error(&e, &format!("PROPFIND {loc}"), DavOp::Other))
+    }
+
+    /// How many times this drive sent `path` (see `Inner::sent`).
+    fn sent(&self, path: &str) -> u64 {
+        self.sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The node of the file open at `path`, made if none is.
+    fn node(&self, path: &str, loc: &DavLocation) -> Arc<Node> {
+        let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = nodes.get(path).and_then(std::sync::Weak::upgrade) {
+            return n;
+        }
+        nodes.retain(|_, n| n.strong_count() > 0);
+        let n = Arc::new(Node {
+            at: std::sync::Mutex::new((path.to_owned(), loc.clone())),
+            gone: Default::default(),
+            stage: Default::default(),
+        });
+        nodes.insert(path.to_owned(), Arc::downgrade(&n));
+        n
+    }
+
+    /// After `path` was deleted, or replaced by a rename: its open files write nowhere.
+    fn orphan(&self, path: &str) {
+        let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = nodes.remove(path).and_then(|n| n.upgrade()) {
+            n.gone.store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    /// After `from` was renamed to `to`: the files open there and below follow.
+    fn moved(&self, from: &str, to: &str) -> FsResult<()> {
+        self.orphan(to);
+        let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
+        let below = format!("{from}/");
+        let keys: Vec<String> = nodes
+            .keys()
+            .filter(|k| *k == from || k.starts_with(&below))
+            .cloned()
+            .collect();
+        for k in keys {
+            let Some(n) = nodes.remove(&k).and_then(|n| n.upgrade()) else {
+                continue;
+            };
+            let path = format!("{to}{}", &k[from.len()..]);
+            *n.at.lock().unwrap_or_else(|p| p.into_inner()) = (path.clone(), self.at(&path)?);
+            nodes.insert(path, Arc::downgrade(&n));
+        }
+        Ok(())
+    }
+
+    /// Forgets the lock this drive held on `path` (gone with a `DELETE` or `MOVE`).
+    fn forget_lock(&self, path: &str) {
+        self.locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(path);
+    }
+
+    /// Forgets `token` among the locks this drive holds on `path` (another open file's
+    /// lock there stays); whether it was still held (not gone with its resource's name).
+    fn forget_token(&self, path: &str, token: &str) -> bool {
+        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(tokens) = locks.get_mut(path) else {
+            return false;
+        };
+        let before = tokens.len();
+        tokens.retain(|t| t != token);
+        let held = tokens.len() < before;
+        if tokens.is_empty() {
+            locks.remove(path);
+        }
+        held
+    }
+
+    fn lock_token(&self, path: &str) -> Option<String> {
+        self.locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(path)
+            .and_then(|t| t.first())
+            .cloned()
+    }
+
+    /// `PUT` of `body` at `loc` (the drive path `path`), with this drive's lock token.
+    async fn put(
+        &self,
+        path: &str,
+        loc: &DavLocation,
+        body: Body<'_>,
+        create_only: bool,
+    ) -> FsResult<()> {
+        let token = self.lock_token(path);
+        let how = PutOptions {
+            create_only,
+            lock_token: token.as_deref(),
+        };
+        let op = if create_only {
+            DavOp::Create
+        } else {
+            DavOp::Other
+        };
+        let r = self.client.put_with(loc, body, how).await;
+        *self
+            .sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(path.to_owned())
+            .or_default() += 1;
+        r.map(|_| ())
+            .map_err(|e| fs_error(&e, &format!("PUT {loc}"), op))
+    }
+}
+
+/// The drive's attributes of a listed or stat'ed resource. WebDAV has no file identity (an
+/// ETag names a version, not a file), nor times other than the last modification.
+fn attr_of(e: &Entry) -> Attr {
+    let mtime = e.modified.unwrap_or(UNIX_EPOCH);
+    let size = if e.is_collection {
+        0
+    } else {
+        e.size.unwrap_or(0)
+    };
+    Attr {
+        size,
+        allocated: size.div_ceil(UNIT) * UNIT,
+        atime: mtime,
+        mtime,
+        ctime: mtime,
+        crtime: mtime,
+        is_dir: e.is_collection,
+        attributes: if e.is_collection {
+            ATTR_DIRECTORY
+        } else {
+            ATTR_NORMAL
+        },
+        id: ServerFileId::UNKNOWN,
+    }
+}
+
+/// Whether a listed name can be a drive name: a server's `%2F` or `%00` decoded into a
+/// member's name, or a member named `.` or `..`, would make it another path (skipped).
+fn listable(name: &str) -> bool {
+    !matches!(name, "" | "." | "..") && !name.contains(['/', '\0'])
+}
+
+fn not_found(path: &str) -> FsError {
+    FsError::new(FsErrorKind::NotFound, format!("{path:?} does not exist"))
+}
+
+impl RemoteFs for DavFs {
+    /// No change notification (the drive keeps short TTLs), no ranged writes (whole-file
+    /// `PUT`), server-side `MOVE`, case-sensitive names, no durable handles, no sparse
+    /// ranges; `flock` on the server only with DAV class 2.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            change_notify: false,
+            byte_range_locks: self.inner.class2,
+            ranged_writes: false,
+            server_side_rename: true,
+            durable_handles: false,
+            case_insensitive: false,
+            sparse_ranges: false,
+            caching_across_opens: false,
+            max_read: MAX_READ,
+            read_only: false,
+        }
+    }
+
+    fn stat<'a>(&'a self, path: &'a str) -> FsFuture<'a, Attr> {
+        Box::pin(async move {
+            let loc = self.inner.at(path)?;
+            Ok(attr_of(&self.inner.stat_at(&loc).await?))
+        })
+    }
+
+    fn list<'a>(&'a self, dir: &'a str) -> FsFuture<'a, Vec<Listed>> {
+        Box::pin(async move {
+            let loc = self.inner.at(dir)?;
+            let (me, members) = self
+                .inner
+                .client
+                .list_with_self(&loc)
+                .await
+                .map_err(|e| fs_error(&e, &format!("PROPFIND {loc}"), DavOp::Other))?;
+            if me.is_some_and(|m| !m.is_collection) {
+                return Err(FsError::new(
+                    FsErrorKind::NotADirectory,
+                    format!("{dir:?} is a file"),
+                ));
+            }
+            Ok(members
+                .iter()
+                .filter(|e| listable(e.name()))
+                .map(|e| Listed {
+                    name: e.name().to_owned(),
+                    attr: attr_of(e),
+                })
+                .collect())
+        })
+    }
+
+    fn list_at_most<'a>(&'a self, dir: &'a str, limit: usize) -> FsFuture<'a, Option<Vec<Listed>>> {
+        Box::pin(async move {
+            let all = self.list(dir).await?;
+            Ok((all.len() <= limit).then_some(all))
+        })
+    }
+
+    fn open<'a>(&'a self, path: &'a str, how: OpenHow) -> FsFuture<'a, OpenedFile> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let loc = inner.at(path)?;
+            let existing = match inner.stat_at(&loc).await {
+                Ok(e) if e.is_collection => {
+                    return Err(FsError::new(
+                        FsErrorKind::IsADirectory,
+                        format!("{path:?} is a directory"),
+                    ));
+                }
+                Ok(e) => Some(e),
+                Err(e) if e.kind == FsErrorKind::NotFound => None,
+                Err(e) => return Err(e),
+            };
+            let (entry, stage) = match (how.disposition, existing) {
+                (Disposition::CreateNew, Some(_)) => {
+                    return Err(FsError::new(
+                        FsErrorKind::Exists,
+                        format!("{path:?} exists"),
+                    ));
+                }
+                (Disposition::Open, None) => return Err(not_found(path)),
+                (Disposition::Open | Disposition::OpenOrCreate, Some(e)) => (e, None),
+                // Truncated: the server keeps the old content until the close sends the new
+                // (other clients see the whole old or the whole new file, never a mix).
+                (Disposition::Replace, Some(e)) => (e, Some(Staged::truncated())),
+                (_, None) => {
+                    // The name exists while the file is open, as a program expects.
+                    match inner.put(path, &loc, Body::Bytes(b""), true).await {
+                        Ok(()) => {}
+                        // Another client made it meanwhile: an open-or-create opens it.
+                        Err(e)
+                            if e.kind == FsErrorKind::Exists
+                                && how.disposition == Disposition::OpenOrCreate => {}
+                        Err(e) => return Err(e),
+                    }
+                    let e = inner.stat_at(&loc).await?;
+                    let fresh = e.size == Some(0);
+                    (e, fresh.then(Staged::created))
+                }
+            };
+            let mut attr = attr_of(&entry);
+            let node = inner.node(path, &loc);
+            if let Some(stage) = stage {
+                // Truncated (or new): for every open of it on this drive.
+                *node.stage.lock().await = Some(stage);
+                attr.size = 0;
+                attr.allocated = 0;
+            } else if let Some(s) = node.stage.lock().await.as_ref() {
+                // Open already, with what was written through it.
+                attr.size = s.len();
+                attr.allocated = s.len().div_ceil(UNIT) * UNIT;
+            }
+            let file = DavFile {
+                fs: inner.clone(),
+                node,
+                access: how.access,
+                opened: attr,
+                version: std::sync::Mutex::new((Version::of(&entry), inner.sent(path))),
+                state: tokio::sync::Mutex::new(State { lock: None }),
+            };
+            Ok(OpenedFile {
+                file: Box::new(file),
+                attr,
+            })
+        })
+    }
+
+    fn mkdir<'a>(&'a self, path: &'a str) -> FsFuture<'a, ()> {
+        Box::pin(async move {
+            let loc = self.inner.at(path)?;
+            self.inner
+                .client
+                .mkcol(&loc)
+                .await
+                .map_err(|e| fs_error(&e, &format!("MKCOL {loc}"), DavOp::Mkcol))
+        })
+    }
+
+    /// A collection is deleted only when empty (WebDAV's `DELETE` of a collection is
+    /// recursive; `rmdir` is not): `PROPFIND` depth 1 first, then `DELETE`.
+    fn delete<'a>(&'a self, path: &'a str, dirs: &'a [&'a str]) -> FsFuture<'a, Vec<Option<Attr>>> {
+        Box::pin(async move {
+            let loc = self.inner.at(path)?;
+            let (me, members) = self
+                .inner
+                .client
+                .list_with_self(&loc)
+                .await
+                .map_err(|e| fs_error(&e, &format!("PROPFIND {loc}"), DavOp::Other))?;
+            let collection = me.is_some_and(|m| m.is_collection);
+            if collection && !members.is_empty() {
+                return Err(FsError::new(
+                    FsErrorKind::NotEmpty,
+                    format!("{path:?} is not empty"),
+                ));
+            }
+            let token = self.inner.lock_token(path);
+            let tokens: Vec<_> = token.iter().map(|t| (&loc, t.as_str())).collect();
+            self.inner
+                .client
+                .delete_locked(&loc, collection, &tokens)
+                .await
+                .map_err(|e| fs_error(&e, &format!("DELETE {loc}"), DavOp::Other))?;
+            // The lock went with the resource; files open there write nowhere now.
+            self.inner.forget_lock(path);
+            self.inner.orphan(path);
+            Ok(vec![None; dirs.len()])
+        })
+    }
+
+    /// `MOVE` with `Overwrite: F`, and only when something is in the way and `replace`
+    /// asks for it, a look at it and `Overwrite: T`: a non-empty directory at `to` is
+    /// `NotEmpty` (`Overwrite: T` would delete it with all it holds).
+    fn rename<'a>(
+        &'a self,
+        from: &'a str,
+        to: &'a str,
+        replace: bool,
+        dirs: &'a [&'a str],
+    ) -> FsFuture<'a, Vec<Option<Attr>>> {
+        Box::pin(async move {
+            let (src, dst) = (self.inner.at(from)?, self.inner.at(to)?);
+            let (from_token, to_token) = (self.inner.lock_token(from), self.inner.lock_token(to));
+            let tokens: Vec<_> = [(&src, &from_token), (&dst, &to_token)]
+                .into_iter()
+                .filter_map(|(at, t)| t.as_deref().map(|t| (at, t)))
+                .collect();
+            let what = format!("MOVE {src} to {dst}");
+            // Without overwriting first: a rename to a free name (the common case) is one
+            // request; only a name in the way is looked at.
+            let first = self
+                .inner
+                .client
+                .rename_locked(&src, &dst, false, false, &tokens)
+                .await
+                .map_err(|e| fs_error(&e, &what, DavOp::Move));
+            match first {
+                Ok(()) => {}
+                Err(e) if e.kind == FsErrorKind::Exists && replace => {
+                    match self.inner.client.list_with_self(&dst).await {
+                        Ok((Some(me), members)) if me.is_collection && !members.is_empty() => {
+                            return Err(FsError::new(
+                                FsErrorKind::NotEmpty,
+                                format!("{to:?} is a directory that is not empty"),
+                            ));
+                        }
+                        Ok(_) => {}
+                        Err(e) if e.status() == Some(404) => {}
+                        Err(e) => {
+                            return Err(fs_error(&e, &format!("PROPFIND {dst}"), DavOp::Other));
+                        }
+                    }
+                    self.inner
+                        .client
+                        .rename_locked(&src, &dst, false, true, &tokens)
+                        .await
+                        .map_err(|e| fs_error(&e, &what, DavOp::Move))?;
+                }
+                Err(e) => return Err(e),
+            }
+            // A lock does not move with its resource; one on the target stays and now
+            // covers what was moved there (RFC 4918 §7.5, Apache).
+            self.inner.forget_lock(from);
+            self.inner.moved(from, to)?;
+            Ok(vec![None; dirs.len()])
+        })
+    }
+
+    /// Accepted and ignored: a WebDAV server sets `getlastmodified` itself and refuses to
+    /// have it set (Apache: a protected property), and has no read-only attribute. As
+    /// davfs2 does, `touch`, `cp -p` and `tar x` succeed with the server's times (ADR 0019).
+    fn set_info<'a>(&'a self, path: &'a str, _info: SetInfo) -> FsFuture<'a, ()> {
+        Box::pin(async move {
+            self.inner.at(path)?;
+            Ok(())
+        })
+    }
+
+    fn statfs(&self) -> FsFuture<'_, FsStats> {
+        Box::pin(async move {
+            let root = &self.inner.root;
+            let (available, used) = self
+                .inner
+                .client
+                .quota(root)
+                .await
+                .map_err(|e| fs_error(&e, &format!("PROPFIND {root} (quota)"), DavOp::Other))?;
+            let available = available.unwrap_or(UNKNOWN_AVAILABLE) / UNIT;
+            let used = used.unwrap_or(0) / UNIT;
+            Ok(FsStats {
+                unit: UNIT,
+                total_units: available + used,
+                free_units: available,
+                available_units: available,
+                max_name: 255,
+            })
+        })
+    }
+
+    fn watch<'a>(&'a self, dir: &'a str) -> FsFuture<'a, Box<dyn RemoteWatch>> {
+        Box::pin(async move {
+            Err(FsError::new(
+                FsErrorKind::Unsupported,
+                format!("{dir:?}: WebDAV has no change notification"),
+            ))
+        })
+    }
+
+    /// A small file read at open: one ranged `GET`, whose answer carries the attributes
+    /// the drive needs (`Content-Range`'s total, `Last-Modified`, `ETag`) of the very
+    /// version it holds. An answer without them, or a refusal (a collection, a server that
+    /// ignores ranges), goes the long way: `PROPFIND`, `GET`.
+    fn open_read<'a>(&'a self, path: &'a str, len: u32) -> FsFuture<'a, SmallRead> {
+        Box::pin(async move {
+            let loc = self.inner.at(path)?;
+            match self.inner.client.read_range(&loc, 0, len as usize).await {
+                Ok(Ranged {
+                    data,
+                    etag,
+                    total: Some(total),
+                    modified: Some(modified),
+                }) => {
+                    let entry = Entry {
+                        size: Some(total),
+                        modified: Some(modified),
+                        etag,
+                        ..Entry::default()
+                    };
+                    return Ok(SmallRead {
+                        attr: attr_of(&entry),
+                        data: Ok(data),
+                    });
+                }
+                Ok(_) => {}
+                Err(e) if e.is_unreachable() => {
+                    return Err(fs_error(&e, &format!("GET {loc}"), DavOp::Other));
+                }
+                Err(e) => {
+                    tracing::debug!(%loc, error = %e, "a small read at open goes the long way")
+                }
+            }
+            open_read_plain(self, path, len).await
+        })
+    }
+
+    /// A new file sent whole at `close()` (the drive's deferred create): one `PUT` of the
+    /// content and a `PROPFIND` for its attributes. An open-or-create asks first whether
+    /// the name exists (then it is opened and written into as any file, keeping the rest);
+    /// a missing one is created with `If-None-Match: *`. Content that starts past offset 0
+    /// goes the long way (open, write, close), where the stage pads it.
+    fn create_whole<'a>(
+        &'a self,
+        path: &'a str,
+        how: OpenHow,
+        offset: u64,
+        data: &'a [u8],
+        _dir: &'a str,
+    ) -> FsFuture<'a, Created> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let loc = inner.at(path)?;
+            if offset != 0 {
+                // Written from an offset: the stage pads it.
+                return create_whole_plain(self, path, how, offset, data).await;
+            }
+            let create_only = match how.disposition {
+                Disposition::Replace => false,
+                // Asked first: rclone ignores `If-None-Match` (ADR 0019); an existing file
+                // is opened (`Exists` for a create-new) and written into.
+                _ => match inner.stat_at(&loc).await {
+                    Err(e) if e.kind == FsErrorKind::NotFound => true,
+                    Err(e) => return Err(e),
+                    Ok(_) => return create_whole_plain(self, path, how, offset, data).await,
+                },
+            };
+            inner
+                .put(path, &loc, Body::Bytes(data), create_only)
+                .await?;
+            let attr = attr_of(&inner.stat_at(&loc).await?);
+            Ok(Created { attr, dir: None })
+        })
+    }
+
+    fn probe(&self) -> FsFuture<'_, ()> {
+        Box::pin(async move {
+            let root = &self.inner.root;
+            self.inner
+                .client
+                .options(root)
+                .await
+                .map(|_| ())
+                .map_err(|e| fs_error(&e, &format!("OPTIONS {root}"), DavOp::Other))
+        })
+    }
+}
+
+/// The version of a file an open saw: reads must come from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Version {
+    etag: Option<String>,
+    size: u64,
+    modified: Option<SystemTime>,
+}
+
+/// An ETag without its weak mark: Apache marks a file's ETag weak (`W/"..."`) for the first
+/// second after a change and strong later, with the same value.
+fn etag_value(e: &str) -> &str {
+    e.trim().strip_prefix("W/").unwrap_or(e.trim())
+}
+
+impl Version {
+    fn of(e: &Entry) -> Version {
+        Version {
+            etag: e.etag.clone(),
+            size: e.size.unwrap_or(0),
+            modified: e.modified,
+        }
+    }
+
+    /// Whether a `GET`'s answer came from this version: the ETags when both are known,
+    /// else the total size and time the answer carries.
+    fn matches(&self, r: &Ranged) -> bool {
+        if let (Some(mine), Some(theirs)) = (&self.etag, &r.etag) {
+            return etag_value(mine) == etag_value(theirs);
+        }
+        r.total.is_none_or(|t| t == self.size)
+            && match (self.modified, r.modified) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+}
+
+/// A file's content staged for a whole-file `PUT`.
+#[derive(Debug)]
+enum Content {
+    Memory(Vec<u8>),
+    /// An unnamed file (`O_TMPFILE`-like, 0600) in the stage directory, and its length.
+    File(std::fs::File, u64),
+}
+
+#[derive(Debug)]
+struct Staged {
+    content: Content,
+    /// Changed since the server last had it.
+    dirty: bool,
+    /// The most bytes it may hold (set when it moves to a file).
+    limit: Option<u64>,
+}
+
+impl Staged {
+    /// An empty stage the server does not have yet (a truncating open).
+    fn truncated() -> Staged {
+        Staged {
+            content: Content::Memory(Vec::new()),
+            dirty: true,
+            limit: None,
+        }
+    }
+
+    /// An empty stage the server has (a file just created empty).
+    fn created() -> Staged {
+        Staged {
+            dirty: false,
+            ..Staged::truncated()
+        }
+    }
+
+    fn len(&self) -> u64 {
+        match &self.content {
+            Content::Memory(v) => v.len() as u64,
+            Content::File(_, len) => *len,
+        }
+    }
+
+    fn read(&self, offset: u64, len: u32) -> FsResult<Vec<u8>> {
+        let end = self.len().min(offset.saturating_add(u64::from(len)));
+        if offset >= end {
+            return Ok(Vec::new());
+        }
+        match &self.content {
+            Content::Memory(v) => Ok(v[offset as usize..end as usize].to_vec()),
+            Content::File(f, _) => {
+                let mut buf = vec![0; (end - offset) as usize];
+                f.read_exact_at(&mut buf, offset).map_err(stage_error)?;
+                Ok(buf)
+            }
+        }
+    }
+
+    /// Makes room for `new_len` bytes: moves a grown stage from memory to a file, and
+    /// refuses to grow past its limit.
+    fn reserve(&mut self, new_len: u64, o: &DavFsOptions) -> FsResult<()> {
+        if let Content::Memory(v) = &self.content {
+            if new_len > o.memory_stage as u64 {
+                let file = stage_file(&o.stage_dir)?;
+                file.write_all_at(v, 0).map_err(stage_error)?;
+                let free = free_space(&o.stage_dir).unwrap_or(u64::MAX);
+                self.limit = Some(
+                    o.max_stage
+                        .unwrap_or(free)
+                        .min(free.saturating_add(self.len())),
+                );
+                self.content = Content::File(file, v.len() as u64);
+            }
+        }
+        if let Some(limit) = self.limit.or(o.max_stage) {
+            if new_len > limit {
+                return Err(FsError::new(
+                    FsErrorKind::NoSpace,
+                    format!(
+                        "{new_len} bytes would not fit in the write stage (at most {limit} bytes \
+                         in {})",
+                        o.stage_dir.display()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, offset: u64, data: &[u8], o: &DavFsOptions) -> FsResult<()> {
+        let end = offset
+            .checked_add(data.len() as u64)
+            .ok_or_else(|| FsError::new(FsErrorKind::Invalid, "a write past 2^64"))?;
+        self.reserve(end.max(self.len()), o)?;
+        match &mut self.content {
+            Content::Memory(v) => {
+                if end as usize > v.len() {
+                    v.resize(end as usize, 0);
+                }
+                v[offset as usize..end as usize].copy_from_slice(data);
+            }
+            Content::File(f, len) => {
+                f.write_all_at(data, offset).map_err(stage_error)?;
+                *len = (*len).max(end);
+            }
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    fn set_len(&mut self, new_len: u64, o: &DavFsOptions) -> FsResult<()> {
+        self.reserve(new_len, o)?;
+        match &mut self.content {
+            Content::Memory(v) => v.resize(new_len as usize, 0),
+            Content::File(f, len) => {
+                f.set_len(new_len).map_err(stage_error)?;
+                *len = new_len;
+            }
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    fn body(&self) -> Body<'_> {
+        match &self.content {
+            Content::Memory(v) => Body::Bytes(v),
+            Content::File(f, len) => Body::File { file: f, len: *len },
+        }
+    }
+}
+
+/// A new unnamed file in `dir` (created 0700 if missing), readable only by its owner.
+fn stage_file(dir: &Path) -> FsResult<std::fs::File> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(stage_error)?;
+    // tempfile's unnamed file is 0600 and removed from the directory at once.
+    tempfile::tempfile_in(dir).map_err(stage_error)
+}
+
+/// Bytes the caller may still write in `dir`'s file system.
+fn free_space(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: an all-zero statvfs is a valid value to be overwritten.
+    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is NUL-terminated and `s` a valid out pointer, both live for the call.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut s) };
+    (rc == 0).then(|| s.f_bavail.saturating_mul(s.f_frsize))
+}
+
+/// A local failure of the write stage: a full disk is `NoSpace`, anything else `Io`.
+fn stage_error(e: std::io::Error) -> FsError {
+    let kind = if e.raw_os_error() == Some(libc::ENOSPC) {
+        FsErrorKind::NoSpace
+    } else {
+        FsErrorKind::Io
+    };
+    FsError::new(kind, format!("the local write stage: {e}"))
+}
+
+/// A `LOCK` held through an open file, and the task that refreshes it.
+#[derive(Debug)]
+struct Held {
+    token: String,
+    /// Where it was taken (a lock stays with its name: it does not follow a rename).
+    path: String,
+    loc: DavLocation,
+    refresh: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Debug)]
+struct State {
+    lock: Option<Held>,
+}
+
+/// An open file on a [`DavFs`].
+#[derive(Debug)]
+pub struct DavFile {
+    fs: Arc<Inner>,
+    /// The file (shared with the other opens of it on this drive).
+    node: Arc<Node>,
+    access: Access,
+    opened: Attr,
+    /// The version reads come from, and how many times this drive had sent the path then.
+    version: std::sync::Mutex<(Version, u64)>,
+    state: tokio::sync::Mutex<State>,
+}
+
+impl DavFile {
+    /// The drive path and location the file has now.
+    fn at(&self) -> (String, DavLocation) {
+        self.node
+            .at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn changed(&self) -> FsError {
+        FsError::new(
+            FsErrorKind::Io,
+            format!(
+                "{:?} changed on the server since it was opened; open it again",
+                self.at().0
+            ),
+        )
+    }
+
+    fn version(&self) -> (Version, u64) {
+        self.version
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// `len` bytes at `offset` of the version opened, from the server. A version this
+    /// drive sent meanwhile (through another open or by name) becomes the file's.
+    async fn fetch(&self, offset: u64, len: u32) -> FsResult<Vec<u8>> {
+        let (version, sent) = self.version();
+        if let Some(data) = self.fetch_from(&version, offset, len).await? {
+            return Ok(data);
+        }
+        let (path, loc) = self.at();
+        let now = self.fs.sent(&path);
+        if now == sent {
+            return Err(self.changed());
+        }
+        let fresh = Version::of(&self.fs.stat_at(&loc).await?);
+        *self.version.lock().unwrap_or_else(|p| p.into_inner()) = (fresh.clone(), now);
+        self.fetch_from(&fresh, offset, len)
+            .await?
+            .ok_or_else(|| self.changed())
+    }
+
+    /// `len` bytes at `offset` of `version`; `None` when the server has another one.
+    async fn fetch_from(
+        &self,
+        version: &Version,
+        offset: u64,
+        len: u32,
+    ) -> FsResult<Option<Vec<u8>>> {
+        let end = version.size.min(offset.saturating_add(u64::from(len)));
+        if offset >= end {
+            return Ok(Some(Vec::new()));
+        }
+        let loc = self.at().1;
+        let r = self
+            .fs
+            .client
+            .read_range(&loc, offset, (end - offset) as usize)
+            .await
+            .map_err(|e| fs_error(&e, &format!("GET {loc}"), DavOp::Other))?;
+        Ok(version.matches(&r).then_some(r.data))
+    }
+
+    /// The stage, made on first use: the first `upto` bytes of the version read from
+    /// fetched into it (all of them for a write, the kept part for a truncation); started
+    /// again if that version changes to one this drive sent meanwhile.
+    async fn stage<'s>(
+        &self,
+        stage: &'s mut Option<Staged>,
+        upto: u64,
+    ) -> FsResult<&'s mut Staged> {
+        'fetch: while stage.is_none() {
+            let o = &self.fs.options;
+            let (version, sent) = self.version();
+            let want = version.size.min(upto);
+            let mut s = Staged::created();
+            let mut at = 0;
+            while at < want {
+                let n = (want - at).min(u64::from(MAX_READ)) as u32;
+                let chunk = self.fetch(at, n).await?;
+                if self.version().1 != sent {
+                    continue 'fetch;
+                }
+                if chunk.is_empty() {
+                    return Err(self.changed());
+                }
+                s.write(at, &chunk, o)?;
+                at += chunk.len() as u64;
+            }
+            s.dirty = false;
+            *stage = Some(s);
+        }
+        Ok(stage.as_mut().expect("just staged"))
+    }
+
+    fn check_writable(&self) -> FsResult<()> {
+        if self.access == Access::Read {
+            return Err(FsError::new(
+                FsErrorKind::AccessDenied,
+                format!("{:?} was opened to read only", self.at().0),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sends the stage if it changed; the server has every byte when this answers. A file
+    /// deleted (or replaced) through the drive while open sends nothing.
+    async fn send(&self, stage: &mut Option<Staged>) -> FsResult<()> {
+        let Some(s) = stage.as_mut().filter(|s| s.dirty) else {
+            return Ok(());
+        };
+        if !self.node.gone.load(std::sync::atomic::Ordering::Acquire) {
+            let (path, loc) = self.at();
+            self.fs.put(&path, &loc, s.body(), false).await?;
+        }
+        s.dirty = false;
+        Ok(())
+    }
+
+    /// Gives up a `LOCK` held through this file (its refresh ends).
+    async fn release(&self, st: &mut State) -> FsResult<()> {
+        let Some(held) = st.lock.take() else {
+            return Ok(());
+        };
+        held.refresh.abort();
+        if !self.fs.forget_token(&held.path, &held.token) {
+            // Gone with its resource's name: this drive deleted, moved or replaced it.
+            return Ok(());
+        }
+        let r = self.fs.client.unlock(&held.loc, &held.token).await;
+        match r.map_err(|e| fs_error(&e, &format!("UNLOCK {}", held.loc), DavOp::Unlock)) {
+            // Gone already: the lock lapsed, or another client replaced the file.
+            Err(e) if matches!(e.kind, FsErrorKind::NotLocked | FsErrorKind::NotFound) => Ok(()),
+            r => r,
+        }
+    }
+
+    /// Sends what is staged, then gives up a lock; the first failure is the answer. The
+    /// stage goes with the last open of the file.
+    async fn finish(&self) -> FsResult<()> {
+        let sent = {
+            let mut stage = self.node.stage.lock().await;
+            let sent = self.send(&mut stage).await;
+            if Arc::strong_count(&self.node) == 1 {
+                *stage = None;
+            }
+            sent
+        };
+        let released = self.release(&mut *self.state.lock().await).await;
+        sent.and(released)
+    }
+}
+
+/// Whether a lock request names the whole file: `flock`, or `fcntl` from 0 to end of file
+/// (the drive passes `u64::MAX` as the length of "to end of file").
+fn whole_file(offset: u64, len: u64) -> bool {
+    offset == 0 && len == u64::MAX
+}
+
+impl RemoteFile for DavFile {
+    fn opened(&self) -> Attr {
+        self.opened
+    }
+
+    fn read(&self, offset: u64, len: u32) -> FsFuture<'_, Vec<u8>> {
+        Box::pin(async move {
+            if let Some(s) = self.node.stage.lock().await.as_ref() {
+                return s.read(offset, len);
+            }
+            self.fetch(offset, len).await
+        })
+    }
+
+    fn write<'a>(&'a self, offset: u64, data: &'a [u8]) -> FsFuture<'a, ()> {
+        Box::pin(async move {
+            self.check_writable()?;
+            let mut stage = self.node.stage.lock().await;
+            let s = self.stage(&mut stage, u64::MAX).await?;
+            s.write(offset, data, &self.fs.options)
+        })
+    }
+
+    fn flush(&self) -> FsFuture<'_, ()> {
+        Box::pin(async move { self.send(&mut *self.node.stage.lock().await).await })
+    }
+
+    fn attr(&self) -> FsFuture<'_, Attr> {
+        Box::pin(async move {
+            {
+                let stage = self.node.stage.lock().await;
+                if let Some(s) = stage.as_ref().filter(|s| s.dirty) {
+                    let size = s.len();
+                    return Ok(Attr {
+                        size,
+                        allocated: size.div_ceil(UNIT) * UNIT,
+                        ..self.opened
+                    });
+                }
+            }
+            Ok(attr_of(&self.fs.stat_at(&self.at().1).await?))
+        })
+    }
+
+    fn set_len(&self, len: u64) -> FsFuture<'_, ()> {
+        Box::pin(async move {
+            self.check_writable()?;
+            let mut stage = self.node.stage.lock().await;
+            let s = self.stage(&mut stage, len).await?;
+            s.set_len(len, &self.fs.options)
+        })
+    }
+
+    /// Ignored, as [`RemoteFs::set_info`] (ADR 0019).
+    fn set_info(&self, _info: SetInfo) -> FsFuture<'_, ()> {
+        Box::pin(async move { Ok(()) })
+    }
+
+    /// A whole-file lock (`flock`) is a server `LOCK`, exclusive or shared, refreshed while
+    /// held; a partial range stays this drive's own (WebDAV locks whole resources: a range
+    /// lock on the server would refuse other clients' locks on other ranges). 423 is
+    /// `LockConflict`.
+    fn lock(&self, offset: u64, len: u64, exclusive: bool) -> FsFuture<'_, ()> {
+        Box::pin(async move {
+            if !whole_file(offset, len) {
+                return Ok(());
+            }
+            let mut st = self.state.lock().await;
+            let (path, loc) = self.at();
+            if st.lock.is_some() {
+                return Err(FsError::new(
+                    FsErrorKind::LockConflict,
+                    format!("{path:?} is locked through this open file already"),
+                ));
+            }
+            let fs = &self.fs;
+            let timeout = fs.options.lock_timeout;
+            let owner = format!("wnet drive (pid {})", std::process::id());
+            let token = fs
+                .client
+                .lock_scoped(&loc, &owner, timeout, exclusive)
+                .await
+                .map_err(|e| fs_error(&e, &format!("LOCK {loc}"), DavOp::Lock))?;
+            fs.locks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(path.clone())
+                .or_default()
+                .push(token.clone());
+            let refresh = {
+                let (client, loc, token) = (fs.client.clone(), loc.clone(), token.clone());
+                tokio::spawn(async move {
+                    loop {
+                        tokio::time::sleep(timeout / 2).await;
+                        if let Err(e) = client.refresh_lock(&loc, &token, timeout).await {
+                            tracing::warn!(error = %e, %loc, "refreshing a WebDAV lock failed");
+                        }
+                    }
+                })
+            };
+            st.lock = Some(Held {
+                token,
+                path,
+                loc,
+                refresh,
+            });
+            Ok(())
+        })
+    }
+
+    fn unlock(&self, offset: u64, len: u64) -> FsFuture<'_, ()> {
+        Box::pin(async move {
+            if !whole_file(offset, len) {
+                return Ok(());
+            }
+            let mut st = self.state.lock().await;
+            if st.lock.is_none() {
+                return Err(FsError::new(
+                    FsErrorKind::NotLocked,
+                    format!("{:?} is not locked through this open file", self.at().0),
+                ));
+            }
+            self.release(&mut st).await
+        })
+    }
+
+    fn zero_range(&self, _offset: u64, _end: u64) -> FsFuture<'_, ()> {
+        Box::pin(async move {
+            Err(FsError::new(
+                FsErrorKind::Unsupported,
+                "WebDAV has no sparse ranges",
+            ))
+        })
+    }
+
+    fn reserve(&self, _len: u64) -> FsFuture<'_, ()> {
+        Box::pin(async move {
+            Err(FsError::new(
+                FsErrorKind::Unsupported,
+                "WebDAV cannot reserve space",
+            ))
+        })
+    }
+
+    fn close(self: Box<Self>) -> FsFuture<'static, ()> {
+        Box::pin(async move { self.finish().await })
+    }
+
+    fn close_with_attr(self: Box<Self>) -> FsFuture<'static, Attr> {
+        Box::pin(async move {
+            self.finish().await?;
+            Ok(attr_of(&self.fs.stat_at(&self.at().1).await?))
+        })
+    }
+}
+
+impl Drop for DavFile {
+    /// A file dropped without a close (the drive lost it) still stops refreshing its lock;
+    /// the server lets the lock lapse at its timeout.
+    fn drop(&mut self) {
+        if let Some(held) = self.state.get_mut().lock.take() {
+            held.refresh.abort();
+            self.fs.forget_token(&held.path, &held.token);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(dir: &Path) -> DavFsOptions {
+        DavFsOptions {
+            stage_dir: dir.to_path_buf(),
+            memory_stage: 10,
+            max_stage: Some(100),
+            lock_timeout: Duration::from_secs(60),
+        }
+    }
+
+    #[test]
+    fn a_stage_moves_to_a_file_and_stays_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = opts(dir.path());
+        let mut s = Staged::truncated();
+        s.write(0, b"hello", &o).unwrap();
+        assert!(matches!(s.content, Content::Memory(_)));
+        s.write(8, b"world", &o).unwrap();
+        assert!(matches!(s.content, Content::File(..)), "past 10 bytes");
+        assert_eq!(s.read(0, 100).unwrap(), b"hello\0\0\0world");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "the stage file has no name"
+        );
+        s.set_len(4, &o).unwrap();
+        assert_eq!(s.read(0, 100).unwrap(), b"hell");
+        let e = s.write(90, &[1; 20], &o).unwrap_err();
+        assert_eq!(e.kind, FsErrorKind::NoSpace, "{e}");
+        assert_eq!(s.set_len(101, &o).unwrap_err().kind, FsErrorKind::NoSpace);
+        assert_eq!(s.body().len(), 4);
+    }
+
+    #[test]
+    fn versions_compare_etags_without_the_weak_mark() {
+        let v = Version {
+            etag: Some("W/\"b-66\"".into()),
+            size: 11,
+            modified: None,
+        };
+        let strong = Ranged {
+            etag: Some("\"b-66\"".into()),
+            ..Ranged::default()
+        };
+        assert!(v.matches(&strong));
+        let other = Ranged {
+            etag: Some("\"c-67\"".into()),
+            ..Ranged::default()
+        };
+        assert!(!v.matches(&other));
+        let untagged = Version { etag: None, ..v };
+        let grown = Ranged {
+            total: Some(12),
+            ..Ranged::default()
+        };
+        assert!(!untagged.matches(&grown));
+        assert!(untagged.matches(&Ranged {
+            total: Some(11),
+            ..Ranged::default()
+        }));
+    }
+
+    #[test]
+    fn names_a_hostile_listing_could_smuggle_are_skipped() {
+        assert!(listable("a b") && listable("ü?#%"));
+        for bad in ["", ".", "..", "a/b", "a\0b"] {
+            assert!(!listable(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_whole_file_locks_reach_the_server() {
+        assert!(whole_file(0, u64::MAX));
+        assert!(!whole_file(0, 100));
+        assert!(!whole_file(5, u64::MAX - 5));
+    }
+}
