@@ -444,6 +444,33 @@ pub trait NetworkProvider: Send + Sync {
     }
 }
 
+/// 85 when a deviceless connection `name`, to be mounted at `dir` (relative to the drive
+/// root), would hold or sit inside the mount directory of another deviceless connection of
+/// `taken` (its name and directory): one mount cannot be inside another's. Providers that
+/// mount deviceless connections ask it before they reserve one.
+///
+/// # Errors
+/// 85 naming the other connection.
+pub fn check_not_nested<N: std::fmt::Display>(
+    name: &dyn std::fmt::Display,
+    dir: &std::path::Path,
+    taken: impl IntoIterator<Item = (N, std::path::PathBuf)>,
+) -> Result<()> {
+    let nested = taken
+        .into_iter()
+        .find(|(_, other)| other.starts_with(dir) || dir.starts_with(other));
+    match nested {
+        Some((other, _)) => Err(Error::new(
+            ErrorKind::AlreadyAssigned,
+            format!(
+                "{name} and the connected {other} would be mounted one inside the other; \
+                 connect one of them to a drive letter"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,6 +94,9 @@ pub struct Core {
     completeness: AtomicU64,
     /// The connection is stalled (an ECHO waits): no directory becomes complete meanwhile.
     stalled: AtomicBool,
+    /// Directories (by key) found too big to list for a stat, with when (see
+    /// [`Core::stat_by_listing`]).
+    unlistable: Mutex<std::collections::HashMap<String, std::time::Instant>>,
     pub(crate) uid: u32,
     pub(crate) gid: u32,
     me: Weak<Core>,
@@ -145,6 +148,7 @@ impl Core {
             refusal: Mutex::new(None),
             completeness: AtomicU64::new(0),
             stalled: AtomicBool::new(false),
+            unlistable: Mutex::default(),
             uid,
             gid,
             me: me.clone(),

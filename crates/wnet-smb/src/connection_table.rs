@@ -128,29 +128,15 @@ impl ConnectionTable {
             return Err(Error::new(ErrorKind::AlreadyAssigned, what));
         }
         if let ConnKey::Deviceless(r) = key {
-            let dir = r.deviceless_dir();
-            let nested = self
+            let taken = self
                 .live
                 .keys()
                 .chain(self.pending.iter())
-                .find_map(|k| match k {
-                    ConnKey::Deviceless(o)
-                        if o.deviceless_dir().starts_with(&dir)
-                            || dir.starts_with(o.deviceless_dir()) =>
-                    {
-                        Some(o.clone())
-                    }
-                    _ => None,
+                .filter_map(|k| match k {
+                    ConnKey::Deviceless(o) => Some((o.clone(), o.deviceless_dir())),
+                    ConnKey::Device(_) => None,
                 });
-            if let Some(other) = nested {
-                return Err(Error::new(
-                    ErrorKind::AlreadyAssigned,
-                    format!(
-                        "{r} and the connected {other} would be mounted one inside the other; \
-                         connect one of them to a drive letter"
-                    ),
-                ));
-            }
+            wnet_core::provider::check_not_nested(r, &r.deviceless_dir(), taken)?;
         }
         self.pending.insert(key.clone());
         Ok(())

@@ -197,6 +197,17 @@ impl Apache {
         fs::rename(&tmp, &path).expect("seed file in place");
     }
 
+    /// The requests served so far, a line each: `METHOD DEPTH PATH STATUS` (`-` for no
+    /// `Depth` header), from the server's own access log (written as each request ends).
+    pub fn requests(&self) -> Vec<String> {
+        let Some(dir) = &self.dir else {
+            return Vec::new();
+        };
+        fs::read_to_string(dir.path().join("access.log"))
+            .map(|s| s.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
     /// The PEM file of the throwaway CA that signed the server's certificate (TLS only).
     pub fn ca_pem(&self) -> Option<&Path> {
         self.ca.as_deref()
@@ -369,7 +380,8 @@ fn config(base: &Path, port: u16, tls: bool, auth: &str) -> String {
     c.push_str(&format!(
         "ServerRoot {b}\nServerName {server_name}\nListen 127.0.0.1:{port}\n\
          PidFile {b}/run/httpd.pid\nDefaultRuntimeDir {b}/run\nMutex file:{b}/run default\n\
-         ErrorLog {b}/error.log\nLogLevel warn\nUser {RUN_USER}\nGroup {RUN_USER}\n\
+         ErrorLog {b}/error.log\nLogLevel warn\n\
+         LogFormat \"%m %{{Depth}}i %U %>s\" wnet\nCustomLog {b}/access.log wnet\nUser {RUN_USER}\nGroup {RUN_USER}\n\
          StartServers 1\nServerLimit 2\nThreadsPerChild 16\nMaxRequestWorkers 32\n\
          KeepAlive On\nMaxKeepAliveRequests 0\nKeepAliveTimeout 30\n\
          DavLockDB {b}/davlock/lockdb\nDocumentRoot {b}/dav\n\

@@ -99,27 +99,15 @@ impl Table {
             return Err(Error::new(ErrorKind::AlreadyAssigned, what));
         }
         if let Key::Deviceless(location) = key {
-            let dir = deviceless_dir(location);
-            let nested = self
+            let taken = self
                 .live
                 .keys()
                 .chain(self.pending.iter())
-                .find_map(|k| match k {
-                    Key::Deviceless(o) => {
-                        let other = deviceless_dir(o);
-                        (other.starts_with(&dir) || dir.starts_with(&other)).then(|| o.clone())
-                    }
+                .filter_map(|k| match k {
+                    Key::Deviceless(o) => Some((o.clone(), deviceless_dir(o))),
                     Key::Device(_) => None,
                 });
-            if let Some(other) = nested {
-                return Err(Error::new(
-                    ErrorKind::AlreadyAssigned,
-                    format!(
-                        "{name} and the connected {other} would be mounted one inside the other; \
-                         connect one of them to a drive letter"
-                    ),
-                ));
-            }
+            wnet_core::provider::check_not_nested(name, &deviceless_dir(location), taken)?;
         }
         self.pending.insert(key.clone());
         Ok(())
@@ -530,5 +518,24 @@ mod tests {
             dir(r"\\h@SSL@8443\DavWWWRoot"),
             PathBuf::from("UNC/h@SSL@8443/DavWWWRoot")
         );
+    }
+
+    #[test]
+    fn nested_deviceless_drives_are_refused_and_devices_are_not() {
+        let loc = |s: &str| key(&DavLocation::parse(s).unwrap()).unwrap();
+        let name = |s: &str| RemoteName::parse(s).unwrap();
+        let mut t = Table::default();
+        let team = Key::Deviceless(loc("http://h/team"));
+        t.reserve(&team, &name("http://h/team")).unwrap();
+        let docs = Key::Deviceless(loc("http://H/team/docs"));
+        let e = t.reserve(&docs, &name("http://H/team/docs")).unwrap_err();
+        assert_eq!(e.win_error().0, 85, "{e}");
+        assert!(e.to_string().contains("one inside the other"), "{e}");
+        let e = t.reserve(&team, &name("http://h/team")).unwrap_err();
+        assert_eq!(e.win_error().0, 85, "{e}");
+        let other = Key::Deviceless(loc("http://h/teams"));
+        t.reserve(&other, &name("http://h/teams")).unwrap();
+        let z = Key::Device(LocalName::parse("Z:").unwrap());
+        t.reserve(&z, &name("http://h/team/docs")).unwrap();
     }
 }

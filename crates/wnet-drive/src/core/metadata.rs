@@ -40,6 +40,14 @@ pub struct SetAttr {
     pub gid: Option<u32>,
 }
 
+/// The most entries a directory may have for a stat in it to list it whole (on a server
+/// without change notification, [`Core::stat_by_listing`]).
+const STAT_LISTING_MAX: usize = 10_000;
+
+/// How long a directory found to have more than [`STAT_LISTING_MAX`] entries is not listed
+/// again for a stat.
+const UNLISTABLE_FOR: Duration = Duration::from_secs(300);
+
 impl Core {
     /// Attributes of `path` from the caches, with how long the kernel may keep them; `Err`
     /// when a complete watched directory knows the name does not exist; `Ok(None)`: ask the
@@ -67,6 +75,11 @@ impl Core {
         if let Some(hit) = self.stat_cached(path)? {
             return Ok(hit);
         }
+        if !self.caps.change_notify && !path.is_empty() {
+            if let Some(hit) = self.stat_by_listing(path).await? {
+                return Ok(hit);
+            }
+        }
         let stamp = self.cache.stamp(path);
         match self.ask(self.fs.stat(path)).await {
             Ok(a) => {
@@ -79,6 +92,49 @@ impl Core {
                 }
                 Err(e)
             }
+        }
+    }
+
+    /// A stat on a server that cannot notify (WebDAV), answered from a listing of the
+    /// name's directory: a fresh one, or one made now (one request for every name in it, a
+    /// depth-1 `PROPFIND`) when the directory has at most [`STAT_LISTING_MAX`] entries. A
+    /// program that stats one name of a directory usually stats its neighbours next (`ls
+    /// -l`, `find`, a build); they are then answered from the cache for its TTL (0.5 s:
+    /// changes by others still show within 1 s). `Ok(None)`: ask for the name alone (too
+    /// big a directory, remembered for [`UNLISTABLE_FOR`], or the listing failed).
+    async fn stat_by_listing(&self, path: &str) -> Result<Option<(Attr, Duration)>, Errno> {
+        let (dir, name) = crate::cache::split(path);
+        let fold = self.fold();
+        let listing = match self.cache.dir(dir) {
+            Some(l) => l,
+            None => {
+                let dir_key = fold.key(dir);
+                {
+                    let mut big = self.unlistable.lock().expect("unlistable lock");
+                    big.retain(|_, at| at.elapsed() < UNLISTABLE_FOR);
+                    if big.contains_key(&dir_key) {
+                        return Ok(None);
+                    }
+                }
+                match self.ask(self.fs.list_at_most(dir, STAT_LISTING_MAX)).await {
+                    Ok(Some(l)) => {
+                        let l = Arc::new(l);
+                        self.cache.put_dir(dir, l.clone());
+                        l
+                    }
+                    Ok(None) => {
+                        let mut big = self.unlistable.lock().expect("unlistable lock");
+                        big.insert(dir_key, std::time::Instant::now());
+                        return Ok(None);
+                    }
+                    Err(_) => return Ok(None),
+                }
+            }
+        };
+        let want = fold.key(name);
+        match listing.iter().find(|e| fold.key(&e.name) == want) {
+            Some(e) => Ok(Some((e.attr, KERNEL_TTL))),
+            None => Err(Errno::ENOENT),
         }
     }
 
