@@ -26,6 +26,10 @@
 //! With env `WNET_BENCH_OPS=1` Samba logs every SMB2 request (`log level = 1 smb2:10`; slows the
 //! server, so times are not comparable) and the benchmark prints, per workload and side, how
 //! many requests of each command the server received: the round trips behind each row.
+//! With env `WNET_DRIVE_STATS=1` it prints, per workload, the FUSE requests the wnet drive
+//! was sent by opcode as `OPCODE=requests/of which answered from a runtime task`, and for
+//! the drive and the engine the CPU seconds the benchmark's process (the drive's daemon runs
+//! in it) and smbd used in the run.
 
 use std::collections::HashMap;
 use std::fs;
@@ -35,6 +39,7 @@ use std::time::{Duration, Instant};
 use wnet_bench::clients::add_z;
 use wnet_bench::peers::{self, Args, RcloneMount, drop_caches, median, sync, wait_until};
 use wnet_bench::rows;
+use wnet_bench::rows::cpu::Usage;
 use wnet_bench::workload::{
     FsRun, N, RANDOM_READS, SERVER_WAIT, SMALL, Took, Work, f_name, g_name, random_offsets,
 };
@@ -330,6 +335,27 @@ fn smb2_ops(log: &Path, from: u64) -> String {
     format!("frames={frames} total={total} {}", parts.join(" "))
 }
 
+/// The FUSE requests the drive was sent since `before`, per opcode: how many per operation
+/// of the row (`ops`), and how many of them were answered from a runtime task (`hop`).
+fn fuse_requests(before: &[(wnet_drive::stats::Op, u64, u64)], ops: usize) -> String {
+    let now = wnet_drive::stats::request_counts();
+    let (mut total, mut hops, mut parts) = (0, 0, Vec::new());
+    for ((op, seen, hopped), (_, seen0, hopped0)) in now.iter().zip(before) {
+        let (n, h) = (seen - seen0, hopped - hopped0);
+        if n > 0 {
+            parts.push(format!("{}={n}/{h}", op.name()));
+            total += n;
+            hops += h;
+        }
+    }
+    format!(
+        "{:.2}/op ({:.2} hop/op) total={total} hop={hops} {}",
+        total as f64 / ops as f64,
+        hops as f64 / ops as f64,
+        parts.join(" ")
+    )
+}
+
 fn secs(d: Duration) -> String {
     format!("{:.3}s", d.as_secs_f64())
 }
@@ -341,6 +367,7 @@ fn main() {
     let args = peers::args();
     let size = args.size();
     let count_ops = std::env::var_os("WNET_BENCH_OPS").is_some();
+    let count_fuse = std::env::var_os("WNET_DRIVE_STATS").is_some();
     let mut builder = wnet_testkit::SambaBuilder::new()
         .user(DEFAULT_USER, DEFAULT_PASSWORD)
         .share(wnet_testkit::Share::new("rw"));
@@ -453,7 +480,21 @@ fn main() {
                     sync();
                 }
                 let log_at = fs::metadata(&smb_log).map_or(0, |m| m.len());
+                let fuse_at = wnet_drive::stats::request_counts();
+                let cpu_at = Usage::now(std::process::id(), b.samba.pid());
                 let took = b.run(side, work, round);
+                if count_fuse && matches!(side, Side::Wnet | Side::Engine) {
+                    let cpu = cpu_at.since("client", std::process::id(), b.samba.pid());
+                    let fuse = match side {
+                        Side::Wnet => fuse_requests(&fuse_at, work.ops()),
+                        _ => String::new(),
+                    };
+                    println!(
+                        "fuse {:<28} {:<7} {cpu}; {fuse}",
+                        work.label(args.size_mib),
+                        side.tag()
+                    );
+                }
                 if count_ops {
                     std::thread::sleep(Duration::from_millis(300));
                     println!(

@@ -51,6 +51,11 @@ pub struct AuthState {
 }
 
 impl AuthState {
+    /// Whether a challenge was adopted (requests authenticate up front).
+    pub fn has_challenge(&self) -> bool {
+        self.scheme.is_some()
+    }
+
     /// Adopts a challenge the server sent.
     pub fn adopt(&mut self, challenge: Challenge) {
         self.scheme = Some(challenge);

@@ -49,6 +49,10 @@ impl Default for Options {
     }
 }
 
+/// A request body larger than this is not sent before the server's authentication challenge
+/// is known ([`DavClient::probe_challenge`]).
+const PROBE_ABOVE: u64 = 64 * 1024;
+
 /// Redirects followed for one request.
 const MAX_REDIRECTS: usize = 5;
 
@@ -533,6 +537,9 @@ impl DavClient {
         body: Body<'_>,
         limit: usize,
     ) -> Result<Response> {
+        if self.credentials.is_some() && body.len() > PROBE_ABOVE && !self.has_challenge() {
+            self.probe_challenge(&path).await;
+        }
         let mut redirects = 0;
         let mut answered_challenge = false;
         loop {
@@ -585,6 +592,46 @@ impl DavClient {
                 }
                 _ => return Ok(r),
             }
+        }
+    }
+
+    fn has_challenge(&self) -> bool {
+        self.auth
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .has_challenge()
+    }
+
+    /// Asks for the server's challenge with a bodyless `HEAD` of `path` and adopts it, so
+    /// that a large body goes once, authenticated. A server that answers 401 before reading
+    /// a body may close the connection under it (Go's `net/http`, which `rclone serve
+    /// webdav` is, does past 256 KiB): the client would see a broken pipe, not the
+    /// challenge. (`OPTIONS` will not do: rclone answers it without asking.) Any failure
+    /// here is left to the real request.
+    async fn probe_challenge(&self, path: &str) {
+        let probe = Request {
+            method: "HEAD",
+            path: path.to_owned(),
+            headers: Vec::new(),
+            body: Body::Bytes(b""),
+        };
+        let Ok(r) = self.exchange(&probe, 0).await else {
+            return;
+        };
+        let Some(challenge) = (r.status == 401)
+            .then(|| pick_challenge(r.headers_named("WWW-Authenticate")))
+            .flatten()
+        else {
+            return;
+        };
+        let basic_refused = challenge == Challenge::Basic
+            && self.location.scheme() == Scheme::Http
+            && !self.options.allow_basic_over_http;
+        if !basic_refused {
+            self.auth
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .adopt(challenge);
         }
     }
 

@@ -40,6 +40,13 @@ pub const OWN_WINDOW: Duration = Duration::from_secs(2);
 /// A notified name still unresolved after this long is forgotten by the kernel regardless
 /// (the listings keep failing or keep being overtaken by our own changes).
 pub const DIRTY_BOUND: Duration = Duration::from_millis(400);
+/// Most entries the listings of unwatched directories keep together (each for
+/// [`CACHE_TTL`]); the oldest listing goes first, and a bigger listing is not kept at all:
+/// only the open directory handle that asked for it holds it, until it is released.
+pub const MAX_LISTED: usize = 25_000;
+/// Attributes kept below this many entries are pruned of expired ones only at the next
+/// [`Cache::sweep`]; past it, also when the map has doubled since its last pruning.
+const ATTRS_PRUNE_MIN: usize = 4096;
 
 /// What the drive knows of one file or directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,11 +185,67 @@ pub(crate) fn split(path: &str) -> (&str, &str) {
     path.rsplit_once('/').unwrap_or(("", path))
 }
 
+/// What the caches hold ([`Cache::held`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Held {
+    /// Entries of the unwatched directories' listings (at most [`MAX_LISTED`]).
+    pub listed: usize,
+    /// Attributes of single paths.
+    pub attrs: usize,
+    /// Children of complete watched directories.
+    pub watched: usize,
+}
+
+/// Attributes by path key, pruned of expired entries when the map has doubled since the
+/// last pruning (so that pruning costs O(1) per insertion however many entries are fresh).
+#[derive(Debug, Default)]
+struct Attrs {
+    map: HashMap<String, (Attr, Instant)>,
+    prune_at: usize,
+}
+
+impl Attrs {
+    fn prune(&mut self) {
+        self.map.retain(|_, (_, t)| t.elapsed() < CACHE_TTL);
+        // Give back the memory of a big listing's attributes once they expired.
+        self.map.shrink_to_fit();
+        self.prune_at = (2 * self.map.len()).max(ATTRS_PRUNE_MIN);
+    }
+}
+
+/// The listings of unwatched directories, by key, with when each was taken; their entries
+/// together at most [`MAX_LISTED`].
+#[derive(Debug, Default)]
+struct Dirs {
+    map: HashMap<String, (Listing, Instant)>,
+    entries: usize,
+}
+
+impl Dirs {
+    fn remove(&mut self, k: &str) {
+        if let Some((l, _)) = self.map.remove(k) {
+            self.entries -= l.len();
+        }
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&str, Instant) -> bool) {
+        let gone: Vec<String> = self
+            .map
+            .iter()
+            .filter(|(k, (_, t))| !keep(k, *t))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in gone {
+            self.remove(&k);
+        }
+    }
+}
+
 /// The attribute and directory caches (keys are paths under the drive's [`Fold`]).
 #[derive(Debug, Default)]
 pub struct Cache {
-    attrs: Mutex<HashMap<String, (Attr, Instant)>>,
-    dirs: Mutex<HashMap<String, (Listing, Instant)>>,
+    attrs: Mutex<Attrs>,
+    dirs: Mutex<Dirs>,
     watched: Mutex<HashMap<String, Watched>>,
     fold: Fold,
 }
@@ -199,7 +262,8 @@ impl Cache {
     /// Attributes of `path` if fresh.
     pub fn attr(&self, path: &str) -> Option<Attr> {
         let m = self.attrs.lock().expect("cache lock");
-        m.get(&self.fold.key(path))
+        m.map
+            .get(&self.fold.key(path))
             .filter(|(_, t)| t.elapsed() < CACHE_TTL)
             .map(|(a, _)| *a)
     }
@@ -207,30 +271,79 @@ impl Cache {
     /// Remembers the attributes of `path`.
     pub fn put_attr(&self, path: &str, attr: Attr) {
         let mut m = self.attrs.lock().expect("cache lock");
-        if m.len() > 100_000 {
-            m.retain(|_, (_, t)| t.elapsed() < CACHE_TTL);
+        if m.map.len() >= m.prune_at.max(ATTRS_PRUNE_MIN) {
+            m.prune();
         }
-        m.insert(self.fold.key(path), (attr, Instant::now()));
+        m.map.insert(self.fold.key(path), (attr, Instant::now()));
     }
 
     /// A fresh listing of `dir`.
     pub fn dir(&self, dir: &str) -> Option<std::sync::Arc<Vec<Listed>>> {
         let m = self.dirs.lock().expect("cache lock");
-        m.get(&self.fold.key(dir))
+        m.map
+            .get(&self.fold.key(dir))
             .filter(|(_, t)| t.elapsed() < CACHE_TTL)
             .map(|(l, _)| l.clone())
     }
 
-    /// Remembers the listing of `dir` and the attributes of every entry in it.
+    /// Remembers the listing of `dir` and the attributes of every entry in it, if it has at
+    /// most [`MAX_LISTED`] entries (older listings make room); a bigger one is not kept.
     pub fn put_dir(&self, dir: &str, list: std::sync::Arc<Vec<Listed>>) {
+        let k = self.fold.key(dir);
+        let mut m = self.dirs.lock().expect("cache lock");
+        m.remove(&k);
+        m.retain(|_, t| t.elapsed() < CACHE_TTL);
+        if list.len() > MAX_LISTED {
+            return;
+        }
+        while m.entries + list.len() > MAX_LISTED {
+            let Some(oldest) = m
+                .map
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            m.remove(&oldest);
+        }
+        m.entries += list.len();
+        m.map.insert(k, (list.clone(), Instant::now()));
+        drop(m);
         for e in list.iter() {
             self.put_attr(&super::names::join(dir, &e.name), e.attr);
         }
-        let mut m = self.dirs.lock().expect("cache lock");
-        if m.len() > 10_000 {
-            m.retain(|_, (_, t)| t.elapsed() < CACHE_TTL);
+    }
+
+    /// Drops what expired (called once a second): a big listing's memory goes back once
+    /// nobody asks about it any more.
+    pub fn sweep(&self) {
+        self.dirs
+            .lock()
+            .expect("cache lock")
+            .retain(|_, t| t.elapsed() < CACHE_TTL);
+        let mut a = self.attrs.lock().expect("cache lock");
+        if !a.map.is_empty() || a.map.capacity() > 0 {
+            a.prune();
         }
-        m.insert(self.fold.key(dir), (list, Instant::now()));
+    }
+
+    /// What the caches hold now.
+    pub fn held(&self) -> Held {
+        let listed = self.dirs.lock().expect("cache lock").entries;
+        let attrs = self.attrs.lock().expect("cache lock").map.len();
+        let watched = self
+            .watched
+            .lock()
+            .expect("cache lock")
+            .values()
+            .filter_map(|w| w.children.as_ref().map(HashMap::len))
+            .sum();
+        Held {
+            listed,
+            attrs,
+            watched,
+        }
     }
 
     /// An own change to `path` begins: forget its attributes and its parent's listing; in a
@@ -289,6 +402,7 @@ impl Cache {
         self.attrs
             .lock()
             .expect("cache lock")
+            .map
             .remove(&self.fold.key(split(path).0));
     }
 
@@ -296,6 +410,7 @@ impl Cache {
         self.attrs
             .lock()
             .expect("cache lock")
+            .map
             .remove(&self.fold.key(path));
         self.dirs
             .lock()
@@ -602,11 +717,13 @@ impl Cache {
         self.attrs
             .lock()
             .expect("cache lock")
+            .map
             .retain(|k, _| !k.starts_with(&prefix));
+        let k = self.fold.key(path);
         self.dirs
             .lock()
             .expect("cache lock")
-            .retain(|k, _| *k != self.fold.key(path) && !k.starts_with(&prefix));
+            .retain(|d, _| *d != k && !d.starts_with(&prefix));
     }
 }
 
@@ -639,7 +756,7 @@ mod tests {
         let c = Cache::default();
         c.put_attr("A/b", attr(3));
         assert_eq!(c.attr("a/B").map(|a| a.size), Some(3));
-        c.attrs.lock().unwrap().get_mut("a/b").unwrap().1 -= CACHE_TTL;
+        c.attrs.lock().unwrap().map.get_mut("a/b").unwrap().1 -= CACHE_TTL;
         assert_eq!(c.attr("a/b"), None);
     }
 

@@ -14,10 +14,12 @@ use fuser::{
     ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyLock, ReplyOpen, ReplyStatfs,
     ReplyWrite, Request, TimeOrNow, WriteFlags,
 };
+use stats::Op;
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::future::Future;
-use std::sync::Arc;
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The largest write the kernel may send us in one request.
 pub const MAX_WRITE: u32 = 1 << 20;
@@ -38,17 +40,46 @@ fn ino(i: INodeNo) -> InodeNo {
 }
 
 /// The process (thread-group) id of the thread `tid` that sent a request: FUSE gives the
-/// thread's id, and a holder is a process.
+/// thread's id, and a holder is a process. Asked of `/proc` (an open, a read of the whole
+/// status text, a close: measurable beside an open answered from a lease's snapshot) once
+/// per thread per [`TGID_FRESH`].
 pub fn process_of(tid: u32) -> u32 {
-    std::fs::read_to_string(format!("/proc/{tid}/status"))
+    static KNOWN: Mutex<Option<HashMap<u32, (u32, Instant)>>> = Mutex::new(None);
+    let now = Instant::now();
+    if let Some(&(tgid, at)) = KNOWN
+        .lock()
+        .expect("tgid lock")
+        .get_or_insert_default()
+        .get(&tid)
+        && now.duration_since(at) < TGID_FRESH
+    {
+        return tgid;
+    }
+    let tgid = std::fs::read_to_string(format!("/proc/{tid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
                 .find_map(|l| l.strip_prefix("Tgid:"))
                 .and_then(|v| v.trim().parse().ok())
-        })
-        .unwrap_or(tid)
+        });
+    let Some(tgid) = tgid else { return tid };
+    let mut known = KNOWN.lock().expect("tgid lock");
+    let known = known.get_or_insert_default();
+    if known.len() >= TGID_KEPT {
+        known.retain(|_, (_, at)| now.duration_since(*at) < TGID_FRESH);
+    }
+    if known.len() < TGID_KEPT {
+        known.insert(tid, (tgid, now));
+    }
+    tgid
 }
+
+/// How long a thread's process id is taken as known. A thread id names another process's
+/// thread only once the first thread ended and the kernel's ids wrapped around
+/// (`pid_max`, 32,768 or more of them): not within a second.
+const TGID_FRESH: Duration = Duration::from_secs(1);
+/// Most threads whose process id is kept at once.
+const TGID_KEPT: usize = 1024;
 
 impl FuseFs {
     /// An adapter over `core`.
@@ -57,17 +88,23 @@ impl FuseFs {
     }
 
     /// Runs `fut` on the runtime under the deadline, then `done` with its result.
-    fn run<T, F, D>(&self, fut: F, done: D)
+    fn run<T, F, D>(&self, op: Op, fut: F, done: D)
     where
         T: Send + 'static,
         F: Future<Output = Result<T, Errno>> + Send + 'static,
         D: FnOnce(Result<T, Errno>) + Send + 'static,
     {
         let core = self.core.clone();
-        self.core.rt.spawn(async move {
+        self.spawn(op, async move {
             let r = core.guard(fut).await;
             done(r);
         });
+    }
+
+    /// Runs `fut` on the runtime: `op` is answered from a task (counted as a hand-off).
+    fn spawn(&self, op: Op, fut: impl Future<Output = ()> + Send + 'static) {
+        stats::hopped(op);
+        self.core.rt.spawn(fut);
     }
 
     fn file_attr(&self, ino: InodeNo, a: &Attr) -> FileAttr {
@@ -149,6 +186,7 @@ impl Filesystem for FuseFs {
     }
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
+        stats::seen(Op::Lookup);
         match self.core.lookup_cached(ino(parent), name) {
             Some(Ok((i, a, ttl))) => {
                 return reply.entry(&ttl, &self.file_attr(i, &a), Generation(0));
@@ -159,6 +197,7 @@ impl Filesystem for FuseFs {
         let core = self.core.clone();
         let name = name.to_os_string();
         self.run(
+            Op::Lookup,
             async move {
                 let (i, a, ttl) = core.lookup(ino(parent), &name).await?;
                 Ok((file_attr(&core, i, &a), ttl))
@@ -171,15 +210,18 @@ impl Filesystem for FuseFs {
     }
 
     fn forget(&self, _req: &Request, i: INodeNo, nlookup: u64) {
+        stats::seen(Op::Forget);
         self.core.forget(ino(i), nlookup);
     }
 
     fn getattr(&self, _req: &Request, i: INodeNo, fh: Option<FileHandle>, reply: ReplyAttr) {
+        stats::seen(Op::Getattr);
         if let Some((a, ttl)) = self.core.getattr_cached(ino(i)) {
             return reply.attr(&ttl, &self.file_attr(ino(i), &a));
         }
         let core = self.core.clone();
         self.run(
+            Op::Getattr,
             async move {
                 let (a, ttl) = core.getattr(ino(i), fh.map(|h| h.0)).await?;
                 Ok((file_attr(&core, ino(i), &a), ttl))
@@ -209,6 +251,7 @@ impl Filesystem for FuseFs {
         _flags: Option<fuser::BsdFileFlags>,
         reply: ReplyAttr,
     ) {
+        stats::seen(Op::Setattr);
         let core = self.core.clone();
         let s = SetAttr {
             size,
@@ -219,6 +262,7 @@ impl Filesystem for FuseFs {
             gid,
         };
         self.run(
+            Op::Setattr,
             async move {
                 let (a, ttl) = core.setattr(ino(i), fh.map(|h| h.0), s).await?;
                 Ok((file_attr(&core, ino(i), &a), ttl))
@@ -239,9 +283,11 @@ impl Filesystem for FuseFs {
         _umask: u32,
         reply: ReplyEntry,
     ) {
+        stats::seen(Op::Mkdir);
         let core = self.core.clone();
         let name = name.to_os_string();
         self.run(
+            Op::Mkdir,
             async move {
                 let (i, a, ttl) = core.mkdir(ino(parent), &name).await?;
                 Ok((file_attr(&core, i, &a), ttl))
@@ -263,6 +309,7 @@ impl Filesystem for FuseFs {
         _rdev: u32,
         reply: ReplyEntry,
     ) {
+        stats::seen(Op::Mknod);
         // SMB holds files and directories only: a FIFO, socket or device node is a type
         // this file system does not support, which POSIX answers with EPERM.
         if mode & libc::S_IFMT != libc::S_IFREG {
@@ -271,6 +318,7 @@ impl Filesystem for FuseFs {
         let core = self.core.clone();
         let name = name.to_os_string();
         self.run(
+            Op::Mknod,
             async move {
                 let (i, a, ttl) = core.mknod_file(ino(parent), &name).await?;
                 Ok((file_attr(&core, i, &a), ttl))
@@ -283,18 +331,22 @@ impl Filesystem for FuseFs {
     }
 
     fn unlink(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        stats::seen(Op::Unlink);
         let core = self.core.clone();
         let name = name.to_os_string();
         self.run(
+            Op::Unlink,
             async move { core.unlink(ino(parent), &name).await },
             move |r| empty(reply, r),
         );
     }
 
     fn rmdir(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        stats::seen(Op::Rmdir);
         let core = self.core.clone();
         let name = name.to_os_string();
         self.run(
+            Op::Rmdir,
             async move { core.rmdir(ino(parent), &name).await },
             move |r| empty(reply, r),
         );
@@ -310,6 +362,7 @@ impl Filesystem for FuseFs {
         flags: RenameFlags,
         reply: ReplyEmpty,
     ) {
+        stats::seen(Op::Rename);
         if flags.intersects(RenameFlags::RENAME_EXCHANGE | RenameFlags::RENAME_WHITEOUT) {
             return reply.error(fuser::Errno::EINVAL);
         }
@@ -317,6 +370,7 @@ impl Filesystem for FuseFs {
         let core = self.core.clone();
         let (name, newname): (OsString, OsString) = (name.into(), newname.into());
         self.run(
+            Op::Rename,
             async move {
                 core.rename(ino(parent), &name, ino(newparent), &newname, replace)
                     .await
@@ -326,6 +380,7 @@ impl Filesystem for FuseFs {
     }
 
     fn open(&self, req: &Request, i: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
+        stats::seen(Op::Open);
         let pid = process_of(req.pid());
         // Under a lease, the kernel's pages are as good as what the lease keeps.
         if let Some(fh) = self.core.open_cached(ino(i), flags.0, pid) {
@@ -333,6 +388,7 @@ impl Filesystem for FuseFs {
         }
         let core = self.core.clone();
         self.run(
+            Op::Open,
             async move { core.open(ino(i), flags.0, pid).await },
             move |r| match r {
                 Ok((fh, false)) => reply.opened(FileHandle(fh), FopenFlags::empty()),
@@ -352,10 +408,27 @@ impl Filesystem for FuseFs {
         flags: i32,
         reply: ReplyCreate,
     ) {
+        stats::seen(Op::Create);
+        let pid = process_of(req.pid());
+        // A create sent at close() needs no round trip now: answered on this thread.
+        match self.core.create_now(ino(parent), name, flags, pid) {
+            Some(Ok((i, a, fh))) => {
+                let fa = self.file_attr(i, &a);
+                return reply.created(
+                    &KERNEL_TTL,
+                    &fa,
+                    Generation(0),
+                    FileHandle(fh),
+                    FopenFlags::empty(),
+                );
+            }
+            Some(Err(e)) => return reply.error(fe(e)),
+            None => {}
+        }
         let core = self.core.clone();
         let name = name.to_os_string();
-        let pid = process_of(req.pid());
         self.run(
+            Op::Create,
             async move {
                 let (i, a, fh) = core.create(ino(parent), &name, flags, pid).await?;
                 Ok((file_attr(&core, i, &a), fh))
@@ -384,11 +457,13 @@ impl Filesystem for FuseFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
+        stats::seen(Op::Read);
         // Data that read-ahead already holds is answered here, without a task switch.
         let core = self.core.clone();
         match self.core.read_start(fh.0, offset, size) {
             Ok(ReadStart::Ready(d)) => reply.data(d.bytes()),
             Ok(ReadStart::Wait(f, plan)) => self.run(
+                Op::Read,
                 async move { core.read_finish(f, plan).await },
                 move |r| match r {
                     Ok(d) => reply.data(&d),
@@ -396,6 +471,7 @@ impl Filesystem for FuseFs {
                 },
             ),
             Ok(ReadStart::Slow) => self.run(
+                Op::Read,
                 async move { core.read(fh.0, offset, size).await },
                 move |r| match r {
                     Ok(d) => reply.data(&d),
@@ -418,6 +494,7 @@ impl Filesystem for FuseFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
+        stats::seen(Op::Write);
         // A write the buffer takes at once (gathered, or a chunk sent from a task while a slot
         // is free) is answered here, without a task switch.
         match self.core.write_now(fh.0, offset, data) {
@@ -428,6 +505,7 @@ impl Filesystem for FuseFs {
         let core = self.core.clone();
         let data = data.to_vec();
         self.run(
+            Op::Write,
             async move { core.write(fh.0, offset, data).await },
             move |r| match r {
                 Ok(n) => reply.written(n),
@@ -444,13 +522,14 @@ impl Filesystem for FuseFs {
         lock_owner: LockOwner,
         reply: ReplyEmpty,
     ) {
+        stats::seen(Op::Flush);
         // A handle that cannot have written anything is answered here: close() of a file
         // only read waits for no task switch.
         if let Some(r) = self.core.flush_now(fh.0) {
             return empty(reply, r);
         }
         let core = self.core.clone();
-        self.core.rt.spawn(async move {
+        self.spawn(Op::Flush, async move {
             let r = core.guard(core.flush(fh.0)).await;
             // A close by a process releases all its POSIX locks on the file (so every close
             // must reach us: never answer an open with FOPEN_NOFLUSH); from the table even
@@ -470,6 +549,7 @@ impl Filesystem for FuseFs {
         _flush: bool,
         reply: ReplyEmpty,
     ) {
+        stats::seen(Op::Release);
         // Out of the table now, on this thread: a close() that returned never counts as open
         // once its RELEASE is here.
         let Some((f, path, releasing)) = self.core.release_begin(fh.0) else {
@@ -480,7 +560,7 @@ impl Filesystem for FuseFs {
             return reply.ok();
         }
         let core = self.core.clone();
-        self.core.rt.spawn(async move {
+        self.spawn(Op::Release, async move {
             if let Err(e) = core.release_end(f, &path).await {
                 tracing::warn!(error = %e, "closing a server handle at release failed");
             }
@@ -500,8 +580,9 @@ impl Filesystem for FuseFs {
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
+        stats::seen(Op::Fsync);
         let core = self.core.clone();
-        self.run(async move { core.fsync(fh.0).await }, move |r| {
+        self.run(Op::Fsync, async move { core.fsync(fh.0).await }, move |r| {
             empty(reply, r)
         });
     }
@@ -516,8 +597,10 @@ impl Filesystem for FuseFs {
         mode: i32,
         reply: ReplyEmpty,
     ) {
+        stats::seen(Op::Fallocate);
         let core = self.core.clone();
         self.run(
+            Op::Fallocate,
             async move { core.fallocate(fh.0, offset, length, mode).await },
             move |r| empty(reply, r),
         );
@@ -535,8 +618,10 @@ impl Filesystem for FuseFs {
         _pid: u32,
         reply: ReplyLock,
     ) {
+        stats::seen(Op::Getlk);
         let core = self.core.clone();
         self.run(
+            Op::Getlk,
             async move {
                 let ask = LockAsk {
                     fh: fh.0,
@@ -567,12 +652,13 @@ impl Filesystem for FuseFs {
         sleep: bool,
         reply: ReplyEmpty,
     ) {
+        stats::seen(Op::Setlk);
         // fcntl locks, and flock() (fuser 0.18 drops FUSE_LK_FLOCK, but a flock arrives as a
         // whole-file lock owned by the open file description, which the owner table gives
         // flock semantics). A waiting lock has no deadline; each server call has one.
         let core = self.core.clone();
         let waiter = req.pid();
-        self.core.rt.spawn(async move {
+        self.spawn(Op::Setlk, async move {
             let ask = LockAsk {
                 fh: fh.0,
                 owner: lock_owner.0,
@@ -586,9 +672,10 @@ impl Filesystem for FuseFs {
     }
 
     fn opendir(&self, req: &Request, i: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
+        stats::seen(Op::Opendir);
         let core = self.core.clone();
         let pid = process_of(req.pid());
-        self.core.rt.spawn(async move {
+        self.spawn(Op::Opendir, async move {
             let r = core.guard_listing(core.opendir(ino(i), pid)).await;
             match r {
                 Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
@@ -605,6 +692,7 @@ impl Filesystem for FuseFs {
         offset: u64,
         mut reply: ReplyDirectory,
     ) {
+        stats::seen(Op::Readdir);
         let (dir, entries) = match self.core.dir_entries(ino(i), fh.0) {
             Ok(x) => x,
             Err(e) => return reply.error(fe(e)),
@@ -650,6 +738,7 @@ impl Filesystem for FuseFs {
         offset: u64,
         mut reply: ReplyDirectoryPlus,
     ) {
+        stats::seen(Op::Readdirplus);
         let (dir, entries) = match self.core.dir_entries(ino(i), fh.0) {
             Ok(x) => x,
             Err(e) => return reply.error(fe(e)),
@@ -717,6 +806,7 @@ impl Filesystem for FuseFs {
         _flags: OpenFlags,
         reply: ReplyEmpty,
     ) {
+        stats::seen(Op::Releasedir);
         self.core.releasedir(fh.0);
         reply.ok();
     }
@@ -729,31 +819,37 @@ impl Filesystem for FuseFs {
         _datasync: bool,
         reply: ReplyEmpty,
     ) {
+        stats::seen(Op::Fsyncdir);
         reply.ok();
     }
 
     fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
+        stats::seen(Op::Statfs);
         let core = self.core.clone();
-        self.run(async move { core.statfs().await }, move |r| match r {
-            Ok(fs) => {
-                let unit = fs.unit.clamp(512, u64::from(u32::MAX)) as u32;
-                let namelen = match fs.max_name {
-                    0 => 255,
-                    n => n,
-                };
-                reply.statfs(
-                    fs.total_units,
-                    fs.free_units,
-                    fs.available_units,
-                    0,
-                    0,
-                    unit,
-                    namelen,
-                    unit,
-                )
-            }
-            Err(e) => reply.error(fe(e)),
-        });
+        self.run(
+            Op::Statfs,
+            async move { core.statfs().await },
+            move |r| match r {
+                Ok(fs) => {
+                    let unit = fs.unit.clamp(512, u64::from(u32::MAX)) as u32;
+                    let namelen = match fs.max_name {
+                        0 => 255,
+                        n => n,
+                    };
+                    reply.statfs(
+                        fs.total_units,
+                        fs.free_units,
+                        fs.available_units,
+                        0,
+                        0,
+                        unit,
+                        namelen,
+                        unit,
+                    )
+                }
+                Err(e) => reply.error(fe(e)),
+            },
+        );
     }
 }
 
@@ -761,5 +857,158 @@ fn empty(reply: ReplyEmpty, r: Result<(), Errno>) {
     match r {
         Ok(()) => reply.ok(),
         Err(e) => reply.error(fe(e)),
+    }
+}
+
+/// FUSE requests the drives of this process were sent, by opcode, and how many of them were
+/// answered from a task on the runtime (a hand-off: a wake-up of a runtime thread, then of
+/// the caller) rather than on the FUSE thread itself. Counted always (a relaxed add per
+/// request); read with [`request_counts`] (the benchmark prints them per row with
+/// `WNET_DRIVE_STATS=1`).
+pub mod stats {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// A FUSE opcode the drive answers.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[allow(missing_docs)]
+    pub enum Op {
+        Lookup,
+        Forget,
+        Getattr,
+        Setattr,
+        Mkdir,
+        Mknod,
+        Unlink,
+        Rmdir,
+        Rename,
+        Open,
+        Create,
+        Read,
+        Write,
+        Flush,
+        Release,
+        Fsync,
+        Fallocate,
+        Getlk,
+        Setlk,
+        Opendir,
+        Readdir,
+        Readdirplus,
+        Releasedir,
+        Fsyncdir,
+        Statfs,
+    }
+
+    impl Op {
+        const ALL: [Op; 25] = [
+            Op::Lookup,
+            Op::Forget,
+            Op::Getattr,
+            Op::Setattr,
+            Op::Mkdir,
+            Op::Mknod,
+            Op::Unlink,
+            Op::Rmdir,
+            Op::Rename,
+            Op::Open,
+            Op::Create,
+            Op::Read,
+            Op::Write,
+            Op::Flush,
+            Op::Release,
+            Op::Fsync,
+            Op::Fallocate,
+            Op::Getlk,
+            Op::Setlk,
+            Op::Opendir,
+            Op::Readdir,
+            Op::Readdirplus,
+            Op::Releasedir,
+            Op::Fsyncdir,
+            Op::Statfs,
+        ];
+
+        /// The opcode's name (`LOOKUP`, ...).
+        pub fn name(self) -> &'static str {
+            match self {
+                Op::Lookup => "LOOKUP",
+                Op::Forget => "FORGET",
+                Op::Getattr => "GETATTR",
+                Op::Setattr => "SETATTR",
+                Op::Mkdir => "MKDIR",
+                Op::Mknod => "MKNOD",
+                Op::Unlink => "UNLINK",
+                Op::Rmdir => "RMDIR",
+                Op::Rename => "RENAME",
+                Op::Open => "OPEN",
+                Op::Create => "CREATE",
+                Op::Read => "READ",
+                Op::Write => "WRITE",
+                Op::Flush => "FLUSH",
+                Op::Release => "RELEASE",
+                Op::Fsync => "FSYNC",
+                Op::Fallocate => "FALLOCATE",
+                Op::Getlk => "GETLK",
+                Op::Setlk => "SETLK",
+                Op::Opendir => "OPENDIR",
+                Op::Readdir => "READDIR",
+                Op::Readdirplus => "READDIRPLUS",
+                Op::Releasedir => "RELEASEDIR",
+                Op::Fsyncdir => "FSYNCDIR",
+                Op::Statfs => "STATFS",
+            }
+        }
+    }
+
+    const N: usize = Op::ALL.len();
+    static SEEN: [AtomicU64; N] = [const { AtomicU64::new(0) }; N];
+    static HOPPED: [AtomicU64; N] = [const { AtomicU64::new(0) }; N];
+
+    pub(super) fn seen(op: Op) {
+        SEEN[op as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn hopped(op: Op) {
+        HOPPED[op as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Per opcode so far: (opcode, requests, of which answered from a runtime task).
+    pub fn request_counts() -> Vec<(Op, u64, u64)> {
+        Op::ALL
+            .iter()
+            .map(|&op| {
+                let i = op as usize;
+                (
+                    op,
+                    SEEN[i].load(Ordering::Relaxed),
+                    HOPPED[i].load(Ordering::Relaxed),
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::process_of;
+
+    #[test]
+    fn a_threads_process_is_its_thread_group_asked_or_remembered() {
+        let pid = std::process::id();
+        let tid = std::thread::spawn(|| {
+            // SAFETY: gettid has no preconditions.
+            let tid = unsafe { libc::gettid() } as u32;
+            let pid = std::process::id();
+            assert_ne!(tid, pid, "a spawned thread has an id of its own");
+            assert_eq!(process_of(tid), pid, "asked of /proc");
+            assert_eq!(process_of(tid), pid, "remembered");
+            tid
+        })
+        .join()
+        .unwrap();
+        assert_eq!(process_of(pid), pid);
+        assert_ne!(process_of(tid), tid);
+        // A thread id that names nothing stands for itself.
+        assert_eq!(process_of(u32::MAX), u32::MAX);
     }
 }

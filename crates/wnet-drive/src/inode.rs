@@ -16,7 +16,7 @@
 //! for as long as the drive does not see the file go (our own unlink, rmdir, or a rename over
 //! it), and a FileId seen later for that path adopts the number.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
 /// An inode number as the kernel sees it. [`InodeNo::ROOT`] is the share's root.
@@ -28,8 +28,9 @@ impl InodeNo {
     pub const ROOT: InodeNo = InodeNo(1);
 }
 
-/// How many forgotten names keep their numbers at most.
-const MAX_NUMBERS: usize = 1 << 20;
+/// How many forgotten names keep their numbers at most: past it the table starts over (a
+/// listing of a big directory the kernel then forgets must not stay in memory for good).
+pub const MAX_NUMBERS: usize = 1 << 16;
 
 /// What the kernel was last told of an inode: it keeps these (and pages read under them)
 /// until their TTL ends or it is told to forget them.
@@ -79,9 +80,8 @@ struct Node {
 pub struct InodeTable {
     nodes: HashMap<InodeNo, Node>,
     by_key: HashMap<String, InodeNo>,
-    /// Path key → the number it had (and the file's identity), for paths the kernel forgot
-    /// (see the module doc).
-    numbers: HashMap<String, (InodeNo, ServerFileId)>,
+    /// The numbers of paths the kernel forgot (see the module doc).
+    numbers: Forgotten,
     /// The server's identity → the number it got, while the server may keep the file.
     by_id: HashMap<ServerFileId, InodeNo>,
     next: u64,
@@ -120,6 +120,14 @@ impl Fold {
     }
 }
 
+/// Gives back the memory of a map that held far more than it does now (the inodes of a big
+/// listing, once the kernel forgot them): a hash map keeps its capacity otherwise.
+fn shrink<K: Eq + std::hash::Hash, V>(map: &mut HashMap<K, V>) {
+    if map.capacity() > 4096 && map.len() < map.capacity() / 4 {
+        map.shrink_to(map.len() * 2);
+    }
+}
+
 /// The entries of `map` whose key is `under` or below it.
 fn at_or_below<V: Copy>(map: &HashMap<String, V>, under: &str) -> Vec<(String, V)> {
     let prefix = format!("{under}/");
@@ -146,7 +154,7 @@ impl InodeTable {
         let mut t = InodeTable {
             nodes: HashMap::new(),
             by_key: HashMap::new(),
-            numbers: HashMap::new(),
+            numbers: Forgotten::default(),
             by_id: HashMap::new(),
             next: 2,
             fold,
@@ -185,7 +193,7 @@ impl InodeTable {
         self.by_key
             .get(&k)
             .copied()
-            .or_else(|| self.numbers.get(&k).map(|(ino, _)| *ino))
+            .or_else(|| self.numbers.get(&k).map(|(ino, _)| ino))
     }
 
     /// Counts one kernel lookup of `path`, which the server identifies as `id`
@@ -233,7 +241,7 @@ impl InodeTable {
                 }
                 Some(_) => {}
                 None if !self.nodes.contains_key(&ino) => {
-                    self.numbers.retain(|_, (i, _)| *i != ino);
+                    self.numbers.remove_number(ino);
                     self.numbers.remove(&k);
                     return self.insert(ino, path, id);
                 }
@@ -282,12 +290,29 @@ impl InodeTable {
         );
         self.by_key.insert(self.fold.key(path), ino);
         if let Some(id) = id.known() {
-            if self.by_id.len() >= MAX_NUMBERS {
-                self.by_id.clear();
-            }
             self.by_id.insert(id, ino);
+            if self.by_id.len() > 2 * MAX_NUMBERS + self.nodes.len() {
+                self.reindex();
+            }
         }
         ino
+    }
+
+    /// Rebuilds `by_id` from what it must hold: the live inodes and the forgotten numbers
+    /// (stale entries, of inodes gone since, are dropped).
+    fn reindex(&mut self) {
+        let live = self
+            .nodes
+            .iter()
+            .filter(|(_, n)| !n.detached && !n.retired)
+            .filter_map(|(ino, n)| Some((n.id.known()?, *ino)));
+        let forgotten = self
+            .numbers
+            .by_key
+            .values()
+            .filter_map(|(ino, id)| Some((id.known()?, *ino)));
+        self.by_id = forgotten.chain(live).collect();
+        shrink(&mut self.by_id);
     }
 
     /// Remembers what the kernel was just told of `ino`.
@@ -313,13 +338,16 @@ impl InodeTable {
         node.lookups = node.lookups.saturating_sub(n);
         if node.lookups == 0 {
             let node = self.nodes.remove(&ino).expect("present");
+            shrink(&mut self.nodes);
             let k = self.fold.key(&node.path);
             if self.by_key.get(&k) == Some(&ino) {
                 self.by_key.remove(&k);
+                shrink(&mut self.by_key);
                 // The file is still there: the next lookup of its name gets this number.
                 if self.numbers.len() >= MAX_NUMBERS {
-                    // Bounded memory: past a million forgotten names, start over.
-                    self.numbers.clear();
+                    // Bounded memory: past MAX_NUMBERS forgotten names, start over.
+                    self.numbers = Forgotten::default();
+                    self.reindex();
                 }
                 self.numbers.insert(k, (ino, node.id));
             }
@@ -329,15 +357,11 @@ impl InodeTable {
     /// The name `path` no longer exists (unlinked or replaced by a rename).
     pub fn unlink(&mut self, path: &str) {
         let k = self.fold.key(path);
-        let prefix = format!("{k}/");
-        let by_id = &mut self.by_id;
-        self.numbers.retain(|n, (ino, id)| {
-            let keep = *n != k && !n.starts_with(&prefix);
-            if !keep && by_id.get(id) == Some(ino) {
-                by_id.remove(id);
+        for (_, (ino, id)) in self.numbers.take_under(&k) {
+            if self.by_id.get(&id) == Some(&ino) {
+                self.by_id.remove(&id);
             }
-            keep
-        });
+        }
         if let Some(ino) = self.by_key.remove(&k) {
             if let Some(n) = self.nodes.get_mut(&ino) {
                 n.detached = true;
@@ -377,8 +401,7 @@ impl InodeTable {
             self.unlink(to);
         }
         let moved = at_or_below(&self.by_key, &kf);
-        for (k, number) in at_or_below(&self.numbers, &kf) {
-            self.numbers.remove(&k);
+        for (k, number) in self.numbers.take_under(&kf) {
             let rest: String = k.chars().skip(kf.chars().count()).collect();
             self.numbers.insert(format!("{kt}{rest}"), number);
         }
@@ -402,6 +425,64 @@ impl InodeTable {
     /// Never: the root is always there.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
+    }
+}
+
+/// The numbers of paths the kernel forgot, by path key (ordered: a subtree is one range),
+/// and the key of each number (a number that moves to another name leaves its old entry
+/// without a scan). A number is under at most one key.
+#[derive(Debug, Default)]
+struct Forgotten {
+    by_key: BTreeMap<String, (InodeNo, ServerFileId)>,
+    key_of: HashMap<InodeNo, String>,
+}
+
+impl Forgotten {
+    fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    fn get(&self, k: &str) -> Option<(InodeNo, ServerFileId)> {
+        self.by_key.get(k).copied()
+    }
+
+    fn insert(&mut self, k: String, v: (InodeNo, ServerFileId)) {
+        self.remove(&k);
+        self.remove_number(v.0);
+        self.key_of.insert(v.0, k.clone());
+        self.by_key.insert(k, v);
+    }
+
+    fn remove(&mut self, k: &str) -> Option<(InodeNo, ServerFileId)> {
+        let v = self.by_key.remove(k)?;
+        self.key_of.remove(&v.0);
+        Some(v)
+    }
+
+    /// Forgets `ino` under whatever key it is.
+    fn remove_number(&mut self, ino: InodeNo) {
+        if let Some(k) = self.key_of.remove(&ino) {
+            self.by_key.remove(&k);
+        }
+    }
+
+    /// Takes out `k` and every key below it.
+    fn take_under(&mut self, k: &str) -> Vec<(String, (InodeNo, ServerFileId))> {
+        let prefix = format!("{k}/");
+        let mut keys: Vec<String> = self
+            .by_key
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix.as_str()),
+                std::ops::Bound::Unbounded,
+            ))
+            .map(|(k, _)| k)
+            .take_while(|x| x.starts_with(&prefix))
+            .cloned()
+            .collect();
+        keys.push(k.to_string());
+        keys.into_iter()
+            .filter_map(|k| Some((k.clone(), self.remove(&k)?)))
+            .collect()
     }
 }
 
@@ -536,5 +617,37 @@ mod tests {
         t.forget(b, 1);
         t.removed_elsewhere("a");
         assert_ne!(t.lookup("a", f), b);
+    }
+
+    #[test]
+    fn a_number_moving_to_a_new_name_leaves_its_old_one_and_forgotten_names_are_bounded() {
+        let mut t = InodeTable::new();
+        // A directory listed, forgotten, removed elsewhere unseen; the server gives its files'
+        // identities to the files of another one (ext4 reuses inode numbers).
+        let old: Vec<InodeNo> = (0..1000)
+            .map(|i| t.lookup(&format!("old/e{i}"), ServerFileId(100 + i)))
+            .collect();
+        for &ino in &old {
+            t.forget(ino, 1);
+        }
+        for (i, &ino) in old.iter().enumerate() {
+            assert_eq!(
+                t.lookup(&format!("new/e{i}"), ServerFileId(100 + i as u64)),
+                ino
+            );
+        }
+        assert_eq!(t.numbers.len(), 0, "no old name keeps a number in use");
+        assert_eq!(t.number("old/e1"), None);
+        for (i, &ino) in old.iter().enumerate() {
+            t.forget(ino, 1);
+            assert_eq!(t.number(&format!("new/e{i}")), Some(ino));
+        }
+        // Past MAX_NUMBERS forgotten names the table starts over.
+        for i in 0..MAX_NUMBERS as u64 + 10 {
+            let ino = t.lookup(&format!("big/e{i}"), ServerFileId(1_000_000 + i));
+            t.forget(ino, 1);
+        }
+        assert!(t.numbers.len() <= MAX_NUMBERS);
+        assert!(t.by_id.len() <= 2 * MAX_NUMBERS + t.len());
     }
 }

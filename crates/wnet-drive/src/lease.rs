@@ -175,6 +175,7 @@ impl Leases {
         // Broken before it could be parked: what the open read may be stale already.
         let broken = self.lock().pending.remove(&asked) != Some(false);
         if broken || !file.whole() || !self.has_room(data.len()) {
+            tracing::debug!(path, broken, whole = file.whole(), "not parked");
             return Some(file);
         }
         let k = asked;
@@ -214,13 +215,14 @@ impl Leases {
     /// Every parked handle at `path` or below it, taken out.
     pub fn take_under(&self, path: &str) -> Vec<Held> {
         let mut s = self.lock();
-        let fold = s.fold;
-        let k = fold.key(path);
-        let prefix = format!("{k}/");
-        s.take_where(|h| {
-            let p = fold.key(&h.path);
-            k.is_empty() || p == k || p.starts_with(&prefix)
-        })
+        let under = under(s.fold, path);
+        s.take_where(under)
+    }
+
+    /// Whether a handle is parked at `path` or below it.
+    pub fn parked_under(&self, path: &str) -> bool {
+        let s = self.lock();
+        !s.by_ino.is_empty() && s.by_ino.values().any(under(s.fold, path))
     }
 
     /// The parked handle of `ino`, taken out.
@@ -236,6 +238,16 @@ impl Leases {
     /// Every parked handle, taken out.
     pub fn take_all(&self) -> Vec<Held> {
         self.lock().take_where(|_| true)
+    }
+}
+
+/// Whether a parked handle is at `path` or below it.
+fn under(fold: Fold, path: &str) -> impl Fn(&Held) -> bool {
+    let k = fold.key(path);
+    let prefix = format!("{k}/");
+    move |h| {
+        let p = fold.key(&h.path);
+        k.is_empty() || p == k || p.starts_with(&prefix)
     }
 }
 
@@ -278,6 +290,7 @@ pub(crate) async fn run(me: Weak<Core>) {
                     continue;
                 }
                 if let Some(h) = core.leases.take_key(&brk.key) {
+                    tracing::debug!(path = h.path, "lease broken: its cache dropped");
                     core.lease_lost(&h.path);
                     close(vec![h], core.deadline).await;
                 }
@@ -287,6 +300,7 @@ pub(crate) async fn run(me: Weak<Core>) {
                 let Some(core) = me.upgrade() else { return };
                 let expired = core.leases.take_expired();
                 if !expired.is_empty() {
+                    tracing::debug!(handles = expired.len(), "parked handles past their time");
                     let deadline = core.deadline;
                     core.rt.spawn(close(expired, deadline));
                 }

@@ -19,7 +19,8 @@
 //! - `core.rs`: the redirector filesystem, independent of FUSE (what each operation does),
 //!   split by concern under `core/`: connection state, kernel invalidations, metadata, I/O,
 //!   namespace, locks, deferred creates, leases.
-//! - `fuse.rs`: the `fuser` adapter (pure translation; unimplemented ops answer `ENOSYS`).
+//! - `fuse.rs`: the `fuser` adapter (pure translation; unimplemented ops answer `ENOSYS`),
+//!   and [`stats`], the FUSE requests it was sent and how many crossed to the runtime.
 //! - `inode.rs`: [`InodeNo`] and the inode table with lookup/forget counting.
 //! - `handle_table.rs`: [`HandleTable`], every open handle with its pid.
 //! - `cache.rs`: attribute and directory caches: short TTLs, or exact for watched directories.
@@ -56,6 +57,7 @@ pub mod watch;
 pub mod write_buffer;
 
 pub use fuse::process_of;
+pub use fuse::stats;
 pub use handle_table::{HandleTable, Holder};
 pub use inode::InodeNo;
 
@@ -293,6 +295,12 @@ impl Drive {
     /// its names are answered from the cache, a missing one without a round trip.
     pub fn is_exact(&self, dir: &str) -> bool {
         self.core.cache.is_complete(dir)
+    }
+
+    /// What the drive's caches hold now (listings, attributes, watched directories'
+    /// children): bounded however big the directories listed ([`cache::MAX_LISTED`]).
+    pub fn cache_held(&self) -> cache::Held {
+        self.core.cache.held()
     }
 
     /// Why the server refused to log the drive on again (no valid Kerberos ticket), while

@@ -167,7 +167,7 @@ impl Watches {
     }
 
     /// Remembers that `dir` has more than [`MAX_ENTRIES`] entries.
-    fn too_big(&self, dir: &str) {
+    pub(crate) fn too_big(&self, dir: &str) {
         let mut m = self.too_big.lock().expect("watch lock");
         if m.len() >= MAX_TOO_BIG {
             m.retain(|_, at| at.elapsed() < TOO_BIG_RECHECK);

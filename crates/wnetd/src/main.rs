@@ -68,6 +68,7 @@ fn main() -> ExitCode {
         None
     };
     fix_mmap_threshold();
+    give_back_freed_memory();
     init_logging();
     match serve(&paths, ready) {
         Ok(Stopped::Done) => ExitCode::SUCCESS,
@@ -101,6 +102,35 @@ fn fix_mmap_threshold() {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
+
+/// Returns memory the daemon freed to the system once it adds up (checked every
+/// [`TRIM_EVERY`]). glibc keeps freed chunks in the middle of its heaps for reuse: after a
+/// drive listed a directory of 100,000 names, the resident set stayed ~20 MiB above its
+/// level for good although the listing, its inodes and attributes were gone (measured with
+/// `malloc_trim` from gdb: 34 MiB → 13 MiB).
+fn give_back_freed_memory() {
+    #[cfg(target_env = "gnu")]
+    std::thread::Builder::new()
+        .name("wnetd-trim".into())
+        .spawn(|| {
+            loop {
+                std::thread::sleep(TRIM_EVERY);
+                // SAFETY: both only read or adjust the allocator's own state.
+                unsafe {
+                    if libc::mallinfo2().fordblks > TRIM_ABOVE {
+                        libc::malloc_trim(0);
+                    }
+                }
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|e| eprintln!("wnetd: no memory trimming thread: {e}"));
+}
+
+/// How often [`give_back_freed_memory`] looks.
+const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+/// Free bytes held by the allocator past which they are given back.
+const TRIM_ABOVE: usize = 8 << 20;
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

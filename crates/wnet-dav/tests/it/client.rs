@@ -286,3 +286,30 @@ fn seeded_files_list_with_their_sizes() {
     assert_eq!(f42.size, Some(42));
     // A kept-alive connection serves the next request: the listing was one PROPFIND.
 }
+
+/// A client's first request is a large PUT to a server that asks for Digest: the 401 comes
+/// before the body is taken, and the PUT still lands (HTTP/2 and HTTP/1.1).
+#[test]
+fn a_first_request_that_is_a_large_put_survives_the_digest_challenge() {
+    for http2 in [true, false] {
+        let apache = Apache::start(true, DavAuth::Digest);
+        let options = Options {
+            http2,
+            ..Options::default()
+        };
+        let (c, root) = client(&apache, cred(), options);
+        let body: Vec<u8> = (0..24u32 << 20).map(|i| (i % 249) as u8).collect();
+        rt().block_on(async {
+            c.put(&root.join("first.bin").unwrap(), &body)
+                .await
+                .unwrap();
+        });
+        assert_eq!(
+            std::fs::read(apache.root().join("first.bin"))
+                .unwrap()
+                .len(),
+            body.len(),
+            "http2 {http2}"
+        );
+    }
+}

@@ -52,3 +52,23 @@ fn rclone_with_basic_over_http_when_allowed() {
     let e = rt.block_on(wrong.stat(&root)).unwrap_err();
     assert!(matches!(e, Error::Unauthorized), "{e}");
 }
+
+/// A client's first request is a 24 MiB PUT to rclone with Basic: Go's server answers 401
+/// and closes the connection before it reads the body, so the client asks for the challenge
+/// first (a bodyless HEAD) and sends the body once, authenticated.
+#[test]
+fn a_first_request_that_is_a_large_put_survives_the_challenge() {
+    let server = RcloneDav::start(true);
+    let allowed = Options {
+        allow_basic_over_http: true,
+        ..Options::default()
+    };
+    let (c, root) = client(&server, cred(DAV_PASSWORD), allowed);
+    let body: Vec<u8> = (0..24u32 << 20).map(|i| (i % 247) as u8).collect();
+    rt().block_on(c.put(&root.join("first.bin").unwrap(), &body))
+        .unwrap();
+    assert_eq!(
+        std::fs::read(server.root().join("first.bin")).unwrap(),
+        body
+    );
+}

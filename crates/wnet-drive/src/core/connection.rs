@@ -225,6 +225,7 @@ pub(super) async fn monitor(me: Weak<Core>) {
     loop {
         tokio::time::sleep(MONITOR_TICK).await;
         let Some(core) = me.upgrade() else { return };
+        core.cache.sweep();
         match core.state.load(Ordering::Acquire) {
             DETACHED => return,
             DISCONNECTED => continue,

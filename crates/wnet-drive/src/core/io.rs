@@ -198,17 +198,7 @@ impl Core {
     ) -> Result<(InodeNo, Attr, u64), Errno> {
         self.writable_mount()?;
         let path = self.child(parent, name)?;
-        let how = OpenHow {
-            access: Access::ReadWrite,
-            disposition: if flags & libc::O_EXCL != 0 {
-                Disposition::CreateNew
-            } else if flags & libc::O_TRUNC != 0 {
-                Disposition::Replace
-            } else {
-                Disposition::OpenOrCreate
-            },
-            durable: true,
-        };
+        let how = Self::create_how(flags);
         let holder = Holder {
             pid,
             path: path.clone(),
@@ -216,13 +206,7 @@ impl Core {
         };
         self.unpark_under(&path).await;
         if self.may_defer(flags) {
-            // Sent at close(), in one round trip with the content (see `deferred`).
-            let d = Self::deferred(&path, how);
-            let of = Arc::new(OpenFile::deferred(d.clone(), &self.rt));
-            let a = self.creating(&path, &of, &d);
-            let ino = self.inodes.lock().expect("inode lock").lookup(&path, a.id);
-            let fh = self.handles.insert(holder, ino, Kind::File(of));
-            return Ok((ino, a, fh));
+            return Ok(self.create_deferred(path, how, holder));
         }
         self.cache.own_start(&path);
         let created = self.fs.open(&path, how).await;
@@ -241,6 +225,64 @@ impl Core {
         let of = OpenFile::new(opened.file, true, &self.rt);
         let fh = self.handles.insert(holder, ino, Kind::File(Arc::new(of)));
         Ok((ino, a, fh))
+    }
+
+    /// CREATE answered on the caller's (FUSE) thread, without waiting: a create that waits
+    /// for `close()` ([`Core::may_defer`]) with no handle parked at or below the name (those
+    /// are closed first, a round trip); `None`: ask [`Core::create`].
+    pub fn create_now(
+        &self,
+        parent: InodeNo,
+        name: &OsStr,
+        flags: i32,
+        pid: u32,
+    ) -> Option<Result<(InodeNo, Attr, u64), Errno>> {
+        if !self.is_connected() || !self.may_defer(flags) {
+            return None;
+        }
+        if let Err(e) = self.writable_mount() {
+            return Some(Err(e));
+        }
+        let path = match self.child(parent, name) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        if self.leases.parked_under(&path) {
+            return None;
+        }
+        let how = Self::create_how(flags);
+        let holder = Holder {
+            pid,
+            path: path.clone(),
+            is_dir: false,
+        };
+        Some(Ok(self.create_deferred(path, how, holder)))
+    }
+
+    /// How a CREATE with these open flags opens the name.
+    fn create_how(flags: i32) -> OpenHow {
+        OpenHow {
+            access: Access::ReadWrite,
+            disposition: if flags & libc::O_EXCL != 0 {
+                Disposition::CreateNew
+            } else if flags & libc::O_TRUNC != 0 {
+                Disposition::Replace
+            } else {
+                Disposition::OpenOrCreate
+            },
+            durable: true,
+        }
+    }
+
+    /// A create of `path` registered to be sent at `close()`, in one round trip with the
+    /// content (see `deferred`): its inode, attributes and handle.
+    fn create_deferred(&self, path: String, how: OpenHow, holder: Holder) -> (InodeNo, Attr, u64) {
+        let d = Self::deferred(&path, how);
+        let of = Arc::new(OpenFile::deferred(d.clone(), &self.rt));
+        let a = self.creating(&path, &of, &d);
+        let ino = self.inodes.lock().expect("inode lock").lookup(&path, a.id);
+        let fh = self.handles.insert(holder, ino, Kind::File(of));
+        (ino, a, fh)
     }
 
     /// READ: our own buffered writes first, then read-ahead.

@@ -24,6 +24,11 @@ impl Core {
     pub(super) async fn unpark_under(&self, path: &str) {
         let held = self.leases.take_under(path);
         if !held.is_empty() {
+            tracing::debug!(
+                path,
+                handles = held.len(),
+                "parked handles closed before a change"
+            );
             lease::close(held, self.deadline).await;
         }
     }
@@ -40,6 +45,7 @@ impl Core {
     pub(super) fn unpark_all_later(&self) {
         let held = self.leases.take_all();
         if !held.is_empty() {
+            tracing::debug!(handles = held.len(), "every parked handle closed");
             self.rt.spawn(lease::close(held, self.deadline));
         }
     }

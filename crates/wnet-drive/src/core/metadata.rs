@@ -9,6 +9,7 @@ use crate::inode::{InodeNo, ServerFileId};
 use crate::names;
 use crate::remote::attributes::READONLY;
 use crate::remote::{FsStats, SetInfo};
+use crate::watch::MAX_ENTRIES;
 use std::ffi::OsStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -363,16 +364,26 @@ impl Core {
     /// OPENDIR: takes the listing (from the cache if fresh) and registers the handle.
     pub async fn opendir(&self, ino: InodeNo, pid: u32) -> Result<u64, Errno> {
         let path = self.path(ino)?;
-        self.watch(&path);
         let cached = self
             .cache
             .watched_listing(&path)
             .or_else(|| self.cache.dir(&path));
         let entries = match cached {
-            Some(l) => l,
+            Some(l) => {
+                self.watch(&path);
+                l
+            }
             None => {
                 let l: Arc<Vec<Listed>> = Arc::new(self.ask(self.fs.list(&path)).await?);
                 self.cache.put_dir(&path, l.clone());
+                // Watched only once this listing says it is small enough: a watch started
+                // with it would list MAX_ENTRIES names of a big directory again, on the
+                // same connection, in the way of this listing (+20% for 100,000 names).
+                if l.len() > MAX_ENTRIES {
+                    self.watches.too_big(&path);
+                } else {
+                    self.watch(&path);
+                }
                 l
             }
         };

@@ -1,11 +1,13 @@
 //! Directories too big to watch (more than `watch::MAX_ENTRIES` names): a lookup in one
-//! costs its own round trip, not a listing of the directory.
+//! costs its own round trip, not a listing of the directory; and what the drive keeps of big
+//! listings is bounded (`cache::MAX_LISTED`).
 
-use crate::drive::{mount_with, unique};
+use crate::drive::{mount_with, samba, unique};
 use std::fs;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use wnet_smb::drive::DriveTimeouts;
+use wnet_smb::drive::cache::MAX_LISTED;
 use wnet_smb::drive::watch::MAX_ENTRIES;
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba, SambaBuilder, Share};
 
@@ -46,10 +48,14 @@ fn a_lookup_in_a_directory_too_big_to_watch_lists_nothing_after_the_first() {
     // The first lookup tries to watch the directory: a listing that stops past MAX_ENTRIES,
     // after which the directory is not watched.
     assert_eq!(stat(0).len(), 0);
-    // Its watch ends once that listing is over; the root's (the lookup of `d`) goes on.
+    // Its watch ends once that listing is over; the root's (the lookup of `d`) goes on, and
+    // the root's own listing (queued behind that one on the connection) must be over too.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while m.drive().watched_dirs() > 1 {
-        assert!(Instant::now() < deadline, "the watch of {d} never ended");
+    while m.drive().watched_dirs() > 1 || !m.drive().is_exact("") {
+        assert!(
+            Instant::now() < deadline,
+            "the watch of {d} never ended, or the root's never listed"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let before = finds(&samba);
@@ -66,4 +72,51 @@ fn a_lookup_in_a_directory_too_big_to_watch_lists_nothing_after_the_first() {
         !m.drive().is_exact(&d),
         "a directory of {n} names is not exact"
     );
+}
+
+/// Makes `dir` on the server's disk with `n` empty files.
+fn fill(dir: &std::path::Path, n: usize) {
+    fs::create_dir(dir).unwrap();
+    for i in 0..n {
+        fs::File::create(dir.join(format!("e{i:06}"))).unwrap();
+    }
+}
+
+/// `ls -l` of `dir`: its lines.
+fn ls_l(dir: &std::path::Path) -> usize {
+    let out = Command::new("ls").arg("-l").arg(dir).output().expect("ls");
+    assert!(out.status.success(), "ls -l {}: {out:?}", dir.display());
+    out.stdout.iter().filter(|&&b| b == b'\n').count()
+}
+
+#[test]
+fn big_listings_do_not_stay_in_the_cache_after_their_readdir() {
+    let m = mount_with(&samba(), "rw", false, DriveTimeouts::default());
+    let n = MAX_LISTED.max(MAX_ENTRIES) + 1000;
+    let (a, b, small) = (unique("big-a"), unique("big-b"), unique("small"));
+    fill(&m.disk(&a), n);
+    fill(&m.disk(&b), n);
+    fill(&m.disk(&small), 300);
+    // Two big directories listed in turn: neither listing is kept once its readdir is over
+    // (only the open directory handle held it).
+    for d in [&a, &b] {
+        assert_eq!(ls_l(&m.path(d)), n + 1);
+        let held = m.drive().cache_held();
+        assert_eq!(
+            held.listed, 0,
+            "{d}: the listing of {n} names was kept: {held:?}"
+        );
+    }
+    // A small one is kept (for a second OPENDIR within the cache's TTL), then swept.
+    assert_eq!(ls_l(&m.path(&small)), 301);
+    assert!(m.drive().cache_held().listed <= MAX_LISTED);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let held = m.drive().cache_held();
+        if held.listed == 0 && held.attrs < 10 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "expired listings stay: {held:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -269,6 +269,24 @@ fn a_small_read_only_open_counts_as_open_with_its_pid_until_closed() {
 }
 
 #[test]
+fn a_file_being_created_counts_as_open_with_its_pid_until_closed() {
+    let m = mount("rw");
+    let name = unique("created-counted");
+    let f = fs::File::create(m.path(&name)).unwrap();
+    // Answered without the server (its create goes with the content at close()) and
+    // counted for cancel all the same, under this process, not this test's thread.
+    assert!(!m.disk(&name).exists(), "the create waits for close()");
+    let drive = m.drive();
+    let h = drive.handles().holders();
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0].pid, std::process::id());
+    assert_eq!(h[0].path, name);
+    drop(f);
+    assert_eq!(drive.settle(Duration::from_secs(2)), 0);
+    assert_eq!(fs::read(m.disk(&name)).unwrap(), b"");
+}
+
+#[test]
 fn fsync_on_a_small_read_only_open_succeeds() {
     let m = mount("rw");
     let name = unique("fsyncro");
