@@ -94,9 +94,9 @@ pub struct Core {
     completeness: AtomicU64,
     /// The connection is stalled (an ECHO waits): no directory becomes complete meanwhile.
     stalled: AtomicBool,
-    /// Directories (by key) found too big to list for a stat, with when (see
+    /// Directories (by key) listed for a stat, with when and whether they were too big (see
     /// [`Core::stat_by_listing`]).
-    unlistable: Mutex<std::collections::HashMap<String, std::time::Instant>>,
+    listed_for_stat: Mutex<std::collections::HashMap<String, (std::time::Instant, bool)>>,
     pub(crate) uid: u32,
     pub(crate) gid: u32,
     me: Weak<Core>,
@@ -148,7 +148,7 @@ impl Core {
             refusal: Mutex::new(None),
             completeness: AtomicU64::new(0),
             stalled: AtomicBool::new(false),
-            unlistable: Mutex::default(),
+            listed_for_stat: Mutex::default(),
             uid,
             gid,
             me: me.clone(),
