@@ -39,6 +39,21 @@ fn ino(i: INodeNo) -> InodeNo {
     InodeNo(i.0)
 }
 
+/// The open flags for a handle opened with `flags`: a write-only one is `FOPEN_DIRECT_IO`.
+/// Its `write()`s then reach us straight from the writer's pages, not copied into the
+/// kernel's page cache first (a copy, a page allocation per 4 KiB, and pages the drive
+/// drops again at the next change notification or at close): a write-only descriptor can
+/// neither read nor be mapped, so it gives up nothing the cache would have served. Other
+/// descriptors stay coherent: the kernel drops its cached pages of a range before a direct
+/// write to it. Read-write opens keep the page cache (`mmap`, reads of what was written).
+fn write_only(flags: i32) -> FopenFlags {
+    if flags & libc::O_ACCMODE == libc::O_WRONLY {
+        FopenFlags::FOPEN_DIRECT_IO
+    } else {
+        FopenFlags::empty()
+    }
+}
+
 /// The process (thread-group) id of the thread `tid` that sent a request: FUSE gives the
 /// thread's id, and a holder is a process. Asked of `/proc` (an open, a read of the whole
 /// status text, a close: measurable beside an open answered from a lease's snapshot) once
@@ -387,12 +402,15 @@ impl Filesystem for FuseFs {
             return reply.opened(FileHandle(fh), FopenFlags::FOPEN_KEEP_CACHE);
         }
         let core = self.core.clone();
+        let direct = write_only(flags.0);
         self.run(
             Op::Open,
             async move { core.open(ino(i), flags.0, pid).await },
             move |r| match r {
-                Ok((fh, false)) => reply.opened(FileHandle(fh), FopenFlags::empty()),
-                Ok((fh, true)) => reply.opened(FileHandle(fh), FopenFlags::FOPEN_KEEP_CACHE),
+                Ok((fh, false)) => reply.opened(FileHandle(fh), direct),
+                Ok((fh, true)) => {
+                    reply.opened(FileHandle(fh), direct | FopenFlags::FOPEN_KEEP_CACHE)
+                }
                 Err(e) => reply.error(fe(e)),
             },
         );
@@ -419,7 +437,7 @@ impl Filesystem for FuseFs {
                     &fa,
                     Generation(0),
                     FileHandle(fh),
-                    FopenFlags::empty(),
+                    write_only(flags),
                 );
             }
             Some(Err(e)) => return reply.error(fe(e)),
@@ -427,6 +445,7 @@ impl Filesystem for FuseFs {
         }
         let core = self.core.clone();
         let name = name.to_os_string();
+        let direct = write_only(flags);
         self.run(
             Op::Create,
             async move {
@@ -434,13 +453,9 @@ impl Filesystem for FuseFs {
                 Ok((file_attr(&core, i, &a), fh))
             },
             move |r| match r {
-                Ok((fa, fh)) => reply.created(
-                    &KERNEL_TTL,
-                    &fa,
-                    Generation(0),
-                    FileHandle(fh),
-                    FopenFlags::empty(),
-                ),
+                Ok((fa, fh)) => {
+                    reply.created(&KERNEL_TTL, &fa, Generation(0), FileHandle(fh), direct)
+                }
                 Err(e) => reply.error(fe(e)),
             },
         );

@@ -258,6 +258,18 @@ impl WriteBuffer {
         self.take_error()
     }
 
+    /// Sends the partial chunk and waits for every write in flight, like
+    /// [`WriteBuffer::flush`], but leaves a failure for this handle's own next write, flush
+    /// or fsync: what a read through another descriptor of the file needs before it asks the
+    /// server (its writer's bytes may be in no page cache: see the drive's `FOPEN_DIRECT_IO`).
+    pub async fn settle(&self) {
+        let mut st = self.pending.lock().await;
+        if let Some(p) = st.pending.take() {
+            self.dispatch(p).await;
+        }
+        self.drain().await;
+    }
+
     /// One SMB write, awaited here. Dropped before it is answered (the request's deadline),
     /// it leaves an error for the next flush: the data may not have reached the server.
     async fn write_inline(&self, p: Pending) {

@@ -296,6 +296,7 @@ impl Core {
             let r = f.writes.flush().await;
             self.remote(r)?;
         }
+        self.land_other_writers(fh, &f).await?;
         let hint = f.size_at_open.max(f.writes.high_water());
         let r = f.reads.read(offset, size, hint).await;
         self.remote(r)
@@ -311,7 +312,7 @@ impl Core {
         if let Some(d) = f.reads.from_snapshot(offset, size) {
             return Ok(ReadStart::Ready(d));
         }
-        if f.writable || f.needs_server_handle() {
+        if f.writable || f.needs_server_handle() || !self.other_writers(fh, &f).is_empty() {
             return Ok(ReadStart::Slow);
         }
         let plan = f.reads.plan(offset, size, f.size_at_open);
@@ -319,6 +320,32 @@ impl Core {
             Some(r) => Ok(ReadStart::Ready(self.remote(r)?)),
             None => Ok(ReadStart::Wait(f, plan)),
         }
+    }
+
+    /// The other handles on `fh`'s file holding writes the server may not have yet.
+    fn other_writers(&self, fh: u64, f: &Arc<OpenFile>) -> Vec<Arc<OpenFile>> {
+        let Some(ino) = self.handles.ino_of(fh) else {
+            return Vec::new();
+        };
+        let mut others = self.handles.files_of(ino);
+        others.retain(|o| o.writable && !Arc::ptr_eq(o, f) && !o.writes.is_empty());
+        others
+    }
+
+    /// Before a READ through `fh` goes to the server: what other descriptors of the file
+    /// wrote and still buffer lands first, so the read sees it (a write-only descriptor's
+    /// bytes are in no page cache). A failure stays with the handle that wrote.
+    async fn land_other_writers(&self, fh: u64, f: &Arc<OpenFile>) -> Result<(), Errno> {
+        let others = self.other_writers(fh, f);
+        if others.is_empty() {
+            return Ok(());
+        }
+        let path = self.path(self.handles.ino_of(fh).ok_or(Errno::EBADF)?)?;
+        for o in others {
+            self.ensure_handle(&o, &path).await?;
+            o.writes.settle().await;
+        }
+        Ok(())
     }
 
     /// READ, continued from [`Core::read_start`].

@@ -179,6 +179,51 @@ fn a_write_through_one_descriptor_is_seen_by_read_ahead_of_another() {
 }
 
 #[test]
+fn a_write_only_descriptor_bypasses_the_page_cache_and_readers_still_see_its_bytes() {
+    // A write-only open is answered FOPEN_DIRECT_IO: its writes are not copied into the
+    // kernel's page cache. A reader that has the whole file in the page cache must still see
+    // them at once (the kernel drops cached pages of a range before a direct write to it),
+    // and the bytes must land on the server whole, misaligned writes included.
+    use std::os::unix::fs::FileExt;
+    let samba = crate::drive::samba();
+    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    let name = unique("direct");
+    let data = pattern(4 << 20, 13);
+    fs::write(m.disk(&name), &data).unwrap();
+    crate::drive::once_visible(|| fs::metadata(m.path(&name)).ok());
+    let r = fs::File::open(m.path(&name)).unwrap();
+    let mut all = vec![0u8; 4 << 20];
+    r.read_exact_at(&mut all, 0).unwrap();
+    assert!(all == data);
+    let mut w = fs::OpenOptions::new()
+        .write(true)
+        .open(m.path(&name))
+        .unwrap();
+    // Pages the reader holds: one 4 KiB page in the middle, and 1 MiB + 1 from an odd offset
+    // (more pages than one FUSE request carries: the kernel splits it).
+    w.write_all_at(&[0xAB; 4096], 1 << 20).unwrap();
+    let odd = pattern((1 << 20) + 1, 17);
+    w.write_all_at(&odd, (2 << 20) + 7).unwrap();
+    let mut page = vec![0u8; 4096];
+    r.read_exact_at(&mut page, 1 << 20).unwrap();
+    assert!(
+        page == [0xAB; 4096],
+        "a reader's cached page survived a write"
+    );
+    let mut back = vec![0u8; odd.len()];
+    r.read_exact_at(&mut back, (2 << 20) + 7).unwrap();
+    assert!(back == odd, "a reader's cached pages survived a write");
+    w.flush().unwrap();
+    w.sync_all().unwrap();
+    drop(w);
+    let mut want = data;
+    want[1 << 20..(1 << 20) + 4096].fill(0xAB);
+    want[(2 << 20) + 7..(2 << 20) + 7 + odd.len()].copy_from_slice(&odd);
+    assert!(fs::read(m.disk(&name)).unwrap() == want);
+    assert!(fs::read(m.path(&name)).unwrap() == want);
+}
+
+#[test]
 fn a_write_the_server_refuses_after_it_was_acknowledged_fails_a_later_call() {
     // Sequential 1 MiB writes are acknowledged once buffered and sent from tasks (up to 8 in
     // flight): a WRITE the server refuses must still reach the program, at a later write,
