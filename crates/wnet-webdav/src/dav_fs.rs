@@ -28,8 +28,8 @@ use wnet_drive::cache::{Attr, Listed};
 use wnet_drive::inode::ServerFileId;
 use wnet_drive::remote::{
     Access, Capabilities, Created, Disposition, FsError, FsErrorKind, FsFuture, FsResult, FsStats,
-    OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo, SmallRead, create_whole_plain,
-    open_read_plain,
+    NameRules, OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo, SmallRead,
+    create_whole_plain, open_read_plain,
 };
 
 use crate::errors::{DavOp, fs_error};
@@ -366,7 +366,7 @@ fn not_found(path: &str) -> FsError {
 impl RemoteFs for DavFs {
     /// No change notification (the drive keeps short TTLs), no ranged writes (whole-file
     /// `PUT`), server-side `MOVE`, case-sensitive names, no durable handles, no sparse
-    /// ranges; `flock` on the server only with DAV class 2.
+    /// ranges, any name but `/` and NUL; `flock` on the server only with DAV class 2.
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             change_notify: false,
@@ -379,6 +379,8 @@ impl RemoteFs for DavFs {
             caching_across_opens: false,
             max_read: MAX_READ,
             read_only: false,
+            // A URL path segment carries any byte, percent-encoded.
+            names: NameRules::Posix,
         }
     }
 

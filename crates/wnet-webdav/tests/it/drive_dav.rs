@@ -362,6 +362,102 @@ fn names_differing_only_in_case_are_two_files() {
     }
 }
 
+/// The names Windows reserves (SMB refuses them, `drive::names_smb_cannot_hold_are_einval_...`
+/// in `wnet-smb`) are ordinary on WebDAV, which declares `NameRules::Posix`: each is created,
+/// listed, stat'ed, read, renamed and deleted through the drive, with the same name on the
+/// server's disk (URLs percent-encode them; `href`s decode back exactly), as files and as a
+/// directory. Control characters too on Apache; `rclone serve webdav` (1.60) stores them but
+/// lists such a name as its Unicode control picture (`tab\there` as `tab␉there`) and answers
+/// 404 for the name it stored: that server cannot hold them.
+#[test]
+fn names_windows_reserves_round_trip_on_webdav() {
+    const NAMES: [&str; 12] = [
+        "a:b",
+        "q?",
+        "star*",
+        "pipe|",
+        "lt<",
+        "gt>",
+        "quote\"",
+        "back\\slash",
+        "dot.",
+        "space ",
+        "pct%41",
+        "hash#frag",
+    ];
+    const CONTROL: [&str; 2] = ["tab\there", "ctl\x01"];
+    for m in drives() {
+        let names: Vec<&str> = match m.server.is_apache() {
+            true => NAMES.iter().chain(&CONTROL).copied().collect(),
+            false => NAMES.to_vec(),
+        };
+        let d = unique("reserved");
+        fs::create_dir(m.path(&d)).unwrap();
+        for &n in &names {
+            let rel = format!("{d}/{n}");
+            fs::write(m.path(&rel), n.as_bytes())
+                .unwrap_or_else(|e| panic!("{}: create {n:?}: {e}", m.name));
+            assert_eq!(
+                fs::read(m.disk(&rel)).unwrap(),
+                n.as_bytes(),
+                "{}: {n:?}",
+                m.name
+            );
+            let meta = fs::metadata(m.path(&rel))
+                .unwrap_or_else(|e| panic!("{}: stat {n:?}: {e}", m.name));
+            assert_eq!(meta.len(), n.len() as u64, "{}: {n:?}", m.name);
+            assert_eq!(
+                fs::read(m.path(&rel)).unwrap(),
+                n.as_bytes(),
+                "{}: {n:?}",
+                m.name
+            );
+        }
+        let mut listed: Vec<String> = fs::read_dir(m.path(&d))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        listed.sort();
+        let mut want: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        want.sort();
+        assert_eq!(listed, want, "{}", m.name);
+        for &n in &names {
+            let (from, to) = (format!("{d}/{n}"), format!("{d}/{n}:moved?"));
+            fs::rename(m.path(&from), m.path(&to))
+                .unwrap_or_else(|e| panic!("{}: rename {n:?}: {e}", m.name));
+            assert!(!m.disk(&from).exists(), "{}: {n:?}", m.name);
+            assert_eq!(
+                fs::read(m.disk(&to)).unwrap(),
+                n.as_bytes(),
+                "{}: {n:?}",
+                m.name
+            );
+            fs::remove_file(m.path(&to))
+                .unwrap_or_else(|e| panic!("{}: delete {n:?}: {e}", m.name));
+            assert!(!m.disk(&to).exists(), "{}: {n:?}", m.name);
+        }
+        // A directory with such a name, and a file in it.
+        let sub = format!("{d}/dir: \"x\"?");
+        fs::create_dir(m.path(&sub)).unwrap();
+        fs::write(m.path(&format!("{sub}/in|side.")), b"in").unwrap();
+        assert_eq!(
+            fs::read(m.disk(&format!("{sub}/in|side."))).unwrap(),
+            b"in",
+            "{}",
+            m.name
+        );
+        assert!(fs::metadata(m.path(&sub)).unwrap().is_dir());
+        fs::remove_file(m.path(&format!("{sub}/in|side."))).unwrap();
+        fs::remove_dir(m.path(&sub)).unwrap();
+        assert_eq!(fs::read_dir(m.path(&d)).unwrap().count(), 0, "{}", m.name);
+        // What no rules allow: a name past 255 bytes.
+        let long = format!("{d}/{}", "é".repeat(128));
+        let e = fs::write(m.path(&long), b"x").unwrap_err();
+        assert_eq!(errno_of(&e), libc::ENAMETOOLONG, "{}", m.name);
+        fs::remove_dir(m.path(&d)).unwrap();
+    }
+}
+
 /// A server without change notification: a storm of stats in one directory is answered from
 /// one listing of it (a depth-1 `PROPFIND`, refreshed as its 0.5 s TTL passes), not one
 /// request per name, counted in Apache's own access log; a name the listing lacks is ENOENT.
