@@ -46,6 +46,9 @@ const ATTR_NORMAL: u32 = 0x80;
 /// between the `LOCK` and the `DELETE` (it is held for two round trips).
 const TREE_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long an `UNLOCK` may take ([`Inner::unlock`]): one round trip on a live server.
+const UNLOCK_DEADLINE: Duration = Duration::from_secs(5);
+
 /// The allocation unit `statfs` reports.
 const UNIT: u64 = 4096;
 
@@ -121,6 +124,9 @@ struct Inner {
     /// Whether the server may keep a lock after its resource was deleted or moved away
     /// ([`Inner::release_gone`]): assumed until it refuses such an `UNLOCK`.
     locks_outlive: std::sync::atomic::AtomicBool,
+    /// The runtime the file system was made on, where a file dropped outside one sends its
+    /// `UNLOCK` (`None`: made outside a runtime).
+    rt: Option<tokio::runtime::Handle>,
 }
 
 /// A file open on the drive (through one or more [`DavFile`]s).
@@ -154,6 +160,7 @@ impl DavFs {
                 sent: Default::default(),
                 nodes: Default::default(),
                 locks_outlive: std::sync::atomic::AtomicBool::new(true),
+                rt: tokio::runtime::Handle::try_current().ok(),
             }),
         }
     }
@@ -269,12 +276,13 @@ impl Inner {
                 _ => return Err(not_empty(path)),
             }
             self.delete_tree(loc, &token).await?;
-            self.release_gone(loc, std::slice::from_ref(&lock.token)).await;
+            self.release_gone(loc, std::slice::from_ref(&lock.token))
+                .await;
             Ok(())
         }
         .await;
         if r.is_err() {
-            if let Err(e) = self.client.unlock(loc, &lock.token).await {
+            if let Err(e) = self.unlock(loc, &lock.token).await {
                 tracing::warn!(error = %e, %loc, "UNLOCK after a failed rmdir (lapses in {TREE_LOCK_TIMEOUT:?})");
             }
         }
@@ -377,7 +385,7 @@ impl Inner {
             if !self.locks_outlive.load(Ordering::Acquire) {
                 return;
             }
-            match self.client.unlock(loc, token).await {
+            match self.unlock(loc, token).await {
                 Ok(()) => {}
                 Err(e) if e.status().is_some_and(|s| (400..500).contains(&s)) => {
                     self.locks_outlive.store(false, Ordering::Release);
@@ -385,6 +393,13 @@ impl Inner {
                 Err(e) => tracing::debug!(error = %e, %loc, "UNLOCK of a lock gone with its name"),
             }
         }
+    }
+
+    /// `UNLOCK` of `token` on `loc`, given [`UNLOCK_DEADLINE`] at most: a lock is given up
+    /// on the way out (a close, a cancel, a daemon stopping), which a stalled server must not
+    /// hold up; a lock not released lapses at its timeout.
+    async fn unlock(&self, loc: &DavLocation, token: &str) -> wnet_dav::Result<()> {
+        unlock_within(&self.client, loc, token).await
     }
 
     /// Forgets `token` among the locks this drive holds on `path` (another open file's
@@ -1210,7 +1225,7 @@ impl DavFile {
             // Gone with its resource's name: this drive deleted, moved or replaced it.
             return Ok(());
         }
-        let r = self.fs.client.unlock(&held.loc, &held.token).await;
+        let r = self.fs.unlock(&held.loc, &held.token).await;
         match r.map_err(|e| fs_error(&e, &format!("UNLOCK {}", held.loc), DavOp::Unlock)) {
             // Gone already: the lock lapsed, or another client replaced the file.
             Err(e) if matches!(e.kind, FsErrorKind::NotLocked | FsErrorKind::NotFound) => Ok(()),
@@ -1397,14 +1412,42 @@ impl RemoteFile for DavFile {
 }
 
 impl Drop for DavFile {
-    /// A file dropped without a close (the drive lost it) still stops refreshing its lock;
-    /// the server lets the lock lapse at its timeout.
+    /// A file dropped without a close (a drive's handles dropped when a close timed out,
+    /// or torn down without closing) stops refreshing its lock and `UNLOCK`s it in the
+    /// background, bounded as a close's; without a runtime to send it on, the lock lapses
+    /// at its timeout.
     fn drop(&mut self) {
-        if let Some(held) = self.state.get_mut().lock.take() {
-            held.refresh.abort();
-            self.fs.forget_token(&held.path, &held.token);
+        let Some(held) = self.state.get_mut().lock.take() else {
+            return;
+        };
+        held.refresh.abort();
+        if !self.fs.forget_token(&held.path, &held.token) {
+            return;
+        }
+        let rt = tokio::runtime::Handle::try_current()
+            .ok()
+            .or_else(|| self.fs.rt.clone());
+        match rt {
+            Some(rt) => {
+                let client = self.fs.client.clone();
+                rt.spawn(async move {
+                    if let Err(e) = unlock_within(&client, &held.loc, &held.token).await {
+                        tracing::debug!(error = %e, loc = %held.loc, "UNLOCK of a dropped file's lock");
+                    }
+                });
+            }
+            None => {
+                tracing::warn!(loc = %held.loc, "a dropped file's lock lapses at its timeout");
+            }
         }
     }
+}
+
+/// `client`'s `UNLOCK` of `token` on `loc`, given [`UNLOCK_DEADLINE`] at most.
+async fn unlock_within(client: &DavClient, loc: &DavLocation, token: &str) -> wnet_dav::Result<()> {
+    tokio::time::timeout(UNLOCK_DEADLINE, client.unlock(loc, token))
+        .await
+        .unwrap_or(Err(wnet_dav::Error::Timeout))
 }
 
 #[cfg(test)]

@@ -1202,3 +1202,44 @@ fn logged(apache: &Apache, paths: &[String], last: &str) -> Vec<String> {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A locked file the drive drops without closing it (its close timed out, or the drive was
+/// torn down) still `UNLOCK`s in the background: another client gets the lock within a
+/// round trip or two, not at the server's 10-minute timeout.
+#[test]
+fn a_locked_file_dropped_without_a_close_is_unlocked() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let rel = unique("dropped-lock");
+        fx.server.put_on_disk(&rel, b"x");
+        let (client, root) = client_of(&fx.server);
+        let at = root.join(&rel).unwrap();
+        fx.rt.block_on(async {
+            let f = fs
+                .open(&rel, how(Access::ReadWrite, Disposition::Open))
+                .await
+                .unwrap();
+            f.file.lock(0, u64::MAX, true).await.unwrap();
+            assert!(
+                client
+                    .lock(&at, "other", Duration::from_secs(30))
+                    .await
+                    .is_err()
+            );
+            drop(f);
+            let start = std::time::Instant::now();
+            let token = loop {
+                match client.lock(&at, "other", Duration::from_secs(30)).await {
+                    Ok(t) => break t,
+                    Err(e) => assert!(
+                        start.elapsed() < Duration::from_secs(20),
+                        "{}: still locked: {e}",
+                        fx.name
+                    ),
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            client.unlock(&at, &token).await.unwrap();
+        });
+    }
+}

@@ -660,3 +660,65 @@ fn a_file_replaced_on_the_server_under_a_reader_is_eio_never_mixed_bytes() {
         fs::remove_file(m.path(&rel)).unwrap();
     }
 }
+
+/// Whether another client can take an exclusive `LOCK` on `rel` now (its own connection).
+fn other_can_lock(server: &Server, rel: &str) -> Result<(), wnet_dav::Error> {
+    let (client, root) = client_of(server);
+    let at = root.join(rel).unwrap();
+    rt().block_on(async {
+        let token = client.lock(&at, "other", Duration::from_secs(30)).await?;
+        client.unlock(&at, &token).await
+    })
+}
+
+/// A drive that ends, forced with a file `flock`ed (`net use /delete /y`, the daemon
+/// stopping) or normally right after the last close, `UNLOCK`s its WebDAV locks: another
+/// client locks the file at once, not after the server's 10-minute timeout. A dead server
+/// does not hold up a forced end (bounded by the drive's deadlines).
+#[test]
+fn a_drive_that_ends_releases_its_flock_locks_on_the_server() {
+    for forced in [true, false] {
+        for mut m in drives() {
+            let rel = unique("flock-end");
+            fs::write(m.path(&rel), b"v1").unwrap();
+            let f = fs::File::open(m.path(&rel)).unwrap();
+            // SAFETY: flock on a valid descriptor.
+            assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) }, 0);
+            assert!(other_can_lock(&m.server, &rel).is_err(), "{}", m.name);
+            let drive = m.drive.take().unwrap();
+            if forced {
+                drive.force_unmount().unwrap();
+                drop(f);
+            } else {
+                drop(f);
+                drive
+                    .unmount()
+                    .map_err(|(_, e)| e)
+                    .unwrap_or_else(|e| panic!("{}: {e}", m.name));
+            }
+            other_can_lock(&m.server, &rel)
+                .unwrap_or_else(|e| panic!("{} (forced: {forced}): {e}", m.name));
+        }
+    }
+    for mut m in drives() {
+        let rel = unique("flock-dead");
+        fs::write(m.path(&rel), b"v1").unwrap();
+        let f = fs::File::open(m.path(&rel)).unwrap();
+        // SAFETY: flock on a valid descriptor.
+        assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) }, 0);
+        match &mut m.server {
+            Server::Apache(a) => a.stop(),
+            Server::Rclone(r) => r.stop(),
+        }
+        let start = Instant::now();
+        let _ = m.drive.take().unwrap().force_unmount();
+        // Two of the drive's 10 s deadlines (flush, close) at most, and some slack.
+        assert!(
+            start.elapsed() < Duration::from_secs(25),
+            "{}: {:?}",
+            m.name,
+            start.elapsed()
+        );
+        drop(f);
+    }
+}
