@@ -485,27 +485,7 @@ impl DavClient {
         timeout: Duration,
         exclusive: bool,
     ) -> Result<String> {
-        let scope = if exclusive { "exclusive" } else { "shared" };
-        let body = format!(
-            r#"<?xml version="1.0" encoding="utf-8"?>
-<D:lockinfo xmlns:D="DAV:"><D:lockscope><D:{scope}/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>{}</D:owner></D:lockinfo>"#,
-            xml_escape(owner)
-        );
-        let headers = vec![
-            ("Timeout", format!("Second-{}", timeout.as_secs().max(1))),
-            ("Depth", "0".into()),
-            ("Content-Type", "application/xml; charset=utf-8".into()),
-        ];
-        let r = self
-            .send(
-                "LOCK",
-                at.url_path(false),
-                headers,
-                Body::Bytes(body.as_bytes()),
-                64 * 1024,
-            )
-            .await?;
-        expect(&r, &[200, 201])?;
+        let r = self.send_lock(at, owner, timeout, exclusive, false).await?;
         lock_token(&r)
     }
 
@@ -523,31 +503,48 @@ impl DavClient {
         owner: &str,
         timeout: Duration,
     ) -> Result<TreeLock> {
+        let r = self.send_lock(at, owner, timeout, true, true).await?;
+        Ok(TreeLock {
+            token: lock_token(&r)?,
+            created: r.status == 201,
+        })
+    }
+
+    /// A new `LOCK` of `at` (write, exclusive or shared) for `timeout`: depth 0, or (`tree`)
+    /// depth infinity of the collection with `If-Match: *`; the answer once it is 200 or 201.
+    async fn send_lock(
+        &self,
+        at: &DavLocation,
+        owner: &str,
+        timeout: Duration,
+        exclusive: bool,
+        tree: bool,
+    ) -> Result<Response> {
+        let scope = if exclusive { "exclusive" } else { "shared" };
         let body = format!(
             r#"<?xml version="1.0" encoding="utf-8"?>
-<D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>{}</D:owner></D:lockinfo>"#,
+<D:lockinfo xmlns:D="DAV:"><D:lockscope><D:{scope}/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>{}</D:owner></D:lockinfo>"#,
             xml_escape(owner)
         );
-        let headers = vec![
+        let mut headers = vec![
             ("Timeout", format!("Second-{}", timeout.as_secs().max(1))),
-            ("Depth", "infinity".into()),
-            ("If-Match", "*".into()),
+            ("Depth", if tree { "infinity" } else { "0" }.into()),
             ("Content-Type", "application/xml; charset=utf-8".into()),
         ];
+        if tree {
+            headers.push(("If-Match", "*".into()));
+        }
         let r = self
             .send(
                 "LOCK",
-                at.url_path(true),
+                at.url_path(tree),
                 headers,
                 Body::Bytes(body.as_bytes()),
                 64 * 1024,
             )
             .await?;
         expect(&r, &[200, 201])?;
-        Ok(TreeLock {
-            token: lock_token(&r)?,
-            created: r.status == 201,
-        })
+        Ok(r)
     }
 
     /// Refreshes a lock [`DavClient::lock_scoped`] took (a `LOCK` with its token and no

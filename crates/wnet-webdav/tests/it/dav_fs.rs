@@ -64,6 +64,17 @@ impl Server {
     }
 }
 
+/// A [`DavFs`] of another client of `server` (its own connections and lock tokens), on a
+/// class 2 server.
+pub(crate) fn another_client(server: &Server, options: DavFsOptions) -> DavFs {
+    let (client, root) = client_of(server);
+    let caps = wnet_dav::ServerCaps {
+        class1: true,
+        class2: true,
+    };
+    DavFs::new(client, root, caps, options)
+}
+
 /// One server with a [`DavFs`] on its root, and the runtime to drive it.
 struct Fixture {
     name: &'static str,
@@ -572,16 +583,7 @@ fn names_a_url_must_escape_round_trip_and_dot_dot_is_refused() {
 fn a_whole_file_lock_keeps_other_clients_out_and_a_range_stays_local() {
     for fx in servers() {
         let fs: &dyn RemoteFs = &fx.fs;
-        let (client, root) = client_of(&fx.server);
-        let other = DavFs::new(
-            client,
-            root,
-            wnet_dav::ServerCaps {
-                class1: true,
-                class2: true,
-            },
-            staged_in(fx.stage.path()),
-        );
+        let other = another_client(&fx.server, staged_in(fx.stage.path()));
         let other: &dyn RemoteFs = &other;
         let name = unique("locked");
         fx.server.put_on_disk(&name, b"v1");
@@ -1024,15 +1026,7 @@ fn rmdir_holds_its_directory_locked_so_no_other_clients_file_goes_with_it() {
     for fx in servers() {
         let fs: &dyn RemoteFs = &fx.fs;
         let (client, root) = client_of(&fx.server);
-        let other = DavFs::new(
-            client.clone(),
-            root.clone(),
-            wnet_dav::ServerCaps {
-                class1: true,
-                class2: true,
-            },
-            DavFsOptions::default(),
-        );
+        let other = another_client(&fx.server, DavFsOptions::default());
         let other: &dyn RemoteFs = &other;
         let d = unique("rmdir-lock");
         fx.rt.block_on(async {

@@ -16,7 +16,7 @@ use wnet_drive::{Drive, DriveConfig, DriveTimeouts};
 use wnet_testkit::{Apache, DavAuth, RcloneDav};
 use wnet_webdav::{DavFs, DavFsOptions};
 
-use crate::dav_fs::{Server, client_of, how, pattern, rt, staged_in, unique};
+use crate::dav_fs::{Server, another_client, client_of, how, pattern, rt, staged_in, unique};
 
 /// A drive mounted over one server. Dropping it unmounts (forced) even when the test
 /// failed, so no dead mount stays behind.
@@ -567,16 +567,7 @@ fn flock_on_the_drive_is_a_webdav_lock_other_clients_meet() {
     for m in drives() {
         let rel = unique("flock");
         fs::write(m.path(&rel), b"v1").unwrap();
-        let (client, root) = client_of(&m.server);
-        let other = DavFs::new(
-            client,
-            root,
-            wnet_dav::ServerCaps {
-                class1: true,
-                class2: true,
-            },
-            DavFsOptions::default(),
-        );
+        let other = another_client(&m.server, DavFsOptions::default());
         let other: &dyn RemoteFs = &other;
         let f = fs::File::open(m.path(&rel)).unwrap();
         // SAFETY: flock on a valid descriptor.
