@@ -289,6 +289,70 @@ impl Inner {
         r
     }
 
+    /// `MOVE` `src` to `dst` (`overwrite`: `Overwrite: T`) with `tokens`.
+    ///
+    /// Errors: `Exists` without `overwrite` when something is at `dst`; the `MOVE`'s.
+    async fn move_to(
+        &self,
+        src: &DavLocation,
+        dst: &DavLocation,
+        overwrite: bool,
+        tokens: &[(&DavLocation, &str)],
+    ) -> FsResult<()> {
+        self.client
+            .rename_locked(src, dst, false, overwrite, tokens)
+            .await
+            .map_err(|e| fs_error(&e, &format!("MOVE {src} to {dst}"), DavOp::Move))
+    }
+
+    /// `MOVE` `src` over the collection `dst` (the drive path `to`), found empty, the way
+    /// [`Inner::delete_collection`] deletes one: `dst` locked (exclusive, depth infinity),
+    /// found empty again under the lock, replaced with the token, and the lock given up
+    /// after (it could stay on what was moved there, RFC 4918 §7.5). `Overwrite: T` deletes
+    /// the target with all it holds; under the lock no other client's file is in it.
+    ///
+    /// Errors: `NotEmpty` (found under the lock), `LockConflict`, the `MOVE`'s.
+    async fn replace_dir(
+        &self,
+        src: &DavLocation,
+        dst: &DavLocation,
+        to: &str,
+        tokens: &[(&DavLocation, &str)],
+    ) -> FsResult<()> {
+        let owner = format!("wnet drive (pid {}): rename", std::process::id());
+        let lock = match self.client.lock_tree(dst, &owner, TREE_LOCK_TIMEOUT).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                let e = fs_error(&e, &format!("LOCK {dst} (depth infinity)"), DavOp::LockTree);
+                return match e.kind {
+                    // Gone meanwhile: nothing to replace.
+                    FsErrorKind::NotFound => self.move_to(src, dst, false, tokens).await,
+                    FsErrorKind::Unsupported => self.move_to(src, dst, true, tokens).await,
+                    _ => Err(e),
+                };
+            }
+        };
+        let r = async {
+            // A LOCK that made an empty file where the directory vanished (rclone): it is
+            // this drive's, and replaced.
+            if !lock.created {
+                if let (Some(me), members) = self.list_at(dst).await? {
+                    if me.is_collection && !members.is_empty() {
+                        return Err(not_empty(to));
+                    }
+                }
+            }
+            let mut all = tokens.to_vec();
+            all.push((dst, lock.token.as_str()));
+            self.move_to(src, dst, true, &all).await
+        }
+        .await;
+        if let Err(e) = self.unlock(dst, &lock.token).await {
+            tracing::debug!(error = %e, %dst, "UNLOCK after replacing a directory");
+        }
+        r
+    }
+
     /// `DELETE` of the collection `loc` and all it holds, with `tokens`.
     async fn delete_tree(&self, loc: &DavLocation, tokens: &[&str]) -> FsResult<()> {
         let how = DeleteOptions {
@@ -679,7 +743,9 @@ impl RemoteFs for DavFs {
 
     /// `MOVE` with `Overwrite: F`, and only when something is in the way and `replace`
     /// asks for it, a look at it and `Overwrite: T`: a non-empty directory at `to` is
-    /// `NotEmpty` (`Overwrite: T` would delete it with all it holds).
+    /// `NotEmpty` (`Overwrite: T` would delete it with all it holds); an empty one is
+    /// replaced under a depth-infinity `LOCK` on a class 2 server, as `rmdir` deletes
+    /// ([`Inner::replace_dir`]).
     fn rename<'a>(
         &'a self,
         from: &'a str,
@@ -694,36 +760,27 @@ impl RemoteFs for DavFs {
                 .into_iter()
                 .filter_map(|(at, t)| t.as_deref().map(|t| (at, t)))
                 .collect();
-            let what = format!("MOVE {src} to {dst}");
             // Without overwriting first: a rename to a free name (the common case) is one
             // request; only a name in the way is looked at.
-            let first = self
-                .inner
-                .client
-                .rename_locked(&src, &dst, false, false, &tokens)
-                .await
-                .map_err(|e| fs_error(&e, &what, DavOp::Move));
+            let first = self.inner.move_to(&src, &dst, false, &tokens).await;
             match first {
                 Ok(()) => {}
                 Err(e) if e.kind == FsErrorKind::Exists && replace => {
-                    match self.inner.client.list_with_self(&dst).await {
+                    let dir = match self.inner.client.list_with_self(&dst).await {
                         Ok((Some(me), members)) if me.is_collection && !members.is_empty() => {
-                            return Err(FsError::new(
-                                FsErrorKind::NotEmpty,
-                                format!("{to:?} is a directory that is not empty"),
-                            ));
+                            return Err(not_empty(to));
                         }
-                        Ok(_) => {}
-                        Err(e) if e.status() == Some(404) => {}
+                        Ok((me, _)) => me.is_some_and(|m| m.is_collection),
+                        Err(e) if e.status() == Some(404) => false,
                         Err(e) => {
                             return Err(fs_error(&e, &format!("PROPFIND {dst}"), DavOp::Other));
                         }
+                    };
+                    if dir && self.inner.class2 {
+                        self.inner.replace_dir(&src, &dst, to, &tokens).await?;
+                    } else {
+                        self.inner.move_to(&src, &dst, true, &tokens).await?;
                     }
-                    self.inner
-                        .client
-                        .rename_locked(&src, &dst, false, true, &tokens)
-                        .await
-                        .map_err(|e| fs_error(&e, &what, DavOp::Move))?;
                 }
                 Err(e) => return Err(e),
             }

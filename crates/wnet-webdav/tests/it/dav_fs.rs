@@ -1237,3 +1237,69 @@ fn a_locked_file_dropped_without_a_close_is_unlocked() {
         });
     }
 }
+
+/// A rename over an empty directory (`mv -T`, `rename(2)` onto one) holds the target locked
+/// (exclusive, depth infinity) between the look that found it empty and the `MOVE` with
+/// `Overwrite: T`, which deletes the target with all it holds: no other client's file goes
+/// with it (the lock refuses it, as for `rmdir`). The lock is given up after: another
+/// client writes into the moved directory at once. Apache's log: `MOVE` (`F`, 412),
+/// `PROPFIND` 1, `LOCK` infinity, `PROPFIND` 1, `MOVE`, `UNLOCK`.
+#[test]
+fn a_rename_over_an_empty_directory_holds_it_locked() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let other = another_client(&fx.server, DavFsOptions::default());
+        let other: &dyn RemoteFs = &other;
+        let (src, dst) = (unique("mv-src"), unique("mv-dst"));
+        fx.rt.block_on(async {
+            fs.mkdir(&src).await.unwrap();
+            fs.mkdir(&dst).await.unwrap();
+            let inside = format!("{src}/kept");
+            let f = fs
+                .open(&inside, how(Access::Write, Disposition::CreateNew))
+                .await
+                .unwrap();
+            f.file.write(0, b"kept").await.unwrap();
+            f.file.close().await.unwrap();
+            fs.rename(&src, &dst, true, &[])
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", fx.name));
+            let disk = fx.server.disk();
+            assert!(!disk.join(&src).exists(), "{}", fx.name);
+            assert_eq!(
+                std::fs::read(disk.join(&dst).join("kept")).unwrap(),
+                b"kept",
+                "{}",
+                fx.name
+            );
+            if let Server::Apache(a) = &fx.server {
+                let mut asked = logged(a, &[format!("/{dst}"), format!("/{dst}/")], "UNLOCK - 204");
+                asked.retain(|l| !l.starts_with("MKCOL ") && !l.starts_with("PROPFIND 0 "));
+                asked.sort();
+                assert_eq!(
+                    asked,
+                    [
+                        "LOCK infinity 200",
+                        "PROPFIND 1 207",
+                        "PROPFIND 1 207",
+                        "UNLOCK - 204"
+                    ],
+                    "{}",
+                    fx.name
+                );
+            }
+            // Not locked any more: another client writes into it at once.
+            let theirs = format!("{dst}/theirs");
+            let f = other
+                .open(&theirs, how(Access::Write, Disposition::CreateNew))
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", fx.name));
+            f.file.close().await.unwrap();
+            assert!(disk.join(&theirs).exists(), "{}", fx.name);
+            for p in [theirs, format!("{dst}/kept")] {
+                fs.delete(&p, &[]).await.unwrap();
+            }
+            fs.delete(&dst, &[]).await.unwrap();
+        });
+    }
+}
