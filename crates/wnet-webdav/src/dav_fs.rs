@@ -259,8 +259,11 @@ impl Inner {
                 file_only: true,
                 tokens: &token,
             };
-            if let Err(e) = self.client.delete_with(loc, how).await {
-                tracing::warn!(error = %e, %loc, "deleting what a LOCK made where nothing was");
+            match self.client.delete_with(loc, how).await {
+                Ok(()) => self.release_gone(loc, &[lock.token]).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, %loc, "deleting what a LOCK made where nothing was");
+                }
             }
             return Err(not_found(path));
         }
@@ -702,8 +705,6 @@ impl RemoteFs for DavFs {
         })
     }
 
-    /// A collection is deleted only when empty (WebDAV's `DELETE` of a collection is
-    /// recursive; `rmdir` is not): `PROPFIND` depth 1 first, then `DELETE`.
     /// `unlink` or `rmdir` (ADR 0019): a depth-1 `PROPFIND` says which. A file is a `DELETE`
     /// with `Depth: 0`, which a server that honours it refuses for a collection another
     /// client put there meanwhile (`IsADirectory`). A collection must be empty
