@@ -682,8 +682,8 @@ fn a_drive_that_ends_releases_its_flock_locks_on_the_server() {
                 drop(f);
             } else {
                 drop(f);
-                drive
-                    .unmount()
+                // As `net use /delete` does: waits for the kernel's release of the file.
+                wnet_drive::cancel::end(drive, m.name, false)
                     .map_err(|(_, e)| e)
                     .unwrap_or_else(|e| panic!("{}: {e}", m.name));
             }
