@@ -709,7 +709,7 @@ impl RemoteFs for DavFs {
     /// with `Depth: 0`, which a server that honours it refuses for a collection another
     /// client put there meanwhile (`IsADirectory`). A collection must be empty
     /// (`NotEmpty`) and, on a class 2 server, is deleted under a depth-infinity `LOCK`
-    /// ([`Inner::delete_collection`]): no other client's file goes with it.
+    /// (`Inner::delete_collection`): no other client's file goes with it.
     fn delete<'a>(&'a self, path: &'a str, dirs: &'a [&'a str]) -> FsFuture<'a, Vec<Option<Attr>>> {
         Box::pin(async move {
             let inner = &self.inner;
@@ -746,7 +746,7 @@ impl RemoteFs for DavFs {
     /// asks for it, a look at it and `Overwrite: T`: a non-empty directory at `to` is
     /// `NotEmpty` (`Overwrite: T` would delete it with all it holds); an empty one is
     /// replaced under a depth-infinity `LOCK` on a class 2 server, as `rmdir` deletes
-    /// ([`Inner::replace_dir`]).
+    /// (`Inner::replace_dir`).
     fn rename<'a>(
         &'a self,
         from: &'a str,
