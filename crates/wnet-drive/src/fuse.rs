@@ -57,7 +57,7 @@ fn write_only(flags: i32) -> FopenFlags {
 /// The process (thread-group) id of the thread `tid` that sent a request: FUSE gives the
 /// thread's id, and a holder is a process. Asked of `/proc` (an open, a read of the whole
 /// status text, a close: measurable beside an open answered from a lease's snapshot) once
-/// per thread per [`TGID_FRESH`].
+/// per thread per `TGID_FRESH`.
 pub fn process_of(tid: u32) -> u32 {
     static KNOWN: Mutex<Option<HashMap<u32, (u32, Instant)>>> = Mutex::new(None);
     let now = Instant::now();
@@ -714,9 +714,8 @@ impl Filesystem for FuseFs {
         };
         let dots = [(i, "."), (i, "..")];
         let total = 2 + entries.len() as u64;
-        let mut next = offset;
-        while next < total {
-            let full = if next < 2 {
+        let done = fill_page(offset, total, |next| {
+            if next < 2 {
                 let (di, name) = dots[next as usize];
                 reply.add(di, next + 1, FileType::Directory, name)
             } else {
@@ -733,13 +732,9 @@ impl Filesystem for FuseFs {
                     FileType::RegularFile
                 };
                 reply.add(di, next + 1, kind, &e.name)
-            };
-            if full {
-                break;
             }
-            next += 1;
-        }
-        if next >= total {
+        });
+        if done {
             self.core.dir_done(fh.0);
         }
         reply.ok();
@@ -759,10 +754,9 @@ impl Filesystem for FuseFs {
             Err(e) => return reply.error(fe(e)),
         };
         let total = 2 + entries.len() as u64;
-        let mut next = offset;
         let dir_attr = self.core.cache.attr(&dir);
-        while next < total {
-            let full = if next < 2 {
+        let done = fill_page(offset, total, |next| {
+            if next < 2 {
                 // The kernel takes no lookup for "." and ".."; their attributes are not used.
                 let name = if next == 0 { "." } else { ".." };
                 let a = dir_attr.unwrap_or(Attr {
@@ -801,13 +795,9 @@ impl Filesystem for FuseFs {
                     self.core.forget(ci, 1);
                 }
                 full
-            };
-            if full {
-                break;
             }
-            next += 1;
-        }
-        if next >= total {
+        });
+        if done {
             self.core.dir_done(fh.0);
         }
         reply.ok();
@@ -878,7 +868,7 @@ fn empty(reply: ReplyEmpty, r: Result<(), Errno>) {
 /// FUSE requests the drives of this process were sent, by opcode, and how many of them were
 /// answered from a task on the runtime (a hand-off: a wake-up of a runtime thread, then of
 /// the caller) rather than on the FUSE thread itself. Counted always (a relaxed add per
-/// request); read with [`request_counts`] (the benchmark prints them per row with
+/// request); read with [`stats::request_counts`] (the benchmark prints them per row with
 /// `WNET_DRIVE_STATS=1`).
 pub mod stats {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -1001,6 +991,19 @@ pub mod stats {
             })
             .collect()
     }
+}
+
+/// Adds the entries of a directory listing from `offset` on, one `add(position)` each, until
+/// `add` answers that the kernel's buffer is full; true when the listing's end was reached.
+fn fill_page(offset: u64, total: u64, mut add: impl FnMut(u64) -> bool) -> bool {
+    let mut next = offset;
+    while next < total {
+        if add(next) {
+            return false;
+        }
+        next += 1;
+    }
+    true
 }
 
 #[cfg(test)]
