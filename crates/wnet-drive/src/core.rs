@@ -62,7 +62,7 @@ pub struct Core {
     fs: Arc<dyn RemoteFs>,
     /// What its server can do: the drive watches directories only where the server
     /// notifies, mirrors locks only where it locks ranges, ...
-    caps: Capabilities,
+    pub(crate) caps: Capabilities,
     /// What the logs call the drive (its `fsname`, `//server/share`).
     name: String,
     pub(crate) rt: Handle,

@@ -29,6 +29,9 @@ const BLKSIZE: u32 = 1 << 20;
 /// The filesystem handed to `fuser`.
 pub struct FuseFs {
     core: Arc<Core>,
+    /// Write-only opens bypass the page cache (see [`FuseFs::write_only`]): only on a
+    /// kernel that drops cached pages of a range before a direct write to it.
+    direct_writes: bool,
 }
 
 fn fe(e: Errno) -> fuser::Errno {
@@ -37,21 +40,6 @@ fn fe(e: Errno) -> fuser::Errno {
 
 fn ino(i: INodeNo) -> InodeNo {
     InodeNo(i.0)
-}
-
-/// The open flags for a handle opened with `flags`: a write-only one is `FOPEN_DIRECT_IO`.
-/// Its `write()`s then reach us straight from the writer's pages, not copied into the
-/// kernel's page cache first (a copy, a page allocation per 4 KiB, and pages the drive
-/// drops again at the next change notification or at close): a write-only descriptor can
-/// neither read nor be mapped, so it gives up nothing the cache would have served. Other
-/// descriptors stay coherent: the kernel drops its cached pages of a range before a direct
-/// write to it. Read-write opens keep the page cache (`mmap`, reads of what was written).
-fn write_only(flags: i32) -> FopenFlags {
-    if flags & libc::O_ACCMODE == libc::O_WRONLY {
-        FopenFlags::FOPEN_DIRECT_IO
-    } else {
-        FopenFlags::empty()
-    }
 }
 
 /// The process (thread-group) id of the thread `tid` that sent a request: FUSE gives the
@@ -99,7 +87,26 @@ const TGID_KEPT: usize = 1024;
 impl FuseFs {
     /// An adapter over `core`.
     pub fn new(core: Arc<Core>) -> Self {
-        FuseFs { core }
+        FuseFs {
+            core,
+            direct_writes: false,
+        }
+    }
+
+    /// The open flags for a handle opened with `flags`: a write-only one is `FOPEN_DIRECT_IO`.
+    /// Its `write()`s then reach us straight from the writer's pages, not copied into the
+    /// kernel's page cache first (a copy, a page allocation per 4 KiB, and pages the drive
+    /// drops again at the next change notification or at close): a write-only descriptor can
+    /// neither read nor be mapped, so it gives up nothing the cache would have served. Other
+    /// descriptors stay coherent: the kernel drops its cached pages of a range before a direct
+    /// write to it (on kernels without that, [`FuseFs::direct_writes`] is off and every open
+    /// keeps the page cache). Read-write opens keep it (`mmap`, reads of what was written).
+    fn write_only(&self, flags: i32) -> FopenFlags {
+        if self.direct_writes && flags & libc::O_ACCMODE == libc::O_WRONLY {
+            FopenFlags::FOPEN_DIRECT_IO
+        } else {
+            FopenFlags::empty()
+        }
     }
 
     /// Runs `fut` on the runtime under the deadline, then `done` with its result.
@@ -172,6 +179,16 @@ impl Filesystem for FuseFs {
         if let Err(max) = config.set_max_readahead(MAX_WRITE) {
             let _ = config.set_max_readahead(max);
         }
+        // FUSE_DIRECT_IO_ALLOW_MMAP (Linux 6.6) came with the direct write's invalidation of
+        // the range's cached pages, which keeps other descriptors coherent: without it, a
+        // direct write would leave their cached pages stale.
+        // Only where writes are ranged (SMB): a provider that stages a whole file and sends it
+        // at close (WebDAV) saves little, and its creates were measured to ask the server
+        // for more listings with direct writes (`drive_dav::creating_files_...`).
+        self.direct_writes = self.core.caps.ranged_writes
+            && config
+                .capabilities()
+                .contains(InitFlags::FUSE_DIRECT_IO_ALLOW_MMAP);
         let _ = config.set_max_background(64);
         let _ = config.set_congestion_threshold(48);
         if config
@@ -402,7 +419,7 @@ impl Filesystem for FuseFs {
             return reply.opened(FileHandle(fh), FopenFlags::FOPEN_KEEP_CACHE);
         }
         let core = self.core.clone();
-        let direct = write_only(flags.0);
+        let direct = self.write_only(flags.0);
         self.run(
             Op::Open,
             async move { core.open(ino(i), flags.0, pid).await },
@@ -437,7 +454,7 @@ impl Filesystem for FuseFs {
                     &fa,
                     Generation(0),
                     FileHandle(fh),
-                    write_only(flags),
+                    self.write_only(flags),
                 );
             }
             Some(Err(e)) => return reply.error(fe(e)),
@@ -445,7 +462,7 @@ impl Filesystem for FuseFs {
         }
         let core = self.core.clone();
         let name = name.to_os_string();
-        let direct = write_only(flags);
+        let direct = self.write_only(flags);
         self.run(
             Op::Create,
             async move {
