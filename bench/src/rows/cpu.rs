@@ -1,7 +1,11 @@
 //! CPU time spent by the daemon and by the server during a run, from `/proc`: what says
 //! whether a row is limited by the client, the server, or the machine's two cores.
 
+use std::collections::HashMap;
 use std::fs;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// Clock ticks per second of `/proc/*/stat` (`sysconf(_SC_CLK_TCK)`).
 fn ticks_per_second() -> f64 {
@@ -10,22 +14,21 @@ fn ticks_per_second() -> f64 {
     if t > 0 { t as f64 } else { 100.0 }
 }
 
-/// `(ppid, user + system ticks, ticks of its reaped children)` of process `pid` (threads
-/// included), if it exists.
-fn stat(pid: u32) -> Option<(u32, u64, u64)> {
+/// `(ppid, user + system ticks)` of process `pid` (threads included), if it exists.
+fn stat(pid: u32) -> Option<(u32, u64)> {
     let s = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name is in parentheses and may hold spaces: fields start after the last ')'.
     let rest = &s[s.rfind(')')? + 2..];
     let f: Vec<&str> = rest.split(' ').collect();
-    // After the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14).
+    // After the name: state(0) ppid(1) ... utime(11) stime(12).
     let ppid = f.get(1)?.parse().ok()?;
     let field = |i: usize| f.get(i)?.parse::<u64>().ok();
-    Some((ppid, field(11)? + field(12)?, field(13)? + field(14)?))
+    Some((ppid, field(11)? + field(12)?))
 }
 
 /// CPU seconds used so far by `pid`.
 pub fn process(pid: u32) -> f64 {
-    stat(pid).map_or(0.0, |(_, t, _)| t as f64 / ticks_per_second())
+    stat(pid).map_or(0.0, |(_, t)| t as f64 / ticks_per_second())
 }
 
 /// CPU seconds used so far by the programs this process ran and reaped (`smbclient`).
@@ -40,30 +43,22 @@ pub fn reaped_children() -> f64 {
     secs(u.ru_utime) + secs(u.ru_stime)
 }
 
-/// CPU seconds used so far by `main` and its children, live or exited and reaped (smbd forks
-/// one per client connection: `smbclient`'s exits with it).
-pub fn with_children(main: u32) -> f64 {
-    children(main).0
-}
-
-/// [`with_children`], and the pids of the live (or not yet reaped) children.
-fn children(main: u32) -> (f64, Vec<u32>) {
-    let mut ticks = stat(main).map_or(0, |(_, t, reaped)| t + reaped);
-    let mut pids = Vec::new();
+/// Ticks used so far by each live child of `main`.
+fn children(main: u32) -> HashMap<u32, u64> {
+    let mut out = HashMap::new();
     if let Ok(dir) = fs::read_dir("/proc") {
         for e in dir.flatten() {
             let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
                 continue;
             };
-            if let Some((ppid, t, _)) = stat(pid)
+            if let Some((ppid, t)) = stat(pid)
                 && ppid == main
             {
-                ticks += t;
-                pids.push(pid);
+                out.insert(pid, t);
             }
         }
     }
-    (ticks as f64 / ticks_per_second(), pids)
+    out
 }
 
 /// The 1-minute load average.
@@ -74,52 +69,83 @@ pub fn load() -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-/// CPU seconds of the client process (the daemon, or the benchmark for the engine) and of
-/// the server, read before and after a run.
+/// CPU seconds of the client process (the daemon, the benchmark for the engine, or the
+/// `smbclient` it ran) and of the server, read before and after a run.
+///
+/// smbd serves each connection in a child process, and `smbclient`'s exits with it: its time
+/// cannot be read after the run (smbd does not collect its children's times in `cutime`
+/// reliably here), so a thread samples smbd's children every 10 ms during the run and keeps
+/// the last figure of each (a child that exits loses at most its last 10 ms).
 pub struct Usage {
     daemon: f64,
-    server: f64,
-    /// The server's children then: one that appears later (an `smbclient` connection's)
-    /// is waited for until it has exited and been reaped, so that its time is all counted.
-    server_children: Vec<u32>,
+    server_own: u64,
+    /// Ticks of each child of smbd when the run started.
+    server_children: HashMap<u32, u64>,
+    stop: Arc<AtomicBool>,
+    sampler: Option<std::thread::JoinHandle<HashMap<u32, u64>>>,
 }
 
 impl Usage {
-    /// Now, for the daemon `daemon` (0: the programs this process ran and reaped) and the
-    /// server whose main process is `server`.
+    /// Now, for the daemon `daemon` (0: the programs this process runs and reaps) and the
+    /// server whose main process is `server`; starts sampling the server's children.
     pub fn now(daemon: u32, server: u32) -> Usage {
-        let (server_secs, server_children) = children(server);
+        let server_children = children(server);
+        let stop = Arc::new(AtomicBool::new(false));
+        let sampler = {
+            let stop = stop.clone();
+            let mut last = server_children.clone();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    last.extend(children(server));
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                last.extend(children(server));
+                last
+            })
+        };
         Usage {
-            daemon: if daemon == 0 {
-                reaped_children()
-            } else {
-                process(daemon)
-            },
-            server: server_secs,
+            daemon: Self::client(daemon),
+            server_own: stat(server).map_or(0, |(_, t)| t),
             server_children,
+            stop,
+            sampler: Some(sampler),
         }
     }
 
-    /// "WHO X s, smbd Y s CPU" since `self` (smbd's children that exited in between count:
-    /// the kernel adds them to smbd's reaped-children time).
-    pub fn since(self, who: &str, daemon: u32, server: u32) -> String {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        let mut now = Usage::now(daemon, server);
-        while now
-            .server_children
-            .iter()
-            .any(|p| !self.server_children.contains(p))
-            && std::time::Instant::now() < deadline
-        {
-            // Polling, not synchronisation: the figure is a report, and a child still alive
-            // at the deadline is counted as far as it got.
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            now = Usage::now(daemon, server);
+    fn client(daemon: u32) -> f64 {
+        if daemon == 0 {
+            reaped_children()
+        } else {
+            process(daemon)
         }
+    }
+
+    /// "WHO X s, smbd Y s CPU" since `self`.
+    pub fn since(mut self, who: &str, daemon: u32, server: u32) -> String {
+        self.stop.store(true, Ordering::Relaxed);
+        let last = self
+            .sampler
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        let own = stat(server).map_or(0, |(_, t)| t) - self.server_own;
+        let kids: u64 = last
+            .iter()
+            .map(|(pid, t)| t - self.server_children.get(pid).copied().unwrap_or(0).min(*t))
+            .sum();
         format!(
             "{who} {:.2}s, smbd {:.2}s CPU",
-            now.daemon - self.daemon,
-            now.server - self.server
+            Self::client(daemon) - self.daemon,
+            (own + kids) as f64 / ticks_per_second()
         )
+    }
+}
+
+impl Drop for Usage {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.sampler.take() {
+            let _ = h.join();
+        }
     }
 }

@@ -138,7 +138,7 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
     let mut t = Table::new("encryption (median)");
     let mut cpu_notes = Vec::new();
     // Whose CPU a side's run is: the daemon's, the benchmark's (engine), or the smbclient
-    // process's (0: the children this process reaped).
+    // process's (0: the children this process runs and reaps).
     let client_pid = |side: Side| match side {
         Side::Wnet | Side::WnetEnc => daemon.pid(),
         Side::Engine | Side::EngineEnc => std::process::id(),
