@@ -4,15 +4,18 @@ use crate::common::*;
 use wnet_smb2::Session;
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, SambaBuilder, Share};
 
+/// A writable share `secret` that requires encryption.
+fn secret_share() -> Share {
+    Share::new("secret")
+        .read_only(false)
+        .option("smb encrypt", "required")
+}
+
 #[tokio::test]
 async fn share_that_requires_encryption() {
     let s = SambaBuilder::new()
         .user(DEFAULT_USER, DEFAULT_PASSWORD)
-        .share(
-            Share::new("secret")
-                .read_only(false)
-                .option("smb encrypt", "required"),
-        )
+        .share(secret_share())
         .share(Share::new("plain").read_only(false))
         .start()
         .unwrap();
@@ -50,11 +53,7 @@ async fn share_that_requires_encryption() {
 async fn an_encrypted_read_hands_over_its_message_and_its_buffer_comes_back() {
     let s = SambaBuilder::new()
         .user(DEFAULT_USER, DEFAULT_PASSWORD)
-        .share(
-            Share::new("secret")
-                .read_only(false)
-                .option("smb encrypt", "required"),
-        )
+        .share(secret_share())
         .start()
         .unwrap();
     let data = pattern(2 << 20, 5);
