@@ -52,7 +52,7 @@ impl Side {
         match self {
             Side::Wnet | Side::WnetEnc => "wnetd",
             Side::Engine | Side::EngineEnc => "bench",
-            Side::Smbclient | Side::SmbclientEnc => "-",
+            Side::Smbclient | Side::SmbclientEnc => "smbclient",
         }
     }
 
@@ -120,6 +120,7 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
     };
     let write_label = format!("seq write {} MiB + fsync", size >> 20);
     let read_label = format!("seq read {} MiB, cold", size >> 20);
+    let cached_label = format!("seq read {} MiB, server-cached", size >> 20);
     println!(
         "encrypted: share {ENC_SHARE} with smb encrypt = required vs rw; {} MiB; {} rounds",
         size >> 20,
@@ -136,8 +137,8 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
     let tree_of = |side: Side| if side == Side::Engine { &plain } else { &enc };
     let mut t = Table::new("encryption (median)");
     let mut cpu_notes = Vec::new();
-    // Whose CPU a side's run is: the daemon's, the benchmark's (engine), none (smbclient
-    // exits before it could be read: only the server's counts).
+    // Whose CPU a side's run is: the daemon's, the benchmark's (engine), or the smbclient
+    // process's (0: the children this process runs and reaps).
     let client_pid = |side: Side| match side {
         Side::Wnet | Side::WnetEnc => daemon.pid(),
         Side::Engine | Side::EngineEnc => std::process::id(),
@@ -184,38 +185,51 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
             ));
             let _ = fs::remove_file(&on_server);
         }
-        for side in Side::ALL {
-            drop_caches();
-            let cpu = Usage::now(client_pid(side), samba.pid());
-            let t0 = Instant::now();
-            match side {
-                Side::Wnet | Side::WnetEnc => {
-                    assert_eq!(read_all(&mount(side).join(ctx.big)), size);
+        // The disk alone (the server's file read directly, cold): what bounds every cold
+        // read in this round, and the reason the cold row swings between rounds.
+        drop_caches();
+        let t0 = Instant::now();
+        assert_eq!(read_all(&enc_dir.join(ctx.big)), size);
+        t.push(&read_label, Amount::Bytes(size), "disk", t0.elapsed());
+        for (label, cold) in [(&read_label, true), (&cached_label, false)] {
+            for side in Side::ALL {
+                drop_caches();
+                if !cold {
+                    // The server's page cache holds the file; the client's holds nothing.
+                    let on_server = samba.share_dir(side.share()).join(ctx.big);
+                    assert_eq!(read_all(&on_server), size);
                 }
-                Side::Smbclient | Side::SmbclientEnc => {
-                    smbclient(side, &format!("get {} /dev/null", ctx.big));
+                let cpu = Usage::now(client_pid(side), samba.pid());
+                let t0 = Instant::now();
+                match side {
+                    Side::Wnet | Side::WnetEnc => {
+                        assert_eq!(read_all(&mount(side).join(ctx.big)), size);
+                    }
+                    Side::Smbclient | Side::SmbclientEnc => {
+                        smbclient(side, &format!("get {} /dev/null", ctx.big));
+                    }
+                    Side::Engine | Side::EngineEnc => {
+                        let tree = tree_of(side);
+                        rt.block_on(async {
+                            let f = tree.create(ctx.big, &CreateOptions::read()).await.unwrap();
+                            let d = f.read_pipelined(0, size, 1 << 20, 8).await.unwrap();
+                            assert_eq!(d.len() as u64, size);
+                            f.close().await.unwrap();
+                        });
+                    }
                 }
-                Side::Engine | Side::EngineEnc => {
-                    let tree = tree_of(side);
-                    rt.block_on(async {
-                        let f = tree.create(ctx.big, &CreateOptions::read()).await.unwrap();
-                        let d = f.read_pipelined(0, size, 1 << 20, 8).await.unwrap();
-                        assert_eq!(d.len() as u64, size);
-                        f.close().await.unwrap();
-                    });
-                }
+                let took = t0.elapsed();
+                t.push(label, Amount::Bytes(size), side.tag(), took);
+                cpu_notes.push(format!(
+                    "round {round} {label} {:<13} {:.3}s wall; {}",
+                    side.tag(),
+                    took.as_secs_f64(),
+                    cpu.since(side.client(), client_pid(side), samba.pid())
+                ));
             }
-            let took = t0.elapsed();
-            t.push(&read_label, Amount::Bytes(size), side.tag(), took);
-            cpu_notes.push(format!(
-                "round {round} {read_label} {:<13} {:.3}s wall; {}",
-                side.tag(),
-                took.as_secs_f64(),
-                cpu.since(side.client(), client_pid(side), samba.pid())
-            ));
         }
     }
-    for label in [&write_label, &read_label] {
+    for label in [&write_label, &read_label, &cached_label] {
         let r = |a: Side, b: Side| Some(t.rate(label, a.tag())? / t.rate(label, b.tag())?);
         t.target(
             &format!("{label}: wnet-enc / wnet"),

@@ -498,7 +498,7 @@ impl Filesystem for FuseFs {
                 Op::Read,
                 async move { core.read_finish(f, plan).await },
                 move |r| match r {
-                    Ok(d) => reply.data(&d),
+                    Ok(d) => reply.data(d.bytes()),
                     Err(e) => reply.error(fe(e)),
                 },
             ),

@@ -7,7 +7,7 @@
 //! and is sent as it is.
 
 use super::handle_table::ServerFile;
-use super::remote::{FsError, FsResult};
+use super::remote::{FsError, FsResult, ReadBuf};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tokio::runtime::Handle;
@@ -18,8 +18,9 @@ pub const CHUNK: u64 = 1 << 20;
 /// Chunks kept in flight ahead of the reader.
 pub const WINDOW: u64 = 8;
 
-/// A chunk's fetch: `None` while in flight.
-pub type Fetched = Option<FsResult<Arc<Vec<u8>>>>;
+/// A chunk's fetch: `None` while in flight. The bytes stay in the provider's buffer, which
+/// goes back to it once the last reader of the chunk is done.
+pub type Fetched = Option<FsResult<Arc<ReadBuf>>>;
 
 #[derive(Default)]
 struct State {
@@ -56,8 +57,10 @@ pub enum Plan {
 /// The bytes of a read served from read-ahead.
 #[derive(Debug)]
 pub enum Served {
-    /// `data[from..to]` of one chunk.
+    /// `data[from..to]` of the snapshot.
     Slice(Arc<Vec<u8>>, usize, usize),
+    /// `bytes()[from..to]` of one read-ahead chunk.
+    Chunk(Arc<ReadBuf>, usize, usize),
     /// Gathered from several chunks.
     Owned(Vec<u8>),
 }
@@ -67,6 +70,7 @@ impl Served {
     pub fn bytes(&self) -> &[u8] {
         match self {
             Served::Slice(d, from, to) => &d[*from..*to],
+            Served::Chunk(d, from, to) => &d.bytes()[*from..*to],
             Served::Owned(v) => v,
         }
     }
@@ -74,16 +78,17 @@ impl Served {
     /// The bytes, owned.
     pub fn into_vec(self) -> Vec<u8> {
         match self {
-            Served::Slice(..) => self.bytes().to_vec(),
+            Served::Slice(..) | Served::Chunk(..) => self.bytes().to_vec(),
             Served::Owned(v) => v,
         }
     }
 }
 
 /// Cuts `[offset, end)` out of consecutive chunks; stops at a short chunk (end of file).
-fn assemble(offset: u64, end: u64, parts: &[(u64, Arc<Vec<u8>>)]) -> Vec<u8> {
+fn assemble(offset: u64, end: u64, parts: &[(u64, Arc<ReadBuf>)]) -> Vec<u8> {
     let mut out = Vec::with_capacity((end - offset) as usize);
     for (i, data) in parts {
+        let data = data.bytes();
         let base = i * CHUNK;
         let from = offset.max(base) - base;
         let to = (end.min(base + CHUNK) - base).min(data.len() as u64);
@@ -95,6 +100,19 @@ fn assemble(offset: u64, end: u64, parts: &[(u64, Arc<Vec<u8>>)]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// `[offset, end)` out of the chunks `parts` (consecutive, covering it): a view of the one
+/// chunk when it lies within one (the usual case: nothing copied), else gathered.
+fn serve(offset: u64, end: u64, parts: Vec<(u64, Arc<ReadBuf>)>) -> Served {
+    if let [(i, data)] = parts.as_slice() {
+        let base = i * CHUNK;
+        let len = data.len() as u64;
+        let from = (offset.max(base) - base).min(len) as usize;
+        let to = (end.min(base + CHUNK) - base).min(len) as usize;
+        return Served::Chunk(data.clone(), from, to.max(from));
+    }
+    Served::Owned(assemble(offset, end, &parts))
 }
 
 /// The read-ahead state of one handle.
@@ -156,9 +174,10 @@ impl ReadAhead {
     pub async fn read(&self, offset: u64, size: u32, size_hint: u64) -> FsResult<Vec<u8>> {
         let plan = self.plan(offset, size, size_hint);
         match self.ready(&plan) {
-            Some(r) => r.map(Served::into_vec),
+            Some(r) => r,
             None => self.complete(plan).await,
         }
+        .map(Served::into_vec)
     }
 
     /// Decides how to serve a read and starts the fetches it needs (the window included).
@@ -211,24 +230,16 @@ impl ReadAhead {
                 Some(Ok(d)) => parts.push((*i, d.clone())),
             }
         }
-        if let [(i, data)] = parts.as_slice() {
-            // Within one chunk (the usual case): hand out a view, copy nothing.
-            let base = i * CHUNK;
-            let len = data.len() as u64;
-            let from = ((*offset).max(base) - base).min(len) as usize;
-            let to = ((*end).min(base + CHUNK) - base).min(len) as usize;
-            return Some(Ok(Served::Slice(data.clone(), from, to.max(from))));
-        }
-        Some(Ok(Served::Owned(assemble(*offset, *end, &parts))))
+        Some(Ok(serve(*offset, *end, parts)))
     }
 
     /// Waits for what `plan` needs.
-    pub async fn complete(&self, plan: Plan) -> FsResult<Vec<u8>> {
+    pub async fn complete(&self, plan: Plan) -> FsResult<Served> {
         let (offset, end, wanted) = match plan {
             Plan::Direct { offset, size } => {
                 let guard = self.file.read().await;
                 let f = guard.as_ref().ok_or_else(FsError::disconnected)?;
-                return f.read(offset, size).await;
+                return f.read(offset, size).await.map(Served::Owned);
             }
             Plan::Chunks {
                 offset,
@@ -253,7 +264,7 @@ impl ReadAhead {
                 }
             }
         }
-        Ok(assemble(offset, end, &parts))
+        Ok(serve(offset, end, parts))
     }
 
     fn fetch(&self, index: u64) -> watch::Receiver<Fetched> {
@@ -262,7 +273,7 @@ impl ReadAhead {
         self.rt.spawn(async move {
             let guard = file.read().await;
             let r = match guard.as_ref() {
-                Some(f) => f.read(index * CHUNK, CHUNK as u32).await.map(Arc::new),
+                Some(f) => f.read_buf(index * CHUNK, CHUNK as u32).await.map(Arc::new),
                 None => Err(FsError::disconnected()),
             };
             drop(guard);

@@ -166,6 +166,69 @@ pub type FsResult<T> = Result<T, FsError>;
 /// A boxed future of a remote operation (the traits are object-safe).
 pub type FsFuture<'a, T> = Pin<Box<dyn Future<Output = FsResult<T>> + Send + 'a>>;
 
+/// Bytes a provider read: [`ReadBuf::bytes`]. A provider that receives into pooled buffers
+/// hands its buffer over as it is (the data need not start at its front) with a way home:
+/// when the drive drops it, the buffer goes back to the provider, so that the next large read
+/// lands in memory already mapped rather than in fresh pages the kernel zeroes one by one.
+pub struct ReadBuf {
+    buf: Vec<u8>,
+    start: usize,
+    home: Option<Box<dyn FnOnce(Vec<u8>) + Send + Sync>>,
+}
+
+impl ReadBuf {
+    /// `data`, owned outright (dropped with the `ReadBuf`).
+    pub fn new(data: Vec<u8>) -> Self {
+        ReadBuf {
+            buf: data,
+            start: 0,
+            home: None,
+        }
+    }
+
+    /// The bytes `buf[start..]`; `home` gets `buf` back when the drive is done with it.
+    pub fn returned_to(
+        buf: Vec<u8>,
+        start: usize,
+        home: impl FnOnce(Vec<u8>) + Send + Sync + 'static,
+    ) -> Self {
+        ReadBuf {
+            start: start.min(buf.len()),
+            buf,
+            home: Some(Box::new(home)),
+        }
+    }
+
+    /// The bytes read.
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// How many bytes were read.
+    pub fn len(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// Whether nothing was read (end of file).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Drop for ReadBuf {
+    fn drop(&mut self) {
+        if let Some(home) = self.home.take() {
+            home(std::mem::take(&mut self.buf));
+        }
+    }
+}
+
+impl std::fmt::Debug for ReadBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadBuf").field("len", &self.len()).finish()
+    }
+}
+
 /// The Windows file attribute bits the drive reads or sets ([`Attr::attributes`]; a
 /// provider without them answers `DIRECTORY` or `NORMAL`/`ARCHIVE`).
 pub mod attributes {
@@ -622,6 +685,13 @@ pub trait RemoteFile: Send + Sync + std::fmt::Debug {
     /// Reads at most `len` bytes at `offset` (fewer at the end of the file).
     fn read(&self, offset: u64, len: u32) -> FsFuture<'_, Vec<u8>>;
 
+    /// [`RemoteFile::read`] for read-ahead: the bytes may stay in the provider's receive
+    /// buffer, which goes back to the provider when the drive drops it.
+    fn read_buf(&self, offset: u64, len: u32) -> FsFuture<'_, ReadBuf> {
+        let read = self.read(offset, len);
+        Box::pin(async move { read.await.map(ReadBuf::new) })
+    }
+
     /// Writes `data` at `offset`; answers once the server acknowledged it.
     fn write<'a>(&'a self, offset: u64, data: &'a [u8]) -> FsFuture<'a, ()>;
 
@@ -664,4 +734,31 @@ pub trait RemoteWatch: Send + Sync + std::fmt::Debug {
 
     /// Ends the watch and releases what it holds on the server.
     fn close(self: Box<Self>) -> FsFuture<'static, ()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReadBuf;
+    use std::sync::{Arc, Mutex};
+
+    /// The bytes are the tail of the provider's buffer, and the whole buffer (its capacity
+    /// too) goes home when the drive drops it.
+    #[test]
+    fn a_read_buffer_shows_its_data_and_goes_home_when_dropped() {
+        let home: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
+        let mut msg = Vec::with_capacity(4096);
+        msg.extend_from_slice(b"headerDATA");
+        let ptr = msg.as_ptr();
+        let back = home.clone();
+        let b = ReadBuf::returned_to(msg, 6, move |v| *back.lock().unwrap() = Some(v));
+        assert_eq!(b.bytes(), b"DATA");
+        assert_eq!(b.len(), 4);
+        assert!(home.lock().unwrap().is_none(), "not before the drop");
+        drop(b);
+        let v = home.lock().unwrap().take().expect("the buffer came home");
+        assert_eq!((v.as_ptr(), v.capacity()), (ptr, 4096));
+        // Owned outright: nothing to give back; a start past the end reads as empty.
+        assert_eq!(ReadBuf::new(b"abc".to_vec()).bytes(), b"abc");
+        assert!(ReadBuf::returned_to(vec![1, 2], 5, |_| {}).is_empty());
+    }
 }

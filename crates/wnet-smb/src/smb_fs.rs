@@ -15,8 +15,8 @@ use crate::drive::cache::{Attr, Listed};
 use crate::drive::inode::ServerFileId;
 use crate::drive::remote::{
     Access, Capabilities, Change, Created, Disposition, FsFuture, FsResult, FsStats, KeepKey,
-    KeptFile, NameRules, OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, Revocation,
-    Revocations, SetInfo, SmallRead,
+    KeptFile, NameRules, OpenHow, OpenedFile, ReadBuf, RemoteFile, RemoteFs, RemoteWatch,
+    Revocation, Revocations, SetInfo, SmallRead,
 };
 use crate::errors::drive_error;
 use std::future::Future;
@@ -631,6 +631,21 @@ impl RemoteFile for SmbFile {
 
     fn read(&self, offset: u64, len: u32) -> FsFuture<'_, Vec<u8>> {
         Box::pin(async move { fs(self.0.read_at(offset, len as usize).await) })
+    }
+
+    fn read_buf(&self, offset: u64, len: u32) -> FsFuture<'_, ReadBuf> {
+        Box::pin(async move {
+            let (mut msg, range) = fs(self.0.read_message(offset, len as usize).await)?;
+            msg.truncate(range.end);
+            // The response buffer goes back to its connection's pool (if the connection is
+            // still there): no memmove of the data to the front, no fresh 1 MiB buffer.
+            let conn = self.0.tree().session().connection().downgrade();
+            Ok(ReadBuf::returned_to(msg, range.start, move |b| {
+                if let Some(c) = conn.upgrade() {
+                    c.recycle(b);
+                }
+            }))
+        })
     }
 
     fn write<'a>(&'a self, offset: u64, data: &'a [u8]) -> FsFuture<'a, ()> {

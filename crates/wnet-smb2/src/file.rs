@@ -414,6 +414,18 @@ impl File {
         Ok(resp)
     }
 
+    /// One READ (like [`File::read_at`]) without moving the data: the whole response message
+    /// and where the data sits in it (an empty range at end of file). Give the message back
+    /// with [`crate::conn::Connection::recycle`] when done, and the next large response is
+    /// received into memory that is already mapped.
+    pub async fn read_message(
+        &self,
+        offset: u64,
+        len: usize,
+    ) -> Result<(Vec<u8>, std::ops::Range<usize>)> {
+        self.read_raw(offset, len).await
+    }
+
     /// One READ: the whole response message and where the data sits in it (empty at EOF).
     async fn read_raw(&self, offset: u64, len: usize) -> Result<(Vec<u8>, std::ops::Range<usize>)> {
         let len = len.min(self.max_read());

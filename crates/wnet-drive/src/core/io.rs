@@ -349,7 +349,7 @@ impl Core {
     }
 
     /// READ, continued from [`Core::read_start`].
-    pub async fn read_finish(&self, f: Arc<OpenFile>, plan: Plan) -> Result<Vec<u8>, Errno> {
+    pub async fn read_finish(&self, f: Arc<OpenFile>, plan: Plan) -> Result<Served, Errno> {
         let r = f.reads.complete(plan).await;
         self.remote(r)
     }

@@ -4,15 +4,18 @@ use crate::common::*;
 use wnet_smb2::Session;
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, SambaBuilder, Share};
 
+/// A writable share `secret` that requires encryption.
+fn secret_share() -> Share {
+    Share::new("secret")
+        .read_only(false)
+        .option("smb encrypt", "required")
+}
+
 #[tokio::test]
 async fn share_that_requires_encryption() {
     let s = SambaBuilder::new()
         .user(DEFAULT_USER, DEFAULT_PASSWORD)
-        .share(
-            Share::new("secret")
-                .read_only(false)
-                .option("smb encrypt", "required"),
-        )
+        .share(secret_share())
         .share(Share::new("plain").read_only(false))
         .start()
         .unwrap();
@@ -41,6 +44,43 @@ async fn share_that_requires_encryption() {
     let plain = sess.tree_connect("plain").await.unwrap();
     assert!(!plain.is_encrypted());
     plain.stat("").await.unwrap();
+}
+
+/// A READ handed over as its whole (decrypted) message, the data where the message has it;
+/// the message given back to the connection carries the next large response: read-ahead
+/// on an encrypted share neither moves the data nor maps a fresh buffer per read.
+#[tokio::test]
+async fn an_encrypted_read_hands_over_its_message_and_its_buffer_comes_back() {
+    let s = SambaBuilder::new()
+        .user(DEFAULT_USER, DEFAULT_PASSWORD)
+        .share(secret_share())
+        .start()
+        .unwrap();
+    let data = pattern(2 << 20, 5);
+    std::fs::write(s.share_dir("secret").join("two.bin"), &data).unwrap();
+    let sess = session(&s).await;
+    let t = sess.tree_connect("secret").await.unwrap();
+    assert!(t.is_encrypted());
+    let f = t
+        .create("two.bin", &wnet_smb2::CreateOptions::read())
+        .await
+        .unwrap();
+    let (first, range) = f.read_message(0, 1 << 20).await.unwrap();
+    assert!(range.start > 0, "the data follows the READ response header");
+    assert!(first[range.clone()] == data[..1 << 20]);
+    let ptr = first.as_ptr();
+    sess.connection().recycle(first);
+    let (second, range) = f.read_message(1 << 20, 1 << 20).await.unwrap();
+    assert!(second[range] == data[1 << 20..]);
+    assert_eq!(
+        second.as_ptr(),
+        ptr,
+        "the recycled buffer received the next response"
+    );
+    // Past the end: an empty range, no error.
+    let (_, range) = f.read_message(2 << 20, 4096).await.unwrap();
+    assert!(range.is_empty());
+    f.close().await.unwrap();
 }
 
 #[tokio::test]
