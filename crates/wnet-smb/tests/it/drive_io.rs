@@ -187,19 +187,31 @@ fn fsync_sends_an_smb2_flush_that_reaches_the_servers_disk() {
     assert!(fs::read(m.disk(&name)).unwrap() == pattern(3 << 20, 3));
 }
 
-#[test]
-fn a_write_through_one_descriptor_is_seen_by_read_ahead_of_another() {
+/// A drive, a 4 MiB file made on the server's disk (`pattern(_, seed)`), and a reader of it
+/// through the drive that has read its first `read` bytes.
+fn file_and_reader(
+    prefix: &str,
+    seed: u64,
+    read: usize,
+) -> (crate::drive::Mounted, String, Vec<u8>, fs::File) {
     use std::os::unix::fs::FileExt;
     let samba = crate::drive::samba();
     let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
-    let name = unique("siblings");
-    let data = pattern(4 << 20, 11);
+    let name = unique(prefix);
+    let data = pattern(4 << 20, seed);
     fs::write(m.disk(&name), &data).unwrap();
     crate::drive::once_visible(|| fs::metadata(m.path(&name)).ok());
     let r = fs::File::open(m.path(&name)).unwrap();
-    let mut head = vec![0u8; 128 << 10];
+    let mut head = vec![0u8; read];
     r.read_exact_at(&mut head, 0).unwrap();
-    assert!(head == data[..128 << 10]);
+    assert!(head == data[..read]);
+    (m, name, data, r)
+}
+
+#[test]
+fn a_write_through_one_descriptor_is_seen_by_read_ahead_of_another() {
+    use std::os::unix::fs::FileExt;
+    let (m, name, data, r) = file_and_reader("siblings", 11, 128 << 10);
     // Read-ahead now holds the next megabytes; a partial-page write elsewhere must win.
     let w = fs::OpenOptions::new()
         .write(true)
@@ -220,16 +232,7 @@ fn a_write_only_descriptor_bypasses_the_page_cache_and_readers_still_see_its_byt
     // them at once (the kernel drops cached pages of a range before a direct write to it),
     // and the bytes must land on the server whole, misaligned writes included.
     use std::os::unix::fs::FileExt;
-    let samba = crate::drive::samba();
-    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
-    let name = unique("direct");
-    let data = pattern(4 << 20, 13);
-    fs::write(m.disk(&name), &data).unwrap();
-    crate::drive::once_visible(|| fs::metadata(m.path(&name)).ok());
-    let r = fs::File::open(m.path(&name)).unwrap();
-    let mut all = vec![0u8; 4 << 20];
-    r.read_exact_at(&mut all, 0).unwrap();
-    assert!(all == data);
+    let (m, name, data, r) = file_and_reader("direct", 13, 4 << 20);
     let mut w = fs::OpenOptions::new()
         .write(true)
         .open(m.path(&name))
