@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use wnet_drive::remote::{Access, Disposition, FsErrorKind, RemoteFs};
 use wnet_drive::{Drive, DriveConfig, DriveTimeouts};
 use wnet_testkit::{Apache, DavAuth, RcloneDav};
-use wnet_webdav::{DavFs, DavFsOptions};
+use wnet_webdav::{DavFs, DavFsOptions, RANDOM_BLOCK};
 
 use crate::dav_fs::{Server, client_of, how, pattern, rt, staged_in, unique};
 
@@ -360,6 +360,49 @@ fn names_differing_only_in_case_are_two_files() {
         fs::remove_file(m.path(&upper)).unwrap();
         fs::remove_dir(m.path(&dir)).unwrap();
     }
+}
+
+/// Random 4 KiB reads through the kernel (`pread`) of a file too big to be read whole at
+/// open: each fetches its aligned block once ([`RANDOM_BLOCK`]), and reads again in it are
+/// local: 300 reads of a 4 MiB file cost at most its 16 blocks (and read-ahead's first
+/// chunk at open), counted in Apache's own access log, every byte the file's.
+#[test]
+fn random_small_reads_through_the_drive_cost_a_get_per_block_not_per_read() {
+    use std::os::unix::fs::FileExt;
+    let m = mount(
+        "apache https digest",
+        Server::Apache(Apache::start(true, DavAuth::Digest)),
+    );
+    let Server::Apache(apache) = &m.server else {
+        unreachable!("mounted on Apache")
+    };
+    const SIZE: usize = 4 << 20;
+    let data = pattern(SIZE, 31);
+    let rel = unique("random");
+    m.server.put_on_disk(&rel, &data);
+    let f = fs::File::open(m.path(&rel)).unwrap();
+    let before = apache.requests().len();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut buf = [0u8; 4096];
+    for _ in 0..300 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let off = (x % (SIZE as u64 / 4096)) as usize * 4096;
+        f.read_exact_at(&mut buf, off as u64).unwrap();
+        assert!(buf[..] == data[off..off + 4096], "at {off}");
+    }
+    drop(f);
+    let gets = apache.requests()[before..]
+        .iter()
+        .filter(|l| l.starts_with("GET "))
+        .count();
+    let blocks = SIZE / RANDOM_BLOCK as usize;
+    assert!(
+        gets <= blocks + 1,
+        "{gets} GETs for 300 random reads of {blocks} blocks"
+    );
+    fs::remove_file(m.path(&rel)).unwrap();
 }
 
 /// A server without change notification: a storm of stats in one directory is answered from
