@@ -447,6 +447,14 @@ fn namespace_failures_are_the_drive_kinds_posix_expects() {
     }
 }
 
+/// A read refused because the file changed on the server under the open: `Io`, the
+/// connection intact, saying why.
+fn assert_changed(e: &wnet_drive::remote::FsError, server: &str) {
+    assert_eq!(e.kind, FsErrorKind::Io, "{server}: {e}");
+    assert!(!e.connection_lost, "{server}");
+    assert!(e.message.contains("changed on the server"), "{server}: {e}");
+}
+
 #[test]
 fn a_file_changed_on_the_servers_disk_under_an_open_reader_is_an_error_not_mixed_bytes() {
     for fx in servers() {
@@ -469,13 +477,7 @@ fn a_file_changed_on_the_servers_disk_under_an_open_reader_is_an_error_not_mixed
                 .read(u64::from(MAX_READ), MAX_READ)
                 .await
                 .unwrap_err();
-            assert_eq!(e.kind, FsErrorKind::Io, "{}: {e}", fx.name);
-            assert!(!e.connection_lost, "{}", fx.name);
-            assert!(
-                e.message.contains("changed on the server"),
-                "{}: {e}",
-                fx.name
-            );
+            assert_changed(&e, fx.name);
             r.file.close().await.unwrap();
             // The next open reads the new version whole.
             let again = fs
@@ -782,12 +784,7 @@ fn random_small_reads_fetch_their_block_once_and_never_mix_versions() {
                 fx.name
             );
             let e = r.file.read(BLOCK as u64 + 4096, 4096).await.unwrap_err();
-            assert_eq!(e.kind, FsErrorKind::Io, "{}: {e}", fx.name);
-            assert!(
-                e.message.contains("changed on the server"),
-                "{}: {e}",
-                fx.name
-            );
+            assert_changed(&e, fx.name);
             r.file.close().await.unwrap();
             // A new open reads the new version, its blocks its own.
             let again = fs
