@@ -40,7 +40,7 @@ pub const MAX_READ: u32 = 1024 * 1024;
 /// What a small read away from where the last one ended fetches: its aligned block of this
 /// size, kept for the rest of the open (see [`Blocks`]). A `GET` costs a round trip whatever
 /// its size; random 4 KiB reads of a file touch its blocks again and again.
-pub const RANDOM_BLOCK: u64 = 256 * 1024;
+pub const RANDOM_BLOCK: u64 = MAX_READ as u64;
 
 /// The most bytes of blocks one open keeps when [`DavFsOptions::max_stage`] says nothing
 /// (and never more than half the free space of the stage directory).
