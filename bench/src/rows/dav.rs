@@ -44,6 +44,24 @@ fn rand_name(round: usize) -> String {
     format!("rand-r{round}.bin")
 }
 
+/// Apache's access-log lines (`METHOD DEPTH PATH STATUS`) counted by method and depth:
+/// `12 (GET 10, PROPFIND/0 2)`. Read after each side's run, untimed: every side's work
+/// costs this many round trips on the server.
+fn by_method(lines: &[String]) -> String {
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for l in lines {
+        let mut f = l.split(' ');
+        let method = f.next().unwrap_or("?");
+        let key = match f.next() {
+            Some(d) if d != "-" => format!("{method}/{d}"),
+            _ => method.to_owned(),
+        };
+        *counts.entry(key).or_default() += 1;
+    }
+    let each: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    format!("{} ({})", lines.len(), each.join(", "))
+}
+
 /// Runs the group and prints its table.
 ///
 /// # Panics
@@ -115,6 +133,7 @@ pub fn run(ctx: &Ctx<'_>) {
                 } else {
                     sync();
                 }
+                let before = apache.requests().len();
                 let took = FsRun {
                     tag: side,
                     root,
@@ -135,6 +154,11 @@ pub fn run(ctx: &Ctx<'_>) {
                     Amount::Ops(w.ops() as u64)
                 };
                 table.push(&w.label(mib), amount, side, took.total);
+                println!(
+                    "dav requests, round {round}, {}, {side}: {}",
+                    w.label(mib),
+                    by_method(&apache.requests()[before..])
+                );
                 if w == Work::SeqWrite {
                     let _ = fs::remove_file(server.join(&seq_dir).join("big"));
                 }

@@ -219,6 +219,19 @@ impl Attrs {
 struct Dirs {
     map: HashMap<String, (Listing, Instant)>,
     entries: usize,
+    /// What listings our own changes dropped still say, by directory key, while fresh.
+    remnants: HashMap<String, Remnant>,
+}
+
+/// A fresh listing dropped by our own change in its directory: the names it had, and the
+/// names we changed since. A name in neither is still absent until the listing's TTL
+/// passes ([`Cache::unlisted`]): a create or rename to a new name asks nothing of the
+/// server for the kernel's lookup of it (WebDAV: a `PROPFIND` answering 404 per create).
+#[derive(Debug)]
+struct Remnant {
+    names: std::collections::HashSet<String>,
+    touched: std::collections::HashSet<String>,
+    at: Instant,
 }
 
 impl Dirs {
@@ -238,6 +251,7 @@ impl Dirs {
         for k in gone {
             self.remove(&k);
         }
+        self.remnants.retain(|k, r| keep(k, r.at));
     }
 }
 
@@ -293,6 +307,7 @@ impl Cache {
         let mut m = self.dirs.lock().expect("cache lock");
         m.remove(&k);
         m.retain(|_, t| t.elapsed() < CACHE_TTL);
+        m.remnants.remove(&k);
         if list.len() > MAX_LISTED {
             return;
         }
@@ -410,10 +425,33 @@ impl Cache {
             .expect("cache lock")
             .map
             .remove(&self.fold.key(path));
-        self.dirs
-            .lock()
-            .expect("cache lock")
-            .remove(&self.fold.key(split(path).0));
+        let (dir, name) = split(path);
+        let k = self.fold.key(dir);
+        let mut d = self.dirs.lock().expect("cache lock");
+        if let Some((l, at)) = d.map.get(&k).filter(|(_, t)| t.elapsed() < CACHE_TTL) {
+            let names = l.iter().map(|e| self.fold.key(&e.name)).collect();
+            let r = Remnant {
+                names,
+                touched: Default::default(),
+                at: *at,
+            };
+            d.remnants.insert(k.clone(), r);
+        }
+        d.remove(&k);
+        if let Some(r) = d.remnants.get_mut(&k) {
+            r.touched.insert(self.fold.key(name));
+        }
+    }
+
+    /// Whether `path` is absent by a fresh listing of its directory that our own changes
+    /// dropped: the name was not in it, and we have not changed it since.
+    pub fn unlisted(&self, path: &str) -> bool {
+        let (dir, name) = split(path);
+        let n = self.fold.key(name);
+        let d = self.dirs.lock().expect("cache lock");
+        d.remnants.get(&self.fold.key(dir)).is_some_and(|r| {
+            r.at.elapsed() < CACHE_TTL && !r.names.contains(&n) && !r.touched.contains(&n)
+        })
     }
 
     /// What a complete watched directory says of `path`; `None`: ask the server.
@@ -774,6 +812,36 @@ mod tests {
         c.invalidate_tree("E");
         assert!(c.attr("e/f/g").is_none());
     }
+
+    #[test]
+    fn a_listing_our_change_dropped_still_says_which_untouched_names_are_absent() {
+        let c = Cache::default();
+        assert!(!c.unlisted("d/new"), "never listed");
+        c.put_dir("d", std::sync::Arc::new(vec![listed("x", 1)]));
+        c.own_start("d/made");
+        assert!(c.dir("d").is_none(), "the listing itself is dropped");
+        assert!(c.unlisted("d/new"), "not listed, not touched");
+        assert!(!c.unlisted("d/x"), "listed: ask");
+        assert!(!c.unlisted("d/made"), "changed by us since: ask");
+        assert!(!c.unlisted("e/new"), "another directory");
+        c.own_done("d/made", None);
+        c.own_start("d/other");
+        assert!(!c.unlisted("d/made") && !c.unlisted("d/other"));
+        assert!(c.unlisted("d/new"));
+        // Until the listing's TTL passes; a subtree invalidation or a new listing ends it.
+        c.dirs.lock().unwrap().remnants.get_mut("d").unwrap().at -= CACHE_TTL;
+        assert!(!c.unlisted("d/new"), "expired");
+        c.put_dir("d", std::sync::Arc::new(vec![listed("x", 1)]));
+        c.own_start("d/x");
+        assert!(c.unlisted("d/new"));
+        c.invalidate_tree("d");
+        assert!(!c.unlisted("d/new"), "the directory itself changed");
+        c.put_dir("d", std::sync::Arc::new(vec![listed("x", 1)]));
+        c.own_start("d/x");
+        c.put_dir("d", std::sync::Arc::new(vec![listed("new", 1)]));
+        assert!(!c.unlisted("d/new"), "a fresh listing supersedes it");
+    }
+
     fn listed(name: &str, size: u64) -> Listed {
         Listed {
             name: name.into(),

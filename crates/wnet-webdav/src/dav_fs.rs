@@ -6,7 +6,7 @@
 //! | `stat` | `PROPFIND` depth 0 |
 //! | `list`, `list_at_most` | `PROPFIND` depth 1: one request per directory, attributes included |
 //! | `open` | `PROPFIND` depth 0 (size, ETag, time: the open's version); a create `PUT`s an empty body at once, so the name exists while the file is open |
-//! | `read` | `GET` with `Range`, compared with the open's version: a file changed on the server under an open reader is `EIO`, never bytes of two versions |
+//! | `read` | `GET` with `Range`, compared with the open's version: a file changed on the server under an open reader is `EIO`, never bytes of two versions; a small read away from where the last one ended fetches its aligned [`RANDOM_BLOCK`], kept for the open |
 //! | `write`, `set_len` | into a local stage (memory, then a 0600 unnamed temp file); a file opened without truncation is first fetched whole |
 //! | `flush`, `close` | the stage `PUT` whole; `close()` answers once the server answered the `PUT` |
 //! | `mkdir` / `rename` | `MKCOL` / `MOVE` with `Overwrite` |
@@ -37,6 +37,15 @@ use crate::errors::{DavOp, fs_error};
 
 /// The largest `GET` one read asks for.
 pub const MAX_READ: u32 = 1024 * 1024;
+
+/// What a small read away from where the last one ended fetches: its aligned block of this
+/// size, kept for the rest of the open (see [`Blocks`]). A `GET` costs a round trip whatever
+/// its size; random 4 KiB reads of a file touch its blocks again and again.
+pub const RANDOM_BLOCK: u64 = MAX_READ as u64;
+
+/// The most bytes of blocks one open keeps when [`DavFsOptions::max_stage`] says nothing
+/// (and never more than half the free space of the stage directory).
+const MAX_BLOCKS: u64 = 1 << 30;
 
 /// The Windows attribute bits a listing reports (the drive's `Attr::attributes`).
 const ATTR_DIRECTORY: u32 = 0x10;
@@ -686,6 +695,7 @@ impl RemoteFs for DavFs {
                 opened: attr,
                 version: std::sync::Mutex::new((Version::of(&entry), inner.sent(path))),
                 state: tokio::sync::Mutex::new(State { lock: None }),
+                blocks: Default::default(),
             };
             Ok(OpenedFile {
                 file: Box::new(file),
@@ -872,7 +882,8 @@ impl RemoteFs for DavFs {
     }
 
     /// A new file sent whole at `close()` (the drive's deferred create): one `PUT` of the
-    /// content and a `PROPFIND` for its attributes. An open-or-create asks first whether
+    /// content, then `PROPFIND`s of it and of its directory at once (their attributes after
+    /// the create). An open-or-create asks first whether
     /// the name exists (then it is opened and written into as any file, keeping the rest);
     /// a missing one is created with `If-None-Match: *`. Content that starts past offset 0
     /// goes the long way (open, write, close), where the stage pads it.
@@ -882,7 +893,7 @@ impl RemoteFs for DavFs {
         how: OpenHow,
         offset: u64,
         data: &'a [u8],
-        _dir: &'a str,
+        dir: &'a str,
     ) -> FsFuture<'a, Created> {
         Box::pin(async move {
             let inner = &self.inner;
@@ -904,8 +915,15 @@ impl RemoteFs for DavFs {
             inner
                 .put(path, &loc, Body::Bytes(data), create_only)
                 .await?;
-            let attr = attr_of(&inner.stat_at(&loc).await?);
-            Ok(Created { attr, dir: None })
+            // The file's attributes and its directory's (whose times the create changed, and
+            // which the kernel asks for next: with `default_permissions` every path walk
+            // checks it) in parallel: one round trip of waiting, not two.
+            let dir_loc = inner.at(dir)?;
+            let (file, parent) = tokio::join!(inner.stat_at(&loc), inner.stat_at(&dir_loc));
+            Ok(Created {
+                attr: attr_of(&file?),
+                dir: parent.ok().filter(|e| e.is_collection).map(|e| attr_of(&e)),
+            })
         })
     }
 
@@ -1148,6 +1166,64 @@ pub struct DavFile {
     /// The version reads come from, and how many times this drive had sent the path then.
     version: std::sync::Mutex<(Version, u64)>,
     state: tokio::sync::Mutex<State>,
+    /// Blocks of the version read from, fetched for random reads.
+    blocks: std::sync::Mutex<Blocks>,
+}
+
+/// The blocks of one open's version that random reads fetched ([`RANDOM_BLOCK`] each, in an
+/// unnamed 0600 file in the stage directory, as davfs2 keeps whole files): later reads in
+/// them are local. All of one version — the one the open's reads come from, each block
+/// checked against it as any read — so they never mix two; dropped when that version
+/// changes to one this drive sent, and with the open.
+#[derive(Debug, Default)]
+struct Blocks {
+    /// Where the last read ended: a read that starts there is sequential (read-ahead's).
+    next: u64,
+    /// The local copy, made at the first block, and the most bytes it may hold.
+    file: Option<(std::fs::File, u64)>,
+    /// The blocks it holds, by index.
+    held: std::collections::HashSet<u64>,
+    /// How many times the drive had sent the path when they were fetched: once it sends it
+    /// again they are another version's.
+    sent: u64,
+}
+
+impl Blocks {
+    /// `len` bytes at `offset` if one held block has them all.
+    fn read(&self, offset: u64, len: u32, sent: u64) -> Option<Vec<u8>> {
+        let (f, _) = self.file.as_ref()?;
+        let b = offset / RANDOM_BLOCK;
+        let inside = offset + u64::from(len) <= (b + 1) * RANDOM_BLOCK;
+        if sent != self.sent || !inside || !self.held.contains(&b) {
+            return None;
+        }
+        let mut buf = vec![0; len as usize];
+        f.read_exact_at(&mut buf, offset).ok()?;
+        Some(buf)
+    }
+
+    /// Keeps block `b` (`data`, fetched when the drive had sent the path `sent` times), if
+    /// there is room; a local failure only means it is not kept.
+    fn keep(&mut self, b: u64, data: &[u8], sent: u64, o: &DavFsOptions) {
+        if sent != self.sent {
+            self.held.clear();
+            self.sent = sent;
+        }
+        if self.file.is_none() {
+            let Ok(f) = stage_file(&o.stage_dir) else {
+                return;
+            };
+            let free = free_space(&o.stage_dir).unwrap_or(0) / 2;
+            self.file = Some((f, o.max_stage.unwrap_or(MAX_BLOCKS).min(free)));
+        }
+        let Some((f, limit)) = &self.file else {
+            return;
+        };
+        let full = (self.held.len() as u64 + 1) * RANDOM_BLOCK > *limit;
+        if !full && f.write_all_at(data, b * RANDOM_BLOCK).is_ok() {
+            self.held.insert(b);
+        }
+    }
 }
 
 impl DavFile {
@@ -1194,6 +1270,41 @@ impl DavFile {
         self.fetch_from(&fresh, offset, len)
             .await?
             .ok_or_else(|| self.changed())
+    }
+
+    /// A read of what the server has: from the blocks random reads fetched, else a small
+    /// read away from where the last one ended fetches its whole aligned block (kept), else
+    /// exactly what was asked.
+    async fn read_remote(&self, offset: u64, len: u32) -> FsResult<Vec<u8>> {
+        let (version, adopted) = self.version();
+        let path = self.at().0;
+        let sent = self.fs.sent(&path);
+        let random = {
+            let mut b = self.blocks.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(data) = b.read(offset, len, sent) {
+                b.next = offset + data.len() as u64;
+                return Ok(data);
+            }
+            let random = offset != b.next;
+            b.next = offset.saturating_add(u64::from(len));
+            random
+        };
+        let block = offset / RANDOM_BLOCK;
+        let start = block * RANDOM_BLOCK;
+        let inside = offset.saturating_add(u64::from(len)) <= start + RANDOM_BLOCK;
+        if !random || !inside || u64::from(len) >= RANDOM_BLOCK || offset >= version.size {
+            return self.fetch(offset, len).await;
+        }
+        let want = (version.size - start).min(RANDOM_BLOCK) as u32;
+        let data = self.fetch(start, want).await?;
+        let unchanged = self.version().1 == adopted && self.fs.sent(&path) == sent;
+        if unchanged && data.len() == want as usize {
+            let mut b = self.blocks.lock().unwrap_or_else(|p| p.into_inner());
+            b.keep(block, &data, sent, &self.fs.options);
+        }
+        let from = ((offset - start) as usize).min(data.len());
+        let to = (from + len as usize).min(data.len());
+        Ok(data[from..to].to_vec())
     }
 
     /// `len` bytes at `offset` of `version`; `None` when the server has another one.
@@ -1323,7 +1434,7 @@ impl RemoteFile for DavFile {
             if let Some(s) = self.node.stage.lock().await.as_ref() {
                 return s.read(offset, len);
             }
-            self.fetch(offset, len).await
+            self.read_remote(offset, len).await
         })
     }
 

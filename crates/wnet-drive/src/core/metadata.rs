@@ -103,8 +103,11 @@ impl Core {
     /// changes by others still show within 1 s). A directory is listed so at most once per
     /// TTL: our own changes drop its listing (creating 2000 files would otherwise list it
     /// before each create's LOOKUP, quadratic: measured 19.4 s for 2000 creates against
-    /// 4.4 s). `Ok(None)`: ask for the name alone (listed within the TTL and changed since,
-    /// too big a directory, remembered for [`UNLISTABLE_FOR`], or the listing failed).
+    /// 4.4 s); a name that dropped listing lacked, and that we have not changed since, is
+    /// `ENOENT` while it is fresh ([`crate::cache::Cache::unlisted`]: no request for the
+    /// lookup before a create or a rename to a new name). `Ok(None)`: ask for the name alone
+    /// (listed within the TTL and changed since, too big a directory, remembered for
+    /// [`UNLISTABLE_FOR`], or the listing failed).
     async fn stat_by_listing(&self, path: &str) -> Result<Option<(Attr, Duration)>, Errno> {
         let (dir, name) = crate::cache::split(path);
         let fold = self.fold();
@@ -118,6 +121,12 @@ impl Core {
                         at.elapsed() < if *big { UNLISTABLE_FOR } else { CACHE_TTL }
                     });
                     if listed.contains_key(&dir_key) {
+                        drop(listed);
+                        // Listed within the TTL, and changed by us since: a name that
+                        // listing lacked and we have not touched is still absent.
+                        if self.cache.unlisted(path) {
+                            return Err(Errno::ENOENT);
+                        }
                         return Ok(None);
                     }
                     listed.insert(dir_key.clone(), (std::time::Instant::now(), false));

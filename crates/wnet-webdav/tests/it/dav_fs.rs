@@ -11,7 +11,7 @@ use std::time::Duration;
 use wnet_dav::{Credentials, DavClient, DavLocation, Options};
 use wnet_drive::remote::{Access, Disposition, FsErrorKind, OpenHow, RemoteFs};
 use wnet_testkit::{Apache, DAV_PASSWORD, DAV_USER, DavAuth, RcloneDav};
-use wnet_webdav::{DavFs, DavFsOptions, MAX_READ};
+use wnet_webdav::{DavFs, DavFsOptions, MAX_READ, RANDOM_BLOCK};
 
 /// A running server, and where its files are on disk.
 pub(crate) enum Server {
@@ -458,6 +458,14 @@ fn namespace_failures_are_the_drive_kinds_posix_expects() {
     }
 }
 
+/// A read refused because the file changed on the server under the open: `Io`, the
+/// connection intact, saying why.
+fn assert_changed(e: &wnet_drive::remote::FsError, server: &str) {
+    assert_eq!(e.kind, FsErrorKind::Io, "{server}: {e}");
+    assert!(!e.connection_lost, "{server}");
+    assert!(e.message.contains("changed on the server"), "{server}: {e}");
+}
+
 #[test]
 fn a_file_changed_on_the_servers_disk_under_an_open_reader_is_an_error_not_mixed_bytes() {
     for fx in servers() {
@@ -480,13 +488,7 @@ fn a_file_changed_on_the_servers_disk_under_an_open_reader_is_an_error_not_mixed
                 .read(u64::from(MAX_READ), MAX_READ)
                 .await
                 .unwrap_err();
-            assert_eq!(e.kind, FsErrorKind::Io, "{}: {e}", fx.name);
-            assert!(!e.connection_lost, "{}", fx.name);
-            assert!(
-                e.message.contains("changed on the server"),
-                "{}: {e}",
-                fx.name
-            );
+            assert_changed(&e, fx.name);
             r.file.close().await.unwrap();
             // The next open reads the new version whole.
             let again = fs
@@ -711,6 +713,98 @@ fn a_version_this_drive_sent_under_an_open_file_becomes_its_own() {
             );
             fs.delete(&name, &[]).await.unwrap();
         });
+    }
+}
+
+#[test]
+fn random_small_reads_fetch_their_block_once_and_never_mix_versions() {
+    const BLOCK: usize = RANDOM_BLOCK as usize;
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let name = unique("random");
+        let old = pattern(4 * BLOCK + 1000, 5);
+        let new = pattern(4 * BLOCK + 1000, 6);
+        fx.server.put_on_disk(&name, &old);
+        // GETs answered with data (a Digest challenge answered again is a 401 line first).
+        let gets = || match &fx.server {
+            Server::Apache(a) => Some(
+                a.requests()
+                    .iter()
+                    .filter(|l| l.starts_with("GET ") && !l.ends_with(" 401"))
+                    .count(),
+            ),
+            Server::Rclone(_) => None,
+        };
+        fx.rt.block_on(async {
+            let r = fs
+                .open(&name, how(Access::Read, Disposition::Open))
+                .await
+                .unwrap();
+            let before = gets();
+            // Away from where the last read ended: block 2 fetched whole, once; every read
+            // in it after is local. Reads in the short last block stop at the end of file.
+            let offsets = [
+                2 * BLOCK + 8192,
+                2 * BLOCK,
+                3 * BLOCK - 4096,
+                2 * BLOCK + 100,
+            ];
+            for off in offsets {
+                let got = r.file.read(off as u64, 4096).await.unwrap();
+                assert!(got == old[off..off + 4096], "{}: at {off}", fx.name);
+            }
+            let tail = r.file.read(4 * BLOCK as u64 + 500, 4096).await.unwrap();
+            assert!(
+                tail == old[4 * BLOCK + 500..],
+                "{}: the last block",
+                fx.name
+            );
+            if let Some(b) = before {
+                // Apache logs a request once its answer is sent: wait for both lines.
+                let start = std::time::Instant::now();
+                while gets().unwrap() < b + 2 && start.elapsed() < Duration::from_secs(20) {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                let Server::Apache(a) = &fx.server else {
+                    unreachable!("counted on Apache")
+                };
+                assert_eq!(
+                    gets().unwrap() - b,
+                    2,
+                    "{}: one GET per block touched: {:?}",
+                    fx.name,
+                    a.requests()
+                );
+            }
+            // Another client replaces the file: what this open fetched stays its version's
+            // (a block of it), anything else is an error, never the new bytes.
+            fx.server.put_on_disk(&name, &new);
+            let kept = r.file.read(2 * BLOCK as u64 + 4096, 4096).await.unwrap();
+            assert!(
+                kept == old[2 * BLOCK + 4096..2 * BLOCK + 8192],
+                "{}",
+                fx.name
+            );
+            let e = r.file.read(BLOCK as u64 + 4096, 4096).await.unwrap_err();
+            assert_changed(&e, fx.name);
+            r.file.close().await.unwrap();
+            // A new open reads the new version, its blocks its own.
+            let again = fs
+                .open(&name, how(Access::Read, Disposition::Open))
+                .await
+                .unwrap();
+            let off = 2 * BLOCK + 8192;
+            let got = again.file.read(off as u64, 4096).await.unwrap();
+            assert!(got == new[off..off + 4096], "{}: the new version", fx.name);
+            again.file.close().await.unwrap();
+            fs.delete(&name, &[]).await.unwrap();
+        });
+        assert_eq!(
+            std::fs::read_dir(fx.stage.path()).map_or(0, |d| d.count()),
+            0,
+            "{}: the blocks' file has no name",
+            fx.name
+        );
     }
 }
 
