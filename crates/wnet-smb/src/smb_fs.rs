@@ -19,15 +19,16 @@ use crate::drive::remote::{
     Revocation, Revocations, SetInfo, SmallRead,
 };
 use crate::errors::drive_error;
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use wnet_smb2::msg::create::{CreateResponse, disposition, lease, options, share};
 use wnet_smb2::msg::fscc::{
     DirEntry, FileBasicInformation, FileNetworkOpenInformation, FileTime, access, attr,
     notify_action, notify_filter,
 };
-use wnet_smb2::{CreateOptions, LeaseBreak, LeaseKey, LeaseListener, Tree};
+use wnet_smb2::{CreateOptions, DirStat, LeaseBreak, LeaseKey, LeaseListener, Tree};
 
 /// What a directory watch asks the server to report: names, attributes, sizes, writes.
 pub const NOTIFY_FILTER: u32 = notify_filter::FILE_NAME
@@ -72,6 +73,12 @@ pub struct SmbFs {
     /// Where the session hands the breaks of kept files' leases: a task forwarding them to
     /// the drive as [`Revocation`]s, started by the first kept open.
     breaks: OnceLock<LeaseListener>,
+    /// The handles of watched directories (by the drive's path; plain shares only), which a
+    /// compound that changes a name in one asks for the directory's new attributes (one
+    /// QUERY_INFO instead of create + query + close: a third of the server's work for a
+    /// create or a delete). A compound holds its own reference until answered, so the
+    /// handle is never closed while a request names it (see [`SmbWatch::close`]).
+    watched: Arc<Mutex<HashMap<String, Arc<wnet_smb2::File>>>>,
 }
 
 /// Attributes from a network-open answer (no file identity in it).
@@ -178,6 +185,7 @@ impl SmbFs {
             tree,
             dfs,
             breaks: OnceLock::new(),
+            watched: Arc::default(),
         }
     }
 
@@ -235,6 +243,13 @@ impl SmbFs {
         }
     }
 
+    /// The open handles of those of `dirs` that are watched (kept until the compound that
+    /// names them is answered).
+    fn watched_handles(&self, dirs: &[&str]) -> Vec<Option<Arc<wnet_smb2::File>>> {
+        let w = self.watched.lock().expect("watched lock");
+        dirs.iter().map(|d| w.get(*d).cloned()).collect()
+    }
+
     /// Deletes `path` and stats `dirs` in the same round trip. On a DFS drive the directories
     /// may live on other targets, so none is asked (`None` each); the drive asks later.
     pub async fn delete_then_stat(
@@ -243,7 +258,9 @@ impl SmbFs {
         dirs: &[&str],
     ) -> wnet_smb2::Result<Vec<Option<FileNetworkOpenInformation>>> {
         if self.dfs.is_none() {
-            return self.tree.delete_then_stat(path, dirs).await;
+            let open = self.watched_handles(dirs);
+            let dirs = dir_stats(dirs, &open);
+            return self.tree.delete_then_stat(path, &dirs).await;
         }
         let n = dirs.len();
         self.on(path, |t, p| async move {
@@ -264,7 +281,9 @@ impl SmbFs {
         dirs: &[&str],
     ) -> wnet_smb2::Result<Vec<Option<FileNetworkOpenInformation>>> {
         let Some(ns) = &self.dfs else {
-            return self.tree.rename_then_stat(from, to, replace, dirs).await;
+            let open = self.watched_handles(dirs);
+            let dirs = dir_stats(dirs, &open);
+            return self.tree.rename_then_stat(from, to, replace, &dirs).await;
         };
         let n = dirs.len();
         ns.run(from, |t, f| async move {
@@ -276,6 +295,18 @@ impl SmbFs {
         })
         .await
     }
+}
+
+/// How a compound asks for each of `dirs`: through its open handle in `open` (the same
+/// order) where there is one, else by path.
+fn dir_stats<'a>(dirs: &[&'a str], open: &'a [Option<Arc<wnet_smb2::File>>]) -> Vec<DirStat<'a>> {
+    dirs.iter()
+        .zip(open)
+        .map(|(path, h)| match h {
+            Some(dir) => DirStat::Open { path, dir },
+            None => DirStat::Path(path),
+        })
+        .collect()
 }
 
 fn attrs(stats: Vec<Option<FileNetworkOpenInformation>>) -> Vec<Option<Attr>> {
@@ -388,12 +419,21 @@ impl RemoteFs for SmbFs {
 
     fn watch<'a>(&'a self, dir: &'a str) -> FsFuture<'a, Box<dyn RemoteWatch>> {
         Box::pin(async move {
-            let dir = fs(self
+            let handle = fs(self
                 .on(dir, |t, p| async move {
                     t.create(&p, &CreateOptions::directory()).await
                 })
                 .await)?;
-            Ok(Box::new(SmbWatch(Some(dir))) as Box<dyn RemoteWatch>)
+            let handle = Arc::new(handle);
+            if self.dfs.is_none() {
+                let mut w = self.watched.lock().expect("watched lock");
+                w.insert(dir.to_owned(), handle.clone());
+            }
+            Ok(Box::new(SmbWatch {
+                dir: Some(handle),
+                path: dir.to_owned(),
+                watched: self.watched.clone(),
+            }) as Box<dyn RemoteWatch>)
         })
     }
 
@@ -474,10 +514,14 @@ impl RemoteFs for SmbFs {
                 ..create_options(how)
             };
             // On a DFS drive the directory may live on another server: not asked.
-            let dir = self.dfs.is_none().then_some(dir);
+            let dirs = if self.dfs.is_none() { &[dir][..] } else { &[] };
+            let open = self.watched_handles(dirs);
+            let parent = dir_stats(dirs, &open).pop();
+            let parent = &parent;
             let w = fs(self
                 .on(path, |t, p| async move {
-                    t.create_written(&p, opts, offset, data, dir).await
+                    t.create_written(&p, opts, offset, data, parent.clone())
+                        .await
                 })
                 .await)?;
             Ok(Created {
@@ -709,12 +753,36 @@ impl RemoteFile for SmbFile {
 
 /// A CHANGE_NOTIFY watch on an open directory.
 #[derive(Debug)]
-struct SmbWatch(Option<wnet_smb2::File>);
+struct SmbWatch {
+    dir: Option<Arc<wnet_smb2::File>>,
+    /// The directory, as [`SmbFs::watched`] knows it.
+    path: String,
+    watched: Arc<Mutex<HashMap<String, Arc<wnet_smb2::File>>>>,
+}
+
+impl SmbWatch {
+    /// Takes the handle out of [`SmbFs::watched`] (if this watch's is still there).
+    fn forget(&self) {
+        let mut w = self.watched.lock().expect("watched lock");
+        if let (Some(mine), Some(known)) = (&self.dir, w.get(&self.path)) {
+            if Arc::ptr_eq(mine, known) {
+                w.remove(&self.path);
+            }
+        }
+    }
+}
+
+impl Drop for SmbWatch {
+    fn drop(&mut self) {
+        // Dropped unclosed: the handle closes in the background once no compound names it.
+        self.forget();
+    }
+}
 
 impl RemoteWatch for SmbWatch {
     fn next(&self) -> FsFuture<'_, Vec<Change>> {
         Box::pin(async move {
-            let dir = self.0.as_ref().ok_or_else(|| {
+            let dir = self.dir.as_ref().ok_or_else(|| {
                 drive_error(&wnet_smb2::Error::InvalidInput("the watch was closed"))
             })?;
             let changes = match dir.watch(NOTIFY_FILTER, false, NOTIFY_WAIT).await {
@@ -740,12 +808,22 @@ impl RemoteWatch for SmbWatch {
         })
     }
 
+    /// Closes the handle once no compound names it any more (each holds it for one round
+    /// trip, bounded by its request timeout): a directory is removed or renamed only after
+    /// its watch closed, so the close is not left to the background.
     fn close(mut self: Box<Self>) -> FsFuture<'static, ()> {
-        let dir = self.0.take();
+        self.forget();
+        let mut dir = self.dir.take();
         Box::pin(async move {
-            match dir {
-                Some(d) => fs(d.close().await).map(|_| ()),
-                None => Ok(()),
+            loop {
+                match dir.map(Arc::try_unwrap) {
+                    None => return Ok(()),
+                    Some(Ok(d)) => return fs(d.close().await).map(|_| ()),
+                    Some(Err(shared)) => {
+                        dir = Some(shared);
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                }
             }
         })
     }

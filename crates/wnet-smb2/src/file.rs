@@ -22,8 +22,8 @@ use crate::msg::{FileId, Header, Response};
 use crate::status::NtStatus;
 use crate::tree::{Ctx, Tree};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Most entries one listing may collect: a server that pages forever (or repeats a page)
 /// ends with an error here instead of filling memory.
@@ -190,6 +190,18 @@ impl File {
     /// The server handle (of the current generation).
     pub fn id(&self) -> FileId {
         self.handle().id
+    }
+
+    /// The handle's id for a request of `tree` on `ctx`, if it is valid there without a
+    /// reclaim: open, on the same tree (not another lane of a striped one), on the
+    /// generation it was opened or reclaimed on (see [`crate::tree::DirStat`]).
+    pub(crate) fn id_on(&self, tree: &Tree, ctx: &Ctx) -> Option<FileId> {
+        let st = self.handle();
+        let valid = Arc::ptr_eq(&self.tree.inner, &tree.inner)
+            && st.generation == ctx.live.generation
+            && !self.closed.load(Ordering::Relaxed)
+            && !self.lost.load(Ordering::Relaxed);
+        valid.then_some(st.id)
     }
 
     /// The tree this file is on.

@@ -71,4 +71,4 @@ pub use lease_keys::{LeaseBreak, LeaseKey, LeaseListener};
 pub use mechanism::{KerberosConfig, Mechanism};
 pub use session::{Authenticator, Session};
 pub use status::NtStatus;
-pub use tree::{CreateOptions, Tree, Written};
+pub use tree::{CreateOptions, DirStat, Tree, Written};

@@ -328,6 +328,79 @@ impl Ctx {
 
 const STAT_LEN: u32 = 56;
 
+/// A directory whose attributes a compound asks for after the change it makes in it.
+#[derive(Debug, Clone)]
+pub enum DirStat<'a> {
+    /// Opened by path, queried and closed in the compound: three commands for the server.
+    Path(&'a str),
+    /// Through a handle already open on it (a watch's): one QUERY_INFO, or by `path` where
+    /// the handle is not valid on the connection the compound goes out on.
+    Open {
+        /// The directory.
+        path: &'a str,
+        /// Its open handle.
+        dir: &'a File,
+    },
+}
+
+/// What a compound sends for one [`DirStat`]: a query of its open handle where that is
+/// valid on the compound's connection, else create + query + close by path.
+struct DirAsk<'a> {
+    by_path: (CreateRequest, QueryInfoRequest, CloseRequest),
+    open: Option<&'a File>,
+}
+
+impl<'a> DirAsk<'a> {
+    fn new(d: &DirStat<'a>) -> Result<DirAsk<'a>> {
+        let (path, open) = match d {
+            DirStat::Path(p) => (*p, None),
+            DirStat::Open { path, dir } => (*path, Some(*dir)),
+        };
+        Ok(DirAsk {
+            by_path: stat_requests(smb_path(path)?),
+            open,
+        })
+    }
+
+    /// Appends its requests for `tree` on `ctx` to `msgs`; returns how many they are.
+    fn push(&self, tree: &Tree, ctx: &Ctx, msgs: &mut Vec<(Vec<u8>, usize)>) -> usize {
+        if let Some(file_id) = self.open.and_then(|f| f.id_on(tree, ctx)) {
+            msgs.push((ctx.msg(&query_network_open(file_id), false), 0));
+            return 1;
+        }
+        let (c, q, x) = &self.by_path;
+        msgs.push((ctx.msg(c, false), 0));
+        msgs.push((ctx.msg(q, true), 0));
+        msgs.push((ctx.msg(x, true), 0));
+        3
+    }
+
+    /// The directory's attributes from the `n` replies [`DirAsk::push`] sent (taken from
+    /// `next`); `None` where the query failed.
+    fn answer(
+        n: usize,
+        mut next: impl FnMut() -> Option<Result<Vec<u8>>>,
+    ) -> Option<FileNetworkOpenInformation> {
+        let replies: Vec<_> = (0..n).map(|_| next()).collect();
+        // The query is the only reply of a handle's, the second of a path's.
+        let q = replies.into_iter().nth(if n == 1 { 0 } else { 1 })??.ok()?;
+        check_status(&q).ok()?;
+        let r = QueryInfoResponse::decode(&q).ok()?;
+        FileNetworkOpenInformation::decode(&r.output).ok()
+    }
+}
+
+/// A query of FileNetworkOpenInformation (the attributes a stat answers) of `file_id`.
+fn query_network_open(file_id: FileId) -> QueryInfoRequest {
+    QueryInfoRequest {
+        info_type: info_type::FILE,
+        class: file_class::NETWORK_OPEN,
+        output_buffer_length: STAT_LEN,
+        additional_information: 0,
+        file_id,
+    }
+}
+
 /// The create + query (FileNetworkOpenInformation) + close of a stat compound, the last two
 /// related to the first.
 fn stat_requests(name: String) -> (CreateRequest, QueryInfoRequest, CloseRequest) {
@@ -341,18 +414,11 @@ fn stat_requests(name: String) -> (CreateRequest, QueryInfoRequest, CloseRequest
         name,
         contexts: vec![],
     };
-    let query = QueryInfoRequest {
-        info_type: info_type::FILE,
-        class: file_class::NETWORK_OPEN,
-        output_buffer_length: STAT_LEN,
-        additional_information: 0,
-        file_id: FileId::RELATED,
-    };
     let close = CloseRequest {
         flags: 0,
         file_id: FileId::RELATED,
     };
-    (create, query, close)
+    (create, query_network_open(FileId::RELATED), close)
 }
 
 /// What [`Tree::create_written`] learnt.
@@ -786,7 +852,7 @@ impl Tree {
         opts: &CreateOptions,
         offset: u64,
         data: &[u8],
-        parent: Option<&str>,
+        parent: Option<DirStat<'_>>,
     ) -> Result<Written> {
         self.lane(path)
             .create_written_here(path, opts, offset, data, parent)
@@ -799,7 +865,7 @@ impl Tree {
         opts: &CreateOptions,
         offset: u64,
         data: &[u8],
-        parent: Option<&str>,
+        parent: Option<DirStat<'_>>,
     ) -> Result<Written> {
         if data.len() > self.inner.session.negotiated().max_write as usize {
             return Err(Error::Protocol(crate::msg::DecodeError(
@@ -818,10 +884,7 @@ impl Tree {
             flags: crate::msg::close::POSTQUERY_ATTRIB,
             file_id: FileId::RELATED,
         };
-        let parent = match parent {
-            Some(p) => Some(smb_path(p)?),
-            None => None,
-        };
+        let parent = parent.as_ref().map(DirAsk::new).transpose()?;
         let (create, write, close, parent) = (&create, &write, &close, &parent);
         self.exec(|ctx| async move {
             let mut msgs = vec![(ctx.msg(create, false), 0)];
@@ -829,12 +892,7 @@ impl Tree {
                 msgs.push((ctx.msg(write, true), data.len()));
             }
             msgs.push((ctx.msg(close, true), 0));
-            if let Some(dir) = parent {
-                let (c, q, x) = stat_requests(dir.clone());
-                msgs.push((ctx.msg(&c, false), 0));
-                msgs.push((ctx.msg(&q, true), 0));
-                msgs.push((ctx.msg(&x, true), 0));
-            }
+            let asked = parent.as_ref().map(|d| d.push(self, &ctx, &mut msgs));
             let replies = ctx
                 .live
                 .conn
@@ -859,15 +917,7 @@ impl Tree {
             let x = next()?;
             check_status(&x)?;
             let info = CloseResponse::decode(&x)?.info;
-            let mut parent_info = None;
-            if parent.is_some() {
-                let (_, q, _) = (next(), next(), next());
-                parent_info = q.ok().and_then(|q| {
-                    check_status(&q).ok()?;
-                    let r = QueryInfoResponse::decode(&q).ok()?;
-                    FileNetworkOpenInformation::decode(&r.output).ok()
-                });
-            }
+            let parent_info = asked.and_then(|n| DirAsk::answer(n, || it.next()));
             Ok(Written {
                 file_id: crate::file::server_file_id(&opened),
                 info,
@@ -908,7 +958,7 @@ impl Tree {
         class: u8,
         data: Vec<u8>,
         idempotent: bool,
-        dirs: &[&str],
+        dirs: &[DirStat<'_>],
     ) -> Result<Vec<Option<FileNetworkOpenInformation>>> {
         let create = CreateRequest {
             oplock_level: oplock::NONE,
@@ -931,10 +981,7 @@ impl Tree {
             flags: 0,
             file_id: FileId::RELATED,
         };
-        let stats = dirs
-            .iter()
-            .map(|d| Ok(stat_requests(smb_path(d)?)))
-            .collect::<Result<Vec<_>>>()?;
+        let stats = dirs.iter().map(DirAsk::new).collect::<Result<Vec<_>>>()?;
         let (create, set, close, stats) = (&create, &set, &close, &stats);
         self.exec_with(idempotent, |ctx| async move {
             let mut msgs = vec![
@@ -942,11 +989,10 @@ impl Tree {
                 (ctx.msg(set, true), 0),
                 (ctx.msg(close, true), 0),
             ];
-            for (c, q, x) in stats {
-                msgs.push((ctx.msg(c, false), 0));
-                msgs.push((ctx.msg(q, true), 0));
-                msgs.push((ctx.msg(x, true), 0));
-            }
+            let asked: Vec<usize> = stats
+                .iter()
+                .map(|d| d.push(self, &ctx, &mut msgs))
+                .collect();
             let replies = ctx
                 .live
                 .conn
@@ -957,15 +1003,9 @@ impl Tree {
                 let r = it.next().ok_or(Error::Disconnected)??;
                 check_status(&r)?;
             }
-            Ok(stats
-                .iter()
-                .map(|_| {
-                    let (_, q, _) = (it.next(), it.next(), it.next());
-                    let q = q?.ok()?;
-                    check_status(&q).ok()?;
-                    let r = QueryInfoResponse::decode(&q).ok()?;
-                    FileNetworkOpenInformation::decode(&r.output).ok()
-                })
+            Ok(asked
+                .into_iter()
+                .map(|n| DirAsk::answer(n, || it.next()))
                 .collect())
         })
         .await
@@ -987,7 +1027,7 @@ impl Tree {
         from: &str,
         to: &str,
         replace: bool,
-        dirs: &[&str],
+        dirs: &[DirStat<'_>],
     ) -> Result<Vec<Option<FileNetworkOpenInformation>>> {
         let data = fscc::encode_rename(&smb_path(to)?, replace);
         self.set_info_path(
@@ -1013,7 +1053,7 @@ impl Tree {
     pub async fn delete_then_stat(
         &self,
         path: &str,
-        dirs: &[&str],
+        dirs: &[DirStat<'_>],
     ) -> Result<Vec<Option<FileNetworkOpenInformation>>> {
         self.set_info_path(
             path,

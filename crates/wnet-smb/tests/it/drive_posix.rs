@@ -92,8 +92,9 @@ fn a_directory_mtime_follows_the_drives_own_changes_in_it_at_once() {
     let disk = m.disk(&rel);
     let same = |what: &str| assert_eq!(mtime(&d), mtime(&disk), "after {what}");
     same("mkdir");
-    let steps: [(&str, &dyn Fn()); 4] = [
-        ("create", &|| fs::write(d.join("f"), b"x").unwrap()),
+    let steps: [(&str, &dyn Fn()); 5] = [
+        ("create", &|| fs::write(d.join("e"), b"x").unwrap()),
+        ("rename", &|| fs::rename(d.join("e"), d.join("f")).unwrap()),
         ("mkdir", &|| fs::create_dir(d.join("sub")).unwrap()),
         ("unlink", &|| fs::remove_file(d.join("f")).unwrap()),
         ("rmdir", &|| fs::remove_dir(d.join("sub")).unwrap()),

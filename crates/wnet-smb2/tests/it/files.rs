@@ -295,3 +295,66 @@ async fn list_a_directory_larger_than_one_response() {
     assert_eq!(names.len(), n);
     std::fs::remove_dir_all(&on_disk).unwrap();
 }
+
+/// A compound that changes a name in a directory asks for the directory's new attributes
+/// through a handle already open on it (one QUERY_INFO) when it can, by path otherwise.
+#[tokio::test]
+async fn a_changed_directory_is_stated_through_its_open_handle() {
+    use wnet_smb2::DirStat;
+    let s = samba();
+    let t = rw(&s).await;
+    let d = unique("dirstat");
+    t.mkdir(&d).await.unwrap();
+    let h = t.create(&d, &CreateOptions::directory()).await.unwrap();
+    let now = |t: &wnet_smb2::Tree| {
+        let d = d.clone();
+        let t = t.clone();
+        async move { t.stat(&d).await.unwrap() }
+    };
+    // A path that names nothing: only the handle can answer.
+    let open = || DirStat::Open {
+        path: "no such directory",
+        dir: &h,
+    };
+    let f = format!("{d}/f");
+    let w = t
+        .create_written(&f, &CreateOptions::create_new(), 0, b"x", Some(open()))
+        .await
+        .unwrap();
+    let after = now(&t).await;
+    let p = w.parent.expect("asked through the handle");
+    assert!(p.is_directory());
+    assert_eq!(p.last_write_time, after.last_write_time, "after the create");
+    let g = format!("{d}/g");
+    let r = t.rename_then_stat(&f, &g, false, &[open()]).await.unwrap();
+    assert_eq!(r[0].unwrap().last_write_time, now(&t).await.last_write_time);
+    let r = t.delete_then_stat(&g, &[open()]).await.unwrap();
+    assert_eq!(r[0].unwrap().last_write_time, now(&t).await.last_write_time);
+    assert!(
+        s.share_dir("rw")
+            .join(&d)
+            .read_dir()
+            .unwrap()
+            .next()
+            .is_none()
+    );
+
+    // A handle of another tree connect is not valid on this one: the path is asked (here
+    // one that names nothing, so no answer; the change itself is done).
+    let t2 = rw(&s).await;
+    let h2 = t2.create(&d, &CreateOptions::directory()).await.unwrap();
+    let other = DirStat::Open {
+        path: "no such directory",
+        dir: &h2,
+    };
+    let w = t
+        .create_written(&f, &CreateOptions::create_new(), 0, b"y", Some(other))
+        .await
+        .unwrap();
+    assert!(w.parent.is_none());
+    let by_path = DirStat::Open { path: &d, dir: &h2 };
+    let r = t.delete_then_stat(&f, &[by_path]).await.unwrap();
+    assert_eq!(r[0].unwrap().last_write_time, now(&t).await.last_write_time);
+    h2.close().await.unwrap();
+    h.close().await.unwrap();
+}
