@@ -86,13 +86,17 @@ mod tests {
     use super::start;
     use std::time::Duration;
 
-    #[test]
-    fn a_future_that_waits_for_nothing_finishes_on_the_calling_thread() {
-        let rt = tokio::runtime::Builder::new_multi_thread()
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn a_future_that_waits_for_nothing_finishes_on_the_calling_thread() {
+        let rt = runtime();
         let here = std::thread::current().id();
         let (tx, rx) = std::sync::mpsc::channel();
         assert!(start(rt.handle(), async move {
@@ -103,11 +107,7 @@ mod tests {
 
     #[test]
     fn a_future_that_waits_goes_on_as_a_task_when_woken() {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         let here = std::thread::current().id();
         // A channel answered later by a task, a timer, and a wake-up during the first poll.
         let (answer_tx, answer_rx) = tokio::sync::oneshot::channel::<u32>();
@@ -134,11 +134,7 @@ mod tests {
 
     #[test]
     fn a_future_woken_by_a_dropped_sender_runs_to_its_end() {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (dropped_tx, dropped_rx) = std::sync::mpsc::channel::<()>();
         assert!(!start(rt.handle(), async move {
