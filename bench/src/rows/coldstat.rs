@@ -12,8 +12,8 @@ use std::time::Instant;
 use wnet_core::ConnectFlags;
 
 use super::table::{Amount, Table};
-use super::{Ctx, DaemonProcess};
-use crate::peers::{RcloneMount, drop_caches};
+use super::{Ctx, DaemonProcess, fresh_rclone};
+use crate::peers::drop_caches;
 use crate::workload::{N, SMALL, f_name};
 
 /// Drive letters for the rounds' fresh drives (one per round).
@@ -44,18 +44,8 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
             for i in 0..N {
                 fs::write(share.join(&dir).join(f_name(i)), &data).expect("a small file");
             }
-            let rclone = (side == "rclone").then(|| {
-                let name = format!("coldstat-rclone-r{round}");
-                RcloneMount::start(
-                    ctx.samba,
-                    "rw",
-                    &ctx.scratch.join(&name),
-                    &ctx.scratch.join(format!("{name}-cache")),
-                    &ctx.scratch.join(format!("{name}.log")),
-                    &[],
-                )
-                .expect("an rclone mount")
-            });
+            let rclone =
+                (side == "rclone").then(|| fresh_rclone(ctx, &format!("coldstat-rclone-r{round}")));
             let root = match &rclone {
                 Some(m) => m.dir.clone(),
                 None => {

@@ -148,6 +148,15 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
         Side::Engine | Side::EngineEnc => std::process::id(),
         Side::Smbclient | Side::SmbclientEnc => 0,
     };
+    // One line per run: its wall time and the CPU its client and smbd used.
+    let cpu_note = |round: usize, label: &str, side: Side, took: Duration, cpu: Usage| {
+        format!(
+            "round {round} {label} {:<13} {:.3}s wall; {}",
+            side.tag(),
+            took.as_secs_f64(),
+            cpu.since(side.client(), client_pid(side), samba.pid())
+        )
+    };
     for round in 0..ctx.rounds {
         for (label, fsync) in [(&write_label, true), (&unsynced_label, false)] {
             for side in Side::ALL {
@@ -186,12 +195,7 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
                 );
                 let took = t0.elapsed();
                 t.push(label, Amount::Bytes(size), side.tag(), took);
-                cpu_notes.push(format!(
-                    "round {round} {label} {:<13} {:.3}s wall; {}",
-                    side.tag(),
-                    took.as_secs_f64(),
-                    cpu.since(side.client(), client_pid(side), samba.pid())
-                ));
+                cpu_notes.push(cpu_note(round, label, side, took, cpu));
                 let _ = fs::remove_file(&on_server);
             }
         }
@@ -230,12 +234,7 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
                 }
                 let took = t0.elapsed();
                 t.push(label, Amount::Bytes(size), side.tag(), took);
-                cpu_notes.push(format!(
-                    "round {round} {label} {:<13} {:.3}s wall; {}",
-                    side.tag(),
-                    took.as_secs_f64(),
-                    cpu.since(side.client(), client_pid(side), samba.pid())
-                ));
+                cpu_notes.push(cpu_note(round, label, side, took, cpu));
             }
         }
     }

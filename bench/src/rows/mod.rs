@@ -160,6 +160,25 @@ impl Ctx<'_> {
     }
 }
 
+/// A new `rclone mount` (default mode) of share `rw`, named `name` in the scratch space
+/// (its mount point, cache directory and log): for a group whose rounds need a mount that
+/// has never seen the directories made behind its back.
+///
+/// # Panics
+///
+/// When rclone cannot mount.
+pub fn fresh_rclone(ctx: &Ctx<'_>, name: &str) -> crate::peers::RcloneMount {
+    crate::peers::RcloneMount::start(
+        ctx.samba,
+        "rw",
+        &ctx.scratch.join(name),
+        &ctx.scratch.join(format!("{name}-cache")),
+        &ctx.scratch.join(format!("{name}.log")),
+        &[],
+    )
+    .expect("an rclone mount")
+}
+
 /// Runs the selected groups other than [`Group::Base`] (which `drive` runs itself).
 pub fn run(ctx: &Ctx<'_>, groups: &[Group]) {
     let needs_daemon = groups.iter().any(|g| {
