@@ -86,17 +86,13 @@ mod tests {
     use super::start;
     use std::time::Duration;
 
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_multi_thread()
+    #[test]
+    fn a_future_that_waits_for_nothing_finishes_on_the_calling_thread() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
-            .unwrap()
-    }
-
-    #[test]
-    fn a_future_that_waits_for_nothing_finishes_on_the_calling_thread() {
-        let rt = runtime();
+            .unwrap();
         let here = std::thread::current().id();
         let (tx, rx) = std::sync::mpsc::channel();
         assert!(start(rt.handle(), async move {
@@ -107,7 +103,11 @@ mod tests {
 
     #[test]
     fn a_future_that_waits_goes_on_as_a_task_when_woken() {
-        let rt = runtime();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         let here = std::thread::current().id();
         // A channel answered later by a task, a timer, and a wake-up during the first poll.
         let (answer_tx, answer_rx) = tokio::sync::oneshot::channel::<u32>();
@@ -134,7 +134,11 @@ mod tests {
 
     #[test]
     fn a_future_woken_by_a_dropped_sender_runs_to_its_end() {
-        let rt = runtime();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (dropped_tx, dropped_rx) = std::sync::mpsc::channel::<()>();
         assert!(!start(rt.handle(), async move {
