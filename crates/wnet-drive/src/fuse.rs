@@ -1,9 +1,8 @@
-//! The `fuser` adapter: pure translation between FUSE requests and [`Core`]. A request that
-//! needs the server is polled on the FUSE thread until it first waits (its request is sent
-//! from here, see [`crate::inline`]), then answered from a task on the tokio runtime
-//! (replies are `Send`), so a slow server never blocks the FUSE loop; every task runs under
-//! the core's deadline (an OPENDIR's listing under the engine's per-page and whole-listing
-//! bounds instead). Operations not listed here answer `ENOSYS` (fuser's defaults).
+//! The `fuser` adapter: pure translation between FUSE requests and [`Core`]. Each request is
+//! answered from a task on the tokio runtime (replies are `Send`), so a slow server never
+//! blocks the FUSE loop; every task runs under the core's deadline (an OPENDIR's listing under
+//! the engine's per-page and whole-listing bounds instead). Operations not listed
+//! here answer `ENOSYS` (fuser's defaults).
 
 use super::cache::{Attr, KERNEL_TTL, Known, WATCHED_TTL};
 use super::core::{Core, LockAsk, ReadStart, SetAttr, SetTime};
@@ -124,13 +123,10 @@ impl FuseFs {
         });
     }
 
-    /// Runs `fut` here until it first waits (it sends its request to the server from this
-    /// thread, see [`crate::inline`]), then on the runtime: `op` is then answered from a task
-    /// (counted as a hand-off).
+    /// Runs `fut` on the runtime: `op` is answered from a task (counted as a hand-off).
     fn spawn(&self, op: Op, fut: impl Future<Output = ()> + Send + 'static) {
-        if !crate::inline::start(&self.core.rt, fut) {
-            stats::hopped(op);
-        }
+        stats::hopped(op);
+        self.core.rt.spawn(fut);
     }
 
     fn file_attr(&self, ino: InodeNo, a: &Attr) -> FileAttr {

@@ -21,8 +21,6 @@
 //!   namespace, locks, deferred creates, leases.
 //! - `fuse.rs`: the `fuser` adapter (pure translation; unimplemented ops answer `ENOSYS`),
 //!   and [`stats`], the FUSE requests it was sent and how many crossed to the runtime.
-//! - `inline.rs`: a request's future polled on the FUSE thread until it first waits, then
-//!   continued on the runtime from the thread that wakes it.
 //! - `inode.rs`: [`InodeNo`] and the inode table with lookup/forget counting.
 //! - `handle_table.rs`: [`HandleTable`], every open handle with its pid.
 //! - `cache.rs`: attribute and directory caches: short TTLs, or exact for watched directories.
@@ -48,7 +46,6 @@ mod core;
 pub mod errno;
 mod fuse;
 pub mod handle_table;
-mod inline;
 pub mod inode;
 mod lease;
 pub mod names;
