@@ -7,10 +7,19 @@ use crate::inode::{InodeNo, KernelView};
 use crate::names;
 use crate::watch::Forget;
 use std::ffi::OsStr;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// How long an open waits for the kernel to drop a stale inode ([`Core::revalidate_at_open`]).
 const INVAL_WAIT: Duration = Duration::from_secs(2);
+
+/// What may change a file's pages in the kernel, counted ([`Core::page_epoch`]): writable
+/// opens through the drive, and size changes by SETATTR (a truncation by path needs no open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct PageEpoch {
+    writers: u64,
+    resized: u64,
+}
 
 /// One invalidation for the kernel; `done` is told once it was written.
 pub(super) struct Inval {
@@ -38,6 +47,7 @@ impl Core {
     /// Invalidations are written by a thread of their own: one may wait for a directory lock
     /// that a FUSE request holds, and requests are answered elsewhere, so it never deadlocks.
     pub fn attach_kernel(&self, notifier: fuser::Notifier) {
+        let _ = self.pages.set(notifier.clone());
         let (tx, rx) = std::sync::mpsc::channel::<Inval>();
         let spawned = std::thread::Builder::new()
             .name("wnet-inval".into())
@@ -107,6 +117,46 @@ impl Core {
         if tx.send(inval).is_ok() && tokio::time::timeout(INVAL_WAIT, wait).await.is_err() {
             tracing::warn!(?ino, "the kernel's invalidation is late; the open goes on");
         }
+    }
+
+    /// What may change a file's pages in the kernel behind an open's back, counted so far
+    /// (see [`Core::kernel_store`]).
+    pub(super) fn page_epoch(&self) -> PageEpoch {
+        PageEpoch {
+            writers: self.handles.writers_opened(),
+            resized: self.resized.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Hands the kernel `data`, the whole of `ino` as an open being answered just read it, as
+    /// the inode's pages (`FUSE_NOTIFY_STORE`): the reads after the open then need no READ
+    /// request. Returns whether the kernel may keep its pages at the open
+    /// (`FOPEN_KEEP_CACHE`), true only when they are exactly the server's bytes:
+    ///
+    /// * the open revalidated first ([`Core::revalidate_at_open`]): a kernel that was told
+    ///   another size or times forgot the inode before, so no page past `data` is left;
+    /// * `since` was taken before the open asked the server, with no handle of ours open on
+    ///   the inode (the caller checks): nobody could be writing or reading it through us.
+    ///   Should a writable open or a size change of ours have come meanwhile ([`PageEpoch`]
+    ///   moved), its pages may hold bytes newer than `data`: the kernel forgets them again
+    ///   (waited for) and the open is answered without keeping them.
+    ///
+    /// Written on the calling task's thread, not the invalidation thread: a store takes no
+    /// directory lock, only the pages' own locks, which only a READ or WRITE of the inode in
+    /// flight holds; none is, since no handle of ours was open on the inode (an open answered
+    /// meanwhile is another task's, answered without this one).
+    pub(super) async fn kernel_store(&self, ino: InodeNo, data: &[u8], since: PageEpoch) -> bool {
+        let Some(pages) = self.pages.get() else {
+            return false;
+        };
+        if data.is_empty() || pages.store(fuser::INodeNo(ino.0), 0, data).is_err() {
+            return false;
+        }
+        if self.page_epoch() != since {
+            self.kernel_forget_inode_now(ino).await;
+            return false;
+        }
+        true
     }
 
     /// Remembers the attributes the kernel is being answered for `ino` (see
