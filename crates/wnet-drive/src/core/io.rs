@@ -134,7 +134,7 @@ impl Core {
             (self.ask(self.fs.open_read(path, want as u32)).await?, None)
         };
         let a: Attr = read.attr;
-        self.revalidate_at_open(ino, path, a, stamp).await;
+        let fresh = self.revalidate_at_open(ino, path, a, stamp).await;
         let data = read
             .data
             .ok()
@@ -152,7 +152,8 @@ impl Core {
             self.rt.spawn(lease::close_file(f, self.deadline));
         }
         // The kernel gets the bytes with the open: its reads ask nothing more.
-        let kept = open_here.is_empty()
+        let kept = fresh
+            && open_here.is_empty()
             && data.len() as u64 == a.size
             && self.kernel_store(ino, &data, epoch).await;
         Ok(Some((data, kept)))

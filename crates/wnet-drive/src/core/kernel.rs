@@ -107,16 +107,24 @@ impl Core {
 
     /// Makes the kernel forget the attributes and pages of `ino`, and waits until it has
     /// (bounded by [`INVAL_WAIT`]: the invalidation thread may be held up by a directory lock).
-    pub(super) async fn kernel_forget_inode_now(&self, ino: InodeNo) {
-        let Some(tx) = self.kernel.get() else { return };
+    /// Returns whether it has (or nothing is mounted to forget anything).
+    pub(super) async fn kernel_forget_inode_now(&self, ino: InodeNo) -> bool {
+        let Some(tx) = self.kernel.get() else {
+            return true;
+        };
         let (done, wait) = tokio::sync::oneshot::channel();
         let inval = Inval {
             forget: Forget::Inode(ino),
             done: Some(done),
         };
-        if tx.send(inval).is_ok() && tokio::time::timeout(INVAL_WAIT, wait).await.is_err() {
-            tracing::warn!(?ino, "the kernel's invalidation is late; the open goes on");
+        if tx.send(inval).is_err() {
+            return false;
         }
+        if tokio::time::timeout(INVAL_WAIT, wait).await.is_err() {
+            tracing::warn!(?ino, "the kernel's invalidation is late; the open goes on");
+            return false;
+        }
+        true
     }
 
     /// What may change a file's pages in the kernel behind an open's back, counted so far
@@ -133,8 +141,9 @@ impl Core {
     /// request. Returns whether the kernel may keep its pages at the open
     /// (`FOPEN_KEEP_CACHE`), true only when they are exactly the server's bytes:
     ///
-    /// * the open revalidated first ([`Core::revalidate_at_open`]): a kernel that was told
-    ///   another size or times forgot the inode before, so no page past `data` is left;
+    /// * the open revalidated first ([`Core::revalidate_at_open`], and the caller stores
+    ///   only if that returned true): a kernel that was told another size or times forgot
+    ///   the inode before, so no page past `data` is left;
     /// * `since` was taken before the open asked the server, with no handle of ours open on
     ///   the inode (the caller checks): nobody could be writing or reading it through us.
     ///   Should a writable open or a size change of ours have come meanwhile ([`PageEpoch`]
@@ -175,12 +184,20 @@ impl Core {
     /// the kernel was last told, the kernel forgets the inode's attributes and pages before
     /// the open is answered: the first read then asks for the size again and sees the whole
     /// file as the server has it now, not a size learned mid-write.
-    pub(super) async fn revalidate_at_open(&self, ino: InodeNo, path: &str, a: Attr, stamp: Stamp) {
+    /// Returns whether the kernel holds nothing older now (false: its invalidation is late).
+    pub(super) async fn revalidate_at_open(
+        &self,
+        ino: InodeNo,
+        path: &str,
+        a: Attr,
+        stamp: Stamp,
+    ) -> bool {
         self.cache.put_server(path, Known::Present(a), stamp);
         let told = self.inodes.lock().expect("inode lock").kernel_view(ino);
         if told.is_some_and(|t| t != kernel_view(&a)) {
-            self.kernel_forget_inode_now(ino).await;
+            return self.kernel_forget_inode_now(ino).await;
         }
+        true
     }
 
     /// How long the kernel may keep `a`, answered for a name of `dir` from what a complete
