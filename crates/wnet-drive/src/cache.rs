@@ -349,22 +349,36 @@ impl Cache {
     /// An own change to `path` begins: forget its attributes and its parent's listing; in a
     /// watched parent the name is unknown (asked of the server) until [`Cache::own_done`].
     pub fn own_start(&self, path: &str) {
-        self.forget(path);
-        let (dir, name) = split(path);
-        if let Some(w) = self
-            .watched
-            .lock()
-            .expect("cache lock")
-            .get_mut(&self.fold.key(dir))
-        {
-            let k = self.fold.key(name);
-            w.touch(&k);
+        self.own_touch(path, |w, k, _| {
             w.unknown.insert(k);
-        }
+        });
     }
 
     /// An own change to `path` ended; `outcome` is what the server says of it now, if known.
     pub fn own_done(&self, path: &str, outcome: Option<Known>) {
+        self.own_touch(path, |w, k, name| match (outcome, w.children.as_mut()) {
+            (Some(Known::Present(attr)), Some(ch)) => {
+                let name = name.to_string();
+                ch.insert(k.clone(), Listed { name, attr });
+                w.unknown.remove(&k);
+            }
+            (Some(Known::Absent), Some(ch)) => {
+                ch.remove(&k);
+                w.unknown.remove(&k);
+            }
+            _ => {
+                w.unknown.insert(k);
+            }
+        });
+        if let Some(Known::Present(a)) = outcome {
+            self.put_attr(path, a);
+        }
+    }
+
+    /// The prelude of an own change to `path`: its attributes and its parent's listing are
+    /// forgotten; in a watched parent the name is touched and `f` gets the parent's state,
+    /// the name's key and the name.
+    fn own_touch(&self, path: &str, f: impl FnOnce(&mut Watched, String, &str)) {
         self.forget(path);
         let (dir, name) = split(path);
         if let Some(w) = self
@@ -375,23 +389,7 @@ impl Cache {
         {
             let k = self.fold.key(name);
             w.touch(&k);
-            match (outcome, w.children.as_mut()) {
-                (Some(Known::Present(attr)), Some(ch)) => {
-                    let name = name.to_string();
-                    ch.insert(k.clone(), Listed { name, attr });
-                    w.unknown.remove(&k);
-                }
-                (Some(Known::Absent), Some(ch)) => {
-                    ch.remove(&k);
-                    w.unknown.remove(&k);
-                }
-                _ => {
-                    w.unknown.insert(k);
-                }
-            }
-        }
-        if let Some(Known::Present(a)) = outcome {
-            self.put_attr(path, a);
+            f(w, k, name);
         }
     }
 

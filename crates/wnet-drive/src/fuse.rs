@@ -699,9 +699,8 @@ impl Filesystem for FuseFs {
         };
         let dots = [(i, "."), (i, "..")];
         let total = 2 + entries.len() as u64;
-        let mut next = offset;
-        while next < total {
-            let full = if next < 2 {
+        let done = fill_page(offset, total, |next| {
+            if next < 2 {
                 let (di, name) = dots[next as usize];
                 reply.add(di, next + 1, FileType::Directory, name)
             } else {
@@ -718,13 +717,9 @@ impl Filesystem for FuseFs {
                     FileType::RegularFile
                 };
                 reply.add(di, next + 1, kind, &e.name)
-            };
-            if full {
-                break;
             }
-            next += 1;
-        }
-        if next >= total {
+        });
+        if done {
             self.core.dir_done(fh.0);
         }
         reply.ok();
@@ -744,10 +739,9 @@ impl Filesystem for FuseFs {
             Err(e) => return reply.error(fe(e)),
         };
         let total = 2 + entries.len() as u64;
-        let mut next = offset;
         let dir_attr = self.core.cache.attr(&dir);
-        while next < total {
-            let full = if next < 2 {
+        let done = fill_page(offset, total, |next| {
+            if next < 2 {
                 // The kernel takes no lookup for "." and ".."; their attributes are not used.
                 let name = if next == 0 { "." } else { ".." };
                 let a = dir_attr.unwrap_or(Attr {
@@ -786,13 +780,9 @@ impl Filesystem for FuseFs {
                     self.core.forget(ci, 1);
                 }
                 full
-            };
-            if full {
-                break;
             }
-            next += 1;
-        }
-        if next >= total {
+        });
+        if done {
             self.core.dir_done(fh.0);
         }
         reply.ok();
@@ -986,6 +976,19 @@ pub mod stats {
             })
             .collect()
     }
+}
+
+/// Adds the entries of a directory listing from `offset` on, one `add(position)` each, until
+/// `add` answers that the kernel's buffer is full; true when the listing's end was reached.
+fn fill_page(offset: u64, total: u64, mut add: impl FnMut(u64) -> bool) -> bool {
+    let mut next = offset;
+    while next < total {
+        if add(next) {
+            return false;
+        }
+        next += 1;
+    }
+    true
 }
 
 #[cfg(test)]

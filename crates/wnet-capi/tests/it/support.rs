@@ -302,6 +302,25 @@ pub fn wnetd_binary() -> PathBuf {
             let mut cmd = Command::new(env!("CARGO"));
             cmd.args(["build", "-q", "-p", "wnetd", "--bin", "wnetd"])
                 .current_dir(workspace());
+            // What `cargo test` set for this test binary must not reach the inner build: a
+            // build script that tracks one of them (ring's tracks CARGO_MANIFEST_DIR) would
+            // make cargo rebuild ring, rustls and every crate above them, twice per run.
+            for (k, _) in std::env::vars_os() {
+                let k = k.to_string_lossy();
+                if k == "OUT_DIR"
+                    || k.starts_with("CARGO_PKG_")
+                    || matches!(
+                        &*k,
+                        "CARGO_MANIFEST_DIR"
+                            | "CARGO_MANIFEST_PATH"
+                            | "CARGO_CRATE_NAME"
+                            | "CARGO_PRIMARY_PACKAGE"
+                            | "CARGO_TARGET_TMPDIR"
+                    )
+                {
+                    cmd.env_remove(&*k);
+                }
+            }
             if release {
                 cmd.arg("--release");
             }
