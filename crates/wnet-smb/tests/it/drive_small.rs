@@ -97,8 +97,10 @@ fn pages_cached(f: &fs::File, pages: usize) -> usize {
 #[test]
 fn a_small_files_bytes_are_in_the_kernels_cache_when_its_open_returns() {
     let m = mount("rw");
+    let mut made = Vec::new();
     for n in [1, 4096, 10_000, SMALL] {
         let name = unique("stored");
+        made.push(name.clone());
         let data = pattern(n, 40 + n as u64);
         put_on_server(&m, &name, &data);
         let f = fs::File::open(m.path(&name)).unwrap();
@@ -125,7 +127,8 @@ fn a_small_files_bytes_are_in_the_kernels_cache_when_its_open_returns() {
             "size {n}: shrunk, read {}",
             got.len()
         );
-        drop(f);
+    }
+    for name in made {
         fs::remove_file(m.disk(&name)).unwrap();
     }
 }
