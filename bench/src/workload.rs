@@ -1,7 +1,7 @@
 //! The base table's workloads on a mounted file system (issue 4's `drive` rows), shared by
 //! every side that programs reach through a mount: the wnet drive, `rclone mount`, `davfs2`.
 //!
-//! A write counts only once its data is on the server: after the timed part [`run`] polls
+//! A write counts only once its data is on the server: after the timed part [`FsRun::run`] polls
 //! the server's own directory of the same tree until the file(s) have their full size (or
 //! are gone, for rename + delete), and the clock stops then ("data landed").
 

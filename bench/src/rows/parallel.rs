@@ -3,7 +3,7 @@
 //! same work done by one process. Sides: the wnet drive, `rclone mount` (default mode), and
 //! `smbclient` (one process per stream: its own connection each). The create rows also run
 //! the engine alone (tasks, no FUSE, no processes) over one session (`engine`: what one
-//! connection, so one smbd process, allows) and over [`ENGINE_SESSIONS`] sessions, each its
+//! connection, so one smbd process, allows) and over `ENGINE_SESSIONS` sessions, each its
 //! own connection and ClientGuid (`engine-4s`: what striping a drive over connections would
 //! allow; ADR 0016). `wnet-4c` is the drive of a second daemon whose profile says
 //! `connections_per_share = 4`: the drive striped over four connections.

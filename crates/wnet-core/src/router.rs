@@ -1,6 +1,6 @@
 //! `Router`: the multiple provider router (MPR) over the configured network providers.
 //!
-//! MPR does not know what a name means: it hands the name the caller gave (a [`RemoteName`],
+//! MPR does not know what a name means: it hands the name the caller gave (a [`RemoteName`](crate::RemoteName),
 //! normalised, not parsed) to each provider in the configured order (Windows' `ProviderOrder`
 //! registry value; here [`Router::ordered`], from the profile's `provider_order`, default SMB
 //! then WebDAV) and each provider decides whether the name is its own. Microsoft's guidelines

@@ -96,6 +96,30 @@ pub struct PutOptions<'a> {
     pub lock_token: Option<&'a str>,
 }
 
+/// How a `DELETE` is guarded ([`DavClient::delete_with`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeleteOptions<'a> {
+    /// The resource is a collection (its URL ends in `/`): deleted with all it holds, as
+    /// WebDAV defines it.
+    pub collection: bool,
+    /// `Depth: 0`, for a file: a server that follows RFC 4918 §9.6.1 refuses (400) to
+    /// delete a collection so (Apache), so a directory another client put where the file
+    /// was is not deleted with its content. Some servers ignore it (rclone).
+    pub file_only: bool,
+    /// Lock tokens this client holds on the resource (`If:`, tagged with its URL).
+    pub tokens: &'a [&'a str],
+}
+
+/// A lock on a collection and all it holds ([`DavClient::lock_tree`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeLock {
+    /// The lock token.
+    pub token: String,
+    /// The `LOCK` made a new (empty) resource: nothing was there (a server that ignores
+    /// `If-Match: *`, rclone). Its holder deletes it.
+    pub created: bool,
+}
+
 /// A WebDAV client for one server (scheme, host, port) and one user.
 pub struct DavClient {
     location: DavLocation,
@@ -365,24 +389,32 @@ impl DavClient {
     ///
     /// Errors: [`Error::Status`] 404, 423 (locked), or 207 when part of a collection could not go.
     pub async fn delete(&self, at: &DavLocation, collection: bool) -> Result<()> {
-        self.delete_locked(at, collection, &[]).await
+        let how = DeleteOptions {
+            collection,
+            ..DeleteOptions::default()
+        };
+        self.delete_with(at, how).await
     }
 
-    /// [`DavClient::delete`] submitting lock tokens this client holds (`If:` with each
-    /// token tagged with its resource): a locked resource is deleted by its lock's holder.
+    /// `DELETE` guarded as `how` says.
     ///
-    /// Errors: as [`DavClient::delete`].
-    pub async fn delete_locked(
-        &self,
-        at: &DavLocation,
-        collection: bool,
-        tokens: &[(&DavLocation, &str)],
-    ) -> Result<()> {
+    /// Errors: as [`DavClient::delete`]; 400 when `file_only` meets a collection (a server
+    /// that honours `Depth: 0`).
+    pub async fn delete_with(&self, at: &DavLocation, how: DeleteOptions<'_>) -> Result<()> {
+        let url = absolute_url(at, how.collection);
+        let mut headers = Vec::new();
+        if !how.tokens.is_empty() {
+            let lists: Vec<String> = how.tokens.iter().map(|t| format!("(<{t}>)")).collect();
+            headers.push(("If", format!("<{url}> {}", lists.join(" "))));
+        }
+        if how.file_only {
+            headers.push(("Depth", "0".to_owned()));
+        }
         let r = self
             .send(
                 "DELETE",
-                at.url_path(collection),
-                if_header(tokens),
+                at.url_path(how.collection),
+                headers,
                 Body::Bytes(b""),
                 64 * 1024,
             )
@@ -453,35 +485,66 @@ impl DavClient {
         timeout: Duration,
         exclusive: bool,
     ) -> Result<String> {
+        let r = self.send_lock(at, owner, timeout, exclusive, false).await?;
+        lock_token(&r)
+    }
+
+    /// `LOCK` (exclusive write, depth infinity) of the collection `at` for `timeout`: while
+    /// it is held no other client adds, removes or changes anything in it (RFC 4918 §7.4:
+    /// a change of a locked collection's membership must submit the token). Sent with
+    /// `If-Match: *`, so that nothing is made where nothing is (a server that ignores it
+    /// makes an empty resource: [`TreeLock::created`]).
+    ///
+    /// Errors: [`Error::Status`] 423, or 207 when another client holds a lock on the
+    /// collection or inside it; 412 when nothing is there; 405/501 without class 2.
+    pub async fn lock_tree(
+        &self,
+        at: &DavLocation,
+        owner: &str,
+        timeout: Duration,
+    ) -> Result<TreeLock> {
+        let r = self.send_lock(at, owner, timeout, true, true).await?;
+        Ok(TreeLock {
+            token: lock_token(&r)?,
+            created: r.status == 201,
+        })
+    }
+
+    /// A new `LOCK` of `at` (write, exclusive or shared) for `timeout`: depth 0, or (`tree`)
+    /// depth infinity of the collection with `If-Match: *`; the answer once it is 200 or 201.
+    async fn send_lock(
+        &self,
+        at: &DavLocation,
+        owner: &str,
+        timeout: Duration,
+        exclusive: bool,
+        tree: bool,
+    ) -> Result<Response> {
         let scope = if exclusive { "exclusive" } else { "shared" };
         let body = format!(
             r#"<?xml version="1.0" encoding="utf-8"?>
 <D:lockinfo xmlns:D="DAV:"><D:lockscope><D:{scope}/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>{}</D:owner></D:lockinfo>"#,
             xml_escape(owner)
         );
-        let headers = vec![
+        let mut headers = vec![
             ("Timeout", format!("Second-{}", timeout.as_secs().max(1))),
-            ("Depth", "0".into()),
+            ("Depth", if tree { "infinity" } else { "0" }.into()),
             ("Content-Type", "application/xml; charset=utf-8".into()),
         ];
+        if tree {
+            headers.push(("If-Match", "*".into()));
+        }
         let r = self
             .send(
                 "LOCK",
-                at.url_path(false),
+                at.url_path(tree),
                 headers,
                 Body::Bytes(body.as_bytes()),
                 64 * 1024,
             )
             .await?;
         expect(&r, &[200, 201])?;
-        let token = r
-            .header("Lock-Token")
-            .ok_or_else(|| Error::Protocol("LOCK answered without a Lock-Token".into()))?;
-        Ok(token
-            .trim()
-            .trim_start_matches('<')
-            .trim_end_matches('>')
-            .to_owned())
+        Ok(r)
     }
 
     /// Refreshes a lock [`DavClient::lock_scoped`] took (a `LOCK` with its token and no
@@ -698,6 +761,18 @@ impl DavClient {
         }
         Err(Error::Closed)
     }
+}
+
+/// The token a `LOCK` answered (`Lock-Token: <token>`).
+fn lock_token(r: &Response) -> Result<String> {
+    let token = r
+        .header("Lock-Token")
+        .ok_or_else(|| Error::Protocol("LOCK answered without a Lock-Token".into()))?;
+    Ok(token
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_owned())
 }
 
 fn expect(r: &Response, ok: &[u16]) -> Result<()> {

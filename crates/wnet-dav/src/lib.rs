@@ -38,7 +38,7 @@ mod location;
 pub mod multistatus;
 
 pub use auth::Credentials;
-pub use client::{DavClient, Options, PutOptions, Ranged, ServerCaps};
+pub use client::{DavClient, DeleteOptions, Options, PutOptions, Ranged, ServerCaps, TreeLock};
 pub use conn::Protocol;
 pub use error::{Error, Result};
 pub use location::{DavLocation, MAX_NAME, NameError, Scheme, percent_decode};

@@ -82,7 +82,7 @@ impl DavLocation {
         let host = check_host(host)?;
         let mut out = Vec::with_capacity(path.len());
         for c in path {
-            push_component(&mut out, c)?;
+            push_component(&mut out, c, Separators::Both)?;
         }
         Ok(DavLocation {
             scheme,
@@ -205,12 +205,13 @@ impl DavLocation {
         &self.path
     }
 
-    /// This location with `name` appended.
+    /// This location with `name` appended: any name a URL path segment can carry, `\`
+    /// included (a member's name on the server, not a UNC separator).
     ///
-    /// Errors: [`NameError::Invalid`] for an empty, `.`/`..` or separator-bearing name.
+    /// Errors: [`NameError::Invalid`] for an empty or `.`/`..` name, or one with `/` or NUL.
     pub fn join(&self, name: &str) -> Result<Self, NameError> {
         let mut out = self.clone();
-        push_component(&mut out.path, name)?;
+        push_component(&mut out.path, name, Separators::Slash)?;
         Ok(out)
     }
 
@@ -331,14 +332,23 @@ fn check_host(host: &str) -> Result<String, NameError> {
     Ok(host.to_owned())
 }
 
-fn push_component(out: &mut Vec<String>, c: &str) -> Result<(), NameError> {
+/// Which separators a path component may not contain.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Separators {
+    /// `/` and `\`: a component of a name the user gave (UNC or URL), which shows as UNC.
+    Both,
+    /// `/` only: a member's name on the server.
+    Slash,
+}
+
+fn push_component(out: &mut Vec<String>, c: &str, seps: Separators) -> Result<(), NameError> {
     if c.is_empty() {
         return Err(NameError::Invalid("an empty path component"));
     }
     if c == "." || c == ".." {
         return Err(NameError::Invalid("'.' or '..' in the path"));
     }
-    if c.contains(['/', '\\', '\0']) {
+    if c.contains(['/', '\0']) || (seps == Separators::Both && c.contains('\\')) {
         return Err(NameError::Invalid(
             "a separator or NUL inside a path component",
         ));
@@ -441,6 +451,10 @@ mod tests {
         assert_eq!(l.join("d").unwrap().url_path(true), "/a/d/");
         assert!(l.join("..").is_err());
         assert!(l.join("x/y").is_err());
+        assert!(l.join("x\0y").is_err());
+        // A member's name may hold a backslash (not a separator on a WebDAV server).
+        assert_eq!(l.join("x\\y").unwrap().url_path(false), "/a/x%5Cy");
+        assert!(DavLocation::parse("http://h/x%5Cy").is_err());
         assert_eq!(l.parent().url_path(false), "/");
         assert_eq!(l.parent().parent().url_path(false), "/");
     }

@@ -185,7 +185,7 @@ impl Core {
     }
 
     fn child(&self, parent: InodeNo, name: &OsStr) -> Result<String, Errno> {
-        let name = names::check(name)?;
+        let name = names::check(name, self.caps.names)?;
         Ok(names::join(&self.path(parent)?, name))
     }
 

@@ -42,7 +42,7 @@ fn ino(i: INodeNo) -> InodeNo {
 /// The process (thread-group) id of the thread `tid` that sent a request: FUSE gives the
 /// thread's id, and a holder is a process. Asked of `/proc` (an open, a read of the whole
 /// status text, a close: measurable beside an open answered from a lease's snapshot) once
-/// per thread per [`TGID_FRESH`].
+/// per thread per `TGID_FRESH`.
 pub fn process_of(tid: u32) -> u32 {
     static KNOWN: Mutex<Option<HashMap<u32, (u32, Instant)>>> = Mutex::new(None);
     let now = Instant::now();
@@ -853,7 +853,7 @@ fn empty(reply: ReplyEmpty, r: Result<(), Errno>) {
 /// FUSE requests the drives of this process were sent, by opcode, and how many of them were
 /// answered from a task on the runtime (a hand-off: a wake-up of a runtime thread, then of
 /// the caller) rather than on the FUSE thread itself. Counted always (a relaxed add per
-/// request); read with [`request_counts`] (the benchmark prints them per row with
+/// request); read with [`stats::request_counts`] (the benchmark prints them per row with
 /// `WNET_DRIVE_STATS=1`).
 pub mod stats {
     use std::sync::atomic::{AtomicU64, Ordering};

@@ -9,7 +9,7 @@
 //! A file's server handle outlives its `close()`: the kernel sends RELEASE after `close()`
 //! returned, and the server handle is closed after that. Until it is, the server refuses to
 //! replace the file by a rename (`ACCESS_DENIED`) and only marks it delete-pending on unlink
-//! (a new file of that name is then refused). [`HandleTable::released`] waits for both steps,
+//! (a new file of that name is then refused). `HandleTable::released` waits for both steps,
 //! as Linux's cifs closes its deferred handles on a path before renaming or deleting it.
 
 use super::inode::{Fold, InodeNo};

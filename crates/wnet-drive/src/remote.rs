@@ -14,6 +14,7 @@
 //! boxed, one allocation per round trip.
 
 use super::cache::{Attr, Listed};
+pub use super::names::NameRules;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
@@ -52,6 +53,9 @@ pub struct Capabilities {
     /// The server grants no write access at all: an access refusal means the drive is
     /// read-only (`EROFS`), not a missing permission (`EACCES`).
     pub read_only: bool,
+    /// The names the server can hold: the drive answers `EINVAL`/`ENAMETOOLONG` for any
+    /// other before sending anything ([`super::names::check`]). Default: Windows' rules.
+    pub names: NameRules,
 }
 
 /// Why a remote operation failed, as the drive needs to know it: the kind decides the errno

@@ -489,8 +489,8 @@ impl Namespace {
     }
 
     /// Asks again for every referral whose TTL has passed, each of the server that gave it
-    /// and within [`REFRESH_BOUND`]; a server that does not answer leaves the old entry in use
-    /// for [`REFRESH_RETRY`] more. Called in the background (the drive's monitor), so no
+    /// and within `REFRESH_BOUND`; a server that does not answer leaves the old entry in use
+    /// for `REFRESH_RETRY` more. Called in the background (the drive's monitor), so no
     /// request waits on a namespace server.
     pub async fn refresh(&self) {
         let now = Instant::now();

@@ -15,8 +15,8 @@ use crate::drive::cache::{Attr, Listed};
 use crate::drive::inode::ServerFileId;
 use crate::drive::remote::{
     Access, Capabilities, Change, Created, Disposition, FsFuture, FsResult, FsStats, KeepKey,
-    KeptFile, OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, Revocation, Revocations,
-    SetInfo, SmallRead,
+    KeptFile, NameRules, OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, Revocation,
+    Revocations, SetInfo, SmallRead,
 };
 use crate::errors::drive_error;
 use std::future::Future;
@@ -300,6 +300,7 @@ impl RemoteFs for SmbFs {
             caching_across_opens: self.namespace().is_none(),
             max_read: self.home_tree().session().negotiated().max_read,
             read_only: self.tree.maximal_access() & WRITABLE == 0,
+            names: NameRules::Windows,
         }
     }
 

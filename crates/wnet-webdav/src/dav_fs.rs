@@ -9,7 +9,8 @@
 //! | `read` | `GET` with `Range`, compared with the open's version: a file changed on the server under an open reader is `EIO`, never bytes of two versions |
 //! | `write`, `set_len` | into a local stage (memory, then a 0600 unnamed temp file); a file opened without truncation is first fetched whole |
 //! | `flush`, `close` | the stage `PUT` whole; `close()` answers once the server answered the `PUT` |
-//! | `mkdir` / `delete` / `rename` | `MKCOL` / `DELETE` / `MOVE` with `Overwrite` |
+//! | `mkdir` / `rename` | `MKCOL` / `MOVE` with `Overwrite` |
+//! | `delete` | `PROPFIND` depth 1, then a file: `DELETE` with `Depth: 0`; a collection: `LOCK` depth infinity, `PROPFIND` under it, `DELETE` with the token (class 2) |
 //! | `lock` of a whole file (`flock`) | `LOCK` (exclusive or shared), refreshed while held; a partial range stays local (ADR 0019) |
 //! | `statfs` | `quota-available-bytes` / `quota-used-bytes` (unknown: large defaults) |
 //! | `set_info` | ignored: WebDAV servers keep `getlastmodified` to themselves (ADR 0019) |
@@ -23,13 +24,13 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use wnet_dav::http::Body;
-use wnet_dav::{DavClient, DavLocation, Entry, PutOptions, Ranged, ServerCaps};
+use wnet_dav::{DavClient, DavLocation, DeleteOptions, Entry, PutOptions, Ranged, ServerCaps};
 use wnet_drive::cache::{Attr, Listed};
 use wnet_drive::inode::ServerFileId;
 use wnet_drive::remote::{
     Access, Capabilities, Created, Disposition, FsError, FsErrorKind, FsFuture, FsResult, FsStats,
-    OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo, SmallRead, create_whole_plain,
-    open_read_plain,
+    NameRules, OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo, SmallRead,
+    create_whole_plain, open_read_plain,
 };
 
 use crate::errors::{DavOp, fs_error};
@@ -40,6 +41,13 @@ pub const MAX_READ: u32 = 1024 * 1024;
 /// The Windows attribute bits a listing reports (the drive's `Attr::attributes`).
 const ATTR_DIRECTORY: u32 = 0x10;
 const ATTR_NORMAL: u32 = 0x80;
+
+/// How long an `rmdir`'s lock on its collection lasts on the server if the drive dies
+/// between the `LOCK` and the `DELETE` (it is held for two round trips).
+const TREE_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long an `UNLOCK` may take ([`Inner::unlock`]): one round trip on a live server.
+const UNLOCK_DEADLINE: Duration = Duration::from_secs(5);
 
 /// The allocation unit `statfs` reports.
 const UNIT: u64 = 4096;
@@ -113,6 +121,12 @@ struct Inner {
     /// so writes through two descriptors meet in one stage (as on a local file system),
     /// and a rename or delete through the drive moves or orphans it.
     nodes: std::sync::Mutex<std::collections::HashMap<String, std::sync::Weak<Node>>>,
+    /// Whether the server may keep a lock after its resource was deleted or moved away
+    /// ([`Inner::release_gone`]): assumed until it refuses such an `UNLOCK`.
+    locks_outlive: std::sync::atomic::AtomicBool,
+    /// The runtime the file system was made on, where a file dropped outside one sends its
+    /// `UNLOCK` (`None`: made outside a runtime).
+    rt: Option<tokio::runtime::Handle>,
 }
 
 /// A file open on the drive (through one or more [`DavFile`]s).
@@ -145,6 +159,8 @@ impl DavFs {
                 locks: Default::default(),
                 sent: Default::default(),
                 nodes: Default::default(),
+                locks_outlive: std::sync::atomic::AtomicBool::new(true),
+                rt: tokio::runtime::Handle::try_current().ok(),
             }),
         }
     }
@@ -200,6 +216,157 @@ impl Inner {
                 .map_err(|e| FsError::new(FsErrorKind::Invalid, format!("{path:?}: {e}")))?;
         }
         Ok(loc)
+    }
+
+    /// `PROPFIND` depth 1: the resource (`None` if the server left it out) and its members.
+    async fn list_at(&self, loc: &DavLocation) -> FsResult<(Option<Entry>, Vec<Entry>)> {
+        self.client
+            .list_with_self(loc)
+            .await
+            .map_err(|e| fs_error(&e, &format!("PROPFIND {loc}"), DavOp::Other))
+    }
+
+    /// Deletes the collection `path`, found empty. WebDAV's `DELETE` of a collection takes
+    /// all it holds, so on a class 2 server it is locked first (exclusive, depth infinity:
+    /// no other client adds a member while it is held), found empty again under the lock,
+    /// and deleted with the token; the lock is `UNLOCK`ed if anything fails. Without class 2
+    /// (or a server that cannot lock collections) a member another client adds between the
+    /// check and the `DELETE` goes with it (ADR 0019).
+    ///
+    /// Errors: `NotEmpty` (found under the lock), `NotFound` (gone before the lock),
+    /// `LockConflict` (another client holds a lock on it or inside it), the `DELETE`'s.
+    async fn delete_collection(&self, path: &str, loc: &DavLocation) -> FsResult<()> {
+        if !self.class2 {
+            return self.delete_tree(loc, &[]).await;
+        }
+        let owner = format!("wnet drive (pid {}): rmdir", std::process::id());
+        let lock = match self.client.lock_tree(loc, &owner, TREE_LOCK_TIMEOUT).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                let e = fs_error(&e, &format!("LOCK {loc} (depth infinity)"), DavOp::LockTree);
+                if e.kind != FsErrorKind::Unsupported {
+                    return Err(e);
+                }
+                tracing::debug!(error = %e, "the server cannot lock a collection: unguarded DELETE");
+                return self.delete_tree(loc, &[]).await;
+            }
+        };
+        let token = [lock.token.as_str()];
+        if lock.created {
+            // Nothing was there: the LOCK made an empty resource (If-Match ignored). It goes.
+            let how = DeleteOptions {
+                collection: false,
+                file_only: true,
+                tokens: &token,
+            };
+            match self.client.delete_with(loc, how).await {
+                Ok(()) => self.release_gone(loc, &[lock.token]).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, %loc, "deleting what a LOCK made where nothing was");
+                }
+            }
+            return Err(not_found(path));
+        }
+        let r = async {
+            match self.list_at(loc).await? {
+                (Some(me), members) if me.is_collection && members.is_empty() => {}
+                (Some(me), _) if !me.is_collection => {
+                    return Err(FsError::new(
+                        FsErrorKind::NotADirectory,
+                        format!("{path:?} is no longer a directory"),
+                    ));
+                }
+                _ => return Err(not_empty(path)),
+            }
+            self.delete_tree(loc, &token).await?;
+            self.release_gone(loc, std::slice::from_ref(&lock.token))
+                .await;
+            Ok(())
+        }
+        .await;
+        if r.is_err() {
+            if let Err(e) = self.unlock(loc, &lock.token).await {
+                tracing::warn!(error = %e, %loc, "UNLOCK after a failed rmdir (lapses in {TREE_LOCK_TIMEOUT:?})");
+            }
+        }
+        r
+    }
+
+    /// `MOVE` `src` to `dst` (`overwrite`: `Overwrite: T`) with `tokens`.
+    ///
+    /// Errors: `Exists` without `overwrite` when something is at `dst`; the `MOVE`'s.
+    async fn move_to(
+        &self,
+        src: &DavLocation,
+        dst: &DavLocation,
+        overwrite: bool,
+        tokens: &[(&DavLocation, &str)],
+    ) -> FsResult<()> {
+        self.client
+            .rename_locked(src, dst, false, overwrite, tokens)
+            .await
+            .map_err(|e| fs_error(&e, &format!("MOVE {src} to {dst}"), DavOp::Move))
+    }
+
+    /// `MOVE` `src` over the collection `dst` (the drive path `to`), found empty, the way
+    /// [`Inner::delete_collection`] deletes one: `dst` locked (exclusive, depth infinity),
+    /// found empty again under the lock, replaced with the token, and the lock given up
+    /// after (it could stay on what was moved there, RFC 4918 §7.5). `Overwrite: T` deletes
+    /// the target with all it holds; under the lock no other client's file is in it.
+    ///
+    /// Errors: `NotEmpty` (found under the lock), `LockConflict`, the `MOVE`'s.
+    async fn replace_dir(
+        &self,
+        src: &DavLocation,
+        dst: &DavLocation,
+        to: &str,
+        tokens: &[(&DavLocation, &str)],
+    ) -> FsResult<()> {
+        let owner = format!("wnet drive (pid {}): rename", std::process::id());
+        let lock = match self.client.lock_tree(dst, &owner, TREE_LOCK_TIMEOUT).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                let e = fs_error(&e, &format!("LOCK {dst} (depth infinity)"), DavOp::LockTree);
+                return match e.kind {
+                    // Gone meanwhile: nothing to replace.
+                    FsErrorKind::NotFound => self.move_to(src, dst, false, tokens).await,
+                    FsErrorKind::Unsupported => self.move_to(src, dst, true, tokens).await,
+                    _ => Err(e),
+                };
+            }
+        };
+        let r = async {
+            // A LOCK that made an empty file where the directory vanished (rclone): it is
+            // this drive's, and replaced.
+            if !lock.created {
+                if let (Some(me), members) = self.list_at(dst).await? {
+                    if me.is_collection && !members.is_empty() {
+                        return Err(not_empty(to));
+                    }
+                }
+            }
+            let mut all = tokens.to_vec();
+            all.push((dst, lock.token.as_str()));
+            self.move_to(src, dst, true, &all).await
+        }
+        .await;
+        if let Err(e) = self.unlock(dst, &lock.token).await {
+            tracing::debug!(error = %e, %dst, "UNLOCK after replacing a directory");
+        }
+        r
+    }
+
+    /// `DELETE` of the collection `loc` and all it holds, with `tokens`.
+    async fn delete_tree(&self, loc: &DavLocation, tokens: &[&str]) -> FsResult<()> {
+        let how = DeleteOptions {
+            collection: true,
+            file_only: false,
+            tokens,
+        };
+        self.client
+            .delete_with(loc, how)
+            .await
+            .map_err(|e| fs_error(&e, &format!("DELETE {loc}"), DavOp::Other))
     }
 
     async fn stat_at(&self, loc: &DavLocation) -> FsResult<Entry> {
@@ -264,12 +431,42 @@ impl Inner {
         Ok(())
     }
 
-    /// Forgets the lock this drive held on `path` (gone with a `DELETE` or `MOVE`).
-    fn forget_lock(&self, path: &str) {
+    /// Forgets the locks this drive held on `path` (gone with a `DELETE` or `MOVE`), and
+    /// answers their tokens.
+    fn forget_lock(&self, path: &str) -> Vec<String> {
         self.locks
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(path);
+            .remove(path)
+            .unwrap_or_default()
+    }
+
+    /// `UNLOCK`s `tokens`, locks on `loc` whose resource this drive deleted or moved away,
+    /// where the server may keep them: RFC 4918 has a `DELETE` or `MOVE` remove them (Apache
+    /// does), Go's `x/net/webdav` (rclone) keeps them until their timeout, refusing the name
+    /// to every other client meanwhile. Learned: the first refused `UNLOCK` of such a lock
+    /// (the server dropped it) stops them.
+    async fn release_gone(&self, loc: &DavLocation, tokens: &[String]) {
+        use std::sync::atomic::Ordering;
+        for token in tokens {
+            if !self.locks_outlive.load(Ordering::Acquire) {
+                return;
+            }
+            match self.unlock(loc, token).await {
+                Ok(()) => {}
+                Err(e) if e.status().is_some_and(|s| (400..500).contains(&s)) => {
+                    self.locks_outlive.store(false, Ordering::Release);
+                }
+                Err(e) => tracing::debug!(error = %e, %loc, "UNLOCK of a lock gone with its name"),
+            }
+        }
+    }
+
+    /// `UNLOCK` of `token` on `loc`, given [`UNLOCK_DEADLINE`] at most: a lock is given up
+    /// on the way out (a close, a cancel, a daemon stopping), which a stalled server must not
+    /// hold up; a lock not released lapses at its timeout.
+    async fn unlock(&self, loc: &DavLocation, token: &str) -> wnet_dav::Result<()> {
+        unlock_within(&self.client, loc, token).await
     }
 
     /// Forgets `token` among the locks this drive holds on `path` (another open file's
@@ -359,6 +556,10 @@ fn listable(name: &str) -> bool {
     !matches!(name, "" | "." | "..") && !name.contains(['/', '\0'])
 }
 
+fn not_empty(path: &str) -> FsError {
+    FsError::new(FsErrorKind::NotEmpty, format!("{path:?} is not empty"))
+}
+
 fn not_found(path: &str) -> FsError {
     FsError::new(FsErrorKind::NotFound, format!("{path:?} does not exist"))
 }
@@ -366,7 +567,7 @@ fn not_found(path: &str) -> FsError {
 impl RemoteFs for DavFs {
     /// No change notification (the drive keeps short TTLs), no ranged writes (whole-file
     /// `PUT`), server-side `MOVE`, case-sensitive names, no durable handles, no sparse
-    /// ranges; `flock` on the server only with DAV class 2.
+    /// ranges, any name but `/` and NUL; `flock` on the server only with DAV class 2.
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             change_notify: false,
@@ -379,6 +580,8 @@ impl RemoteFs for DavFs {
             caching_across_opens: false,
             max_read: MAX_READ,
             read_only: false,
+            // A URL path segment carries any byte, percent-encoded.
+            names: NameRules::Posix,
         }
     }
 
@@ -502,41 +705,48 @@ impl RemoteFs for DavFs {
         })
     }
 
-    /// A collection is deleted only when empty (WebDAV's `DELETE` of a collection is
-    /// recursive; `rmdir` is not): `PROPFIND` depth 1 first, then `DELETE`.
+    /// `unlink` or `rmdir` (ADR 0019): a depth-1 `PROPFIND` says which. A file is a `DELETE`
+    /// with `Depth: 0`, which a server that honours it refuses for a collection another
+    /// client put there meanwhile (`IsADirectory`). A collection must be empty
+    /// (`NotEmpty`) and, on a class 2 server, is deleted under a depth-infinity `LOCK`
+    /// (`Inner::delete_collection`): no other client's file goes with it.
     fn delete<'a>(&'a self, path: &'a str, dirs: &'a [&'a str]) -> FsFuture<'a, Vec<Option<Attr>>> {
         Box::pin(async move {
-            let loc = self.inner.at(path)?;
-            let (me, members) = self
-                .inner
-                .client
-                .list_with_self(&loc)
-                .await
-                .map_err(|e| fs_error(&e, &format!("PROPFIND {loc}"), DavOp::Other))?;
-            let collection = me.is_some_and(|m| m.is_collection);
-            if collection && !members.is_empty() {
-                return Err(FsError::new(
-                    FsErrorKind::NotEmpty,
-                    format!("{path:?} is not empty"),
-                ));
+            let inner = &self.inner;
+            let loc = inner.at(path)?;
+            let (me, members) = inner.list_at(&loc).await?;
+            if me.is_some_and(|m| m.is_collection) {
+                if !members.is_empty() {
+                    return Err(not_empty(path));
+                }
+                inner.delete_collection(path, &loc).await?;
+            } else {
+                let token = inner.lock_token(path);
+                let tokens: Vec<&str> = token.iter().map(String::as_str).collect();
+                let how = DeleteOptions {
+                    collection: false,
+                    file_only: true,
+                    tokens: &tokens,
+                };
+                inner
+                    .client
+                    .delete_with(&loc, how)
+                    .await
+                    .map_err(|e| fs_error(&e, &format!("DELETE {loc}"), DavOp::DeleteFile))?;
             }
-            let token = self.inner.lock_token(path);
-            let tokens: Vec<_> = token.iter().map(|t| (&loc, t.as_str())).collect();
-            self.inner
-                .client
-                .delete_locked(&loc, collection, &tokens)
-                .await
-                .map_err(|e| fs_error(&e, &format!("DELETE {loc}"), DavOp::Other))?;
             // The lock went with the resource; files open there write nowhere now.
-            self.inner.forget_lock(path);
-            self.inner.orphan(path);
+            let gone = inner.forget_lock(path);
+            inner.release_gone(&loc, &gone).await;
+            inner.orphan(path);
             Ok(vec![None; dirs.len()])
         })
     }
 
     /// `MOVE` with `Overwrite: F`, and only when something is in the way and `replace`
     /// asks for it, a look at it and `Overwrite: T`: a non-empty directory at `to` is
-    /// `NotEmpty` (`Overwrite: T` would delete it with all it holds).
+    /// `NotEmpty` (`Overwrite: T` would delete it with all it holds); an empty one is
+    /// replaced under a depth-infinity `LOCK` on a class 2 server, as `rmdir` deletes
+    /// (`Inner::replace_dir`).
     fn rename<'a>(
         &'a self,
         from: &'a str,
@@ -551,42 +761,34 @@ impl RemoteFs for DavFs {
                 .into_iter()
                 .filter_map(|(at, t)| t.as_deref().map(|t| (at, t)))
                 .collect();
-            let what = format!("MOVE {src} to {dst}");
             // Without overwriting first: a rename to a free name (the common case) is one
             // request; only a name in the way is looked at.
-            let first = self
-                .inner
-                .client
-                .rename_locked(&src, &dst, false, false, &tokens)
-                .await
-                .map_err(|e| fs_error(&e, &what, DavOp::Move));
+            let first = self.inner.move_to(&src, &dst, false, &tokens).await;
             match first {
                 Ok(()) => {}
                 Err(e) if e.kind == FsErrorKind::Exists && replace => {
-                    match self.inner.client.list_with_self(&dst).await {
+                    let dir = match self.inner.client.list_with_self(&dst).await {
                         Ok((Some(me), members)) if me.is_collection && !members.is_empty() => {
-                            return Err(FsError::new(
-                                FsErrorKind::NotEmpty,
-                                format!("{to:?} is a directory that is not empty"),
-                            ));
+                            return Err(not_empty(to));
                         }
-                        Ok(_) => {}
-                        Err(e) if e.status() == Some(404) => {}
+                        Ok((me, _)) => me.is_some_and(|m| m.is_collection),
+                        Err(e) if e.status() == Some(404) => false,
                         Err(e) => {
                             return Err(fs_error(&e, &format!("PROPFIND {dst}"), DavOp::Other));
                         }
+                    };
+                    if dir && self.inner.class2 {
+                        self.inner.replace_dir(&src, &dst, to, &tokens).await?;
+                    } else {
+                        self.inner.move_to(&src, &dst, true, &tokens).await?;
                     }
-                    self.inner
-                        .client
-                        .rename_locked(&src, &dst, false, true, &tokens)
-                        .await
-                        .map_err(|e| fs_error(&e, &what, DavOp::Move))?;
                 }
                 Err(e) => return Err(e),
             }
             // A lock does not move with its resource; one on the target stays and now
             // covers what was moved there (RFC 4918 §7.5, Apache).
-            self.inner.forget_lock(from);
+            let gone = self.inner.forget_lock(from);
+            self.inner.release_gone(&src, &gone).await;
             self.inner.moved(from, to)?;
             Ok(vec![None; dirs.len()])
         })
@@ -1081,7 +1283,7 @@ impl DavFile {
             // Gone with its resource's name: this drive deleted, moved or replaced it.
             return Ok(());
         }
-        let r = self.fs.client.unlock(&held.loc, &held.token).await;
+        let r = self.fs.unlock(&held.loc, &held.token).await;
         match r.map_err(|e| fs_error(&e, &format!("UNLOCK {}", held.loc), DavOp::Unlock)) {
             // Gone already: the lock lapsed, or another client replaced the file.
             Err(e) if matches!(e.kind, FsErrorKind::NotLocked | FsErrorKind::NotFound) => Ok(()),
@@ -1268,14 +1470,42 @@ impl RemoteFile for DavFile {
 }
 
 impl Drop for DavFile {
-    /// A file dropped without a close (the drive lost it) still stops refreshing its lock;
-    /// the server lets the lock lapse at its timeout.
+    /// A file dropped without a close (a drive's handles dropped when a close timed out,
+    /// or torn down without closing) stops refreshing its lock and `UNLOCK`s it in the
+    /// background, bounded as a close's; without a runtime to send it on, the lock lapses
+    /// at its timeout.
     fn drop(&mut self) {
-        if let Some(held) = self.state.get_mut().lock.take() {
-            held.refresh.abort();
-            self.fs.forget_token(&held.path, &held.token);
+        let Some(held) = self.state.get_mut().lock.take() else {
+            return;
+        };
+        held.refresh.abort();
+        if !self.fs.forget_token(&held.path, &held.token) {
+            return;
+        }
+        let rt = tokio::runtime::Handle::try_current()
+            .ok()
+            .or_else(|| self.fs.rt.clone());
+        match rt {
+            Some(rt) => {
+                let client = self.fs.client.clone();
+                rt.spawn(async move {
+                    if let Err(e) = unlock_within(&client, &held.loc, &held.token).await {
+                        tracing::debug!(error = %e, loc = %held.loc, "UNLOCK of a dropped file's lock");
+                    }
+                });
+            }
+            None => {
+                tracing::warn!(loc = %held.loc, "a dropped file's lock lapses at its timeout");
+            }
         }
     }
+}
+
+/// `client`'s `UNLOCK` of `token` on `loc`, given [`UNLOCK_DEADLINE`] at most.
+async fn unlock_within(client: &DavClient, loc: &DavLocation, token: &str) -> wnet_dav::Result<()> {
+    tokio::time::timeout(UNLOCK_DEADLINE, client.unlock(loc, token))
+        .await
+        .unwrap_or(Err(wnet_dav::Error::Timeout))
 }
 
 #[cfg(test)]

@@ -17,6 +17,11 @@ pub enum DavOp {
     Move,
     /// `LOCK`: 405/501 mean the server cannot lock.
     Lock,
+    /// `LOCK` of a collection and its content, with `If-Match: *`: 412 means nothing is
+    /// there, 207 (Apache) a conflicting lock inside it.
+    LockTree,
+    /// `DELETE` of a file with `Depth: 0`: 400 means a collection is there.
+    DeleteFile,
     /// `UNLOCK`: 409/412 mean the lock is gone already.
     Unlock,
     /// Anything else.
@@ -31,6 +36,9 @@ pub enum DavOp {
 /// | 401 (refused credentials), 403, Basic over plain http not allowed | `AccessDenied` |
 /// | 412 on a create or a `MOVE` without overwrite, 405 on `MKCOL` | `Exists` |
 /// | 409/412 on `UNLOCK` | `NotLocked` |
+/// | 412 on a collection's `LOCK` (`If-Match: *`) | `NotFound` |
+/// | 207 on a collection's `LOCK` (a lock inside it) | `LockConflict` |
+/// | 400 on a file's `DELETE` (`Depth: 0` met a collection) | `IsADirectory` |
 /// | 423 | `LockConflict` |
 /// | 405 or 501 (elsewhere) | `Unsupported` |
 /// | 400, 414 | `Invalid` |
@@ -49,6 +57,9 @@ pub fn fs_error(e: &wnet_dav::Error, what: &str, op: DavOp) -> FsError {
             match (*s, op) {
                 (412, DavOp::Create | DavOp::Move) | (405, DavOp::Mkcol) => K::Exists,
                 (409 | 412, DavOp::Unlock) => K::NotLocked,
+                (412, DavOp::LockTree) => K::NotFound,
+                (207, DavOp::LockTree) => K::LockConflict,
+                (400, DavOp::DeleteFile) => K::IsADirectory,
                 (404 | 409 | 410, _) => K::NotFound,
                 (401 | 403, _) => K::AccessDenied,
                 (423, _) => K::LockConflict,
@@ -138,6 +149,11 @@ mod tests {
         assert_eq!(st(405, DavOp::Mkcol), FsErrorKind::Exists);
         assert_eq!(st(405, DavOp::Lock), FsErrorKind::Unsupported);
         assert_eq!(st(409, DavOp::Unlock), FsErrorKind::NotLocked);
+        assert_eq!(st(412, DavOp::LockTree), FsErrorKind::NotFound);
+        assert_eq!(st(207, DavOp::LockTree), FsErrorKind::LockConflict);
+        assert_eq!(st(207, DavOp::Other), FsErrorKind::Io);
+        assert_eq!(st(400, DavOp::DeleteFile), FsErrorKind::IsADirectory);
+        assert_eq!(st(400, DavOp::Other), FsErrorKind::Invalid);
         assert_eq!(st(423, DavOp::Other), FsErrorKind::LockConflict);
         assert_eq!(st(507, DavOp::Other), FsErrorKind::NoSpace);
         assert_eq!(st(503, DavOp::Other), FsErrorKind::Io);

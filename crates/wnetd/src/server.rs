@@ -1,5 +1,5 @@
-//! The socket server, mini-redis style: a [`Listener`] accepts connections under a limit, one
-//! [`Handler`] per client does the handshake and answers requests until the client leaves,
+//! The socket server, mini-redis style: a `Listener` accepts connections under a limit, one
+//! `Handler` per client does the handshake and answers requests until the client leaves,
 //! sends something malformed, stays idle too long, or the daemon shuts down.
 //!
 //! Fairness and the neighbours:

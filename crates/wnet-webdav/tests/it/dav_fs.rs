@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use wnet_dav::{Credentials, DavClient, DavLocation, Options};
 use wnet_drive::remote::{Access, Disposition, FsErrorKind, OpenHow, RemoteFs};
@@ -61,6 +62,17 @@ impl Server {
     pub(crate) fn is_apache(&self) -> bool {
         matches!(self, Server::Apache(_))
     }
+}
+
+/// A [`DavFs`] of another client of `server` (its own connections and lock tokens), on a
+/// class 2 server.
+pub(crate) fn another_client(server: &Server, options: DavFsOptions) -> DavFs {
+    let (client, root) = client_of(server);
+    let caps = wnet_dav::ServerCaps {
+        class1: true,
+        class2: true,
+    };
+    DavFs::new(client, root, caps, options)
 }
 
 /// One server with a [`DavFs`] on its root, and the runtime to drive it.
@@ -571,16 +583,7 @@ fn names_a_url_must_escape_round_trip_and_dot_dot_is_refused() {
 fn a_whole_file_lock_keeps_other_clients_out_and_a_range_stays_local() {
     for fx in servers() {
         let fs: &dyn RemoteFs = &fx.fs;
-        let (client, root) = client_of(&fx.server);
-        let other = DavFs::new(
-            client,
-            root,
-            wnet_dav::ServerCaps {
-                class1: true,
-                class2: true,
-            },
-            staged_in(fx.stage.path()),
-        );
+        let other = another_client(&fx.server, staged_in(fx.stage.path()));
         let other: &dyn RemoteFs = &other;
         let name = unique("locked");
         fx.server.put_on_disk(&name, b"v1");
@@ -954,6 +957,19 @@ fn a_file_this_drive_locked_can_be_renamed_replaced_and_deleted_by_it() {
                     .await
                     .unwrap_or_else(|e| panic!("{}: {e}", fx.name));
             }
+            // No lock stays behind the names it went with (rclone keeps a deleted or moved
+            // resource's lock until UNLOCK): another client takes them at once.
+            let (client, root) = client_of(&fx.server);
+            for n in [&b, &c] {
+                let token = client
+                    .lock(&root.join(n).unwrap(), "other", Duration::from_secs(30))
+                    .await
+                    .unwrap_or_else(|e| panic!("{}: {n}: {e}", fx.name));
+                client.unlock(&root.join(n).unwrap(), &token).await.unwrap();
+                // rclone's LOCK of a free name made an empty file; Apache's made nothing.
+                let r = client.delete(&root.join(n).unwrap(), false).await;
+                assert!(r.is_ok() || fx.server.is_apache(), "{}: {r:?}", fx.name);
+            }
             fs.delete(&a, &[]).await.unwrap();
         });
     }
@@ -995,6 +1011,295 @@ fn opens_of_one_file_share_what_is_written_and_follow_a_rename() {
             assert!(!fx.server.disk().join(&gone).exists(), "{}", fx.name);
             fs.delete(&b, &[]).await.unwrap();
             fs.delete(&d, &[]).await.unwrap();
+        });
+    }
+}
+
+/// `rmdir` on a class 2 server holds its collection locked (exclusive, depth infinity)
+/// between the emptiness check and the `DELETE`: another client cannot add a file in
+/// between (shown by acting while such a lock is held: its create is refused and nothing
+/// lands on the disk), so WebDAV's recursive `DELETE` never takes someone else's new file.
+/// The requests, from Apache's own log: `PROPFIND` 1, `LOCK` infinity, `PROPFIND` 1 under
+/// the lock, `DELETE`; an unlink is `PROPFIND` 1 and `DELETE` with `Depth: 0`.
+#[test]
+fn rmdir_holds_its_directory_locked_so_no_other_clients_file_goes_with_it() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let (client, root) = client_of(&fx.server);
+        let other = another_client(&fx.server, DavFsOptions::default());
+        let other: &dyn RemoteFs = &other;
+        let d = unique("rmdir-lock");
+        fx.rt.block_on(async {
+            fs.mkdir(&d).await.unwrap();
+            // What rmdir holds between its steps: another client's file cannot come in.
+            let lock = client
+                .lock_tree(&root.join(&d).unwrap(), "test", Duration::from_secs(30))
+                .await
+                .unwrap();
+            assert!(!lock.created, "{}", fx.name);
+            let late = format!("{d}/late.txt");
+            let e = other
+                .open(&late, how(Access::Write, Disposition::CreateNew))
+                .await
+                .map(|_| ())
+                .unwrap_err();
+            assert!(!fx.server.disk().join(&late).exists(), "{}: {e}", fx.name);
+            let e = other.mkdir(&format!("{d}/late-dir")).await.unwrap_err();
+            assert!(
+                !fx.server.disk().join(&d).join("late-dir").exists(),
+                "{}: {e}",
+                fx.name
+            );
+            // Nor can our own rmdir meanwhile: the lock is someone else's.
+            let e = fs.delete(&d, &[]).await.unwrap_err();
+            assert_eq!(e.kind, FsErrorKind::LockConflict, "{}: {e}", fx.name);
+            client
+                .unlock(&root.join(&d).unwrap(), &lock.token)
+                .await
+                .unwrap();
+
+            // A file another client holds locked inside: rmdir is refused, nothing deleted.
+            let held = format!("{d}/held");
+            let theirs = other
+                .open(&held, how(Access::Write, Disposition::CreateNew))
+                .await
+                .unwrap();
+            theirs.file.lock(0, u64::MAX, true).await.unwrap();
+            let e = fs.delete(&d, &[]).await.unwrap_err();
+            assert_eq!(e.kind, FsErrorKind::NotEmpty, "{}: {e}", fx.name);
+            assert!(fx.server.disk().join(&held).exists(), "{}", fx.name);
+            theirs.file.close().await.unwrap();
+            fs.delete(&held, &[]).await.unwrap();
+
+            fs.delete(&d, &[]).await.unwrap();
+            assert!(!fx.server.disk().join(&d).exists(), "{}", fx.name);
+            if let Server::Apache(a) = &fx.server {
+                // The last four requests for the directory (Apache logs each as it ends, so
+                // two may be logged in either order).
+                // Apache removes a lock with its resource: the drive's first UNLOCK after a
+                // DELETE is refused and none follows (rclone keeps such locks: released).
+                let mut asked = logged(a, &[format!("/{d}"), format!("/{d}/")], "DELETE - 204");
+                asked.retain(|l| !l.starts_with("UNLOCK "));
+                asked.drain(..asked.len().saturating_sub(4));
+                asked.sort();
+                assert_eq!(
+                    asked,
+                    [
+                        "DELETE - 204",
+                        "LOCK infinity 200",
+                        "PROPFIND 1 207",
+                        "PROPFIND 1 207"
+                    ],
+                    "{}",
+                    fx.name
+                );
+            }
+            // The lock went with the collection (released where the server keeps such
+            // locks): the name is free for any client.
+            other.mkdir(&d).await.unwrap();
+            assert!(fx.server.disk().join(&d).is_dir(), "{}", fx.name);
+            other.delete(&d, &[]).await.unwrap();
+
+            // Locking where nothing is makes nothing (Apache: 412 to If-Match: *), or an
+            // empty file the locker deletes (rclone ignores If-Match: answered 201).
+            let gone = root.join(&unique("never-there")).unwrap();
+            match client
+                .lock_tree(&gone, "test", Duration::from_secs(30))
+                .await
+            {
+                Err(e) => assert_eq!(e.status(), Some(412), "{}: {e}", fx.name),
+                Ok(lock) => {
+                    assert!(lock.created, "{}", fx.name);
+                    assert!(!fx.server.is_apache());
+                }
+            }
+        });
+    }
+}
+
+/// An unlink is a `DELETE` with `Depth: 0`: where the server honours it (Apache), a
+/// directory another client put where the file was between the drive's look and its
+/// `DELETE` is refused (`IsADirectory`) instead of deleted with its content. Shown with the
+/// request itself, sent to such a directory; and through the seam, a file the drive locked
+/// itself is deleted with its token.
+#[test]
+fn unlink_never_deletes_a_directory_where_the_server_honours_depth_0() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let (client, root) = client_of(&fx.server);
+        let d = unique("unlink-depth");
+        fx.rt.block_on(async {
+            fs.mkdir(&d).await.unwrap();
+            let inner = format!("{d}/keep");
+            let f = fs
+                .open(&inner, how(Access::Write, Disposition::CreateNew))
+                .await
+                .unwrap();
+            f.file.write(0, b"keep").await.unwrap();
+            f.file.close().await.unwrap();
+            if fx.server.is_apache() {
+                let how = wnet_dav::DeleteOptions {
+                    collection: false,
+                    file_only: true,
+                    tokens: &[],
+                };
+                let e = client
+                    .delete_with(&root.join(&d).unwrap(), how)
+                    .await
+                    .unwrap_err();
+                assert_eq!(e.status(), Some(400), "{}: {e}", fx.name);
+                assert_eq!(
+                    std::fs::read(fx.server.disk().join(&inner)).unwrap(),
+                    b"keep",
+                    "{}",
+                    fx.name
+                );
+            }
+            // A file this drive holds locked: deleted with its token, by Depth: 0.
+            let f = fs
+                .open(&inner, how(Access::ReadWrite, Disposition::Open))
+                .await
+                .unwrap();
+            f.file.lock(0, u64::MAX, true).await.unwrap();
+            fs.delete(&inner, &[]).await.unwrap();
+            assert!(!fx.server.disk().join(&inner).exists(), "{}", fx.name);
+            if let Server::Apache(a) = &fx.server {
+                logged(a, &[format!("/{inner}")], "DELETE 0 204");
+            }
+            f.file.close().await.unwrap();
+            fs.delete(&d, &[]).await.unwrap();
+        });
+    }
+}
+
+/// Apache's log lines (`METHOD DEPTH STATUS`) for requests to `paths`, once one of them is
+/// `last` (each is logged as it ends, after its answer: polled for up to 20 s).
+fn logged(apache: &Apache, paths: &[String], last: &str) -> Vec<String> {
+    let start = std::time::Instant::now();
+    loop {
+        let lines: Vec<String> = apache
+            .requests()
+            .iter()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                (f.len() == 4 && paths.iter().any(|p| p == f[2]))
+                    .then(|| format!("{} {} {}", f[0], f[1], f[3]))
+            })
+            .collect();
+        if lines.iter().any(|l| l == last) {
+            return lines;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{paths:?}: no {last:?} in {lines:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A locked file the drive drops without closing it (its close timed out, or the drive was
+/// torn down) still `UNLOCK`s in the background: another client gets the lock within a
+/// round trip or two, not at the server's 10-minute timeout.
+#[test]
+fn a_locked_file_dropped_without_a_close_is_unlocked() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let rel = unique("dropped-lock");
+        fx.server.put_on_disk(&rel, b"x");
+        let (client, root) = client_of(&fx.server);
+        let at = root.join(&rel).unwrap();
+        fx.rt.block_on(async {
+            let f = fs
+                .open(&rel, how(Access::ReadWrite, Disposition::Open))
+                .await
+                .unwrap();
+            f.file.lock(0, u64::MAX, true).await.unwrap();
+            assert!(
+                client
+                    .lock(&at, "other", Duration::from_secs(30))
+                    .await
+                    .is_err()
+            );
+            drop(f);
+            let start = std::time::Instant::now();
+            let token = loop {
+                match client.lock(&at, "other", Duration::from_secs(30)).await {
+                    Ok(t) => break t,
+                    Err(e) => assert!(
+                        start.elapsed() < Duration::from_secs(20),
+                        "{}: still locked: {e}",
+                        fx.name
+                    ),
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            client.unlock(&at, &token).await.unwrap();
+        });
+    }
+}
+
+/// A rename over an empty directory (`mv -T`, `rename(2)` onto one) holds the target locked
+/// (exclusive, depth infinity) between the look that found it empty and the `MOVE` with
+/// `Overwrite: T`, which deletes the target with all it holds: no other client's file goes
+/// with it (the lock refuses it, as for `rmdir`). The lock is given up after: another
+/// client writes into the moved directory at once. Apache's log: `MOVE` (`F`, 412),
+/// `PROPFIND` 1, `LOCK` infinity, `PROPFIND` 1, `MOVE`, `UNLOCK`.
+#[test]
+fn a_rename_over_an_empty_directory_holds_it_locked() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let other = another_client(&fx.server, DavFsOptions::default());
+        let other: &dyn RemoteFs = &other;
+        let (src, dst) = (unique("mv-src"), unique("mv-dst"));
+        fx.rt.block_on(async {
+            fs.mkdir(&src).await.unwrap();
+            fs.mkdir(&dst).await.unwrap();
+            let inside = format!("{src}/kept");
+            let f = fs
+                .open(&inside, how(Access::Write, Disposition::CreateNew))
+                .await
+                .unwrap();
+            f.file.write(0, b"kept").await.unwrap();
+            f.file.close().await.unwrap();
+            fs.rename(&src, &dst, true, &[])
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", fx.name));
+            let disk = fx.server.disk();
+            assert!(!disk.join(&src).exists(), "{}", fx.name);
+            assert_eq!(
+                std::fs::read(disk.join(&dst).join("kept")).unwrap(),
+                b"kept",
+                "{}",
+                fx.name
+            );
+            if let Server::Apache(a) = &fx.server {
+                let mut asked = logged(a, &[format!("/{dst}"), format!("/{dst}/")], "UNLOCK - 204");
+                asked.retain(|l| !l.starts_with("MKCOL ") && !l.starts_with("PROPFIND 0 "));
+                asked.sort();
+                assert_eq!(
+                    asked,
+                    [
+                        "LOCK infinity 200",
+                        "PROPFIND 1 207",
+                        "PROPFIND 1 207",
+                        "UNLOCK - 204"
+                    ],
+                    "{}",
+                    fx.name
+                );
+            }
+            // Not locked any more: another client writes into it at once.
+            let theirs = format!("{dst}/theirs");
+            let f = other
+                .open(&theirs, how(Access::Write, Disposition::CreateNew))
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", fx.name));
+            f.file.close().await.unwrap();
+            assert!(disk.join(&theirs).exists(), "{}", fx.name);
+            for p in [theirs, format!("{dst}/kept")] {
+                fs.delete(&p, &[]).await.unwrap();
+            }
+            fs.delete(&dst, &[]).await.unwrap();
         });
     }
 }

@@ -16,7 +16,7 @@ use wnet_drive::{Drive, DriveConfig, DriveTimeouts};
 use wnet_testkit::{Apache, DavAuth, RcloneDav};
 use wnet_webdav::{DavFs, DavFsOptions};
 
-use crate::dav_fs::{Server, client_of, how, pattern, rt, staged_in, unique};
+use crate::dav_fs::{Server, another_client, client_of, how, pattern, rt, staged_in, unique};
 
 /// A drive mounted over one server. Dropping it unmounts (forced) even when the test
 /// failed, so no dead mount stays behind.
@@ -362,6 +362,102 @@ fn names_differing_only_in_case_are_two_files() {
     }
 }
 
+/// The names Windows reserves (SMB refuses them, `drive::names_smb_cannot_hold_are_einval_...`
+/// in `wnet-smb`) are ordinary on WebDAV, which declares `NameRules::Posix`: each is created,
+/// listed, stat'ed, read, renamed and deleted through the drive, with the same name on the
+/// server's disk (URLs percent-encode them; `href`s decode back exactly), as files and as a
+/// directory. Control characters too on Apache; `rclone serve webdav` (1.60) stores them but
+/// lists such a name as its Unicode control picture (`tab\there` as `tab␉there`) and answers
+/// 404 for the name it stored: that server cannot hold them.
+#[test]
+fn names_windows_reserves_round_trip_on_webdav() {
+    const NAMES: [&str; 12] = [
+        "a:b",
+        "q?",
+        "star*",
+        "pipe|",
+        "lt<",
+        "gt>",
+        "quote\"",
+        "back\\slash",
+        "dot.",
+        "space ",
+        "pct%41",
+        "hash#frag",
+    ];
+    const CONTROL: [&str; 2] = ["tab\there", "ctl\x01"];
+    for m in drives() {
+        let names: Vec<&str> = match m.server.is_apache() {
+            true => NAMES.iter().chain(&CONTROL).copied().collect(),
+            false => NAMES.to_vec(),
+        };
+        let d = unique("reserved");
+        fs::create_dir(m.path(&d)).unwrap();
+        for &n in &names {
+            let rel = format!("{d}/{n}");
+            fs::write(m.path(&rel), n.as_bytes())
+                .unwrap_or_else(|e| panic!("{}: create {n:?}: {e}", m.name));
+            assert_eq!(
+                fs::read(m.disk(&rel)).unwrap(),
+                n.as_bytes(),
+                "{}: {n:?}",
+                m.name
+            );
+            let meta = fs::metadata(m.path(&rel))
+                .unwrap_or_else(|e| panic!("{}: stat {n:?}: {e}", m.name));
+            assert_eq!(meta.len(), n.len() as u64, "{}: {n:?}", m.name);
+            assert_eq!(
+                fs::read(m.path(&rel)).unwrap(),
+                n.as_bytes(),
+                "{}: {n:?}",
+                m.name
+            );
+        }
+        let mut listed: Vec<String> = fs::read_dir(m.path(&d))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        listed.sort();
+        let mut want: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        want.sort();
+        assert_eq!(listed, want, "{}", m.name);
+        for &n in &names {
+            let (from, to) = (format!("{d}/{n}"), format!("{d}/{n}:moved?"));
+            fs::rename(m.path(&from), m.path(&to))
+                .unwrap_or_else(|e| panic!("{}: rename {n:?}: {e}", m.name));
+            assert!(!m.disk(&from).exists(), "{}: {n:?}", m.name);
+            assert_eq!(
+                fs::read(m.disk(&to)).unwrap(),
+                n.as_bytes(),
+                "{}: {n:?}",
+                m.name
+            );
+            fs::remove_file(m.path(&to))
+                .unwrap_or_else(|e| panic!("{}: delete {n:?}: {e}", m.name));
+            assert!(!m.disk(&to).exists(), "{}: {n:?}", m.name);
+        }
+        // A directory with such a name, and a file in it.
+        let sub = format!("{d}/dir: \"x\"?");
+        fs::create_dir(m.path(&sub)).unwrap();
+        fs::write(m.path(&format!("{sub}/in|side.")), b"in").unwrap();
+        assert_eq!(
+            fs::read(m.disk(&format!("{sub}/in|side."))).unwrap(),
+            b"in",
+            "{}",
+            m.name
+        );
+        assert!(fs::metadata(m.path(&sub)).unwrap().is_dir());
+        fs::remove_file(m.path(&format!("{sub}/in|side."))).unwrap();
+        fs::remove_dir(m.path(&sub)).unwrap();
+        assert_eq!(fs::read_dir(m.path(&d)).unwrap().count(), 0, "{}", m.name);
+        // What no rules allow: a name past 255 bytes.
+        let long = format!("{d}/{}", "é".repeat(128));
+        let e = fs::write(m.path(&long), b"x").unwrap_err();
+        assert_eq!(errno_of(&e), libc::ENAMETOOLONG, "{}", m.name);
+        fs::remove_dir(m.path(&d)).unwrap();
+    }
+}
+
 /// A server without change notification: a storm of stats in one directory is answered from
 /// one listing of it (a depth-1 `PROPFIND`, refreshed as its 0.5 s TTL passes), not one
 /// request per name, counted in Apache's own access log; a name the listing lacks is ENOENT.
@@ -471,16 +567,7 @@ fn flock_on_the_drive_is_a_webdav_lock_other_clients_meet() {
     for m in drives() {
         let rel = unique("flock");
         fs::write(m.path(&rel), b"v1").unwrap();
-        let (client, root) = client_of(&m.server);
-        let other = DavFs::new(
-            client,
-            root,
-            wnet_dav::ServerCaps {
-                class1: true,
-                class2: true,
-            },
-            DavFsOptions::default(),
-        );
+        let other = another_client(&m.server, DavFsOptions::default());
         let other: &dyn RemoteFs = &other;
         let f = fs::File::open(m.path(&rel)).unwrap();
         // SAFETY: flock on a valid descriptor.
@@ -562,5 +649,67 @@ fn a_file_replaced_on_the_server_under_a_reader_is_eio_never_mixed_bytes() {
         // The next open reads the new file whole.
         assert!(fs::read(m.path(&rel)).unwrap() == new, "{}", m.name);
         fs::remove_file(m.path(&rel)).unwrap();
+    }
+}
+
+/// Whether another client can take an exclusive `LOCK` on `rel` now (its own connection).
+fn other_can_lock(server: &Server, rel: &str) -> Result<(), wnet_dav::Error> {
+    let (client, root) = client_of(server);
+    let at = root.join(rel).unwrap();
+    rt().block_on(async {
+        let token = client.lock(&at, "other", Duration::from_secs(30)).await?;
+        client.unlock(&at, &token).await
+    })
+}
+
+/// A drive that ends, forced with a file `flock`ed (`net use /delete /y`, the daemon
+/// stopping) or normally right after the last close, `UNLOCK`s its WebDAV locks: another
+/// client locks the file at once, not after the server's 10-minute timeout. A dead server
+/// does not hold up a forced end (bounded by the drive's deadlines).
+#[test]
+fn a_drive_that_ends_releases_its_flock_locks_on_the_server() {
+    for forced in [true, false] {
+        for mut m in drives() {
+            let rel = unique("flock-end");
+            fs::write(m.path(&rel), b"v1").unwrap();
+            let f = fs::File::open(m.path(&rel)).unwrap();
+            // SAFETY: flock on a valid descriptor.
+            assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) }, 0);
+            assert!(other_can_lock(&m.server, &rel).is_err(), "{}", m.name);
+            let drive = m.drive.take().unwrap();
+            if forced {
+                drive.force_unmount().unwrap();
+                drop(f);
+            } else {
+                drop(f);
+                // As `net use /delete` does: waits for the kernel's release of the file.
+                wnet_drive::cancel::end(drive, m.name, false)
+                    .map_err(|(_, e)| e)
+                    .unwrap_or_else(|e| panic!("{}: {e}", m.name));
+            }
+            other_can_lock(&m.server, &rel)
+                .unwrap_or_else(|e| panic!("{} (forced: {forced}): {e}", m.name));
+        }
+    }
+    for mut m in drives() {
+        let rel = unique("flock-dead");
+        fs::write(m.path(&rel), b"v1").unwrap();
+        let f = fs::File::open(m.path(&rel)).unwrap();
+        // SAFETY: flock on a valid descriptor.
+        assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) }, 0);
+        match &mut m.server {
+            Server::Apache(a) => a.stop(),
+            Server::Rclone(r) => r.stop(),
+        }
+        let start = Instant::now();
+        let _ = m.drive.take().unwrap().force_unmount();
+        // Two of the drive's 10 s deadlines (flush, close) at most, and some slack.
+        assert!(
+            start.elapsed() < Duration::from_secs(25),
+            "{}: {:?}",
+            m.name,
+            start.elapsed()
+        );
+        drop(f);
     }
 }

@@ -452,3 +452,41 @@ fn smb_and_webdav_drives_side_by_side_in_either_order() {
         assert!(d.listing().is_empty());
     }
 }
+
+/// Whether a client of its own can take an exclusive `LOCK` on `url` now.
+fn other_can_lock(url: &str) -> Result<(), wnet_dav::Error> {
+    let at = wnet_dav::DavLocation::parse(url).unwrap();
+    let client = wnet_dav::DavClient::new(at.clone(), None, wnet_dav::Options::default())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let token = client
+            .lock(&at, "other", std::time::Duration::from_secs(30))
+            .await?;
+        client.unlock(&at, &token).await
+    })
+}
+
+/// A daemon that stops (logout, `systemctl --user stop wnetd`) with a file `flock`ed on a
+/// WebDAV drive `UNLOCK`s it on the server as it unmounts: another client locks the file
+/// at once, not after the server's 10-minute lock timeout.
+#[test]
+fn a_daemon_that_stops_releases_its_webdav_drives_flock_locks() {
+    use std::os::fd::AsRawFd;
+    let apache = Apache::start(false, DavAuth::None);
+    apache.seed("team/locked.txt", b"x");
+    let d = Daemon::start(false);
+    let team = format!("{}team", apache.url());
+    d.add(Some("Z:"), &team, None, None).unwrap();
+    let z = d.paths.drive_root.join("Z");
+    let f = std::fs::File::open(z.join("locked.txt")).unwrap();
+    // SAFETY: flock on a valid descriptor.
+    assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let url = format!("{team}/locked.txt");
+    assert!(other_can_lock(&url).is_err(), "the drive holds the lock");
+    drop(d);
+    other_can_lock(&url).expect("released when the daemon stopped");
+    drop(f);
+}
