@@ -588,6 +588,20 @@ fn a_watched_directory_stays_exact_long_after_the_short_ttls() {
     assert_eq!(size("keep").unwrap(), 2);
 }
 
+/// A Samba of its own that logs every request (`log level = 1 smb2:10`: what the server
+/// was asked can be read in its log) and the drive on its share `rw` (declared after it:
+/// unmounted first).
+pub fn logging_every_request() -> (Samba, Mounted) {
+    let samba = wnet_testkit::SambaBuilder::new()
+        .user(wnet_testkit::DEFAULT_USER, wnet_testkit::DEFAULT_PASSWORD)
+        .share(wnet_testkit::Share::new("rw"))
+        .global("log level", "1 smb2:10")
+        .start()
+        .unwrap();
+    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    (samba, m)
+}
+
 /// The notify daemon of `samba` (`smbd-notifyd`, which smbd forks at start and which adds
 /// the kernel's inotify watches), stopped (SIGSTOP) until this is dropped.
 struct NotifydStopped(libc::pid_t);
@@ -628,13 +642,7 @@ impl Drop for NotifydStopped {
 /// the drive arms its watch and lists; the file is written, then the daemon goes on.
 #[test]
 fn a_file_written_before_samba_watched_the_directory_still_shows() {
-    let samba = wnet_testkit::SambaBuilder::new()
-        .user(wnet_testkit::DEFAULT_USER, wnet_testkit::DEFAULT_PASSWORD)
-        .share(wnet_testkit::Share::new("rw"))
-        .global("log level", "1 smb2:10")
-        .start()
-        .unwrap();
-    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    let (samba, m) = logging_every_request();
     let d = unique("arming");
     fs::create_dir(m.disk(&d)).unwrap();
     once_visible(|| fs::metadata(m.path(&d)).ok());

@@ -1,13 +1,14 @@
 //! The small-file paths: a read-only open of a small file reads it whole in one round trip
 //! (no server handle kept), and a small write is on the server when `close()` returns.
 
-use crate::drive::{Mounted, mount, mount_with, once_visible, other_client, pattern, unique};
+use crate::drive::{
+    Mounted, logging_every_request, mount, once_visible, other_client, pattern, unique,
+};
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::time::{Duration, Instant};
-use wnet_smb::drive::DriveTimeouts;
 use wnet_smb::drive::readahead::CHUNK;
 use wnet_smb2::{CreateOptions, NtStatus, Tree};
 
@@ -430,19 +431,6 @@ fn server_traffic(log: &std::path::Path, from: usize) -> Traffic {
         }
     }
     traffic
-}
-
-/// A Samba that logs every request (`log level = 1 smb2:10`, for [`server_traffic`]) and the
-/// drive on its share `rw` (declared after it: unmounted first).
-fn logging_every_request() -> (wnet_testkit::Samba, Mounted) {
-    let samba = wnet_testkit::SambaBuilder::new()
-        .user(wnet_testkit::DEFAULT_USER, wnet_testkit::DEFAULT_PASSWORD)
-        .share(wnet_testkit::Share::new("rw"))
-        .global("log level", "1 smb2:10")
-        .start()
-        .unwrap();
-    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
-    (samba, m)
 }
 
 #[test]
