@@ -70,6 +70,11 @@ pub struct ServerCaps {
     pub class1: bool,
     /// `DAV: 2` (LOCK/UNLOCK).
     pub class2: bool,
+    /// `DELETE` with `Depth: 0` never deletes a collection: the server is Apache httpd
+    /// (`Server: Apache…`), whose `mod_dav` refuses it (400, RFC 4918 §9.6.1), so a file
+    /// can be deleted without a look at what the name is first. Other servers may ignore
+    /// `Depth` (rclone deletes the collection with all it holds).
+    pub file_only_delete: bool,
 }
 
 /// What a ranged `GET` answered ([`DavClient::read_range`]).
@@ -190,6 +195,7 @@ impl DavClient {
         Ok(ServerCaps {
             class1: classes.iter().any(|c| c == "1"),
             class2: classes.iter().any(|c| c == "2"),
+            file_only_delete: r.header("Server").is_some_and(|v| v.starts_with("Apache")),
         })
     }
 

@@ -17,6 +17,12 @@
 //! it ends, the kernel forgets every entry of the directory, so nothing answered under the
 //! watch outlives it.
 //!
+//! A server without change notification may have the drive poll instead
+//! ([`Capabilities::polled_watch`], WebDAV, ADR 0020): its watch answers every so often and
+//! the task lists the directory again each time, with tighter [`Bounds`] (a poll costs a
+//! whole listing): [`POLLED_MAX_WATCHES`] directories, idle after [`POLLED_IDLE`], at most
+//! [`POLLED_MAX_ENTRIES`] names.
+//!
 //! A directory of more than [`MAX_ENTRIES`] names is not watched: its listing stops paging
 //! there, and the directory is not tried again for [`TOO_BIG_RECHECK`], so a lookup in it is
 //! one stat round trip, never a listing of it.
@@ -24,7 +30,7 @@
 use super::cache::OWN_DEBOUNCE;
 use super::core::Core;
 use super::inode::{Fold, InodeNo};
-use super::remote::{Change, FsFuture, FsResult};
+use super::remote::{Capabilities, Change, FsFuture, FsResult};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -34,6 +40,14 @@ use tokio::sync::{Notify, watch};
 
 /// Most directories watched at once per drive.
 pub const MAX_WATCHES: usize = 64;
+/// Most directories polled at once per drive ([`Capabilities::polled_watch`]): each poll
+/// is a whole listing.
+pub const POLLED_MAX_WATCHES: usize = 8;
+/// A polled directory nobody asked about for this long is no longer polled.
+pub const POLLED_IDLE: Duration = Duration::from_secs(5);
+/// A directory with more entries than this is not polled (about 400 bytes of XML each,
+/// every poll).
+pub const POLLED_MAX_ENTRIES: usize = 5_000;
 /// A watched directory nobody asked about for this long is no longer watched.
 pub const IDLE: Duration = Duration::from_secs(30);
 /// A directory with more entries than this is not watched (each notification lists it).
@@ -49,6 +63,38 @@ const TICK: Duration = Duration::from_millis(100);
 /// changes that happen meanwhile and answers them all at once: a burst of changes costs one
 /// notification, not one each.
 const REARM_DELAY: Duration = Duration::from_millis(25);
+
+/// How many directories a drive watches, for how long unused, and how big: a watch over
+/// change notification costs the server one pending request; a polled one
+/// ([`Capabilities::polled_watch`]) a whole listing every poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Most directories watched at once (the least recently used goes).
+    pub max_watches: usize,
+    /// A directory nobody asked about for this long is no longer watched.
+    pub idle: Duration,
+    /// A directory with more entries is not watched.
+    pub max_entries: usize,
+}
+
+impl Bounds {
+    /// The bounds for a server that can do `caps`.
+    pub fn of(caps: &Capabilities) -> Bounds {
+        if caps.polled_watch {
+            Bounds {
+                max_watches: POLLED_MAX_WATCHES,
+                idle: POLLED_IDLE,
+                max_entries: POLLED_MAX_ENTRIES,
+            }
+        } else {
+            Bounds {
+                max_watches: MAX_WATCHES,
+                idle: IDLE,
+                max_entries: MAX_ENTRIES,
+            }
+        }
+    }
+}
 
 /// What the kernel is told to forget.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +160,7 @@ impl Watches {
         if m.contains_key(&k) {
             return;
         }
-        if m.len() >= MAX_WATCHES {
+        if m.len() >= Bounds::of(&core.caps).max_watches {
             let oldest = m
                 .keys()
                 .max_by_key(|d| core.cache.idle(d).unwrap_or(Duration::MAX))
@@ -230,6 +276,9 @@ fn on_notify(
     relist_at: &mut Option<tokio::time::Instant>,
 ) -> Step {
     let soon = match r {
+        // The provider's poll says nothing changed, only that it is time to look: listed
+        // now, nothing marked dirty (the listing finds what differs).
+        Ok(_) if c.caps.polled_watch => Duration::ZERO,
         Ok(changes) => {
             let removed: Vec<&String> = changes
                 .iter()
@@ -277,6 +326,7 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
         end(&c, dir, "open failed");
         return;
     };
+    let bounds = Bounds::of(&c.caps);
     drop(c);
     let arm = || -> Pending<'_> { handle.next() };
     let mut pending = Some(arm());
@@ -288,8 +338,8 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let why = loop {
-        let timer = relist_at.unwrap_or_else(|| tokio::time::Instant::now() + IDLE);
-        let rearm = rearm_at.unwrap_or_else(|| tokio::time::Instant::now() + IDLE);
+        let timer = relist_at.unwrap_or_else(|| tokio::time::Instant::now() + bounds.idle);
+        let rearm = rearm_at.unwrap_or_else(|| tokio::time::Instant::now() + bounds.idle);
         tokio::select! {
             biased;
             _ = stop.notified() => break "stopped",
@@ -327,7 +377,7 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
                 if !c.is_connected() {
                     break "drive disconnected";
                 }
-                if c.cache.idle(dir).is_none_or(|t| t > IDLE) {
+                if c.cache.idle(dir).is_none_or(|t| t > bounds.idle) {
                     break "idle";
                 }
                 // Completeness lost to a stalled connection: list again once it answers.
@@ -376,9 +426,10 @@ async fn relist(c: &Core, dir: &str) -> Result<(), &'static str> {
     let Some(r) = c.cache.relist_begin(dir) else {
         return Err("no longer watched");
     };
-    // Paging stops past MAX_ENTRIES: a big directory costs a bounded listing, once per
+    // Paging stops past the bound: a big directory costs a bounded listing, once per
     // TOO_BIG_RECHECK (`Watches::too_big`), not a whole one per lookup in it.
-    let listed = tokio::time::timeout(c.deadline, c.fs().list_at_most(dir, MAX_ENTRIES)).await;
+    let most = Bounds::of(&c.caps).max_entries;
+    let listed = tokio::time::timeout(c.deadline, c.fs().list_at_most(dir, most)).await;
     c.check_moved();
     match listed {
         Ok(Ok(_)) if c.completeness_epoch() != Some(epoch) => {
