@@ -15,11 +15,11 @@
 //!
 //! ```sh
 //! cargo run --release -p wnet-bench --bin drive -- [--size-mib N] [--rounds N] [--only wnet,engine]
-//!     [--rows base,parallel,encrypted,bigdir,memory,reread,dav] [--entries N]
+//!     [--rows base,parallel,encrypted,bigdir,coldstat,memory,reread,dav] [--entries N]
 //! ```
 //!
 //! `--rows` picks row groups (default: all): `base` is the table below; the others
-//! (parallel programs, an encrypted share, a big directory, the daemon's memory) are in
+//! (parallel programs, an encrypted share, a big directory, a cold stat storm, the daemon's memory) are in
 //! [`wnet_bench::rows`] and need the `wnetd` binary beside this one
 //! (`cargo build --release -p wnetd -p wnet-bench`).
 //!

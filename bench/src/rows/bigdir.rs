@@ -13,8 +13,8 @@ use wnet_core::ConnectFlags;
 
 use super::daemon::{mib, mib_delta};
 use super::table::{Amount, Table};
-use super::{Ctx, DaemonProcess};
-use crate::peers::{RcloneMount, drop_caches, median};
+use super::{Ctx, DaemonProcess, fresh_rclone};
+use crate::peers::{drop_caches, median};
 
 /// Names `stat`ed one by one.
 const STATS: usize = 200;
@@ -54,18 +54,8 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
             // rclone keeps a directory's listing 5 minutes and would not see directories made
             // behind its back: each round mounts it afresh, after they exist (cold, as the
             // drive is for them).
-            let rclone = (side == "rclone").then(|| {
-                let name = format!("bigdir-rclone-r{round}");
-                RcloneMount::start(
-                    ctx.samba,
-                    "rw",
-                    &ctx.scratch.join(&name),
-                    &ctx.scratch.join(format!("{name}-cache")),
-                    &ctx.scratch.join(format!("{name}.log")),
-                    &[],
-                )
-                .expect("an rclone mount")
-            });
+            let rclone =
+                (side == "rclone").then(|| fresh_rclone(ctx, &format!("bigdir-rclone-r{round}")));
             let root = match &rclone {
                 Some(m) => m.dir.clone(),
                 None => wnet.clone(),

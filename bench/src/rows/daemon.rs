@@ -126,6 +126,21 @@ impl DaemonProcess {
         }))
     }
 
+    /// Cancels connection `name` (`"C:"`), forced: `WNetCancelConnection2(name, 0, TRUE)`.
+    ///
+    /// # Panics
+    ///
+    /// When the daemon refuses.
+    pub fn cancel(&mut self, name: &str) {
+        self.client = Client::connect_to(&self.paths.socket, "bench").expect("the daemon");
+        let r = self.client.call(&Request::CancelConnection {
+            name: name.to_owned(),
+            flags: 0,
+            force: true,
+        });
+        assert!(r.is_ok(), "cancel {name}: {r:?}");
+    }
+
     /// `VmRSS` now, in bytes.
     pub fn rss(&self) -> u64 {
         self.status_kib("VmRSS:") * 1024

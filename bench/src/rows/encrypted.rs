@@ -2,6 +2,9 @@
 //! file on a share with `smb encrypt = required`, mapped with `/REQUIREPRIVACY`
 //! (`CONNECT_REQUIRE_PRIVACY`), beside the same on the plain share `rw`: the wnet drive,
 //! `smbclient` (`--client-protection=encrypt` on the encrypted share) and the engine alone.
+//! The write is timed twice: with `fsync` (an SMB2 FLUSH: smbd fsyncs the file) and
+//! without (`close()` once every WRITE is acknowledged), like `smbclient put`, which never
+//! flushes.
 
 use std::fs;
 use std::time::{Duration, Instant};
@@ -12,7 +15,7 @@ use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, Samba};
 
 use super::cpu::{self, Usage};
 use super::table::{Amount, Table};
-use super::worker::{read_all, write_file};
+use super::worker::{read_all, write_file_then};
 use super::{Ctx, DaemonProcess, ENC_SHARE, run_all, smbclient_cmd};
 use crate::peers::{drop_caches, sync, wait_until};
 
@@ -119,6 +122,7 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
         _ => daemon.drive("E"),
     };
     let write_label = format!("seq write {} MiB + fsync", size >> 20);
+    let unsynced_label = format!("seq write {} MiB, no fsync", size >> 20);
     let read_label = format!("seq read {} MiB, cold", size >> 20);
     let cached_label = format!("seq read {} MiB, server-cached", size >> 20);
     println!(
@@ -144,46 +148,56 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
         Side::Engine | Side::EngineEnc => std::process::id(),
         Side::Smbclient | Side::SmbclientEnc => 0,
     };
+    // One line per run: its wall time and the CPU its client and smbd used.
+    let cpu_note = |round: usize, label: &str, side: Side, took: Duration, cpu: Usage| {
+        format!(
+            "round {round} {label} {:<13} {:.3}s wall; {}",
+            side.tag(),
+            took.as_secs_f64(),
+            cpu.since(side.client(), client_pid(side), samba.pid())
+        )
+    };
     for round in 0..ctx.rounds {
-        for side in Side::ALL {
-            let rel = format!("enc-{}-r{round}", side.tag());
-            let on_server = samba.share_dir(side.share()).join(&rel);
-            sync();
-            let cpu = Usage::now(client_pid(side), samba.pid());
-            let t0 = Instant::now();
-            match side {
-                Side::Wnet | Side::WnetEnc => write_file(&mount(side).join(&rel), size),
-                Side::Smbclient | Side::SmbclientEnc => {
-                    smbclient(side, &format!("put {} {rel}", ctx.src.display()));
+        for (label, fsync) in [(&write_label, true), (&unsynced_label, false)] {
+            for side in Side::ALL {
+                let rel = format!("enc-{}-r{round}", side.tag());
+                let on_server = samba.share_dir(side.share()).join(&rel);
+                sync();
+                let cpu = Usage::now(client_pid(side), samba.pid());
+                let t0 = Instant::now();
+                match side {
+                    Side::Wnet | Side::WnetEnc => {
+                        write_file_then(&mount(side).join(&rel), size, fsync)
+                    }
+                    Side::Smbclient | Side::SmbclientEnc => {
+                        smbclient(side, &format!("put {} {rel}", ctx.src.display()));
+                    }
+                    Side::Engine | Side::EngineEnc => {
+                        let tree = tree_of(side);
+                        rt.block_on(async {
+                            let f = tree
+                                .create(&rel, &CreateOptions::overwrite())
+                                .await
+                                .unwrap();
+                            let n = f.write_pipelined(0, &data, 1 << 20, 8).await.unwrap();
+                            assert_eq!(n, size);
+                            if fsync {
+                                f.flush().await.unwrap();
+                            }
+                            f.close().await.unwrap();
+                        });
+                    }
                 }
-                Side::Engine | Side::EngineEnc => {
-                    let tree = tree_of(side);
-                    rt.block_on(async {
-                        let f = tree
-                            .create(&rel, &CreateOptions::overwrite())
-                            .await
-                            .unwrap();
-                        let n = f.write_pipelined(0, &data, 1 << 20, 8).await.unwrap();
-                        assert_eq!(n, size);
-                        f.flush().await.unwrap();
-                        f.close().await.unwrap();
-                    });
-                }
+                assert!(
+                    wait_until(Duration::from_secs(600), || fs::metadata(&on_server)
+                        .is_ok_and(|m| m.len() == size)),
+                    "the server never showed {rel}"
+                );
+                let took = t0.elapsed();
+                t.push(label, Amount::Bytes(size), side.tag(), took);
+                cpu_notes.push(cpu_note(round, label, side, took, cpu));
+                let _ = fs::remove_file(&on_server);
             }
-            assert!(
-                wait_until(Duration::from_secs(600), || fs::metadata(&on_server)
-                    .is_ok_and(|m| m.len() == size)),
-                "the server never showed {rel}"
-            );
-            let took = t0.elapsed();
-            t.push(&write_label, Amount::Bytes(size), side.tag(), took);
-            cpu_notes.push(format!(
-                "round {round} {write_label} {:<13} {:.3}s wall; {}",
-                side.tag(),
-                took.as_secs_f64(),
-                cpu.since(side.client(), client_pid(side), samba.pid())
-            ));
-            let _ = fs::remove_file(&on_server);
         }
         // The disk alone (the server's file read directly, cold): what bounds every cold
         // read in this round, and the reason the cold row swings between rounds.
@@ -220,16 +234,11 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
                 }
                 let took = t0.elapsed();
                 t.push(label, Amount::Bytes(size), side.tag(), took);
-                cpu_notes.push(format!(
-                    "round {round} {label} {:<13} {:.3}s wall; {}",
-                    side.tag(),
-                    took.as_secs_f64(),
-                    cpu.since(side.client(), client_pid(side), samba.pid())
-                ));
+                cpu_notes.push(cpu_note(round, label, side, took, cpu));
             }
         }
     }
-    for label in [&write_label, &read_label, &cached_label] {
+    for label in [&write_label, &unsynced_label, &read_label, &cached_label] {
         let r = |a: Side, b: Side| Some(t.rate(label, a.tag())? / t.rate(label, b.tag())?);
         t.target(
             &format!("{label}: wnet-enc / wnet"),
@@ -247,7 +256,10 @@ pub fn run(ctx: &Ctx<'_>, daemon: &mut DaemonProcess) {
         ));
     }
     t.note(
-        "smbclient put sends no fsync; wnet and the engine send SMB2 FLUSH (smbd fsyncs)".into(),
+        "smbclient put sends no fsync (both write rows); wnet and the engine send SMB2 FLUSH \
+         (smbd fsyncs) on the + fsync row only; a write counts once the server's file has \
+         every byte (close() returned: every WRITE acknowledged)"
+            .into(),
     );
     t.note(format!("load average at the end: {}", cpu::load()));
     for n in cpu_notes {

@@ -1,6 +1,6 @@
 //! The `drive` benchmark's row groups beyond its base table (issue 15, targets 4–7), each
 //! selectable with `--rows`: parallel programs, an encrypted share, a 100,000-entry
-//! directory, the daemon's memory, re-reading unchanged files under leases, and the base
+//! directory, a stat storm right after mounting, the daemon's memory, re-reading unchanged files under leases, and the base
 //! workloads on a WebDAV server (issue 16).
 //!
 //! The wnet side of these groups is a real `wnetd` process ([`DaemonProcess`]): its resident
@@ -14,10 +14,12 @@
 //!   "processes" of the parallel rows, the holder of 10,000 open files.
 //! - [`table`]: medians per row and side, printed with throughput and targets.
 //! - [`cpu`]: CPU seconds of the daemon and of the server during a run.
-//! - [`parallel`], [`encrypted`], [`bigdir`], [`memory`], [`reread`]: the groups.
+//! - [`parallel`], [`encrypted`], [`bigdir`], [`coldstat`], [`memory`], [`reread`]: the
+//!   groups.
 //! - [`dav`]: the base workloads on a WebDAV server (Apache): the wnet drive, davfs2, rclone.
 
 pub mod bigdir;
+pub mod coldstat;
 pub mod cpu;
 pub mod daemon;
 pub mod dav;
@@ -47,6 +49,8 @@ pub enum Group {
     Encrypted,
     /// A 100,000-entry directory: `ls -l`, `stat` of one name, the daemon's RSS.
     Bigdir,
+    /// `stat` of 2000 names, the first pass after a mount (and three passes).
+    Coldstat,
     /// The daemon's RSS with 26 drives, 100 deviceless connections, 10,000 open files.
     Memory,
     /// 2000 small files read twice, unchanged: with and without leases.
@@ -58,11 +62,12 @@ pub enum Group {
 
 impl Group {
     /// Every group, in the order they run.
-    pub const ALL: [Group; 7] = [
+    pub const ALL: [Group; 8] = [
         Group::Base,
         Group::Parallel,
         Group::Encrypted,
         Group::Bigdir,
+        Group::Coldstat,
         Group::Memory,
         Group::Reread,
         Group::Dav,
@@ -83,6 +88,7 @@ impl Group {
             Group::Parallel => "parallel",
             Group::Encrypted => "encrypted",
             Group::Bigdir => "bigdir",
+            Group::Coldstat => "coldstat",
             Group::Memory => "memory",
             Group::Reread => "reread",
             Group::Dav => "dav",
@@ -156,11 +162,33 @@ impl Ctx<'_> {
     }
 }
 
+/// A new `rclone mount` (default mode) of share `rw`, named `name` in the scratch space
+/// (its mount point, cache directory and log): for a group whose rounds need a mount that
+/// has never seen the directories made behind its back.
+///
+/// # Panics
+///
+/// When rclone cannot mount.
+pub fn fresh_rclone(ctx: &Ctx<'_>, name: &str) -> crate::peers::RcloneMount {
+    crate::peers::RcloneMount::start(
+        ctx.samba,
+        "rw",
+        &ctx.scratch.join(name),
+        &ctx.scratch.join(format!("{name}-cache")),
+        &ctx.scratch.join(format!("{name}.log")),
+        &[],
+    )
+    .expect("an rclone mount")
+}
+
 /// Runs the selected groups other than [`Group::Base`] (which `drive` runs itself).
 pub fn run(ctx: &Ctx<'_>, groups: &[Group]) {
-    let needs_daemon = groups
-        .iter()
-        .any(|g| matches!(g, Group::Parallel | Group::Encrypted | Group::Bigdir));
+    let needs_daemon = groups.iter().any(|g| {
+        matches!(
+            g,
+            Group::Parallel | Group::Encrypted | Group::Bigdir | Group::Coldstat
+        )
+    });
     let mut daemon = needs_daemon.then(|| DaemonProcess::start(&ctx.scratch.join("rows-daemon")));
     for g in groups {
         let d = daemon.as_mut();
@@ -169,6 +197,7 @@ pub fn run(ctx: &Ctx<'_>, groups: &[Group]) {
             Group::Parallel => parallel::run(ctx, d.expect("the rows' daemon")),
             Group::Encrypted => encrypted::run(ctx, d.expect("the rows' daemon")),
             Group::Bigdir => bigdir::run(ctx, d.expect("the rows' daemon")),
+            Group::Coldstat => coldstat::run(ctx, d.expect("the rows' daemon")),
             Group::Memory => memory::run(ctx),
             Group::Reread => reread::run(ctx),
             Group::Dav => dav::run(ctx),

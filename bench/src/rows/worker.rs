@@ -77,6 +77,11 @@ pub fn read_all(path: &Path) -> u64 {
 
 /// Creates `path` with `size` bytes in 1 MiB writes, fsyncs, closes.
 pub fn write_file(path: &Path, size: u64) {
+    write_file_then(path, size, true);
+}
+
+/// Creates `path` with `size` bytes in 1 MiB writes, fsyncs if `fsync`, closes.
+pub fn write_file_then(path: &Path, size: u64, fsync: bool) {
     let block = pattern(1 << 20, 7);
     let mut f = fs::File::create(path).unwrap_or_else(|e| panic!("create {path:?}: {e}"));
     let mut left = size;
@@ -85,7 +90,9 @@ pub fn write_file(path: &Path, size: u64) {
         f.write_all(&block[..n]).expect("write");
         left -= n as u64;
     }
-    f.sync_all().expect("fsync");
+    if fsync {
+        f.sync_all().expect("fsync");
+    }
 }
 
 /// The name of small file `i`.
