@@ -1317,7 +1317,13 @@ fn an_unlink_is_one_delete_where_the_server_never_deletes_a_directory_so() {
             );
             if let Server::Apache(a) = &fx.server {
                 logged(a, &[format!("/{d}/f")], "DELETE 0 204");
-                let asked = a.requests()[before..].to_vec();
+                // Requests for the file since (a line is written once its answer went
+                // out: the close's PUT of another file may come after `before`).
+                let asked: Vec<String> = a.requests()[before..]
+                    .iter()
+                    .filter(|l| l.split(' ').nth(2) == Some(&format!("/{d}/f")))
+                    .cloned()
+                    .collect();
                 assert_eq!(asked, [format!("DELETE 0 /{d}/f 204")], "{}", fx.name);
             }
             fs.delete(&format!("{d}/sub/keep"), &[]).await.unwrap();
