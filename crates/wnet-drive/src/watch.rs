@@ -96,6 +96,11 @@ impl Bounds {
     }
 }
 
+/// How recent a listing the drive already has must be for a polled watch to start with it
+/// instead of listing again: it then stands for a poll made when it was taken (the next
+/// poll comes [`Capabilities::polled_watch`]'s interval after the watch began).
+pub const ADOPT_AGE: Duration = Duration::from_millis(200);
+
 /// What the kernel is told to forget.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Forget {
@@ -327,13 +332,16 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
         return;
     };
     let bounds = Bounds::of(&c.caps);
+    let polled = c.caps.polled_watch;
     drop(c);
     let arm = || -> Pending<'_> { handle.next() };
     let mut pending = Some(arm());
     let mut rearm_at: Option<tokio::time::Instant> = None;
     // The first listing starts after the notify request was polled (biased order below), so
-    // it goes on the wire after it.
-    let mut relist_at = Some(tokio::time::Instant::now());
+    // it goes on the wire after it. Polled: a listing taken a moment ago (by the OPENDIR or
+    // the stat that started the watch) stands for the first one.
+    let adopted = polled && core.upgrade().is_some_and(|c| adopt(&c, dir));
+    let mut relist_at = (!adopted).then(tokio::time::Instant::now);
     let mut listing: Option<Listing> = None;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -414,6 +422,25 @@ fn end(c: &Core, dir: &str, why: &str) {
     tracing::debug!(dir, why, "directory watch ended");
     let names = c.cache.watch_end(dir);
     c.kernel_forget(dir, names.into_iter().map(|n| (n, true)));
+}
+
+/// A polled watch's first listing is one the drive took within [`ADOPT_AGE`]: applied as
+/// if the watch had listed it then (nothing we changed since: our own changes drop it).
+fn adopt(c: &Core, dir: &str) -> bool {
+    let Some((listing, age)) = c.cache.dir_aged(dir) else {
+        return false;
+    };
+    if age > ADOPT_AGE || listing.len() > POLLED_MAX_ENTRIES || c.completeness_epoch().is_none() {
+        return false;
+    }
+    let Some(r) = c.cache.relist_begin(dir) else {
+        return false;
+    };
+    let changed = c.cache.relist_apply(dir, r, &listing);
+    if !changed.is_empty() {
+        c.kernel_forget(dir, changed.into_iter().map(|x| (x.name, x.entry)));
+    }
+    true
 }
 
 /// Lists `dir` and applies the listing; the kernel forgets what differs. A listing taken

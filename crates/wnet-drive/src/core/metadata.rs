@@ -185,6 +185,13 @@ impl Core {
     ) -> Result<(InodeNo, Attr, Duration), Errno> {
         let path = self.child(parent, name)?;
         let dir = self.path(parent)?;
+        if self.caps.polled_watch {
+            // After the stat: a polled watch starts with the listing the stat took, if it
+            // took one (`watch::ADOPT_AGE`), instead of listing again.
+            let hit = self.stat(&path).await;
+            self.watch(&dir);
+            return Ok(self.looked_up(&path, hit?));
+        }
         self.watch(&dir);
         let hit = self.stat(&path).await?;
         Ok(self.looked_up(&path, hit))
