@@ -54,11 +54,16 @@ fn by_method(lines: &[String]) -> String {
     for l in lines {
         let mut f = l.split(' ');
         let method = f.next().unwrap_or("?");
-        let key = match f.next() {
+        let mut key = match f.next() {
             Some(d) if d != "-" => format!("{method}/{d}"),
             _ => method.to_owned(),
         };
-        let micros: u64 = f.nth(2).and_then(|t| t.parse().ok()).unwrap_or(0);
+        // A status other than a success is told apart (`GET 304`: a cached copy revalidated).
+        match f.nth(1) {
+            Some(status) if !status.starts_with('2') => key = format!("{key} {status}"),
+            _ => {}
+        }
+        let micros: u64 = f.next().and_then(|t| t.parse().ok()).unwrap_or(0);
         let c = counts.entry(key).or_default();
         c.0 += 1;
         c.1 += micros;
