@@ -200,22 +200,22 @@ impl Apache {
     /// The requests served so far, a line each: `METHOD DEPTH PATH STATUS` (`-` for no
     /// `Depth` header), from the server's own access log (written as each request ends).
     pub fn requests(&self) -> Vec<String> {
-        let Some(dir) = &self.dir else {
-            return Vec::new();
-        };
-        fs::read_to_string(dir.path().join("access.log"))
-            .map(|s| s.lines().map(str::to_owned).collect())
-            .unwrap_or_default()
+        self.log_lines("access.log")
     }
 
     /// [`Apache::requests`] with the time the server took (µs, from reading the request to
     /// sending the last byte of the answer) and the client's `User-Agent` after the status
     /// (`GET - /f 200 183 wnet/0.1.0`), from a log of its own.
     pub fn requests_by_agent(&self) -> Vec<String> {
+        self.log_lines("agents.log")
+    }
+
+    /// The lines of the server's log `name` so far.
+    fn log_lines(&self, name: &str) -> Vec<String> {
         let Some(dir) = &self.dir else {
             return Vec::new();
         };
-        fs::read_to_string(dir.path().join("agents.log"))
+        fs::read_to_string(dir.path().join(name))
             .map(|s| s.lines().map(str::to_owned).collect())
             .unwrap_or_default()
     }
