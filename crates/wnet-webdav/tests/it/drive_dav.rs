@@ -830,6 +830,7 @@ fn another_clients_changes_in_a_polled_directory_show_within_a_second() {
             ("overwrite", overwritten),
             ("delete", deleted),
         ] {
+            eprintln!("{}: another client's {what} showed after {took:?}", m.name);
             assert!(
                 took < Duration::from_secs(1),
                 "{}: another client's {what} showed after {took:?}",
