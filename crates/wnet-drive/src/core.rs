@@ -85,6 +85,10 @@ pub struct Core {
     leasing: bool,
     /// Where kernel invalidations go (set once mounted); without it nothing is watched.
     kernel: OnceLock<std::sync::mpsc::Sender<Inval>>,
+    /// Writes into the kernel's page cache (set once mounted, see [`Core::kernel_store`]).
+    pages: OnceLock<fuser::Notifier>,
+    /// SETATTRs that changed a size, so far (see [`Core::page_epoch`]).
+    resized: AtomicU64,
     state: AtomicU8,
     /// Why the server refused the last attempt to log on again (an expired Kerberos ticket),
     /// with its errno: while Disconnected, requests fail with that errno rather than `EIO`,
@@ -144,6 +148,8 @@ impl Core {
             leases: Leases::folding(fold),
             leasing,
             kernel: OnceLock::new(),
+            pages: OnceLock::new(),
+            resized: AtomicU64::new(0),
             state: AtomicU8::new(CONNECTED),
             refusal: Mutex::new(None),
             completeness: AtomicU64::new(0),

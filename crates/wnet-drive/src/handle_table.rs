@@ -224,6 +224,8 @@ struct Slot {
 pub struct HandleTable {
     next: AtomicU64,
     count: AtomicUsize,
+    /// Writable files opened so far (see [`HandleTable::writers_opened`]).
+    writers: AtomicU64,
     /// Handles whose `closing` flag is set: settle is O(1) however many are open.
     closing: AtomicUsize,
     slots: Mutex<Slots>,
@@ -297,6 +299,12 @@ impl HandleTable {
         }
     }
 
+    /// How many writable files were opened so far: counted before the handle is answered,
+    /// so a write through any of them comes after the count moved.
+    pub fn writers_opened(&self) -> u64 {
+        self.writers.load(Ordering::SeqCst)
+    }
+
     /// Handles open now (files and directories). O(1).
     pub fn open_count(&self) -> usize {
         self.count.load(Ordering::Acquire)
@@ -319,6 +327,9 @@ impl HandleTable {
     /// Registers a handle; returns its number (never 0).
     pub(crate) fn insert(&self, holder: Holder, ino: InodeNo, kind: Kind) -> u64 {
         let fh = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        if matches!(&kind, Kind::File(f) if f.writable) {
+            self.writers.fetch_add(1, Ordering::SeqCst);
+        }
         let mut m = self.slots.lock().expect("handle lock");
         m.by_fh.insert(
             fh,

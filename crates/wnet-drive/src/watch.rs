@@ -4,8 +4,14 @@
 //!
 //! One task per watched directory owns the directory's server handle and its notify request.
 //! It arms the notify *before* it lists the directory (both go out on one connection in that
-//! order, and the server handles a connection's requests in order), so no change falls
-//! between the listing and the watch. Each notification marks names dirty; after
+//! order, and the server handles a connection's requests in order). That the server
+//! accepted the notify request does not mean it watches yet: Samba hands the watch to its
+//! notify daemon by message, which adds the kernel's inotify watch when it gets to it (on a
+//! loaded machine tens of milliseconds or more later: 4 of 87 files written 30 ms after
+//! the request went unreported, with `log level = 1 smb2:10`), and a change made on its disk
+//! before then is never reported. So until the first notification proves the watch live,
+//! the task lists the directory again at each of [`CONFIRM_AFTER`]: a change in that gap
+//! shows at the next one. Each notification marks names dirty; after
 //! [`OWN_DEBOUNCE`] the task lists the directory again and makes the kernel forget exactly
 //! the entries that differ from what it was told. Our own changes therefore cost no kernel
 //! invalidation: the listing agrees with what our change already answered.
@@ -63,6 +69,14 @@ const TICK: Duration = Duration::from_millis(100);
 /// changes that happen meanwhile and answers them all at once: a burst of changes costs one
 /// notification, not one each.
 const REARM_DELAY: Duration = Duration::from_millis(25);
+/// When, after its first notify request was sent, a watch lists its directory again while
+/// no notification has come yet (see the module doc): a change the server did not see
+/// because it was not watching yet shows at the next of these.
+const CONFIRM_AFTER: [Duration; 3] = [
+    Duration::from_millis(250),
+    Duration::from_secs(1),
+    Duration::from_secs(4),
+];
 
 /// How many directories a drive watches, for how long unused, and how big: a watch over
 /// change notification costs the server one pending request; a polled one
@@ -340,9 +354,18 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
     // The first listing starts after the notify request was polled (biased order below), so
     // it goes on the wire after it. Polled: a listing taken a moment ago (by the OPENDIR or
     // the stat that started the watch) stands for the first one.
+    let armed = tokio::time::Instant::now();
     let adopted = polled && core.upgrade().is_some_and(|c| adopt(&c, dir));
-    let mut relist_at = (!adopted).then(tokio::time::Instant::now);
+    let mut relist_at = (!adopted).then_some(armed);
+    // The listings that catch what the server missed before it watched (module doc); none
+    // once a notification came, and none for a polled watch (each poll is such a listing).
+    let confirming = if polled { 0 } else { CONFIRM_AFTER.len() };
+    let mut confirms = CONFIRM_AFTER
+        .iter()
+        .take(confirming)
+        .map(|after| armed + *after);
     let mut listing: Option<Listing> = None;
+    let mut listed_from = armed;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let why = loop {
@@ -354,6 +377,7 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
             r = async { pending.as_mut().expect("guarded").await }, if pending.is_some() => {
                 pending = None;
                 rearm_at = Some(tokio::time::Instant::now() + REARM_DELAY);
+                confirms.by_ref().for_each(drop);
                 let Some(c) = core.upgrade() else { break "drive gone" };
                 if let Step::End(why) = on_notify(&c, dir, r, &mut relist_at) {
                     break why;
@@ -373,9 +397,14 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
                     // Names notified while it ran, or changed by us meanwhile.
                     relist_at.get_or_insert_with(|| tokio::time::Instant::now() + OWN_DEBOUNCE);
                 }
+                // A listing begun after a confirmation time is as good as one at it.
+                if let Some(at) = confirms.by_ref().find(|at| *at > listed_from) {
+                    relist_at = Some(relist_at.map_or(at, |t| t.min(at)));
+                }
             }
             _ = tokio::time::sleep_until(timer), if relist_at.is_some() && listing.is_none() => {
                 relist_at = None;
+                listed_from = tokio::time::Instant::now();
                 let Some(c) = core.upgrade() else { break "drive gone" };
                 let d = dir.to_string();
                 listing = Some(Box::pin(async move { relist(&c, &d).await }));

@@ -32,7 +32,8 @@ impl Core {
     /// OPEN. A read-only open of a file known to be small reads it whole in the same round
     /// trip (see [`Core::open_small`]), or not at all while a lease keeps what an earlier
     /// open read. Returns the handle, and whether the kernel may keep the pages it has of
-    /// the file (`FOPEN_KEEP_CACHE`: only when answered under a lease it read them under).
+    /// the file (`FOPEN_KEEP_CACHE`: only when they are the server's bytes as of this open:
+    /// answered under a lease it read them under, or just stored by this open).
     pub async fn open(&self, ino: InodeNo, flags: i32, pid: u32) -> Result<(u64, bool), Errno> {
         let path = self.path(ino)?;
         self.send_creates_under(&path).await?;
@@ -89,7 +90,9 @@ impl Core {
     /// Like any read-only open without a lease, the reader sees the file as it was at open.
     /// On a plain share the compound asks for a lease and leaves the handle open, parked
     /// (see [`lease`]); while the lease holds, the next open is answered from what this one
-    /// read, without a round trip (then `true`: the kernel's pages are as good).
+    /// read, without a round trip (then `true`: the kernel's pages are as good). The bytes
+    /// read go to the kernel's page cache before the open is answered
+    /// ([`Core::kernel_store`], then `true` too): the reads that follow ask nothing.
     pub(super) async fn open_small(
         &self,
         ino: InodeNo,
@@ -99,7 +102,10 @@ impl Core {
             return Ok(Some((data, true)));
         }
         // Our own writers' buffered bytes are in no snapshot: none is taken while one is open.
-        let writers = self.handles.files_of(ino).iter().any(|f| f.writable);
+        let open_here = self.handles.files_of(ino);
+        let writers = open_here.iter().any(|f| f.writable);
+        // Counted before the server is asked (see Core::kernel_store).
+        let epoch = self.page_epoch();
         let Ok(Some((known, _))) = self.stat_cached(path) else {
             return Ok(None);
         };
@@ -128,7 +134,7 @@ impl Core {
             (self.ask(self.fs.open_read(path, want as u32)).await?, None)
         };
         let a: Attr = read.attr;
-        self.revalidate_at_open(ino, path, a, stamp).await;
+        let fresh = self.revalidate_at_open(ino, path, a, stamp).await;
         let data = read
             .data
             .ok()
@@ -145,7 +151,12 @@ impl Core {
         if let Some(f) = refused {
             self.rt.spawn(lease::close_file(f, self.deadline));
         }
-        Ok(Some((data, false)))
+        // The kernel gets the bytes with the open: its reads ask nothing more.
+        let kept = fresh
+            && open_here.is_empty()
+            && data.len() as u64 == a.size
+            && self.kernel_store(ino, &data, epoch).await;
+        Ok(Some((data, kept)))
     }
 
     /// The server handle of a file opened lazily ([`Core::open_small`]), opened now if it has

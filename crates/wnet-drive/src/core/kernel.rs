@@ -7,10 +7,19 @@ use crate::inode::{InodeNo, KernelView};
 use crate::names;
 use crate::watch::Forget;
 use std::ffi::OsStr;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// How long an open waits for the kernel to drop a stale inode ([`Core::revalidate_at_open`]).
 const INVAL_WAIT: Duration = Duration::from_secs(2);
+
+/// What may change a file's pages in the kernel, counted ([`Core::page_epoch`]): writable
+/// opens through the drive, and size changes by SETATTR (a truncation by path needs no open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct PageEpoch {
+    writers: u64,
+    resized: u64,
+}
 
 /// One invalidation for the kernel; `done` is told once it was written.
 pub(super) struct Inval {
@@ -38,6 +47,7 @@ impl Core {
     /// Invalidations are written by a thread of their own: one may wait for a directory lock
     /// that a FUSE request holds, and requests are answered elsewhere, so it never deadlocks.
     pub fn attach_kernel(&self, notifier: fuser::Notifier) {
+        let _ = self.pages.set(notifier.clone());
         let (tx, rx) = std::sync::mpsc::channel::<Inval>();
         let spawned = std::thread::Builder::new()
             .name("wnet-inval".into())
@@ -97,16 +107,65 @@ impl Core {
 
     /// Makes the kernel forget the attributes and pages of `ino`, and waits until it has
     /// (bounded by [`INVAL_WAIT`]: the invalidation thread may be held up by a directory lock).
-    pub(super) async fn kernel_forget_inode_now(&self, ino: InodeNo) {
-        let Some(tx) = self.kernel.get() else { return };
+    /// Returns whether it has (or nothing is mounted to forget anything).
+    pub(super) async fn kernel_forget_inode_now(&self, ino: InodeNo) -> bool {
+        let Some(tx) = self.kernel.get() else {
+            return true;
+        };
         let (done, wait) = tokio::sync::oneshot::channel();
         let inval = Inval {
             forget: Forget::Inode(ino),
             done: Some(done),
         };
-        if tx.send(inval).is_ok() && tokio::time::timeout(INVAL_WAIT, wait).await.is_err() {
-            tracing::warn!(?ino, "the kernel's invalidation is late; the open goes on");
+        if tx.send(inval).is_err() {
+            return false;
         }
+        if tokio::time::timeout(INVAL_WAIT, wait).await.is_err() {
+            tracing::warn!(?ino, "the kernel's invalidation is late; the open goes on");
+            return false;
+        }
+        true
+    }
+
+    /// What may change a file's pages in the kernel behind an open's back, counted so far
+    /// (see [`Core::kernel_store`]).
+    pub(super) fn page_epoch(&self) -> PageEpoch {
+        PageEpoch {
+            writers: self.handles.writers_opened(),
+            resized: self.resized.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Hands the kernel `data`, the whole of `ino` as an open being answered just read it, as
+    /// the inode's pages (`FUSE_NOTIFY_STORE`): the reads after the open then need no READ
+    /// request. Returns whether the kernel may keep its pages at the open
+    /// (`FOPEN_KEEP_CACHE`), true only when they are exactly the server's bytes:
+    ///
+    /// * the open revalidated first ([`Core::revalidate_at_open`], and the caller stores
+    ///   only if that returned true): a kernel that was told another size or times forgot
+    ///   the inode before, so no page past `data` is left;
+    /// * `since` was taken before the open asked the server, with no handle of ours open on
+    ///   the inode (the caller checks): nobody could be writing or reading it through us.
+    ///   Should a writable open or a size change of ours have come meanwhile ([`PageEpoch`]
+    ///   moved), its pages may hold bytes newer than `data`: the kernel forgets them again
+    ///   (waited for) and the open is answered without keeping them.
+    ///
+    /// Written on the calling task's thread, not the invalidation thread: a store takes no
+    /// directory lock, only the pages' own locks, which only a READ or WRITE of the inode in
+    /// flight holds; none is, since no handle of ours was open on the inode (an open answered
+    /// meanwhile is another task's, answered without this one).
+    pub(super) async fn kernel_store(&self, ino: InodeNo, data: &[u8], since: PageEpoch) -> bool {
+        let Some(pages) = self.pages.get() else {
+            return false;
+        };
+        if data.is_empty() || pages.store(fuser::INodeNo(ino.0), 0, data).is_err() {
+            return false;
+        }
+        if self.page_epoch() != since {
+            self.kernel_forget_inode_now(ino).await;
+            return false;
+        }
+        true
     }
 
     /// Remembers the attributes the kernel is being answered for `ino` (see
@@ -125,12 +184,20 @@ impl Core {
     /// the kernel was last told, the kernel forgets the inode's attributes and pages before
     /// the open is answered: the first read then asks for the size again and sees the whole
     /// file as the server has it now, not a size learned mid-write.
-    pub(super) async fn revalidate_at_open(&self, ino: InodeNo, path: &str, a: Attr, stamp: Stamp) {
+    /// Returns whether the kernel holds nothing older now (false: its invalidation is late).
+    pub(super) async fn revalidate_at_open(
+        &self,
+        ino: InodeNo,
+        path: &str,
+        a: Attr,
+        stamp: Stamp,
+    ) -> bool {
         self.cache.put_server(path, Known::Present(a), stamp);
         let told = self.inodes.lock().expect("inode lock").kernel_view(ino);
         if told.is_some_and(|t| t != kernel_view(&a)) {
-            self.kernel_forget_inode_now(ino).await;
+            return self.kernel_forget_inode_now(ino).await;
         }
+        true
     }
 
     /// How long the kernel may keep `a`, answered for a name of `dir` from what a complete

@@ -313,6 +313,11 @@ impl Core {
             return self.getattr(ino, fh).await;
         }
         self.writable_mount()?;
+        if s.size.is_some() {
+            // An open storing the file's pages meanwhile must not leave the old bytes.
+            self.resized
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         if let Some(path) = &path {
             self.send_creates_under(path).await?;
         }

@@ -588,6 +588,83 @@ fn a_watched_directory_stays_exact_long_after_the_short_ttls() {
     assert_eq!(size("keep").unwrap(), 2);
 }
 
+/// A Samba of its own that logs every request (`log level = 1 smb2:10`: what the server
+/// was asked can be read in its log) and the drive on its share `rw` (declared after it:
+/// unmounted first).
+pub fn logging_every_request() -> (Samba, Mounted) {
+    let samba = wnet_testkit::SambaBuilder::new()
+        .user(wnet_testkit::DEFAULT_USER, wnet_testkit::DEFAULT_PASSWORD)
+        .share(wnet_testkit::Share::new("rw"))
+        .global("log level", "1 smb2:10")
+        .start()
+        .unwrap();
+    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
+    (samba, m)
+}
+
+/// The notify daemon of `samba` (`smbd-notifyd`, which smbd forks at start and which adds
+/// the kernel's inotify watches), stopped (SIGSTOP) until this is dropped.
+struct NotifydStopped(libc::pid_t);
+
+impl NotifydStopped {
+    fn of(samba: &Samba) -> NotifydStopped {
+        let smbd = samba.pid().to_string();
+        let pid = fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<libc::pid_t>().ok())
+            .find(|pid| {
+                let comm = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+                let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                // "pid (comm) state ppid ...": the parent is the second field after the name.
+                let parent = stat
+                    .rsplit_once(") ")
+                    .map(|(_, rest)| rest.split(' ').nth(1));
+                comm.trim() == "smbd-notifyd" && parent == Some(Some(smbd.as_str()))
+            })
+            .expect("smbd-notifyd of the test's smbd");
+        // SAFETY: a signal to a process of ours, resumed by Drop.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+        NotifydStopped(pid)
+    }
+}
+
+impl Drop for NotifydStopped {
+    fn drop(&mut self) {
+        // SAFETY: as in `of`.
+        unsafe { libc::kill(self.0, libc::SIGCONT) };
+    }
+}
+
+/// Samba takes a new watch (CHANGE_NOTIFY) to its notify daemon by message; a file written
+/// on its disk before the daemon got to it is never notified, however long the request
+/// waits. The drive's listing of the directory may be older than that file: it lists again
+/// until a notification shows the watch live. Made certain by stopping the daemon while
+/// the drive arms its watch and lists; the file is written, then the daemon goes on.
+#[test]
+fn a_file_written_before_samba_watched_the_directory_still_shows() {
+    let (samba, m) = logging_every_request();
+    let d = unique("arming");
+    fs::create_dir(m.disk(&d)).unwrap();
+    once_visible(|| fs::metadata(m.path(&d)).ok());
+    let log = samba.log_dir().join("smbd.log");
+    let from = fs::metadata(&log).unwrap().len() as usize;
+    let notifyd = NotifydStopped::of(&samba);
+    // A lookup arms the watch on the directory; the watch's listing follows. (Of another
+    // name: one asked of the server while the listing is on its way is asked again after.)
+    assert!(fs::metadata(m.path(&format!("{d}/other"))).is_err());
+    let new = format!("{d}/new");
+    let listing = format!("dirpath=<{d}>");
+    once_visible(|| {
+        let text = fs::read(&log).ok()?;
+        let text = String::from_utf8_lossy(&text[from..]).into_owned();
+        let (_, after) = text.split_once(listing.as_str())?;
+        after.contains("smbd_smb2_request_find_done").then_some(())
+    });
+    fs::write(m.disk(&new), b"n").unwrap();
+    drop(notifyd);
+    once_visible(|| (fs::metadata(m.path(&new)).ok()?.len() == 1).then_some(()));
+}
+
 #[test]
 fn watched_directories_can_be_renamed_and_removed_at_once() {
     let m = mount("rw");

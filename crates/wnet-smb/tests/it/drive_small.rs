@@ -1,13 +1,14 @@
 //! The small-file paths: a read-only open of a small file reads it whole in one round trip
 //! (no server handle kept), and a small write is on the server when `close()` returns.
 
-use crate::drive::{Mounted, mount, mount_with, once_visible, other_client, pattern, unique};
+use crate::drive::{
+    Mounted, logging_every_request, mount, once_visible, other_client, pattern, unique,
+};
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::time::{Duration, Instant};
-use wnet_smb::drive::DriveTimeouts;
 use wnet_smb::drive::readahead::CHUNK;
 use wnet_smb2::{CreateOptions, NtStatus, Tree};
 
@@ -63,6 +64,72 @@ fn small_files_read_whole_at_open_match_the_server_bytes_and_hold_no_server_hand
         assert_eq!(&buf[..k], &data[n / 2..(n / 2 + 10).min(n)], "size {n}");
         assert_eq!(f.read_at(&mut buf, n as u64 + 5).unwrap(), 0, "size {n}");
         drop(f);
+        fs::remove_file(m.disk(&name)).unwrap();
+    }
+}
+
+/// How many of the first `pages` pages of `f` the kernel's page cache holds now (`mincore`
+/// of a shared mapping: asks nothing of the file system, reads nothing in).
+fn pages_cached(f: &fs::File, pages: usize) -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+    let len = pages * page;
+    // SAFETY: a fresh read-only shared mapping of a file we hold, unmapped below; mincore
+    // writes one byte per page into a vector of that many bytes.
+    unsafe {
+        let at = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_SHARED,
+            f.as_raw_fd(),
+            0,
+        );
+        assert_ne!(at, libc::MAP_FAILED, "{}", std::io::Error::last_os_error());
+        let mut vec = vec![0u8; pages];
+        let r = libc::mincore(at, len, vec.as_mut_ptr());
+        let err = std::io::Error::last_os_error();
+        libc::munmap(at, len);
+        assert_eq!(r, 0, "mincore: {err}");
+        vec.iter().filter(|&&b| b & 1 == 1).count()
+    }
+}
+
+#[test]
+fn a_small_files_bytes_are_in_the_kernels_cache_when_its_open_returns() {
+    let m = mount("rw");
+    let mut made = Vec::new();
+    for n in [1, 4096, 10_000, SMALL] {
+        let name = unique("stored");
+        made.push(name.clone());
+        let data = pattern(n, 40 + n as u64);
+        put_on_server(&m, &name, &data);
+        let f = fs::File::open(m.path(&name)).unwrap();
+        // Handed to the kernel with the open (FUSE_NOTIFY_STORE): no READ will ask for them.
+        let pages = n.div_ceil(4096);
+        assert_eq!(pages_cached(&f, pages), pages, "size {n}");
+        let mut got = Vec::new();
+        (&f).read_to_end(&mut got).unwrap();
+        assert!(got == data, "size {n}: read {} bytes, differ", got.len());
+        drop(f);
+        // Changed on the server (same size, other bytes): the next open stores the new ones
+        // over the kernel's old pages.
+        let changed = pattern(n, 90 + n as u64);
+        fs::write(m.disk(&name), &changed).unwrap();
+        assert!(fs::read(m.path(&name)).unwrap() == changed, "size {n}");
+        // Shorter: the kernel forgets the pages past the new end.
+        fs::write(m.disk(&name), &changed[..n / 2]).unwrap();
+        let f = fs::File::open(m.path(&name)).unwrap();
+        assert_eq!(f.metadata().unwrap().len(), (n / 2) as u64, "size {n}");
+        let mut got = Vec::new();
+        (&f).read_to_end(&mut got).unwrap();
+        assert!(
+            got == changed[..n / 2],
+            "size {n}: shrunk, read {}",
+            got.len()
+        );
+    }
+    for name in made {
         fs::remove_file(m.disk(&name)).unwrap();
     }
 }
@@ -364,19 +431,6 @@ fn server_traffic(log: &std::path::Path, from: usize) -> Traffic {
         }
     }
     traffic
-}
-
-/// A Samba that logs every request (`log level = 1 smb2:10`, for [`server_traffic`]) and the
-/// drive on its share `rw` (declared after it: unmounted first).
-fn logging_every_request() -> (wnet_testkit::Samba, Mounted) {
-    let samba = wnet_testkit::SambaBuilder::new()
-        .user(wnet_testkit::DEFAULT_USER, wnet_testkit::DEFAULT_PASSWORD)
-        .share(wnet_testkit::Share::new("rw"))
-        .global("log level", "1 smb2:10")
-        .start()
-        .unwrap();
-    let m = mount_with(&samba, "rw", false, DriveTimeouts::default());
-    (samba, m)
 }
 
 #[test]
