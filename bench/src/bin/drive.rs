@@ -456,6 +456,7 @@ fn main() {
             size,
             rounds: args.rounds,
             entries: args.entries,
+            only: &only,
         },
         &args.rows,
     );

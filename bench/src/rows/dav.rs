@@ -44,27 +44,64 @@ fn rand_name(round: usize) -> String {
     format!("rand-r{round}.bin")
 }
 
-/// Apache's access-log lines (`METHOD DEPTH PATH STATUS`) counted by method and depth:
-/// `12 (GET 10, PROPFIND/0 2)`. Read after each side's run, untimed: every side's work
-/// costs this many round trips on the server.
+/// Apache's log lines (`METHOD DEPTH PATH STATUS µs`) counted by method and depth, with
+/// the server's time for them summed: `12 (GET 10 0.003s, PROPFIND/0 2 0.001s), Apache
+/// 0.004s`. Read
+/// after each side's run, untimed: every side's work costs this many round trips on the
+/// server.
 fn by_method(lines: &[String]) -> String {
-    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    let mut counts = std::collections::BTreeMap::<String, (usize, u64)>::new();
     for l in lines {
         let mut f = l.split(' ');
         let method = f.next().unwrap_or("?");
-        let key = match f.next() {
+        let mut key = match f.next() {
             Some(d) if d != "-" => format!("{method}/{d}"),
             _ => method.to_owned(),
         };
-        *counts.entry(key).or_default() += 1;
+        // A status other than a success is told apart (`GET 304`: a cached copy revalidated).
+        match f.nth(1) {
+            Some(status) if !status.starts_with('2') => key = format!("{key} {status}"),
+            _ => {}
+        }
+        let micros: u64 = f.next().and_then(|t| t.parse().ok()).unwrap_or(0);
+        let c = counts.entry(key).or_default();
+        c.0 += 1;
+        c.1 += micros;
     }
-    let each: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    format!("{} ({})", lines.len(), each.join(", "))
+    let each: Vec<String> = counts
+        .iter()
+        .map(|(k, (n, us))| format!("{k} {n} {:.3}s", *us as f64 / 1e6))
+        .collect();
+    let micros: u64 = counts.values().map(|(_, us)| us).sum();
+    format!(
+        "{} ({}), Apache {:.3}s",
+        lines.len(),
+        each.join(", "),
+        micros as f64 / 1e6
+    )
+}
+
+/// The side that sent a line of Apache's agent log (`METHOD DEPTH PATH STATUS µs AGENT`),
+/// by its `User-Agent`: `wnet/…`, `davfs2/…`, `rclone/…`.
+fn sender(line: &str) -> Option<&'static str> {
+    let agent = line.splitn(6, ' ').nth(5)?;
+    SIDES
+        .iter()
+        .copied()
+        .find(|side| agent.starts_with(&format!("{side}/")))
+}
+
+/// The line without its agent (`METHOD DEPTH PATH STATUS µs`), as [`by_method`] counts it.
+fn request(line: &str) -> String {
+    line.splitn(6, ' ').take(5).collect::<Vec<_>>().join(" ")
 }
 
 /// Runs the group and prints its table.
 ///
 /// # Panics
+///
+/// `--only` picks the sides (`wnet,davfs2,rclone`, default all three): rclone's create
+/// and rename rows take minutes, so iterating on the others is quicker without it.
 ///
 /// When Apache, davfs2 or rclone cannot start (the wnet side is reported as missing and
 /// left out instead: the provider answers why), or a workload fails.
@@ -91,22 +128,28 @@ pub fn run(ctx: &Ctx<'_>) {
             None
         }
     };
-    let davfs2 = Davfs2Mount::start(&url, &work.join("davfs2"))
-        .expect("a davfs2 mount (apt-get install davfs2; run as root)");
-    let rclone = RcloneMount::start_remote(
-        &format!(":webdav,url=\"{url}\",vendor=other:"),
-        &work.join("rclone"),
-        &work.join("rclone-cache"),
-        &work.join("rclone.log"),
-        &[],
-    )
-    .expect("an rclone mount of the WebDAV server");
+    let wanted = |side: &str| ctx.only.is_empty() || ctx.only.iter().any(|o| o == side);
+    let davfs2 = wanted("davfs2").then(|| {
+        Davfs2Mount::start(&url, &work.join("davfs2"))
+            .expect("a davfs2 mount (apt-get install davfs2; run as root)")
+    });
+    let rclone = wanted("rclone").then(|| {
+        RcloneMount::start_remote(
+            &format!(":webdav,url=\"{url}\",vendor=other:"),
+            &work.join("rclone"),
+            &work.join("rclone-cache"),
+            &work.join("rclone.log"),
+            &[],
+        )
+        .expect("an rclone mount of the WebDAV server")
+    });
     let mounts: Vec<(&str, &Path)> = SIDES
         .iter()
+        .filter(|&&side| wanted(side))
         .filter_map(|&side| match side {
             "wnet" => wnet.as_deref().map(|p| (side, p)),
-            "davfs2" => Some((side, davfs2.dir.as_path())),
-            _ => Some((side, rclone.dir.as_path())),
+            "davfs2" => davfs2.as_ref().map(|m| (side, m.dir.as_path())),
+            _ => rclone.as_ref().map(|m| (side, m.dir.as_path())),
         })
         .collect();
 
@@ -115,11 +158,18 @@ pub fn run(ctx: &Ctx<'_>) {
     let mut table = Table::new(&format!(
         "dav: Apache mod_dav_fs over http, {mib} MiB big file, {} rounds, interleaved ({}); data landed",
         ctx.rounds,
-        SIDES.join(", ")
+        mounts
+            .iter()
+            .map(|(side, _)| *side)
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     for round in 0..ctx.rounds {
         let offsets = random_offsets(size, RANDOM_READS, round as u64);
         for w in Work::ALL {
+            // Requests a side sent while another side ran (the wnet drive's polls of a
+            // directory in use, ADR 0020), told apart by their `User-Agent`.
+            let mut elsewhere: Vec<(&str, Vec<String>)> = Vec::new();
             for &(side, root) in &mounts {
                 let seq_dir = format!("{side}-r{round}-seq");
                 let small_dir = format!("{side}-r{round}-small");
@@ -133,7 +183,7 @@ pub fn run(ctx: &Ctx<'_>) {
                 } else {
                     sync();
                 }
-                let before = apache.requests().len();
+                let before = apache.requests_by_agent().len();
                 let took = FsRun {
                     tag: side,
                     root,
@@ -154,14 +204,31 @@ pub fn run(ctx: &Ctx<'_>) {
                     Amount::Ops(w.ops() as u64)
                 };
                 table.push(&w.label(mib), amount, side, took.total);
+                let mut mine = Vec::new();
+                for l in &apache.requests_by_agent()[before..] {
+                    match sender(l) {
+                        Some(o) if o != side => match elsewhere.iter_mut().find(|(s, _)| *s == o) {
+                            Some((_, v)) => v.push(request(l)),
+                            None => elsewhere.push((o, vec![request(l)])),
+                        },
+                        _ => mine.push(request(l)),
+                    }
+                }
                 println!(
                     "dav requests, round {round}, {}, {side}: {}",
                     w.label(mib),
-                    by_method(&apache.requests()[before..])
+                    by_method(&mine)
                 );
                 if w == Work::SeqWrite {
                     let _ = fs::remove_file(server.join(&seq_dir).join("big"));
                 }
+            }
+            for (side, lines) in elsewhere {
+                println!(
+                    "dav requests in other sides' turns, round {round}, {}, {side}: {}",
+                    w.label(mib),
+                    by_method(&lines)
+                );
             }
         }
         for name in [read_name(round), rand_name(round)] {
@@ -172,7 +239,7 @@ pub fn run(ctx: &Ctx<'_>) {
     for w in Work::ALL {
         let label = w.label(mib);
         let wnet_time = table.median(&label, "wnet");
-        for peer in ["davfs2", "rclone"] {
+        for peer in ["davfs2", "rclone"].into_iter().filter(|p| wanted(p)) {
             let ratio = wnet_time
                 .zip(table.median(&label, peer))
                 .map(|(ours, theirs)| theirs.as_secs_f64() / ours.as_secs_f64());

@@ -151,6 +151,8 @@ pub struct Ctx<'a> {
     pub rounds: usize,
     /// Entries of the big directory.
     pub entries: usize,
+    /// `--only a,b`: the sides a group runs, where it has several (empty: all).
+    pub only: &'a [String],
 }
 
 impl Ctx<'_> {

@@ -70,7 +70,18 @@ pub struct ServerCaps {
     pub class1: bool,
     /// `DAV: 2` (LOCK/UNLOCK).
     pub class2: bool,
+    /// `DELETE` with `Depth: 0` never deletes a collection: the resource is served by Apache
+    /// httpd's `mod_dav` over its filesystem repository, which says so in its `DAV` header
+    /// ([`MOD_DAV_FS`]) and refuses such a `DELETE` (400, RFC 4918 §9.6.1), so a file can be
+    /// deleted without a look at what the name is first. Not `Server: Apache`: Nextcloud and
+    /// ownCloud run on Apache too, and their own DAV server ignores `Depth`, as rclone's does
+    /// (they delete the collection with all it holds).
+    pub file_only_delete: bool,
 }
+
+/// The compliance class Apache httpd's `mod_dav_fs` (and only it) adds to `DAV` in its
+/// `OPTIONS` answer: its filesystem repository's live properties.
+pub const MOD_DAV_FS: &str = "<http://apache.org/dav/propset/fs/1>";
 
 /// What a ranged `GET` answered ([`DavClient::read_range`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -190,6 +201,7 @@ impl DavClient {
         Ok(ServerCaps {
             class1: classes.iter().any(|c| c == "1"),
             class2: classes.iter().any(|c| c == "2"),
+            file_only_delete: classes.iter().any(|c| c == MOD_DAV_FS),
         })
     }
 

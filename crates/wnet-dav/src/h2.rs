@@ -69,7 +69,8 @@ pub async fn exchange(
         .map_err(|_| Error::Protocol(format!("method {:?}", req.method)))?;
     let mut builder = http::Request::builder()
         .method(method)
-        .uri(format!("{origin}{}", req.path));
+        .uri(format!("{origin}{}", req.path))
+        .header("user-agent", crate::http::USER_AGENT);
     for (name, value) in &req.headers {
         builder = builder.header(*name, value.as_str());
     }

@@ -95,6 +95,10 @@ impl Response {
     }
 }
 
+/// What every request says the client is (`User-Agent`): a server's log tells this client's
+/// requests from other clients' (the benchmark counts them so).
+pub const USER_AGENT: &str = concat!("wnet/", env!("CARGO_PKG_VERSION"));
+
 /// Writes `req` for `host` (the `Host` header value).
 ///
 /// Errors: [`Error::Io`] from the stream.
@@ -103,7 +107,10 @@ pub async fn write_request<W: AsyncWrite + Unpin>(
     host: &str,
     req: &Request<'_>,
 ) -> Result<()> {
-    let mut head = format!("{} {} HTTP/1.1\r\nHost: {host}\r\n", req.method, req.path);
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\n",
+        req.method, req.path
+    );
     for (name, value) in &req.headers {
         if value.contains(['\r', '\n']) {
             return Err(Error::Protocol(format!(
@@ -435,7 +442,9 @@ mod tests {
             body: Body::File { file: &file, len },
         };
         write_request(&mut out, "h", &req).await.unwrap();
-        let head = format!("PUT /f HTTP/1.1\r\nHost: h\r\nContent-Length: {len}\r\n\r\n");
+        let head = format!(
+            "PUT /f HTTP/1.1\r\nHost: h\r\nUser-Agent: {USER_AGENT}\r\nContent-Length: {len}\r\n\r\n"
+        );
         assert_eq!(&out[..head.len()], head.as_bytes());
         assert!(out[head.len()..] == data[..len as usize]);
     }
@@ -458,8 +467,10 @@ mod tests {
         };
         write_request(&mut out, "h:81", &req).await.unwrap();
         assert_eq!(
-            out,
-            b"PUT /a HTTP/1.1\r\nHost: h:81\r\nContent-Length: 2\r\n\r\nxy".to_vec()
+            String::from_utf8(out).unwrap(),
+            format!(
+                "PUT /a HTTP/1.1\r\nHost: h:81\r\nUser-Agent: {USER_AGENT}\r\nContent-Length: 2\r\n\r\nxy"
+            )
         );
     }
 }

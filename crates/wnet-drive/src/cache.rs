@@ -300,6 +300,15 @@ impl Cache {
             .map(|(l, _)| l.clone())
     }
 
+    /// [`Cache::dir`] with how long ago it was taken.
+    pub fn dir_aged(&self, dir: &str) -> Option<(std::sync::Arc<Vec<Listed>>, Duration)> {
+        let m = self.dirs.lock().expect("cache lock");
+        m.map
+            .get(&self.fold.key(dir))
+            .map(|(l, t)| (l.clone(), t.elapsed()))
+            .filter(|(_, age)| *age < CACHE_TTL)
+    }
+
     /// Remembers the listing of `dir` and the attributes of every entry in it, if it has at
     /// most [`MAX_LISTED`] entries (older listings make room); a bigger one is not kept.
     pub fn put_dir(&self, dir: &str, list: std::sync::Arc<Vec<Listed>>) {

@@ -26,6 +26,11 @@ pub struct Capabilities {
     /// and answered from the cache while complete (ADR 0003). Without them every cached
     /// answer has a short TTL.
     pub change_notify: bool,
+    /// The watch is the drive's own polling: [`RemoteWatch::next`] answers every so often
+    /// whatever happened, and each answer costs a listing of the directory (WebDAV, ADR
+    /// 0020). Fewer and smaller directories are watched, only while in use
+    /// ([`crate::watch::Bounds`]). Only with [`Capabilities::change_notify`].
+    pub polled_watch: bool,
     /// Byte-range locks on an open file ([`RemoteFile::lock`]): POSIX and `flock` locks are
     /// mirrored on the server. Without them locks are local to this drive.
     pub byte_range_locks: bool,
@@ -347,6 +352,16 @@ pub trait RemoteFs: Send + Sync + std::fmt::Debug {
     /// Deletes the file or empty directory `path`, and answers the attributes of `dirs` as
     /// they are after it (`None` where the provider did not ask in the same round trip).
     fn delete<'a>(&'a self, path: &'a str, dirs: &'a [&'a str]) -> FsFuture<'a, Vec<Option<Attr>>>;
+
+    /// [`RemoteFs::delete`] of what the kernel holds to be a file (an `unlink`): a provider
+    /// whose server refuses to delete a directory in the same request need not look first.
+    fn delete_file<'a>(
+        &'a self,
+        path: &'a str,
+        dirs: &'a [&'a str],
+    ) -> FsFuture<'a, Vec<Option<Attr>>> {
+        self.delete(path, dirs)
+    }
 
     /// Renames `from` to `to` (`replace`: an existing `to` is replaced, else `Exists`), and
     /// answers the attributes of `dirs` after it, as [`RemoteFs::delete`] does.

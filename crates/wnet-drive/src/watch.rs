@@ -23,6 +23,12 @@
 //! it ends, the kernel forgets every entry of the directory, so nothing answered under the
 //! watch outlives it.
 //!
+//! A server without change notification may have the drive poll instead
+//! ([`Capabilities::polled_watch`], WebDAV, ADR 0020): its watch answers every so often and
+//! the task lists the directory again each time, with tighter [`Bounds`] (a poll costs a
+//! whole listing): [`POLLED_MAX_WATCHES`] directories, idle after [`POLLED_IDLE`], at most
+//! [`POLLED_MAX_ENTRIES`] names.
+//!
 //! A directory of more than [`MAX_ENTRIES`] names is not watched: its listing stops paging
 //! there, and the directory is not tried again for [`TOO_BIG_RECHECK`], so a lookup in it is
 //! one stat round trip, never a listing of it.
@@ -30,7 +36,7 @@
 use super::cache::OWN_DEBOUNCE;
 use super::core::Core;
 use super::inode::{Fold, InodeNo};
-use super::remote::{Change, FsFuture, FsResult};
+use super::remote::{Capabilities, Change, FsFuture, FsResult};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -40,6 +46,14 @@ use tokio::sync::{Notify, watch};
 
 /// Most directories watched at once per drive.
 pub const MAX_WATCHES: usize = 64;
+/// Most directories polled at once per drive ([`Capabilities::polled_watch`]): each poll
+/// is a whole listing.
+pub const POLLED_MAX_WATCHES: usize = 8;
+/// A polled directory nobody asked about for this long is no longer polled.
+pub const POLLED_IDLE: Duration = Duration::from_secs(5);
+/// A directory with more entries than this is not polled (about 400 bytes of XML each,
+/// every poll).
+pub const POLLED_MAX_ENTRIES: usize = 5_000;
 /// A watched directory nobody asked about for this long is no longer watched.
 pub const IDLE: Duration = Duration::from_secs(30);
 /// A directory with more entries than this is not watched (each notification lists it).
@@ -63,6 +77,43 @@ const CONFIRM_AFTER: [Duration; 3] = [
     Duration::from_secs(1),
     Duration::from_secs(4),
 ];
+
+/// How many directories a drive watches, for how long unused, and how big: a watch over
+/// change notification costs the server one pending request; a polled one
+/// ([`Capabilities::polled_watch`]) a whole listing every poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Most directories watched at once (the least recently used goes).
+    pub max_watches: usize,
+    /// A directory nobody asked about for this long is no longer watched.
+    pub idle: Duration,
+    /// A directory with more entries is not watched.
+    pub max_entries: usize,
+}
+
+impl Bounds {
+    /// The bounds for a server that can do `caps`.
+    pub fn of(caps: &Capabilities) -> Bounds {
+        if caps.polled_watch {
+            Bounds {
+                max_watches: POLLED_MAX_WATCHES,
+                idle: POLLED_IDLE,
+                max_entries: POLLED_MAX_ENTRIES,
+            }
+        } else {
+            Bounds {
+                max_watches: MAX_WATCHES,
+                idle: IDLE,
+                max_entries: MAX_ENTRIES,
+            }
+        }
+    }
+}
+
+/// How recent a listing the drive already has must be for a polled watch to start with it
+/// instead of listing again: it then stands for a poll made when it was taken (the next
+/// poll comes [`Capabilities::polled_watch`]'s interval after the watch began).
+pub const ADOPT_AGE: Duration = Duration::from_millis(200);
 
 /// What the kernel is told to forget.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,7 +179,7 @@ impl Watches {
         if m.contains_key(&k) {
             return;
         }
-        if m.len() >= MAX_WATCHES {
+        if m.len() >= Bounds::of(&core.caps).max_watches {
             let oldest = m
                 .keys()
                 .max_by_key(|d| core.cache.idle(d).unwrap_or(Duration::MAX))
@@ -244,6 +295,9 @@ fn on_notify(
     relist_at: &mut Option<tokio::time::Instant>,
 ) -> Step {
     let soon = match r {
+        // The provider's poll says nothing changed, only that it is time to look: listed
+        // now, nothing marked dirty (the listing finds what differs).
+        Ok(_) if c.caps.polled_watch => Duration::ZERO,
         Ok(changes) => {
             let removed: Vec<&String> = changes
                 .iter()
@@ -291,24 +345,32 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
         end(&c, dir, "open failed");
         return;
     };
+    let bounds = Bounds::of(&c.caps);
+    let polled = c.caps.polled_watch;
     drop(c);
     let arm = || -> Pending<'_> { handle.next() };
     let mut pending = Some(arm());
     let mut rearm_at: Option<tokio::time::Instant> = None;
     // The first listing starts after the notify request was polled (biased order below), so
-    // it goes on the wire after it.
+    // it goes on the wire after it. Polled: a listing taken a moment ago (by the OPENDIR or
+    // the stat that started the watch) stands for the first one.
     let armed = tokio::time::Instant::now();
-    let mut relist_at = Some(armed);
+    let adopted = polled && core.upgrade().is_some_and(|c| adopt(&c, dir));
+    let mut relist_at = (!adopted).then_some(armed);
     // The listings that catch what the server missed before it watched (module doc); none
-    // once a notification came.
-    let mut confirms = CONFIRM_AFTER.iter().map(|after| armed + *after);
+    // once a notification came, and none for a polled watch (each poll is such a listing).
+    let confirming = if polled { 0 } else { CONFIRM_AFTER.len() };
+    let mut confirms = CONFIRM_AFTER
+        .iter()
+        .take(confirming)
+        .map(|after| armed + *after);
     let mut listing: Option<Listing> = None;
     let mut listed_from = armed;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let why = loop {
-        let timer = relist_at.unwrap_or_else(|| tokio::time::Instant::now() + IDLE);
-        let rearm = rearm_at.unwrap_or_else(|| tokio::time::Instant::now() + IDLE);
+        let timer = relist_at.unwrap_or_else(|| tokio::time::Instant::now() + bounds.idle);
+        let rearm = rearm_at.unwrap_or_else(|| tokio::time::Instant::now() + bounds.idle);
         tokio::select! {
             biased;
             _ = stop.notified() => break "stopped",
@@ -352,7 +414,7 @@ async fn run(core: Weak<Core>, dir: &str, stop: Arc<Notify>) {
                 if !c.is_connected() {
                     break "drive disconnected";
                 }
-                if c.cache.idle(dir).is_none_or(|t| t > IDLE) {
+                if c.cache.idle(dir).is_none_or(|t| t > bounds.idle) {
                     break "idle";
                 }
                 // Completeness lost to a stalled connection: list again once it answers.
@@ -391,6 +453,25 @@ fn end(c: &Core, dir: &str, why: &str) {
     c.kernel_forget(dir, names.into_iter().map(|n| (n, true)));
 }
 
+/// A polled watch's first listing is one the drive took within [`ADOPT_AGE`]: applied as
+/// if the watch had listed it then (nothing we changed since: our own changes drop it).
+fn adopt(c: &Core, dir: &str) -> bool {
+    let Some((listing, age)) = c.cache.dir_aged(dir) else {
+        return false;
+    };
+    if age > ADOPT_AGE || listing.len() > POLLED_MAX_ENTRIES || c.completeness_epoch().is_none() {
+        return false;
+    }
+    let Some(r) = c.cache.relist_begin(dir) else {
+        return false;
+    };
+    let changed = c.cache.relist_apply(dir, r, &listing);
+    if !changed.is_empty() {
+        c.kernel_forget(dir, changed.into_iter().map(|x| (x.name, x.entry)));
+    }
+    true
+}
+
 /// Lists `dir` and applies the listing; the kernel forgets what differs. A listing taken
 /// while notifications may have been missed (a stall or a disconnection began while it
 /// ran) is not applied: the watch lists again once the connection answers.
@@ -401,9 +482,10 @@ async fn relist(c: &Core, dir: &str) -> Result<(), &'static str> {
     let Some(r) = c.cache.relist_begin(dir) else {
         return Err("no longer watched");
     };
-    // Paging stops past MAX_ENTRIES: a big directory costs a bounded listing, once per
+    // Paging stops past the bound: a big directory costs a bounded listing, once per
     // TOO_BIG_RECHECK (`Watches::too_big`), not a whole one per lookup in it.
-    let listed = tokio::time::timeout(c.deadline, c.fs().list_at_most(dir, MAX_ENTRIES)).await;
+    let most = Bounds::of(&c.caps).max_entries;
+    let listed = tokio::time::timeout(c.deadline, c.fs().list_at_most(dir, most)).await;
     c.check_moved();
     match listed {
         Ok(Ok(_)) if c.completeness_epoch() != Some(epoch) => {

@@ -320,6 +320,7 @@ impl RemoteFs for SmbFs {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             change_notify: true,
+            polled_watch: false,
             byte_range_locks: true,
             ranged_writes: true,
             server_side_rename: true,

@@ -28,12 +28,17 @@ use wnet_dav::{DavClient, DavLocation, DeleteOptions, Entry, PutOptions, Ranged,
 use wnet_drive::cache::{Attr, Listed};
 use wnet_drive::inode::ServerFileId;
 use wnet_drive::remote::{
-    Access, Capabilities, Created, Disposition, FsError, FsErrorKind, FsFuture, FsResult, FsStats,
-    NameRules, OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo, SmallRead,
+    Access, Capabilities, Change, Created, Disposition, FsError, FsErrorKind, FsFuture, FsResult,
+    FsStats, NameRules, OpenHow, OpenedFile, RemoteFile, RemoteFs, RemoteWatch, SetInfo, SmallRead,
     create_whole_plain, open_read_plain,
 };
 
 use crate::errors::{DavOp, fs_error};
+
+/// How often the drive lists a WebDAV directory in use again (ADR 0020): another client's
+/// change shows through the drive within this, the listing's round trip and the kernel's
+/// invalidation (the drive promises 1 s).
+pub const POLL: Duration = Duration::from_millis(400);
 
 /// The largest `GET` one read asks for.
 pub const MAX_READ: u32 = 1024 * 1024;
@@ -116,6 +121,9 @@ struct Inner {
     client: Arc<DavClient>,
     root: DavLocation,
     class2: bool,
+    /// The server refuses a `DELETE` of a collection with `Depth: 0`
+    /// ([`ServerCaps::file_only_delete`]): an unlink is that request alone.
+    file_only_delete: bool,
     options: DavFsOptions,
     /// Lock tokens this drive holds, by drive path (several shared ones): every `PUT`,
     /// `DELETE` and `MOVE` of the path carries one, so only other clients are kept out
@@ -164,6 +172,7 @@ impl DavFs {
                 client,
                 root,
                 class2: server.class2,
+                file_only_delete: server.file_only_delete,
                 options,
                 locks: Default::default(),
                 sent: Default::default(),
@@ -378,6 +387,29 @@ impl Inner {
             .map_err(|e| fs_error(&e, &format!("DELETE {loc}"), DavOp::Other))
     }
 
+    /// `DELETE` of the file `path` with `Depth: 0` and this drive's lock token on it.
+    async fn delete_file(&self, path: &str, loc: &DavLocation) -> FsResult<()> {
+        let token = self.lock_token(path);
+        let tokens: Vec<&str> = token.iter().map(String::as_str).collect();
+        let how = DeleteOptions {
+            collection: false,
+            file_only: true,
+            tokens: &tokens,
+        };
+        self.client
+            .delete_with(loc, how)
+            .await
+            .map_err(|e| fs_error(&e, &format!("DELETE {loc}"), DavOp::DeleteFile))
+    }
+
+    /// `path` was deleted: the lock went with the resource, and files open there write
+    /// nowhere now.
+    async fn deleted(&self, path: &str, loc: &DavLocation) {
+        let gone = self.forget_lock(path);
+        self.release_gone(loc, &gone).await;
+        self.orphan(path);
+    }
+
     async fn stat_at(&self, loc: &DavLocation) -> FsResult<Entry> {
         self.client
             .stat(loc)
@@ -574,12 +606,14 @@ fn not_found(path: &str) -> FsError {
 }
 
 impl RemoteFs for DavFs {
-    /// No change notification (the drive keeps short TTLs), no ranged writes (whole-file
-    /// `PUT`), server-side `MOVE`, case-sensitive names, no durable handles, no sparse
-    /// ranges, any name but `/` and NUL; `flock` on the server only with DAV class 2.
+    /// Change notification by polling (a directory in use is listed again every [`POLL`],
+    /// ADR 0020), no ranged writes (whole-file `PUT`), server-side `MOVE`, case-sensitive
+    /// names, no durable handles, no sparse ranges, any name but `/` and NUL; `flock` on
+    /// the server only with DAV class 2.
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            change_notify: false,
+            change_notify: true,
+            polled_watch: true,
             byte_range_locks: self.inner.class2,
             ranged_writes: false,
             server_side_rename: true,
@@ -731,23 +765,29 @@ impl RemoteFs for DavFs {
                 }
                 inner.delete_collection(path, &loc).await?;
             } else {
-                let token = inner.lock_token(path);
-                let tokens: Vec<&str> = token.iter().map(String::as_str).collect();
-                let how = DeleteOptions {
-                    collection: false,
-                    file_only: true,
-                    tokens: &tokens,
-                };
-                inner
-                    .client
-                    .delete_with(&loc, how)
-                    .await
-                    .map_err(|e| fs_error(&e, &format!("DELETE {loc}"), DavOp::DeleteFile))?;
+                inner.delete_file(path, &loc).await?;
             }
-            // The lock went with the resource; files open there write nowhere now.
-            let gone = inner.forget_lock(path);
-            inner.release_gone(&loc, &gone).await;
-            inner.orphan(path);
+            inner.deleted(path, &loc).await;
+            Ok(vec![None; dirs.len()])
+        })
+    }
+
+    /// An unlink on a server that refuses a collection to `DELETE` with `Depth: 0`
+    /// (Apache): that request alone, no look first (a directory another client put there
+    /// is refused, `IsADirectory`). Elsewhere (rclone ignores `Depth`): [`RemoteFs::delete`].
+    fn delete_file<'a>(
+        &'a self,
+        path: &'a str,
+        dirs: &'a [&'a str],
+    ) -> FsFuture<'a, Vec<Option<Attr>>> {
+        if !self.inner.file_only_delete {
+            return self.delete(path, dirs);
+        }
+        Box::pin(async move {
+            let inner = &self.inner;
+            let loc = inner.at(path)?;
+            inner.delete_file(path, &loc).await?;
+            inner.deleted(path, &loc).await;
             Ok(vec![None; dirs.len()])
         })
     }
@@ -835,12 +875,14 @@ impl RemoteFs for DavFs {
         })
     }
 
-    fn watch<'a>(&'a self, dir: &'a str) -> FsFuture<'a, Box<dyn RemoteWatch>> {
+    /// WebDAV has no change notification: the drive polls ([`Poll`]). Nothing is asked of
+    /// the server here; each poll's listing is the drive's.
+    fn watch<'a>(&'a self, _dir: &'a str) -> FsFuture<'a, Box<dyn RemoteWatch>> {
         Box::pin(async move {
-            Err(FsError::new(
-                FsErrorKind::Unsupported,
-                format!("{dir:?}: WebDAV has no change notification"),
-            ))
+            let w: Box<dyn RemoteWatch> = Box::new(Poll {
+                due: std::sync::Mutex::new(tokio::time::Instant::now()),
+            });
+            Ok(w)
         })
     }
 
@@ -950,6 +992,32 @@ struct Version {
 
 /// An ETag without its weak mark: Apache marks a file's ETag weak (`W/"..."`) for the first
 /// second after a change and strong later, with the same value.
+/// A watched directory (ADR 0020): each [`RemoteWatch::next`] answers [`POLL`] after the
+/// one before (never sooner than half of it after the last answer), and the drive lists the
+/// directory again then. Holds nothing on the server.
+#[derive(Debug)]
+struct Poll {
+    due: std::sync::Mutex<tokio::time::Instant>,
+}
+
+impl RemoteWatch for Poll {
+    fn next(&self) -> FsFuture<'_, Vec<Change>> {
+        Box::pin(async move {
+            let at = {
+                let mut due = self.due.lock().expect("poll lock");
+                *due = (*due + POLL).max(tokio::time::Instant::now() + POLL / 2);
+                *due
+            };
+            tokio::time::sleep_until(at).await;
+            Ok(Vec::new())
+        })
+    }
+
+    fn close(self: Box<Self>) -> FsFuture<'static, ()> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
 fn etag_value(e: &str) -> &str {
     e.trim().strip_prefix("W/").unwrap_or(e.trim())
 }

@@ -22,7 +22,7 @@ mod errors;
 mod name;
 mod provider;
 
-pub use dav_fs::{DavFile, DavFs, DavFsOptions, MAX_READ, RANDOM_BLOCK, default_stage_dir};
+pub use dav_fs::{DavFile, DavFs, DavFsOptions, MAX_READ, POLL, RANDOM_BLOCK, default_stage_dir};
 pub use errors::{DavOp, connect_error, core_error, fs_error};
 pub use name::claim;
 pub use provider::{PROVIDER_NAME, WebDavConfig, WebDavProvider};

@@ -9,7 +9,7 @@ use crate::inode::{InodeNo, ServerFileId};
 use crate::names;
 use crate::remote::attributes::READONLY;
 use crate::remote::{FsStats, SetInfo};
-use crate::watch::MAX_ENTRIES;
+use crate::watch::Bounds;
 use std::ffi::OsStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -75,7 +75,9 @@ impl Core {
         if let Some(hit) = self.stat_cached(path)? {
             return Ok(hit);
         }
-        if !self.caps.change_notify && !path.is_empty() {
+        // Polled (WebDAV): a directory not complete yet (its first listing on its way, or
+        // too big to poll) is listed for a stat as without a watch.
+        if (!self.caps.change_notify || self.caps.polled_watch) && !path.is_empty() {
             if let Some(hit) = self.stat_by_listing(path).await? {
                 return Ok(hit);
             }
@@ -183,6 +185,13 @@ impl Core {
     ) -> Result<(InodeNo, Attr, Duration), Errno> {
         let path = self.child(parent, name)?;
         let dir = self.path(parent)?;
+        if self.caps.polled_watch {
+            // After the stat: a polled watch starts with the listing the stat took, if it
+            // took one (`watch::ADOPT_AGE`), instead of listing again.
+            let hit = self.stat(&path).await;
+            self.watch(&dir);
+            return Ok(self.looked_up(&path, hit?));
+        }
         self.watch(&dir);
         let hit = self.stat(&path).await?;
         Ok(self.looked_up(&path, hit))
@@ -399,7 +408,7 @@ impl Core {
                 // Watched only once this listing says it is small enough: a watch started
                 // with it would list MAX_ENTRIES names of a big directory again, on the
                 // same connection, in the way of this listing (+20% for 100,000 names).
-                if l.len() > MAX_ENTRIES {
+                if l.len() > Bounds::of(&self.caps).max_entries {
                     self.watches.too_big(&path);
                 } else {
                     self.watch(&path);

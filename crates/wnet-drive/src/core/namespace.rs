@@ -68,7 +68,7 @@ impl Core {
         self.handles.released(&path, RELEASE_WAIT).await;
         self.unpark_under(&path).await;
         self.cache.own_start(&path);
-        self.remove(&path).await
+        self.remove(&path, true).await
     }
 
     /// RMDIR. Watches on the directory and below end first: the server keeps a directory
@@ -81,15 +81,22 @@ impl Core {
         self.handles.released(&path, RELEASE_WAIT).await;
         self.unpark_under(&path).await;
         self.cache.invalidate_tree(&path);
-        self.remove(&path).await
+        self.remove(&path, false).await
     }
 
     /// The end UNLINK and RMDIR share: deletes `path` (clearing READONLY if it must), tells
     /// the cache and the parent's attributes what the server answered, forgets the inode.
-    async fn remove(&self, path: &str) -> Result<(), Errno> {
+    /// `file`: an unlink (the kernel found a file at `path`).
+    async fn remove(&self, path: &str, file: bool) -> Result<(), Errno> {
         let dirs = [split(path).0];
         let r = self
-            .despite_read_only(path, || self.fs.delete(path, &dirs))
+            .despite_read_only(path, || {
+                if file {
+                    self.fs.delete_file(path, &dirs)
+                } else {
+                    self.fs.delete(path, &dirs)
+                }
+            })
             .await;
         self.cache
             .own_done(path, r.is_ok().then_some(Known::Absent));

@@ -71,6 +71,7 @@ pub(crate) fn another_client(server: &Server, options: DavFsOptions) -> DavFs {
     let caps = wnet_dav::ServerCaps {
         class1: true,
         class2: true,
+        file_only_delete: matches!(server, Server::Apache(_)),
     };
     DavFs::new(client, root, caps, options)
 }
@@ -197,7 +198,9 @@ fn webdav_declares_what_it_can_do_and_answers_probe_and_statfs() {
     for fx in servers() {
         let fs: &dyn RemoteFs = &fx.fs;
         let caps = fs.capabilities();
-        assert!(!caps.change_notify && !caps.ranged_writes, "{}", fx.name);
+        // No change notification: the drive polls (ADR 0020).
+        assert!(caps.change_notify && caps.polled_watch, "{}", fx.name);
+        assert!(!caps.ranged_writes, "{}", fx.name);
         assert!(
             caps.server_side_rename && !caps.case_insensitive,
             "{}",
@@ -213,10 +216,12 @@ fn webdav_declares_what_it_can_do_and_answers_probe_and_statfs() {
             let s = fs.statfs().await.unwrap();
             assert!(s.unit > 0 && s.total_units > 0, "{}: {s:?}", fx.name);
             assert!(s.available_units <= s.total_units, "{}: {s:?}", fx.name);
-            assert_eq!(
-                fs.watch("").await.unwrap_err().kind,
-                FsErrorKind::Unsupported
-            );
+            // A poll answers after about POLL, saying nothing changed (the drive lists).
+            let w = fs.watch("").await.unwrap();
+            let t = std::time::Instant::now();
+            assert!(w.next().await.unwrap().is_empty(), "{}", fx.name);
+            assert!(t.elapsed() >= wnet_webdav::POLL / 2, "{:?}", t.elapsed());
+            w.close().await.unwrap();
         });
     }
 }
@@ -910,6 +915,7 @@ fn on_hostile(
     let caps = wnet_dav::ServerCaps {
         class1: true,
         class2: true,
+        file_only_delete: false,
     };
     DavFs::new(client, root, caps, DavFsOptions::default())
 }
@@ -1261,6 +1267,67 @@ fn unlink_never_deletes_a_directory_where_the_server_honours_depth_0() {
                 logged(a, &[format!("/{inner}")], "DELETE 0 204");
             }
             f.file.close().await.unwrap();
+            fs.delete(&d, &[]).await.unwrap();
+        });
+    }
+}
+
+/// An unlink (`RemoteFs::delete_file`) on a server that refuses a collection to `DELETE`
+/// with `Depth: 0` (Apache, known from `OPTIONS`' `Server`) is that one request, no look
+/// first; a directory at the name is refused (`IsADirectory`) with all it holds. Elsewhere
+/// (rclone ignores `Depth`) it looks first, as `delete` does (`NotEmpty`). Counted in
+/// Apache's access log.
+#[test]
+fn an_unlink_is_one_delete_where_the_server_never_deletes_a_directory_so() {
+    for fx in servers() {
+        let fs: &dyn RemoteFs = &fx.fs;
+        let (client, root) = client_of(&fx.server);
+        let d = unique("unlink-one");
+        fx.rt.block_on(async {
+            let caps = client.options(&root).await.unwrap();
+            assert_eq!(caps.file_only_delete, fx.server.is_apache(), "{}", fx.name);
+            fs.mkdir(&d).await.unwrap();
+            fs.mkdir(&format!("{d}/sub")).await.unwrap();
+            for name in [format!("{d}/f"), format!("{d}/sub/keep")] {
+                let f = fs
+                    .open(&name, how(Access::Write, Disposition::CreateNew))
+                    .await
+                    .unwrap();
+                f.file.write(0, b"keep").await.unwrap();
+                f.file.close().await.unwrap();
+            }
+            let e = fs.delete_file(&format!("{d}/sub"), &[]).await.unwrap_err();
+            let want = if fx.server.is_apache() {
+                FsErrorKind::IsADirectory
+            } else {
+                FsErrorKind::NotEmpty
+            };
+            assert_eq!(e.kind, want, "{}: {e}", fx.name);
+            let keep = fx.server.disk().join(format!("{d}/sub/keep"));
+            assert_eq!(std::fs::read(&keep).unwrap(), b"keep", "{}", fx.name);
+            let before = match &fx.server {
+                Server::Apache(a) => a.requests().len(),
+                Server::Rclone(_) => 0,
+            };
+            fs.delete_file(&format!("{d}/f"), &[]).await.unwrap();
+            assert!(
+                !fx.server.disk().join(format!("{d}/f")).exists(),
+                "{}",
+                fx.name
+            );
+            if let Server::Apache(a) = &fx.server {
+                logged(a, &[format!("/{d}/f")], "DELETE 0 204");
+                // Requests for the file since (a line is written once its answer went
+                // out: the close's PUT of another file may come after `before`).
+                let asked: Vec<String> = a.requests()[before..]
+                    .iter()
+                    .filter(|l| l.split(' ').nth(2) == Some(&format!("/{d}/f")))
+                    .cloned()
+                    .collect();
+                assert_eq!(asked, [format!("DELETE 0 /{d}/f 204")], "{}", fx.name);
+            }
+            fs.delete(&format!("{d}/sub/keep"), &[]).await.unwrap();
+            fs.delete(&format!("{d}/sub"), &[]).await.unwrap();
             fs.delete(&d, &[]).await.unwrap();
         });
     }
