@@ -85,9 +85,14 @@ fn partition(length: Duration) -> Outcome {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
+    let through_drive = fs::read(m.path(&old)).unwrap();
+    let on_disk = fs::read(m.disk(&old)).map(|d| d == data);
     assert_same_bytes(
-        &format!("{length:?} partition: the file written before it"),
-        &fs::read(m.path(&old)).unwrap(),
+        &format!(
+            "{length:?} partition: the file written before it (the server's disk holds it \
+             right: {on_disk:?}; first success {first_success_after_heal:?} after the heal)"
+        ),
+        &through_drive,
         &data,
     );
     assert_eq!(m.drive().state(), DriveState::Connected);
