@@ -37,6 +37,15 @@ pub struct Holder {
     pub is_dir: bool,
 }
 
+/// What [`OpenFile::create_on_server`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    /// Sent the create; the file has its handle.
+    Now,
+    /// Nothing: the file had a handle, or its create went another way (no handle then).
+    Already,
+}
+
 /// One open file.
 #[derive(Debug)]
 pub struct OpenFile {
@@ -159,6 +168,36 @@ impl OpenFile {
                 *g = Some(f);
                 self.create_sent();
                 Some(Ok(()))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// Sends the deferred create through `open` and keeps its handle: [`Created::Now`]. Not
+    /// run once the handle's lock is held if the file has a handle already, or if its create
+    /// went meanwhile another way — whole, in the compound of a `close()` of another
+    /// descriptor of the file (a `dup`, or a child's copy closed at `exec`), which leaves no
+    /// handle: sending the create again (a truncating one, for `O_TRUNC`) would wipe what
+    /// that compound wrote. [`Created::Already`] then. `None` once the file was released.
+    pub async fn create_on_server<E, F>(&self, open: F) -> Option<Result<Created, E>>
+    where
+        F: std::future::Future<Output = Result<Box<dyn RemoteFile>, E>>,
+    {
+        let mut g = self.file.write().await;
+        if g.is_some() {
+            return Some(Ok(Created::Already));
+        }
+        if self.closed.load(Ordering::Acquire) || !self.lazy {
+            return None;
+        }
+        if self.pending_create().is_none() {
+            return Some(Ok(Created::Already));
+        }
+        match open.await {
+            Ok(f) => {
+                *g = Some(f);
+                self.create_sent();
+                Some(Ok(Created::Now))
             }
             Err(e) => Some(Err(e)),
         }

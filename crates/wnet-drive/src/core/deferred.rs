@@ -15,7 +15,7 @@
 use super::Core;
 use crate::cache::{Attr, Known, Listed, split};
 use crate::errno::Errno;
-use crate::handle_table::{Deferred, OpenFile, at_or_below};
+use crate::handle_table::{Created, Deferred, OpenFile, at_or_below};
 use crate::inode::{Fold, ServerFileId};
 use crate::remote::{OpenHow, attributes};
 use std::collections::HashMap;
@@ -170,13 +170,17 @@ impl Core {
             return Ok(());
         };
         let r = f
-            .ensure_server_handle(self.guard(async {
+            .create_on_server(self.guard(async {
                 let opened = self.ask(self.fs.open(&d.path, d.how)).await;
                 opened.map(|o| o.file)
             }))
             .await
             .unwrap_or(Err(Errno::EBADF));
-        r?;
+        if r? == Created::Already {
+            // Sent whole by a close() of another descriptor while this waited (see
+            // `Core::land`): the server has the file; whoever needs a handle opens it again.
+            return Ok(());
+        }
         self.creating.remove(&d.path);
         let a = f.file.read().await.as_ref().map(|f| f.opened());
         if let Some(a) = &a {

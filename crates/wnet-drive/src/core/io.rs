@@ -174,7 +174,9 @@ impl Core {
     /// `close()` of a `dup`) is opened again, for reading, or reading and writing.
     pub(super) async fn ensure_handle(&self, f: &OpenFile, path: &str) -> Result<(), Errno> {
         if f.pending_create().is_some() {
-            return self.send_create(f).await;
+            // The create may go whole meanwhile, in a compound at a close() of another
+            // descriptor (a child's copy closed at exec, say): the file is opened again then.
+            self.send_create(f).await?;
         }
         if !f.needs_server_handle() {
             return Ok(());

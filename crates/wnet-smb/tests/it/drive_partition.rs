@@ -28,6 +28,12 @@ fn partition(length: Duration) -> Outcome {
     let old = format!("{dir}/before");
     let data = pattern(3 << 20, 9);
     fs::write(m.path(&old), &data).unwrap();
+    // close() returned: the server holds every byte.
+    assert_same_bytes(
+        &format!("{length:?} partition: the server's disk right after the write"),
+        &fs::read(m.disk(&old)).unwrap(),
+        &data,
+    );
     // Busy in the directory: it is watched and, once listed, complete.
     let t = Instant::now();
     while !m.drive().is_exact(&dir) {
