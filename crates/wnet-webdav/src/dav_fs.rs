@@ -6,6 +6,7 @@
 //! | `stat` | `PROPFIND` depth 0 |
 //! | `list`, `list_at_most` | `PROPFIND` depth 1: one request per directory, attributes included |
 //! | `open` | `PROPFIND` depth 0 (size, ETag, time: the open's version); a create `PUT`s an empty body at once, so the name exists while the file is open |
+//! | `open_read` (a small file read whole at open) | one `GET` with `Range`; a file read before is kept ([`SmallCache`], ADR 0021) and asked for with `If-None-Match`: `304` answers with the kept bytes |
 //! | `read` | `GET` with `Range`, compared with the open's version: a file changed on the server under an open reader is `EIO`, never bytes of two versions; a small read away from where the last one ended fetches its aligned [`RANDOM_BLOCK`], kept for the open |
 //! | `write`, `set_len` | into a local stage (memory, then a 0600 unnamed temp file); a file opened without truncation is first fetched whole |
 //! | `flush`, `close` | the stage `PUT` whole; `close()` answers once the server answered the `PUT` |
