@@ -301,8 +301,11 @@ impl BufferPool {
             .iter()
             .position(|b| b.capacity() >= len)
             .unwrap_or(0);
-        let b = self.free.swap_remove(i);
+        let mut b = self.free.swap_remove(i);
         self.bytes -= b.capacity();
+        // Empty, whatever it held: a caller that appends (the encrypted compound's join)
+        // must not send the bytes of an earlier message.
+        b.clear();
         if b.capacity() >= len { b } else { Vec::new() }
     }
 
@@ -1255,6 +1258,10 @@ mod tests {
         );
         assert!(p.take(1 << 20).capacity() >= 1 << 20);
         assert_eq!(p.bytes, 0);
+        // A buffer given back full comes out empty.
+        p.put(vec![7u8; 1 << 20]);
+        let b = p.take(1 << 19);
+        assert!(b.is_empty() && b.capacity() >= 1 << 20);
         for _ in 0..64 {
             p.put(Vec::with_capacity(1 << 20));
         }

@@ -32,6 +32,44 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// Deterministic bytes (a pattern that catches misplaced chunks).
+/// Panics with where `got` first differs from `want` (lengths, offset, the differing 4 KiB
+/// pages, and where in `want` the first wrong page's bytes come from, if anywhere): a read
+/// that returns wrong bytes must say how, not only that.
+pub fn assert_same_bytes(what: &str, got: &[u8], want: &[u8]) {
+    if got == want {
+        return;
+    }
+    let first = got.iter().zip(want).position(|(a, b)| a != b);
+    let pages: Vec<usize> = got
+        .chunks(4096)
+        .zip(want.chunks(4096))
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| i)
+        .collect();
+    let source = first.map(|at| {
+        let page = &got[at - at % 4096..got.len().min(at - at % 4096 + 4096)];
+        if page.iter().all(|&b| b == 0) {
+            "zeros".to_string()
+        } else {
+            want.windows(page.len())
+                .position(|w| w == page)
+                .map_or("nowhere in the file".to_string(), |o| {
+                    format!("the file at {o}")
+                })
+        }
+    });
+    panic!(
+        "{what}: {} bytes read, {} expected; first difference at {first:?}; {} of {} pages \
+         differ (first {:?}); the first wrong page holds {source:?}",
+        got.len(),
+        want.len(),
+        pages.len(),
+        want.len().div_ceil(4096),
+        &pages[..pages.len().min(16)],
+    );
+}
+
 pub fn pattern(n: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
     (0..n)

@@ -4,7 +4,7 @@
 //! network does, and answers nothing stale then (a directory created on the server during
 //! the partition is there at the first answer).
 
-use crate::drive::{mount_with, pattern, unique};
+use crate::drive::{assert_same_bytes, mount_with, pattern, unique};
 use std::fs;
 use std::time::{Duration, Instant};
 use wnet_smb::drive::{DriveState, DriveTimeouts};
@@ -85,7 +85,16 @@ fn partition(length: Duration) -> Outcome {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert!(fs::read(m.path(&old)).unwrap() == data);
+    let through_drive = fs::read(m.path(&old)).unwrap();
+    let on_disk = fs::read(m.disk(&old)).map(|d| d == data);
+    assert_same_bytes(
+        &format!(
+            "{length:?} partition: the file written before it (the server's disk holds it \
+             right: {on_disk:?}; first success {first_success_after_heal:?} after the heal)"
+        ),
+        &through_drive,
+        &data,
+    );
     assert_eq!(m.drive().state(), DriveState::Connected);
     Outcome {
         length,
