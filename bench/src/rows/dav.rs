@@ -14,7 +14,11 @@
 //! counted once Apache's directory on disk shows the file(s) at full size. Each round reads
 //! big files no side has seen before (`read-rN.bin`, `rand-rN.bin`, written into Apache's
 //! directory before the mounts), so davfs2's on-disk cache holds nothing of them: a cold
-//! read is cold for every side. The big file is at most [`MAX_MIB`] MiB (`--size-mib`
+//! read is cold for every side. The small files are read twice, each pass cold (caches
+//! dropped): the first pass after the round's `create`, the second over the same
+//! unchanged files (`read the same 2000 again, cold`), where a side may answer from what
+//! it kept, each after whatever revalidation it does (wnet: one `If-None-Match` `GET` per
+//! open, ADR 0021). The big file is at most [`MAX_MIB`] MiB (`--size-mib`
 //! below that takes effect): davfs2 copies a whole file into its cache before the first
 //! byte is read.
 
@@ -28,7 +32,7 @@ use wnet_testkit::{Apache, DavAuth};
 use super::table::{Amount, Table};
 use super::{Ctx, DaemonProcess};
 use crate::peers::{Davfs2Mount, RcloneMount, drop_caches, pattern, sync};
-use crate::workload::{FsRun, RANDOM_READS, SMALL, Work, random_offsets};
+use crate::workload::{FsRun, N, RANDOM_READS, SMALL, Work, random_offsets};
 
 /// The largest big file of the group, in MiB.
 pub const MAX_MIB: u64 = 256;
@@ -100,6 +104,17 @@ fn request(line: &str) -> String {
 ///
 /// # Panics
 ///
+/// The rows a workload gives here: its own, and for the small files' cold read a second
+/// pass over the same unchanged files (a client that keeps what it read, and revalidates
+/// it at each open, answers it with `304`s: ADR 0021).
+fn rows(w: Work, mib: u64) -> Vec<(Work, String)> {
+    let mut rows = vec![(w, w.label(mib))];
+    if w == Work::ReadSmall {
+        rows.push((w, format!("read the same {N} again, cold")));
+    }
+    rows
+}
+
 /// `--only` picks the sides (`wnet,davfs2,rclone`, default all three): rclone's create
 /// and rename rows take minutes, so iterating on the others is quicker without it.
 ///
@@ -166,7 +181,7 @@ pub fn run(ctx: &Ctx<'_>) {
     ));
     for round in 0..ctx.rounds {
         let offsets = random_offsets(size, RANDOM_READS, round as u64);
-        for w in Work::ALL {
+        for (w, label) in Work::ALL.into_iter().flat_map(|w| rows(w, mib)) {
             // Requests a side sent while another side ran (the wnet drive's polls of a
             // directory in use, ADR 0020), told apart by their `User-Agent`.
             let mut elsewhere: Vec<(&str, Vec<String>)> = Vec::new();
@@ -203,7 +218,7 @@ pub fn run(ctx: &Ctx<'_>) {
                 } else {
                     Amount::Ops(w.ops() as u64)
                 };
-                table.push(&w.label(mib), amount, side, took.total);
+                table.push(&label, amount, side, took.total);
                 let mut mine = Vec::new();
                 for l in &apache.requests_by_agent()[before..] {
                     match sender(l) {
@@ -215,8 +230,7 @@ pub fn run(ctx: &Ctx<'_>) {
                     }
                 }
                 println!(
-                    "dav requests, round {round}, {}, {side}: {}",
-                    w.label(mib),
+                    "dav requests, round {round}, {label}, {side}: {}",
                     by_method(&mine)
                 );
                 if w == Work::SeqWrite {
@@ -225,8 +239,7 @@ pub fn run(ctx: &Ctx<'_>) {
             }
             for (side, lines) in elsewhere {
                 println!(
-                    "dav requests in other sides' turns, round {round}, {}, {side}: {}",
-                    w.label(mib),
+                    "dav requests in other sides' turns, round {round}, {label}, {side}: {}",
                     by_method(&lines)
                 );
             }
@@ -236,8 +249,7 @@ pub fn run(ctx: &Ctx<'_>) {
         }
     }
 
-    for w in Work::ALL {
-        let label = w.label(mib);
+    for (_, label) in Work::ALL.into_iter().flat_map(|w| rows(w, mib)) {
         let wnet_time = table.median(&label, "wnet");
         for peer in ["davfs2", "rclone"].into_iter().filter(|p| wanted(p)) {
             let ratio = wnet_time

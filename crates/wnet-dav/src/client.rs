@@ -96,6 +96,19 @@ pub struct Ranged {
     pub modified: Option<SystemTime>,
 }
 
+/// What a conditional ranged `GET` answered ([`DavClient::read_range_if_changed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfChanged {
+    /// `304 Not Modified`: the file is still the version the condition named; the answer's
+    /// `ETag`, as sent.
+    Unchanged {
+        /// The `ETag` the answer carried.
+        etag: Option<String>,
+    },
+    /// Another version (or no condition): what was read, as [`DavClient::read_range`].
+    Changed(Ranged),
+}
+
 /// Preconditions of a `PUT` ([`DavClient::put_with`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PutOptions<'a> {
@@ -287,16 +300,54 @@ impl DavClient {
     ///
     /// Errors: as [`DavClient::read`].
     pub async fn read_range(&self, at: &DavLocation, offset: u64, len: usize) -> Result<Ranged> {
+        match self.get_range(at, offset, len, None).await? {
+            IfChanged::Changed(r) => Ok(r),
+            IfChanged::Unchanged { .. } => Err(Error::Protocol(
+                "304 Not Modified to a GET without a condition".into(),
+            )),
+        }
+    }
+
+    /// [`DavClient::read_range`] unless the file is still the version `etag` names
+    /// (`If-None-Match`): then `304 Not Modified`, no body, and [`IfChanged::Unchanged`]
+    /// with the answer's `ETag`. The server compares weakly (RFC 9110 §13.1.2): a caller
+    /// that holds bytes under `etag` must have taken them under a strong one, and should
+    /// check the ETag the answer carries.
+    ///
+    /// Errors: as [`DavClient::read`].
+    pub async fn read_range_if_changed(
+        &self,
+        at: &DavLocation,
+        offset: u64,
+        len: usize,
+        etag: &str,
+    ) -> Result<IfChanged> {
+        self.get_range(at, offset, len, Some(etag)).await
+    }
+
+    async fn get_range(
+        &self,
+        at: &DavLocation,
+        offset: u64,
+        len: usize,
+        unless: Option<&str>,
+    ) -> Result<IfChanged> {
         if len == 0 {
-            return Ok(Ranged::default());
+            return Ok(IfChanged::Changed(Ranged::default()));
         }
         let last = offset + len as u64 - 1;
         let limit = usize::try_from(last + 1).unwrap_or(usize::MAX);
-        let headers = vec![("Range", format!("bytes={offset}-{last}"))];
+        let mut headers = vec![("Range", format!("bytes={offset}-{last}"))];
+        if let Some(etag) = unless {
+            headers.push(("If-None-Match", etag.to_owned()));
+        }
         let r = self
             .send("GET", at.url_path(false), headers, Body::Bytes(b""), limit)
             .await?;
         let etag = r.header("ETag").map(str::to_owned);
+        if r.status == 304 && unless.is_some() {
+            return Ok(IfChanged::Unchanged { etag });
+        }
         let modified = r
             .header("Last-Modified")
             .and_then(multistatus::parse_http_date);
@@ -329,22 +380,22 @@ impl DavClient {
                     .unwrap_or(usize::MAX)
                     .min(r.body.len());
                 let end = (start + len).min(r.body.len());
-                return Ok(Ranged {
+                return Ok(IfChanged::Changed(Ranged {
                     data: r.body[start..end].to_vec(),
                     etag,
                     total: Some(whole),
                     modified,
-                });
+                }));
             }
             416 => Vec::new(),
             _ => return Err(status_error(&r)),
         };
-        Ok(Ranged {
+        Ok(IfChanged::Changed(Ranged {
             data,
             etag,
             total,
             modified,
-        })
+        }))
     }
 
     /// `PUT` of a whole file. Returns the new ETag when the server sends one.

@@ -8,8 +8,9 @@
 //! * `auth.rs`: Basic and Digest (MD5, `qop=auth`); Basic over plain http is refused unless
 //!   allowed (Windows' `BasicAuthLevel` default).
 //! * `multistatus.rs`: `207 Multi-Status` bodies into [`Entry`]s, bounded.
-//! * `client.rs`: [`DavClient`], the methods a drive needs: PROPFIND depth 0/1, ranged GET,
-//!   PUT, MKCOL, MOVE with Overwrite, DELETE, LOCK/UNLOCK, quota.
+//! * `client.rs`: [`DavClient`], the methods a drive needs: PROPFIND depth 0/1, ranged GET
+//!   (also conditional: `If-None-Match`), PUT, MKCOL, MOVE with Overwrite, DELETE,
+//!   LOCK/UNLOCK, quota.
 //!
 //! Every size a server controls is bounded before it is allocated, and every request has a
 //! deadline: a hostile or broken server gives an [`Error`], never a hang or a crash.
@@ -38,7 +39,9 @@ mod location;
 pub mod multistatus;
 
 pub use auth::Credentials;
-pub use client::{DavClient, DeleteOptions, Options, PutOptions, Ranged, ServerCaps, TreeLock};
+pub use client::{
+    DavClient, DeleteOptions, IfChanged, Options, PutOptions, Ranged, ServerCaps, TreeLock,
+};
 pub use conn::Protocol;
 pub use error::{Error, Result};
 pub use location::{DavLocation, MAX_NAME, NameError, Scheme, percent_decode};

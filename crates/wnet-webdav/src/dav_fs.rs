@@ -6,6 +6,7 @@
 //! | `stat` | `PROPFIND` depth 0 |
 //! | `list`, `list_at_most` | `PROPFIND` depth 1: one request per directory, attributes included |
 //! | `open` | `PROPFIND` depth 0 (size, ETag, time: the open's version); a create `PUT`s an empty body at once, so the name exists while the file is open |
+//! | `open_read` (a small file read whole at open) | one `GET` with `Range`; a file read before is kept ([`SmallCache`], ADR 0021) and asked for with `If-None-Match`: `304` answers with the kept bytes |
 //! | `read` | `GET` with `Range`, compared with the open's version: a file changed on the server under an open reader is `EIO`, never bytes of two versions; a small read away from where the last one ended fetches its aligned [`RANDOM_BLOCK`], kept for the open |
 //! | `write`, `set_len` | into a local stage (memory, then a 0600 unnamed temp file); a file opened without truncation is first fetched whole |
 //! | `flush`, `close` | the stage `PUT` whole; `close()` answers once the server answered the `PUT` |
@@ -24,7 +25,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use wnet_dav::http::Body;
-use wnet_dav::{DavClient, DavLocation, DeleteOptions, Entry, PutOptions, Ranged, ServerCaps};
+use wnet_dav::{
+    DavClient, DavLocation, DeleteOptions, Entry, IfChanged, PutOptions, Ranged, ServerCaps,
+};
 use wnet_drive::cache::{Attr, Listed};
 use wnet_drive::inode::ServerFileId;
 use wnet_drive::remote::{
@@ -34,6 +37,7 @@ use wnet_drive::remote::{
 };
 
 use crate::errors::{DavOp, fs_error};
+use crate::small_cache::{Cached, SmallCache};
 
 /// How often the drive lists a WebDAV directory in use again (ADR 0020): another client's
 /// change shows through the drive within this, the listing's round trip and the kernel's
@@ -63,6 +67,11 @@ const TREE_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long an `UNLOCK` may take ([`Inner::unlock`]): one round trip on a live server.
 const UNLOCK_DEADLINE: Duration = Duration::from_secs(5);
 
+/// [`DavFsOptions::small_cache`]'s default: the 2000 4 KiB files of the benchmark's rows
+/// (7.8 MiB and their paths) twice over. Memory a drive holds only after reading small
+/// files: an idle drive keeps nothing.
+pub const SMALL_CACHE: usize = 16 << 20;
+
 /// The allocation unit `statfs` reports.
 const UNIT: u64 = 4096;
 
@@ -82,6 +91,9 @@ pub struct DavFsOptions {
     pub max_stage: Option<u64>,
     /// How long a `LOCK` lasts on the server before it is refreshed (at half of it).
     pub lock_timeout: Duration,
+    /// The most bytes of small files read whole at open that the drive keeps across opens
+    /// (revalidated at each open with `If-None-Match`, ADR 0021); 0 keeps none.
+    pub small_cache: usize,
 }
 
 impl Default for DavFsOptions {
@@ -91,6 +103,7 @@ impl Default for DavFsOptions {
             memory_stage: 4 * 1024 * 1024,
             max_stage: None,
             lock_timeout: Duration::from_secs(600),
+            small_cache: SMALL_CACHE,
         }
     }
 }
@@ -144,6 +157,9 @@ struct Inner {
     /// The runtime the file system was made on, where a file dropped outside one sends its
     /// `UNLOCK` (`None`: made outside a runtime).
     rt: Option<tokio::runtime::Handle>,
+    /// Small files read whole at open, under the strong ETag they were read with
+    /// ([`RemoteFs::open_read`], ADR 0021).
+    small: SmallCache,
 }
 
 /// A file open on the drive (through one or more [`DavFile`]s).
@@ -173,12 +189,13 @@ impl DavFs {
                 root,
                 class2: server.class2,
                 file_only_delete: server.file_only_delete,
-                options,
                 locks: Default::default(),
                 sent: Default::default(),
                 nodes: Default::default(),
                 locks_outlive: std::sync::atomic::AtomicBool::new(true),
                 rt: tokio::runtime::Handle::try_current().ok(),
+                small: SmallCache::new(options.small_cache),
+                options,
             }),
         }
     }
@@ -405,6 +422,7 @@ impl Inner {
     /// `path` was deleted: the lock went with the resource, and files open there write
     /// nowhere now.
     async fn deleted(&self, path: &str, loc: &DavLocation) {
+        self.small.forget(path);
         let gone = self.forget_lock(path);
         self.release_gone(loc, &gone).await;
         self.orphan(path);
@@ -453,6 +471,8 @@ impl Inner {
 
     /// After `from` was renamed to `to`: the files open there and below follow.
     fn moved(&self, from: &str, to: &str) -> FsResult<()> {
+        self.small.forget(from);
+        self.small.forget(to);
         self.orphan(to);
         let mut nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
         let below = format!("{from}/");
@@ -553,6 +573,7 @@ impl Inner {
         } else {
             DavOp::Other
         };
+        self.small.forget(path);
         let r = self.client.put_with(loc, body, how).await;
         *self
             .sent
@@ -888,18 +909,67 @@ impl RemoteFs for DavFs {
 
     /// A small file read at open: one ranged `GET`, whose answer carries the attributes
     /// the drive needs (`Content-Range`'s total, `Last-Modified`, `ETag`) of the very
-    /// version it holds. An answer without them, or a refusal (a collection, a server that
-    /// ignores ranges), goes the long way: `PROPFIND`, `GET`.
+    /// version it holds. A file read whole before under a strong ETag (ADR 0021) is asked
+    /// for with `If-None-Match`: `304 Not Modified` answers with the kept bytes, anything
+    /// else as a plain read. An answer without those attributes, or a refusal (a
+    /// collection, a server that ignores ranges), goes the long way: `PROPFIND`, `GET`.
     fn open_read<'a>(&'a self, path: &'a str, len: u32) -> FsFuture<'a, SmallRead> {
         Box::pin(async move {
-            let loc = self.inner.at(path)?;
-            match self.inner.client.read_range(&loc, 0, len as usize).await {
+            let inner = &self.inner;
+            let loc = inner.at(path)?;
+            let kept = inner
+                .small
+                .get(path)
+                .filter(|c| c.data.len() <= len as usize);
+            let answer = match &kept {
+                Some(c) => {
+                    let r = inner
+                        .client
+                        .read_range_if_changed(&loc, 0, len as usize, &c.etag)
+                        .await;
+                    match r {
+                        Ok(IfChanged::Changed(r)) => Ok(r),
+                        // Compared weakly by the server: only the very ETag the bytes were
+                        // kept under, strong, vouches for them.
+                        Ok(IfChanged::Unchanged { etag }) if etag.as_ref() == Some(&c.etag) => {
+                            return Ok(SmallRead {
+                                attr: attr_of(&Entry {
+                                    size: Some(c.data.len() as u64),
+                                    modified: Some(c.modified),
+                                    etag,
+                                    ..Entry::default()
+                                }),
+                                data: Ok(c.data.clone()),
+                            });
+                        }
+                        Ok(IfChanged::Unchanged { .. }) => {
+                            inner.small.forget(path);
+                            inner.client.read_range(&loc, 0, len as usize).await
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                None => inner.client.read_range(&loc, 0, len as usize).await,
+            };
+            match answer {
                 Ok(Ranged {
                     data,
                     etag,
                     total: Some(total),
                     modified: Some(modified),
                 }) => {
+                    match &etag {
+                        // The whole file: kept (a weak ETag keeps nothing).
+                        Some(tag) if data.len() as u64 == total => inner.small.put(
+                            path,
+                            Cached {
+                                etag: tag.clone(),
+                                modified,
+                                data: data.clone(),
+                            },
+                        ),
+                        _ => inner.small.forget(path),
+                    }
                     let entry = Entry {
                         size: Some(total),
                         modified: Some(modified),
@@ -919,6 +989,7 @@ impl RemoteFs for DavFs {
                     tracing::debug!(%loc, error = %e, "a small read at open goes the long way")
                 }
             }
+            inner.small.forget(path);
             open_read_plain(self, path, len).await
         })
     }
@@ -1697,6 +1768,7 @@ mod tests {
             memory_stage: 10,
             max_stage: Some(100),
             lock_timeout: Duration::from_secs(60),
+            small_cache: 0,
         }
     }
 

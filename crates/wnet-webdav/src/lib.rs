@@ -11,6 +11,9 @@
 //! * `dav_fs.rs`: [`DavFs`], a WebDAV collection as the drive's remote file system
 //!   (`RemoteFs`): PROPFIND listings, ranged GETs checked against the open's ETag, writes
 //!   staged locally and PUT whole at fsync and close, MKCOL/MOVE/DELETE, LOCK for `flock`.
+//! * `small_cache.rs`: small files read whole at open, kept across opens under the strong
+//!   ETag they were read with (bounded by bytes, LRU); the next open asks `If-None-Match`
+//!   and a `304` answers with them (ADR 0021).
 //! * `provider.rs`: [`WebDavProvider`]: every connection is a drive over [`DavFs`], a letter
 //!   (`<drive root>/Z`) or deviceless (`<drive root>/UNC/host[@SSL][@port]/DavWWWRoot/path`):
 //!   add (OPTIONS + PROPFIND depth 0 with the credentials, then the mount), cancel (open files
@@ -21,8 +24,11 @@ mod dav_fs;
 mod errors;
 mod name;
 mod provider;
+mod small_cache;
 
-pub use dav_fs::{DavFile, DavFs, DavFsOptions, MAX_READ, POLL, RANDOM_BLOCK, default_stage_dir};
+pub use dav_fs::{
+    DavFile, DavFs, DavFsOptions, MAX_READ, POLL, RANDOM_BLOCK, SMALL_CACHE, default_stage_dir,
+};
 pub use errors::{DavOp, connect_error, core_error, fs_error};
 pub use name::claim;
 pub use provider::{PROVIDER_NAME, WebDavConfig, WebDavProvider};

@@ -77,11 +77,11 @@ pub(crate) fn another_client(server: &Server, options: DavFsOptions) -> DavFs {
 }
 
 /// One server with a [`DavFs`] on its root, and the runtime to drive it.
-struct Fixture {
-    name: &'static str,
-    server: Server,
-    fs: DavFs,
-    rt: tokio::runtime::Runtime,
+pub(crate) struct Fixture {
+    pub(crate) name: &'static str,
+    pub(crate) server: Server,
+    pub(crate) fs: DavFs,
+    pub(crate) rt: tokio::runtime::Runtime,
     stage: tempfile::TempDir,
 }
 
@@ -117,7 +117,11 @@ pub(crate) fn client_of(server: &Server) -> (Arc<DavClient>, DavLocation) {
     (Arc::new(client), root)
 }
 
-fn fixture(name: &'static str, server: Server, options: impl Fn(&Path) -> DavFsOptions) -> Fixture {
+pub(crate) fn fixture(
+    name: &'static str,
+    server: Server,
+    options: impl Fn(&Path) -> DavFsOptions,
+) -> Fixture {
     let rt = rt();
     let stage = tempfile::tempdir().unwrap();
     let (client, root) = client_of(&server);
@@ -159,7 +163,7 @@ fn servers_with(options: impl Fn(&Path) -> DavFsOptions + Copy) -> Vec<Fixture> 
     ]
 }
 
-fn servers() -> Vec<Fixture> {
+pub(crate) fn servers() -> Vec<Fixture> {
     servers_with(staged_in)
 }
 
@@ -1335,7 +1339,7 @@ fn an_unlink_is_one_delete_where_the_server_never_deletes_a_directory_so() {
 
 /// Apache's log lines (`METHOD DEPTH STATUS`) for requests to `paths`, once one of them is
 /// `last` (each is logged as it ends, after its answer: polled for up to 20 s).
-fn logged(apache: &Apache, paths: &[String], last: &str) -> Vec<String> {
+pub(crate) fn logged(apache: &Apache, paths: &[String], last: &str) -> Vec<String> {
     let start = std::time::Instant::now();
     loop {
         let lines: Vec<String> = apache

@@ -620,6 +620,47 @@ fn a_change_on_the_servers_disk_shows_at_the_next_open() {
     }
 }
 
+/// A small file read through the drive is kept (ADR 0021): opened again, unchanged, it
+/// costs one request, a `GET` answered `304` (no body), and reads the same bytes; changed by
+/// another client, the next open reads the new ones. (Every open reaches the drive, whatever
+/// the kernel keeps of the file's pages: close-to-open.)
+#[test]
+fn a_small_file_opened_again_unchanged_costs_one_get_answered_304() {
+    let m = mount(
+        "apache https digest",
+        Server::Apache(Apache::start(true, DavAuth::Digest)),
+    );
+    let Server::Apache(apache) = &m.server else {
+        unreachable!("mounted on Apache")
+    };
+    let rel = format!("{}/f", unique("kept"));
+    let body = pattern(4096, 5);
+    // Last changed a minute ago: Apache's ETag is strong (weak within a second of a change).
+    let past = std::time::SystemTime::now() - Duration::from_secs(60);
+    apache.seed_modified(&rel, &body, Some(past));
+    assert!(fs::read(m.path(&rel)).unwrap() == body);
+    let of_file = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l.split(' ').nth(2) == Some(&format!("/{rel}")) && !l.ends_with(" 401"))
+            .cloned()
+            .collect()
+    };
+    // The first read's GET is logged once its answer went out.
+    once_visible(|| (of_file(&apache.requests()).len() == 1).then_some(()));
+    let before = apache.requests().len();
+    assert!(fs::read(m.path(&rel)).unwrap() == body, "the kept bytes");
+    let asked = once_visible(|| {
+        let a = of_file(&apache.requests()[before..]);
+        a.iter().any(|l| l.starts_with("GET ")).then_some(a)
+    });
+    assert_eq!(asked, [format!("GET - /{rel} 304")]);
+    // Another client's change (same size, a later time) is read at the next open.
+    let new = pattern(4096, 6);
+    m.server.put_on_disk(&rel, &new);
+    assert!(fs::read(m.path(&rel)).unwrap() == new, "the new version");
+}
+
 #[test]
 fn flock_on_the_drive_is_a_webdav_lock_other_clients_meet() {
     for m in drives() {
