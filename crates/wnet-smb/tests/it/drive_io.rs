@@ -384,3 +384,86 @@ fn a_write_the_server_refuses_after_it_was_acknowledged_fails_a_later_call() {
     );
     rt.block_on(other.close()).unwrap();
 }
+
+/// Every program that forks closes its copies of the parent's descriptors at `exec`: each is a
+/// FLUSH for the drive, arriving at any moment of the parent's writes. New files of every
+/// size class (sent whole at `close()`, sent in chunks, a first chunk that is not full),
+/// written in odd-sized calls, then patched in place and appended to, while another thread
+/// starts `/bin/true` as fast as it can: every byte on the server and read back as written.
+#[test]
+fn files_written_while_the_process_forks_are_whole_on_the_server() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let m = crate::drive::mount("rw");
+    let dir = unique("forks");
+    fs::create_dir(m.path(&dir)).unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let forker = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut n = 0;
+            while !done.load(Ordering::Acquire) {
+                let _ = std::process::Command::new("/bin/true").status();
+                n += 1;
+            }
+            n
+        })
+    };
+    let sizes = [
+        1usize,
+        4096,
+        100_000,
+        1_044_864,
+        1 << 20,
+        (1 << 20) + 1,
+        2_500_000,
+        3 << 20,
+    ];
+    let mut wrong = Vec::new();
+    for round in 0..4 {
+        for (k, &size) in sizes.iter().enumerate() {
+            let name = format!("{dir}/r{round}-{k}");
+            let data = pattern(size, (round * 10 + k) as u64);
+            // Several write() calls of odd sizes.
+            let mut f = fs::File::create(m.path(&name)).unwrap();
+            for c in data.chunks(333_333) {
+                f.write_all(c).unwrap();
+            }
+            drop(f);
+            let disk = fs::read(m.disk(&name)).unwrap();
+            if disk != data {
+                wrong.push((round, size, disk.len()));
+            }
+            // Overwrite in place through a read-write open, then append.
+            let mut f = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(m.path(&name))
+                .unwrap();
+            let patch = pattern(size.min(5000), 99);
+            f.write_all(&patch).unwrap();
+            f.seek(SeekFrom::End(0)).unwrap();
+            f.write_all(&patch).unwrap();
+            drop(f);
+            let mut want = data.clone();
+            want[..patch.len()].copy_from_slice(&patch);
+            want.extend_from_slice(&patch);
+            let disk = fs::read(m.disk(&name)).unwrap();
+            if disk != want {
+                wrong.push((round, size + 1_000_000_000, disk.len()));
+            }
+            let through = fs::read(m.path(&name)).unwrap();
+            if through != want {
+                wrong.push((round, size + 2_000_000_000, through.len()));
+            }
+        }
+    }
+    done.store(true, Ordering::Release);
+    let forks = forker.join().unwrap();
+    assert!(forks > 0, "no process was started meanwhile");
+    assert!(
+        wrong.is_empty(),
+        "(round, size [+1e9: after the patch, on disk; +2e9: read back], length): {wrong:?} \
+         ({forks} processes started meanwhile)"
+    );
+}
