@@ -17,7 +17,7 @@
 //! it), and a FileId seen later for that path adopts the number.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 /// An inode number as the kernel sees it. [`InodeNo::ROOT`] is the share's root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,6 +73,26 @@ struct Node {
     retired: bool,
     /// The attributes last answered to the kernel.
     told: Option<KernelView>,
+    /// Until when the kernel keeps its name entry and its attributes, as last answered
+    /// (`None`: not known to, or told to forget them since).
+    held: Held,
+}
+
+/// What an answer to the kernel carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// A name's entry and its inode's attributes (LOOKUP, CREATE, MKDIR, READDIRPLUS).
+    Entry,
+    /// An inode's attributes only (GETATTR, SETATTR).
+    Attributes,
+}
+
+/// Until when the kernel keeps what it was answered of an inode: its name entry (answers
+/// to LOOKUP, CREATE, READDIRPLUS) and its attributes (those and GETATTR, SETATTR).
+#[derive(Debug, Clone, Copy, Default)]
+struct Held {
+    entry: Option<Instant>,
+    attr: Option<Instant>,
 }
 
 /// Path ↔ inode, with lookup counting.
@@ -168,6 +188,7 @@ impl InodeTable {
                 detached: false,
                 retired: false,
                 told: None,
+                held: Held::default(),
             },
         );
         t.by_key.insert(String::new(), InodeNo::ROOT);
@@ -286,6 +307,7 @@ impl InodeTable {
                 detached: false,
                 retired: false,
                 told: None,
+                held: Held::default(),
             },
         );
         self.by_key.insert(self.fold.key(path), ino);
@@ -315,11 +337,43 @@ impl InodeTable {
         shrink(&mut self.by_id);
     }
 
-    /// Remembers what the kernel was just told of `ino`.
-    pub fn told(&mut self, ino: InodeNo, view: KernelView) {
+    /// Remembers what the kernel was just told of `ino` in an answer of kind `how`: the
+    /// attributes `view`, which it keeps until `until` (and its name entry too, for an
+    /// [`Answered::Entry`]).
+    pub fn told(&mut self, ino: InodeNo, view: KernelView, until: Instant, how: Answered) {
         if let Some(n) = self.nodes.get_mut(&ino) {
             n.told = Some(view);
+            n.held.attr = Some(until);
+            if how == Answered::Entry {
+                n.held.entry = Some(until);
+            }
         }
+    }
+
+    /// The kernel is being told to forget the attributes (and maybe the name) of `ino`.
+    pub fn kernel_forgets(&mut self, ino: InodeNo) {
+        if let Some(n) = self.nodes.get_mut(&ino) {
+            n.held = Held::default();
+        }
+    }
+
+    /// Whether the kernel holds, past `at`, a name entry for `path` and the attributes
+    /// `view` of its inode: a `stat` of it then needs no request. A guess on the safe side
+    /// of what the kernel does (it may drop either earlier, under memory pressure or after
+    /// a local write, and then asks): never a reason to answer anything differently.
+    pub fn kernel_holds(&self, path: &str, view: &KernelView, at: Instant) -> bool {
+        let Some(n) = self
+            .by_key
+            .get(&self.fold.key(path))
+            .and_then(|i| self.nodes.get(i))
+        else {
+            return false;
+        };
+        n.lookups > 0
+            && !n.detached
+            && n.told.as_ref() == Some(view)
+            && n.held.entry.is_some_and(|t| t > at)
+            && n.held.attr.is_some_and(|t| t > at)
     }
 
     /// What the kernel was last told of `ino` (`None`: nothing yet, or the inode is unknown).

@@ -2,13 +2,19 @@
 //! own), what it was last answered for each inode, and close-to-open revalidation.
 
 use super::Core;
+use crate::cache::Listed;
 use crate::cache::{Attr, KERNEL_TTL, Known, Stamp, WATCHED_TTL};
-use crate::inode::{InodeNo, KernelView};
+use crate::inode::{Answered, InodeNo, KernelView};
 use crate::names;
 use crate::watch::Forget;
 use std::ffi::OsStr;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long past now the kernel must still hold a name's entry and attributes for an
+/// `ls -l` of its directory to find them there ([`Core::kernel_holds_all`]): the time that
+/// program takes to `stat` what it listed, with room to spare.
+const HELD_AHEAD: Duration = Duration::from_secs(2);
 
 /// How long an open waits for the kernel to drop a stale inode ([`Core::revalidate_at_open`]).
 const INVAL_WAIT: Duration = Duration::from_secs(2);
@@ -85,10 +91,11 @@ impl Core {
     /// the name entry itself when `true`.
     pub(crate) fn kernel_forget(&self, dir: &str, names: impl IntoIterator<Item = (String, bool)>) {
         let Some(tx) = self.kernel.get() else { return };
-        let inodes = self.inodes.lock().expect("inode lock");
+        let mut inodes = self.inodes.lock().expect("inode lock");
         let parent = inodes.peek(dir);
         for (name, entry) in names {
             if let Some(i) = inodes.peek(&names::join(dir, &name)) {
+                inodes.kernel_forgets(i);
                 let _ = tx.send(Inval::later(Forget::Inode(i)));
             }
             if let (true, Some(p)) = (entry, parent) {
@@ -100,7 +107,9 @@ impl Core {
     /// Makes the kernel forget the attributes of `path` (and its pages), without waiting.
     pub(super) fn kernel_forget_attrs(&self, path: &str) {
         let Some(tx) = self.kernel.get() else { return };
-        if let Some(i) = self.inodes.lock().expect("inode lock").peek(path) {
+        let mut inodes = self.inodes.lock().expect("inode lock");
+        if let Some(i) = inodes.peek(path) {
+            inodes.kernel_forgets(i);
             let _ = tx.send(Inval::later(Forget::Inode(i)));
         }
     }
@@ -112,6 +121,7 @@ impl Core {
         let Some(tx) = self.kernel.get() else {
             return true;
         };
+        self.inodes.lock().expect("inode lock").kernel_forgets(ino);
         let (done, wait) = tokio::sync::oneshot::channel();
         let inval = Inval {
             forget: Forget::Inode(ino),
@@ -169,12 +179,27 @@ impl Core {
     }
 
     /// Remembers the attributes the kernel is being answered for `ino` (see
-    /// [`Core::revalidate_at_open`]).
-    pub fn told(&self, ino: InodeNo, a: &Attr) {
-        self.inodes
-            .lock()
-            .expect("inode lock")
-            .told(ino, kernel_view(a));
+    /// [`Core::revalidate_at_open`]), and that it keeps them for `ttl` (and, in an
+    /// [`Answered::Entry`], the name's entry too: see [`Core::kernel_holds_all`]).
+    pub fn told(&self, ino: InodeNo, a: &Attr, ttl: Duration, how: Answered) {
+        self.inodes.lock().expect("inode lock").told(
+            ino,
+            kernel_view(a),
+            Instant::now() + ttl,
+            how,
+        );
+    }
+
+    /// Whether the kernel holds, for a while yet ([`HELD_AHEAD`]), the name entry and the
+    /// very attributes of every entry of `dir`'s listing: then a listing of it needs names
+    /// only, not READDIRPLUS's entries and attributes, for a `stat` of each name to ask
+    /// nothing (see the FUSE adapter's `readdirplus`).
+    pub fn kernel_holds_all(&self, dir: &str, entries: &[Listed]) -> bool {
+        let at = Instant::now() + HELD_AHEAD;
+        let inodes = self.inodes.lock().expect("inode lock");
+        entries
+            .iter()
+            .all(|e| inodes.kernel_holds(&names::join(dir, &e.name), &kernel_view(&e.attr), at))
     }
 
     /// Close-to-open consistency (NFS's rule, and what the Windows redirector does with the

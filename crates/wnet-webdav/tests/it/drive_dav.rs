@@ -1010,3 +1010,133 @@ fn files_written_while_the_process_forks_are_whole_on_the_server() {
         );
     }
 }
+
+/// Set in the environment of a test run again alone in a process of its own ([`alone`]).
+const ALONE: &str = "WNET_TEST_ALONE";
+
+/// Runs the test `name` (its path in this binary) again, alone in a child process: the
+/// drive's FUSE request counts ([`wnet_drive::stats`]) are the process's, and other tests
+/// running beside it would add theirs. Panics unless the child ran it and it passed.
+fn alone(name: &str) {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .env(ALONE, "1")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{name} alone: {text}");
+    assert!(
+        text.contains("1 passed"),
+        "{name} did not run alone: {text}"
+    );
+}
+
+/// FUSE requests by opcode since `before` (a [`wnet_drive::stats::request_counts`]), the
+/// opcodes that saw none left out.
+fn requests_since(before: &[(wnet_drive::stats::Op, u64, u64)]) -> Vec<(&'static str, u64)> {
+    wnet_drive::stats::request_counts()
+        .iter()
+        .zip(before)
+        .filter(|(now, then)| now.1 != then.1)
+        .map(|(now, then)| (now.0.name(), now.1 - then.1))
+        .collect()
+}
+
+fn count(of: &[(&str, u64)], op: &str) -> u64 {
+    of.iter().find(|(o, _)| *o == op).map_or(0, |(_, n)| *n)
+}
+
+/// `ls -l` of a directory whose every name and attributes the kernel holds (a complete
+/// polled directory listed before) asks the drive for names only (ADR 0022): a first
+/// READDIRPLUS page of "." and "..", the names by plain READDIR, no LOOKUP, and not one
+/// GETXATTR per file. A change by another client still shows in the next `ls -l` within 1 s.
+#[test]
+fn ls_l_of_a_directory_the_kernel_holds_asks_for_names_only() {
+    if std::env::var_os(ALONE).is_none() {
+        return alone("drive_dav::ls_l_of_a_directory_the_kernel_holds_asks_for_names_only");
+    }
+    let m = mount(
+        "apache http",
+        Server::Apache(Apache::start(false, DavAuth::None)),
+    );
+    let dir = unique("held");
+    for i in 0..300 {
+        m.server.put_on_disk(&format!("{dir}/f{i:03}"), b"four");
+    }
+    let ls = || sh(&format!("ls -l {}", m.path(&dir).display()));
+    // Listed (every entry and its attributes handed to the kernel) until the directory is
+    // polled and complete: then the kernel holds all of it, for WATCHED_TTL.
+    let names_only = once_visible(|| {
+        let before = wnet_drive::stats::request_counts();
+        let out = ls();
+        let asked = requests_since(&before);
+        (count(&asked, "READDIR") > 0).then_some((out, asked))
+    });
+    let before = wnet_drive::stats::request_counts();
+    let out = ls();
+    let asked = requests_since(&before);
+    for (out, asked) in [names_only, (out, asked)] {
+        let files: Vec<&str> = out.lines().filter(|l| l.starts_with('-')).collect();
+        assert_eq!(files.len(), 300, "{out}");
+        assert!(files.iter().all(|l| l.contains(" 4 ")), "{out}");
+        assert_eq!(count(&asked, "READDIRPLUS"), 1, "{asked:?}");
+        assert!((1..=2).contains(&count(&asked, "READDIR")), "{asked:?}");
+        assert_eq!(count(&asked, "LOOKUP"), 0, "{asked:?}");
+        // The directory's own attributes (short-lived), asked by `ls` itself.
+        assert!(count(&asked, "GETATTR") <= 1, "{asked:?}");
+        // `ls` asks for ACLs once per listing: "not supported", not "none on this file".
+        assert!(count(&asked, "GETXATTR") <= 2, "{asked:?}");
+    }
+    let took = shown_after(
+        || {
+            m.server
+                .put_on_disk(&format!("{dir}/f007"), b"a longer version")
+        },
+        || {
+            ls().lines()
+                .any(|l| l.contains(" 16 ") && l.ends_with(" f007"))
+        },
+    );
+    assert!(took < Duration::from_secs(1), "shown after {took:?}");
+}
+
+/// The drive has no extended attributes and says "not supported" for every name, every
+/// time: a POSIX ACL name too, which a kernel told "not implemented" once would answer
+/// with "no such attribute" from then on (and `ls -l` would ask again for every file).
+#[test]
+fn extended_attributes_are_not_supported_for_any_name_every_time() {
+    let m = mount(
+        "apache http",
+        Server::Apache(Apache::start(false, DavAuth::None)),
+    );
+    let dir = unique("xattr");
+    for name in ["a", "b"] {
+        m.server.put_on_disk(&format!("{dir}/{name}"), b"x");
+    }
+    for name in ["a", "b", "a"] {
+        for attr in [
+            "system.posix_acl_access",
+            "user.comment",
+            "security.selinux",
+        ] {
+            let path = std::ffi::CString::new(
+                m.path(&format!("{dir}/{name}"))
+                    .into_os_string()
+                    .into_encoded_bytes(),
+            )
+            .unwrap();
+            let attr_c = std::ffi::CString::new(attr).unwrap();
+            // SAFETY: both strings are NUL-terminated and live for the call; a null buffer
+            // of size 0 asks for the value's size only.
+            let rc =
+                unsafe { libc::getxattr(path.as_ptr(), attr_c.as_ptr(), std::ptr::null_mut(), 0) };
+            let e = std::io::Error::last_os_error();
+            assert_eq!(rc, -1, "{name} {attr}");
+            assert_eq!(errno_of(&e), libc::EOPNOTSUPP, "{name} {attr}: {e}");
+        }
+    }
+}
