@@ -212,6 +212,18 @@ impl Filesystem for FuseFs {
         self.readdirplus_auto = config
             .add_capabilities(InitFlags::FUSE_READDIRPLUS_AUTO)
             .is_ok();
+        // Every write through the page cache asks the file system whether it must remove the
+        // file's privileges (`security.capability`, set-user-ID bits), a GETXATTR each now
+        // that extended attributes are "not supported" rather than unimplemented (ADR 0022):
+        // with KILLPRIV_V2 the kernel leaves that to us and marks an inode found without
+        // them, so it asks once per inode. Nothing to remove here: the drive's modes are
+        // 0644/0755 and it keeps no extended attributes.
+        if config
+            .add_capabilities(InitFlags::FUSE_HANDLE_KILLPRIV_V2)
+            .is_err()
+        {
+            tracing::debug!("kernel without KILLPRIV_V2: a GETXATTR per cached write");
+        }
         // Locks come to us and become SMB2 byte-range locks other clients see: POSIX fcntl
         // locks (kept per owner with POSIX semantics, see `posix_lock`) and flock() (which
         // the kernel then sends as a whole-file lock owned by the open file description).

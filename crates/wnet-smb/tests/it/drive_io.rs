@@ -467,3 +467,42 @@ fn files_written_while_the_process_forks_are_whole_on_the_server() {
          ({forks} processes started meanwhile)"
     );
 }
+
+/// Writes through a read-write descriptor go through the kernel's page cache, and each asks
+/// whether the file's privileges must go (`security.capability`). Since the drive answers
+/// extended attributes "not supported" (ADR 0022), each such question is a GETXATTR: the
+/// kernel must leave privileges to the drive (KILLPRIV_V2) and ask once per inode, not once
+/// per `write()`.
+#[test]
+fn writes_through_a_read_write_descriptor_ask_no_extended_attribute_each() {
+    use std::os::unix::fs::FileExt;
+    use wnet_drive::stats::{Op, request_counts};
+    let m = crate::drive::mount("rw");
+    let name = unique("rwxattr");
+    fs::write(m.path(&name), vec![0u8; 1 << 20]).unwrap();
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(m.path(&name))
+        .unwrap();
+    let count = |op: Op| {
+        request_counts()
+            .into_iter()
+            .find(|(o, _, _)| *o == op)
+            .map_or(0, |(_, n, _)| n)
+    };
+    let (xattrs, writes) = (count(Op::Getxattr), count(Op::Write));
+    for i in 0..2000u64 {
+        f.write_all_at(&[7u8; 4096], (i % 256) * 4096).unwrap();
+    }
+    let (xattrs, writes) = (count(Op::Getxattr) - xattrs, count(Op::Write) - writes);
+    assert!(writes >= 2000, "{writes} WRITEs for 2000 write() calls");
+    // Counters are the process's: other tests running meanwhile ask a few of their own.
+    assert!(
+        xattrs < 50,
+        "{xattrs} GETXATTRs for 2000 write() calls through one descriptor"
+    );
+    drop(f);
+    let disk = fs::read(m.disk(&name)).unwrap();
+    assert!(disk[..256 * 4096].iter().all(|&b| b == 7));
+}
