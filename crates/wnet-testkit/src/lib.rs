@@ -57,6 +57,7 @@ mod share;
 mod socket;
 mod users;
 mod workdir;
+pub mod workloads;
 
 pub use apache::{Apache, DAV_PASSWORD, DAV_REALM, DAV_USER, DavAuth};
 pub use builder::SambaBuilder;

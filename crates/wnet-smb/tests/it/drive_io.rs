@@ -392,25 +392,11 @@ fn a_write_the_server_refuses_after_it_was_acknowledged_fails_a_later_call() {
 /// starts `/bin/true` as fast as it can: every byte on the server and read back as written.
 #[test]
 fn files_written_while_the_process_forks_are_whole_on_the_server() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
     let m = crate::drive::mount("rw");
     let dir = unique("forks");
     fs::create_dir(m.path(&dir)).unwrap();
-    let done = Arc::new(AtomicBool::new(false));
-    let forker = {
-        let done = done.clone();
-        std::thread::spawn(move || {
-            let mut n = 0;
-            while !done.load(Ordering::Acquire) {
-                let _ = std::process::Command::new("/bin/true").status();
-                n += 1;
-            }
-            n
-        })
-    };
     let sizes = [
-        1usize,
+        1,
         4096,
         100_000,
         1_044_864,
@@ -419,53 +405,9 @@ fn files_written_while_the_process_forks_are_whole_on_the_server() {
         2_500_000,
         3 << 20,
     ];
-    let mut wrong = Vec::new();
-    for round in 0..4 {
-        for (k, &size) in sizes.iter().enumerate() {
-            let name = format!("{dir}/r{round}-{k}");
-            let data = pattern(size, (round * 10 + k) as u64);
-            // Several write() calls of odd sizes.
-            let mut f = fs::File::create(m.path(&name)).unwrap();
-            for c in data.chunks(333_333) {
-                f.write_all(c).unwrap();
-            }
-            drop(f);
-            let disk = fs::read(m.disk(&name)).unwrap();
-            if disk != data {
-                wrong.push((round, size, disk.len()));
-            }
-            // Overwrite in place through a read-write open, then append.
-            let mut f = fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(m.path(&name))
-                .unwrap();
-            let patch = pattern(size.min(5000), 99);
-            f.write_all(&patch).unwrap();
-            f.seek(SeekFrom::End(0)).unwrap();
-            f.write_all(&patch).unwrap();
-            drop(f);
-            let mut want = data.clone();
-            want[..patch.len()].copy_from_slice(&patch);
-            want.extend_from_slice(&patch);
-            let disk = fs::read(m.disk(&name)).unwrap();
-            if disk != want {
-                wrong.push((round, size + 1_000_000_000, disk.len()));
-            }
-            let through = fs::read(m.path(&name)).unwrap();
-            if through != want {
-                wrong.push((round, size + 2_000_000_000, through.len()));
-            }
-        }
-    }
-    done.store(true, Ordering::Release);
-    let forks = forker.join().unwrap();
-    assert!(forks > 0, "no process was started meanwhile");
-    assert!(
-        wrong.is_empty(),
-        "(round, size [+1e9: after the patch, on disk; +2e9: read back], length): {wrong:?} \
-         ({forks} processes started meanwhile)"
-    );
+    let r = wnet_testkit::workloads::write_while_forking(&m.mnt, &m.disk(""), &dir, &sizes, 4);
+    assert!(r.forks > 0, "no process was started meanwhile");
+    assert!(r.wrong.is_empty(), "(round, size, what) wrong: {r:?}");
 }
 
 /// Writes through a read-write descriptor go through the kernel's page cache, and each asks

@@ -949,63 +949,15 @@ fn a_polled_directory_costs_one_listing_per_poll_and_none_once_idle() {
 /// server holds every byte as written, and the drive reads it back so.
 #[test]
 fn files_written_while_the_process_forks_are_whole_on_the_server() {
-    use std::sync::atomic::{AtomicBool, Ordering};
     for m in drives() {
         let dir = unique("forks");
         fs::create_dir(m.path(&dir)).unwrap();
-        let done = Arc::new(AtomicBool::new(false));
-        let forker = {
-            let done = done.clone();
-            std::thread::spawn(move || {
-                let mut n = 0u64;
-                while !done.load(Ordering::Acquire) {
-                    let _ = Command::new("/bin/true").status();
-                    n += 1;
-                }
-                n
-            })
-        };
-        let sizes = [1usize, 4096, 100_000, 1_044_864, (1 << 20) + 1, 2_500_000];
-        let mut wrong = Vec::new();
-        for round in 0..2 {
-            for (k, &size) in sizes.iter().enumerate() {
-                let name = format!("{dir}/r{round}-{k}");
-                let data = pattern(size, (round * 10 + k) as u32);
-                let mut f = fs::File::create(m.path(&name)).unwrap();
-                for c in data.chunks(333_333) {
-                    f.write_all(c).unwrap();
-                }
-                drop(f);
-                if fs::read(m.disk(&name)).unwrap() != data {
-                    wrong.push((round, size, "written"));
-                }
-                let mut f = fs::OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(m.path(&name))
-                    .unwrap();
-                let patch = pattern(size.min(5000), 99);
-                f.write_all(&patch).unwrap();
-                f.seek(SeekFrom::End(0)).unwrap();
-                f.write_all(&patch).unwrap();
-                drop(f);
-                let mut want = data.clone();
-                want[..patch.len()].copy_from_slice(&patch);
-                want.extend_from_slice(&patch);
-                if fs::read(m.disk(&name)).unwrap() != want {
-                    wrong.push((round, size, "patched, on the server"));
-                }
-                if fs::read(m.path(&name)).unwrap() != want {
-                    wrong.push((round, size, "patched, read back"));
-                }
-            }
-        }
-        done.store(true, Ordering::Release);
-        let forks = forker.join().unwrap();
-        assert!(forks > 0, "{}: no process was started meanwhile", m.name);
+        let sizes = [1, 4096, 100_000, 1_044_864, (1 << 20) + 1, 2_500_000];
+        let r = wnet_testkit::workloads::write_while_forking(&m.mnt, &m.disk(""), &dir, &sizes, 2);
+        assert!(r.forks > 0, "{}: no process was started meanwhile", m.name);
         assert!(
-            wrong.is_empty(),
-            "{}: (round, size, what) wrong: {wrong:?} ({forks} processes started meanwhile)",
+            r.wrong.is_empty(),
+            "{}: (round, size, what) wrong: {r:?}",
             m.name
         );
     }
