@@ -51,6 +51,11 @@ impl Drop for Mounted {
 }
 
 fn mount(name: &'static str, server: Server) -> Mounted {
+    // RUST_LOG=wnet_webdav=debug,wnet_dav=debug,wnet_drive=debug shows what the drive did.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let rt = rt();
     let dir = tempfile::tempdir().unwrap();
     let stage = dir.path().join("stage");
@@ -617,6 +622,53 @@ fn a_change_on_the_servers_disk_shows_at_the_next_open() {
         for n in [&rel, &made] {
             fs::remove_file(m.path(n)).unwrap();
         }
+    }
+}
+
+/// The drive's root, polled and complete (ADR 0020), lists the same names however often
+/// its own attributes are asked of the server meanwhile. They were once kept as a member
+/// named `""` of the root's own listing, for which the kernel answers `EIO` to every
+/// `readdir` of the root: `ls -l` of the drive failed whenever, on a loaded machine, the
+/// root's cached attributes expired between two listings and a `stat` of the root reached
+/// the server (`PROPFIND` depth 0 of `/`) while its watch was complete. Here `stat` and
+/// `readdir` of the root alternate until the server was asked for the root twice.
+#[test]
+fn the_roots_listing_survives_its_own_attributes_asked_of_the_server() {
+    let m = mount(
+        "apache https digest",
+        Server::Apache(Apache::start(true, DavAuth::Digest)),
+    );
+    let Server::Apache(apache) = &m.server else {
+        unreachable!("mounted on Apache")
+    };
+    let name = unique("rootls");
+    fs::write(m.path(&name), b"r").unwrap();
+    let before = apache.requests().len();
+    let root_stats = || {
+        apache.requests()[before..]
+            .iter()
+            .filter(|l| l.as_str() == "PROPFIND 0 / 207")
+            .count()
+    };
+    let start = Instant::now();
+    let mut rounds = 0;
+    while root_stats() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the root's attributes never asked of the server: {:#?}",
+            apache.requests()
+        );
+        assert!(fs::metadata(&m.mnt).unwrap().is_dir());
+        let names: Vec<String> = fs::read_dir(&m.mnt)
+            .unwrap_or_else(|e| panic!("opendir of the root, round {rounds}: {e}"))
+            .map(|e| {
+                let e = e.unwrap_or_else(|e| panic!("readdir of the root, round {rounds}: {e}"));
+                e.file_name().to_string_lossy().into_owned()
+            })
+            .collect();
+        assert_eq!(names, std::slice::from_ref(&name), "round {rounds}");
+        rounds += 1;
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
