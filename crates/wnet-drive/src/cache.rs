@@ -185,6 +185,14 @@ pub(crate) fn split(path: &str) -> (&str, &str) {
     path.rsplit_once('/').unwrap_or(("", path))
 }
 
+/// `(dir, name)` of a path that is a member of a directory: every path but the root's
+/// (`""`), which no directory lists. (Split as any path, the root would be a member named
+/// `""` of itself: put in a watched root's listing, an entry with an empty name the kernel
+/// answers `EIO` for, failing every `readdir` of the drive's root.)
+fn member(path: &str) -> Option<(&str, &str)> {
+    (!path.is_empty()).then(|| split(path))
+}
+
 /// What the caches hold ([`Cache::held`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Held {
@@ -404,7 +412,9 @@ impl Cache {
     /// the name's key and the name.
     fn own_touch(&self, path: &str, f: impl FnOnce(&mut Watched, String, &str)) {
         self.forget(path);
-        let (dir, name) = split(path);
+        let Some((dir, name)) = member(path) else {
+            return;
+        };
         if let Some(w) = self
             .watched
             .lock()
@@ -523,7 +533,9 @@ impl Cache {
         if let Known::Present(a) = answer {
             self.put_attr(path, a);
         }
-        let (dir, name) = split(path);
+        let Some((dir, name)) = member(path) else {
+            return false;
+        };
         let mut m = self.watched.lock().expect("cache lock");
         let Some(w) = m.get_mut(&self.fold.key(dir)) else {
             return false;
@@ -984,5 +996,28 @@ mod tests {
         let r = c.relist_begin("").unwrap();
         c.relist_apply("", r, &[listed("x", 1)]);
         assert_eq!(c.known("x"), Some(Known::Present(attr(1))));
+        // The root's own attributes, from the server (a GETATTR of the drive's root) or
+        // after an own change to it (a SETATTR), are no member of the root's listing: an
+        // entry named "" made the kernel answer EIO to every readdir of the root.
+        let root = Attr {
+            is_dir: true,
+            ..attr(0)
+        };
+        let kept = c.put_server("", Known::Present(root), c.stamp(""));
+        assert!(!kept, "the root is in no directory's listing");
+        c.own_start("");
+        c.own_done("", Some(Known::Present(root)));
+        let names: Vec<String> = c
+            .watched_listing("")
+            .expect("still complete")
+            .iter()
+            .map(|e| e.name.clone())
+            .collect();
+        assert_eq!(names, ["x"]);
+        assert_eq!(
+            c.attr(""),
+            Some(root),
+            "its attributes are kept as any path's"
+        );
     }
 }

@@ -40,6 +40,14 @@ impl Mounted {
     fn disk(&self, rel: &str) -> PathBuf {
         self.server.disk().join(rel)
     }
+
+    /// The server of a drive [`mount_apache`] mounted.
+    fn apache(&self) -> &Apache {
+        let Server::Apache(apache) = &self.server else {
+            unreachable!("mounted on Apache")
+        };
+        apache
+    }
 }
 
 impl Drop for Mounted {
@@ -51,6 +59,11 @@ impl Drop for Mounted {
 }
 
 fn mount(name: &'static str, server: Server) -> Mounted {
+    // RUST_LOG=wnet_webdav=debug,wnet_dav=debug,wnet_drive=debug shows what the drive did.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let rt = rt();
     let dir = tempfile::tempdir().unwrap();
     let stage = dir.path().join("stage");
@@ -84,12 +97,17 @@ fn mount(name: &'static str, server: Server) -> Mounted {
 /// A drive over Apache (HTTPS, Digest), and one over rclone.
 fn drives() -> Vec<Mounted> {
     vec![
-        mount(
-            "apache https digest",
-            Server::Apache(Apache::start(true, DavAuth::Digest)),
-        ),
+        mount_apache(),
         mount("rclone", Server::Rclone(RcloneDav::start(true))),
     ]
+}
+
+/// A drive over Apache (HTTPS, Digest) alone.
+fn mount_apache() -> Mounted {
+    mount(
+        "apache https digest",
+        Server::Apache(Apache::start(true, DavAuth::Digest)),
+    )
 }
 
 fn errno_of(e: &std::io::Error) -> i32 {
@@ -369,13 +387,8 @@ fn names_differing_only_in_case_are_two_files() {
 #[test]
 fn random_small_reads_through_the_drive_cost_a_get_per_block_not_per_read() {
     use std::os::unix::fs::FileExt;
-    let m = mount(
-        "apache https digest",
-        Server::Apache(Apache::start(true, DavAuth::Digest)),
-    );
-    let Server::Apache(apache) = &m.server else {
-        unreachable!("mounted on Apache")
-    };
+    let m = mount_apache();
+    let apache = m.apache();
     const SIZE: usize = 8 << 20;
     let data = pattern(SIZE, 31);
     let rel = unique("random");
@@ -506,17 +519,12 @@ fn names_windows_reserves_round_trip_on_webdav() {
 /// request per name, counted in Apache's own access log; a name the listing lacks is ENOENT.
 #[test]
 fn a_stat_storm_in_one_directory_costs_a_listing_not_a_request_per_name() {
-    let m = mount(
-        "apache https digest",
-        Server::Apache(Apache::start(true, DavAuth::Digest)),
-    );
+    let m = mount_apache();
     let dir = unique("storm");
     for i in 0..200 {
         m.server.put_on_disk(&format!("{dir}/f{i}"), b"x");
     }
-    let Server::Apache(apache) = &m.server else {
-        unreachable!("mounted on Apache")
-    };
+    let apache = m.apache();
     let before = apache.requests().len();
     for i in 0..200 {
         assert_eq!(
@@ -551,15 +559,10 @@ fn a_stat_storm_in_one_directory_costs_a_listing_not_a_request_per_name() {
 /// and we have not made it since) answers the kernel's lookup while the listing is fresh.
 #[test]
 fn creating_files_one_after_another_lists_their_directory_at_most_once_per_ttl() {
-    let m = mount(
-        "apache https digest",
-        Server::Apache(Apache::start(true, DavAuth::Digest)),
-    );
+    let m = mount_apache();
     let dir = unique("creates");
     fs::create_dir(m.path(&dir)).unwrap();
-    let Server::Apache(apache) = &m.server else {
-        unreachable!("mounted on Apache")
-    };
+    let apache = m.apache();
     let before = apache.requests().len();
     let start = Instant::now();
     for i in 0..200 {
@@ -620,19 +623,56 @@ fn a_change_on_the_servers_disk_shows_at_the_next_open() {
     }
 }
 
+/// The drive's root, polled and complete (ADR 0020), lists the same names however often
+/// its own attributes are asked of the server meanwhile. They were once kept as a member
+/// named `""` of the root's own listing, for which the kernel answers `EIO` to every
+/// `readdir` of the root: `ls -l` of the drive failed whenever, on a loaded machine, the
+/// root's cached attributes expired between two listings and a `stat` of the root reached
+/// the server (`PROPFIND` depth 0 of `/`) while its watch was complete. Here `stat` and
+/// `readdir` of the root alternate until the server was asked for the root twice.
+#[test]
+fn the_roots_listing_survives_its_own_attributes_asked_of_the_server() {
+    let m = mount_apache();
+    let apache = m.apache();
+    let name = unique("rootls");
+    fs::write(m.path(&name), b"r").unwrap();
+    let before = apache.requests().len();
+    let root_stats = || {
+        apache.requests()[before..]
+            .iter()
+            .filter(|l| l.as_str() == "PROPFIND 0 / 207")
+            .count()
+    };
+    let start = Instant::now();
+    let mut rounds = 0;
+    while root_stats() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the root's attributes never asked of the server: {:#?}",
+            apache.requests()
+        );
+        assert!(fs::metadata(&m.mnt).unwrap().is_dir());
+        let names: Vec<String> = fs::read_dir(&m.mnt)
+            .unwrap_or_else(|e| panic!("opendir of the root, round {rounds}: {e}"))
+            .map(|e| {
+                let e = e.unwrap_or_else(|e| panic!("readdir of the root, round {rounds}: {e}"));
+                e.file_name().to_string_lossy().into_owned()
+            })
+            .collect();
+        assert_eq!(names, std::slice::from_ref(&name), "round {rounds}");
+        rounds += 1;
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// A small file read through the drive is kept (ADR 0021): opened again, unchanged, it
 /// costs one request, a `GET` answered `304` (no body), and reads the same bytes; changed by
 /// another client, the next open reads the new ones. (Every open reaches the drive, whatever
 /// the kernel keeps of the file's pages: close-to-open.)
 #[test]
 fn a_small_file_opened_again_unchanged_costs_one_get_answered_304() {
-    let m = mount(
-        "apache https digest",
-        Server::Apache(Apache::start(true, DavAuth::Digest)),
-    );
-    let Server::Apache(apache) = &m.server else {
-        unreachable!("mounted on Apache")
-    };
+    let m = mount_apache();
+    let apache = m.apache();
     let rel = format!("{}/f", unique("kept"));
     let body = pattern(4096, 5);
     // Last changed a minute ago: Apache's ETag is strong (weak within a second of a change).
@@ -886,17 +926,12 @@ fn another_clients_changes_in_a_polled_directory_show_within_a_second() {
 /// `POLLED_IDLE`, polling stops: Apache's access log shows no listing of it after that.
 #[test]
 fn a_polled_directory_costs_one_listing_per_poll_and_none_once_idle() {
-    let m = mount(
-        "apache https digest",
-        Server::Apache(Apache::start(true, DavAuth::Digest)),
-    );
+    let m = mount_apache();
     let dir = unique("inuse");
     for i in 0..100 {
         m.server.put_on_disk(&format!("{dir}/f{i}"), b"x");
     }
-    let Server::Apache(apache) = &m.server else {
-        unreachable!("mounted on Apache")
-    };
+    let apache = m.apache();
     assert_eq!(fs::read_dir(m.path(&dir)).unwrap().count(), 100);
     let listing = [
         format!("PROPFIND 1 /{dir}/ "),
