@@ -58,6 +58,7 @@ mod socket;
 mod users;
 mod workdir;
 pub mod workloads;
+pub use workloads::pattern;
 
 pub use apache::{Apache, DAV_PASSWORD, DAV_REALM, DAV_USER, DavAuth};
 pub use builder::SambaBuilder;

@@ -49,7 +49,7 @@ pub fn write_while_forking(
     for round in 0..rounds {
         for (k, &size) in sizes.iter().enumerate() {
             let name = format!("{dir}/r{round}-{k}");
-            let data = bytes(size, (round * 31 + k) as u64);
+            let data = pattern(size, (round * 31 + k) as u64);
             let mut f = fs::File::create(mount.join(&name)).expect("create");
             for c in data.chunks(333_333) {
                 f.write_all(c).expect("write");
@@ -63,7 +63,7 @@ pub fn write_while_forking(
                 .write(true)
                 .open(mount.join(&name))
                 .expect("open read-write");
-            let patch = bytes(size.min(5000), 99);
+            let patch = pattern(size.min(5000), 99);
             f.write_all(&patch).expect("patch");
             f.seek(SeekFrom::End(0)).expect("seek");
             f.write_all(&patch).expect("append");
@@ -84,8 +84,9 @@ pub fn write_while_forking(
     ForkedWrites { wrong, forks }
 }
 
-/// `n` bytes of a xorshift sequence seeded by `seed`.
-fn bytes(n: usize, seed: u64) -> Vec<u8> {
+/// Deterministic bytes of length `n`, a xorshift sequence seeded by `seed`: a pattern that
+/// catches misplaced, shifted or zeroed chunks (the tests' file contents).
+pub fn pattern(n: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
     (0..n)
         .map(|_| {

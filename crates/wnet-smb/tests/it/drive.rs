@@ -70,17 +70,7 @@ pub fn assert_same_bytes(what: &str, got: &[u8], want: &[u8]) {
     );
 }
 
-pub fn pattern(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
+pub use wnet_testkit::pattern;
 
 /// A mounted share, its runtime and mount directory. Dropping it unmounts (forced, lazy) even
 /// when the test failed, so no dead mount stays behind.

@@ -43,15 +43,4 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-/// Deterministic bytes of length `n` (a pattern that catches misplaced chunks).
-pub fn pattern(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
+pub use wnet_testkit::pattern;
