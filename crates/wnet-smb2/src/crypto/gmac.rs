@@ -181,17 +181,9 @@ mod clmul {
 mod tests {
     use super::*;
 
-    /// A deterministic byte stream (xorshift) for test inputs.
+    /// A deterministic byte stream (the test kit's xorshift pattern) for test inputs.
     fn bytes(seed: u64, n: usize) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect()
+        wnet_testkit::pattern(n, seed)
     }
 
     #[test]

@@ -4,6 +4,15 @@ use crate::common::*;
 use wnet_smb2::Session;
 use wnet_testkit::{DEFAULT_PASSWORD, DEFAULT_USER, SambaBuilder, Share};
 
+/// A Samba with only [`secret_share`].
+fn secret_samba() -> wnet_testkit::Samba {
+    SambaBuilder::new()
+        .user(DEFAULT_USER, DEFAULT_PASSWORD)
+        .share(secret_share())
+        .start()
+        .unwrap()
+}
+
 /// A writable share `secret` that requires encryption.
 fn secret_share() -> Share {
     Share::new("secret")
@@ -51,11 +60,7 @@ async fn share_that_requires_encryption() {
 /// on an encrypted share neither moves the data nor maps a fresh buffer per read.
 #[tokio::test]
 async fn an_encrypted_read_hands_over_its_message_and_its_buffer_comes_back() {
-    let s = SambaBuilder::new()
-        .user(DEFAULT_USER, DEFAULT_PASSWORD)
-        .share(secret_share())
-        .start()
-        .unwrap();
+    let s = secret_samba();
     let data = pattern(2 << 20, 5);
     std::fs::write(s.share_dir("secret").join("two.bin"), &data).unwrap();
     let sess = session(&s).await;
@@ -89,11 +94,7 @@ async fn an_encrypted_read_hands_over_its_message_and_its_buffer_comes_back() {
 /// compound after a stale READ response: the server saw garbage (or, worse, an old request).
 #[tokio::test]
 async fn an_encrypted_compound_in_a_recycled_buffer_carries_only_itself() {
-    let s = SambaBuilder::new()
-        .user(DEFAULT_USER, DEFAULT_PASSWORD)
-        .share(secret_share())
-        .start()
-        .unwrap();
+    let s = secret_samba();
     let big = pattern(2 << 20, 6);
     std::fs::write(s.share_dir("secret").join("big.bin"), &big).unwrap();
     let sess = session(&s).await;
